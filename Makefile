@@ -1,0 +1,43 @@
+# Segmenta: `make run` to try it, `make test` to check it. Both start with `make install`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lock clean
+
+install: $(STAMP)
+
+# Reinstalled only when the lock file or the project metadata change.
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Segmenta needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . \
+	  || $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+# The local demo: MFA off, demo clinics and users, development server.
+run: install
+	SEGMENTA_REQUIRE_MFA=0 $(BIN)/segmenta migrate --verbosity 0
+	SEGMENTA_REQUIRE_MFA=0 $(BIN)/segmenta demo
+	@echo ""
+	@echo "Segmenta is starting at http://$(HOST):$(PORT)/"
+	@echo "Log in as demo-doctor (or demo-admin, demo-hp, demo-assistant, other-doctor)"
+	@echo "with the password: segmenta-demo   (two-factor login is off in this local demo)"
+	@echo ""
+	SEGMENTA_REQUIRE_MFA=0 $(BIN)/segmenta runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Re-pin every dependency after editing requirements.in.
+lock:
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --no-emit-index-url --no-emit-find-links --strip-extras \
+	  -o requirements.lock requirements.in
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

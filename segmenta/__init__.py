@@ -1,0 +1,1 @@
+"""Segmenta: clinical software for practitioners of neural therapy."""

@@ -1,0 +1,1 @@
+"""Accounts: clinics, memberships and roles, practitioner profiles, login security, API tokens."""

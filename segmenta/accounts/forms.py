@@ -1,0 +1,111 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.utils.translation import gettext_lazy as _
+
+from segmenta.knowledge import vocabulary
+
+from .models import Clinic, PractitionerProfile, Role, TrainingRecord
+
+User = get_user_model()
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
+    password = forms.CharField(label=_("Password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class TokenForm(forms.Form):
+    otp_token = forms.RegexField(
+        label=_("Six-digit code from your authenticator app"), regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("Enter the six digits your authenticator app shows.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_otp_token(self):
+        return self.cleaned_data["otp_token"].strip()
+
+
+class ReauthForm(forms.Form):
+    password = forms.CharField(label=_("Password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}))
+    otp_token = forms.RegexField(
+        label=_("Six-digit code from your authenticator app"), regex=r"^\s*\d{6}\s*$", required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = PractitionerProfile
+        fields = ["profession", "licence_number", "licence_jurisdiction"]
+
+
+class TrainingRecordForm(forms.ModelForm):
+    techniques = forms.MultipleChoiceField(
+        label=_("Techniques covered"), choices=vocabulary.choices("injection_target"),
+        widget=forms.CheckboxSelectMultiple, required=False,
+    )
+
+    class Meta:
+        model = TrainingRecord
+        fields = ["course", "provider", "date", "hours", "techniques", "certificate"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_certificate(self):
+        upload = self.cleaned_data.get("certificate")
+        if upload and hasattr(upload, "size") and upload.size > settings.SEGMENTA_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is too large (at most %(mb)d MB).") % {"mb": settings.SEGMENTA_MAX_UPLOAD_BYTES // 2**20}
+            )
+        return upload
+
+
+class NewMemberForm(forms.Form):
+    """A clinic admin creates a colleague's account with an initial password."""
+
+    clinic = forms.ModelChoiceField(label=_("Clinic"), queryset=Clinic.objects.none())
+    username = forms.RegexField(label=_("Username"), max_length=150, regex=r"^[\w.@+-]+$",
+                                error_messages={"invalid": _("Letters, digits and @ . + - _ only.")})
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    profession = forms.ChoiceField(label=_("Profession"), choices=[("", "—")] + vocabulary.choices("profession"),
+                                   required=False)
+    password = forms.CharField(label=_("Initial password"), strip=False, widget=forms.PasswordInput(
+        attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, clinics, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinic"].queryset = clinics
+        if clinics.count() == 1:
+            self.fields["clinic"].initial = clinics.first()
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This username is already taken."))
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            candidate = User(username=cleaned.get("username", ""), first_name=cleaned.get("first_name", ""),
+                             last_name=cleaned.get("last_name", ""), email=cleaned.get("email", ""))
+            try:
+                password_validation.validate_password(password, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("What is this token for?"), max_length=100, required=False)

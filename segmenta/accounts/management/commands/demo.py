@@ -1,0 +1,92 @@
+"""`segmenta demo`: a demonstration practice to explore the app. Safe to run again."""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from segmenta.accounts.models import Clinic, Membership, PractitionerProfile, Role, TrainingRecord
+from segmenta.patients.models import Patient
+
+DEMO_PASSWORD = "segmenta-demo"
+
+CLINICS = {
+    "Demo Praxis": [
+        # username, first, last, role, profession
+        ("demo-admin", "Anna", "Admin", Role.ADMIN, "physician"),
+        ("demo-doctor", "Daniel", "Doktor", Role.PRACTITIONER, "physician"),
+        ("demo-hp", "Hanna", "Praktiker", Role.PRACTITIONER, "heilpraktiker"),
+        ("demo-assistant", "Aylin", "Assistenz", Role.ASSISTANT, ""),
+    ],
+    "Other Clinic": [
+        ("other-doctor", "Oskar", "Other", Role.PRACTITIONER, "physician"),
+    ],
+}
+
+# Invented people; any likeness to a real person is chance.
+PATIENTS = {
+    "Demo Praxis": [
+        ("D-0001", "Berger", "Claudia", date(1968, 3, 12), "female"),
+        ("D-0002", "Hoffmann", "Lukas", date(1975, 9, 2), "male"),
+        ("D-0003", "Yilmaz", "Elif", date(1988, 1, 23), "female"),
+        ("D-0004", "Schneider", "Karl", date(1952, 11, 30), "male"),
+        ("D-0005", "Novak", "Marta", date(1991, 6, 8), "female"),
+    ],
+    "Other Clinic": [
+        ("O-0001", "Lindqvist", "Sven", date(1965, 4, 17), "male"),
+        ("O-0002", "Ferreira", "Ana", date(1983, 12, 5), "female"),
+    ],
+}
+
+TRAINING = {
+    "demo-doctor": ("Neural therapy basic course", "Demo teaching society", date(2019, 5, 18), 40,
+                    ["wheal", "scar", "trigger_point", "paravertebral", "tooth", "stellate"]),
+    "demo-hp": ("Segmental wheals for Heilpraktiker", "Demo teaching society", date(2021, 3, 6), 16, ["wheal"]),
+    "other-doctor": ("Neural therapy basic course", "Demo teaching society", date(2017, 10, 7), 40,
+                     ["wheal", "scar", "paravertebral"]),
+}
+
+
+class Command(BaseCommand):
+    help = "Create the demo clinics, users and patients (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="allow in production (never on real data)")
+
+    def handle(self, *args, force, **options):
+        if settings.PRODUCTION and not force:
+            raise CommandError("refusing to create demo accounts with a known password in production; "
+                               "use --force only on a throwaway installation", returncode=2)
+        User = get_user_model()
+        with transaction.atomic():
+            for clinic_name, people in CLINICS.items():
+                clinic, _ = Clinic.objects.get_or_create(name=clinic_name)
+                for username, first, last, role, profession in people:
+                    user, created = User.objects.get_or_create(
+                        username=username, defaults={"first_name": first, "last_name": last}
+                    )
+                    if created:
+                        user.set_password(DEMO_PASSWORD)
+                        user.save()
+                    Membership.objects.update_or_create(user=user, clinic=clinic, defaults={"role": role})
+                    profile, _ = PractitionerProfile.objects.get_or_create(user=user)
+                    if profession and not profile.profession:
+                        profile.profession = profession
+                        profile.licence_number = f"DEMO-{user.pk:04d}"
+                        profile.licence_jurisdiction = "Demo"
+                        profile.save()
+                    if username in TRAINING and not profile.training_records.exists():
+                        course, provider, when, hours, techniques = TRAINING[username]
+                        TrainingRecord.objects.create(profile=profile, course=course, provider=provider,
+                                                      date=when, hours=hours, techniques=techniques)
+                for number, family, given, born, sex in PATIENTS[clinic_name]:
+                    Patient.objects.get_or_create(
+                        clinic=clinic, record_number=number,
+                        defaults={"family_name": family, "given_name": given, "birth_date": born, "sex": sex},
+                    )
+        self.stdout.write(
+            "Demo ready: clinic 'Demo Praxis' (demo-admin, demo-doctor, demo-hp, demo-assistant) and "
+            f"'Other Clinic' (other-doctor). Every demo password is: {DEMO_PASSWORD}"
+        )

@@ -1,0 +1,72 @@
+"""Request-level security: headers, automatic logoff when idle, and the MFA gate."""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from segmenta.audit.trail import record
+
+# Paths that stay reachable for a user who has entered a password but no TOTP code yet.
+_MFA_EXEMPT = ("/accounts/mfa/", "/accounts/logout/", "/static/", "/i18n/")
+
+
+def _is_api(request):
+    # The API authenticates every request by bearer token, never by session cookie.
+    return request.path.startswith("/api/")
+
+
+def security_headers(get_response):
+    def middleware(request):
+        response = get_response(request)
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+        response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or _is_api(request):
+            # Patient data must not linger in a shared browser's cache.
+            response["Cache-Control"] = "no-store"
+        return response
+
+    return middleware
+
+
+def idle_logoff(get_response):
+    """Log the user off after SEGMENTA_IDLE_TIMEOUT without a request."""
+
+    def middleware(request):
+        if request.user.is_authenticated and not _is_api(request):
+            now = time.time()
+            last = request.session.get("last_activity")
+            if last is not None and now - last > settings.SEGMENTA_IDLE_TIMEOUT.total_seconds():
+                record("logout", request=request, detail={"reason": "idle"})
+                request._segmenta_logout_recorded = True
+                logout(request)
+                params = {"reason": "idle"}
+                if request.method == "GET":
+                    params["next"] = request.get_full_path()
+                return redirect(reverse("accounts:login") + "?" + urlencode(params))
+            request.session["last_activity"] = now
+        return get_response(request)
+
+    return middleware
+
+
+def require_mfa(get_response):
+    """With SEGMENTA_REQUIRE_MFA on, a password alone opens nothing but the TOTP step."""
+
+    def middleware(request):
+        user = request.user
+        if (
+            settings.SEGMENTA_REQUIRE_MFA
+            and user.is_authenticated
+            and not user.is_verified()
+            and not _is_api(request)
+            and not request.path.startswith(_MFA_EXEMPT)
+        ):
+            return redirect(reverse("accounts:mfa") + "?" + urlencode({"next": request.get_full_path()}))
+        return get_response(request)
+
+    return middleware

@@ -1,0 +1,182 @@
+"""Clinics (the tenants), memberships with roles, practitioner profiles and API tokens."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from segmenta.knowledge import vocabulary
+
+
+class Clinic(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("clinic")
+        verbose_name_plural = _("clinics")
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Clinic admin")
+    PRACTITIONER = "practitioner", _("Practitioner")
+    ASSISTANT = "assistant", _("Assistant")
+
+
+class Membership(models.Model):
+    """A user's role in one clinic. A user may belong to several clinics."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "clinic"], name="one_role_per_clinic")]
+        ordering = ["clinic__name", "user__username"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self):
+        return f"{self.user} @ {self.clinic} ({self.get_role_display()})"
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN
+
+    @property
+    def can_sign(self):
+        """Assistants document, but never sign a note or approve an injection."""
+        return self.role in (Role.ADMIN, Role.PRACTITIONER)
+
+
+class PractitionerProfile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    profession = models.CharField(
+        _("profession"), max_length=30, choices=vocabulary.choices("profession"), blank=True
+    )
+    licence_number = models.CharField(_("licence number"), max_length=64, blank=True)
+    licence_jurisdiction = models.CharField(
+        _("licence jurisdiction"), max_length=100, blank=True, help_text=_("Country or state that issued the licence.")
+    )
+
+    class Meta:
+        verbose_name = _("practitioner profile")
+        verbose_name_plural = _("practitioner profiles")
+
+    def __str__(self):
+        return f"{self.user} ({self.get_profession_display() or '-'})"
+
+    def trained_techniques(self):
+        """Every technique covered by any recorded training course."""
+        found = set()
+        for record in self.training_records.all():
+            found.update(record.techniques)
+        return sorted(found)
+
+
+def certificate_path(instance, filename):
+    # A random name: the original file name may carry personal data.
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"certificates/{instance.profile.user_id}/{secrets.token_hex(12)}.{ext}"
+
+
+class TrainingRecord(models.Model):
+    profile = models.ForeignKey(PractitionerProfile, on_delete=models.CASCADE, related_name="training_records")
+    course = models.CharField(_("course"), max_length=200)
+    provider = models.CharField(_("provider"), max_length=200)
+    date = models.DateField(_("date"))
+    hours = models.DecimalField(
+        _("hours"), max_digits=6, decimal_places=1,
+        validators=[MinValueValidator(0.5), MaxValueValidator(5000)],
+    )
+    techniques = models.JSONField(
+        _("techniques covered"), default=list, blank=True,
+        help_text=_("Injection techniques from the case-format vocabulary."),
+    )
+    certificate = models.FileField(
+        _("certificate"), upload_to=certificate_path, blank=True,
+        validators=[FileExtensionValidator(["pdf", "png", "jpg", "jpeg"])],
+    )
+
+    class Meta:
+        ordering = ["-date", "course"]
+        verbose_name = _("training record")
+        verbose_name_plural = _("training records")
+
+    def __str__(self):
+        return f"{self.course} ({self.provider}, {self.date})"
+
+    def techniques_display(self):
+        return [vocabulary.label("injection_target", code) for code in self.techniques]
+
+
+def _digest(raw):
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 is stored; the token is shown once.
+
+    A fast hash is enough here: tokens are 256 random bits, so there is nothing to
+    brute-force the way a password can be.
+    """
+
+    PREFIX = "sgm_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_prefix = models.CharField(_("token starts with"), max_length=16, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.key_prefix}… ({self.user})"
+
+    @classmethod
+    def issue(cls, user, name=""):
+        """Create a token; return (token object, raw token string)."""
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, key_prefix=raw[:12], key_hash=_digest(raw))
+        return token, raw
+
+    @classmethod
+    def authenticate(cls, raw):
+        """The active token for ``raw``, or None."""
+        if not raw or not raw.startswith(cls.PREFIX) or len(raw) > 100:
+            return None
+        token = (
+            cls.objects.select_related("user")
+            .filter(key_hash=_digest(raw), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if token is not None:
+            now = timezone.now()
+            # Write at most once a minute: every request would otherwise write.
+            if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+                cls.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token
+
+    @property
+    def active(self):
+        return self.revoked_at is None
+
+    def revoke(self):
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])

@@ -1,0 +1,96 @@
+"""The JSON API under /api/v1/, authenticated by personal bearer tokens.
+
+Errors always answer JSON with a ``detail`` sentence that names the field, and for
+validation errors an ``errors`` list of ``{"field", "message"}``; never a 500 for bad
+input.
+"""
+
+import json
+
+from django.core.exceptions import RequestDataTooBig
+from django.conf import settings
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from segmenta.accounts.models import ApiToken
+
+
+class BearerToken(HttpBearer):
+    openapi_description = "A personal token from `segmenta token USERNAME` or the profile page."
+
+    def authenticate(self, request, token):
+        found = ApiToken.authenticate(token)
+        if found is None:
+            return None
+        request.user = found.user
+        request.api_token = found
+        return found
+
+
+api = NinjaAPI(
+    title="Segmenta API",
+    version="1",
+    description="Clinical data of neural-therapy practices. Every request is scoped to the "
+                "clinics of the token's user and written to the audit trail.",
+    auth=BearerToken(),
+    urls_namespace="api",
+    docs_url=None,  # the interactive docs need scripts the Content-Security-Policy forbids
+)
+
+
+def _field(loc):
+    # ("body", "payload", "birth_date") -> "birth_date"; ("query", "patient") -> "patient"
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc):
+    errors = []
+    for err in exc.errors:
+        field = _field(err.get("loc", ()))
+        message = err.get("msg", "invalid")
+        if err.get("type") == "extra_forbidden":
+            message = "unknown field"
+        errors.append({"field": field, "message": message})
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    detail = str(exc)
+    if isinstance(exc.__cause__, json.JSONDecodeError):
+        cause = exc.__cause__
+        detail = f"body: malformed JSON ({cause.msg} at line {cause.lineno} column {cause.colno})"
+    elif isinstance(exc.__cause__, UnicodeDecodeError):
+        detail = "body: not UTF-8 text"
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return api.create_response(request, {"detail": f"body: larger than the limit of {limit} bytes"}, status=413)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "not found"}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorized(request, exc):
+    response = api.create_response(
+        request, {"detail": "missing, unknown or revoked token (send 'Authorization: Bearer TOKEN')"}, status=401
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+from . import audit, patients  # noqa: E402  (routers register on `api`)
+
+api.add_router("/patients", patients.router)
+api.add_router("/audit", audit.router)

@@ -1,0 +1,47 @@
+"""/api/v1/audit: the audit trail for clinic admins."""
+
+from datetime import date, datetime
+from typing import Literal, Optional
+
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from segmenta.accounts.access import admin_clinics
+from segmenta.audit.models import Action
+from segmenta.audit.query import search
+
+router = Router(tags=["audit"])
+
+
+class AuditEventOut(Schema):
+    id: int
+    at: datetime
+    username: str = Field(..., description="The acting user, as named when the event happened.")
+    clinic: Optional[int] = Field(None, alias="clinic_id")
+    patient: Optional[int] = Field(None, alias="patient_id")
+    action: str
+    object_type: str
+    object_id: str
+    source_ip: Optional[str]
+    detail: dict
+    hash: str
+
+
+class AuditFilters(Schema):
+    patient: Optional[int] = Field(None, ge=1)
+    user: Optional[str] = Field(None, max_length=150, description="Username of the acting user")
+    action: Optional[Literal[tuple(Action.values)]] = None
+    date_from: Optional[date] = None
+    date_to: Optional[date] = None
+
+
+@router.get("", response=list[AuditEventOut], summary="Search the audit trail (clinic admins)")
+@paginate(LimitOffsetPagination)
+def audit_events(request, filters: Query[AuditFilters]):
+    if not admin_clinics(request.user).exists():
+        raise HttpError(403, "only clinic admins may read the audit trail")
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise HttpError(422, "date_to: lies before date_from")
+    return search(request.user, patient=filters.patient, username=filters.user, action=filters.action,
+                  date_from=filters.date_from, date_to=filters.date_to)

@@ -1,0 +1,155 @@
+"""/api/v1/patients: list, create, read and update, scoped to the caller's clinics."""
+
+from datetime import date, datetime
+from typing import Literal, Optional
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import ConfigDict, field_validator
+
+from segmenta.accounts.models import Clinic
+from segmenta.audit.trail import record
+from segmenta.knowledge import vocabulary
+from segmenta.patients.models import Patient
+
+router = Router(tags=["patients"])
+
+Sex = Literal[tuple(vocabulary.codes("sex"))]
+
+
+class PatientOut(Schema):
+    id: int
+    clinic: int = Field(..., alias="clinic_id")
+    clinic_name: str = Field(..., alias="clinic.name")
+    record_number: str
+    family_name: str
+    given_name: str
+    birth_date: date
+    sex: str
+    phone: str
+    email: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def _check_birth_date(value):
+    if value is not None and value > timezone.localdate():
+        raise ValueError("lies in the future")
+    if value is not None and value.year < 1900:
+        raise ValueError("is before 1900")
+    return value
+
+
+def _check_email(value):
+    if value:
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            raise ValueError("is not a valid email address") from None
+    return value
+
+
+class PatientIn(Schema):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    clinic: Optional[int] = Field(None, description="Required when the caller belongs to several clinics.")
+    family_name: str = Field(..., min_length=1, max_length=100)
+    given_name: str = Field(..., min_length=1, max_length=100)
+    birth_date: date
+    sex: Sex
+    record_number: str = Field("", max_length=32)
+    phone: str = Field("", max_length=40)
+    email: str = Field("", max_length=254)
+
+    _birth = field_validator("birth_date")(_check_birth_date)
+    _email = field_validator("email")(_check_email)
+
+
+class PatientPatch(Schema):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    family_name: Optional[str] = Field(None, min_length=1, max_length=100)
+    given_name: Optional[str] = Field(None, min_length=1, max_length=100)
+    birth_date: Optional[date] = None
+    sex: Optional[Sex] = None
+    record_number: Optional[str] = Field(None, max_length=32)
+    phone: Optional[str] = Field(None, max_length=40)
+    email: Optional[str] = Field(None, max_length=254)
+
+    _birth = field_validator("birth_date")(_check_birth_date)
+    _email = field_validator("email")(_check_email)
+
+
+class ListFilters(Schema):
+    q: str = Field("", max_length=100, description="Name or record number")
+    clinic: Optional[int] = None
+
+
+def _visible(request):
+    return Patient.objects.visible_to(request.user).select_related("clinic")
+
+
+def _unique_record_number(clinic, number, exclude=None):
+    if number and Patient.objects.filter(clinic=clinic, record_number=number).exclude(pk=exclude).exists():
+        raise HttpError(409, "record_number: another patient of this clinic has this record number")
+
+
+@router.get("", response=list[PatientOut], summary="List patients")
+@paginate(LimitOffsetPagination)
+def list_patients(request, filters: Query[ListFilters]):
+    patients = _visible(request)
+    if filters.clinic is not None:
+        patients = patients.filter(clinic_id=filters.clinic)
+    patients = patients.search(filters.q)
+    record("view", request=request, object_type="patient_list", detail={"api": True, "q": filters.q})
+    return patients
+
+
+@router.post("", response={201: PatientOut}, summary="Create a patient")
+def create_patient(request, payload: PatientIn):
+    clinics = Clinic.objects.filter(memberships__user=request.user)
+    if payload.clinic is None:
+        if clinics.count() != 1:
+            raise HttpError(422, "clinic: required, because you belong to several clinics")
+        clinic = clinics.get()
+    else:
+        clinic = clinics.filter(pk=payload.clinic).first()
+        if clinic is None:
+            raise HttpError(422, "clinic: not one of your clinics")
+    data = payload.dict(exclude={"clinic"})
+    with transaction.atomic():
+        _unique_record_number(clinic, data["record_number"])
+        patient = Patient.objects.create(clinic=clinic, created_by=request.user, **data)
+        record("create", request=request, patient=patient, obj=patient, detail={"api": True})
+    return 201, patient
+
+
+@router.get("/{int:patient_id}", response=PatientOut, summary="Read a patient")
+def read_patient(request, patient_id: int):
+    patient = get_object_or_404(_visible(request), pk=patient_id)
+    record("view", request=request, patient=patient, obj=patient, detail={"api": True})
+    return patient
+
+
+@router.patch("/{int:patient_id}", response=PatientOut, summary="Update a patient")
+def update_patient(request, patient_id: int, payload: PatientPatch):
+    changes = payload.dict(exclude_unset=True)
+    for name, value in changes.items():
+        if value is None:
+            raise HttpError(422, f"{name}: may not be null")
+    with transaction.atomic():
+        patient = get_object_or_404(_visible(request).select_for_update(of=("self",)), pk=patient_id)
+        if "record_number" in changes:
+            _unique_record_number(patient.clinic, changes["record_number"], exclude=patient.pk)
+        for name, value in changes.items():
+            setattr(patient, name, value)
+        patient.save()
+        record("update", request=request, patient=patient, obj=patient,
+               detail={"api": True, "fields": sorted(changes)})
+    return patient

@@ -1,0 +1,1 @@
+"""Assessment: red-flag screening and interference-field tracing (engine and views)."""

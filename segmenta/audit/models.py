@@ -1,0 +1,116 @@
+"""The audit trail: an append-only, hash-chained log of who did what to which record.
+
+Each event stores the SHA-256 of its own content together with the previous event's
+hash, so changing or removing an event in the middle breaks every hash after it and
+`segmenta audit verify` finds it. The model refuses updates and deletes, the admin is
+read-only, and a database trigger rejects UPDATE (and, on PostgreSQL, DELETE) even from
+raw SQL.
+"""
+
+import hashlib
+import json
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("View")
+    CREATE = "create", _("Create")
+    UPDATE = "update", _("Update")
+    DELETE = "delete", _("Delete")
+    EXPORT = "export", _("Export")
+    LOGIN = "login", _("Login")
+    LOGOUT = "logout", _("Logout")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOCKED_OUT = "locked_out", _("Locked out")
+    MFA_VERIFIED = "mfa_verified", _("Second factor verified")
+    MFA_FAILED = "mfa_failed", _("Second factor failed")
+    MFA_ENROLLED = "mfa_enrolled", _("Second factor enrolled")
+    REAUTH = "reauth", _("Re-authenticated")
+    REAUTH_FAILED = "reauth_failed", _("Re-authentication failed")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+    def delete(self):
+        raise PermissionError("audit events are append-only")
+
+    # bulk paths would bypass the hash chain
+    def bulk_create(self, *args, **kwargs):
+        raise PermissionError("audit events are written one by one through audit.record()")
+
+    def bulk_update(self, *args, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    # References are kept without database constraints: the trail must outlive the
+    # users, clinics and patients it mentions, and it may never be rewritten to null them.
+    at = models.DateTimeField(_("when"), db_index=True)
+    user = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    username = models.CharField(_("user"), max_length=150, blank=True, db_index=True)
+    clinic = models.ForeignKey(
+        "accounts.Clinic", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=50, blank=True)
+    object_id = models.CharField(_("object"), max_length=64, blank=True)
+    source_ip = models.GenericIPAddressField(_("source address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [
+            models.Index(fields=["patient", "-id"]),
+            models.Index(fields=["clinic", "-id"]),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.object_type} {self.object_id}"
+
+    def canonical(self):
+        """The hashed content: every field that states what happened."""
+        return json.dumps(
+            {
+                "at": self.at.isoformat(),
+                "user_id": self.user_id,
+                "username": self.username,
+                "clinic_id": self.clinic_id,
+                "patient_id": self.patient_id,
+                "action": self.action,
+                "object_type": self.object_type,
+                "object_id": self.object_id,
+                "source_ip": self.source_ip,
+                "detail": self.detail,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=True,
+        )
+
+    def compute_hash(self):
+        return hashlib.sha256((self.prev_hash + self.canonical()).encode("ascii")).hexdigest()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit events are append-only")

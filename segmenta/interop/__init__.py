@@ -1,0 +1,1 @@
+"""Interoperability: FHIR R4 exchange with the clinic's EHR."""

@@ -1,0 +1,1 @@
+"""Outcomes: questionnaires, scoring, progress and the practice's own statistics."""

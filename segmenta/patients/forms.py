@@ -1,0 +1,48 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from segmenta.accounts.models import Clinic
+
+from .models import Patient
+
+
+class PatientForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = ["clinic", "family_name", "given_name", "birth_date", "sex", "record_number", "phone", "email"]
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        clinics = Clinic.objects.filter(memberships__user=user)
+        if self.instance.pk or clinics.count() == 1:
+            # A patient stays in the clinic that holds the chart.
+            del self.fields["clinic"]
+            self._clinic = self.instance.clinic if self.instance.pk else clinics.first()
+        else:
+            self.fields["clinic"].queryset = clinics
+            self._clinic = None
+
+    def clean_birth_date(self):
+        value = self.cleaned_data["birth_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The birth date lies in the future."))
+        if value.year < 1900:
+            raise forms.ValidationError(_("The birth date is before 1900."))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        clinic = cleaned.get("clinic") or self._clinic
+        number = cleaned.get("record_number")
+        if clinic and number:
+            clash = Patient.objects.filter(clinic=clinic, record_number=number).exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("record_number", _("Another patient of this clinic has this record number."))
+        return cleaned
+
+    def save(self, commit=True):
+        if self._clinic is not None:
+            self.instance.clinic = self._clinic
+        return super().save(commit=commit)

@@ -1,0 +1,106 @@
+"""Patient list, chart, create and edit, and the clinic's patient export."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from segmenta.accounts.access import clinics_of, reauth_required
+from segmenta.audit.models import AuditEvent
+from segmenta.audit.trail import record
+
+from .forms import PatientForm
+from .models import Patient
+
+PAGE_SIZE = 50
+
+
+def _visible(request):
+    return Patient.objects.visible_to(request.user).select_related("clinic")
+
+
+@login_required
+def patient_list(request):
+    q = request.GET.get("q", "").strip()[:100]
+    page = Paginator(_visible(request).search(q), PAGE_SIZE).get_page(request.GET.get("page"))
+    record("view", request=request, object_type="patient_list",
+           detail={"q": q, "page": page.number, "shown": len(page.object_list)})
+    return render(request, "patients/list.html", {
+        "page": page, "q": q, "multi_clinic": clinics_of(request.user).count() > 1,
+    })
+
+
+@login_required
+def patient_detail(request, pk):
+    patient = get_object_or_404(_visible(request), pk=pk)
+    record("view", request=request, patient=patient, obj=patient)
+    recent = (
+        AuditEvent.objects.filter(patient=patient).order_by("-id")
+        .only("at", "username", "action", "object_type", "object_id")[:10]
+    )
+    return render(request, "patients/detail.html", {"patient": patient, "recent": recent})
+
+
+@login_required
+def patient_create(request):
+    form = PatientForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            patient = form.save(commit=False)
+            patient.created_by = request.user
+            patient.save()
+            record("create", request=request, patient=patient, obj=patient)
+        messages.success(request, _("Patient %(name)s added.") % {"name": patient.display_name})
+        return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def patient_edit(request, pk):
+    patient = get_object_or_404(_visible(request), pk=pk)
+    form = PatientForm(request.POST or None, instance=patient, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            record("update", request=request, patient=patient, obj=patient,
+                   detail={"fields": sorted(form.changed_data)})
+        messages.success(request, _("Changes saved."))
+        return redirect("patients:detail", pk=patient.pk)
+    if request.method == "GET":
+        record("view", request=request, patient=patient, obj=patient, detail={"form": "edit"})
+    return render(request, "patients/form.html", {"form": form, "patient": patient},
+                  status=400 if form.errors else 200)
+
+
+EXPORT_FIELDS = ["id", "clinic", "record_number", "family_name", "given_name", "birth_date", "sex", "phone", "email"]
+
+
+def _cell(value):
+    """Neutralise text a spreadsheet would run as a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@login_required
+@reauth_required
+def patient_export(request):
+    """The patient register of the user's clinics as CSV, for the clinic's own records."""
+    patients = _visible(request).order_by("clinic__name", "family_name", "given_name", "id")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="segmenta-patients-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(EXPORT_FIELDS)
+    count = 0
+    for p in patients.iterator(chunk_size=500):
+        writer.writerow([_cell(v) for v in (p.id, p.clinic.name, p.record_number, p.family_name, p.given_name,
+                                            p.birth_date.isoformat(), p.sex, p.phone, p.email)])
+        count += 1
+    record("export", request=request, object_type="patient_list", detail={"format": "csv", "patients": count})
+    return response

@@ -1,0 +1,265 @@
+"""Django settings for Segmenta, read from the environment.
+
+Environment variables:
+
+- ``DATABASE_URL``: any URL dj-database-url understands. Default: SQLite at
+  ``./var/segmenta.sqlite3`` (WAL mode).
+- ``SEGMENTA_ENV``: ``development`` (default) or ``production``.
+- ``SEGMENTA_SECRET_KEY``: required in production. In development a random key is
+  generated once and kept in ``./var/secret_key`` so sessions survive restarts.
+- ``SEGMENTA_ALLOWED_HOSTS``: comma-separated host names; required in production.
+- ``SEGMENTA_REQUIRE_MFA``: TOTP second factor for every user (default on).
+- ``SEGMENTA_IDLE_TIMEOUT_MINUTES``: automatic logoff after this much inactivity (15).
+- ``SEGMENTA_VAR_DIR``: where the default database, secret key and uploads live (./var).
+- ``SEGMENTA_TIME_ZONE``: the clinic's time zone (Europe/Berlin).
+"""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def env_flag(name, default):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    value = value.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {value!r}")
+
+
+def env_list(name):
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+SEGMENTA_ENV = os.environ.get("SEGMENTA_ENV", "development").strip() or "development"
+if SEGMENTA_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"SEGMENTA_ENV must be 'development' or 'production', got {SEGMENTA_ENV!r}")
+PRODUCTION = SEGMENTA_ENV == "production"
+
+VAR_DIR = Path(os.environ.get("SEGMENTA_VAR_DIR", "var")).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = not PRODUCTION
+
+
+def _secret_key():
+    key = os.environ.get("SEGMENTA_SECRET_KEY", "").strip()
+    if key:
+        return key
+    if PRODUCTION:
+        raise ImproperlyConfigured("SEGMENTA_SECRET_KEY must be set when SEGMENTA_ENV=production")
+    # Development: one random key per checkout, never committed.
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+ALLOWED_HOSTS = env_list("SEGMENTA_ALLOWED_HOSTS")
+if not ALLOWED_HOSTS:
+    if PRODUCTION:
+        raise ImproperlyConfigured("SEGMENTA_ALLOWED_HOSTS must be set when SEGMENTA_ENV=production")
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+CSRF_TRUSTED_ORIGINS = env_list("SEGMENTA_CSRF_TRUSTED_ORIGINS")
+
+SEGMENTA_REQUIRE_MFA = env_flag("SEGMENTA_REQUIRE_MFA", True)
+SEGMENTA_IDLE_TIMEOUT = timedelta(minutes=float(os.environ.get("SEGMENTA_IDLE_TIMEOUT_MINUTES", "15")))
+# How long a re-authentication unlocks sensitive actions (exports, user management).
+SEGMENTA_REAUTH_WINDOW = timedelta(minutes=float(os.environ.get("SEGMENTA_REAUTH_MINUTES", "5")))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "ninja",
+    "segmenta.audit",
+    "segmenta.accounts",
+    "segmenta.patients",
+    "segmenta.knowledge",
+    "segmenta.assessment",
+    "segmenta.treatment",
+    "segmenta.outcomes",
+    "segmenta.interop",
+    "segmenta.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "segmenta.accounts.middleware.security_headers",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "segmenta.accounts.middleware.idle_logoff",
+    "segmenta.accounts.middleware.require_mfa",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the outcome of authenticate() in the view.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "segmenta.urls"
+WSGI_APPLICATION = "segmenta.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "segmenta.accounts.context_processors.segmenta",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'segmenta.sqlite3'}",
+        conn_max_age=0 if "DATABASE_URL" not in os.environ else 60,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers continue while one writer writes; IMMEDIATE takes the write
+        # lock at the start of a transaction so two writers queue instead of failing
+        # half-way (the audit chain reads the last hash, then appends).
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Authentication and security ----------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "patients:list"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+AXES_FAILURE_LIMIT = int(os.environ.get("SEGMENTA_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("SEGMENTA_LOCKOUT_MINUTES", "15")))
+# Lock the account from the address that guessed, so an attacker elsewhere cannot
+# lock a whole clinic out of its own accounts.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # our own audit trail records logins
+AXES_VERBOSE = False
+
+OTP_TOTP_ISSUER = "Segmenta"
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 12 * 60 * 60  # the idle logoff ends sessions much sooner
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_flag("SEGMENTA_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SEGMENTA_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    if env_flag("SEGMENTA_BEHIND_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+
+# Request bodies above this are refused (413 in the API) before anything is parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+SEGMENTA_MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # certificate scans
+
+# --- Internationalisation -------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = os.environ.get("SEGMENTA_TIME_ZONE", "Europe/Berlin")
+USE_TZ = True
+
+# --- Files ------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Uploaded files hold patient and staff data: they are never served as static files,
+# only through views that check permissions.
+MEDIA_ROOT = VAR_DIR / "uploads"
+MEDIA_URL = "/uploads/"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

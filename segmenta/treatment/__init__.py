@@ -1,0 +1,1 @@
+"""Treatment: plans, sessions, injections, the safety engine and signed notes."""

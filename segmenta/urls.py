@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from segmenta.api.api import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="patients:list", permanent=False)),
+    path("accounts/", include("segmenta.accounts.urls")),
+    path("patients/", include("segmenta.patients.urls")),
+    path("clinic/audit/", include("segmenta.audit.urls")),
+    path("api/v1/", api.urls),
+    # The admin uses the app's own login (password, lockout, TOTP), never its own form.
+    path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
+    path("admin/", admin.site.urls),
+]
