@@ -1,0 +1,38 @@
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from segmenta.accounts.models import Clinic, Membership
+from segmenta.patients.models import Patient
+
+
+def run_demo():
+    call_command("demo", stdout=open("/dev/null", "w"))
+
+
+def test_demo_creates_the_two_clinics_and_their_users(db):
+    run_demo()
+    roles = {(m.clinic.name, m.user.username): m.role for m in Membership.objects.select_related("clinic", "user")}
+    assert roles == {
+        ("Demo Praxis", "demo-admin"): "admin",
+        ("Demo Praxis", "demo-doctor"): "practitioner",
+        ("Demo Praxis", "demo-hp"): "practitioner",
+        ("Demo Praxis", "demo-assistant"): "assistant",
+        ("Other Clinic", "other-doctor"): "practitioner",
+    }
+    users = get_user_model().objects
+    assert users.get(username="demo-doctor").profile.profession == "physician"
+    assert users.get(username="demo-hp").profile.profession == "heilpraktiker"
+    assert Patient.objects.filter(clinic__name="Demo Praxis").count() >= 3
+    assert Patient.objects.filter(clinic__name="Other Clinic").count() >= 1
+
+
+def test_demo_can_run_again_without_duplicates(db):
+    run_demo()
+    counts = (Clinic.objects.count(), get_user_model().objects.count(), Patient.objects.count())
+    run_demo()
+    assert (Clinic.objects.count(), get_user_model().objects.count(), Patient.objects.count()) == counts
+
+
+def test_demo_users_log_in_with_the_demo_password(db):
+    run_demo()
+    assert get_user_model().objects.get(username="demo-admin").check_password("segmenta-demo")

@@ -1,0 +1,41 @@
+import time
+
+from django.urls import reverse
+
+from segmenta.audit.models import AuditEvent
+
+
+def _age_session(client, seconds):
+    session = client.session
+    session["last_activity"] = time.time() - seconds
+    session.save()
+
+
+def test_idle_session_is_logged_off(settings, doctor_client, patient):
+    url = reverse("patients:detail", args=[patient.pk])
+    assert doctor_client.get(url).status_code == 200
+    _age_session(doctor_client, settings.SEGMENTA_IDLE_TIMEOUT.total_seconds() + 5)
+    response = doctor_client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login") + "?reason=idle")
+    assert "_auth_user_id" not in doctor_client.session
+    event = AuditEvent.objects.filter(action="logout").get()
+    assert event.detail == {"reason": "idle"} and event.username == "doctor"
+
+
+def test_activity_within_the_timeout_keeps_the_session(settings, doctor_client):
+    _age_session(doctor_client, settings.SEGMENTA_IDLE_TIMEOUT.total_seconds() - 30)
+    assert doctor_client.get(reverse("patients:list")).status_code == 200
+
+
+def test_idle_timeout_is_configurable(settings, doctor_client):
+    from datetime import timedelta
+
+    settings.SEGMENTA_IDLE_TIMEOUT = timedelta(minutes=2)
+    _age_session(doctor_client, 180)
+    assert doctor_client.get(reverse("patients:list")).status_code == 302
+
+
+def test_login_page_explains_an_idle_logoff(client, db):
+    response = client.get(reverse("accounts:login") + "?reason=idle")
+    assert b"without activity" in response.content

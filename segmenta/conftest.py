@@ -1,0 +1,161 @@
+"""Fixtures shared by every app's tests: clinics, users with roles, logged-in clients,
+API tokens, and a real Chromium driven by Playwright for browser tests."""
+
+import os
+import shutil
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from segmenta.accounts.models import ApiToken, Clinic, Membership, PractitionerProfile
+from segmenta.patients.models import Patient
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the
+# tests make around it are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("SEGMENTA_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    # Argon2 is what production uses (tested in test_security); elsewhere a fast hasher
+    # keeps hundreds of logins quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
+                                 "django.contrib.auth.hashers.Argon2PasswordHasher"]
+    settings.SEGMENTA_REQUIRE_MFA = True
+
+
+def make_user(username, clinic=None, role="practitioner", profession="physician", password=PASSWORD):
+    user = get_user_model().objects.create_user(username=username, password=password)
+    PractitionerProfile.objects.create(user=user, profession=profession)
+    if clinic is not None:
+        Membership.objects.create(user=user, clinic=clinic, role=role)
+    return user
+
+
+def add_totp(user):
+    return TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+
+
+def current_code(device):
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def login_verified(client, user):
+    """Log a test client in with password and second factor already passed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or add_totp(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def clinic(db):
+    return Clinic.objects.create(name="Praxis Nord")
+
+
+@pytest.fixture
+def other_clinic(db):
+    return Clinic.objects.create(name="Praxis Süd")
+
+
+@pytest.fixture
+def doctor(clinic):
+    return make_user("doctor", clinic, "practitioner", "physician")
+
+
+@pytest.fixture
+def admin_user(clinic):
+    return make_user("boss", clinic, "admin", "physician")
+
+
+@pytest.fixture
+def assistant(clinic):
+    return make_user("assist", clinic, "assistant", "")
+
+
+@pytest.fixture
+def outsider(other_clinic):
+    return make_user("outsider", other_clinic, "practitioner", "physician")
+
+
+@pytest.fixture
+def doctor_client(doctor):
+    return login_verified(Client(), doctor)
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    return login_verified(Client(), admin_user)
+
+
+def make_patient(clinic, family="Muster", given="Erika", **extra):
+    extra.setdefault("birth_date", "1970-01-02")
+    extra.setdefault("sex", "female")
+    return Patient.objects.create(clinic=clinic, family_name=family, given_name=given, **extra)
+
+
+@pytest.fixture
+def patient(clinic):
+    return make_patient(clinic)
+
+
+@pytest.fixture
+def foreign_patient(other_clinic):
+    return make_patient(other_clinic, family="Fremd", given="Franz")
+
+
+@pytest.fixture
+def api_client(doctor):
+    """A client that sends the doctor's bearer token with every request."""
+    _token, raw = ApiToken.issue(doctor, "tests")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+@pytest.fixture
+def admin_api_client(admin_user):
+    _token, raw = ApiToken.issue(admin_user, "tests")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+# --- Browser ------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def _chromium():
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        message = (f"browser tests need Chromium at {CHROMIUM} (Debian: apt-get install chromium); "
+                   "set SEGMENTA_CHROMIUM to use another path")
+        if os.environ.get("SEGMENTA_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(_chromium, live_server):
+    # A tablet-sized viewport: the treatment-room device the app is built for.
+    context = _chromium.new_context(viewport={"width": 1024, "height": 768}, base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
