@@ -8,7 +8,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import ConfigDict, field_validator
@@ -127,7 +127,7 @@ def create_patient(request, payload: PatientIn):
         _unique_record_number(clinic, data["record_number"])
         patient = Patient.objects.create(clinic=clinic, created_by=request.user, **data)
         record("create", request=request, patient=patient, obj=patient, detail={"api": True})
-    return 201, patient
+    return Status(201, patient)
 
 
 @router.get("/{int:patient_id}", response=PatientOut, summary="Read a patient")
