@@ -17,7 +17,7 @@ def audit_search(request):
             request.user, patient=data.get("patient"), username=data.get("user"), action=data.get("action"),
             date_from=data.get("date_from"), date_to=data.get("date_to"),
         )
-        page = Paginator(events, 100).get_page(request.GET.get("page"))
+        page = Paginator(events.select_related("patient"), 100).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/search.html", {"form": form, "page": page, "filter_query": query.urlencode()},
