@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("mfa/", views.mfa_view, name="mfa"),
     path("logout/", views.logout_view, name="logout"),
+    path("alive/", views.alive_view, name="alive"),
     path("reauth/", views.reauth_view, name="reauth"),
     path("profile/", views.profile_view, name="profile"),
     path("profile/training/", views.training_add, name="training_add"),

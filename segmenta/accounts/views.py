@@ -9,7 +9,7 @@ from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -115,6 +115,11 @@ def logout_view(request):
     logout(request)
     messages.info(request, _("You are logged off."))
     return redirect("accounts:login")
+
+
+def alive_view(request):
+    """Typing in a page keeps the session alive; the idle middleware has already run."""
+    return HttpResponse(status=204 if request.user.is_authenticated else 401)
 
 
 @login_required

@@ -53,3 +53,17 @@ def test_idle_browser_is_logged_off(page, settings, doctor, clinic):
     page.wait_for_url(lambda url: "/accounts/login/" in url and "reason=idle" in url, timeout=15_000)
     assert page.get_by_text("You were logged off after a period without activity").is_visible()
     assert "Berger" not in page.content()
+
+
+def test_typing_keeps_the_session_alive(page, settings, doctor):
+    settings.SEGMENTA_IDLE_TIMEOUT = timedelta(seconds=4)
+    settings.SEGMENTA_REQUIRE_MFA = False
+    fill_login(page, "doctor", PASSWORD)
+    page.wait_for_url("**/patients/")
+    search = page.get_by_label("Search by name or record number")
+    for letter in "abcdefghi":  # one key a second, longer than the idle timeout
+        search.press(letter)
+        page.wait_for_timeout(1000)
+    assert page.url.endswith("/patients/")
+    assert search.input_value() == "abcdefghi"
+    page.wait_for_url(lambda url: "reason=idle" in url, timeout=15_000)

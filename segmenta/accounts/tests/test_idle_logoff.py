@@ -39,3 +39,15 @@ def test_idle_timeout_is_configurable(settings, doctor_client):
 def test_login_page_explains_an_idle_logoff(client, db):
     response = client.get(reverse("accounts:login") + "?reason=idle")
     assert b"without activity" in response.content
+
+
+def test_keep_alive_refreshes_an_active_session(settings, doctor_client):
+    _age_session(doctor_client, settings.SEGMENTA_IDLE_TIMEOUT.total_seconds() - 30)
+    assert doctor_client.get(reverse("accounts:alive")).status_code == 204
+    assert time.time() - doctor_client.session["last_activity"] < 5
+
+
+def test_keep_alive_cannot_revive_an_idle_session(settings, doctor_client):
+    _age_session(doctor_client, settings.SEGMENTA_IDLE_TIMEOUT.total_seconds() + 5)
+    assert doctor_client.get(reverse("accounts:alive")).status_code == 302
+    assert doctor_client.get(reverse("accounts:alive")).status_code == 401

@@ -78,3 +78,15 @@ def test_export_is_audited_and_neutralises_formulas(doctor_client, clinic):
     assert "'=HYPERLINK" in response.content.decode()
     event = AuditEvent.objects.get(action="export")
     assert event.detail == {"format": "csv", "patients": 1}
+
+
+def test_oversize_form_is_refused_and_saves_nothing(settings, doctor_client):
+    response = doctor_client.post(reverse("patients:create"), {
+        **VALID, "family_name": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
+    assert response.status_code == 400
+    assert not Patient.objects.exists()
+
+
+def test_unknown_patient_page_is_404(doctor_client):
+    assert doctor_client.get(reverse("patients:detail", args=[424242])).status_code == 404
+    assert doctor_client.get("/patients/abc/").status_code == 404
