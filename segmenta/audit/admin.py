@@ -1,6 +1,24 @@
 from django.contrib import admin
 
 from .models import AuditEvent
+from .trail import record
+
+
+class AuditedModelAdmin(admin.ModelAdmin):
+    """Admin changes go to the audit trail like any other change."""
+
+    def log_addition(self, request, obj, message):
+        record("create", request=request, obj=obj, detail={"via": "admin"})
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        record("update", request=request, obj=obj, detail={"via": "admin"})
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            record("delete", request=request, obj=obj, detail={"via": "admin", "was": str(obj)[:100]})
+        return super().log_deletions(request, queryset)
 
 
 @admin.register(AuditEvent)
