@@ -157,15 +157,19 @@ def profile_view(request):
             record("update", request=request, obj=profile, detail={"fields": sorted(form.changed_data)})
         messages.success(request, _("Profile saved."))
         return redirect("accounts:profile")
+    return _render_profile(request, profile, form=form)
+
+
+def _render_profile(request, profile, *, form=None, training_form=None, status=200):
     return render(request, "accounts/profile.html", {
-        "form": form,
+        "form": form or ProfileForm(instance=profile),
         "profile": profile,
         "records": profile.training_records.all(),
         "tokens": request.user.api_tokens.all(),
         "memberships": request.user.memberships.select_related("clinic"),
-        "training_form": TrainingRecordForm(),
+        "training_form": training_form or TrainingRecordForm(),
         "token_form": ApiTokenForm(),
-    })
+    }, status=status)
 
 
 @login_required
@@ -181,11 +185,7 @@ def training_add(request):
             record("create", request=request, obj=item)
         messages.success(request, _("Training record added."))
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {
-        "form": ProfileForm(instance=profile), "profile": profile, "records": profile.training_records.all(),
-        "tokens": request.user.api_tokens.all(), "memberships": request.user.memberships.select_related("clinic"),
-        "training_form": form, "token_form": ApiTokenForm(),
-    }, status=400)
+    return _render_profile(request, profile, training_form=form, status=400)
 
 
 @login_required
