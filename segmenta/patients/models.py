@@ -1,10 +1,16 @@
 """Patients. Every patient belongs to exactly one clinic; nobody outside it sees them."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from segmenta.knowledge import vocabulary
+
+from . import validation
 
 
 class PatientQuerySet(models.QuerySet):
@@ -64,3 +70,188 @@ class Patient(models.Model):
     @property
     def display_name(self):
         return f"{self.given_name} {self.family_name}"
+
+
+# --- The chart ----------------------------------------------------------------------
+# Lists of coded values (regions, organs, signs, findings) are JSON lists validated
+# against the knowledge base's vocabularies by segmenta.patients.validation; partial
+# dates ("1998", "2019-06", "2019-06-14") are kept as text in ISO form.
+
+
+class ChartItem(models.Model):
+    """Common bookkeeping of every chart entry."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class WeightMeasurement(ChartItem):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="weights")
+    date = models.DateField(_("date"))
+    weight_kg = models.DecimalField(_("weight (kg)"), max_digits=5, decimal_places=1,
+                                    validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(400)])
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("weight")
+
+
+class Allergy(ChartItem):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="allergies")
+    substance = models.CharField(_("substance"), max_length=200)
+    allergy_class = models.CharField(_("class"), max_length=40, choices=vocabulary.choices("allergy_class"))
+    reaction = models.CharField(_("reaction"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["-active", "substance", "id"]
+        verbose_name = _("allergy")
+        verbose_name_plural = _("allergies")
+
+
+class Medication(ChartItem):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
+    name = models.CharField(_("name"), max_length=200)
+    medication_class = models.CharField(_("class"), max_length=40, choices=vocabulary.choices("medication_class"))
+    dose = models.CharField(_("dose"), max_length=100, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["-active", "name", "id"]
+        verbose_name = _("medication")
+
+
+class Condition(ChartItem):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="conditions")
+    code = models.CharField(_("condition"), max_length=40, choices=vocabulary.choices("condition"), blank=True,
+                            help_text=_("Coded, where the condition matters to the safety rules."))
+    text = models.CharField(_("description"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["-active", "code", "text", "id"]
+        verbose_name = _("condition")
+        constraints = [models.CheckConstraint(condition=~models.Q(code="", text=""), name="condition_code_or_text")]
+
+
+class PregnancyStatus(ChartItem):
+    """Each entry states the status on a date; the newest entry is the current one."""
+
+    class Status(models.TextChoices):
+        PREGNANT = "pregnant", _("Pregnant")
+        NOT_PREGNANT = "not_pregnant", _("Not pregnant")
+        UNKNOWN = "unknown", _("Unknown")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="pregnancy_statuses")
+    date = models.DateField(_("date"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("pregnancy status")
+        verbose_name_plural = _("pregnancy statuses")
+
+
+def consent_scan_path(instance, filename):
+    import secrets
+
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"consents/{instance.patient_id}/{secrets.token_hex(12)}.{ext}"
+
+
+class Consent(ChartItem):
+    """Informed consent to neural therapy, signed by the patient (scan or on screen)."""
+
+    class Method(models.TextChoices):
+        SCAN = "scan", _("Uploaded scan of the signed form")
+        SIGNATURE = "signature", _("Signed on screen")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="consents")
+    date = models.DateField(_("date"))
+    scope = models.TextField(_("scope"), max_length=2000,
+                             help_text=_("What the patient agreed to, e.g. segmental and interference-field "
+                                         "injections with procaine."))
+    method = models.CharField(_("signed by"), max_length=20, choices=Method.choices)
+    scan = models.FileField(_("scan"), upload_to=consent_scan_path, blank=True)
+    signature_svg = models.TextField(_("signature"), blank=True, help_text=_("The on-screen signature's strokes."))
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawal_note = models.CharField(_("withdrawal note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("consent")
+
+    @property
+    def active(self):
+        return self.withdrawn_on is None
+
+    def clean(self):
+        if self.method == self.Method.SCAN and not self.scan:
+            raise ValidationError({"scan": _("Upload the scan of the signed consent form.")})
+        if self.method == self.Method.SIGNATURE and not self.signature_svg:
+            raise ValidationError({"signature_svg": _("The patient has not signed yet.")})
+        if self.withdrawn_on and self.withdrawn_on < self.date:
+            raise ValidationError({"withdrawn_on": _("Withdrawal lies before the consent.")})
+
+
+class Complaint(ChartItem):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="complaints")
+    description = models.CharField(_("description"), max_length=300)
+    regions = models.JSONField(_("body regions"), default=list, blank=True, validators=[validation.regions])
+    organs = models.JSONField(_("organs"), default=list, blank=True, validators=[validation.organs])
+    onset = models.CharField(_("onset"), max_length=10, blank=True, help_text=_("YYYY, YYYY-MM or YYYY-MM-DD"),
+                             validators=[validation.partial_date])
+    nrs = models.PositiveSmallIntegerField(_("pain now (NRS 0–10)"), null=True, blank=True,
+                                           validators=[MaxValueValidator(10)])
+    findings = models.JSONField(_("red-flag findings"), default=list, blank=True, validators=[validation.findings])
+    status = models.CharField(_("status"), max_length=10, choices=vocabulary.choices("complaint_status"),
+                              default="active")
+    notes = models.TextField(_("notes"), blank=True, max_length=4000)
+
+    class Meta:
+        ordering = ["status", "-id"]
+        verbose_name = _("complaint")
+        constraints = [models.CheckConstraint(condition=models.Q(nrs__lte=10), name="complaint_nrs_0_10")]
+
+    @property
+    def case_id(self):
+        return f"c{self.pk}"
+
+
+class HistoryItem(ChartItem):
+    """A candidate interference field: scar, tooth, tonsils, sinus, fracture, …"""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="history")
+    kind = models.CharField(_("kind"), max_length=20, choices=vocabulary.choices("history_kind"))
+    tooth = models.CharField(_("tooth (FDI)"), max_length=2, choices=vocabulary.choices("tooth"), blank=True)
+    date = models.CharField(_("date"), max_length=10, blank=True, help_text=_("YYYY, YYYY-MM or YYYY-MM-DD"),
+                            validators=[validation.partial_date])
+    regions = models.JSONField(_("body regions"), default=list, blank=True, validators=[validation.regions])
+    organs = models.JSONField(_("organs"), default=list, blank=True, validators=[validation.organs])
+    description = models.CharField(_("description"), max_length=300)
+    signs = models.JSONField(_("signs"), default=list, blank=True, validators=[validation.signs])
+    notes = models.TextField(_("notes"), blank=True, max_length=4000)
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("history item")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(kind="tooth", tooth=""), name="tooth_item_names_its_tooth"),
+        ]
+
+    def clean(self):
+        if self.kind == "tooth" and not self.tooth:
+            raise ValidationError({"tooth": _("Pick the tooth (FDI number).")})
+        if self.kind != "tooth" and self.tooth:
+            raise ValidationError({"tooth": _("Only tooth items name a tooth.")})
+
+    @property
+    def case_id(self):
+        return f"h{self.pk}"

@@ -1,0 +1,225 @@
+"""The case format (segmenta-case/1): its JSON Schema and validation.
+
+Pure Python, no Django: the engines, the API and the CLI all read cases through
+:func:`validate`. The schema is built from the knowledge base's vocabularies, so a code
+added there is accepted everywhere at once. See shared/contracts/case-format.md.
+"""
+
+import calendar
+import re
+
+from jsonschema import Draft202012Validator
+
+from segmenta.knowledge import vocabulary
+
+FORMAT = "segmenta-case/1"
+CHOIR_FRONT = range(101, 137)
+CHOIR_BACK = range(201, 239)
+CHOIR_SEGMENTS = [*CHOIR_FRONT, *CHOIR_BACK]
+PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
+
+
+class CaseError(ValueError):
+    """Invalid case input; ``field`` is the JSON path of the offending value."""
+
+    def __init__(self, field, message):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _enum(kind):
+    return {"enum": vocabulary.codes(kind)}
+
+
+def _list(item):
+    return {"type": "array", "items": item}
+
+
+def build_schema():
+    region = {
+        "oneOf": [
+            {"type": "object", "required": ["region"], "additionalProperties": False,
+             "properties": {"region": _enum("region"), "side": _enum("side")}},
+            {"type": "object", "required": ["choir"], "additionalProperties": False,
+             "properties": {"choir": {"enum": CHOIR_SEGMENTS}, "side": _enum("side")}},
+        ]
+    }
+    date = {"type": "string", "pattern": PARTIAL_DATE}
+    text = {"type": "string", "maxLength": 2000}
+    ident = {"type": "string", "minLength": 1, "maxLength": 64}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://segmenta.example/schemas/case-1.json",
+        "title": "Segmenta case (segmenta-case/1)",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "format": {"const": FORMAT},
+            "patient": {
+                "type": "object", "additionalProperties": False,
+                "properties": {
+                    "sex": _enum("sex"),
+                    "birth_date": date,
+                    "weight_kg": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 400},
+                    "pregnant": {"type": ["boolean", "null"]},
+                    "allergies": _list({"type": "object", "required": ["class"], "additionalProperties": False,
+                                        "properties": {"substance": text, "class": _enum("allergy_class")}}),
+                    "medications": _list({"type": "object", "required": ["class"], "additionalProperties": False,
+                                          "properties": {"name": text, "class": _enum("medication_class")}}),
+                    "conditions": _list(_enum("condition")),
+                },
+            },
+            "practitioner": {
+                "type": "object", "additionalProperties": False,
+                "properties": {"profession": _enum("profession"),
+                               "trained_techniques": _list(_enum("injection_target"))},
+            },
+            "complaints": _list({
+                "type": "object", "required": ["id"], "additionalProperties": False,
+                "properties": {
+                    "id": ident, "description": text, "regions": _list(region),
+                    "segments": _list(_enum("segment")), "organs": _list(_enum("organ")),
+                    "onset": date, "nrs": {"type": ["integer", "null"], "minimum": 0, "maximum": 10},
+                    "status": _enum("complaint_status"), "findings": _list(_enum("finding")),
+                },
+            }),
+            "history": _list({
+                "type": "object", "required": ["id", "kind"], "additionalProperties": False,
+                "properties": {
+                    "id": ident, "kind": _enum("history_kind"), "tooth": _enum("tooth"),
+                    "description": text, "regions": _list(region), "organs": _list(_enum("organ")),
+                    "date": date, "signs": _list(_enum("sign")), "notes": text,
+                },
+                "if": {"properties": {"kind": {"const": "tooth"}}},
+                "then": {"required": ["tooth"]},
+            }),
+            "findings": _list(_enum("finding")),
+            "tests": _list({
+                "type": "object", "required": ["history_id", "complaint_id"], "additionalProperties": False,
+                "properties": {
+                    "history_id": ident, "complaint_id": ident, "date": date,
+                    "onset_seconds": {"type": "number", "minimum": 0},
+                    "relief_percent": {"type": "number", "minimum": 0, "maximum": 100},
+                    "duration_hours": {"type": "number", "minimum": 0},
+                },
+            }),
+            "planned_injections": _list({
+                "type": "object", "required": ["target", "drug", "concentration_percent", "volume_ml"],
+                "additionalProperties": False,
+                "properties": {
+                    "target": _enum("injection_target"), "history_id": ident, "regions": _list(region),
+                    "drug": _enum("drug"),
+                    "concentration_percent": {"type": "number", "exclusiveMinimum": 0, "maximum": 20},
+                    "volume_ml": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+                    "time": {"type": "string", "format": "date-time"},
+                    "side": _enum("side"),
+                },
+            }),
+        },
+    }
+
+
+_VALIDATOR = None
+
+
+def _validator():
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        _VALIDATOR = Draft202012Validator(build_schema())
+    return _VALIDATOR
+
+
+def _path(error):
+    parts = []
+    for part in error.absolute_path:
+        parts.append(f"[{part}]" if isinstance(part, int) else (("." if parts else "") + str(part)))
+    return "".join(parts) or "case"
+
+
+def _message(error):
+    if error.validator == "enum":
+        return f"unknown value {error.instance!r}"
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown field")
+    if error.validator == "oneOf":
+        return "must be {\"region\": …, \"side\": …} or {\"choir\": 101–136 or 201–238, \"side\": …}"
+    if error.validator == "pattern":
+        return f"{error.instance!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"
+    return error.message
+
+
+def errors(data):
+    """Every problem in ``data`` as CaseError objects, schema first, then references."""
+    found = []
+    for error in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        # A oneOf failure reports its branches too; the most specific one is clearer.
+        if error.validator == "oneOf" and error.context:
+            deepest = max(error.context, key=lambda e: len(e.absolute_path))
+            if deepest.validator == "enum":
+                found.append(CaseError(_path(deepest), _message(deepest)))
+                continue
+        found.append(CaseError(_path(error), _message(error)))
+    if found or not isinstance(data, dict):
+        return found
+    for path, value in _dates(data):
+        if not _real_date(value):
+            found.append(CaseError(path, f"{value!r} is not a calendar date"))
+    found.extend(_reference_errors(data))
+    return found
+
+
+def validate(data):
+    """Return ``data`` if it is a valid case; raise the first CaseError otherwise."""
+    problems = errors(data)
+    if problems:
+        raise problems[0]
+    return data
+
+
+def _dates(data):
+    if "birth_date" in data.get("patient", {}):
+        yield "patient.birth_date", data["patient"]["birth_date"]
+    for name, key in (("complaints", "onset"), ("history", "date"), ("tests", "date")):
+        for i, item in enumerate(data.get(name, [])):
+            if key in item:
+                yield f"{name}[{i}].{key}", item[key]
+
+
+def _real_date(value):
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 3:
+        return parts[2] <= calendar.monthrange(parts[0], parts[1])[1]
+    return True
+
+
+def _reference_errors(data):
+    found = []
+    ids = {}
+    for name in ("complaints", "history"):
+        seen = set()
+        for i, item in enumerate(data.get(name, [])):
+            if item["id"] in seen:
+                found.append(CaseError(f"{name}[{i}].id", f"duplicate id {item['id']!r}"))
+            seen.add(item["id"])
+        ids[name] = seen
+    for i, test in enumerate(data.get("tests", [])):
+        if test["history_id"] not in ids["history"]:
+            found.append(CaseError(f"tests[{i}].history_id", f"no history item with id {test['history_id']!r}"))
+        if test["complaint_id"] not in ids["complaints"]:
+            found.append(CaseError(f"tests[{i}].complaint_id", f"no complaint with id {test['complaint_id']!r}"))
+    for i, injection in enumerate(data.get("planned_injections", [])):
+        if "history_id" in injection and injection["history_id"] not in ids["history"]:
+            found.append(CaseError(f"planned_injections[{i}].history_id",
+                                   f"no history item with id {injection['history_id']!r}"))
+    return found
+
+
+def partial_date_key(value):
+    """A partial date as a sortable (year, month, day) tuple: its period's start."""
+    parts = [int(p) for p in value.split("-")] + [1, 1]
+    return tuple(parts[:3])
+
+
+def is_partial_date(value):
+    return isinstance(value, str) and re.match(PARTIAL_DATE, value) is not None and _real_date(value)

@@ -1,0 +1,55 @@
+"""Field validators for the chart: coded lists and partial dates, in the case format's terms."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from segmenta import caseformat
+from segmenta.knowledge import vocabulary
+
+
+def partial_date(value):
+    if value and not caseformat.is_partial_date(value):
+        raise ValidationError(_("Enter a date as YYYY, YYYY-MM or YYYY-MM-DD."), code="partial_date")
+
+
+def _codes(kind, value, label):
+    if not isinstance(value, list):
+        raise ValidationError(_("Expected a list of %(label)s.") % {"label": label}, code="type")
+    allowed = set(vocabulary.codes(kind))
+    unknown = [v for v in value if not isinstance(v, str) or v not in allowed]
+    if unknown:
+        raise ValidationError(_("Unknown %(label)s: %(values)s.") % {"label": label, "values": ", ".join(map(str, unknown))},
+                              code="unknown")
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Each value only once, please."), code="duplicate")
+
+
+def organs(value):
+    _codes("organ", value, _("organs"))
+
+
+def signs(value):
+    _codes("sign", value, _("signs"))
+
+
+def findings(value):
+    _codes("finding", value, _("findings"))
+
+
+def regions(value):
+    """[{"region": "shoulder", "side": "right"}] or [{"choir": 118, "side": "left"}]."""
+    if not isinstance(value, list):
+        raise ValidationError(_("Expected a list of body regions."), code="type")
+    sides = set(vocabulary.codes("side"))
+    named = set(vocabulary.codes("region"))
+    for item in value:
+        if not isinstance(item, dict) or not item.keys() <= {"region", "choir", "side"} or (
+                ("region" in item) == ("choir" in item)):
+            raise ValidationError(_("Each region is {\"region\": …} or {\"choir\": …}, with an optional side."),
+                                  code="shape")
+        if "region" in item and item["region"] not in named:
+            raise ValidationError(_("Unknown body region: %(v)s.") % {"v": item["region"]}, code="unknown")
+        if "choir" in item and item["choir"] not in caseformat.CHOIR_SEGMENTS:
+            raise ValidationError(_("Unknown body-map segment: %(v)s.") % {"v": item["choir"]}, code="unknown")
+        if "side" in item and item["side"] not in sides:
+            raise ValidationError(_("Unknown side: %(v)s.") % {"v": item["side"]}, code="unknown")
