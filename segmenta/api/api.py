@@ -16,6 +16,8 @@ from ninja.security import HttpBearer
 
 from segmenta.accounts.models import ApiToken
 
+from .errors import FieldErrors
+
 
 class BearerToken(HttpBearer):
     openapi_description = "A personal token from `segmenta token USERNAME` or the profile page."
@@ -46,6 +48,11 @@ def _field(loc):
     return ".".join(parts) or "body"
 
 
+def _field_errors(request, errors):
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request, exc):
     errors = []
@@ -55,8 +62,12 @@ def validation_error(request, exc):
         if err.get("type") == "extra_forbidden":
             message = "unknown field"
         errors.append({"field": field, "message": message})
-    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
-    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+    return _field_errors(request, errors)
+
+
+@api.exception_handler(FieldErrors)
+def field_errors(request, exc):
+    return _field_errors(request, exc.errors)
 
 
 @api.exception_handler(HttpError)
@@ -90,7 +101,8 @@ def unauthorized(request, exc):
     return response
 
 
-from . import audit, patients  # noqa: E402  (routers register on `api`)
+from . import audit, chart, patients  # noqa: E402  (routers register on `api`)
 
 api.add_router("/patients", patients.router)
+api.add_router("/patients", chart.router)
 api.add_router("/audit", audit.router)

@@ -180,7 +180,8 @@ class Consent(ChartItem):
                                          "injections with procaine."))
     method = models.CharField(_("signed by"), max_length=20, choices=Method.choices)
     scan = models.FileField(_("scan"), upload_to=consent_scan_path, blank=True)
-    signature_svg = models.TextField(_("signature"), blank=True, help_text=_("The on-screen signature's strokes."))
+    signature_svg = models.TextField(_("signature"), blank=True, help_text=_("The on-screen signature's strokes."),
+                                     validators=[validation.signature_strokes])
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     withdrawal_note = models.CharField(_("withdrawal note"), max_length=500, blank=True)
 

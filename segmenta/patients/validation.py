@@ -1,5 +1,7 @@
 """Field validators for the chart: coded lists and partial dates, in the case format's terms."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -53,3 +55,9 @@ def regions(value):
             raise ValidationError(_("Unknown body-map segment: %(v)s.") % {"v": item["choir"]}, code="unknown")
         if "side" in item and item["side"] not in sides:
             raise ValidationError(_("Unknown side: %(v)s.") % {"v": item["side"]}, code="unknown")
+
+
+def signature_strokes(value):
+    """On-screen signatures are kept as SVG path data only: nothing that could run."""
+    if value and (len(value) > 100_000 or not re.fullmatch(r"[MLml0-9 .,\-]*", value)):
+        raise ValidationError(_("The signature is not valid stroke data."), code="signature")

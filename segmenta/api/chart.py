@@ -1,0 +1,121 @@
+"""/api/v1/patients/{id}/<kind>: list, create, read and update every chart item.
+
+One table drives all kinds. Input is typed for the OpenAPI document; the authoritative
+checks are the models' own validators (``full_clean``), the same that guard the pages.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+from ninja.orm import create_schema
+from pydantic import ConfigDict
+
+from segmenta.audit.trail import record
+from segmenta.patients import models as m
+from segmenta.patients.case import chart_queryset, patient_case
+
+from .errors import FieldErrors
+
+router = Router(tags=["chart"])
+
+
+class StrictSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# url segment: (model, editable fields)
+KINDS = {
+    "weights": (m.WeightMeasurement, ["date", "weight_kg"]),
+    "allergies": (m.Allergy, ["substance", "allergy_class", "reaction", "active"]),
+    "medications": (m.Medication, ["name", "medication_class", "dose", "active"]),
+    "conditions": (m.Condition, ["code", "text", "active"]),
+    "pregnancy": (m.PregnancyStatus, ["date", "status", "note"]),
+    "consents": (m.Consent, ["date", "scope", "method", "signature_svg", "withdrawn_on", "withdrawal_note"]),
+    "complaints": (m.Complaint, ["description", "regions", "organs", "onset", "nrs", "findings", "status", "notes"]),
+    "history": (m.HistoryItem, ["kind", "tooth", "date", "regions", "organs", "description", "signs", "notes"]),
+}
+
+
+def _patient(request, patient_id, for_update=False):
+    patients = m.Patient.objects.visible_to(request.user).select_related("clinic")
+    if for_update:
+        patients = patients.select_for_update(of=("self",))
+    return get_object_or_404(patients, pk=patient_id)
+
+
+def _save(item, request, action):
+    try:
+        item.full_clean(exclude=["patient", "recorded_by"])
+    except DjangoValidationError as error:
+        raise FieldErrors.from_django(error) from None
+    item.save()
+    record(action, request=request, patient=item.patient, obj=item, detail={"api": True})
+    return item
+
+
+def _register(kind, model, fields):
+    out_fields = ["id", *fields, "recorded_at"]
+    custom = [("weight_kg", float, ...)] if "weight_kg" in fields else None
+    Out = create_schema(model, name=f"{model.__name__}Out", fields=out_fields, custom_fields=custom)
+    In = create_schema(model, name=f"{model.__name__}In", fields=fields, base_class=StrictSchema)
+    Patch = create_schema(model, name=f"{model.__name__}Patch", fields=fields, optional_fields="__all__",
+                          base_class=StrictSchema)
+    label = model._meta.verbose_name
+
+    @router.get(f"/{{int:patient_id}}/{kind}", response=list[Out], url_name=f"list_{kind}",
+                operation_id=f"list_{kind}", summary=f"List {model._meta.verbose_name_plural}")
+    def list_items(request, patient_id: int):
+        patient = _patient(request, patient_id)
+        record("view", request=request, patient=patient, object_type=model._meta.model_name,
+               detail={"api": True, "list": True})
+        return model.objects.filter(patient=patient)
+
+    @router.post(f"/{{int:patient_id}}/{kind}", response={201: Out}, url_name=f"create_{kind}",
+                 operation_id=f"create_{kind}", summary=f"Add a {label}")
+    def create_item(request, patient_id: int, payload: In):
+        with transaction.atomic():
+            patient = _patient(request, patient_id, for_update=True)
+            # Fields left out take the model's default, never a NULL the column refuses.
+            data = {k: v for k, v in payload.dict().items() if v is not None or model._meta.get_field(k).null}
+            item = model(patient=patient, recorded_by=request.user, **data)
+            return Status(201, _save(item, request, "create"))
+
+    @router.get(f"/{{int:patient_id}}/{kind}/{{int:item_id}}", response=Out, url_name=f"read_{kind}",
+                operation_id=f"read_{kind}", summary=f"Read a {label}")
+    def read_item(request, patient_id: int, item_id: int):
+        patient = _patient(request, patient_id)
+        item = get_object_or_404(model, patient=patient, pk=item_id)
+        record("view", request=request, patient=patient, obj=item, detail={"api": True})
+        return item
+
+    @router.patch(f"/{{int:patient_id}}/{kind}/{{int:item_id}}", response=Out, url_name=f"update_{kind}",
+                  operation_id=f"update_{kind}", summary=f"Update a {label}")
+    def update_item(request, patient_id: int, item_id: int, payload: Patch):
+        changes = payload.dict(exclude_unset=True)
+        for name, value in changes.items():
+            if value is None and not model._meta.get_field(name).null:
+                raise FieldErrors([{"field": name, "message": "may not be null"}])
+        with transaction.atomic():
+            patient = _patient(request, patient_id, for_update=True)
+            item = get_object_or_404(model, patient=patient, pk=item_id)
+            for name, value in changes.items():
+                setattr(item, name, value)
+            return _save(item, request, "update")
+
+
+for _kind, (_model, _fields) in KINDS.items():
+    _register(_kind, _model, _fields)
+
+
+@router.get("/{int:patient_id}/case", url_name="patient_case", summary="The patient in the case format",
+            description="segmenta-case/1, valid against the schema that `segmenta schema case` prints.")
+def case(request, patient_id: int):
+    patient = get_object_or_404(chart_queryset().filter(pk__in=m.Patient.objects.visible_to(request.user)),
+                                pk=patient_id)
+    profile = getattr(request.user, "profile", None)
+    with transaction.atomic():
+        result = patient_case(patient, practitioner=profile)
+        record("export", request=request, patient=patient, obj=patient, detail={"format": "case", "api": True})
+    return result
+

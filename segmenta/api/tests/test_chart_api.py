@@ -1,0 +1,130 @@
+import json
+
+import pytest
+from django.urls import reverse
+
+from segmenta import caseformat
+from segmenta.audit.models import AuditEvent
+from segmenta.patients.models import Complaint, HistoryItem
+
+
+def post(client, name, patient, body):
+    return client.post(reverse(f"api:{name}", args=[patient.pk]), json.dumps(body), content_type="application/json")
+
+
+EXAMPLES = {
+    "weights": {"date": "2026-11-01", "weight_kg": 62.5},
+    "allergies": {"substance": "procaine", "allergy_class": "ester_local_anaesthetic", "reaction": "urticaria"},
+    "medications": {"name": "apixaban", "medication_class": "anticoagulant", "dose": "5 mg twice daily"},
+    "conditions": {"code": "diabetic_neuropathy", "text": ""},
+    "pregnancy": {"date": "2026-11-01", "status": "not_pregnant"},
+    "consents": {"date": "2026-11-01", "scope": "Segmental and scar injections with procaine 1 %",
+                 "method": "signature", "signature_svg": "M10 10L40 30L60 12"},
+    "complaints": {"description": "right shoulder pain", "regions": [{"choir": 107, "side": "right"}],
+                   "organs": [], "onset": "2019-06", "nrs": 6, "findings": [], "status": "active"},
+    "history": {"kind": "scar", "description": "laparoscopic cholecystectomy",
+                "regions": [{"region": "abdomen_upper", "side": "right"}], "organs": ["gallbladder"],
+                "date": "2019-01", "signs": ["itching", "weather_sensitive"]},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EXAMPLES))
+def test_every_chart_item_can_be_created_read_and_updated(api_client, patient, kind):
+    created = post(api_client, f"create_{kind}", patient, EXAMPLES[kind])
+    assert created.status_code == 201, created.json()
+    item_id = created.json()["id"]
+    read = api_client.get(reverse(f"api:read_{kind}", args=[patient.pk, item_id]))
+    assert read.status_code == 200
+    for key, value in EXAMPLES[kind].items():
+        assert read.json()[key] == value
+    field = {"weights": "weight_kg", "pregnancy": "note", "conditions": "text", "allergies": "reaction",
+             "medications": "dose", "consents": "scope"}.get(kind, "description")
+    new_value = 63.0 if field == "weight_kg" else "changed"
+    patched = api_client.patch(reverse(f"api:update_{kind}", args=[patient.pk, item_id]),
+                               {field: new_value}, content_type="application/json")
+    assert patched.status_code == 200 and patched.json()[field] == new_value
+    listed = api_client.get(reverse(f"api:list_{kind}", args=[patient.pk])).json()
+    assert [i["id"] for i in listed] == [item_id]
+    actions = list(AuditEvent.objects.filter(patient=patient).values_list("action", flat=True))
+    assert sorted(actions) == ["create", "update", "view", "view"]
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"kind": "scar", "description": "x", "regions": [{"region": "shulder"}]}, "regions"),
+    ({"kind": "scar", "description": "x", "regions": [{"choir": 999}]}, "regions"),
+    ({"kind": "scar", "description": "x", "date": "2019-13"}, "date"),
+    ({"kind": "scar", "description": "x", "signs": ["glowing"]}, "signs"),
+    ({"kind": "scar", "description": "x", "organs": "liver"}, "organs"),
+    ({"kind": "tooth", "description": "extraction"}, "tooth"),
+    ({"kind": "tooth", "tooth": "19", "description": "extraction"}, "tooth"),
+    ({"kind": "volcano", "description": "x"}, "kind"),
+    ({"kind": "scar", "description": "x", "colour": "red"}, "colour"),
+])
+def test_bad_history_items_are_refused_naming_the_field(api_client, patient, body, field):
+    response = post(api_client, "create_history", patient, body)
+    assert response.status_code == 422, response.json()
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert not HistoryItem.objects.exists()
+
+
+def test_complaint_nrs_must_lie_between_0_and_10(api_client, patient):
+    response = post(api_client, "create_complaints", patient, {"description": "pain", "nrs": 11})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "nrs"
+    assert not Complaint.objects.exists()
+
+
+def test_consent_on_screen_needs_a_signature(api_client, patient):
+    body = {**EXAMPLES["consents"], "signature_svg": ""}
+    response = post(api_client, "create_consents", patient, body)
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "signature_svg"
+
+
+def test_signature_holds_only_stroke_data(api_client, patient):
+    body = {**EXAMPLES["consents"], "signature_svg": '"/><script>alert(1)</script>'}
+    response = post(api_client, "create_consents", patient, body)
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "signature_svg"
+
+
+def test_chart_items_of_another_clinic_are_404(api_client, foreign_patient):
+    response = post(api_client, "create_history", foreign_patient, EXAMPLES["history"])
+    assert response.status_code == 404
+    assert api_client.get(reverse("api:list_history", args=[foreign_patient.pk])).status_code == 404
+    assert not HistoryItem.objects.exists()
+
+
+def test_item_of_another_patient_is_404(api_client, patient, clinic):
+    from segmenta.conftest import make_patient
+
+    other = make_patient(clinic, family="Zweit")
+    item = post(api_client, "create_history", other, EXAMPLES["history"]).json()["id"]
+    assert api_client.get(reverse("api:read_history", args=[patient.pk, item])).status_code == 404
+
+
+def test_case_export_is_valid_against_the_published_schema(api_client, patient, doctor):
+    for kind, body in EXAMPLES.items():
+        assert post(api_client, f"create_{kind}", patient, body).status_code == 201
+    post(api_client, "create_history", patient, {"kind": "tooth", "tooth": "38", "description": "extraction",
+                                                 "date": "1998", "signs": ["impacted"]})
+    response = api_client.get(reverse("api:patient_case", args=[patient.pk]))
+    assert response.status_code == 200
+    case = response.json()
+    assert caseformat.errors(case) == []
+    assert case["patient"]["weight_kg"] == 62.5 and case["patient"]["pregnant"] is False
+    assert case["patient"]["allergies"] == [{"substance": "procaine", "class": "ester_local_anaesthetic"}]
+    assert case["patient"]["conditions"] == ["diabetic_neuropathy"]
+    assert [h["kind"] for h in case["history"]] == ["scar", "tooth"]
+    assert case["history"][1]["tooth"] == "38"
+    assert case["complaints"][0]["regions"] == [{"choir": 107, "side": "right"}]
+    assert case["practitioner"]["profession"] == "physician"
+    assert AuditEvent.objects.filter(action="export", patient=patient).exists()
+
+
+def test_case_of_another_clinics_patient_is_404(api_client, foreign_patient):
+    assert api_client.get(reverse("api:patient_case", args=[foreign_patient.pk])).status_code == 404
+
+
+def test_openapi_lists_the_chart_endpoints(db, client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for kind in EXAMPLES:
+        assert f"/api/v1/patients/{{patient_id}}/{kind}" in paths
+    assert "/api/v1/patients/{patient_id}/case" in paths
