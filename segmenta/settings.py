@@ -77,6 +77,9 @@ if not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("SEGMENTA_CSRF_TRUSTED_ORIGINS")
 
 SEGMENTA_REQUIRE_MFA = env_flag("SEGMENTA_REQUIRE_MFA", True)
+# Number of trusted reverse proxies in front of the app (0: clients connect directly).
+# Lockout and the audit trail then take the client address from X-Forwarded-For.
+SEGMENTA_PROXY_COUNT = int(os.environ.get("SEGMENTA_PROXY_COUNT", "0"))
 SEGMENTA_IDLE_TIMEOUT = timedelta(minutes=float(os.environ.get("SEGMENTA_IDLE_TIMEOUT_MINUTES", "15")))
 # How long a re-authentication unlocks sensitive actions (exports, user management).
 SEGMENTA_REAUTH_WINDOW = timedelta(minutes=float(os.environ.get("SEGMENTA_REAUTH_MINUTES", "5")))
@@ -113,6 +116,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "segmenta.accounts.middleware.reject_nul",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "segmenta.accounts.middleware.idle_logoff",
@@ -189,6 +193,7 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # our own audit trail records logins
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "segmenta.audit.trail.client_ip"
 
 OTP_TOTP_ISSUER = "Segmenta"
 OTP_TOTP_THROTTLE_FACTOR = 1
@@ -210,7 +215,7 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("SEGMENTA_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env_flag("SEGMENTA_BEHIND_PROXY", False):
+    if SEGMENTA_PROXY_COUNT:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CONTENT_SECURITY_POLICY = {

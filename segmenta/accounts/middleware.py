@@ -4,11 +4,15 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from segmenta.audit.trail import record
+
+# Session flag set at login for users who must still enter a TOTP code.
+SECOND_FACTOR_PENDING = "segmenta_second_factor_pending"
 
 # Paths that stay reachable for a user who has entered a password but no TOTP code yet.
 _MFA_EXEMPT = ("/accounts/mfa/", "/accounts/logout/", "/static/", "/i18n/")
@@ -17,6 +21,21 @@ _MFA_EXEMPT = ("/accounts/mfa/", "/accounts/logout/", "/static/", "/i18n/")
 def _is_api(request):
     # The API authenticates every request by bearer token, never by session cookie.
     return request.path.startswith("/api/")
+
+
+def reject_nul(get_response):
+    """NUL characters have no place in clinical text, and PostgreSQL cannot store them:
+    refuse them at the door instead of failing deep inside a write."""
+
+    def middleware(request):
+        for source, values in (("query", request.GET), ("form", request.POST if request.method == "POST" else {})):
+            for name, value in values.lists() if values else ():
+                if "\x00" in name or any("\x00" in v for v in value):
+                    return HttpResponseBadRequest(f"{name.replace(chr(0), '')}: contains a NUL character",
+                                                  content_type="text/plain")
+        return get_response(request)
+
+    return middleware
 
 
 def security_headers(get_response):
@@ -55,12 +74,13 @@ def idle_logoff(get_response):
 
 
 def require_mfa(get_response):
-    """With SEGMENTA_REQUIRE_MFA on, a password alone opens nothing but the TOTP step."""
+    """A password alone opens nothing but the TOTP step: for everyone when
+    SEGMENTA_REQUIRE_MFA is on, and always for users who have an authenticator."""
 
     def middleware(request):
         user = request.user
         if (
-            settings.SEGMENTA_REQUIRE_MFA
+            (settings.SEGMENTA_REQUIRE_MFA or request.session.get(SECOND_FACTOR_PENDING))
             and user.is_authenticated
             and not user.is_verified()
             and not _is_api(request)

@@ -1,6 +1,7 @@
 """Login, logout, failed logins and lockouts go to the audit trail."""
 
 from axes.signals import user_locked_out
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -23,10 +24,14 @@ def audit_logout(sender, request, user, **kwargs):
 def audit_login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
     action = "reauth_failed" if getattr(request, "_segmenta_reauth", False) else "login_failed"
-    # The user may not exist; the typed name is kept so that guessing shows up.
-    record(action, request=request, user=None, username=username)
+    # Linked to the account when the name is one, so its clinic admins see it; the
+    # typed name is kept either way, so that guessing shows up.
+    user = get_user_model().objects.filter(username=username).first() if username else None
+    record(action, request=request, user=user, username=username)
 
 
 @receiver(user_locked_out)
 def audit_locked_out(sender, request, username=None, ip_address=None, **kwargs):
-    record("locked_out", request=request, user=None, username=str(username or "")[:150])
+    name = str(username or "")[:150]
+    user = get_user_model().objects.filter(username=name).first() if name else None
+    record("locked_out", request=request, user=user, username=name)

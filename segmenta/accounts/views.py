@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from segmenta.audit.trail import record
 
+from .middleware import SECOND_FACTOR_PENDING
 from .access import admin_clinics, clinic_admin_required, mark_reauthenticated, reauth_required
 from .forms import (
     ApiTokenForm,
@@ -57,7 +58,10 @@ def login_view(request):
         if user is not None:
             login(request, user)
             if _needs_second_factor(user):
-                return redirect(reverse("accounts:mfa") + "?next=" + _next_url(request))
+                # The MFA gate reads this flag: a user with an authenticator always
+                # needs the code, even where MFA is not required of everyone.
+                request.session[SECOND_FACTOR_PENDING] = True
+                return redirect(reverse("accounts:mfa") + "?" + urlencode({"next": _next_url(request)}))
             return redirect(_next_url(request))
         # One message for wrong name and wrong password: it must not tell which.
         error = _("Username or password is not correct.")
@@ -232,9 +236,10 @@ def token_create(request):
 @require_POST
 def token_revoke(request, pk):
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
-    with transaction.atomic():
-        token.revoke()
-        record("delete", request=request, obj=token, detail={"prefix": token.key_prefix, "revoked": True})
+    if token.active:
+        with transaction.atomic():
+            token.revoke()
+            record("delete", request=request, obj=token, detail={"prefix": token.key_prefix, "revoked": True})
     messages.success(request, _("Token revoked."))
     return redirect("accounts:profile")
 
@@ -325,6 +330,13 @@ def member_remove(request, pk):
 @require_POST
 def member_reset_mfa(request, pk):
     member = _admin_membership_or_404(request, pk)
+    # The second factor guards every clinic the person works in: only someone who
+    # administers all of them may reset it.
+    if member.user.memberships.exclude(clinic__in=admin_clinics(request.user)).exists():
+        messages.error(request, _("%(username)s also works in a clinic you do not administer; "
+                                  "ask a server operator to reset the second factor.")
+                       % {"username": member.user.username})
+        return redirect("accounts:members")
     with transaction.atomic():
         removed, _detail = TOTPDevice.objects.filter(user=member.user).delete()
         record("delete", request=request, clinic=member.clinic, object_type="totpdevice",

@@ -11,6 +11,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.conf import settings
 from django.http import Http404
 from ninja import NinjaAPI
+from ninja.parser import Parser
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -31,7 +32,34 @@ class BearerToken(HttpBearer):
         return found
 
 
+class NulCharacter(ValueError):
+    pass
+
+
+class StrictParser(Parser):
+    """JSON bodies as usual, but text with NUL characters is refused (PostgreSQL
+    cannot store it, and no clinical text needs it)."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        _check_nul(data, "body")
+        return data
+
+
+def _check_nul(value, path):
+    if isinstance(value, str) and "\x00" in value:
+        raise NulCharacter(path)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_nul(key, path)
+            _check_nul(item, str(key) if path == "body" else f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_nul(item, f"{path}[{index}]")
+
+
 api = NinjaAPI(
+    parser=StrictParser(),
     title="Segmenta API",
     version="1",
     description="Clinical data of neural-therapy practices. Every request is scoped to the "
@@ -76,6 +104,10 @@ def http_error(request, exc):
     if isinstance(exc.__cause__, json.JSONDecodeError):
         cause = exc.__cause__
         detail = f"body: malformed JSON ({cause.msg} at line {cause.lineno} column {cause.colno})"
+    elif isinstance(exc.__cause__, NulCharacter):
+        detail = f"{exc.__cause__}: contains a NUL character"
+        return api.create_response(request, {"detail": detail, "errors": [
+            {"field": str(exc.__cause__), "message": "contains a NUL character"}]}, status=422)
     elif isinstance(exc.__cause__, UnicodeDecodeError):
         detail = "body: not UTF-8 text"
     return api.create_response(request, {"detail": detail}, status=exc.status_code)

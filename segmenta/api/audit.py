@@ -1,22 +1,25 @@
 """/api/v1/audit: the audit trail for clinic admins."""
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal, Optional
 
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from segmenta.accounts.access import admin_clinics
 from segmenta.audit.models import Action
+from segmenta.audit.forms import MAX_ID
 from segmenta.audit.query import search
+
+from .pagination import BoundedPagination
 
 router = Router(tags=["audit"])
 
 
 class AuditEventOut(Schema):
     id: int
-    at: datetime
+    at: str = Field(..., description="ISO 8601 with microseconds, exactly as hashed")
     username: str = Field(..., description="The acting user, as named when the event happened.")
     clinic: Optional[int] = Field(None, alias="clinic_id")
     patient: Optional[int] = Field(None, alias="patient_id")
@@ -26,18 +29,23 @@ class AuditEventOut(Schema):
     source_ip: Optional[str]
     detail: dict
     hash: str
+    prev_hash: str
+
+    @staticmethod
+    def resolve_at(event):
+        return event.at.isoformat()
 
 
 class AuditFilters(Schema):
-    patient: Optional[int] = Field(None, ge=1)
+    patient: Optional[int] = Field(None, ge=1, le=MAX_ID)
     user: Optional[str] = Field(None, max_length=150, description="Username of the acting user")
     action: Optional[Literal[tuple(Action.values)]] = None
-    date_from: Optional[date] = None
-    date_to: Optional[date] = None
+    date_from: Optional[date] = Field(None, ge=date(2000, 1, 1), le=date(9998, 12, 31))
+    date_to: Optional[date] = Field(None, ge=date(2000, 1, 1), le=date(9998, 12, 31))
 
 
 @router.get("", response=list[AuditEventOut], summary="Search the audit trail (clinic admins)")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def audit_events(request, filters: Query[AuditFilters]):
     if not admin_clinics(request.user).exists():
         raise HttpError(403, "only clinic admins may read the audit trail")

@@ -5,18 +5,21 @@ from typing import Literal, Optional
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import ConfigDict, field_validator
 
 from segmenta.accounts.models import Clinic
 from segmenta.audit.trail import record
 from segmenta.knowledge import vocabulary
+from segmenta.patients.audit import record_list_view
 from segmenta.patients.models import Patient
+
+from .pagination import BoundedPagination
 
 router = Router(tags=["patients"])
 
@@ -88,11 +91,29 @@ class PatientPatch(Schema):
 
 class ListFilters(Schema):
     q: str = Field("", max_length=100, description="Name or record number")
-    clinic: Optional[int] = None
+    clinic: Optional[int] = Field(None, ge=1, le=2**63 - 1)
 
 
 def _visible(request):
     return Patient.objects.visible_to(request.user).select_related("clinic")
+
+
+class AuditedList:
+    """A queryset that records which patients the paginated page actually showed."""
+
+    def __init__(self, request, queryset, detail):
+        self.request, self.queryset, self.detail = request, queryset, detail
+
+    def __getitem__(self, index):
+        page = list(self.queryset[index])
+        record_list_view(self.request, page, self.detail)
+        return page
+
+    def count(self):
+        return self.queryset.count()
+
+    def all(self):  # the paginator counts through .all().count()
+        return self
 
 
 def _unique_record_number(clinic, number, exclude=None):
@@ -101,14 +122,12 @@ def _unique_record_number(clinic, number, exclude=None):
 
 
 @router.get("", response=list[PatientOut], summary="List patients")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_patients(request, filters: Query[ListFilters]):
     patients = _visible(request)
     if filters.clinic is not None:
         patients = patients.filter(clinic_id=filters.clinic)
-    patients = patients.search(filters.q)
-    record("view", request=request, object_type="patient_list", detail={"api": True, "q": filters.q})
-    return patients
+    return AuditedList(request, patients.search(filters.q), {"api": True, "q": filters.q})
 
 
 @router.post("", response={201: PatientOut}, summary="Create a patient")
@@ -123,10 +142,13 @@ def create_patient(request, payload: PatientIn):
         if clinic is None:
             raise HttpError(422, "clinic: not one of your clinics")
     data = payload.dict(exclude={"clinic"})
-    with transaction.atomic():
-        _unique_record_number(clinic, data["record_number"])
-        patient = Patient.objects.create(clinic=clinic, created_by=request.user, **data)
-        record("create", request=request, patient=patient, obj=patient, detail={"api": True})
+    _unique_record_number(clinic, data["record_number"])
+    try:
+        with transaction.atomic():
+            patient = Patient.objects.create(clinic=clinic, created_by=request.user, **data)
+            record("create", request=request, patient=patient, obj=patient, detail={"api": True})
+    except IntegrityError:  # a concurrent request took the record number first
+        raise HttpError(409, "record_number: another patient of this clinic has this record number") from None
     return Status(201, patient)
 
 
@@ -143,13 +165,19 @@ def update_patient(request, patient_id: int, payload: PatientPatch):
     for name, value in changes.items():
         if value is None:
             raise HttpError(422, f"{name}: may not be null")
+    if not changes:
+        return read_patient(request, patient_id)
     with transaction.atomic():
         patient = get_object_or_404(_visible(request).select_for_update(of=("self",)), pk=patient_id)
         if "record_number" in changes:
             _unique_record_number(patient.clinic, changes["record_number"], exclude=patient.pk)
         for name, value in changes.items():
             setattr(patient, name, value)
-        patient.save()
+        try:
+            with transaction.atomic():
+                patient.save()
+        except IntegrityError:
+            raise HttpError(409, "record_number: another patient of this clinic has this record number") from None
         record("update", request=request, patient=patient, obj=patient,
                detail={"api": True, "fields": sorted(changes)})
     return patient

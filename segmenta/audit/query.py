@@ -10,8 +10,16 @@ from segmenta.accounts.models import Membership
 from .models import AuditEvent
 
 
+# Events that belong to a person rather than a clinic: an admin sees them for members.
+ACCOUNT_ACTIONS = ["login", "logout", "login_failed", "locked_out", "mfa_verified", "mfa_failed",
+                   "mfa_enrolled", "reauth", "reauth_failed"]
+
+
 def visible_events(user):
-    """Events of the clinics ``user`` administers, plus the logins of their members."""
+    """Events of the clinics ``user`` administers, plus the sign-ins of their members.
+
+    Other clinic-less events stay hidden: they may describe work in another clinic.
+    """
     admin_clinic_ids = list(
         Membership.objects.filter(user=user, role="admin").values_list("clinic_id", flat=True)
     )
@@ -19,7 +27,8 @@ def visible_events(user):
         return AuditEvent.objects.none()
     member_ids = Membership.objects.filter(clinic_id__in=admin_clinic_ids).values("user_id")
     return AuditEvent.objects.filter(
-        Q(clinic_id__in=admin_clinic_ids) | Q(clinic__isnull=True, user_id__in=member_ids)
+        Q(clinic_id__in=admin_clinic_ids)
+        | Q(clinic__isnull=True, user_id__in=member_ids, action__in=ACCOUNT_ACTIONS)
     )
 
 

@@ -7,7 +7,9 @@ happen.
 
 import ipaddress
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.utils.ipv6 import clean_ipv6_address
 from django.utils import timezone
 
 from .models import GENESIS_HASH, Action, AuditEvent
@@ -17,14 +19,27 @@ _PG_LOCK_KEY = 0x5E6A_A0D1
 
 
 def client_ip(request):
-    """The address the request came from, as the web server saw it."""
+    """The client's address, in the one form the database stores (and the hash covers).
+
+    Behind SEGMENTA_PROXY_COUNT trusted proxies, the client is the address the
+    outermost of them appended to X-Forwarded-For; anything before it is the client's
+    own claim and is ignored.
+    """
     if request is None:
         return None
     raw = request.META.get("REMOTE_ADDR") or ""
+    hops = settings.SEGMENTA_PROXY_COUNT
+    if hops:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            raw = forwarded[-hops]
     try:
-        return str(ipaddress.ip_address(raw.split("%")[0]))
+        address = ipaddress.ip_address(raw.split("%")[0])
     except ValueError:
         return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return str(address) if address.version == 4 else clean_ipv6_address(str(address))
 
 
 def record(action, *, request=None, user=None, clinic=None, patient=None, obj=None,

@@ -5,7 +5,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +15,7 @@ from segmenta.accounts.access import clinics_of, reauth_required
 from segmenta.audit.models import AuditEvent
 from segmenta.audit.trail import record
 
+from .audit import record_list_view
 from .forms import PatientForm
 from .models import Patient
 
@@ -29,8 +30,7 @@ def _visible(request):
 def patient_list(request):
     q = request.GET.get("q", "").strip()[:100]
     page = Paginator(_visible(request).search(q), PAGE_SIZE).get_page(request.GET.get("page"))
-    record("view", request=request, object_type="patient_list",
-           detail={"q": q, "page": page.number, "shown": len(page.object_list)})
+    record_list_view(request, page.object_list, detail={"q": q, "page": page.number})
     return render(request, "patients/list.html", {
         "page": page, "q": q, "multi_clinic": clinics_of(request.user).count() > 1,
     })
@@ -51,11 +51,16 @@ def patient_detail(request, pk):
 def patient_create(request):
     form = PatientForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            patient = form.save(commit=False)
-            patient.created_by = request.user
-            patient.save()
-            record("create", request=request, patient=patient, obj=patient)
+        try:
+            with transaction.atomic():
+                patient = form.save(commit=False)
+                patient.created_by = request.user
+                patient.save()
+                record("create", request=request, patient=patient, obj=patient)
+        except IntegrityError:
+            # Another request took the record number between our check and our write.
+            form.add_error("record_number", _("Another patient of this clinic has this record number."))
+            return render(request, "patients/form.html", {"form": form}, status=400)
         messages.success(request, _("Patient %(name)s added.") % {"name": patient.display_name})
         return redirect("patients:detail", pk=patient.pk)
     return render(request, "patients/form.html", {"form": form}, status=400 if form.errors else 200)
@@ -97,10 +102,12 @@ def patient_export(request):
     response["Content-Disposition"] = f'attachment; filename="segmenta-patients-{stamp}.csv"'
     writer = csv.writer(response)
     writer.writerow(EXPORT_FIELDS)
-    count = 0
+    per_clinic = {}
     for p in patients.iterator(chunk_size=500):
         writer.writerow([_cell(v) for v in (p.id, p.clinic.name, p.record_number, p.family_name, p.given_name,
                                             p.birth_date.isoformat(), p.sex, p.phone, p.email)])
-        count += 1
-    record("export", request=request, object_type="patient_list", detail={"format": "csv", "patients": count})
+        per_clinic.setdefault(p.clinic, []).append(p.pk)
+    for clinic, ids in per_clinic.items():
+        record("export", request=request, clinic=clinic, object_type="patient_list",
+               detail={"format": "csv", "patients": len(ids)})
     return response

@@ -1,0 +1,18 @@
+"""Audit helpers for views that show many patients at once."""
+
+from segmenta.audit.trail import record
+
+
+def record_list_view(request, patients, detail):
+    """One event per clinic whose patients a list showed, naming the patients shown.
+
+    Per clinic, so each clinic's admins see exactly the listings of their own patients.
+    """
+    by_clinic = {}
+    for patient in patients:
+        by_clinic.setdefault(patient.clinic, []).append(patient.pk)
+    if not by_clinic:
+        record("view", request=request, object_type="patient_list", detail={**detail, "patients": []})
+    for clinic, ids in by_clinic.items():
+        record("view", request=request, clinic=clinic, object_type="patient_list",
+               detail={**detail, "patients": ids})
