@@ -66,7 +66,7 @@ def record(action, *, request=None, user=None, clinic=None, patient=None, obj=No
         object_type=object_type,
         object_id=str(object_id),
         source_ip=client_ip(request),
-        detail=detail or {},
+        detail=_plain(detail or {}),
     )
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -78,6 +78,18 @@ def record(action, *, request=None, user=None, clinic=None, patient=None, obj=No
         event.hash = event.compute_hash()
         event.save()
     return event
+
+
+def _plain(value):
+    """Detail as the database will hand it back: floats become text, because
+    PostgreSQL's jsonb may rewrite a float's digits and so break the hash."""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def verify(batch_size=2000):

@@ -4,15 +4,15 @@ from django.db.models import Prefetch
 
 from segmenta import caseformat
 
-from .models import Allergy, Complaint, Condition, HistoryItem, Medication, Patient
+from .models import Complaint, HistoryItem, Patient
 
 
 def chart_queryset():
     """Patients with everything the case needs, in a fixed number of queries."""
     return Patient.objects.prefetch_related(
-        Prefetch("allergies", queryset=Allergy.objects.filter(active=True)),
-        Prefetch("medications", queryset=Medication.objects.filter(active=True)),
-        Prefetch("conditions", queryset=Condition.objects.filter(active=True)),
+        "allergies",
+        "medications",
+        "conditions",
         Prefetch("complaints", queryset=Complaint.objects.order_by("id")),
         Prefetch("history", queryset=HistoryItem.objects.order_by("id")),
         "weights",
@@ -63,9 +63,11 @@ def patient_case(patient, practitioner=None):
             "birth_date": patient.birth_date.isoformat(),
             "weight_kg": float(weight.weight_kg) if weight else None,
             "pregnant": {"pregnant": True, "not_pregnant": False}.get(pregnancy.status) if pregnancy else None,
-            "allergies": [{"substance": a.substance, "class": a.allergy_class} for a in patient.allergies.all()],
-            "medications": [{"name": m.name, "class": m.medication_class} for m in patient.medications.all()],
-            "conditions": sorted({c.code for c in patient.conditions.all() if c.code}),
+            "allergies": [{"substance": a.substance, "class": a.allergy_class}
+                          for a in patient.allergies.all() if a.active],
+            "medications": [{"name": m.name, "class": m.medication_class}
+                            for m in patient.medications.all() if m.active],
+            "conditions": sorted({c.code for c in patient.conditions.all() if c.code and c.active}),
         },
         "complaints": complaints,
         "history": history,

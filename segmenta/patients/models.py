@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -179,7 +179,8 @@ class Consent(ChartItem):
                              help_text=_("What the patient agreed to, e.g. segmental and interference-field "
                                          "injections with procaine."))
     method = models.CharField(_("signed by"), max_length=20, choices=Method.choices)
-    scan = models.FileField(_("scan"), upload_to=consent_scan_path, blank=True)
+    scan = models.FileField(_("scan"), upload_to=consent_scan_path, blank=True,
+                            validators=[FileExtensionValidator(["pdf", "png", "jpg", "jpeg"])])
     signature_svg = models.TextField(_("signature"), blank=True, help_text=_("The on-screen signature's strokes."),
                                      validators=[validation.signature_strokes])
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)

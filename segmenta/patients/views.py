@@ -16,6 +16,8 @@ from segmenta.audit.models import AuditEvent
 from segmenta.audit.trail import record
 
 from .audit import record_list_view
+from .case import chart_queryset
+from .chart import body_map_marks, tooth_marks
 from .forms import PatientForm
 from .models import Patient
 
@@ -38,13 +40,28 @@ def patient_list(request):
 
 @login_required
 def patient_detail(request, pk):
-    patient = get_object_or_404(_visible(request), pk=pk)
+    """The chart: complaints and history on the body map and dental chart, the
+    clinical background, and who looked at it lately."""
+    patient = get_object_or_404(chart_queryset().filter(pk__in=_visible(request).values("pk")).select_related(
+        "clinic").prefetch_related("consents"), pk=pk)
     record("view", request=request, patient=patient, obj=patient)
     recent = (
         AuditEvent.objects.filter(patient=patient).order_by("-id")
         .only("at", "username", "action", "object_type", "object_id")[:10]
     )
-    return render(request, "patients/detail.html", {"patient": patient, "recent": recent})
+    complaints = list(patient.complaints.all())
+    history = list(patient.history.all())
+    return render(request, "patients/detail.html", {
+        "patient": patient,
+        "recent": recent,
+        "complaints": complaints,
+        "history": history,
+        "map_marks": body_map_marks(complaints, history),
+        "tooth_marks": tooth_marks(history),
+        "weights": patient.weights.all(),
+        "pregnancy": patient.pregnancy_statuses.all(),
+        "consents": patient.consents.all(),
+    })
 
 
 @login_required

@@ -1,0 +1,78 @@
+"""Adding and editing chart items: one pair of views serves every kind."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from segmenta.audit.trail import record
+
+from . import chart_forms as f
+from . import models as m
+
+# url segment: (model, form, singular label)
+KINDS = {
+    "complaints": (m.Complaint, f.ComplaintForm, gettext_lazy("complaint")),
+    "history": (m.HistoryItem, f.HistoryItemForm, gettext_lazy("history item")),
+    "weights": (m.WeightMeasurement, f.WeightForm, gettext_lazy("weight")),
+    "allergies": (m.Allergy, f.AllergyForm, gettext_lazy("allergy")),
+    "medications": (m.Medication, f.MedicationForm, gettext_lazy("medication")),
+    "conditions": (m.Condition, f.ConditionForm, gettext_lazy("condition")),
+    "pregnancy": (m.PregnancyStatus, f.PregnancyForm, gettext_lazy("pregnancy status")),
+    "consents": (m.Consent, f.ConsentForm, gettext_lazy("consent")),
+}
+
+
+def _patient(request, pk):
+    return get_object_or_404(m.Patient.objects.visible_to(request.user).select_related("clinic"), pk=pk)
+
+
+def _new_item_initial(kind, query):
+    """A tooth picked on the chart's dental chart arrives as ?tooth=38."""
+    if kind == "history" and query.get("tooth") in dict(m.HistoryItem._meta.get_field("tooth").choices):
+        return {"kind": "tooth", "tooth": query["tooth"]}
+    if kind == "history" and query.get("kind") in dict(m.HistoryItem._meta.get_field("kind").choices):
+        return {"kind": query["kind"]}
+    return {}
+
+
+@login_required
+def item_form(request, pk, kind, item_id=None):
+    if kind not in KINDS:
+        raise Http404
+    model, form_class, label = KINDS[kind]
+    patient = _patient(request, pk)
+    if item_id is None:
+        instance = model(patient=patient, recorded_by=request.user)
+        initial = _new_item_initial(kind, request.GET)
+    else:
+        instance = get_object_or_404(model, patient=patient, pk=item_id)
+        initial = {}
+    form = form_class(request.POST or None, request.FILES or None, instance=instance, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            item = form.save()
+            record("update" if item_id else "create", request=request, patient=patient, obj=item,
+                   detail={"fields": sorted(form.changed_data)} if item_id else {})
+        messages.success(request, _("%(item)s saved.") % {"item": str(label).capitalize()})
+        return redirect(reverse("patients:detail", args=[patient.pk]) + f"#{kind}")
+    if request.method == "GET" and item_id is not None:
+        record("view", request=request, patient=patient, obj=instance, detail={"form": "edit"})
+    return render(request, "patients/item_form.html", {
+        "patient": patient, "form": form, "kind": kind, "label": label, "editing": item_id is not None,
+        "multipart": kind == "consents",
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+def consent_scan(request, pk, item_id):
+    patient = _patient(request, pk)
+    consent = get_object_or_404(m.Consent, patient=patient, pk=item_id)
+    if not consent.scan:
+        raise Http404
+    record("view", request=request, patient=patient, obj=consent, detail={"file": "scan"})
+    return FileResponse(consent.scan.open("rb"))

@@ -1,0 +1,73 @@
+from django import template
+from django.utils.translation import gettext as _
+
+from segmenta.knowledge import vocabulary
+from segmenta.patients.bodymap import HEIGHT, WIDTH, segments, views
+
+register = template.Library()
+
+SIDE = {"left": _("left"), "right": _("right")}
+
+
+@register.inclusion_tag("patients/_bodymap.html")
+def body_map(marks=None, selected=None, input_id=None):
+    """The body map; with ``input_id`` its segments are selectable and fill that input."""
+    marks = marks or {}
+    chosen = {r["choir"] for r in (selected or []) if isinstance(r, dict) and "choir" in r}
+    data = segments()
+    drawn = []
+    for view, paths in views():
+        items = []
+        for choir_id, d in paths:
+            seg = data[choir_id]
+            mark = marks.get(choir_id, {})
+            titles = [c.description for c in mark.get("complaints", [])] + [
+                h.description for h in mark.get("history", [])]
+            classes = ["seg"]
+            if mark.get("complaints"):
+                classes.append("has-complaint")
+            if mark.get("history"):
+                classes.append("has-history")
+            items.append({
+                "id": choir_id, "d": d, "side": seg["side"], "classes": " ".join(classes),
+                "label": f"{_(seg['label'])}, {SIDE[seg['side']]} ({choir_id})",
+                "titles": titles, "selected": choir_id in chosen,
+            })
+        drawn.append({"name": view, "title": _("Front") if view == "front" else _("Back"), "items": items})
+    return {"views": drawn, "width": WIDTH, "height": HEIGHT, "input_id": input_id}
+
+
+# The FDI chart as the practitioner faces the patient: the patient's right on the left.
+PERMANENT = [[18, 17, 16, 15, 14, 13, 12, 11, 21, 22, 23, 24, 25, 26, 27, 28],
+             [48, 47, 46, 45, 44, 43, 42, 41, 31, 32, 33, 34, 35, 36, 37, 38]]
+DECIDUOUS = [[55, 54, 53, 52, 51, 61, 62, 63, 64, 65],
+             [85, 84, 83, 82, 81, 71, 72, 73, 74, 75]]
+
+
+@register.inclusion_tag("patients/_dental_chart.html")
+def dental_chart(marks=None, patient=None, input_id=None, selected=""):
+    """The FDI dental chart: on the chart page each tooth links to its items; in a form
+    (``input_id``) picking a tooth fills that input."""
+    marks = marks or {}
+    known = set(vocabulary.codes("tooth"))
+
+    def rows(table):
+        return [[{"number": str(n), "items": marks.get(str(n), []), "selected": str(n) == selected}
+                 for n in row if str(n) in known] for row in table]
+
+    return {"permanent": rows(PERMANENT), "deciduous": rows(DECIDUOUS), "patient": patient,
+            "input_id": input_id}
+
+
+@register.filter
+def json_regions(value):
+    """The map input's value (a list, or its JSON text after a failed submit) as a list."""
+    import json
+
+    if isinstance(value, list):
+        return value
+    try:
+        parsed = json.loads(value or "[]")
+    except ValueError:
+        return []
+    return parsed if isinstance(parsed, list) else []

@@ -1,0 +1,91 @@
+// Chart forms: pick body-map segments, pick a tooth, sign on screen.
+// Each widget writes into a plain form input, so the server sees an ordinary form.
+(function () {
+  "use strict";
+
+  // --- Body map: segments toggle; the hidden input holds [{"choir": N, "side": "..."}]
+  document.querySelectorAll(".bodymap.selectable").forEach(function (map) {
+    var input = document.getElementById(map.getAttribute("data-input"));
+    if (!input) { return; }
+    function write() {
+      var chosen = [];
+      map.querySelectorAll("path.selected").forEach(function (seg) {
+        chosen.push({ choir: parseInt(seg.getAttribute("data-choir"), 10), side: seg.getAttribute("data-side") });
+      });
+      input.value = JSON.stringify(chosen);
+    }
+    function toggle(seg) {
+      var on = !seg.classList.contains("selected");
+      seg.classList.toggle("selected", on);
+      seg.setAttribute("aria-checked", on ? "true" : "false");
+      write();
+    }
+    map.addEventListener("click", function (event) {
+      var seg = event.target.closest("path[data-choir]");
+      if (seg) { toggle(seg); }
+    });
+    map.addEventListener("keydown", function (event) {
+      var seg = event.target.closest("path[data-choir]");
+      if (seg && (event.key === "Enter" || event.key === " ")) {
+        event.preventDefault();
+        toggle(seg);
+      }
+    });
+  });
+
+  // --- Dental chart: one tooth at a time; picking one makes the item a tooth item
+  document.querySelectorAll(".dental-chart.selectable").forEach(function (chart) {
+    var select = document.getElementById(chart.getAttribute("data-input"));
+    if (!select) { return; }
+    var kind = select.form ? select.form.querySelector("select[name=kind]") : null;
+    function show(number) {
+      chart.querySelectorAll("button.tooth").forEach(function (b) {
+        var on = b.getAttribute("data-tooth") === number;
+        b.classList.toggle("selected", on);
+        b.setAttribute("aria-pressed", on ? "true" : "false");
+      });
+    }
+    chart.addEventListener("click", function (event) {
+      var button = event.target.closest("button.tooth");
+      if (!button) { return; }
+      var number = button.getAttribute("data-tooth");
+      var same = select.value === number;
+      select.value = same ? "" : number;
+      if (!same && kind) { kind.value = "tooth"; }
+      show(select.value);
+    });
+    select.addEventListener("change", function () { show(select.value); });
+  });
+
+  // --- Signature pad: strokes become SVG path data ("M x y L x y …")
+  document.querySelectorAll(".signature-pad").forEach(function (pad) {
+    var input = document.getElementById(pad.getAttribute("data-input"));
+    var svg = pad.querySelector("svg");
+    var ink = pad.querySelector("path.ink");
+    var drawing = false;
+    function point(event) {
+      var box = svg.getBoundingClientRect();
+      var x = (event.clientX - box.left) * 600 / box.width;
+      var y = (event.clientY - box.top) * 200 / box.height;
+      return x.toFixed(1) + " " + y.toFixed(1);
+    }
+    svg.addEventListener("pointerdown", function (event) {
+      drawing = true;
+      svg.setPointerCapture(event.pointerId);
+      input.value = (input.value ? input.value + " " : "") + "M" + point(event);
+      ink.setAttribute("d", input.value);
+    });
+    svg.addEventListener("pointermove", function (event) {
+      if (!drawing) { return; }
+      input.value += " L" + point(event);
+      ink.setAttribute("d", input.value);
+    });
+    ["pointerup", "pointercancel"].forEach(function (name) {
+      svg.addEventListener(name, function () { drawing = false; });
+    });
+    pad.querySelector(".clear-signature").addEventListener("click", function () {
+      input.value = "";
+      ink.setAttribute("d", "");
+    });
+  });
+})();
