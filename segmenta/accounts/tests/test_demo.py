@@ -36,3 +36,23 @@ def test_demo_can_run_again_without_duplicates(db):
 def test_demo_users_log_in_with_the_demo_password(db):
     run_demo()
     assert get_user_model().objects.get(username="demo-admin").check_password("segmenta-demo")
+
+
+def test_demo_charts_are_rich_and_every_case_is_valid(db):
+    from segmenta import caseformat
+    from segmenta.patients import models as m
+    from segmenta.patients.case import chart_queryset, patient_case
+
+    run_demo()
+    assert Patient.objects.filter(clinic__name="Demo Praxis").count() >= 12
+    assert Patient.objects.filter(clinic__name="Other Clinic").count() >= 2
+    kinds = set(m.HistoryItem.objects.values_list("kind", flat=True))
+    assert kinds == {"scar", "tooth", "tonsils", "sinus", "fracture", "infection", "trauma", "foreign_body",
+                     "tattoo", "piercing", "other"}
+    assert m.Medication.objects.filter(medication_class="anticoagulant").exists()
+    assert m.Allergy.objects.filter(allergy_class="ester_local_anaesthetic").exists()
+    assert m.Complaint.objects.exclude(findings=[]).exists()
+    for model in (m.WeightMeasurement, m.PregnancyStatus, m.Condition, m.Consent):
+        assert model.objects.exists(), model
+    for patient in chart_queryset():
+        assert caseformat.errors(patient_case(patient)) == [], patient

@@ -52,8 +52,10 @@ def dental_chart(marks=None, patient=None, input_id=None, selected=""):
     known = set(vocabulary.codes("tooth"))
 
     def rows(table):
-        return [[{"number": str(n), "items": marks.get(str(n), []), "selected": str(n) == selected}
-                 for n in row if str(n) in known] for row in table]
+        # The midline falls between the quadrants: after the first half of each row.
+        return [[{"number": str(n), "items": marks.get(str(n), []), "selected": str(n) == selected,
+                  "before_midline": i == len(row) // 2 - 1}
+                 for i, n in enumerate(row) if str(n) in known] for row in table]
 
     return {"permanent": rows(PERMANENT), "deciduous": rows(DECIDUOUS), "patient": patient,
             "input_id": input_id}
@@ -71,3 +73,9 @@ def json_regions(value):
     except ValueError:
         return []
     return parsed if isinstance(parsed, list) else []
+
+
+@register.filter
+def labels(codes, kind):
+    """Coded values as their readable labels: {{ item.signs|labels:"sign" }}."""
+    return ", ".join(_(vocabulary.label(kind, code)) for code in codes or [])

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from segmenta.accounts.models import Clinic, Membership, PractitionerProfile, Role, TrainingRecord
+from segmenta.patients.demo import create_demo_patient, demo_patients
 from segmenta.patients.models import Patient
 
 DEMO_PASSWORD = "segmenta-demo"
@@ -22,21 +23,6 @@ CLINICS = {
     ],
     "Other Clinic": [
         ("other-doctor", "Oskar", "Other", Role.PRACTITIONER, "physician"),
-    ],
-}
-
-# Invented people; any likeness to a real person is chance.
-PATIENTS = {
-    "Demo Praxis": [
-        ("D-0001", "Berger", "Claudia", date(1968, 3, 12), "female"),
-        ("D-0002", "Hoffmann", "Lukas", date(1975, 9, 2), "male"),
-        ("D-0003", "Yilmaz", "Elif", date(1988, 1, 23), "female"),
-        ("D-0004", "Schneider", "Karl", date(1952, 11, 30), "male"),
-        ("D-0005", "Novak", "Marta", date(1991, 6, 8), "female"),
-    ],
-    "Other Clinic": [
-        ("O-0001", "Lindqvist", "Sven", date(1965, 4, 17), "male"),
-        ("O-0002", "Ferreira", "Ana", date(1983, 12, 5), "female"),
     ],
 }
 
@@ -81,11 +67,9 @@ class Command(BaseCommand):
                         course, provider, when, hours, techniques = TRAINING[username]
                         TrainingRecord.objects.create(profile=profile, course=course, provider=provider,
                                                       date=when, hours=hours, techniques=techniques)
-                for number, family, given, born, sex in PATIENTS[clinic_name]:
-                    Patient.objects.get_or_create(
-                        clinic=clinic, record_number=number,
-                        defaults={"family_name": family, "given_name": given, "birth_date": born, "sex": sex},
-                    )
+                for entry in demo_patients()[clinic_name]:
+                    if not Patient.objects.filter(clinic=clinic, record_number=entry["record_number"]).exists():
+                        create_demo_patient(clinic, entry)
         self.stdout.write(
             "Demo ready: clinic 'Demo Praxis' (demo-admin, demo-doctor, demo-hp, demo-assistant) and "
             f"'Other Clinic' (other-doctor). Every demo password is: {DEMO_PASSWORD}"
