@@ -1,5 +1,4 @@
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
@@ -53,14 +52,6 @@ class TrainingRecordForm(forms.ModelForm):
         model = TrainingRecord
         fields = ["course", "provider", "date", "hours", "techniques", "certificate"]
         widgets = {"date": forms.DateInput(attrs={"type": "date"})}
-
-    def clean_certificate(self):
-        upload = self.cleaned_data.get("certificate")
-        if upload and hasattr(upload, "size") and upload.size > settings.SEGMENTA_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is too large (at most %(mb)d MB).") % {"mb": settings.SEGMENTA_MAX_UPLOAD_BYTES // 2**20}
-            )
-        return upload
 
 
 class NewMemberForm(forms.Form):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from segmenta.knowledge import vocabulary
+from segmenta.validators import upload_size
 
 
 class Clinic(models.Model):
@@ -104,7 +105,7 @@ class TrainingRecord(models.Model):
     )
     certificate = models.FileField(
         _("certificate"), upload_to=certificate_path, blank=True,
-        validators=[FileExtensionValidator(["pdf", "png", "jpg", "jpeg"])],
+        validators=[FileExtensionValidator(["pdf", "png", "jpg", "jpeg"]), upload_size],
     )
 
     class Meta:

@@ -7,7 +7,8 @@ checks are the models' own validators (``full_clean``), the same that guard the 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.orm import create_schema
 from pydantic import ConfigDict
 
@@ -106,6 +107,21 @@ def _register(kind, model, fields):
 
 for _kind, (_model, _fields) in KINDS.items():
     _register(_kind, _model, _fields)
+
+
+ConsentOut = create_schema(m.Consent, name="ConsentScanOut",
+                           fields=["id", "date", "scope", "method", "withdrawn_on", "withdrawal_note", "recorded_at"])
+
+
+@router.post("/{int:patient_id}/consents/scanned", response={201: ConsentOut}, url_name="create_scanned_consent",
+             summary="Add a consent signed on paper, with the scan (multipart form)")
+def create_scanned_consent(request, patient_id: int, date: str = Form(...), scope: str = Form(...),
+                           scan: UploadedFile = File(...)):
+    with transaction.atomic():
+        patient = _patient(request, patient_id, for_update=True)
+        consent = m.Consent(patient=patient, recorded_by=request.user, date=date, scope=scope,
+                            method=m.Consent.Method.SCAN, scan=scan)
+        return Status(201, _save(consent, request, "create"))
 
 
 @router.get("/{int:patient_id}/case", url_name="patient_case", summary="The patient in the case format",

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from segmenta.knowledge import vocabulary
+from segmenta.validators import upload_size
 
 from . import validation
 
@@ -180,7 +181,8 @@ class Consent(ChartItem):
                                          "injections with procaine."))
     method = models.CharField(_("signed by"), max_length=20, choices=Method.choices)
     scan = models.FileField(_("scan"), upload_to=consent_scan_path, blank=True,
-                            validators=[FileExtensionValidator(["pdf", "png", "jpg", "jpeg"])])
+                            validators=[FileExtensionValidator(["pdf", "png", "jpg", "jpeg"]),
+                                        upload_size])
     signature_svg = models.TextField(_("signature"), blank=True, help_text=_("The on-screen signature's strokes."),
                                      validators=[validation.signature_strokes])
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)

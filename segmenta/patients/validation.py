@@ -61,3 +61,4 @@ def signature_strokes(value):
     """On-screen signatures are kept as SVG path data only: nothing that could run."""
     if value and (len(value) > 100_000 or not re.fullmatch(r"[MLml0-9 .,\-]*", value)):
         raise ValidationError(_("The signature is not valid stroke data."), code="signature")
+

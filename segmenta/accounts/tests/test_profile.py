@@ -62,3 +62,10 @@ def test_removing_a_record_is_audited(doctor_client):
     doctor_client.post(reverse("accounts:training_delete", args=[item.pk]))
     assert not TrainingRecord.objects.exists()
     assert AuditEvent.objects.filter(action="delete", object_type="trainingrecord").exists()
+
+
+def test_oversize_certificate_is_refused(settings, doctor_client):
+    settings.SEGMENTA_MAX_UPLOAD_BYTES = 1000
+    response = add_record(doctor_client, certificate=SimpleUploadedFile("big.pdf", b"%PDF" + b"x" * 2000))
+    assert "certificate" in response.context["training_form"].errors
+    assert not TrainingRecord.objects.exists()

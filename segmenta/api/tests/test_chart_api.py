@@ -128,3 +128,25 @@ def test_openapi_lists_the_chart_endpoints(db, client):
     for kind in EXAMPLES:
         assert f"/api/v1/patients/{{patient_id}}/{kind}" in paths
     assert "/api/v1/patients/{patient_id}/case" in paths
+
+
+def test_consent_signed_on_paper_is_uploaded_with_its_scan(api_client, patient):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from segmenta.patients.models import Consent
+
+    scan = SimpleUploadedFile("consent.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
+    response = api_client.post(reverse("api:create_scanned_consent", args=[patient.pk]),
+                               {"date": "2026-11-01", "scope": "Neural therapy", "scan": scan})
+    assert response.status_code == 201, response.json()
+    consent = Consent.objects.get()
+    assert consent.method == "scan" and consent.scan.read() == b"%PDF-1.4 signed"
+
+
+def test_scanned_consent_refuses_other_files_and_bad_dates(api_client, patient):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = api_client.post(reverse("api:create_scanned_consent", args=[patient.pk]),
+                               {"date": "someday", "scope": "x", "scan": SimpleUploadedFile("x.exe", b"MZ")})
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json()["errors"]} == {"date", "scan"}
