@@ -28,9 +28,11 @@ def body_map(marks=None, selected=None, input_id=None):
                 classes.append("has-complaint")
             if mark.get("history"):
                 classes.append("has-history")
+            supply = ", ".join(seg["trigeminal"] + seg["dermatomes"])
             items.append({
                 "id": choir_id, "d": d, "side": seg["side"], "classes": " ".join(classes),
                 "label": f"{_(seg['label'])}, {SIDE[seg['side']]} ({choir_id})",
+                "supply": supply,
                 "titles": titles, "selected": choir_id in chosen,
             })
         drawn.append({"name": view, "title": _("Front") if view == "front" else _("Back"), "items": items})
