@@ -1,0 +1,348 @@
+"""The knowledge base: sourced, versioned clinical data, loaded from ``data/``.
+
+Pure Python (no Django). Every file is checked against its kind's JSON Schema, then
+cross-checked: sources exist, codes belong to the case format's vocabularies, segments
+exist, nothing the engines rely on is missing. A clinic's overrides are applied on top
+and checked the same way.
+
+The version is the VERSION file plus a hash of the content, so any edit of the data
+gives a new version; engines store it with every result that used the base.
+"""
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from . import vocabulary
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+EVIDENCE = ["anatomy", "drug_label", "guideline", "review", "clinical_study", "textbook", "expert_opinion",
+            "secondary_source", "approximate", "disputed", "no_source"]
+EVIDENCE_LABELS = {
+    "anatomy": "Anatomy",
+    "drug_label": "Drug label",
+    "guideline": "Guideline",
+    "review": "Review",
+    "clinical_study": "Clinical study",
+    "textbook": "Textbook",
+    "expert_opinion": "Expert opinion",
+    "secondary_source": "Secondary source",
+    "approximate": "Approximate",
+    "disputed": "Disputed",
+    "no_source": "No source found",
+}
+SEGMENTS = vocabulary.codes("segment")
+TRIGEMINAL = ["V1", "V2", "V3"]
+
+
+class KnowledgeError(ValueError):
+    """The data does not validate; ``problems`` lists every finding."""
+
+    def __init__(self, problems):
+        super().__init__(f"{len(problems)} problem(s): " + "; ".join(problems[:5]))
+        self.problems = problems
+
+
+def _enum(values):
+    return {"enum": list(values)}
+
+
+def _list(item):
+    return {"type": "array", "items": item}
+
+
+TEXT = {"type": "string", "minLength": 1}
+ID = {"type": "string", "pattern": r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"}
+SEGMENT = _enum(SEGMENTS)
+COMMON = {
+    "id": ID,
+    "name": TEXT,
+    "sources": _list({"type": "string"}),
+    "evidence": _enum(EVIDENCE),
+    "note": TEXT,
+}
+
+
+def _schema(required=(), **properties):
+    return {
+        "type": "object",
+        "required": ["id", "name", "sources", "evidence", *required],
+        "properties": {**COMMON, **properties},
+    }
+
+
+PROFESSIONS = _list(_enum(vocabulary.codes("profession")))
+TARGETS = _list(_enum(vocabulary.codes("injection_target")))
+CONDITIONS = _list(_enum(vocabulary.codes("condition")))
+MED_CLASSES = _list(_enum(vocabulary.codes("medication_class")))
+
+# kind: (file, schema, file is a JSON document with a list under "segments")
+KINDS = {
+    "source": ("sources.yaml", {
+        "type": "object", "required": ["id", "name", "type"],
+        "properties": {"id": ID, "name": TEXT, "url": {"type": "string", "pattern": "^https?://"},
+                       "type": _enum(["anatomy", "drug_label", "guideline", "review", "study", "textbook",
+                                      "expert", "web"])},
+        "additionalProperties": False}),
+    "segment": ("segments.yaml", _schema(["key_point"], id=SEGMENT, key_point=TEXT)),
+    "organ": ("organs.yaml", _schema(["default", "maps"], id=_enum(vocabulary.codes("organ")), default=ID, maps=_list({
+        "type": "object", "required": ["id", "sympathetic", "parasympathetic", "head_zone", "sources", "evidence"],
+        "properties": {"id": ID, "sympathetic": _list(SEGMENT), "parasympathetic": _list(_enum([*SEGMENTS, "vagus"])),
+                       "head_zone": _list(SEGMENT), "sources": _list({"type": "string"}),
+                       "evidence": _enum(EVIDENCE)}}))),
+    "region": ("regions.yaml", _schema(["dermatomes", "trigeminal"], id=_enum(vocabulary.codes("region")),
+                                       dermatomes=_list(SEGMENT), trigeminal=_list(_enum(TRIGEMINAL)))),
+    "choir-segment": ("choir_segments.json", _schema(
+        ["view", "side", "regions", "dermatomes", "trigeminal"], id={"type": "integer"},
+        view=_enum(["front", "back"]), side=_enum(["left", "right"]),
+        regions=_list(_enum(vocabulary.codes("region"))), dermatomes=_list(SEGMENT),
+        trigeminal=_list(_enum(TRIGEMINAL)))),
+    "ganglion": ("ganglia.yaml", _schema(
+        ["target", "location", "segments", "indications", "complications", "contraindications", "may_inject"],
+        target=_enum(vocabulary.codes("injection_target")), location=TEXT, segments=_list(SEGMENT),
+        indications=_list(TEXT), complications=_list(TEXT), may_inject=PROFESSIONS,
+        volume_ml={"type": ["object", "null"], "required": ["min", "max"],
+                   "properties": {"min": {"type": "number", "exclusiveMinimum": 0},
+                                  "max": {"type": "number", "exclusiveMinimum": 0}}},
+        contraindications={"type": "object", "properties": {"conditions": CONDITIONS,
+                                                            "medication_classes": MED_CLASSES,
+                                                            "pregnancy": {"type": "boolean"}}},
+        cautions={"type": "object", "properties": {"conditions": CONDITIONS, "medication_classes": MED_CLASSES}},
+        success_sign={"type": ["string", "null"]})),
+    "technique": ("techniques.yaml", _schema(
+        ["depth", "approach", "max_mg", "aspirate"], id=_enum(vocabulary.codes("injection_target")),
+        depth=_enum(["intracutaneous", "subcutaneous", "intramuscular", "periosteal", "submucosal", "deep",
+                     "perineural", "ganglion", "plexus"]),
+        approach=_enum(["local", "segmental", "regional", "ganglionic", "interference_field"]),
+        max_mg={"type": "number", "exclusiveMinimum": 0}, aspirate={"type": "boolean"}, ganglion=ID)),
+    "field-category": ("field_categories.yaml", _schema(
+        ["kinds", "local_signs", "prior"], kinds=_list(_enum(vocabulary.codes("history_kind"))),
+        local_signs=_list(_enum(vocabulary.codes("sign"))), prior=_enum(["high", "normal"]))),
+    "drug": ("drugs.yaml", _schema(
+        ["class", "limits", "contraindications", "cautions"], id=_enum(vocabulary.codes("drug")),
+        limits={"type": "object", "required": ["session_max_mg", "per_kg_mg", "max_concentration_percent"],
+                "properties": {
+                    "session_max_mg": {"type": "number", "exclusiveMinimum": 0},
+                    "per_kg_mg": {"type": "number", "exclusiveMinimum": 0},
+                    "max_concentration_percent": {"type": "number", "exclusiveMinimum": 0},
+                    "head_neck_genital": {"type": "object", "required": ["max_mg", "window_minutes", "regions"],
+                                          "properties": {"max_mg": {"type": "number", "exclusiveMinimum": 0},
+                                                         "window_minutes": {"type": "integer", "minimum": 1},
+                                                         "regions": _list(_enum(vocabulary.codes("region")))}},
+                    "reduce_for_conditions": {"type": "object", "required": ["conditions", "factor"],
+                                              "properties": {"conditions": CONDITIONS,
+                                                             "factor": {"type": "number", "exclusiveMinimum": 0,
+                                                                        "maximum": 1}}},
+                    "warn_for_conditions": CONDITIONS}},
+        contraindications={"type": "object", "required": ["allergy_classes", "conditions"],
+                           "properties": {"allergy_classes": _list(_enum(vocabulary.codes("allergy_class"))),
+                                          "conditions": CONDITIONS}},
+        cautions={"type": "object", "properties": {"conditions": CONDITIONS, "medication_classes": MED_CLASSES}},
+        interactions=_list({"type": "object", "required": ["medication_class", "effect"],
+                            "properties": {"medication_class": _enum(vocabulary.codes("medication_class"))}}))),
+    "protocol": ("protocols.yaml", _schema()),
+    "red-flag": ("red_flags.yaml", _schema(
+        ["area", "action"], id=_enum([*vocabulary.codes("finding"), "new_pain_over_50"]),
+        area=_enum(["spine", "headache", "abdomen", "chest", "any"]), action=TEXT)),
+    "instrument-threshold": ("instruments.yaml", _schema()),
+    "study": ("studies.yaml", _schema(["design", "size", "outcomes", "result"], design=TEXT,
+                                      size={"type": ["string", "null"]}, outcomes=TEXT,
+                                      result={"type": ["string", "null"]})),
+    "scope-rule": ("scope_rules.yaml", _schema(["jurisdiction", "professions"], jurisdiction=TEXT,
+                                               professions=PROFESSIONS, allowed_targets=TARGETS, targets=TARGETS)),
+    "test-method": ("test_methods.yaml", _schema(["description"], description=TEXT)),
+}
+
+
+@dataclass
+class KnowledgeBase:
+    version: str
+    entries: dict  # kind -> {id: entry}
+    overrides: list = field(default_factory=list)  # [(kind, id, reason)] applied by a clinic
+
+    def kinds(self):
+        return list(self.entries)
+
+    def all(self, kind):
+        return list(self.entries[kind].values())
+
+    def get(self, kind, entry_id):
+        return self.entries[kind].get(entry_id)
+
+    def source(self, source_id):
+        return self.entries["source"].get(source_id)
+
+    def is_override(self, kind, entry_id):
+        return any(k == kind and i == entry_id for k, i, _reason in self.overrides)
+
+    def export(self):
+        """Everything, each entry with at least id, name and sources."""
+        return {"version": self.version,
+                "kinds": {kind: [self._exportable(kind, e) for e in entries.values()]
+                          for kind, entries in self.entries.items()}}
+
+    @staticmethod
+    def _exportable(kind, entry):
+        if kind == "source":
+            return {**entry, "sources": [entry["id"]]}
+        return entry
+
+    def with_overrides(self, overrides):
+        """A new base with a clinic's overrides: [(kind, id, data, reason)].
+
+        ``data`` replaces the fields it names (an override of a shipped entry) or is
+        a whole new entry. The result is validated like the shipped files.
+        """
+        if not overrides:
+            return self
+        entries = copy.deepcopy(self.entries)
+        applied = []
+        for kind, entry_id, data, reason in overrides:
+            if kind not in entries:
+                raise KnowledgeError([f"override {kind}/{entry_id}: unknown kind {kind!r}"])
+            key = _key(kind, entry_id)
+            merged = {**entries[kind].get(key, {}), **data, "id": key}
+            entries[kind][key] = merged
+            applied.append((kind, key, reason))
+        problems = check(entries)
+        if problems:
+            raise KnowledgeError(problems)
+        digest = _digest([[k, i, d] for k, i, d, _r in overrides])
+        return KnowledgeBase(f"{self.version}+clinic.{digest[:8]}", entries, applied)
+
+
+def _key(kind, entry_id):
+    return int(entry_id) if kind == "choir-segment" else str(entry_id)
+
+
+def _digest(data):
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=True, default=str).encode()).hexdigest()
+
+
+def read_files(data_dir=DATA_DIR):
+    """Raw entries per kind, as the files hold them."""
+    raw = {}
+    for kind, (filename, _schema) in KINDS.items():
+        path = Path(data_dir) / filename
+        with path.open(encoding="utf-8") as fh:
+            content = json.load(fh)["segments"] if filename.endswith(".json") else yaml.safe_load(fh)
+        raw[kind] = content
+    return raw
+
+
+def check(entries):
+    """Every schema and reference problem in ``entries`` ({kind: {id: entry}})."""
+    problems = []
+    for kind, (filename, schema) in KINDS.items():
+        validator = Draft202012Validator(schema)
+        for entry in entries.get(kind, {}).values():
+            for error in validator.iter_errors(entry):
+                where = ".".join(str(p) for p in error.absolute_path) or "entry"
+                problems.append(f"{filename}: {kind} {entry.get('id')!r}: {where}: {error.message}")
+    if problems:
+        return problems
+    return _cross_check(entries)
+
+
+def _cross_check(entries):
+    problems = []
+    sources = set(entries["source"])
+
+    def need(condition, kind, entry_id, message):
+        if not condition:
+            problems.append(f"{KINDS[kind][0]}: {kind} {entry_id!r}: {message}")
+
+    for kind, items in entries.items():
+        if kind == "source":
+            continue
+        for entry_id, entry in items.items():
+            for source in entry["sources"]:
+                need(source in sources, kind, entry_id, f"unknown source {source!r}")
+            if not entry["sources"]:
+                need(entry["evidence"] in ("no_source", "disputed"), kind, entry_id,
+                     "has no source, so its evidence must say 'no_source' (or 'disputed')")
+            for sub in entry.get("maps", []):
+                for source in sub["sources"]:
+                    need(source in sources, kind, entry_id, f"map {sub['id']!r}: unknown source {source!r}")
+    # Every code the engines look up has an entry.
+    for kind, vocab in (("organ", "organ"), ("region", "region"), ("technique", "injection_target"),
+                        ("drug", "drug"), ("segment", "segment")):
+        missing = set(vocabulary.codes(vocab)) - set(entries[kind])
+        need(not missing, kind, "*", f"no entry for {sorted(missing)}")
+    missing_flags = set(vocabulary.codes("finding")) - set(entries["red-flag"])
+    need(not missing_flags, "red-flag", "*", f"no entry for {sorted(missing_flags)}")
+    for organ_id, organ in entries["organ"].items():
+        need(organ["default"] in {m["id"] for m in organ["maps"]}, "organ", organ_id,
+             f"default map {organ['default']!r} is not among its maps")
+    ganglia = set(entries["ganglion"])
+    for technique_id, technique in entries["technique"].items():
+        if "ganglion" in technique:
+            need(technique["ganglion"] in ganglia, "technique", technique_id,
+                 f"unknown ganglion {technique['ganglion']!r}")
+    seen_kinds = [k for category in entries["field-category"].values() for k in category["kinds"]]
+    need(sorted(seen_kinds) == sorted(vocabulary.codes("history_kind")), "field-category", "*",
+         "every history kind must belong to exactly one category")
+    choir = entries["choir-segment"]
+    need(sorted(choir) == [*range(101, 137), *range(201, 239)], "choir-segment", "*",
+         "the body map needs exactly the 74 CHOIR segments 101–136 and 201–238")
+    return problems
+
+
+def _index(raw):
+    entries = {}
+    problems = []
+    for kind, items in raw.items():
+        entries[kind] = {}
+        if not isinstance(items, list):
+            problems.append(f"{KINDS[kind][0]}: expected a list of entries")
+            continue
+        for item in items:
+            if not isinstance(item, dict) or "id" not in item:
+                problems.append(f"{KINDS[kind][0]}: an entry without an id")
+                continue
+            if item["id"] in entries[kind]:
+                problems.append(f"{KINDS[kind][0]}: duplicate id {item['id']!r}")
+            if kind == "organ" and isinstance(item.get("maps"), list):
+                _organ_summary(item)
+            entries[kind][item["id"]] = item
+    return entries, problems
+
+
+def _organ_summary(organ):
+    """An organ cites what its maps cite; its evidence is that of its default map."""
+    maps = [m for m in organ["maps"] if isinstance(m, dict)]
+    organ.setdefault("sources", sorted({s for m in maps for s in m.get("sources", [])}))
+    default = next((m for m in maps if m.get("id") == organ.get("default")), {})
+    organ.setdefault("evidence", default.get("evidence", "no_source"))
+
+
+def load_from(data_dir):
+    """Load and validate a data folder; raise KnowledgeError listing every problem."""
+    data_dir = Path(data_dir)
+    try:
+        raw = read_files(data_dir)
+    except (OSError, yaml.YAMLError, json.JSONDecodeError, KeyError) as error:
+        raise KnowledgeError([f"cannot read the data files: {error}"]) from error
+    entries, problems = _index(raw)
+    problems += check(entries) if not problems else []
+    if problems:
+        raise KnowledgeError(problems)
+    release = (data_dir / "VERSION").read_text().strip()
+    return KnowledgeBase(f"{release}+{_digest(raw)[:12]}", entries)
+
+
+@cache
+def load():
+    """The shipped knowledge base (validated once per process)."""
+    return load_from(DATA_DIR)
+
+
+def evidence_label(status):
+    return EVIDENCE_LABELS[status]
