@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("segmenta.accounts.urls")),
     path("patients/", include("segmenta.patients.urls")),
     path("clinic/audit/", include("segmenta.audit.urls")),
+    path("learn/", include("segmenta.knowledge.urls")),
     path("api/v1/", api.urls),
     # The admin uses the app's own login (password, lockout, TOTP), never its own form.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),

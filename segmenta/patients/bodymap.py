@@ -6,21 +6,18 @@ viewer's left, on the back view the patient's left is on the viewer's left.
 Pure Python: returns shapes as SVG path strings; the template draws them.
 """
 
-import json
 import math
 from functools import cache
-from pathlib import Path
 
-DATA = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "choir_segments.json"
+from segmenta.knowledge.base import load
+
 WIDTH, HEIGHT = 280, 580
 MID = WIDTH / 2
 
 
-@cache
 def segments():
     """{choir id: segment data} from the knowledge base."""
-    with DATA.open(encoding="utf-8") as fh:
-        return {item["id"]: item for item in json.load(fh)["segments"]}
+    return load().entries["choir-segment"]
 
 
 def _path(points):

@@ -1,0 +1,47 @@
+"""What the database keeps of the knowledge base: every version that was used, and
+each clinic's own overrides."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .base import KINDS
+
+
+class KnowledgeRelease(models.Model):
+    """A version of the knowledge base with its full content, kept once it has been
+    used, so an old note or engine result can always be read with what it meant then."""
+
+    version = models.CharField(_("version"), max_length=80, unique=True)
+    content = models.JSONField(_("content"))
+    first_used_at = models.DateTimeField(_("first used"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-first_used_at"]
+        verbose_name = _("knowledge release")
+
+    def __str__(self):
+        return self.version
+
+
+class ClinicOverride(models.Model):
+    """A clinic's own entry, or its change to a shipped one (a dose policy, a local
+    scope-of-practice rule). Shipped files stay untouched; overrides are audited."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="knowledge_overrides")
+    kind = models.CharField(_("kind"), max_length=30, choices=[(k, k) for k in KINDS if k != "source"])
+    entry_id = models.CharField(_("entry id"), max_length=80)
+    data = models.JSONField(_("fields"), help_text=_("The fields that replace the shipped ones, or a whole new entry."))
+    reason = models.CharField(_("reason"), max_length=500)
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "entry_id", "-id"]
+        verbose_name = _("clinic override")
+        constraints = [models.UniqueConstraint(fields=["clinic", "kind", "entry_id"], condition=models.Q(active=True),
+                                               name="one_active_override_per_entry")]
+
+    def __str__(self):
+        return f"{self.clinic}: {self.kind}/{self.entry_id}"

@@ -1,0 +1,57 @@
+from django.test import Client
+from django.urls import reverse
+
+
+def page(client, *args):
+    name = {0: "knowledge:index", 1: "knowledge:kind", 2: "knowledge:entry"}[len(args)]
+    return client.get(reverse(name, args=args))
+
+
+def test_learn_needs_a_login(db):
+    assert Client().get(reverse("knowledge:index")).status_code == 302
+
+
+def test_search_finds_entries_across_kinds(doctor_client):
+    html = doctor_client.get(reverse("knowledge:index") + "?q=gallbladder").content.decode()
+    assert "Gallbladder" in html and "Organs" in html
+
+
+def test_segment_page_shows_dermatome_organs_head_zones_ganglia_and_techniques(doctor_client):
+    html = page(doctor_client, "segment", "T8").content.decode()
+    for text in ("8th intercostal space", "Gallbladder", "(epigastric)", "Coeliac plexus", "Paravertebral",
+                 "ISNCSCI dermatome key points"):
+        assert text in html, text
+
+
+def test_ganglion_page_shows_its_safety_data_and_sources(doctor_client):
+    html = page(doctor_client, "ganglion", "stellate").content.decode()
+    for text in ("Horner", "pneumothorax", "glaucoma", "physician", "Evidence:", "aneskey"):
+        assert text in html, text
+
+
+def test_last_page_computes_lipid_doses_for_a_weight(doctor_client):
+    html = doctor_client.get(reverse("knowledge:entry", args=["protocol", "last"]) + "?weight=62").content.decode()
+    assert "93.0 mL" in html and "15.5 mL/min" in html and "744 mL" in html
+
+
+def test_last_page_names_a_bad_weight(doctor_client):
+    response = doctor_client.get(reverse("knowledge:entry", args=["protocol", "last"]) + "?weight=-3")
+    assert response.status_code == 200 and response.context["weight_form"].errors["weight"]
+
+
+def test_thin_or_missing_evidence_is_said_plainly(doctor_client):
+    assert "No source was found for this entry" in page(doctor_client, "organ", "prostate").content.decode()
+    assert "This is disputed" in page(doctor_client, "test-method", "applied-kinesiology").content.decode()
+    assert "expert opinion" in page(doctor_client, "ganglion", "pterygopalatine").content.decode()
+
+
+def test_unknown_kind_or_entry_is_404(doctor_client):
+    assert page(doctor_client, "spell").status_code == 404
+    assert page(doctor_client, "organ", "brain").status_code == 404
+
+
+def test_every_kind_page_lists_with_evidence(doctor_client):
+    from segmenta.knowledge.base import KINDS
+
+    for kind in KINDS:
+        assert page(doctor_client, kind).status_code == 200, kind

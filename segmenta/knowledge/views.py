@@ -1,0 +1,187 @@
+"""The Learn section: the knowledge base to browse and search, with its sources."""
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from segmenta.accounts.access import admin_clinics, clinic_admin_required, clinics_of
+from segmenta.audit.trail import record
+
+from .base import KINDS, KnowledgeError, evidence_label, load
+from .last import lipid_doses
+from .models import ClinicOverride
+from .relations import search, segment_links
+from .service import for_clinic, overrides_of
+
+KIND_TITLES = {
+    "segment": gettext_lazy("Spinal segments"),
+    "organ": gettext_lazy("Organs"),
+    "region": gettext_lazy("Body regions"),
+    "choir-segment": gettext_lazy("Body-map segments"),
+    "ganglion": gettext_lazy("Ganglia and plexuses"),
+    "technique": gettext_lazy("Injection techniques"),
+    "field-category": gettext_lazy("Interference-field categories"),
+    "drug": gettext_lazy("Drugs"),
+    "protocol": gettext_lazy("Protocols"),
+    "red-flag": gettext_lazy("Red flags"),
+    "instrument-threshold": gettext_lazy("Outcome instruments"),
+    "study": gettext_lazy("Evidence: studies"),
+    "scope-rule": gettext_lazy("Scope of practice"),
+    "test-method": gettext_lazy("Test methods"),
+    "source": gettext_lazy("Sources"),
+}
+WEAK = {"expert_opinion", "disputed", "no_source", "approximate", "secondary_source"}
+
+
+def _clinic(request):
+    """The clinic whose overrides the pages show: ?clinic=ID among the user's, else the first."""
+    clinics = list(clinics_of(request.user).order_by("name"))
+    chosen = request.GET.get("clinic")
+    for clinic in clinics:
+        if chosen and str(clinic.pk) == chosen:
+            return clinic, clinics
+    return (clinics[0] if clinics else None), clinics
+
+
+def _kb(request):
+    clinic, clinics = _clinic(request)
+    try:
+        return for_clinic(clinic), clinic, clinics
+    except KnowledgeError:
+        # A broken override must not take the Learn section down; show the shipped base.
+        messages.error(request, _("Your clinic's overrides do not validate; showing the shipped knowledge base."))
+        return load(), clinic, clinics
+
+
+@login_required
+def learn_index(request):
+    kb, clinic, clinics = _kb(request)
+    q = request.GET.get("q", "").strip()[:100]
+    results = [{"kind": kind, "entry": entry, "kind_title": KIND_TITLES[kind]} for kind, entry in search(kb, q)]
+    kinds = [{"kind": kind, "title": KIND_TITLES[kind], "count": len(kb.entries[kind])} for kind in KINDS]
+    return render(request, "knowledge/index.html", {
+        "kb": kb, "kinds": kinds, "q": q, "results": results, "clinic": clinic, "clinics": clinics,
+        "studies": kb.all("study"),
+    })
+
+
+@login_required
+def learn_kind(request, kind):
+    if kind not in KINDS:
+        raise Http404
+    kb, clinic, clinics = _kb(request)
+    entries = [{"entry": e, "override": kb.is_override(kind, e["id"]),
+                "evidence": evidence_label(e["evidence"]) if "evidence" in e else e.get("type", "")}
+               for e in kb.all(kind)]
+    return render(request, "knowledge/kind.html", {"kb": kb, "kind": kind, "title": KIND_TITLES[kind],
+                                                   "entries": entries, "clinic": clinic})
+
+
+class WeightForm(forms.Form):
+    weight = forms.FloatField(label=gettext_lazy("Patient's weight (kg)"), min_value=1, max_value=400)
+
+
+@login_required
+def learn_entry(request, kind, entry_id):
+    if kind not in KINDS:
+        raise Http404
+    kb, clinic, clinics = _kb(request)
+    entry = kb.get(kind, int(entry_id) if kind == "choir-segment" and entry_id.isdigit() else entry_id)
+    if entry is None:
+        raise Http404
+    sources = [kb.source(s) for s in ([entry["id"]] if kind == "source" else entry.get("sources", []))]
+    context = {
+        "kb": kb, "kind": kind, "kind_title": KIND_TITLES[kind], "entry": entry, "sources": sources,
+        "fields": [(k, v) for k, v in entry.items() if k not in ("id", "name", "sources", "evidence")],
+        "evidence": evidence_label(entry["evidence"]) if "evidence" in entry else None,
+        "weak_evidence": entry.get("evidence") in WEAK,
+        "override": next((o for o in kb.overrides if o[0] == kind and o[1] == entry["id"]), None),
+        "clinic": clinic,
+    }
+    if kind == "segment":
+        context["links"] = segment_links(kb, entry["id"])
+    if kind == "protocol" and entry["id"] == "last":
+        form = WeightForm(request.GET or None)
+        context["weight_form"] = form
+        if form.is_valid():
+            context["doses"] = lipid_doses(form.cleaned_data["weight"], entry)
+    return render(request, "knowledge/entry.html", context)
+
+
+# --- Clinic overrides (clinic admins) -----------------------------------------------
+
+class OverrideForm(forms.ModelForm):
+    data_text = forms.CharField(label=gettext_lazy("Fields (JSON)"), widget=forms.Textarea(attrs={"rows": 6}),
+                                help_text=gettext_lazy('For example {"limits": {"session_max_mg": 400, …}}'))
+
+    class Meta:
+        model = ClinicOverride
+        fields = ["clinic", "kind", "entry_id", "reason"]
+
+    def __init__(self, *args, clinics, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinic"].queryset = clinics
+
+    def clean_data_text(self):
+        try:
+            data = json.loads(self.cleaned_data["data_text"])
+        except ValueError as error:
+            raise forms.ValidationError(_("Not valid JSON: %(error)s") % {"error": error}) from None
+        if not isinstance(data, dict) or not data:
+            raise forms.ValidationError(_("Give an object with the fields to set."))
+        return data
+
+    def clean(self):
+        cleaned = super().clean()
+        clinic, kind, entry_id, data = (cleaned.get(k) for k in ("clinic", "kind", "entry_id", "data_text"))
+        if clinic and kind and entry_id and data is not None:
+            existing = [o for o in overrides_of(clinic) if not (o[0] == kind and o[1] == entry_id)]
+            try:
+                load().with_overrides(existing + [(kind, entry_id, data, cleaned.get("reason", ""))])
+            except KnowledgeError as error:
+                self.add_error("data_text", "; ".join(error.problems[:5]))
+            if kind != "source" and load().get(kind, entry_id) is None and "sources" not in data:
+                self.add_error("data_text", _("A new entry needs name, sources and evidence like any other."))
+        return cleaned
+
+
+@clinic_admin_required
+def overrides_view(request):
+    clinics = admin_clinics(request.user)
+    form = OverrideForm(request.POST or None, clinics=clinics)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            ClinicOverride.objects.filter(clinic=form.cleaned_data["clinic"], kind=form.cleaned_data["kind"],
+                                          entry_id=form.cleaned_data["entry_id"], active=True).update(active=False)
+            override = form.save(commit=False)
+            override.data = form.cleaned_data["data_text"]
+            override.created_by = request.user
+            override.save()
+            record("create", request=request, clinic=override.clinic, obj=override,
+                   detail={"kind": override.kind, "entry": override.entry_id, "reason": override.reason})
+        messages.success(request, _("Override saved; it applies to your clinic at once."))
+        return redirect("knowledge:overrides")
+    overrides = ClinicOverride.objects.filter(clinic__in=clinics).select_related("clinic", "created_by")
+    return render(request, "knowledge/overrides.html", {"form": form, "overrides": overrides},
+                  status=400 if form.errors else 200)
+
+
+@clinic_admin_required
+@require_POST
+def override_deactivate(request, pk):
+    override = get_object_or_404(ClinicOverride, pk=pk, clinic__in=admin_clinics(request.user), active=True)
+    with transaction.atomic():
+        override.active = False
+        override.save(update_fields=["active"])
+        record("delete", request=request, clinic=override.clinic, obj=override,
+               detail={"kind": override.kind, "entry": override.entry_id})
+    messages.success(request, _("Override withdrawn; the shipped entry applies again."))
+    return redirect("knowledge:overrides")
