@@ -8,6 +8,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="patients:list", permanent=False)),
     path("accounts/", include("segmenta.accounts.urls")),
     path("patients/", include("segmenta.patients.urls")),
+    path("patients/", include("segmenta.assessment.urls")),
     path("clinic/audit/", include("segmenta.audit.urls")),
     path("learn/", include("segmenta.knowledge.urls")),
     path("api/v1/", api.urls),

@@ -31,6 +31,7 @@ class Action(models.TextChoices):
     MFA_ENROLLED = "mfa_enrolled", _("Second factor enrolled")
     REAUTH = "reauth", _("Re-authenticated")
     REAUTH_FAILED = "reauth_failed", _("Re-authentication failed")
+    ACKNOWLEDGE = "acknowledge", _("Acknowledged a warning")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

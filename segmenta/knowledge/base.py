@@ -96,6 +96,8 @@ KINDS = {
         "type": "object", "required": ["id", "sympathetic", "parasympathetic", "head_zone", "sources", "evidence"],
         "properties": {"id": ID, "sympathetic": _list(SEGMENT), "parasympathetic": _list(_enum([*SEGMENTS, "vagus"])),
                        "head_zone": _list(SEGMENT), "sources": _list({"type": "string"}),
+                       "referred_regions": _list({"type": "object", "required": ["region"], "properties": {
+                           "region": _enum(vocabulary.codes("region")), "side": _enum(vocabulary.codes("side"))}}),
                        "evidence": _enum(EVIDENCE)}}))),
     "region": ("regions.yaml", _schema(["dermatomes", "trigeminal"], id=_enum(vocabulary.codes("region")),
                                        dermatomes=_list(SEGMENT), trigeminal=_list(_enum(TRIGEMINAL)))),
@@ -115,7 +117,11 @@ KINDS = {
                                                             "medication_classes": MED_CLASSES,
                                                             "pregnancy": {"type": "boolean"}}},
         cautions={"type": "object", "properties": {"conditions": CONDITIONS, "medication_classes": MED_CLASSES}},
-        success_sign={"type": ["string", "null"]})),
+        success_sign={"type": ["string", "null"]},
+        serves={"type": "object", "required": ["regions", "organs", "sexes"],
+                "properties": {"regions": _list(_enum(vocabulary.codes("region"))),
+                               "organs": _list(_enum(vocabulary.codes("organ"))),
+                               "sexes": _list(_enum(vocabulary.codes("sex")))}})),
     "technique": ("techniques.yaml", _schema(
         ["depth", "approach", "max_mg", "aspirate"], id=_enum(vocabulary.codes("injection_target")),
         depth=_enum(["intracutaneous", "subcutaneous", "intramuscular", "periosteal", "submucosal", "deep",
@@ -158,6 +164,7 @@ KINDS = {
     "scope-rule": ("scope_rules.yaml", _schema(["jurisdiction", "professions"], jurisdiction=TEXT,
                                                professions=PROFESSIONS, allowed_targets=TARGETS, targets=TARGETS)),
     "test-method": ("test_methods.yaml", _schema(["description"], description=TEXT)),
+    "tracing-weight": ("tracing_weights.yaml", _schema(["description"], description=TEXT)),
 }
 
 
@@ -289,6 +296,9 @@ def _cross_check(entries):
     seen_kinds = [k for category in entries["field-category"].values() for k in category["kinds"]]
     need(sorted(seen_kinds) == sorted(vocabulary.codes("history_kind")), "field-category", "*",
          "every history kind must belong to exactly one category")
+    need({"temporal", "segmental", "referral", "head_territory", "local_signs", "category_prior",
+          "partial_test"} <= set(entries["tracing-weight"]), "tracing-weight", "*",
+         "the assessment needs every tracing weight")
     choir = entries["choir-segment"]
     need(sorted(choir) == [*range(101, 137), *range(201, 239)], "choir-segment", "*",
          "the body map needs exactly the 74 CHOIR segments 101–136 and 201–238")

@@ -36,6 +36,7 @@ KIND_TITLES = {
     "study": gettext_lazy("Evidence: studies"),
     "scope-rule": gettext_lazy("Scope of practice"),
     "test-method": gettext_lazy("Test methods"),
+    "tracing-weight": gettext_lazy("How candidate fields are ranked"),
     "source": gettext_lazy("Sources"),
 }
 WEAK = {"expert_opinion", "disputed", "no_source", "approximate", "secondary_source"}

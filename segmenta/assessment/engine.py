@@ -1,0 +1,323 @@
+"""The assessment: red-flag screening, then interference-field tracing per complaint.
+
+Pure Python (no Django). ``assess(case, kb)`` takes a validated case (segmenta-case/1)
+and a knowledge base and returns plain data (see ``segmenta schema assessment``):
+hypotheses to test by injection, each with reasons a practitioner can check, never a
+diagnosis. All clinical knowledge and every weight come from the knowledge base.
+"""
+
+from datetime import date
+
+from segmenta.caseformat import partial_date_key
+from segmenta.treatment import huneke
+
+SEGMENT_ORDER = {code: i for i, code in enumerate(
+    [f"C{i}" for i in range(2, 9)] + [f"T{i}" for i in range(1, 13)] + [f"L{i}" for i in range(1, 6)]
+    + [f"S{i}" for i in range(1, 6)])}
+UPPER_CERVICAL = {"C2", "C3"}
+STATUS_ORDER = {"confirmed": 0, "candidate": 1, "excluded": 2}
+
+
+def _sorted_segments(segments):
+    return sorted(set(segments), key=SEGMENT_ORDER.__getitem__)
+
+
+def _date(value):
+    year, month, day = partial_date_key(value)
+    return date(year, month, day)
+
+
+def _span(earlier, later):
+    """'5 months' / '3 years' between two dates, in words a practitioner reads at a glance."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    if months < 1:
+        return "less than a month"
+    if months < 24:
+        return f"{months} month{'s' if months != 1 else ''}"
+    return f"{months // 12} years"
+
+
+class Supply:
+    """Which spinal segments (and trigeminal divisions) a complaint or item involves,
+    and where each came from, for the reasons text."""
+
+    def __init__(self):
+        self.segments = {}  # segment -> [origin text]
+        self.trigeminal = set()
+        self.regions = []  # (region, side)
+        self.referrals = []  # (organ name, region, side, note)
+
+    def add(self, segments, origin):
+        for segment in segments:
+            if segment in SEGMENT_ORDER:
+                self.segments.setdefault(segment, []).append(origin)
+
+
+def supply_of(thing, kb, include_referrals=False):
+    """Segments of a complaint or history item through regions, organs and Head zones."""
+    supply = Supply()
+    supply.regions = huneke.item_regions(thing, kb)
+    for region in thing.get("regions", []):
+        if "choir" in region:
+            segment = kb.get("choir-segment", region["choir"])
+            supply.add(segment["dermatomes"], f"body-map segment {region['choir']} ({segment['label']})")
+            supply.trigeminal.update(segment["trigeminal"])
+        else:
+            entry = kb.get("region", region["region"])
+            supply.add(entry["dermatomes"], f"{entry['name'].lower()} dermatomes")
+            supply.trigeminal.update(entry["trigeminal"])
+    if thing.get("kind") == "tooth":
+        supply.trigeminal.add("V2" if thing.get("tooth", "1")[0] in "1256" else "V3")
+    for organ_id in thing.get("organs", []):
+        organ = kb.get("organ", organ_id)
+        for organ_map in organ["maps"]:
+            if organ_map["id"] == organ["default"]:
+                supply.add(organ_map["sympathetic"], f"{organ['name'].lower()} sympathetic supply "
+                                                     f"{_range(organ_map['sympathetic'])}")
+                supply.add([s for s in organ_map["parasympathetic"] if s in SEGMENT_ORDER],
+                           f"{organ['name'].lower()} parasympathetic supply")
+            if organ_map["head_zone"]:
+                supply.add(organ_map["head_zone"], f"{organ['name'].lower()} Head zone {_range(organ_map['head_zone'])}")
+            if include_referrals:
+                default = next(m for m in organ["maps"] if m["id"] == organ["default"])
+                via = f"sympathetic supply {_range(default['sympathetic'])}" if default["sympathetic"] else ""
+                for referred in organ_map.get("referred_regions", []):
+                    supply.referrals.append((organ["name"], via, referred["region"], referred.get("side"),
+                                             organ_map.get("referral_note", "")))
+    return supply
+
+
+def _range(segments):
+    if not segments:
+        return ""
+    ordered = _sorted_segments(segments)
+    return ordered[0] if len(ordered) == 1 else f"{ordered[0]}–{ordered[-1]}"
+
+
+# --- Red flags ------------------------------------------------------------------------
+
+def red_flags(case, kb):
+    flags = []
+
+    def flag(code, complaint_id):
+        entry = kb.get("red-flag", code)
+        flags.append({"code": code, "complaint_id": complaint_id, "message": entry["name"],
+                      "action": entry["action"]})
+
+    # Case-level findings belong to the complaint when there is only one; otherwise
+    # they concern the patient as a whole (and refer_first holds either way).
+    active = [c for c in case.get("complaints", []) if c.get("status") != "resolved"]
+    for code in case.get("findings", []):
+        flag(code, active[0]["id"] if len(active) == 1 else None)
+    birth = case.get("patient", {}).get("birth_date")
+    derived = kb.get("red-flag", "new_pain_over_50")["derived"]
+    for complaint in case.get("complaints", []):
+        if complaint.get("status") == "resolved":
+            continue
+        for code in complaint.get("findings", []):
+            if code not in case.get("findings", []):
+                flag(code, complaint["id"])
+        if birth and complaint.get("onset"):
+            onset, born = _date(complaint["onset"]), _date(birth)
+            age = onset.year - born.year - ((onset.month, onset.day) < (born.month, born.day))
+            if age >= derived["years"]:
+                flag("new_pain_over_50", complaint["id"])
+    return flags
+
+
+# --- Tracing --------------------------------------------------------------------------
+
+def _weights(kb):
+    return {entry["id"]: entry for entry in kb.all("tracing-weight")}
+
+
+def _category(kb, kind):
+    return next(c for c in kb.all("field-category") if kind in c["kinds"])
+
+
+def _region_matches(referred_region, referred_side, complaint_regions):
+    return any(region == referred_region and (referred_side is None or side in (None, "both", referred_side))
+               for region, side in complaint_regions)
+
+
+def _candidate(item, complaint, complaint_supply, tests, kb, weights, onset):
+    reasons = []
+    score = 0.0
+    after_onset = False
+    # Temporal
+    w = weights["temporal"]
+    if onset is None:
+        reasons.append({"factor": "temporal", "detail": "the complaint's onset is unknown, so timing cannot be weighed"})
+    elif not item.get("date"):
+        reasons.append({"factor": "temporal", "detail": "date unknown"})
+    else:
+        when = _date(item["date"])
+        if when <= onset:
+            years = (onset - when).days / 365.25
+            points = w["base_points"] + w["extra_points"] * max(0.0, 1 - years / w["horizon_years"])
+            score += points
+            reasons.append({"factor": "temporal",
+                            "detail": f"dated {item['date']}, {_span(when, onset)} before onset ({_onset_text(complaint)})"})
+        else:
+            after_onset = True
+            reasons.append({"factor": "temporal",
+                            "detail": f"dated {item['date']}, after onset ({_onset_text(complaint)}): "
+                                      "it cannot have caused this complaint"})
+    # Segmental
+    item_supply = supply_of(item, kb, include_referrals=True)
+    shared = _sorted_segments(set(item_supply.segments) & set(complaint_supply.segments))
+    if shared:
+        w = weights["segmental"]
+        score += min(w["max_points"], w["points_per_segment"] * len(shared))
+        via = sorted({o for s in shared for o in item_supply.segments[s]})
+        reasons.append({"factor": "segmental",
+                        "detail": f"shares {', '.join(shared)} with the complaint (through {'; '.join(via)})"})
+    for organ_name, via, region, side, note in item_supply.referrals:
+        if _region_matches(region, side, complaint_supply.regions):
+            score += weights["referral"]["points"]
+            where = f"{side} {region}" if side else region
+            reasons.append({"factor": "segmental",
+                            "detail": f"{organ_name.lower()}{f' ({via})' if via else ''}: its Head zone refers pain "
+                                      f"to the {where.replace('_', ' ')}{' ' + note if note else ''} — the complaint's region"})
+    w = weights["head_territory"]
+    complaint_head = complaint_supply.trigeminal or (UPPER_CERVICAL & set(complaint_supply.segments))
+    if item["kind"] in w["kinds"] and complaint_head:
+        score += w["points"]
+        territory = ", ".join(sorted(complaint_supply.trigeminal) + sorted(UPPER_CERVICAL & set(complaint_supply.segments)))
+        reasons.append({"factor": "segmental",
+                        "detail": f"{item['kind'].replace('_', ' ')} relates to head and face complaints "
+                                  f"(trigeminal and upper cervical territory: {territory})"})
+    # Local signs
+    category = _category(kb, item["kind"])
+    signs = [s for s in item.get("signs", []) if s in category["local_signs"]]
+    if signs:
+        w = weights["local_signs"]
+        score += min(w["max_points"], w["points_per_sign"] * len(signs))
+        reasons.append({"factor": "local_signs", "detail": f"local signs: {', '.join(s.replace('_', ' ') for s in signs)}"})
+    # Category prior
+    w = weights["category_prior"]
+    if category["prior"] == "high":
+        regions = {r for r, _side in item_supply.regions}
+        if item["kind"] != "scar" or regions & set(w["scar_regions"]):
+            score += w["points"]
+            what = "abdominal or pelvic scar" if item["kind"] == "scar" else category["name"].lower()
+            reasons.append({"factor": "category_prior", "detail": f"{what}: a frequent interference field"})
+    # Earlier test injections
+    status = "candidate"
+    for test in tests:
+        when = test.get("date", "an unrecorded date")
+        if test["classification"] in (huneke.HUNEKE, huneke.CONFIRMED):
+            status = "confirmed"
+            reasons.append({"factor": "test", "detail": f"Huneke phenomenon when tested on {when}"
+                                                        f"{' (confirmed on repetition)' if test['classification'] == huneke.CONFIRMED else ''}"})
+        elif test["classification"] == huneke.NEGATIVE:
+            if status != "confirmed":
+                status = "excluded"
+            reasons.append({"factor": "test", "detail": f"tested negative on {when}"})
+        elif test["classification"] == huneke.PARTIAL:
+            score += weights["partial_test"]["points"]
+            reasons.append({"factor": "test", "detail": f"partial relief when tested on {when}"})
+        else:
+            reasons.append({"factor": "test", "detail": f"tested on {when}: relief at the complaint's own site, "
+                                                        "which says nothing about a remote field"})
+    return {"history_id": item["id"], "status": status, "score": round(score, 1), "reasons": reasons,
+            "_after_onset": after_onset}
+
+
+def _onset_text(complaint):
+    return complaint.get("onset", "unknown")
+
+
+def _rank(candidates, history_order):
+    def key(c):
+        return (STATUS_ORDER[c["status"]], c["_after_onset"], -c["score"], history_order[c["history_id"]])
+
+    ranked = sorted(candidates, key=key)
+    for rank, candidate in enumerate(ranked, start=1):
+        candidate["rank"] = rank
+        del candidate["_after_onset"]
+    return [{"history_id": c["history_id"], "rank": c["rank"], "status": c["status"], "score": c["score"],
+             "reasons": c["reasons"]} for c in ranked]
+
+
+# --- Targets --------------------------------------------------------------------------
+
+def _side_text(regions):
+    sides = {side for _region, side in regions if side in ("left", "right")}
+    if len(sides) == 1:
+        return f" on the {sides.pop()} side"
+    return " on both sides" if sides else ""
+
+
+def segmental_targets(complaint_supply, kb):
+    targets = []
+    side = _side_text(complaint_supply.regions)
+    for segment in _sorted_segments(complaint_supply.segments):
+        key_point = kb.get("segment", segment)["key_point"]
+        for technique in kb.all("technique"):
+            if technique["approach"] != "segmental":
+                continue
+            if technique["id"] == "wheal":
+                where = f"wheals in the {segment} dermatome over the painful area (key point: {key_point.lower()})"
+            else:
+                where = f"paravertebral at {segment}{side}"
+            targets.append({"segment": segment, "technique": technique["id"], "where": where})
+    return targets
+
+
+def ganglionic_targets(complaint, complaint_supply, sex, kb):
+    regions = {region for region, _side in complaint_supply.regions}
+    organs = set(complaint.get("organs", []))
+    targets = []
+    for ganglion in kb.all("ganglion"):
+        serves = ganglion.get("serves", {"regions": [], "organs": [], "sexes": []})
+        if sex not in serves["sexes"]:
+            continue
+        hit_regions = sorted(regions & set(serves["regions"]))
+        hit_organs = sorted(organs & set(serves["organs"]))
+        if not hit_regions and not hit_organs:
+            continue
+        what = ", ".join([r.replace("_", " ") for r in hit_regions] + [o.replace("_", " ") for o in hit_organs])
+        targets.append({"target": ganglion["target"],
+                        "reason": f"{ganglion['name']} serves the complaint's {what}",
+                        "requires": " or ".join(ganglion["may_inject"])})
+    return targets
+
+
+# --- The whole assessment ---------------------------------------------------------------
+
+def assess(case, kb):
+    weights = _weights(kb)
+    flags = red_flags(case, kb)
+    classified = huneke.classify(case, kb)["tests"]
+    tests_by_pair = {}
+    for test, result in zip(case.get("tests", []), classified):
+        tests_by_pair.setdefault((test["history_id"], test["complaint_id"]), []).append(
+            {**result, "date": test.get("date")})
+    history = case.get("history", [])
+    history_order = {item["id"]: i for i, item in enumerate(history)}
+    sex = case.get("patient", {}).get("sex", "unknown")
+    complaints = []
+    for complaint in case.get("complaints", []):
+        supply = supply_of(complaint, kb)
+        if complaint.get("segments"):
+            supply.segments = {s: ["given with the complaint"] for s in complaint["segments"]}
+        onset = _date(complaint["onset"]) if complaint.get("onset") else None
+        candidates = [
+            _candidate(item, complaint, supply, tests_by_pair.get((item["id"], complaint["id"]), []), kb, weights,
+                       onset)
+            for item in history
+        ]
+        complaints.append({
+            "id": complaint["id"],
+            "segments": _sorted_segments(supply.segments),
+            "candidates": _rank(candidates, history_order),
+            "segmental_targets": segmental_targets(supply, kb),
+            "ganglionic_targets": ganglionic_targets(complaint, supply, sex, kb),
+        })
+    return {
+        "refer_first": bool(flags),
+        "red_flags": flags,
+        "knowledge_version": kb.version,
+        "complaints": complaints,
+    }

@@ -1,0 +1,117 @@
+"""Classifying test injections: was the response a Huneke (seconds) phenomenon?
+
+Pure Python (no Django). Takes a case (segmenta-case/1) and the knowledge base's
+Huneke protocol, whose thresholds a clinic may override. Each entry of ``tests`` is
+classified, in input order, as one of:
+
+- ``local``: the tested item lies in the complaint's own region; relief there is
+  local anaesthesia, not a Huneke phenomenon;
+- ``huneke``: complete relief, immediate onset, lasting long enough (shorter for teeth);
+- ``confirmed``: Huneke again, after an earlier Huneke test of the same item for the
+  same complaint, lasting at least as long as that one;
+- ``partial``: some relief (at least the partial threshold) without meeting the criteria;
+- ``negative``: less relief than that.
+"""
+
+LOCAL, HUNEKE, CONFIRMED, PARTIAL, NEGATIVE = "local", "huneke", "confirmed", "partial", "negative"
+
+# FDI quadrants 1, 4, 5, 8 lie on the patient's right; 2, 3, 6, 7 on the left.
+_TOOTH_SIDE = {"1": "right", "4": "right", "5": "right", "8": "right",
+               "2": "left", "3": "left", "6": "left", "7": "left"}
+
+
+def thresholds(kb):
+    return kb.get("protocol", "huneke")["criteria"]
+
+
+def item_regions(item, kb):
+    """The item's regions as (region code, side) pairs; CHOIR segments become the
+    regions they cover, and a tooth lies in the mouth and jaw on its side."""
+    found = []
+    for region in item.get("regions", []):
+        side = region.get("side")
+        if "choir" in region:
+            segment = kb.get("choir-segment", region["choir"])
+            found.extend((code, side or segment["side"]) for code in segment["regions"])
+        else:
+            found.append((region["region"], side))
+    if item.get("kind") == "tooth" and item.get("tooth"):
+        side = _TOOTH_SIDE[item["tooth"][0]]
+        found.extend([("mouth", side), ("jaw", side)])
+    return found
+
+
+def _sides_meet(a, b):
+    return a is None or b is None or a == b or "both" in (a, b) or "midline" in (a, b)
+
+
+def lies_in(item, complaint, kb):
+    """Does the tested item lie in the complaint's own region?"""
+    complaint_regions = item_regions(complaint, kb)
+    return any(r == c and _sides_meet(s, t) for r, s in item_regions(item, kb) for c, t in complaint_regions)
+
+
+def _meets_criteria(test, item, criteria):
+    """(meets, reasons): the Huneke criteria checked one by one."""
+    relief = test.get("relief_percent")
+    onset = test.get("onset_seconds")
+    hours = test.get("duration_hours")
+    tooth = item.get("kind") == "tooth"
+    needed_hours = criteria["duration_hours_min_tooth"] if tooth else criteria["duration_hours_min"]
+    reasons = []
+    meets = True
+    if relief is None or relief < criteria["relief_percent_min"]:
+        meets = False
+        reasons.append(f"relief {relief if relief is not None else 'not recorded'} % is not complete "
+                       f"({criteria['relief_percent_min']} %)")
+    if onset is None or onset > criteria["onset_seconds_max"]:
+        meets = False
+        reasons.append(f"onset {'not recorded' if onset is None else f'after {onset:g} s'} "
+                       f"(at most {criteria['onset_seconds_max']} s)")
+    if hours is None or hours < needed_hours:
+        meets = False
+        reasons.append(f"relief lasted {'an unrecorded time' if hours is None else f'{hours:g} h'}, "
+                       f"under the {needed_hours:g} h {'for a tooth' if tooth else 'required'}")
+    if meets:
+        reasons.append(f"complete relief within {onset:g} s lasting {hours:g} h "
+                       f"(at least {needed_hours:g} h{' for a tooth' if tooth else ''})")
+    return meets, reasons
+
+
+def classify(case, kb, criteria=None):
+    """{"tests": [{"index", "history_id", "complaint_id", "classification", "reasons"}]}"""
+    criteria = criteria or thresholds(kb)
+    history = {h["id"]: h for h in case.get("history", [])}
+    complaints = {c["id"]: c for c in case.get("complaints", [])}
+    results = []
+    earlier_huneke = {}  # (history_id, complaint_id) -> longest Huneke duration so far
+    for index, test in enumerate(case.get("tests", [])):
+        item = history[test["history_id"]]
+        complaint = complaints[test["complaint_id"]]
+        key = (test["history_id"], test["complaint_id"])
+        relief = test.get("relief_percent") or 0
+        if lies_in(item, complaint, kb):
+            classification = LOCAL
+            reasons = ["the tested item lies in the complaint's own region: relief there is local anaesthesia, "
+                       "not a Huneke phenomenon"]
+        else:
+            meets, reasons = _meets_criteria(test, item, criteria)
+            if meets:
+                before = earlier_huneke.get(key)
+                if before is not None and test["duration_hours"] >= before:
+                    classification = CONFIRMED
+                    reasons.append(f"an earlier test of this item for this complaint met the criteria too, "
+                                   f"and this one lasted as long or longer ({test['duration_hours']:g} h ≥ {before:g} h)")
+                else:
+                    classification = HUNEKE
+                earlier_huneke[key] = max(before or 0, test["duration_hours"])
+            elif relief >= criteria["partial_relief_percent_min"]:
+                classification = PARTIAL
+                reasons.insert(0, f"relief of {relief:g} % (at least {criteria['partial_relief_percent_min']} %) "
+                                  "without meeting every Huneke criterion")
+            else:
+                classification = NEGATIVE
+                reasons = [f"relief of {relief:g} % is under {criteria['partial_relief_percent_min']} %"]
+        results.append({"index": index, "history_id": test["history_id"], "complaint_id": test["complaint_id"],
+                        "classification": classification, "reasons": reasons})
+    return {"tests": results}
