@@ -140,7 +140,7 @@ def _region_matches(referred_region, referred_side, complaint_regions):
                for region, side in complaint_regions)
 
 
-def _candidate(item, complaint, complaint_supply, tests, kb, weights, onset):
+def _candidate(item, item_supply, complaint, complaint_supply, tests, kb, weights, onset):
     reasons = []
     score = 0.0
     after_onset = False
@@ -164,7 +164,6 @@ def _candidate(item, complaint, complaint_supply, tests, kb, weights, onset):
                             "detail": f"dated {item['date']}, after onset ({_onset_text(complaint)}): "
                                       "it cannot have caused this complaint"})
     # Segmental
-    item_supply = supply_of(item, kb, include_referrals=True)
     shared = _sorted_segments(set(item_supply.segments) & set(complaint_supply.segments))
     if shared:
         w = weights["segmental"]
@@ -297,6 +296,8 @@ def assess(case, kb):
     history = case.get("history", [])
     history_order = {item["id"]: i for i, item in enumerate(history)}
     sex = case.get("patient", {}).get("sex", "unknown")
+    # An item's supply is the same for every complaint: work it out once.
+    item_supplies = {item["id"]: supply_of(item, kb, include_referrals=True) for item in history}
     complaints = []
     for complaint in case.get("complaints", []):
         supply = supply_of(complaint, kb)
@@ -304,8 +305,8 @@ def assess(case, kb):
             supply.segments = {s: ["given with the complaint"] for s in complaint["segments"]}
         onset = _date(complaint["onset"]) if complaint.get("onset") else None
         candidates = [
-            _candidate(item, complaint, supply, tests_by_pair.get((item["id"], complaint["id"]), []), kb, weights,
-                       onset)
+            _candidate(item, item_supplies[item["id"]], complaint, supply,
+                       tests_by_pair.get((item["id"], complaint["id"]), []), kb, weights, onset)
             for item in history
         ]
         complaints.append({
