@@ -1,4 +1,4 @@
-"""/api/v1/assess and /api/v1/huneke: the engines, with the same JSON as the CLI."""
+"""/api/v1/assess, /huneke and /safety: the engines, with the same JSON as the CLI."""
 
 from ninja import Body, Router
 
@@ -6,6 +6,7 @@ from segmenta import caseformat
 from segmenta.assessment.engine import assess as run_assessment
 from segmenta.knowledge.service import for_clinic, remember
 from segmenta.treatment.huneke import classify
+from segmenta.treatment.safety import check
 
 from .errors import FieldErrors
 
@@ -20,10 +21,10 @@ def _case(payload):
 
 
 def _knowledge(request):
-    clinic = request.user.memberships.order_by("clinic__name").values_list("clinic", flat=True).first()
-    from segmenta.accounts.models import Clinic
-
-    return for_clinic(Clinic.objects.filter(pk=clinic).first())
+    """The base as the caller's clinic sees it (its overrides apply); the first clinic
+    by name for members of several."""
+    membership = request.user.memberships.select_related("clinic").order_by("clinic__name").first()
+    return for_clinic(membership.clinic if membership else None)
 
 
 @router.post("/assess", url_name="assess", summary="Assess a case (segmenta-case/1)",
@@ -39,3 +40,12 @@ def assess(request, payload: dict = Body(...)):
 @router.post("/huneke", url_name="huneke", summary="Classify a case's test injections")
 def huneke(request, payload: dict = Body(...)):
     return classify(_case(payload), _knowledge(request))
+
+
+@router.post("/safety", url_name="safety", summary="Check a case's planned injections",
+             description="Dose limits, contraindications and scope of practice, injection by injection.")
+def safety(request, payload: dict = Body(...)):
+    kb = _knowledge(request)
+    result = check(_case(payload), kb)
+    remember(kb)
+    return result

@@ -162,7 +162,9 @@ KINDS = {
                                       size={"type": ["string", "null"]}, outcomes=TEXT,
                                       result={"type": ["string", "null"]})),
     "scope-rule": ("scope_rules.yaml", _schema(["jurisdiction", "professions"], jurisdiction=TEXT,
-                                               professions=PROFESSIONS, allowed_targets=TARGETS, targets=TARGETS)),
+                                               professions=PROFESSIONS, allowed_targets=TARGETS, targets=TARGETS,
+                                               max_concentration_percent={"type": "number", "exclusiveMinimum": 0},
+                                               enforcement=_enum(["block", "warn"]))),
     "test-method": ("test_methods.yaml", _schema(["description"], description=TEXT)),
     "tracing-weight": ("tracing_weights.yaml", _schema(["description"], description=TEXT)),
 }

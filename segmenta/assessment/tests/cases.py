@@ -1,8 +1,24 @@
 """Small case builders for the assessment tests."""
 
+import os
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "cases"
+import pytest
+
+# The project's shared folder lies beside the repository (../shared); CI sets
+# SEGMENTA_REQUIRE_SHARED=1 so that a missing folder fails instead of skipping.
+SHARED = Path(os.environ.get("SEGMENTA_SHARED_DIR",
+                             Path(__file__).resolve().parents[3].parent / "shared")) / "cases"
+
+
+def shared_case(name):
+    path = SHARED / name
+    if not path.exists():
+        message = f"worked case {path} not found (the project's shared folder belongs beside the repository)"
+        if os.environ.get("SEGMENTA_REQUIRE_SHARED") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
 
 
 def case(complaints=(), history=(), tests=(), findings=(), birth_date="1975-01-01", sex="female"):

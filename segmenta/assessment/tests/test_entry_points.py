@@ -10,9 +10,14 @@ from segmenta.assessment.schema import build_schema
 from segmenta.audit.models import AuditEvent
 from segmenta.patients import models as m
 
-from .cases import SHARED
+import pytest
 
-SHOULDER = SHARED / "assess-shoulder-after-cholecystectomy.case.json"
+from .cases import shared_case
+
+
+@pytest.fixture
+def shoulder():
+    return shared_case("assess-shoulder-after-cholecystectomy.case.json")
 
 
 def cli(*args, stdin=None):
@@ -20,15 +25,15 @@ def cli(*args, stdin=None):
                           timeout=120)
 
 
-def test_cli_and_api_give_the_same_answer(api_client):
-    from_cli = json.loads(cli("assess", str(SHOULDER)).stdout)
-    from_api = api_client.post(reverse("api:assess"), SHOULDER.read_text(), content_type="application/json").json()
+def test_cli_and_api_give_the_same_answer(api_client, shoulder):
+    from_cli = json.loads(cli("assess", str(shoulder)).stdout)
+    from_api = api_client.post(reverse("api:assess"), shoulder.read_text(), content_type="application/json").json()
     assert from_cli == from_api
     assert from_cli["complaints"][0]["candidates"][0]["history_id"] == "h1"
 
 
-def test_cli_reads_standard_input():
-    result = cli("assess", "-", stdin=SHOULDER.read_text())
+def test_cli_reads_standard_input(shoulder):
+    result = cli("assess", "-", stdin=shoulder.read_text())
     assert result.returncode == 0 and json.loads(result.stdout)["refer_first"] is False
 
 
@@ -63,7 +68,7 @@ def test_schema_assessment_is_published():
 
 
 def test_huneke_cli_classifies_the_worked_case():
-    result = json.loads(cli("huneke", str(SHARED / "huneke-tooth-and-scar.case.json")).stdout)
+    result = json.loads(cli("huneke", str(shared_case("huneke-tooth-and-scar.case.json"))).stdout)
     assert [t["classification"] for t in result["tests"]] == ["huneke", "confirmed", "partial"]
 
 

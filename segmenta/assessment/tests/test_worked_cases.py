@@ -8,7 +8,7 @@ from segmenta.assessment.engine import assess
 from segmenta.knowledge.base import load
 from segmenta.treatment.huneke import classify
 
-from .cases import SHARED
+from .cases import SHARED, shared_case
 
 
 def _cases(command):
@@ -51,4 +51,5 @@ def test_worked_huneke_cases(case, expect):
 
 
 def test_the_worked_cases_are_there():
-    assert len(list(_cases("assess"))) >= 3 and len(list(_cases("huneke"))) >= 1
+    shared_case("README.md")
+    assert len(_cases("assess")) >= 3 and len(_cases("huneke")) >= 1

@@ -1,7 +1,6 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -11,8 +10,9 @@ from jsonschema import Draft202012Validator
 from segmenta import caseformat
 from segmenta.patients import models as m
 
-# The project's shared folder lies beside the repository (../shared from its root).
-SHARED_CASES = sorted((Path(__file__).resolve().parents[3].parent / "shared" / "cases").glob("*.case.json"))
+from segmenta.assessment.tests.cases import SHARED
+
+SHARED_CASES = sorted(SHARED.glob("*.case.json"))
 
 
 def test_case_command_prints_a_valid_case(patient, capsys):
