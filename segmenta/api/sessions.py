@@ -1,0 +1,182 @@
+"""/api/v1/patients/{id}/sessions and /api/v1/sessions/{id}: sessions, injections,
+signing and amendments."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal, Optional
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import ConfigDict
+
+from segmenta.audit.trail import record
+from segmenta.knowledge import vocabulary
+from segmenta.patients.models import Complaint, HistoryItem, Patient
+from segmenta.treatment.models import Session
+from segmenta.treatment.sessions import TreatmentError, add_injection, amend, sign
+
+from .errors import FieldErrors
+
+router = Router(tags=["sessions"])
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SessionIn(Strict):
+    started_at: datetime
+    notes: str = Field("", max_length=10000)
+    plan: Optional[int] = None
+
+
+class SessionPatch(Strict):
+    started_at: Optional[datetime] = None
+    notes: Optional[str] = Field(None, max_length=10000)
+
+
+class InjectionIn(Strict):
+    target: Literal[tuple(vocabulary.codes("injection_target"))]
+    drug: Literal[tuple(vocabulary.codes("drug"))] = "procaine"
+    concentration_percent: Decimal = Field(..., gt=0, le=20)
+    volume_ml: Decimal = Field(..., gt=0, le=100)
+    time: Optional[datetime] = None
+    regions: list = Field(default_factory=list)
+    side: Literal[("", *vocabulary.codes("side"))] = ""
+    history_item: Optional[int] = None
+    complaint: Optional[int] = None
+    technique_notes: str = Field("", max_length=500)
+    aspiration_done: bool = False
+    onset_seconds: Optional[int] = Field(None, ge=0)
+    relief_percent: Optional[int] = Field(None, ge=0, le=100)
+    override_reason: str = Field("", max_length=2000)
+
+
+class AmendmentIn(Strict):
+    reason: str = Field(..., min_length=1, max_length=500)
+    text: str = Field(..., min_length=1, max_length=10000)
+
+
+def _session(request, session_id, for_update=False):
+    sessions = Session.objects.filter(patient__in=Patient.objects.visible_to(request.user)).select_related(
+        "patient", "patient__clinic")
+    if for_update:
+        sessions = sessions.select_for_update(of=("self",))
+    return get_object_or_404(sessions, pk=session_id)
+
+
+def _out(session):
+    return {
+        "id": session.pk, "patient": session.patient_id, "plan": session.plan_id,
+        "started_at": session.started_at.isoformat(), "status": session.status, "notes": session.notes,
+        "practitioner": session.practitioner.username if session.practitioner else None,
+        "knowledge_version": session.knowledge_version,
+        "signed_at": session.signed_at.isoformat() if session.signed_at else None,
+        "signed_by": session.signed_by.username if session.signed_by else None,
+        "content_hash": session.content_hash or None,
+        "injections": [{"id": i.pk, "order": i.order, "time": i.time.isoformat(), "target": i.target,
+                        "drug": i.drug, "concentration_percent": float(i.concentration_percent),
+                        "volume_ml": float(i.volume_ml), "mg": float(i.mg), "cumulative_mg": float(i.cumulative_mg),
+                        "verdict": i.verdict, "reasons": i.reasons, "override_reason": i.override_reason,
+                        "history_item": i.history_item_id, "complaint": i.complaint_id}
+                       for i in session.injections.all()],
+        "amendments": [{"id": a.pk, "author": a.author.username, "created_at": a.created_at.isoformat(),
+                        "reason": a.reason, "text": a.text, "content_hash": a.content_hash}
+                       for a in session.amendments.select_related("author")],
+    }
+
+
+def _refused(error):
+    if error.status == 422:
+        raise FieldErrors([{"field": error.field, "message": error.message}])
+    raise HttpError(error.status, f"{error.field}: {error.message}")
+
+
+@router.post("/patients/{int:patient_id}/sessions", response={201: dict}, url_name="create_session",
+             summary="Start a session (a draft until signed)")
+def create_session(request, patient_id: int, payload: SessionIn):
+    patient = get_object_or_404(Patient.objects.visible_to(request.user), pk=patient_id)
+    plan = None
+    if payload.plan is not None:
+        plan = patient.plans.filter(pk=payload.plan).first()
+        if plan is None:
+            raise FieldErrors([{"field": "plan", "message": "not a plan of this patient"}])
+    with transaction.atomic():
+        session = Session.objects.create(patient=patient, plan=plan, started_at=payload.started_at,
+                                         notes=payload.notes, practitioner=request.user)
+        record("create", request=request, patient=patient, obj=session, detail={"api": True})
+    return Status(201, _out(session))
+
+
+@router.get("/sessions/{int:session_id}", response=dict, url_name="read_session", summary="Read a session")
+def read_session(request, session_id: int):
+    session = _session(request, session_id)
+    record("view", request=request, patient=session.patient, obj=session, detail={"api": True})
+    return _out(session)
+
+
+@router.patch("/sessions/{int:session_id}", response=dict, url_name="update_session",
+              summary="Change a draft session (409 once signed)")
+def update_session(request, session_id: int, payload: SessionPatch):
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items()}
+    with transaction.atomic():
+        session = _session(request, session_id, for_update=True)
+        if session.signed:
+            raise HttpError(409, "session: signed sessions are never edited; add an amendment")
+        if None in changes.values():
+            raise FieldErrors([{"field": k, "message": "may not be null"} for k, v in changes.items() if v is None])
+        for name, value in changes.items():
+            setattr(session, name, value)
+        if changes:
+            session.save()
+            record("update", request=request, patient=session.patient, obj=session,
+                   detail={"api": True, "fields": sorted(changes)})
+    return _out(session)
+
+
+@router.post("/sessions/{int:session_id}/injections", response={201: dict}, url_name="create_injection",
+             summary="Add an injection (checked by the safety engine first)",
+             description="A `block` is refused (422) unless a physician sends `override_reason`.")
+def create_injection(request, session_id: int, payload: InjectionIn):
+    session = _session(request, session_id)
+    data = payload.dict()
+    override_reason = data.pop("override_reason")
+    data["time"] = data["time"] or session.started_at
+    for name, model in (("history_item", HistoryItem), ("complaint", Complaint)):
+        if data[name] is not None:
+            data[name] = model.objects.filter(patient=session.patient, pk=data[name]).first()
+            if data[name] is None:
+                raise FieldErrors([{"field": name, "message": "not an item of this patient"}])
+    try:
+        item = add_injection(session, data, request.user, request=request, override_reason=override_reason)
+    except TreatmentError as error:
+        _refused(error)
+    except ValidationError as error:
+        raise FieldErrors.from_django(error) from None
+    return Status(201, {"id": item.pk, "mg": float(item.mg), "cumulative_mg": float(item.cumulative_mg),
+                        "verdict": item.verdict, "reasons": item.reasons, "override_reason": item.override_reason})
+
+
+@router.post("/sessions/{int:session_id}/sign", response=dict, url_name="sign_session", summary="Sign a session")
+def sign_session(request, session_id: int):
+    session = _session(request, session_id)
+    try:
+        sign(session, request.user, request=request)
+    except TreatmentError as error:
+        _refused(error)
+    return _out(session)
+
+
+@router.post("/sessions/{int:session_id}/amendments", response={201: dict}, url_name="create_amendment",
+             summary="Amend a signed session (reason and text)")
+def create_amendment(request, session_id: int, payload: AmendmentIn):
+    session = _session(request, session_id)
+    try:
+        amendment = amend(session, request.user, payload.reason, payload.text, request=request)
+    except TreatmentError as error:
+        _refused(error)
+    return Status(201, {"id": amendment.pk, "reason": amendment.reason, "text": amendment.text,
+                        "content_hash": amendment.content_hash})

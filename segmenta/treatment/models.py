@@ -1,0 +1,255 @@
+"""Treatment plans, sessions with their injections, and signed notes with amendments.
+
+A session is a draft until a practitioner signs it. Signing stores the hash of the
+session's content and freezes it: after that only amendments are appended, each signed
+with a reason. The models refuse changes to a signed session themselves, so no page, API
+or admin path can edit one.
+"""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from segmenta.knowledge import vocabulary
+from segmenta.patients import validation
+
+
+class SignedSessionError(ValidationError):
+    """Raised on any change to a signed session or its parts."""
+
+
+class TreatmentPlan(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        STOPPED = "stopped", _("Stopped")
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="plans")
+    complaint = models.ForeignKey("patients.Complaint", on_delete=models.PROTECT, related_name="plans")
+    goals = models.TextField(_("goals"), max_length=2000)
+    approach = models.TextField(_("approach"), max_length=2000, default=_(
+        "Segmental therapy first; then test injections of the top candidate fields."))
+    sessions_min = models.PositiveSmallIntegerField(_("expected sessions (from)"), default=6,
+                                                    validators=[MinValueValidator(1), MaxValueValidator(50)])
+    sessions_max = models.PositiveSmallIntegerField(_("expected sessions (to)"), default=12,
+                                                    validators=[MinValueValidator(1), MaxValueValidator(50)])
+    reassess_after = models.PositiveSmallIntegerField(_("reassess after session"), default=3,
+                                                      validators=[MinValueValidator(3), MaxValueValidator(5)])
+    review_rule = models.TextField(_("review rule"), max_length=1000, default=_(
+        "No improvement at reassessment: re-screen red flags, then revise the plan."))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("treatment plan")
+
+    def clean(self):
+        if self.sessions_min and self.sessions_max and self.sessions_min > self.sessions_max:
+            raise ValidationError({"sessions_max": _("The range ends before it starts.")})
+        if self.complaint_id and self.patient_id and self.complaint.patient_id != self.patient_id:
+            raise ValidationError({"complaint": _("This complaint belongs to another patient.")})
+
+
+class Session(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SIGNED = "signed", _("Signed")
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="sessions")
+    plan = models.ForeignKey(TreatmentPlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions")
+    started_at = models.DateTimeField(_("date and time"))
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    notes = models.TextField(_("notes"), blank=True, max_length=10000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    knowledge_version = models.CharField(_("knowledge version"), max_length=80, blank=True)
+    signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("session")
+
+    @property
+    def signed(self):
+        return self.status == self.Status.SIGNED
+
+    def save(self, *args, **kwargs):
+        if self.pk and not kwargs.pop("signing", False):
+            stored = Session.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored == self.Status.SIGNED:
+                raise SignedSessionError(_("This session is signed; add an amendment instead."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.signed:
+            raise SignedSessionError(_("A signed session cannot be deleted."))
+        return super().delete(*args, **kwargs)
+
+    def content(self):
+        """Everything the signature covers, as plain data in a fixed order."""
+        return {
+            "session": self.pk, "patient": self.patient_id, "started_at": self.started_at.isoformat(),
+            "practitioner": self.practitioner_id, "notes": self.notes, "knowledge_version": self.knowledge_version,
+            "scores": [[s.complaint_id, s.pre_nrs, s.post_nrs] for s in self.scores.order_by("id")],
+            "injections": [i.content() for i in self.injections.order_by("order", "id")],
+            "adverse_events": [[a.kind, a.description, a.occurred_at.isoformat() if a.occurred_at else None]
+                               for a in self.adverse_events.order_by("id")],
+        }
+
+    def compute_hash(self):
+        text = json.dumps(self.content(), sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+        return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+class SessionPart(models.Model):
+    """A part of a session: refuses every change once the session is signed."""
+
+    class Meta:
+        abstract = True
+
+    def _guard(self):
+        if Session.objects.filter(pk=self.session_id, status=Session.Status.SIGNED).exists():
+            raise SignedSessionError(_("This session is signed; add an amendment instead."))
+
+    def save(self, *args, **kwargs):
+        self._guard()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._guard()
+        return super().delete(*args, **kwargs)
+
+
+class ComplaintScore(SessionPart):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="scores")
+    complaint = models.ForeignKey("patients.Complaint", on_delete=models.PROTECT, related_name="scores")
+    pre_nrs = models.PositiveSmallIntegerField(_("NRS before"), validators=[MaxValueValidator(10)])
+    post_nrs = models.PositiveSmallIntegerField(_("NRS after"), null=True, blank=True,
+                                                validators=[MaxValueValidator(10)])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "complaint"], name="one_score_per_complaint")]
+
+
+class Injection(SessionPart):
+    class Verdict(models.TextChoices):
+        OK = "ok", _("OK")
+        WARN = "warn", _("Warning")
+        BLOCK = "block", _("Blocked")
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="injections")
+    order = models.PositiveSmallIntegerField(_("order"))
+    time = models.DateTimeField(_("time"))
+    target = models.CharField(_("target"), max_length=30, choices=vocabulary.choices("injection_target"))
+    regions = models.JSONField(_("site"), default=list, blank=True, validators=[validation.regions])
+    side = models.CharField(_("side"), max_length=10, choices=vocabulary.choices("side"), blank=True)
+    history_item = models.ForeignKey("patients.HistoryItem", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="test_injections", verbose_name=_("tested history item"))
+    complaint = models.ForeignKey("patients.Complaint", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="test_injections", verbose_name=_("for complaint"))
+    drug = models.CharField(_("drug"), max_length=20, choices=vocabulary.choices("drug"), default="procaine")
+    concentration_percent = models.DecimalField(_("concentration (%)"), max_digits=4, decimal_places=2,
+                                                validators=[MinValueValidator(0.1), MaxValueValidator(20)])
+    volume_ml = models.DecimalField(_("volume (mL)"), max_digits=5, decimal_places=2,
+                                    validators=[MinValueValidator(0.05), MaxValueValidator(100)])
+    technique_notes = models.CharField(_("technique notes"), max_length=500, blank=True)
+    aspiration_done = models.BooleanField(_("aspirated before injecting"), default=False)
+    onset_seconds = models.PositiveIntegerField(_("response onset (s)"), null=True, blank=True)
+    relief_percent = models.PositiveSmallIntegerField(_("immediate relief (%)"), null=True, blank=True,
+                                                      validators=[MaxValueValidator(100)])
+    duration_hours = models.DecimalField(_("relief lasted (h)"), max_digits=6, decimal_places=2, null=True,
+                                         blank=True, validators=[MinValueValidator(0)])
+    verdict = models.CharField(_("safety verdict"), max_length=5, choices=Verdict.choices)
+    reasons = models.JSONField(_("safety reasons"), default=list)
+    mg = models.DecimalField(_("dose (mg)"), max_digits=7, decimal_places=2)
+    cumulative_mg = models.DecimalField(_("cumulative (mg)"), max_digits=8, decimal_places=2)
+    override_reason = models.TextField(_("override reason"), blank=True, max_length=2000)
+    overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("injection")
+
+    def content(self):
+        return {"order": self.order, "time": self.time.isoformat(), "target": self.target, "regions": self.regions,
+                "side": self.side, "history_item": self.history_item_id, "complaint": self.complaint_id,
+                "drug": self.drug, "concentration_percent": str(self.concentration_percent),
+                "volume_ml": str(self.volume_ml), "mg": str(self.mg), "technique_notes": self.technique_notes,
+                "aspiration_done": self.aspiration_done, "onset_seconds": self.onset_seconds,
+                "relief_percent": self.relief_percent, "verdict": self.verdict, "reasons": self.reasons,
+                "override_reason": self.override_reason, "overridden_by": self.overridden_by_id}
+
+
+class AdverseEvent(SessionPart):
+    class Kind(models.TextChoices):
+        VASOVAGAL = "vasovagal", _("Vasovagal reaction")
+        HAEMATOMA = "haematoma", _("Haematoma")
+        ALLERGIC = "allergic", _("Allergic reaction")
+        LAST = "last", _("Signs of local anaesthetic systemic toxicity (LAST)")
+        OTHER = "other", _("Other")
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="adverse_events")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    occurred_at = models.DateTimeField(_("time"), null=True, blank=True)
+
+
+class FollowUp(models.Model):
+    """Reported after the session (the next day, by phone): may be added after signing,
+    because it is a new report, not a change of what happened in the session."""
+
+    class Reaction(models.TextChoices):
+        NONE = "none", _("None")
+        INITIAL_WORSENING = "initial_worsening", _("Initial worsening")
+        NEW_SYMPTOMS = "new_symptoms", _("New symptoms")
+        EMOTIONAL_RELEASE = "emotional_release", _("Emotional release")
+        OTHER = "other", _("Other")
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="follow_ups")
+    injection = models.ForeignKey(Injection, null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="follow_ups")
+    reported_at = models.DateTimeField(_("reported"))
+    relief_hours = models.DecimalField(_("hours of relief"), max_digits=6, decimal_places=2, null=True, blank=True,
+                                       validators=[MinValueValidator(0)])
+    reaction = models.CharField(_("reaction"), max_length=20, choices=Reaction.choices, default=Reaction.NONE)
+    notes = models.TextField(_("notes"), blank=True, max_length=2000)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["reported_at", "id"]
+
+
+class Amendment(models.Model):
+    """An addition to a signed session: appended, signed by its author, never edited."""
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="amendments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("signed"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=500)
+    text = models.TextField(_("text"), max_length=10000)
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise SignedSessionError(_("Amendments are never edited."))
+        self.content_hash = hashlib.sha256(json.dumps(
+            [self.session_id, self.author_id, self.reason, self.text, self.session.content_hash],
+            ensure_ascii=True).encode("ascii")).hexdigest()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SignedSessionError(_("Amendments are never deleted."))

@@ -1,0 +1,120 @@
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from segmenta.accounts.models import ApiToken
+from segmenta.audit.models import AuditEvent
+from segmenta.patients import models as pm
+from segmenta.treatment.models import Injection, Session, SignedSessionError
+
+
+def post(client, name, args, body):
+    return client.post(reverse(f"api:{name}", args=args), json.dumps(body), content_type="application/json")
+
+
+@pytest.fixture
+def session_id(api_client, patient, doctor):
+    from segmenta.accounts.models import TrainingRecord
+    from segmenta.knowledge import vocabulary
+
+    TrainingRecord.objects.create(profile=doctor.profile, course="Basic", provider="Society", date="2020-01-01",
+                                  hours=40, techniques=vocabulary.codes("injection_target"))
+    pm.WeightMeasurement.objects.create(patient=patient, date="2026-11-01", weight_kg=50)
+    response = post(api_client, "create_session", [patient.pk], {"started_at": "2026-11-25T10:00:00+01:00",
+                                                                 "notes": "first session"})
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def wheal(**extra):
+    return {"target": "wheal", "concentration_percent": 1, "volume_ml": 0.5,
+            "regions": [{"region": "lower_back", "side": "left"}], **extra}
+
+
+def test_injections_are_checked_and_cumulated(api_client, session_id):
+    first = post(api_client, "create_injection", [session_id], wheal())
+    assert first.status_code == 201 and first.json()["verdict"] == "ok" and first.json()["mg"] == 5
+    second = post(api_client, "create_injection", [session_id], {**wheal(), "target": "paravertebral",
+                                                                 "volume_ml": 20})
+    assert second.json()["cumulative_mg"] == 205
+
+
+def test_a_block_needs_a_physicians_written_override(api_client, session_id):
+    big = {**wheal(), "target": "limb_nerve", "volume_ml": 40}  # 400 mg over the 350 mg limit for 50 kg
+    refused = post(api_client, "create_injection", [session_id], big)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "override_reason"
+    assert not Injection.objects.exists()
+    accepted = post(api_client, "create_injection", [session_id], {**big, "override_reason": "Weight re-measured: 62 kg"})
+    assert accepted.status_code == 201 and accepted.json()["verdict"] == "block"
+    event = AuditEvent.objects.get(object_type="injection")
+    assert event.detail["override_reason"] == "Weight re-measured: 62 kg" and "session_limit" in event.detail["codes"]
+
+
+def test_a_heilpraktiker_cannot_override_a_block(session_id, clinic):
+    from segmenta.conftest import make_user
+
+    hp = make_user("hp", clinic, "practitioner", "heilpraktiker")
+    _token, raw = ApiToken.issue(hp)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    response = post(client, "create_injection", [session_id], {**wheal(), "target": "stellate",
+                                                               "regions": [{"region": "neck", "side": "left"}],
+                                                               "override_reason": "I am sure"})
+    assert response.status_code == 422 and "Only a physician" in response.json()["detail"]
+
+
+def test_signing_freezes_the_session(api_client, session_id):
+    post(api_client, "create_injection", [session_id], wheal())
+    signed = api_client.post(reverse("api:sign_session", args=[session_id]))
+    assert signed.status_code == 200
+    body = signed.json()
+    assert body["status"] == "signed" and len(body["content_hash"]) == 64
+    assert api_client.patch(reverse("api:update_session", args=[session_id]), {"notes": "changed"},
+                            content_type="application/json").status_code == 409
+    assert post(api_client, "create_injection", [session_id], wheal()).status_code == 409
+    session = Session.objects.get(pk=session_id)
+    assert session.compute_hash() == session.content_hash
+    with pytest.raises(SignedSessionError):
+        session.injections.first().delete()
+    with pytest.raises(SignedSessionError):
+        session.notes = "x"
+        session.save()
+
+
+def test_draft_sessions_can_be_patched(api_client, session_id):
+    response = api_client.patch(reverse("api:update_session", args=[session_id]), {"notes": "better notes"},
+                                content_type="application/json")
+    assert response.status_code == 200 and response.json()["notes"] == "better notes"
+
+
+def test_amendments_are_appended_with_a_reason(api_client, session_id):
+    assert post(api_client, "create_amendment", [session_id], {"reason": "r", "text": "t"}).status_code == 409
+    api_client.post(reverse("api:sign_session", args=[session_id]))
+    response = post(api_client, "create_amendment", [session_id], {"reason": "Typo in dose note",
+                                                                   "text": "The scar was 4 cm, not 6 cm."})
+    assert response.status_code == 201
+    body = api_client.get(reverse("api:read_session", args=[session_id])).json()
+    assert [a["reason"] for a in body["amendments"]] == ["Typo in dose note"]
+    assert post(api_client, "create_amendment", [session_id], {"reason": "", "text": "x"}).status_code == 422
+
+
+def test_assistants_document_but_never_sign(session_id, assistant):
+    _token, raw = ApiToken.issue(assistant)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert post(client, "create_injection", [session_id], wheal()).status_code == 201
+    assert client.post(reverse("api:sign_session", args=[session_id])).status_code == 403
+
+
+def test_bad_injection_input_names_the_field(api_client, session_id):
+    response = post(api_client, "create_injection", [session_id], {**wheal(), "target": "elbow"})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "target"
+    response = post(api_client, "create_injection", [session_id], {**wheal(), "regions": [{"region": "shulder"}]})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "regions"
+
+
+def test_another_clinics_session_is_404(session_id, outsider):
+    _token, raw = ApiToken.issue(outsider)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert client.get(reverse("api:read_session", args=[session_id])).status_code == 404
+    assert post(client, "create_injection", [session_id], wheal()).status_code == 404
