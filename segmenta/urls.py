@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("segmenta.accounts.urls")),
     path("patients/", include("segmenta.patients.urls")),
     path("patients/", include("segmenta.assessment.urls")),
+    path("", include("segmenta.treatment.urls")),
     path("clinic/audit/", include("segmenta.audit.urls")),
     path("learn/", include("segmenta.knowledge.urls")),
     path("api/v1/", api.urls),

@@ -4,6 +4,8 @@ from django.db.models import Prefetch
 
 from segmenta import caseformat
 
+from segmenta.treatment.models import Injection
+
 from .models import Complaint, HistoryItem, Patient
 
 
@@ -17,6 +19,9 @@ def chart_queryset():
         Prefetch("history", queryset=HistoryItem.objects.order_by("id")),
         "weights",
         "pregnancy_statuses",
+        Prefetch("sessions__injections", queryset=Injection.objects.filter(
+            history_item__isnull=False, complaint__isnull=False, relief_percent__isnull=False
+        ).prefetch_related("follow_ups").order_by("time", "id"), to_attr="test_injections"),
     )
 
 
@@ -27,6 +32,29 @@ def _latest(items):
 
 def _coded(value):
     return list(value or [])
+
+
+def _tests(patient):
+    """Test injections recorded in sessions: the item, the complaint and the response.
+
+    The relief's duration is the one recorded with the injection, else the longest
+    a follow-up reported.
+    """
+    tests = []
+    for session in sorted(patient.sessions.all(), key=lambda s: s.started_at):
+        for injection in session.test_injections:
+            hours = injection.duration_hours
+            if hours is None:
+                reported = [f.relief_hours for f in injection.follow_ups.all() if f.relief_hours is not None]
+                hours = max(reported) if reported else None
+            test = {"history_id": f"h{injection.history_item_id}", "complaint_id": f"c{injection.complaint_id}",
+                    "date": injection.time.date().isoformat(), "relief_percent": injection.relief_percent}
+            if injection.onset_seconds is not None:
+                test["onset_seconds"] = injection.onset_seconds
+            if hours is not None:
+                test["duration_hours"] = float(hours)
+            tests.append(test)
+    return tests
 
 
 def patient_case(patient, practitioner=None):
@@ -72,7 +100,7 @@ def patient_case(patient, practitioner=None):
         "complaints": complaints,
         "history": history,
         "findings": findings,
-        "tests": [],
+        "tests": _tests(patient),
         "planned_injections": [],
     }
     if practitioner is not None and practitioner.profession:

@@ -3,17 +3,18 @@
 from .bodymap import segments
 
 
-def body_map_marks(complaints, history):
-    """{CHOIR id: {"complaints": [...], "history": [...]}} for items placed on the map.
+def body_map_marks(complaints, history, injections=()):
+    """{CHOIR id: {"complaints": [...], "history": [...], "injections": [...]}} for items
+    placed on the map.
 
     Named regions (``{"region": "shoulder"}``) mark every segment that covers that
     region on the item's side, so items entered without the map still show on it.
     """
     marks = {}
-    for key, items in (("complaints", complaints), ("history", history)):
+    for key, items in (("complaints", complaints), ("history", history), ("injections", injections)):
         for item in items:
             for choir_id in segments_of(item.regions):
-                marks.setdefault(choir_id, {"complaints": [], "history": []})[key].append(item)
+                marks.setdefault(choir_id, {"complaints": [], "history": [], "injections": []})[key].append(item)
     return marks
 
 
@@ -38,3 +39,28 @@ def tooth_marks(history):
         if item.tooth:
             marks.setdefault(item.tooth, []).append(item)
     return marks
+
+
+def nrs_courses(complaints, sessions, width=320, height=90):
+    """Per complaint, the NRS before each session as an SVG polyline (0 at the bottom,
+    10 at the top), with the sessions that gave injections marked."""
+    courses = []
+    for complaint in complaints:
+        points = []
+        for session in sessions:
+            score = next((s for s in session.scores.all() if s.complaint_id == complaint.pk), None)
+            if score is not None:
+                points.append((session, score))
+        if not points:
+            continue
+        step = width / max(len(points) - 1, 1)
+        plotted = []
+        for index, (session, score) in enumerate(points):
+            x = round(index * step if len(points) > 1 else width / 2, 1)
+            y = round(height - score.pre_nrs * height / 10, 1)
+            plotted.append({"x": x, "y": y, "nrs": score.pre_nrs, "post": score.post_nrs,
+                            "post_y": round(height - score.post_nrs * height / 10, 1) if score.post_nrs is not None
+                            else None, "date": session.started_at, "injected": bool(session.injections.all())})
+        courses.append({"complaint": complaint, "points": plotted, "width": width, "height": height,
+                        "polyline": " ".join(f"{p['x']},{p['y']}" for p in plotted)})
+    return courses

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,10 +15,11 @@ from django.utils.translation import gettext as _
 from segmenta.accounts.access import clinics_of, reauth_required
 from segmenta.audit.models import AuditEvent
 from segmenta.audit.trail import record
+from segmenta.treatment.models import Session
 
 from .audit import record_list_view
 from .case import chart_queryset
-from .chart import body_map_marks, tooth_marks
+from .chart import body_map_marks, nrs_courses, tooth_marks
 from .forms import PatientForm
 from .models import Patient
 
@@ -43,7 +45,10 @@ def patient_detail(request, pk):
     """The chart: complaints and history on the body map and dental chart, the
     clinical background, and who looked at it lately."""
     patient = get_object_or_404(chart_queryset().filter(pk__in=_visible(request).values("pk")).select_related(
-        "clinic").prefetch_related("consents"), pk=pk)
+        "clinic").prefetch_related("consents", "plans__complaint", "plans__sessions",
+                                   Prefetch("sessions", queryset=Session.objects.order_by("started_at", "id"),
+                                            to_attr="timeline"),
+                                   "timeline__injections", "timeline__scores"), pk=pk)
     record("view", request=request, patient=patient, obj=patient)
     recent = (
         AuditEvent.objects.filter(patient=patient).order_by("-id")
@@ -51,12 +56,17 @@ def patient_detail(request, pk):
     )
     complaints = list(patient.complaints.all())
     history = list(patient.history.all())
+    sessions = patient.timeline
     return render(request, "patients/detail.html", {
         "patient": patient,
         "recent": recent,
         "complaints": complaints,
         "history": history,
-        "map_marks": body_map_marks(complaints, history),
+        "map_marks": body_map_marks(complaints, history, [i for s in sessions for i in s.injections.all()]),
+        "sessions": [{"session": s, "total_mg": sum((i.mg for i in s.injections.all()), 0),
+                      "injections": len(s.injections.all())} for s in reversed(sessions)],
+        "nrs_courses": nrs_courses(complaints, sessions),
+        "plans": patient.plans.all(),
         "tooth_marks": tooth_marks(history),
         "weights": patient.weights.all(),
         "pregnancy": patient.pregnancy_statuses.all(),

@@ -22,12 +22,15 @@ def body_map(marks=None, selected=None, input_id=None):
             seg = data[choir_id]
             mark = marks.get(choir_id, {})
             titles = [c.description for c in mark.get("complaints", [])] + [
-                h.description for h in mark.get("history", [])]
+                h.description for h in mark.get("history", [])] + [
+                _("injection: %(target)s") % {"target": i.get_target_display()} for i in mark.get("injections", [])]
             classes = ["seg"]
             if mark.get("complaints"):
                 classes.append("has-complaint")
             if mark.get("history"):
                 classes.append("has-history")
+            if mark.get("injections"):
+                classes.append("has-injection")
             supply = ", ".join(seg["trigeminal"] + seg["dermatomes"])
             items.append({
                 "id": choir_id, "d": d, "side": seg["side"], "classes": " ".join(classes),

@@ -9,11 +9,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from segmenta.audit.trail import record
+from segmenta.treatment.models import ComplaintScore, Injection, Session, TreatmentPlan
 from segmenta.conftest import make_patient
 
 # Measured when the pages were written (PostgreSQL takes one more: the audit chain's
 # advisory lock); raise only with a reason.
-BASELINE = {"patients:list": 15, "patients:detail": 22}
+BASELINE = {"patients:list": 15, "patients:detail": 31}
 
 
 def queries(client, url):
@@ -47,6 +48,14 @@ def fill_chart(patient, n):
         m.PregnancyStatus.objects.create(patient=patient, date=f"2020-01-{i + 1:02d}", status="unknown")
         m.Consent.objects.create(patient=patient, date="2020-01-01", scope="all", method="signature",
                                  signature_svg="M1 1L2 2")
+        complaint = m.Complaint.objects.filter(patient=patient).first()
+        session = Session.objects.create(patient=patient, started_at=f"2026-01-{i + 1:02d}T10:00:00+00:00")
+        ComplaintScore.objects.create(session=session, complaint=complaint, pre_nrs=6, post_nrs=3)
+        Injection.objects.create(session=session, order=1, time=session.started_at, target="wheal",
+                                 regions=[{"choir": 107, "side": "right"}], concentration_percent=1, volume_ml=0.5,
+                                 verdict="ok", mg=5, cumulative_mg=5, history_item=m.HistoryItem.objects.first(),
+                                 complaint=complaint, relief_percent=50, onset_seconds=10)
+        TreatmentPlan.objects.create(patient=patient, complaint=complaint, goals="less pain")
 
 
 def test_patient_detail_query_count_does_not_grow_with_its_chart(doctor_client, doctor, patient):

@@ -1,0 +1,97 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from segmenta.patients.chart_forms import RegionsField
+from segmenta.patients.models import Complaint, HistoryItem
+
+from .models import AdverseEvent, Amendment, ComplaintScore, FollowUp, Injection, Session, TreatmentPlan
+
+LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = TreatmentPlan
+        fields = ["complaint", "goals", "approach", "sessions_min", "sessions_max", "reassess_after", "review_rule",
+                  "status"]
+        widgets = {"goals": forms.Textarea(attrs={"rows": 3}), "approach": forms.Textarea(attrs={"rows": 2}),
+                   "review_rule": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["complaint"].queryset = Complaint.objects.filter(patient=patient)
+
+
+class SessionForm(forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = ["started_at", "plan", "notes"]
+        widgets = {"started_at": LOCAL_DATETIME, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = patient.plans.all()
+        self.fields["started_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+
+class InjectionForm(forms.ModelForm):
+    map_regions = RegionsField(label=_("Site on the body map"))
+    override_reason = forms.CharField(label=_("Physician's reason to override the block"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    class Meta:
+        model = Injection
+        fields = ["time", "target", "side", "drug", "concentration_percent", "volume_ml", "history_item",
+                  "complaint", "technique_notes", "aspiration_done", "onset_seconds", "relief_percent",
+                  "duration_hours"]
+        widgets = {"time": LOCAL_DATETIME}
+
+    def __init__(self, *args, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["history_item"].queryset = HistoryItem.objects.filter(patient=session.patient_id)
+        self.fields["complaint"].queryset = Complaint.objects.filter(patient=session.patient_id)
+        self.fields["time"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        self.fields["concentration_percent"].initial = 1
+
+    def injection(self):
+        """The entered injection as add_injection() takes it."""
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["regions"] = self.cleaned_data["map_regions"]
+        return data
+
+
+class ScoreForm(forms.ModelForm):
+    class Meta:
+        model = ComplaintScore
+        fields = ["complaint", "pre_nrs", "post_nrs"]
+
+    def __init__(self, *args, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["complaint"].queryset = Complaint.objects.filter(patient=session.patient_id, status="active")
+
+
+class AdverseEventForm(forms.ModelForm):
+    class Meta:
+        model = AdverseEvent
+        fields = ["kind", "description", "occurred_at"]
+        widgets = {"occurred_at": LOCAL_DATETIME, "description": forms.Textarea(attrs={"rows": 2})}
+
+
+class FollowUpForm(forms.ModelForm):
+    class Meta:
+        model = FollowUp
+        fields = ["reported_at", "injection", "relief_hours", "reaction", "notes"]
+        widgets = {"reported_at": LOCAL_DATETIME, "notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["injection"].queryset = session.injections.all()
+        self.fields["reported_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+
+class AmendmentForm(forms.ModelForm):
+    class Meta:
+        model = Amendment
+        fields = ["reason", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "treatment"
+
+urlpatterns = [
+    path("patients/<int:pk>/plans/new/", views.plan_new, name="plan_new"),
+    path("patients/<int:pk>/sessions/new/", views.session_new, name="session_new"),
+    path("sessions/<int:session_id>/", views.session_detail, name="session"),
+    path("sessions/<int:session_id>/injections/", views.injection_add, name="injection_add"),
+    path("sessions/<int:session_id>/scores/", views.score_add, name="score_add"),
+    path("sessions/<int:session_id>/adverse-events/", views.event_add, name="event_add"),
+    path("sessions/<int:session_id>/follow-ups/", views.follow_up_add, name="follow_up_add"),
+    path("sessions/<int:session_id>/sign/", views.session_sign, name="sign"),
+    path("sessions/<int:session_id>/amendments/", views.amendment_add, name="amendment_add"),
+]

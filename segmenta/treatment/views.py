@@ -1,0 +1,182 @@
+"""Plans and sessions in the app: the session page checks every injection before saving."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from segmenta.audit.trail import record
+from segmenta.knowledge.last import lipid_doses
+from segmenta.patients.models import Patient
+
+from .forms import AdverseEventForm, AmendmentForm, FollowUpForm, InjectionForm, PlanForm, ScoreForm, SessionForm
+from .models import Session, SignedSessionError
+from .sessions import TreatmentError, add_injection, amend, is_physician, safety_preview, sign
+
+
+def _patient(request, pk):
+    return get_object_or_404(Patient.objects.visible_to(request.user).select_related("clinic"), pk=pk)
+
+
+def _session(request, session_id):
+    return get_object_or_404(
+        Session.objects.filter(patient__in=Patient.objects.visible_to(request.user))
+        .select_related("patient", "patient__clinic", "plan", "practitioner", "signed_by"), pk=session_id)
+
+
+@login_required
+def plan_new(request, pk):
+    patient = _patient(request, pk)
+    form = PlanForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            plan = form.save(commit=False)
+            plan.patient, plan.created_by = patient, request.user
+            plan.save()
+            record("create", request=request, patient=patient, obj=plan)
+        messages.success(request, _("Treatment plan saved."))
+        return redirect(f"/patients/{patient.pk}/#plans")
+    return render(request, "treatment/plan_form.html", {"patient": patient, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def session_new(request, pk):
+    patient = _patient(request, pk)
+    form = SessionForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            session = form.save(commit=False)
+            session.patient, session.practitioner = patient, request.user
+            session.save()
+            record("create", request=request, patient=patient, obj=session)
+        return redirect("treatment:session", session_id=session.pk)
+    return render(request, "treatment/session_new.html", {"patient": patient, "form": form},
+                  status=400 if form.errors else 200)
+
+
+def _page(request, session, status=200, **forms):
+    """The session page with any bound forms passed in, fresh ones otherwise."""
+    patient = session.patient
+    weight = patient.weights.first()
+    events = list(session.adverse_events.all())
+    context = {
+        "session": session, "patient": patient,
+        "injections": session.injections.select_related("history_item", "complaint", "overridden_by"),
+        "scores": session.scores.select_related("complaint"), "events": events,
+        "follow_ups": session.follow_ups.all(), "amendments": session.amendments.select_related("author"),
+        "injection_form": forms.get("injection_form") or InjectionForm(session=session),
+        "score_form": forms.get("score_form") or ScoreForm(session=session),
+        "event_form": forms.get("event_form") or AdverseEventForm(),
+        "follow_up_form": forms.get("follow_up_form") or FollowUpForm(session=session),
+        "amendment_form": forms.get("amendment_form") or AmendmentForm(),
+        "preview": forms.get("preview"), "can_override": is_physician(request.user),
+        "weight": weight,
+        "lipid": lipid_doses(float(weight.weight_kg)) if weight and any(e.kind == "last" for e in events) else None,
+        "last_without_weight": not weight and any(e.kind == "last" for e in events),
+    }
+    return render(request, "treatment/session.html", context, status=status)
+
+
+@login_required
+def session_detail(request, session_id):
+    session = _session(request, session_id)
+    record("view", request=request, patient=session.patient, obj=session)
+    return _page(request, session)
+
+
+@login_required
+@require_POST
+def injection_add(request, session_id):
+    session = _session(request, session_id)
+    form = InjectionForm(request.POST, session=session)
+    if not form.is_valid():
+        return _page(request, session, status=400, injection_form=form)
+    if request.POST.get("action") == "check":
+        _result, verdict, _kb = safety_preview(session, form.injection(), request.user)
+        return _page(request, session, injection_form=form, preview=verdict)
+    try:
+        item = add_injection(session, form.injection(), request.user, request=request,
+                             override_reason=form.cleaned_data["override_reason"])
+    except TreatmentError as error:
+        _result, verdict, _kb = safety_preview(session, form.injection(), request.user)
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return _page(request, session, status=400 if error.status == 422 else error.status,
+                     injection_form=form, preview=verdict)
+    if item.verdict == "warn":
+        messages.warning(request, _("Injection saved with warnings: %(reasons)s")
+                         % {"reasons": "; ".join(r["message"] for r in item.reasons)})
+    else:
+        messages.success(request, _("Injection saved."))
+    return redirect("treatment:session", session_id=session.pk)
+
+
+def _save_part(request, session, form_name, form, what):
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                part = form.save(commit=False)
+                part.session = session
+                if hasattr(part, "recorded_by_id"):
+                    part.recorded_by = request.user
+                part.save()
+                record("create", request=request, patient=session.patient, obj=part, detail={"session": session.pk})
+        except SignedSessionError as error:
+            messages.error(request, error.messages[0])
+            return redirect("treatment:session", session_id=session.pk)
+        messages.success(request, what)
+        return redirect("treatment:session", session_id=session.pk)
+    return _page(request, session, status=400, **{form_name: form})
+
+
+@login_required
+@require_POST
+def score_add(request, session_id):
+    session = _session(request, session_id)
+    return _save_part(request, session, "score_form", ScoreForm(request.POST, session=session), _("NRS saved."))
+
+
+@login_required
+@require_POST
+def event_add(request, session_id):
+    session = _session(request, session_id)
+    return _save_part(request, session, "event_form", AdverseEventForm(request.POST), _("Adverse event recorded."))
+
+
+@login_required
+@require_POST
+def follow_up_add(request, session_id):
+    session = _session(request, session_id)
+    return _save_part(request, session, "follow_up_form", FollowUpForm(request.POST, session=session),
+                      _("Follow-up recorded."))
+
+
+@login_required
+@require_POST
+def session_sign(request, session_id):
+    session = _session(request, session_id)
+    try:
+        sign(session, request.user, request=request)
+    except TreatmentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Session signed. From now on only amendments can be added."))
+    return redirect("treatment:session", session_id=session.pk)
+
+
+@login_required
+@require_POST
+def amendment_add(request, session_id):
+    session = _session(request, session_id)
+    form = AmendmentForm(request.POST)
+    if not form.is_valid():
+        return _page(request, session, status=400, amendment_form=form)
+    try:
+        amend(session, request.user, form.cleaned_data["reason"], form.cleaned_data["text"], request=request)
+    except TreatmentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Amendment signed and added."))
+    return redirect("treatment:session", session_id=session.pk)
