@@ -7,9 +7,11 @@ from segmenta.api.api import api
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="patients:list", permanent=False)),
     path("accounts/", include("segmenta.accounts.urls")),
-    path("patients/", include("segmenta.patients.urls")),
-    path("patients/", include("segmenta.assessment.urls")),
+    # Treatment and assessment first: the chart's generic /patients/<id>/<kind>/new/
+    # would otherwise claim /patients/<id>/sessions/new/.
     path("", include("segmenta.treatment.urls")),
+    path("patients/", include("segmenta.assessment.urls")),
+    path("patients/", include("segmenta.patients.urls")),
     path("clinic/audit/", include("segmenta.audit.urls")),
     path("learn/", include("segmenta.knowledge.urls")),
     path("api/v1/", api.urls),
