@@ -15,6 +15,9 @@ from segmenta.validators import upload_size
 
 class Clinic(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
+    reassess_after = models.PositiveSmallIntegerField(
+        _("reassess after session"), default=3, validators=[MinValueValidator(3), MaxValueValidator(5)],
+        help_text=_("The default for new treatment plans (3–5)."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

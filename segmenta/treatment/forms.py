@@ -35,6 +35,13 @@ class SessionForm(forms.ModelForm):
         self.fields["started_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 
+class SessionNotesForm(forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = ["notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+
 class InjectionForm(forms.ModelForm):
     map_regions = RegionsField(label=_("Site on the body map"))
     override_reason = forms.CharField(label=_("Physician's reason to override the block"), required=False,

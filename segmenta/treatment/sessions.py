@@ -61,7 +61,18 @@ def safety_preview(session, injection, user):
     case["tests"] = []
     case["planned_injections"] = _existing(session) + [_planned(injection)]
     result = check(case, kb)
-    return result, result["injections"][-1], kb
+    return result, _aspiration(result["injections"][-1], injection, kb), kb
+
+
+def _aspiration(verdict, injection, kb):
+    """Deep targets need aspiration before injecting; not recording it is a warning."""
+    technique = kb.get("technique", injection["target"])
+    if technique["aspirate"] and not injection.get("aspiration_done"):
+        verdict["reasons"].append({"code": "aspiration_not_recorded",
+                                   "message": _("aspirate before injecting at a deep target (not recorded)")})
+        if verdict["verdict"] == "ok":
+            verdict["verdict"] = "warn"
+    return verdict
 
 
 def add_injection(session, injection, user, request=None, override_reason=""):

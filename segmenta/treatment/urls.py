@@ -9,6 +9,7 @@ urlpatterns = [
     path("patients/<int:pk>/sessions/new/", views.session_new, name="session_new"),
     path("sessions/<int:session_id>/", views.session_detail, name="session"),
     path("sessions/<int:session_id>/injections/", views.injection_add, name="injection_add"),
+    path("sessions/<int:session_id>/notes/", views.notes_edit, name="notes_edit"),
     path("sessions/<int:session_id>/scores/", views.score_add, name="score_add"),
     path("sessions/<int:session_id>/adverse-events/", views.event_add, name="event_add"),
     path("sessions/<int:session_id>/follow-ups/", views.follow_up_add, name="follow_up_add"),

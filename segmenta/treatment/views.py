@@ -11,7 +11,16 @@ from segmenta.audit.trail import record
 from segmenta.knowledge.last import lipid_doses
 from segmenta.patients.models import Patient
 
-from .forms import AdverseEventForm, AmendmentForm, FollowUpForm, InjectionForm, PlanForm, ScoreForm, SessionForm
+from .forms import (
+    AdverseEventForm,
+    AmendmentForm,
+    FollowUpForm,
+    InjectionForm,
+    PlanForm,
+    ScoreForm,
+    SessionForm,
+    SessionNotesForm,
+)
 from .models import Session, SignedSessionError
 from .sessions import TreatmentError, add_injection, amend, is_physician, safety_preview, sign
 
@@ -29,7 +38,8 @@ def _session(request, session_id):
 @login_required
 def plan_new(request, pk):
     patient = _patient(request, pk)
-    form = PlanForm(request.POST or None, patient=patient)
+    form = PlanForm(request.POST or None, patient=patient,
+                    initial={"reassess_after": patient.clinic.reassess_after})
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             plan = form.save(commit=False)
@@ -72,6 +82,7 @@ def _page(request, session, status=200, **forms):
         "event_form": forms.get("event_form") or AdverseEventForm(),
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(session=session),
         "amendment_form": forms.get("amendment_form") or AmendmentForm(),
+        "notes_form": SessionNotesForm(instance=session),
         "preview": forms.get("preview"), "can_override": is_physician(request.user),
         "weight": weight,
         "lipid": lipid_doses(float(weight.weight_kg)) if weight and any(e.kind == "last" for e in events) else None,
@@ -129,6 +140,21 @@ def _save_part(request, session, form_name, form, what):
         messages.success(request, what)
         return redirect("treatment:session", session_id=session.pk)
     return _page(request, session, status=400, **{form_name: form})
+
+
+@login_required
+@require_POST
+def notes_edit(request, session_id):
+    session = _session(request, session_id)
+    form = SessionNotesForm(request.POST, instance=session)
+    if session.signed:
+        messages.error(request, _("This session is signed; add an amendment instead."))
+    elif form.is_valid():
+        with transaction.atomic():
+            form.save()
+            record("update", request=request, patient=session.patient, obj=session, detail={"fields": ["notes"]})
+        messages.success(request, _("Notes saved."))
+    return redirect("treatment:session", session_id=session.pk)
 
 
 @login_required

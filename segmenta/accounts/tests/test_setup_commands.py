@@ -42,7 +42,8 @@ def test_admin_changes_are_audited(db, django_user_model):
     root = django_user_model.objects.create_superuser("root", password="x-long-password-1")
     client = login_verified(Client(), root)
     response = client.post("/admin/accounts/clinic/add/", {
-        "name": "Neue Praxis", "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"})
+        "name": "Neue Praxis", "reassess_after": "3", "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0"})
     assert response.status_code == 302, response.content[:500]
     clinic = Clinic.objects.get(name="Neue Praxis")
     event = AuditEvent.objects.get(action="create", object_type="clinic")

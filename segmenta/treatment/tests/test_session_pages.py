@@ -103,3 +103,20 @@ def test_plan_reassessment_must_lie_between_3_and_5(doctor_client, patient):
         "complaint": complaint.pk, "goals": "x", "approach": "x", "sessions_min": 6, "sessions_max": 12,
         "reassess_after": 7, "review_rule": "x", "status": "active"})
     assert response.status_code == 400 and "reassess_after" in response.context["form"].errors
+
+
+def test_deep_targets_without_recorded_aspiration_warn(doctor_client, session):
+    doctor_client.post(reverse("treatment:injection_add", args=[session.pk]),
+                       injection_data(target="paravertebral", volume_ml="5"))
+    item = Injection.objects.get()
+    assert item.verdict == "warn" and "aspiration_not_recorded" in [r["code"] for r in item.reasons]
+
+
+def test_draft_notes_are_edited_and_signed_ones_are_not(doctor_client, session):
+    doctor_client.post(reverse("treatment:notes_edit", args=[session.pk]), {"notes": "calm patient"})
+    session.refresh_from_db()
+    assert session.notes == "calm patient"
+    doctor_client.post(reverse("treatment:sign", args=[session.pk]))
+    doctor_client.post(reverse("treatment:notes_edit", args=[session.pk]), {"notes": "rewritten"})
+    session.refresh_from_db()
+    assert session.notes == "calm patient"
