@@ -1,0 +1,79 @@
+import json
+
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from segmenta.accounts.models import Clinic
+from segmenta.conftest import make_patient
+from segmenta.patients import models as pm
+from segmenta.outcomes.summary import summary
+from segmenta.treatment.models import AdverseEvent, ComplaintScore, Injection, Session
+
+
+def course(patient, region, nrs, target=None, event=False):
+    complaint = pm.Complaint.objects.create(patient=patient, description="pain", regions=[{"region": region}])
+    for day, value in enumerate(nrs, start=1):
+        session = Session.objects.create(patient=patient, started_at=f"2026-0{day}-01T10:00:00+00:00")
+        ComplaintScore.objects.create(session=session, complaint=complaint, pre_nrs=value)
+        if target:
+            Injection.objects.create(session=session, order=1, time=session.started_at, target=target,
+                                     concentration_percent=1, volume_ml=1, verdict="ok", mg=10, cumulative_mg=10)
+        if event and day == 1:
+            AdverseEvent.objects.create(session=session, kind="vasovagal")
+    return complaint
+
+
+def test_summary_counts_responders_by_region_approach_and_sessions(clinic, patient):
+    course(patient, "shoulder", [8, 5], target="wheal")          # 37.5 % better: responder
+    course(patient, "shoulder", [6, 5, 5], target="stellate")    # 17 %: not
+    course(patient, "lower_back", [4, 2], target="scar")         # 50 %: responder
+    course(patient, "knee", [5])                                 # one session: not counted
+    result = summary(Clinic.objects.all())
+    assert result["overall"]["n"] == 3 and result["overall"]["responders"] == 2
+    regions = {g["group"]: (g["n"], g["responders"]) for g in result["by_region"]}
+    assert regions == {"lower_back": (1, 1), "shoulder": (2, 1)}
+    approaches = {g["group"]: (g["n"], g["responders"]) for g in result["by_approach"]}
+    assert approaches == {"ganglionic": (1, 0), "interference_field": (1, 1), "segmental": (1, 1)}
+    bins = {g["group"]: (g["n"], g["responders"]) for g in result["by_sessions"]}
+    assert bins["1–2"] == (2, 2) and bins["3–5"] == (1, 0)
+
+
+def test_adverse_event_and_huneke_rates(clinic, patient):
+    course(patient, "shoulder", [8, 5], event=True)
+    tooth = pm.HistoryItem.objects.create(patient=patient, kind="tooth", tooth="38", description="x")
+    session = Session.objects.first()
+    for relief, hours in ((100, 10), (100, 5), (50, 30)):
+        Injection.objects.create(session=session, order=2, time=session.started_at, target="tooth",
+                                 concentration_percent=1, volume_ml=1, verdict="ok", mg=10, cumulative_mg=10,
+                                 history_item=tooth, relief_percent=relief, onset_seconds=5, duration_hours=hours)
+    result = summary(Clinic.objects.all())
+    assert (result["adverse_events"]["n"], result["adverse_events"]["responders"]) == (2, 1)
+    assert (result["huneke"]["n"], result["huneke"]["responders"]) == (3, 1)
+
+
+def test_summary_stays_within_its_clinic(clinic, other_clinic, patient):
+    course(patient, "shoulder", [8, 5])
+    course(make_patient(other_clinic), "knee", [8, 2])
+    assert summary(Clinic.objects.filter(pk=clinic.pk))["overall"]["n"] == 1
+
+
+def test_summary_query_count_does_not_grow_with_patients(clinic):
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            summary(Clinic.objects.all())
+        return len(ctx)
+
+    course(make_patient(clinic), "shoulder", [8, 5])
+    few = count()
+    for i in range(20):
+        course(make_patient(clinic, family=f"P{i}"), "knee", [6, 3, 2], target="wheal")
+    assert count() == few
+
+
+def test_cli_prints_groups_with_n_responders_proportion_and_interval(clinic, patient, capsys):
+    course(patient, "shoulder", [8, 5])
+    call_command("outcomes", "summary", "--json")
+    result = json.loads(capsys.readouterr().out)
+    assert set(result["overall"]) == {"group", "n", "responders", "proportion", "ci_low", "ci_high"}
+    assert result["overall"]["proportion"] == 1.0
