@@ -77,3 +77,12 @@ def test_cli_prints_groups_with_n_responders_proportion_and_interval(clinic, pat
     result = json.loads(capsys.readouterr().out)
     assert set(result["overall"]) == {"group", "n", "responders", "proportion", "ci_low", "ci_high"}
     assert result["overall"]["proportion"] == 1.0
+
+
+def test_synthetic_practice_generator_feeds_the_summary(db, capsys):
+    call_command("demo", "--synthetic", "12")
+    assert "12 patients, 240 sessions" in capsys.readouterr().out
+    result = summary(Clinic.objects.filter(name="Synthetic Practice"))
+    assert result["overall"]["n"] == 12
+    assert sum(g["n"] for g in result["by_approach"]) == 12
+    assert result["adverse_events"]["n"] == 240

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from segmenta.accounts.models import Clinic, Membership, PractitionerProfile, Role, TrainingRecord
+from segmenta.outcomes.synthetic import generate
 from segmenta.patients.demo import create_demo_patient, demo_patients
 from segmenta.patients.models import Patient
 
@@ -40,11 +41,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="allow in production (never on real data)")
+        parser.add_argument("--synthetic", type=int, metavar="N",
+                            help="instead: add N synthetic patients with 20 sessions each (benchmarks)")
 
-    def handle(self, *args, force, **options):
+    def handle(self, *args, force, synthetic=None, **options):
         if settings.PRODUCTION and not force:
             raise CommandError("refusing to create demo accounts with a known password in production; "
                                "use --force only on a throwaway installation", returncode=2)
+        if synthetic is not None:
+            if synthetic < 1:
+                raise CommandError("--synthetic: give a number of patients above 0", returncode=2)
+            made = generate(synthetic)
+            self.stdout.write(f"Synthetic Practice: {made['patients']} patients, {made['sessions']} sessions added")
+            return
         User = get_user_model()
         with transaction.atomic():
             for clinic_name, people in CLINICS.items():
