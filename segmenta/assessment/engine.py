@@ -150,6 +150,11 @@ def _candidate(item, item_supply, complaint, complaint_supply, tests, kb, weight
         reasons.append({"factor": "temporal", "detail": "the complaint's onset is unknown, so timing cannot be weighed"})
     elif not item.get("date"):
         reasons.append({"factor": "temporal", "detail": "date unknown"})
+    elif _same_period(item["date"], complaint["onset"]):
+        score += w["base_points"]
+        reasons.append({"factor": "temporal",
+                        "detail": f"dated {item['date']}, in the same period as onset ({_onset_text(complaint)}): "
+                                  "which came first is unclear"})
     else:
         when = _date(item["date"])
         if when <= onset:
@@ -204,7 +209,10 @@ def _candidate(item, item_supply, complaint, complaint_supply, tests, kb, weight
     # Earlier test injections
     status = "candidate"
     for test in tests:
-        when = test.get("date", "an unrecorded date")
+        when = test.get("date") or "an unrecorded date"
+        if test.get("relief_percent") is None:
+            reasons.append({"factor": "test", "detail": f"tested on {when}: response not recorded"})
+            continue
         if test["classification"] in (huneke.HUNEKE, huneke.CONFIRMED):
             status = "confirmed"
             reasons.append({"factor": "test", "detail": f"Huneke phenomenon when tested on {when}"
@@ -221,6 +229,12 @@ def _candidate(item, item_supply, complaint, complaint_supply, tests, kb, weight
                                                         "which says nothing about a remote field"})
     return {"history_id": item["id"], "status": status, "score": round(score, 1), "reasons": reasons,
             "_after_onset": after_onset}
+
+
+def _same_period(item_date, onset):
+    """Do the two partial dates name the same period at the coarser precision?"""
+    parts = min(len(item_date.split("-")), len(onset.split("-")))
+    return item_date.split("-")[:parts] == onset.split("-")[:parts]
 
 
 def _onset_text(complaint):
@@ -292,7 +306,7 @@ def assess(case, kb):
     tests_by_pair = {}
     for test, result in zip(case.get("tests", []), classified):
         tests_by_pair.setdefault((test["history_id"], test["complaint_id"]), []).append(
-            {**result, "date": test.get("date")})
+            {**result, "date": test.get("date"), "relief_percent": test.get("relief_percent")})
     history = case.get("history", [])
     history_order = {item["id"]: i for i, item in enumerate(history)}
     sex = case.get("patient", {}).get("sex", "unknown")

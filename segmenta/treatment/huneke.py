@@ -78,40 +78,56 @@ def _meets_criteria(test, item, criteria):
     return meets, reasons
 
 
+def _same_pair(a, b):
+    return (a["history_id"], a["complaint_id"]) == (b["history_id"], b["complaint_id"])
+
+
+def _before(a, a_index, b, b_index):
+    """Is test ``a`` earlier than test ``b``? By date where both have one, else by order."""
+    if a.get("date") and b.get("date") and a["date"] != b["date"]:
+        return a["date"] < b["date"]
+    return a_index < b_index
+
+
 def classify(case, kb, criteria=None):
     """{"tests": [{"index", "history_id", "complaint_id", "classification", "reasons"}]}"""
     criteria = criteria or thresholds(kb)
     history = {h["id"]: h for h in case.get("history", [])}
     complaints = {c["id"]: c for c in case.get("complaints", [])}
-    results = []
-    earlier_huneke = {}  # (history_id, complaint_id) -> longest Huneke duration so far
-    for index, test in enumerate(case.get("tests", [])):
+    tests = case.get("tests", [])
+    # First every test on its own, then "confirmed": an earlier test (by date, else by
+    # order) of the same item and complaint met the criteria too, and this one lasted
+    # at least as long.
+    assessed = []
+    for index, test in enumerate(tests):
         item = history[test["history_id"]]
         complaint = complaints[test["complaint_id"]]
-        key = (test["history_id"], test["complaint_id"])
-        relief = test.get("relief_percent") or 0
+        relief = test.get("relief_percent")
         if lies_in(item, complaint, kb):
-            classification = LOCAL
-            reasons = ["the tested item lies in the complaint's own region: relief there is local anaesthesia, "
-                       "not a Huneke phenomenon"]
+            assessed.append((LOCAL, ["the tested item lies in the complaint's own region: relief there is local "
+                                     "anaesthesia, not a Huneke phenomenon"]))
+        elif relief is None:
+            assessed.append((PARTIAL, ["relief not recorded: the test can neither confirm nor exclude the item"]))
         else:
             meets, reasons = _meets_criteria(test, item, criteria)
             if meets:
-                before = earlier_huneke.get(key)
-                if before is not None and test["duration_hours"] >= before:
-                    classification = CONFIRMED
-                    reasons.append(f"an earlier test of this item for this complaint met the criteria too, "
-                                   f"and this one lasted as long or longer ({test['duration_hours']:g} h ≥ {before:g} h)")
-                else:
-                    classification = HUNEKE
-                earlier_huneke[key] = max(before or 0, test["duration_hours"])
+                assessed.append((HUNEKE, reasons))
             elif relief >= criteria["partial_relief_percent_min"]:
-                classification = PARTIAL
-                reasons.insert(0, f"relief of {relief:g} % (at least {criteria['partial_relief_percent_min']} %) "
-                                  "without meeting every Huneke criterion")
+                assessed.append((PARTIAL, [f"relief of {relief:g} % (at least {criteria['partial_relief_percent_min']}"
+                                           " %) without meeting every Huneke criterion", *reasons]))
             else:
-                classification = NEGATIVE
-                reasons = [f"relief of {relief:g} % is under {criteria['partial_relief_percent_min']} %"]
+                assessed.append((NEGATIVE, [f"relief of {relief:g} % is under {criteria['partial_relief_percent_min']} %"]))
+    results = []
+    for index, (test, (classification, reasons)) in enumerate(zip(tests, assessed)):
+        if classification == HUNEKE:
+            matched = [other["duration_hours"] for i, (other, (kind, _r)) in enumerate(zip(tests, assessed))
+                       if kind == HUNEKE and i != index and _same_pair(other, test) and _before(other, i, test, index)
+                       and test["duration_hours"] >= other["duration_hours"]]
+            if matched:
+                classification = CONFIRMED
+                reasons = [*reasons, f"an earlier test of this item for this complaint met the criteria too, and "
+                                     f"this one lasted as long or longer ({test['duration_hours']:g} h ≥ "
+                                     f"{min(matched):g} h)"]
         results.append({"index": index, "history_id": test["history_id"], "complaint_id": test["complaint_id"],
                         "classification": classification, "reasons": reasons})
     return {"tests": results}

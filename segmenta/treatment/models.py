@@ -65,12 +65,14 @@ class Session(models.Model):
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="sessions")
     plan = models.ForeignKey(TreatmentPlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions")
     started_at = models.DateTimeField(_("date and time"))
-    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # PROTECT, not SET_NULL: nulling them would rewrite signed notes. Staff who leave are
+    # deactivated, never deleted.
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     notes = models.TextField(_("notes"), blank=True, max_length=10000)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     knowledge_version = models.CharField(_("knowledge version"), max_length=80, blank=True)
     signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -118,7 +120,11 @@ class SessionPart(models.Model):
         abstract = True
 
     def _guard(self):
-        if Session.objects.filter(pk=self.session_id, status=Session.Status.SIGNED).exists():
+        # The session it goes to, and the one it came from: neither may be signed.
+        sessions = {self.session_id}
+        if self.pk is not None:
+            sessions |= set(type(self).objects.filter(pk=self.pk).values_list("session_id", flat=True))
+        if Session.objects.filter(pk__in=sessions, status=Session.Status.SIGNED).exists():
             raise SignedSessionError(_("This session is signed; add an amendment instead."))
 
     def save(self, *args, **kwargs):
@@ -174,7 +180,7 @@ class Injection(SessionPart):
     mg = models.DecimalField(_("dose (mg)"), max_digits=7, decimal_places=2)
     cumulative_mg = models.DecimalField(_("cumulative (mg)"), max_digits=8, decimal_places=2)
     override_reason = models.TextField(_("override reason"), blank=True, max_length=2000)
-    overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+")
 
     class Meta:
@@ -187,7 +193,9 @@ class Injection(SessionPart):
                 "drug": self.drug, "concentration_percent": str(self.concentration_percent),
                 "volume_ml": str(self.volume_ml), "mg": str(self.mg), "technique_notes": self.technique_notes,
                 "aspiration_done": self.aspiration_done, "onset_seconds": self.onset_seconds,
-                "relief_percent": self.relief_percent, "verdict": self.verdict, "reasons": self.reasons,
+                "relief_percent": self.relief_percent,
+                "duration_hours": str(self.duration_hours) if self.duration_hours is not None else None,
+                "verdict": self.verdict, "reasons": self.reasons,
                 "override_reason": self.override_reason, "overridden_by": self.overridden_by_id}
 
 

@@ -8,7 +8,8 @@ own dose policy applies without code changes. Where a rule cannot be checked (we
 practitioner unknown) the engine warns rather than stays silent.
 """
 
-from datetime import datetime
+import math
+from datetime import datetime, timezone
 
 from segmenta.treatment.huneke import item_regions
 
@@ -23,10 +24,19 @@ def _worst(verdicts):
 
 
 def _time(value):
+    """A comparable time: aware times in UTC, naive ones as given (one clinic's clock)."""
     try:
-        return datetime.fromisoformat(value) if value else None
+        parsed = datetime.fromisoformat(value) if value else None
     except ValueError:
         return None
+    if parsed is not None and parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def _floor(mg):
+    """Limits are rounded down, never up."""
+    return math.floor(mg * 10 + 1e-9) / 10
 
 
 def _fmt(mg):
@@ -61,15 +71,36 @@ class Context:
         if reduce and self.conditions & set(reduce["conditions"]):
             session *= reduce["factor"]
             hng = hng * reduce["factor"] if hng is not None else None
-        return round(session, 1), (round(hng, 1) if hng is not None else None)
+        return _floor(session), (_floor(hng) if hng is not None else None)
 
 
-def _hng_regions(drug, kb):
-    return set(kb.get("drug", drug)["limits"].get("head_neck_genital", {}).get("regions", []))
+def _in_head_neck_genital(injection, kb):
+    """By the site entered, or by the target itself (a tonsil lies in the neck whatever
+    site is entered)."""
+    rule = kb.get("drug", injection["drug"])["limits"].get("head_neck_genital", {})
+    if injection["target"] in rule.get("targets", []):
+        return True
+    return any(region in rule.get("regions", []) for region, _side in item_regions(injection, kb))
 
 
-def _in_regions(injection, regions, kb):
-    return any(region in regions for region, _side in item_regions(injection, kb))
+def _window_load(earlier, when, window_seconds):
+    """The largest share of the limit used in any window of ``window_seconds`` that
+    contains ``when``. Injections without a time count in every window."""
+    if when is None:
+        return sum(share for _t, share in earlier)
+    starts = [t for t, _share in earlier if t is not None and 0 <= (when - t).total_seconds() < window_seconds]
+    best = 0.0
+    for start in starts or [when]:
+        best = max(best, sum(share for t, share in earlier
+                             if t is None or 0 <= (t - start).total_seconds() < window_seconds))
+    return best
+
+
+def _sides(injection, kb):
+    sides = {injection.get("side")} | {side for _r, side in item_regions(injection, kb)}
+    if "both" in sides:
+        return {"left", "right"}
+    return sides & {"left", "right"}
 
 
 def _patient_rules(injection, ctx):
@@ -82,7 +113,8 @@ def _patient_rules(injection, ctx):
     contra = drug["contraindications"]
     for allergy in ctx.allergies:
         by_class = allergy["class"] in contra["allergy_classes"]
-        by_name = allergy.get("substance", "").strip().lower() in contra.get("allergy_substances", [])
+        substance = allergy.get("substance", "").strip().lower()
+        by_name = any(name in substance for name in contra.get("allergy_substances", []))
         if by_class or by_name:
             found.append((BLOCK, "allergy", f"allergy to {allergy.get('substance') or allergy['class']} "
                                             f"({allergy['class'].replace('_', ' ')}): {drug['name'].lower()} "
@@ -167,20 +199,21 @@ def check(case, kb):
     injections = case.get("planned_injections", [])
     first_drug = injections[0]["drug"] if injections else "procaine"
     limit_mg, hng_limit_mg = ctx.limits(first_drug)
-    cumulative = {}  # drug -> mg so far
-    crossed = {}  # drug -> True once the session limit was crossed
-    hng_given = []  # (drug, time, mg) of earlier head/neck/genital injections
-    stellate_sides = []
+    # Procaine and lidocaine add up: each injection uses its share of its own drug's
+    # limit, and the session is over when the shares exceed the whole.
+    used = 0.0
+    crossed = False
+    hng_given = []  # (time, share of the head/neck/genital limit) so far
+    stellate_sides = set()
     results = []
     total = 0.0
     for index, injection in enumerate(injections):
-        drug_id = injection["drug"]
-        drug = kb.get("drug", drug_id)
+        drug = kb.get("drug", injection["drug"])
         technique = kb.get("technique", injection["target"])
         mg = round(injection["concentration_percent"] * drug["mg_per_ml_per_percent"] * injection["volume_ml"], 3)
-        total += mg
-        cumulative[drug_id] = round(cumulative.get(drug_id, 0.0) + mg, 3)
-        session_limit, hng_limit = ctx.limits(drug_id)
+        total = round(total + mg, 3)
+        session_limit, hng_limit = ctx.limits(injection["drug"])
+        used += mg / session_limit
         reasons = []
         if injection["concentration_percent"] > drug["limits"]["max_concentration_percent"]:
             reasons.append((BLOCK, "concentration_too_high",
@@ -193,33 +226,30 @@ def check(case, kb):
         if not ctx.weight:
             reasons.append((WARN, "weight_unknown", f"weight unknown: the session limit is "
                                                     f"{_fmt(session_limit)} mg, not adjusted to body weight"))
-        if crossed.get(drug_id) or cumulative[drug_id] > session_limit:
+        if crossed or used > 1 + 1e-9:
             reasons.append((BLOCK, "session_limit",
-                            f"{_fmt(cumulative[drug_id])} mg in this session exceeds the {_fmt(session_limit)} mg "
-                            f"limit" if not crossed.get(drug_id) else
-                            f"the session limit of {_fmt(session_limit)} mg is already exceeded"))
-            crossed[drug_id] = True
-        if hng_limit is not None and _in_regions(injection, _hng_regions(drug_id, kb), kb):
+                            f"the session limit of {_fmt(session_limit)} mg is already exceeded" if crossed else
+                            f"{_fmt(total)} mg in this session exceeds the {_fmt(session_limit)} mg limit"))
+            crossed = True
+        if hng_limit is not None and _in_head_neck_genital(injection, kb):
             when = _time(injection.get("time"))
-            window = drug["limits"]["head_neck_genital"]["window_minutes"] * 60
-            recent = sum(m for d, t, m in hng_given if d == drug_id and (
-                when is None or t is None or 0 <= (when - t).total_seconds() < window))
-            hng_given.append((drug_id, when, mg))
-            if recent + mg > hng_limit:
+            hng_given.append((when, mg / hng_limit))
+            window = drug["limits"]["head_neck_genital"]["window_minutes"]
+            share = _window_load(hng_given, when, window * 60)
+            if share > 1 + 1e-9:
                 reasons.append((BLOCK, "head_neck_genital_limit",
-                                f"{_fmt(recent + mg)} mg in the head, neck or genital area within "
-                                f"{drug['limits']['head_neck_genital']['window_minutes'] // 60} h exceeds "
-                                f"{_fmt(hng_limit)} mg"))
+                                f"about {_fmt(round(share * hng_limit, 1))} mg in the head, neck or genital area "
+                                f"within {window // 60} h exceeds {_fmt(hng_limit)} mg"))
         if injection["target"] == "stellate":
-            side = injection.get("side") or next((s for _r, s in item_regions(injection, kb) if s), None)
-            if side == "both" or (side and any(s and s != side for s in stellate_sides)):
+            sides = _sides(injection, kb)
+            if len(sides | stellate_sides) == 2 and (len(sides) == 2 or stellate_sides):
                 reasons.append((WARN, "bilateral_stellate", "stellate ganglion on both sides in one session"))
-            stellate_sides.append(side)
+            stellate_sides |= sides
         reasons += _patient_rules(injection, ctx)
         reasons += _scope_rules(injection, ctx)
         verdict = _worst([v for v, _c, _m in reasons])
         results.append({
-            "index": index, "mg": mg, "cumulative_mg": cumulative[drug_id], "verdict": verdict,
+            "index": index, "mg": mg, "cumulative_mg": total, "verdict": verdict,
             "reasons": [{"code": code, "message": message} for _v, code, message in _unique(reasons)],
         })
     return {

@@ -80,10 +80,14 @@ def add_injection(session, injection, user, request=None, override_reason=""):
     if session.signed:
         raise TreatmentError("session", _("This session is signed; add an amendment instead."), status=409)
     # The entered fields first, so the safety engine only ever sees valid data.
+    injection = dict(injection)
+    if injection.get("time") is not None and timezone.is_naive(injection["time"]):
+        injection["time"] = timezone.make_aware(injection["time"])
     item = Injection(session=session, order=0, mg=0, cumulative_mg=0, verdict="ok", **injection)
     item.full_clean(exclude=["session", "order", "mg", "cumulative_mg", "verdict", "reasons"])
     with transaction.atomic():
-        Session.objects.select_for_update().filter(pk=session.pk).first()
+        if Session.objects.select_for_update().get(pk=session.pk).signed:
+            raise TreatmentError("session", _("This session is signed; add an amendment instead."), status=409)
         result, verdict, kb = safety_preview(session, injection, user)
         override_reason = (override_reason or "").strip()
         if verdict["verdict"] == "block":
@@ -119,14 +123,20 @@ def sign(session, user, request=None):
     membership = membership_for(user, session.patient)
     if membership is None or not membership.can_sign:
         raise TreatmentError("user", _("Only a practitioner can sign a session; assistants document."), status=403)
-    if session.signed:
-        raise TreatmentError("session", _("This session is signed already."), status=409)
     with transaction.atomic():
-        session.content_hash = session.compute_hash()
-        session.status = Session.Status.SIGNED
-        session.signed_at = timezone.now()
-        session.signed_by = user
-        session.save(signing=True)
+        # Lock and re-read: of two simultaneous signatures only the first counts, and no
+        # injection can slip in between hashing and saving.
+        fresh = Session.objects.select_for_update().get(pk=session.pk)
+        if fresh.signed:
+            raise TreatmentError("session", _("This session is signed already."), status=409)
+        # The hash covers what is stored, read under the lock.
+        fresh.content_hash = fresh.compute_hash()
+        fresh.status = Session.Status.SIGNED
+        fresh.signed_at = timezone.now()
+        fresh.signed_by = user
+        fresh.save(signing=True)
+        for name in ("content_hash", "status", "signed_at", "signed_by"):
+            setattr(session, name, getattr(fresh, name))
         record("update", request=request, user=user, patient=session.patient, obj=session,
                detail={"signed": True, "content_hash": session.content_hash})
     return session

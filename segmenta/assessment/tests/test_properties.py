@@ -50,7 +50,12 @@ def cases(draw):
 
 
 def _after_onset(item, onset):
-    return "date" in item and caseformat.partial_date_key(item["date"]) > caseformat.partial_date_key(onset)
+    """Definitely after: later, and not within the same period at the coarser precision."""
+    if "date" not in item:
+        return False
+    parts = min(len(item["date"].split("-")), len(onset.split("-")))
+    same_period = item["date"].split("-")[:parts] == onset.split("-")[:parts]
+    return not same_period and caseformat.partial_date_key(item["date"]) > caseformat.partial_date_key(onset)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
