@@ -10,6 +10,7 @@ urlpatterns = [
     # Treatment and assessment first: the chart's generic /patients/<id>/<kind>/new/
     # would otherwise claim /patients/<id>/sessions/new/.
     path("", include("segmenta.treatment.urls")),
+    path("", include("segmenta.outcomes.urls")),
     path("patients/", include("segmenta.assessment.urls")),
     path("patients/", include("segmenta.patients.urls")),
     path("clinic/audit/", include("segmenta.audit.urls")),

@@ -1,0 +1,64 @@
+"""Questionnaire answers (kept as FHIR QuestionnaireResponse JSON) and the one-time links
+through which patients answer without logging in."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def _digest(raw):
+    return hashlib.sha256(raw.encode("ascii")).hexdigest()
+
+
+class AnswerLink(models.Model):
+    """A link for one patient and one questionnaire: single use, expiring. Only its hash
+    is stored; the link itself is shown once."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="answer_links")
+    instrument = models.CharField(_("questionnaire"), max_length=40)
+    complaint = models.ForeignKey("patients.Complaint", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @classmethod
+    def issue(cls, patient, instrument, user, hours=72, complaint=None):
+        raw = secrets.token_urlsafe(24)
+        link = cls.objects.create(patient=patient, instrument=instrument, complaint=complaint, created_by=user,
+                                  token_hash=_digest(raw), expires_at=timezone.now() + timezone.timedelta(hours=hours))
+        return link, raw
+
+    @classmethod
+    def find(cls, raw):
+        """The link for ``raw`` if it can still be used, else None."""
+        if not raw or len(raw) > 64:
+            return None
+        return cls.objects.select_related("patient", "patient__clinic").filter(
+            token_hash=_digest(raw), used_at__isnull=True, expires_at__gt=timezone.now()).first()
+
+
+class Response(models.Model):
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="responses")
+    instrument = models.CharField(_("questionnaire"), max_length=40)
+    complaint = models.ForeignKey("patients.Complaint", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="responses")
+    answered_at = models.DateTimeField(_("answered"))
+    resource = models.JSONField(_("FHIR QuestionnaireResponse"))
+    total = models.FloatField(_("score"))
+    band = models.CharField(_("band"), max_length=40, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", help_text=_("Empty when the patient answered through a link."))
+    link = models.OneToOneField(AnswerLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="response")
+
+    class Meta:
+        ordering = ["instrument", "answered_at", "id"]

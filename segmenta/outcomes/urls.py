@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "outcomes"
+
+urlpatterns = [
+    path("patients/<int:pk>/questionnaires/", views.questionnaires, name="questionnaires"),
+    path("patients/<int:pk>/questionnaires/links/", views.link_create, name="link_create"),
+    path("patients/<int:pk>/questionnaires/<slug:instrument>/enter/", views.enter_answers, name="enter"),
+    path("q/<str:token>/", views.answer, name="answer"),
+]

@@ -1,0 +1,99 @@
+"""Questionnaires in the app: answered by the patient through a one-time link (no login),
+or entered by staff; scores over time on the patient's page."""
+
+import segno
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from segmenta.audit.trail import record
+from segmenta.patients.models import Patient
+
+from .models import AnswerLink
+from .responses import answer_form, save_answers
+from .scoring import instruments
+
+
+class LinkForm(forms.Form):
+    instrument = forms.ChoiceField(label=gettext_lazy("Questionnaire"))
+    hours = forms.TypedChoiceField(label=gettext_lazy("Valid for"), coerce=int, initial=72,
+                                   choices=[(1, gettext_lazy("1 hour (in the waiting room)")),
+                                            (24, gettext_lazy("1 day")), (72, gettext_lazy("3 days")),
+                                            (168, gettext_lazy("1 week"))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].choices = [(k, v["title"]) for k, v in sorted(instruments().items())]
+
+
+def _patient(request, pk):
+    return get_object_or_404(Patient.objects.visible_to(request.user).select_related("clinic"), pk=pk)
+
+
+@login_required
+def questionnaires(request, pk):
+    patient = _patient(request, pk)
+    record("view", request=request, patient=patient, object_type="responses", object_id=str(patient.pk))
+    titles = {k: v["title"] for k, v in instruments().items()}
+    by_instrument = {}
+    for response in patient.responses.all():
+        by_instrument.setdefault(response.instrument, []).append(response)
+    return render(request, "outcomes/questionnaires.html", {
+        "patient": patient, "link_form": LinkForm(),
+        "series": [{"instrument": k, "title": titles.get(k, k), "responses": v} for k, v in by_instrument.items()],
+        "instruments": sorted(titles.items()),
+    })
+
+
+@login_required
+@require_POST
+def link_create(request, pk):
+    patient = _patient(request, pk)
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a questionnaire and how long the link stays valid."))
+        return redirect("outcomes:questionnaires", pk=patient.pk)
+    with transaction.atomic():
+        link, raw = AnswerLink.issue(patient, form.cleaned_data["instrument"], request.user,
+                                     hours=form.cleaned_data["hours"])
+        record("create", request=request, patient=patient, obj=link,
+               detail={"instrument": link.instrument, "expires": link.expires_at.isoformat()})
+    url = request.build_absolute_uri(reverse("outcomes:answer", args=[raw]))
+    return render(request, "outcomes/link_created.html", {
+        "patient": patient, "link": link, "url": url,
+        "qr_svg": segno.make(url, error="m").svg_inline(scale=4, dark="#1d2b36", light="#ffffff"),
+    })
+
+
+@login_required
+def enter_answers(request, pk, instrument):
+    patient = _patient(request, pk)
+    if instrument not in instruments():
+        return redirect("outcomes:questionnaires", pk=patient.pk)
+    form = answer_form(instrument, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        response = save_answers(patient, instrument, form.cleaned_data, entered_by=request.user, request=request)
+        messages.success(request, _("Answers saved: score %(total)s.") % {"total": f"{response.total:g}"})
+        return redirect("outcomes:questionnaires", pk=patient.pk)
+    return render(request, "outcomes/answer.html", {"form": form, "patient": patient, "staff": True},
+                  status=400 if form.errors else 200)
+
+
+def answer(request, token):
+    """The patient's page: no login, one questionnaire, once, until it expires."""
+    link = AnswerLink.find(token)
+    if link is None:
+        return render(request, "outcomes/link_gone.html", status=410)
+    form = answer_form(link.instrument, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        save_answers(link.patient, link.instrument, form.cleaned_data, link=link, complaint=link.complaint,
+                     request=request)
+        return render(request, "outcomes/thanks.html")
+    return render(request, "outcomes/answer.html", {"form": form, "staff": False},
+                  status=400 if form.errors else 200)
