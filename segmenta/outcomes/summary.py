@@ -8,6 +8,7 @@ from the targets injected) and number of sessions.
 """
 
 from django.db.models import (
+    Avg,
     Case,
     CharField,
     Count,
@@ -73,6 +74,26 @@ def scored_complaints(clinics):
     )
 
 
+def sessions_to_response(complaints):
+    """For responders: how many sessions until the NRS first fell 30 % below baseline."""
+    threshold = load().get("instrument-threshold", "nrs-11")["important_change"]["percent"] / 100
+    scores = ComplaintScore.objects.filter(complaint=OuterRef("pk"))
+    first_response = scores.filter(pre_nrs__lte=ExpressionWrapper(OuterRef("baseline") * Value(1 - threshold),
+                                                                  output_field=FloatField())
+                                   ).order_by("session__started_at", "id").values("session__started_at")[:1]
+    responders = complaints.filter(responder=1).annotate(first_response=Subquery(first_response))
+    until = ComplaintScore.objects.filter(complaint=OuterRef("pk"),
+                                          session__started_at__lte=OuterRef("first_response"))
+    counted = responders.annotate(
+        to_response=Subquery(until.values("complaint").annotate(c=Count("id")).values("c")[:1],
+                             output_field=IntegerField()))
+    rows = counted.aggregate(n=Count("pk"), mean=Avg("to_response"))
+    bins = []
+    for low, high, label in SESSION_BINS:
+        bins.append({"sessions": label, "n": counted.filter(to_response__gte=low, to_response__lte=high).count()})
+    return {"n": rows["n"], "mean": round(rows["mean"], 2) if rows["mean"] is not None else None, "bins": bins}
+
+
 def _groups(rows, key):
     totals = rows.values(key).annotate(n=Count("pk"), responders=Sum("responder")).order_by(key)
     return [group(row[key] or "unknown", row["n"], row["responders"] or 0) for row in totals]
@@ -104,6 +125,7 @@ def summary(clinics):
         "by_region": _groups(complaints, "region"),
         "by_approach": _groups(complaints, "approach"),
         "by_sessions": by_sessions,
+        "sessions_to_response": sessions_to_response(complaints),
         "adverse_events": group("sessions with an adverse event", session_count, with_events),
         "huneke": group("test injections meeting the Huneke criteria", tests.count(), huneke.count()),
     }

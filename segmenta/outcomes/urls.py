@@ -9,4 +9,5 @@ urlpatterns = [
     path("patients/<int:pk>/questionnaires/links/", views.link_create, name="link_create"),
     path("patients/<int:pk>/questionnaires/<slug:instrument>/enter/", views.enter_answers, name="enter"),
     path("q/<str:token>/", views.answer, name="answer"),
+    path("outcomes/", views.practice, name="practice"),
 ]

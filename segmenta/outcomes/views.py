@@ -6,18 +6,32 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from segmenta.accounts.models import Clinic, Role
 from segmenta.audit.trail import record
 from segmenta.patients.models import Patient
 
 from .models import AnswerLink
 from .responses import answer_form, save_answers
 from .scoring import instruments
+from .summary import summary
+
+
+@login_required
+def practice(request):
+    """The practice's own evidence: for clinic admins and practitioners of their clinics."""
+    clinics = Clinic.objects.filter(memberships__user=request.user,
+                                    memberships__role__in=[Role.ADMIN, Role.PRACTITIONER])
+    if not clinics.exists():
+        raise Http404
+    result = summary(clinics)
+    return render(request, "outcomes/practice.html", {"summary": result, "clinics": clinics})
 
 
 class LinkForm(forms.Form):

@@ -86,3 +86,22 @@ def test_synthetic_practice_generator_feeds_the_summary(db, capsys):
     assert result["overall"]["n"] == 12
     assert sum(g["n"] for g in result["by_approach"]) == 12
     assert result["adverse_events"]["n"] == 240
+
+
+def test_sessions_to_response_counts_until_the_first_30_percent_drop(clinic, patient):
+    course(patient, "shoulder", [8, 7, 5, 4])   # responds at session 3
+    course(patient, "knee", [6, 4])             # responds at session 2
+    course(patient, "neck", [6, 6])             # no response
+    result = summary(Clinic.objects.all())["sessions_to_response"]
+    assert result["n"] == 2 and result["mean"] == 2.5
+    assert {b["sessions"]: b["n"] for b in result["bins"]} == {"1–2": 1, "3–5": 1, "6–12": 0, "13+": 0}
+
+
+def test_practice_page_for_practitioners_not_assistants(doctor_client, assistant, patient):
+    from segmenta.conftest import login_verified
+
+    course(patient, "shoulder", [8, 5])
+    html = doctor_client.get("/outcomes/").content.decode()
+    assert "Practice outcomes" in html and "shoulder" in html and "cannot show what caused" in html
+    assert login_verified(__import__("django.test", fromlist=["Client"]).Client(), assistant).get(
+        "/outcomes/").status_code == 404
