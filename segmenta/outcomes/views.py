@@ -6,17 +6,20 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.utils import timezone
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from segmenta.accounts.access import reauth_required
 from segmenta.accounts.models import Clinic, Role
 from segmenta.audit.trail import record
 from segmenta.patients.models import Patient
 
+from .export import to_csv, to_parquet
 from .models import AnswerLink
 from .responses import answer_form, save_answers
 from .scoring import instruments
@@ -26,12 +29,34 @@ from .summary import summary
 @login_required
 def practice(request):
     """The practice's own evidence: for clinic admins and practitioners of their clinics."""
+    clinics = _research_clinics(request)
+    result = summary(clinics)
+    return render(request, "outcomes/practice.html", {"summary": result, "clinics": clinics})
+
+
+def _research_clinics(request):
     clinics = Clinic.objects.filter(memberships__user=request.user,
                                     memberships__role__in=[Role.ADMIN, Role.PRACTITIONER])
     if not clinics.exists():
         raise Http404
-    result = summary(clinics)
-    return render(request, "outcomes/practice.html", {"summary": result, "clinics": clinics})
+    return clinics
+
+
+@login_required
+@reauth_required
+def research_export(request, fmt):
+    """De-identified rows for research, CSV or Parquet: behind re-authentication, audited."""
+    clinics = _research_clinics(request)
+    content, count = (to_parquet if fmt == "parquet" else to_csv)(clinics)
+    with transaction.atomic():
+        for clinic in clinics:
+            record("export", request=request, clinic=clinic, object_type="research_export",
+                   detail={"format": fmt, "rows": count, "deidentified": True})
+    response = HttpResponse(content, content_type="application/vnd.apache.parquet" if fmt == "parquet"
+                            else "text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="segmenta-research-{stamp}.{fmt}"'
+    return response
 
 
 class LinkForm(forms.Form):
