@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from segmenta.patients.chart_forms import RegionsField
 from segmenta.patients.models import Complaint, HistoryItem
 
-from .models import AdverseEvent, Amendment, ComplaintScore, FollowUp, Injection, Session, TreatmentPlan
+from .models import AdverseEvent, Amendment, ComplaintScore, FollowUp, Injection, PlanReview, Session, TreatmentPlan
 
 LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -102,3 +102,10 @@ class AmendmentForm(forms.ModelForm):
         model = Amendment
         fields = ["reason", "text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+
+class PlanReviewForm(forms.ModelForm):
+    class Meta:
+        model = PlanReview
+        fields = ["red_flags_rescreened", "decision", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}

@@ -261,3 +261,23 @@ class Amendment(models.Model):
 
     def delete(self, *args, **kwargs):
         raise SignedSessionError(_("Amendments are never deleted."))
+
+
+class PlanReview(models.Model):
+    """The decision taken at a reassessment."""
+
+    class Decision(models.TextChoices):
+        CONTINUE = "continue", _("Continue the plan")
+        REVISE = "revise", _("Revise the plan")
+        STOP = "stop", _("Stop: goal reached")
+        REFER = "refer", _("Stop and refer for work-up")
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="reviews")
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    note = models.TextField(_("note"), blank=True, max_length=4000)
+    red_flags_rescreened = models.BooleanField(_("red flags re-screened"), default=False)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at"]

@@ -57,6 +57,11 @@
     select.addEventListener("change", function () { show(select.value); });
   });
 
+  // --- Print buttons (no inline handlers: the Content-Security-Policy forbids them)
+  document.querySelectorAll(".print-button").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+
   // --- Signature pad: strokes become SVG path data ("M x y L x y …")
   document.querySelectorAll(".signature-pad").forEach(function (pad) {
     var input = document.getElementById(pad.getAttribute("data-input"));
