@@ -17,12 +17,14 @@ from django.views.decorators.http import require_POST
 from segmenta.accounts.access import reauth_required
 from segmenta.accounts.models import Clinic, Role
 from segmenta.audit.trail import record
+from segmenta.knowledge.base import load
 from segmenta.patients.models import Patient
 
 from .export import to_csv, to_parquet
 from .models import AnswerLink
 from .responses import answer_form, save_answers
 from .scoring import instruments
+from .scoring import rule as score_rule
 from .summary import summary
 
 
@@ -85,9 +87,22 @@ def questionnaires(request, pk):
         by_instrument.setdefault(response.instrument, []).append(response)
     return render(request, "outcomes/questionnaires.html", {
         "patient": patient, "link_form": LinkForm(),
-        "series": [{"instrument": k, "title": titles.get(k, k), "responses": v} for k, v in by_instrument.items()],
+        "series": [{"instrument": k, "title": titles.get(k, k), "responses": v, "chart": _chart(k, v)}
+                   for k, v in by_instrument.items()],
         "instruments": sorted(titles.items()),
     })
+
+
+def _chart(instrument_id, responses, width=320, height=80):
+    """Scores over time as an SVG polyline (the instrument's range from bottom to top)."""
+    known = (load().get("instrument-threshold", instrument_id) or {}).get("range", {})
+    top = score_rule(instruments()[instrument_id]).get("max") or known.get("max") or max(
+        max(r.total for r in responses), 1)
+    step = width / max(len(responses) - 1, 1)
+    points = [(round(i * step if len(responses) > 1 else width / 2, 1), round(height - r.total * height / top, 1), r)
+              for i, r in enumerate(responses)]
+    return {"width": width, "height": height, "points": points,
+            "polyline": " ".join(f"{x},{y}" for x, y, _r in points)}
 
 
 @login_required

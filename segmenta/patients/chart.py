@@ -1,5 +1,7 @@
 """What the chart's body map and dental chart show: pure functions over chart items."""
 
+from segmenta.knowledge.base import load
+
 from .bodymap import segments
 
 
@@ -61,6 +63,10 @@ def nrs_courses(complaints, sessions, width=320, height=90):
             plotted.append({"x": x, "y": y, "nrs": score.pre_nrs, "post": score.post_nrs,
                             "post_y": round(height - score.post_nrs * height / 10, 1) if score.post_nrs is not None
                             else None, "date": session.started_at, "injected": bool(session.injections.all())})
+        # The band of important improvement: at least 30 % below the first score (IMMPACT).
+        important = load().get("instrument-threshold", "nrs-11")["important_change"]["percent"] / 100
+        band_top = round(height - points[0][1].pre_nrs * (1 - important) * height / 10, 1)
         courses.append({"complaint": complaint, "points": plotted, "width": width, "height": height,
+                        "band_top": band_top, "band_height": round(height - band_top, 1),
                         "polyline": " ".join(f"{p['x']},{p['y']}" for p in plotted)})
     return courses

@@ -72,3 +72,11 @@ def test_links_for_another_clinics_patient_cannot_be_made(doctor_client, foreign
     response = doctor_client.post(reverse("outcomes:link_create", args=[foreign_patient.pk]),
                                   {"instrument": "phq-9", "hours": "72"})
     assert response.status_code == 404 and not AnswerLink.objects.exists()
+
+
+def test_scores_over_time_are_drawn_on_the_instruments_scale(doctor_client, patient):
+    for answers in ({f"phq9-{i}": "nearly_every_day" for i in range(1, 10)},
+                    {f"phq9-{i}": "not_at_all" for i in range(1, 10)}):
+        doctor_client.post(reverse("outcomes:enter", args=[patient.pk, "phq-9"]), answers)
+    html = doctor_client.get(reverse("outcomes:questionnaires", args=[patient.pk])).content.decode()
+    assert 'class="prom-chart"' in html and 'points="0.0,0.0 320.0,80.0"' in html
