@@ -48,3 +48,51 @@ def create_demo_patient(clinic, entry):
                             description=h["description"], regions=h.get("regions", []), organs=h.get("organs", []),
                             signs=h.get("signs", [])))
     return patient
+
+
+def create_demo_course(patient, practitioner, rng):
+    """A few weeks of treatment for the demo: sessions with NRS, a wheal and, in the
+    second session, a test injection of the first history item; questionnaires at the
+    start and the end. Earlier sessions are signed, the last one is a draft."""
+    from datetime import datetime, timedelta, timezone
+
+    from segmenta.outcomes.responses import save_answers
+    from segmenta.treatment.models import AdverseEvent, ComplaintScore, Injection, Session, TreatmentPlan
+    from segmenta.treatment.sessions import sign
+
+    complaint = patient.complaints.first()
+    if complaint is None or complaint.findings:
+        return  # red flags first: no treatment course for them in the demo
+    item = patient.history.first()
+    plan = TreatmentPlan.objects.create(patient=patient, complaint=complaint, created_by=practitioner,
+                                        goals="Pain below 3 on the NRS; back to work without restrictions")
+    count = rng.randint(3, 7)
+    responder = rng.random() < 0.65
+    start = datetime(2026, 9, 1, 9, 0, tzinfo=timezone.utc) + timedelta(hours=rng.randint(0, 48))
+    nrs = complaint.nrs if complaint.nrs is not None else 6
+    sessions = []
+    for n in range(count):
+        session = Session.objects.create(patient=patient, plan=plan, started_at=start + timedelta(days=7 * n),
+                                         practitioner=practitioner, notes="Demo session.")
+        before = max(0, round(nrs * (1 - (0.12 if responder else 0.03) * n)))
+        ComplaintScore.objects.create(session=session, complaint=complaint, pre_nrs=before,
+                                      post_nrs=max(0, before - rng.randint(0, 2)))
+        Injection.objects.create(session=session, order=1, time=session.started_at, target="wheal",
+                                 regions=complaint.regions[:1], concentration_percent=1, volume_ml=0.5, mg=5,
+                                 cumulative_mg=5, verdict="ok")
+        if n == 1 and item is not None:
+            relief = 100 if responder else rng.choice([10, 40])
+            Injection.objects.create(
+                session=session, order=2, time=session.started_at + timedelta(minutes=10),
+                target="tooth" if item.kind == "tooth" else "scar", regions=item.regions[:1],
+                history_item=item, complaint=complaint, concentration_percent=1, volume_ml=2, mg=20,
+                cumulative_mg=25, verdict="ok", onset_seconds=rng.randint(2, 30), relief_percent=relief,
+                duration_hours=rng.choice([10, 24, 36]) if relief == 100 else 1)
+        if rng.random() < 0.05:
+            AdverseEvent.objects.create(session=session, kind="vasovagal", description="Brief dizziness, lying down")
+        sessions.append(session)
+    for session in sessions[:-1]:
+        sign(session, practitioner)
+    for answers_at, value in ((0, 2 if not responder else 1), (count - 1, 1 if not responder else 0)):
+        save_answers(patient, "phq-9", {f"phq9-{i}": ("several_days" if value else "not_at_all")
+                                        for i in range(1, 10)}, entered_by=practitioner)

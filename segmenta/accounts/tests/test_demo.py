@@ -56,3 +56,17 @@ def test_demo_charts_are_rich_and_every_case_is_valid(db):
         assert model.objects.exists(), model
     for patient in chart_queryset():
         assert caseformat.errors(patient_case(patient)) == [], patient
+
+
+def test_demo_practice_has_courses_for_the_outcomes_dashboard(db):
+    from segmenta.outcomes.models import Response
+    from segmenta.outcomes.summary import summary
+    from segmenta.treatment.models import Session
+
+    run_demo()
+    demo = Clinic.objects.filter(name="Demo Praxis")
+    assert Session.objects.filter(patient__clinic__in=demo, status="signed").count() >= 20
+    assert Response.objects.filter(patient__clinic__in=demo).count() >= 20
+    result = summary(demo)
+    assert result["overall"]["n"] >= 10 and 0 < result["overall"]["responders"] < result["overall"]["n"]
+    assert result["huneke"]["n"] >= 10

@@ -1,5 +1,6 @@
 """`segmenta demo`: a demonstration practice to explore the app. Safe to run again."""
 
+import random
 from datetime import date
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.db import transaction
 
 from segmenta.accounts.models import Clinic, Membership, PractitionerProfile, Role, TrainingRecord
 from segmenta.outcomes.synthetic import generate
-from segmenta.patients.demo import create_demo_patient, demo_patients
+from segmenta.patients.demo import create_demo_course, create_demo_patient, demo_patients
 from segmenta.patients.models import Patient
 
 DEMO_PASSWORD = "segmenta-demo"
@@ -76,9 +77,12 @@ class Command(BaseCommand):
                         course, provider, when, hours, techniques = TRAINING[username]
                         TrainingRecord.objects.create(profile=profile, course=course, provider=provider,
                                                       date=when, hours=hours, techniques=techniques)
+                practitioner = next(User.objects.get(username=u) for u, _f, _l, role, prof in people
+                                    if prof == "physician" and role != Role.ADMIN)
+                rng = random.Random(clinic_name)
                 for entry in demo_patients()[clinic_name]:
                     if not Patient.objects.filter(clinic=clinic, record_number=entry["record_number"]).exists():
-                        create_demo_patient(clinic, entry)
+                        create_demo_course(create_demo_patient(clinic, entry), practitioner, rng)
         self.stdout.write(
             "Demo ready: clinic 'Demo Praxis' (demo-admin, demo-doctor, demo-hp, demo-assistant) and "
             f"'Other Clinic' (other-doctor). Every demo password is: {DEMO_PASSWORD}"
