@@ -94,9 +94,22 @@ def sessions_to_response(complaints):
     return {"n": rows["n"], "mean": round(rows["mean"], 2) if rows["mean"] is not None else None, "bins": bins}
 
 
-def _groups(rows, key):
-    totals = rows.values(key).annotate(n=Count("pk"), responders=Sum("responder")).order_by(key)
-    return [group(row[key] or "unknown", row["n"], row["responders"] or 0) for row in totals]
+def _groups(rows, key, name=lambda value: value or "unknown"):
+    """Counts per group from SQL; ``name`` may merge groups (a few rows, not per patient)."""
+    totals = {}
+    for row in rows.values(key).annotate(n=Count("pk"), responders=Sum("responder")).order_by(key):
+        label = name(row[key])
+        n, k = totals.get(label, (0, 0))
+        totals[label] = (n + row["n"], k + (row["responders"] or 0))
+    return [group(label, n, k) for label, (n, k) in sorted(totals.items())]
+
+
+def _region_name(value):
+    """A body-map segment counts under the first region it covers."""
+    if value and value.startswith("body-map "):
+        segment = load().get("choir-segment", int(value.split()[1]))
+        return segment["regions"][0] if segment else value
+    return value or "unknown"
 
 
 def summary(clinics):
@@ -122,7 +135,7 @@ def summary(clinics):
     return {
         "definition": "responder: NRS before the last session at least 30 % below the NRS before the first",
         "overall": group("all", overall["n"], overall["responders"] or 0),
-        "by_region": _groups(complaints, "region"),
+        "by_region": _groups(complaints, "region", _region_name),
         "by_approach": _groups(complaints, "approach"),
         "by_sessions": by_sessions,
         "sessions_to_response": sessions_to_response(complaints),

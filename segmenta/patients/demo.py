@@ -68,6 +68,8 @@ def create_demo_course(patient, practitioner, rng):
                                         goals="Pain below 3 on the NRS; back to work without restrictions")
     count = rng.randint(3, 7)
     responder = rng.random() < 0.65
+    tests_a_field = rng.random() < 0.6
+    ganglionic = not tests_a_field and rng.random() < 0.5
     start = datetime(2026, 9, 1, 9, 0, tzinfo=timezone.utc) + timedelta(hours=rng.randint(0, 48))
     nrs = complaint.nrs if complaint.nrs is not None else 6
     sessions = []
@@ -80,7 +82,12 @@ def create_demo_course(patient, practitioner, rng):
         Injection.objects.create(session=session, order=1, time=session.started_at, target="wheal",
                                  regions=complaint.regions[:1], concentration_percent=1, volume_ml=0.5, mg=5,
                                  cumulative_mg=5, verdict="ok")
-        if n == 1 and item is not None:
+        if n == 0 and ganglionic:
+            Injection.objects.create(session=session, order=3, time=session.started_at + timedelta(minutes=20),
+                                     target="stellate", regions=[{"region": "neck", "side": "right"}],
+                                     concentration_percent=1, volume_ml=3, mg=30, cumulative_mg=35, verdict="ok",
+                                     aspiration_done=True)
+        if n == 1 and item is not None and tests_a_field:
             relief = 100 if responder else rng.choice([10, 40])
             Injection.objects.create(
                 session=session, order=2, time=session.started_at + timedelta(minutes=10),

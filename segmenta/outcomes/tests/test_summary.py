@@ -105,3 +105,19 @@ def test_practice_page_for_practitioners_not_assistants(doctor_client, assistant
     assert "Practice outcomes" in html and "shoulder" in html and "cannot show what caused" in html
     assert login_verified(__import__("django.test", fromlist=["Client"]).Client(), assistant).get(
         "/outcomes/").status_code == 404
+
+
+def test_body_map_segments_count_under_their_region(clinic, patient):
+    complaint = course(patient, "shoulder", [8, 5])
+    complaint.regions = [{"choir": 107, "side": "right"}]
+    complaint.save()
+    course(patient, "shoulder", [8, 7])
+    regions = {g["group"]: (g["n"], g["responders"]) for g in summary(Clinic.objects.all())["by_region"]}
+    assert regions == {"shoulder": (2, 1)}
+
+
+def test_the_interval_bar_spans_low_to_high():
+    from segmenta.outcomes.templatetags.outcome_tags import ci_bar
+
+    bar = ci_bar({"n": 12, "proportion": 0.6667, "ci_low": 0.3906, "ci_high": 0.8619})
+    assert (bar["low"], bar["width"], bar["point"]) == (39.1, 47.1, 66.7)
