@@ -102,7 +102,7 @@ def test_practice_page_for_practitioners_not_assistants(doctor_client, assistant
 
     course(patient, "shoulder", [8, 5])
     html = doctor_client.get("/outcomes/").content.decode()
-    assert "Practice outcomes" in html and "shoulder" in html and "cannot show what caused" in html
+    assert "Practice outcomes" in html and "Shoulder" in html and "cannot show what caused" in html
     assert login_verified(__import__("django.test", fromlist=["Client"]).Client(), assistant).get(
         "/outcomes/").status_code == 404
 
