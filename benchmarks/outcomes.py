@@ -44,6 +44,10 @@ def main():
         start = time.perf_counter()
         generate(args.patients - have)
         print(f"generated {args.patients - have} patients in {time.perf_counter() - start:.1f} s")
+    if connection.vendor == "postgresql":
+        # Fresh bulk loads have no planner statistics yet; a live database has them.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     clinics = Clinic.objects.filter(name="Synthetic Practice")
     sessions = Session.objects.filter(patient__clinic__in=clinics).count()
     timings = []

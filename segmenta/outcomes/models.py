@@ -62,3 +62,24 @@ class Response(models.Model):
 
     class Meta:
         ordering = ["instrument", "answered_at", "id"]
+
+
+class ClinicInstrument(models.Model):
+    """A licensed instrument a clinic imports itself (MYMOP, BPI, ODI, HIT-6, PROMIS, …):
+    Segmenta ships no item text of licensed instruments."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="instruments")
+    instrument_id = models.SlugField(_("instrument id"), max_length=40)
+    resource = models.JSONField(_("FHIR Questionnaire"))
+    licence_note = models.CharField(_("licence"), max_length=300,
+                                    help_text=_("Who granted your licence, and until when."))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("imported"), auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "instrument_id"], name="one_instrument_id_per_clinic")]
+
+
+def clinic_instruments(clinic):
+    """{instrument id: Questionnaire} of a clinic's own imported instruments."""
+    return {i.instrument_id: i.resource for i in ClinicInstrument.objects.filter(clinic=clinic)}

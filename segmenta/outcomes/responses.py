@@ -8,7 +8,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from segmenta.audit.trail import record
 
-from .models import Response
+from .models import Response, clinic_instruments
 from .scoring import _bounds, instrument, score
 
 
@@ -32,9 +32,9 @@ def _fields(items, fields, prefix=""):
             fields[item["linkId"]] = forms.CharField(label=label, required=required, max_length=200)
 
 
-def answer_form(instrument_id, data=None):
+def answer_form(instrument_id, data=None, extra=None):
     """A Django form with one field per Questionnaire item, in order."""
-    resource = instrument(instrument_id)
+    resource = instrument(instrument_id, extra)
     fields = {}
     _fields(resource["item"], fields)
     form_class = type("AnswerForm", (forms.Form,), dict(fields))
@@ -67,12 +67,13 @@ def _response_items(resource, answers):
 
 def save_answers(patient, instrument_id, answers, *, entered_by=None, link=None, complaint=None, request=None):
     """Score and store answers ({linkId: value}); return the Response."""
-    resource = instrument(instrument_id)
+    extra = clinic_instruments(patient.clinic_id)
+    resource = instrument(instrument_id, extra)
     now = timezone.now()
     fhir = {"resourceType": "QuestionnaireResponse", "status": "completed", "questionnaire": resource["url"],
             "authored": now.isoformat(), "item": _response_items(resource, answers)}
     QuestionnaireResponse.model_validate(fhir)
-    result = score(instrument_id, fhir)
+    result = score(instrument_id, fhir, extra)
     with transaction.atomic():
         response = Response.objects.create(
             patient=patient, instrument=instrument_id, complaint=complaint, answered_at=now, resource=fhir,

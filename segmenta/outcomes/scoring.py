@@ -30,12 +30,50 @@ def instruments():
     return found
 
 
-def instrument(instrument_id):
+def instrument(instrument_id, extra=None):
+    """A shipped instrument, or one of ``extra`` (a clinic's own, imported under licence)."""
+    available = {**instruments(), **(extra or {})}
     try:
-        return instruments()[instrument_id]
+        return available[instrument_id]
     except KeyError:
         raise ScoreError(f"INSTRUMENT: unknown instrument {instrument_id!r} "
-                         f"(one of {', '.join(sorted(instruments()))})") from None
+                         f"(one of {', '.join(sorted(available))})") from None
+
+
+def check_instrument(resource):
+    """Problems that keep an imported Questionnaire from being scored: [] when usable."""
+    from fhir.resources.R4B.questionnaire import Questionnaire
+    from pydantic import ValidationError
+
+    try:
+        Questionnaire.model_validate(resource)
+    except (ValidationError, TypeError, ValueError) as error:
+        first = error.errors()[0] if hasattr(error, "errors") else {"loc": (), "msg": str(error)}
+        return [f"not a FHIR R4 Questionnaire: {'.'.join(map(str, first['loc']))}: {first['msg']}"]
+    problems = []
+    if not resource.get("id"):
+        problems.append("id: every instrument needs an id")
+    try:
+        scoring = rule(resource)
+    except (ScoreError, ValueError, KeyError):
+        return problems + [f"extension: declare a scoring rule ({SCORING_URL})"]
+    items = scored_items(resource)
+    if not items:
+        problems.append("item: nothing to score")
+    if scoring.get("total") not in ("sum", "mean", "item"):
+        problems.append("scoring rule: total must be sum, mean or item")
+    for item in items:
+        if item["type"] == "choice":
+            try:
+                _options(item)
+            except (KeyError, StopIteration):
+                problems.append(f"item {item['linkId']}: every answer option needs an ordinalValue")
+        elif item["type"] == "integer" and None in _bounds(item):
+            problems.append(f"item {item['linkId']}: give minValue and maxValue")
+    for band in scoring.get("bands", []):
+        if not isinstance(band, dict) or not {"min", "band"} <= set(band):
+            problems.append("scoring rule: each band needs min and band")
+    return problems
 
 
 def rule(resource):
@@ -126,8 +164,8 @@ def _thresholds(instrument_id):
     return load().get("instrument-threshold", instrument_id) or {}
 
 
-def score(instrument_id, data):
-    resource = instrument(instrument_id)
+def score(instrument_id, data, extra=None):
+    resource = instrument(instrument_id, extra)
     scoring = rule(resource)
     items = scored_items(resource)
     answers = answers_from(data, resource)
@@ -152,7 +190,10 @@ def score(instrument_id, data):
         total = sum(values.values())
     result["total"] = total
     result["band"] = None
-    if scoring.get("band") == "thresholds":
+    if scoring.get("bands"):  # an imported instrument's own bands
+        result["band"] = next((b["band"] for b in sorted(scoring["bands"], key=lambda b: -b["min"])
+                               if total >= b["min"]), None)
+    elif scoring.get("band") == "thresholds":
         result["band"] = next(b["band"] for b in sorted(thresholds["bands"], key=lambda b: -b["min"])
                               if total >= b["min"])
     elif scoring.get("band") == "category":

@@ -87,10 +87,12 @@ def sessions_to_response(complaints):
     counted = responders.annotate(
         to_response=Subquery(until.values("complaint").annotate(c=Count("id")).values("c")[:1],
                              output_field=IntegerField()))
-    rows = counted.aggregate(n=Count("pk"), mean=Avg("to_response"))
-    bins = []
-    for low, high, label in SESSION_BINS:
-        bins.append({"sessions": label, "n": counted.filter(to_response__gte=low, to_response__lte=high).count()})
+    # One query for the mean and every bin: the subqueries run once, not once per bin.
+    rows = counted.aggregate(
+        n=Count("pk"), mean=Avg("to_response"),
+        **{f"bin{i}": Count("pk", filter=Q(to_response__gte=low, to_response__lte=high))
+           for i, (low, high, _label) in enumerate(SESSION_BINS)})
+    bins = [{"sessions": label, "n": rows[f"bin{i}"]} for i, (_low, _high, label) in enumerate(SESSION_BINS)]
     return {"n": rows["n"], "mean": round(rows["mean"], 2) if rows["mean"] is not None else None, "bins": bins}
 
 
@@ -115,11 +117,12 @@ def _region_name(value):
 def summary(clinics):
     complaints = scored_complaints(clinics)
     overall = complaints.aggregate(n=Count("pk"), responders=Sum("responder"))
-    by_sessions = []
-    for low, high, label in SESSION_BINS:
-        row = complaints.filter(sessions__gte=low, sessions__lte=high).aggregate(n=Count("pk"),
-                                                                                responders=Sum("responder"))
-        by_sessions.append(group(label, row["n"], row["responders"] or 0))
+    totals = complaints.aggregate(**{
+        f"{kind}{i}": (Count("pk", filter=Q(sessions__gte=low, sessions__lte=high)) if kind == "n" else
+                       Sum("responder", filter=Q(sessions__gte=low, sessions__lte=high)))
+        for i, (low, high, _label) in enumerate(SESSION_BINS) for kind in ("n", "k")})
+    by_sessions = [group(label, totals[f"n{i}"], totals[f"k{i}"] or 0)
+                   for i, (_low, _high, label) in enumerate(SESSION_BINS)]
     sessions = Session.objects.filter(patient__clinic__in=clinics)
     session_count = sessions.count()
     with_events = sessions.filter(Exists(AdverseEvent.objects.filter(session=OuterRef("pk")))).count()
