@@ -3,33 +3,18 @@
 A complaint counts once it has NRS scores from at least two sessions. Its baseline is the
 NRS before its first session, its latest the NRS before its last one; it responds when
 the latest is at least 30 % lower (IMMPACT's moderate improvement, knowledge base
-``nrs-11``). Groups: body region, approach (segmental, ganglionic, interference field,
-from the targets injected) and number of sessions.
+``nrs-11``). Groups: body region, approach (interference field when an item was tested,
+ganglionic when a ganglion was injected, segmental otherwise) and number of sessions.
+
+One statement with window functions computes every complaint's figures (SQLite 3.25+ and
+PostgreSQL alike); the groups are sums over that, also in SQL. Python only names groups.
 """
 
-from django.db.models import (
-    Avg,
-    Case,
-    CharField,
-    Count,
-    Exists,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, Concat
+from django.db import connection
+from django.db.models import Q
 
 from segmenta.knowledge.base import load
-from segmenta.patients.models import Complaint
-from segmenta.treatment.models import AdverseEvent, ComplaintScore, Injection, Session
+from segmenta.treatment.models import AdverseEvent, Injection, Session
 
 from .statistics import group
 
@@ -37,73 +22,67 @@ SESSION_BINS = [(1, 2, "1–2"), (3, 5, "3–5"), (6, 12, "6–12"), (13, 10_000
 FIELD_TARGETS = ["scar", "tooth", "tonsil"]
 
 
-def _ganglion_targets():
-    return [g["target"] for g in load().all("ganglion")]
+def _json_text(column, *path):
+    """The text at ``path`` inside a JSON column, in this database's dialect."""
+    if connection.vendor == "postgresql":
+        return f"({column}::jsonb #>> '{{{','.join(map(str, path))}}}')"
+    return f"json_extract({column}, '$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path) + "')"
 
 
-def scored_complaints(clinics):
-    """Complaints of ``clinics`` with baseline, latest, sessions and approach, all in SQL."""
-    scores = ComplaintScore.objects.filter(complaint=OuterRef("pk"))
-    first = scores.order_by("session__started_at", "id").values("pre_nrs")[:1]
-    last = scores.order_by("-session__started_at", "-id").values("pre_nrs")[:1]
-    injections = Injection.objects.filter(session__scores__complaint=OuterRef("pk"))
-    threshold = load().get("instrument-threshold", "nrs-11")["important_change"]["percent"] / 100
-    return (
-        Complaint.objects.filter(patient__clinic__in=clinics)
-        .annotate(
-            baseline=Subquery(first, output_field=IntegerField()),
-            latest=Subquery(last, output_field=IntegerField()),
-            # A subquery, not a join: the rows stay one per complaint, so groups count right.
-            sessions=Subquery(scores.values("complaint").annotate(c=Count("id")).values("c")[:1],
-                              output_field=IntegerField()),
-            # The first region names the complaint's area: a named region, else its body-map segment.
-            region=Coalesce(KT("regions__0__region"), Concat(Value("body-map "), KT("regions__0__choir")),
-                            output_field=CharField()),
-            field_test=Exists(injections.filter(Q(target__in=FIELD_TARGETS) | Q(history_item__isnull=False))),
-            ganglionic=Exists(injections.filter(target__in=_ganglion_targets())),
+def _per_complaint_sql(clinic_ids):
+    """SQL and parameters for one row per scored complaint: sessions, baseline, latest,
+    sessions until response, region key and approach."""
+    threshold = 1 - load().get("instrument-threshold", "nrs-11")["important_change"]["percent"] / 100
+    ganglia = [g["target"] for g in load().all("ganglion")]
+    clinics = ", ".join(["%s"] * len(clinic_ids))
+    fields = ", ".join(["%s"] * len(FIELD_TARGETS))
+    ganglion_list = ", ".join(["%s"] * len(ganglia))
+    region = (f"COALESCE({_json_text('c.regions', 0, 'region')}, "
+              f"'body-map ' || {_json_text('c.regions', 0, 'choir')})")
+    sql = f"""
+        WITH scored AS (
+            SELECT cs.complaint_id, cs.session_id, cs.pre_nrs,
+                   ROW_NUMBER() OVER (PARTITION BY cs.complaint_id ORDER BY se.started_at, cs.id) AS seq,
+                   COUNT(*) OVER (PARTITION BY cs.complaint_id) AS sessions,
+                   FIRST_VALUE(cs.pre_nrs) OVER (PARTITION BY cs.complaint_id ORDER BY se.started_at, cs.id)
+                       AS baseline
+            FROM treatment_complaintscore cs
+            JOIN treatment_session se ON se.id = cs.session_id
+            JOIN patients_complaint c ON c.id = cs.complaint_id
+            JOIN patients_patient p ON p.id = c.patient_id
+            WHERE p.clinic_id IN ({clinics})
+        ),
+        injected AS (
+            SELECT s.complaint_id,
+                   MAX(CASE WHEN i.history_item_id IS NOT NULL OR i.target IN ({fields}) THEN 1 ELSE 0 END) AS field,
+                   MAX(CASE WHEN i.target IN ({ganglion_list}) THEN 1 ELSE 0 END) AS ganglionic
+            FROM scored s JOIN treatment_injection i ON i.session_id = s.session_id
+            GROUP BY s.complaint_id
+        ),
+        per_complaint AS (
+            SELECT s.complaint_id, MAX(s.sessions) AS sessions, MAX(s.baseline) AS baseline,
+                   MAX(CASE WHEN s.seq = s.sessions THEN s.pre_nrs END) AS latest,
+                   MIN(CASE WHEN s.seq > 1 AND s.pre_nrs <= s.baseline * %s THEN s.seq END) AS to_response
+            FROM scored s GROUP BY s.complaint_id
         )
-        .filter(sessions__gte=2, baseline__gt=0)
-        .annotate(
-            responder=Case(When(latest__lte=ExpressionWrapper(F("baseline") * Value(1 - threshold),
-                                                              output_field=FloatField()), then=Value(1)),
-                           default=Value(0), output_field=IntegerField()),
-            approach=Case(When(field_test=True, then=Value("interference_field")),
-                          When(ganglionic=True, then=Value("ganglionic")), default=Value("segmental"),
-                          output_field=CharField()),
-        )
-    )
+        SELECT pc.complaint_id, pc.sessions, pc.baseline, pc.latest, pc.to_response,
+               CASE WHEN pc.latest <= pc.baseline * %s THEN 1 ELSE 0 END AS responder,
+               {region} AS region,
+               CASE WHEN COALESCE(inj.field, 0) = 1 THEN 'interference_field'
+                    WHEN COALESCE(inj.ganglionic, 0) = 1 THEN 'ganglionic' ELSE 'segmental' END AS approach
+        FROM per_complaint pc
+        JOIN patients_complaint c ON c.id = pc.complaint_id
+        LEFT JOIN injected inj ON inj.complaint_id = pc.complaint_id
+        WHERE pc.sessions >= 2 AND pc.baseline > 0
+    """
+    params = [*clinic_ids, *FIELD_TARGETS, *ganglia, threshold, threshold]
+    return sql, params
 
 
-def sessions_to_response(complaints):
-    """For responders: how many sessions until the NRS first fell 30 % below baseline."""
-    threshold = load().get("instrument-threshold", "nrs-11")["important_change"]["percent"] / 100
-    scores = ComplaintScore.objects.filter(complaint=OuterRef("pk"))
-    first_response = scores.filter(pre_nrs__lte=ExpressionWrapper(OuterRef("baseline") * Value(1 - threshold),
-                                                                  output_field=FloatField())
-                                   ).order_by("session__started_at", "id").values("session__started_at")[:1]
-    responders = complaints.filter(responder=1).annotate(first_response=Subquery(first_response))
-    until = ComplaintScore.objects.filter(complaint=OuterRef("pk"),
-                                          session__started_at__lte=OuterRef("first_response"))
-    counted = responders.annotate(
-        to_response=Subquery(until.values("complaint").annotate(c=Count("id")).values("c")[:1],
-                             output_field=IntegerField()))
-    # One query for the mean and every bin: the subqueries run once, not once per bin.
-    rows = counted.aggregate(
-        n=Count("pk"), mean=Avg("to_response"),
-        **{f"bin{i}": Count("pk", filter=Q(to_response__gte=low, to_response__lte=high))
-           for i, (low, high, _label) in enumerate(SESSION_BINS)})
-    bins = [{"sessions": label, "n": rows[f"bin{i}"]} for i, (_low, _high, label) in enumerate(SESSION_BINS)]
-    return {"n": rows["n"], "mean": round(rows["mean"], 2) if rows["mean"] is not None else None, "bins": bins}
-
-
-def _groups(rows, key, name=lambda value: value or "unknown"):
-    """Counts per group from SQL; ``name`` may merge groups (a few rows, not per patient)."""
-    totals = {}
-    for row in rows.values(key).annotate(n=Count("pk"), responders=Sum("responder")).order_by(key):
-        label = name(row[key])
-        n, k = totals.get(label, (0, 0))
-        totals[label] = (n + row["n"], k + (row["responders"] or 0))
-    return [group(label, n, k) for label, (n, k) in sorted(totals.items())]
+def _query(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _region_name(value):
@@ -114,18 +93,37 @@ def _region_name(value):
     return value or "unknown"
 
 
+def _bin(column):
+    cases = " ".join(f"WHEN {column} BETWEEN {low} AND {high} THEN {i}" for i, (low, high, _l) in enumerate(SESSION_BINS))
+    return f"CASE {cases} END"
+
+
 def summary(clinics):
-    complaints = scored_complaints(clinics)
-    overall = complaints.aggregate(n=Count("pk"), responders=Sum("responder"))
-    totals = complaints.aggregate(**{
-        f"{kind}{i}": (Count("pk", filter=Q(sessions__gte=low, sessions__lte=high)) if kind == "n" else
-                       Sum("responder", filter=Q(sessions__gte=low, sessions__lte=high)))
-        for i, (low, high, _label) in enumerate(SESSION_BINS) for kind in ("n", "k")})
-    by_sessions = [group(label, totals[f"n{i}"], totals[f"k{i}"] or 0)
-                   for i, (_low, _high, label) in enumerate(SESSION_BINS)]
+    clinic_ids = list(clinics.values_list("pk", flat=True)) or [0]
+    base, params = _per_complaint_sql(clinic_ids)
+    # One pass: counts per (region, approach, session bin, bin of sessions to response).
+    # The few hundred resulting rows are then added up per dimension.
+    cells = _query(f"""
+        SELECT region, approach, {_bin("sessions")} AS sbin,
+               CASE WHEN responder = 1 THEN {_bin("to_response")} END AS rbin,
+               COUNT(*), SUM(responder), SUM(CASE WHEN responder = 1 THEN to_response ELSE 0 END)
+        FROM ({base}) t GROUP BY region, approach, sbin, rbin""", params)
+    totals = {"overall": {}, "region": {}, "approach": {}, "sessions": {}}
+    reached = [0] * len(SESSION_BINS)
+    to_response_sum = 0
+    for region, approach, sbin, rbin, n, responders, sessions_sum in cells:
+        responders = responders or 0
+        for dimension, key in (("overall", "all"), ("region", _region_name(region)), ("approach", approach),
+                               ("sessions", sbin)):
+            old_n, old_k = totals[dimension].get(key, (0, 0))
+            totals[dimension][key] = (old_n + n, old_k + responders)
+        if rbin is not None:
+            reached[rbin] += n
+        to_response_sum += sessions_sum or 0
+    n, responders = totals["overall"].get("all", (0, 0))
+    by_sessions = [group(label, *totals["sessions"].get(i, (0, 0))) for i, (_l, _h, label) in enumerate(SESSION_BINS)]
     sessions = Session.objects.filter(patient__clinic__in=clinics)
-    session_count = sessions.count()
-    with_events = sessions.filter(Exists(AdverseEvent.objects.filter(session=OuterRef("pk")))).count()
+    with_events = sessions.filter(pk__in=AdverseEvent.objects.values("session_id")).count()
     criteria = load().get("protocol", "huneke")["criteria"]
     tests = Injection.objects.filter(session__patient__clinic__in=clinics, history_item__isnull=False,
                                      relief_percent__isnull=False)
@@ -137,11 +135,14 @@ def summary(clinics):
     )
     return {
         "definition": "responder: NRS before the last session at least 30 % below the NRS before the first",
-        "overall": group("all", overall["n"], overall["responders"] or 0),
-        "by_region": _groups(complaints, "region", _region_name),
-        "by_approach": _groups(complaints, "approach"),
+        "overall": group("all", n, responders),
+        "by_region": [group(k, *v) for k, v in sorted(totals["region"].items())],
+        "by_approach": [group(k, *v) for k, v in sorted(totals["approach"].items())],
         "by_sessions": by_sessions,
-        "sessions_to_response": sessions_to_response(complaints),
-        "adverse_events": group("sessions with an adverse event", session_count, with_events),
+        "sessions_to_response": {"n": responders,
+                                 "mean": round(to_response_sum / responders, 2) if responders else None,
+                                 "bins": [{"sessions": label, "n": reached[i]}
+                                          for i, (_l, _h, label) in enumerate(SESSION_BINS)]},
+        "adverse_events": group("sessions with an adverse event", sessions.count(), with_events),
         "huneke": group("test injections meeting the Huneke criteria", tests.count(), huneke.count()),
     }
