@@ -70,7 +70,8 @@ def save_answers(patient, instrument_id, answers, *, entered_by=None, link=None,
     extra = clinic_instruments(patient.clinic_id)
     resource = instrument(instrument_id, extra)
     now = timezone.now()
-    fhir = {"resourceType": "QuestionnaireResponse", "status": "completed", "questionnaire": resource["url"],
+    fhir = {"resourceType": "QuestionnaireResponse", "status": "completed",
+            "questionnaire": resource.get("url") or f"Questionnaire/{resource['id']}",
             "authored": now.isoformat(), "item": _response_items(resource, answers)}
     QuestionnaireResponse.model_validate(fhir)
     result = score(instrument_id, fhir, extra)

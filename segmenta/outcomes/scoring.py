@@ -204,11 +204,11 @@ def score(instrument_id, data, extra=None):
     return result
 
 
-def series(instrument_id, data):
+def series(instrument_id, data, extra=None):
     """Change from the first to the last value; reductions count as improvement."""
     if not isinstance(data, dict) or not isinstance(data.get("values"), list) or len(data["values"]) < 2:
         raise ScoreError('values: give {"values": [baseline, …, latest]} with at least two numbers')
-    resource = instrument(instrument_id)
+    resource = instrument(instrument_id, extra)
     scoring = rule(resource)
     lo, hi = scoring.get("min"), scoring.get("max")
     for index, value in enumerate(data["values"]):

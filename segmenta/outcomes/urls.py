@@ -10,5 +10,6 @@ urlpatterns = [
     path("patients/<int:pk>/questionnaires/<slug:instrument>/enter/", views.enter_answers, name="enter"),
     path("q/<str:token>/", views.answer, name="answer"),
     path("outcomes/", views.practice, name="practice"),
+    path("outcomes/instruments/", views.instrument_import, name="instrument_import"),
     path("outcomes/research.<str:fmt>", views.research_export, name="research_export"),
 ]

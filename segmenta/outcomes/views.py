@@ -1,6 +1,8 @@
 """Questionnaires in the app: answered by the patient through a one-time link (no login),
 or entered by staff; scores over time on the patient's page."""
 
+import json
+
 import segno
 from django import forms
 from django.contrib import messages
@@ -14,16 +16,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from segmenta.accounts.access import reauth_required
+from segmenta.accounts.access import admin_clinics, clinic_admin_required, reauth_required
 from segmenta.accounts.models import Clinic, Role
 from segmenta.audit.trail import record
 from segmenta.knowledge.base import load
 from segmenta.patients.models import Patient
 
 from .export import to_csv, to_parquet
-from .models import AnswerLink
+from .models import AnswerLink, ClinicInstrument, clinic_instruments
 from .responses import answer_form, save_answers
-from .scoring import instruments
+from .scoring import check_instrument, instruments
 from .scoring import rule as score_rule
 from .summary import summary
 
@@ -61,16 +63,65 @@ def research_export(request, fmt):
     return response
 
 
+class InstrumentImportForm(forms.Form):
+    clinic = forms.ModelChoiceField(label=gettext_lazy("Clinic"), queryset=Clinic.objects.none())
+    questionnaire = forms.FileField(label=gettext_lazy("FHIR Questionnaire (JSON) with its scoring rule"))
+    licence_note = forms.CharField(label=gettext_lazy("Licence"), max_length=300,
+                                   help_text=gettext_lazy("Who granted your licence, and until when."))
+
+    def __init__(self, *args, clinics, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinic"].queryset = clinics
+
+    def clean_questionnaire(self):
+        upload = self.cleaned_data["questionnaire"]
+        if upload.size > 1024 * 1024:
+            raise forms.ValidationError(_("The file is too large (at most 1 MB)."))
+        try:
+            resource = json.loads(upload.read().decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as error:
+            raise forms.ValidationError(_("Not JSON: %(error)s") % {"error": error}) from None
+        problems = check_instrument(resource) if isinstance(resource, dict) else [_("Not a JSON object.")]
+        if problems:
+            raise forms.ValidationError(problems)
+        if resource["id"] in instruments():
+            raise forms.ValidationError(_("This id is a shipped instrument; give yours another id."))
+        return resource
+
+
+@clinic_admin_required
+def instrument_import(request):
+    clinics = admin_clinics(request.user)
+    form = InstrumentImportForm(request.POST or None, request.FILES or None, clinics=clinics)
+    if request.method == "POST" and form.is_valid():
+        resource = form.cleaned_data["questionnaire"]
+        with transaction.atomic():
+            item, created = ClinicInstrument.objects.update_or_create(
+                clinic=form.cleaned_data["clinic"], instrument_id=resource["id"],
+                defaults={"resource": resource, "licence_note": form.cleaned_data["licence_note"],
+                          "created_by": request.user})
+            record("create" if created else "update", request=request, clinic=item.clinic, obj=item,
+                   detail={"instrument": item.instrument_id, "licence": item.licence_note})
+        messages.success(request, _("Questionnaire %(id)s imported.") % {"id": resource["id"]})
+        return redirect("outcomes:instrument_import")
+    return render(request, "outcomes/instruments.html", {
+        "form": form, "imported": ClinicInstrument.objects.filter(clinic__in=clinics).select_related("clinic"),
+        "shipped": sorted((k, v["title"]) for k, v in instruments().items()),
+    }, status=400 if form.errors else 200)
+
+
 class LinkForm(forms.Form):
     instrument = forms.ChoiceField(label=gettext_lazy("Questionnaire"))
+
+    def __init__(self, *args, extra=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        available = {**instruments(), **(extra or {})}
+        self.fields["instrument"].choices = [(k, v.get("title", k)) for k, v in sorted(available.items())]
     hours = forms.TypedChoiceField(label=gettext_lazy("Valid for"), coerce=int, initial=72,
                                    choices=[(1, gettext_lazy("1 hour (in the waiting room)")),
                                             (24, gettext_lazy("1 day")), (72, gettext_lazy("3 days")),
                                             (168, gettext_lazy("1 week"))])
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["instrument"].choices = [(k, v["title"]) for k, v in sorted(instruments().items())]
 
 
 def _patient(request, pk):
@@ -81,22 +132,24 @@ def _patient(request, pk):
 def questionnaires(request, pk):
     patient = _patient(request, pk)
     record("view", request=request, patient=patient, object_type="responses", object_id=str(patient.pk))
-    titles = {k: v["title"] for k, v in instruments().items()}
+    extra = clinic_instruments(patient.clinic_id)
+    titles = {k: v.get("title", k) for k, v in {**instruments(), **extra}.items()}
     by_instrument = {}
     for response in patient.responses.all():
         by_instrument.setdefault(response.instrument, []).append(response)
     return render(request, "outcomes/questionnaires.html", {
-        "patient": patient, "link_form": LinkForm(),
-        "series": [{"instrument": k, "title": titles.get(k, k), "responses": v, "chart": _chart(k, v)}
+        "patient": patient, "link_form": LinkForm(extra=extra),
+        "series": [{"instrument": k, "title": titles.get(k, k), "responses": v, "chart": _chart(k, v, extra)}
                    for k, v in by_instrument.items()],
         "instruments": sorted(titles.items()),
     })
 
 
-def _chart(instrument_id, responses, width=320, height=80):
+def _chart(instrument_id, responses, extra=None, width=320, height=80):
     """Scores over time as an SVG polyline (the instrument's range from bottom to top)."""
     known = (load().get("instrument-threshold", instrument_id) or {}).get("range", {})
-    top = score_rule(instruments()[instrument_id]).get("max") or known.get("max") or max(
+    resource = {**instruments(), **(extra or {})}[instrument_id]
+    top = score_rule(resource).get("max") or known.get("max") or max(
         max(r.total for r in responses), 1)
     step = width / max(len(responses) - 1, 1)
     points = [(round(i * step if len(responses) > 1 else width / 2, 1), round(height - r.total * height / top, 1), r)
@@ -109,7 +162,7 @@ def _chart(instrument_id, responses, width=320, height=80):
 @require_POST
 def link_create(request, pk):
     patient = _patient(request, pk)
-    form = LinkForm(request.POST)
+    form = LinkForm(request.POST, extra=clinic_instruments(patient.clinic_id))
     if not form.is_valid():
         messages.error(request, _("Choose a questionnaire and how long the link stays valid."))
         return redirect("outcomes:questionnaires", pk=patient.pk)
@@ -128,9 +181,10 @@ def link_create(request, pk):
 @login_required
 def enter_answers(request, pk, instrument):
     patient = _patient(request, pk)
-    if instrument not in instruments():
+    extra = clinic_instruments(patient.clinic_id)
+    if instrument not in instruments() and instrument not in extra:
         return redirect("outcomes:questionnaires", pk=patient.pk)
-    form = answer_form(instrument, request.POST or None)
+    form = answer_form(instrument, request.POST or None, extra)
     if request.method == "POST" and form.is_valid():
         response = save_answers(patient, instrument, form.cleaned_data, entered_by=request.user, request=request)
         messages.success(request, _("Answers saved: score %(total)s.") % {"total": f"{response.total:g}"})
@@ -144,7 +198,7 @@ def answer(request, token):
     link = AnswerLink.find(token)
     if link is None:
         return render(request, "outcomes/link_gone.html", status=410)
-    form = answer_form(link.instrument, request.POST or None)
+    form = answer_form(link.instrument, request.POST or None, clinic_instruments(link.patient.clinic_id))
     if request.method == "POST" and form.is_valid():
         save_answers(link.patient, link.instrument, form.cleaned_data, link=link, complaint=link.complaint,
                      request=request)
