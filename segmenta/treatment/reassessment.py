@@ -5,6 +5,7 @@ from segmenta.assessment.engine import red_flags
 from segmenta.knowledge.service import for_clinic
 from segmenta.outcomes.scoring import series
 from segmenta.patients.case import chart_queryset, patient_case
+from segmenta.patients.chart import nrs_courses
 from segmenta.treatment.huneke import classify
 
 
@@ -33,6 +34,8 @@ def report(plan):
     doses = [{"session": s, "mg": sum(i.mg for i in s.injections.all()), "injections": len(s.injections.all())}
              for s in sessions]
     flags = [f for f in red_flags(case, kb) if f["complaint_id"] in (None, f"c{plan.complaint_id}")]
-    return {"plan": plan, "patient": patient, "nrs": nrs, "scores": scores, "proms": proms, "tests": tests,
+    courses = nrs_courses([plan.complaint], list(patient.sessions.prefetch_related("injections", "scores")
+                                                  .order_by("started_at", "id")))
+    return {"plan": plan, "patient": patient, "nrs": nrs, "courses": courses, "scores": scores, "proms": proms, "tests": tests,
             "doses": doses, "total_mg": sum(d["mg"] for d in doses), "red_flags": flags,
             "knowledge_version": kb.version}

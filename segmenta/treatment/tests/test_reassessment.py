@@ -30,6 +30,7 @@ def test_report_compares_baseline_and_now_with_tests_doses_and_red_flags(doctor_
     assert "Cholecystectomy" in html and "confirmed" in html
     assert "120 mg" in html
     assert "Red flags, re-screened" in html
+    assert 'class="nrs-course"' in html  # the same server-rendered chart as on the chart page
 
 
 def test_the_decision_is_recorded_and_audited(doctor_client, patient):
