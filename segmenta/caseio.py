@@ -6,7 +6,7 @@ Every problem becomes a CommandError with exit code 2 and one line naming the fi
 import json
 import sys
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 
 from segmenta import caseformat
 
@@ -27,3 +27,18 @@ def read_case(path):
         return caseformat.validate(data)
     except caseformat.CaseError as error:
         raise CommandError(str(error), returncode=2) from None
+
+
+class EngineCommand(BaseCommand):
+    """`segmenta ENGINE FILE`: read a case, run one pure engine, print its JSON."""
+
+    def engine(self, case, kb):
+        raise NotImplementedError
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", metavar="FILE", help="a case file, or - for standard input")
+
+    def handle(self, *args, file, **options):
+        from segmenta.knowledge.base import load
+
+        self.stdout.write(json.dumps(self.engine(read_case(file), load()), indent=2, ensure_ascii=False))

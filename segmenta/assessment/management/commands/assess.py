@@ -1,17 +1,9 @@
-import json
-
-from django.core.management.base import BaseCommand
-
 from segmenta.assessment.engine import assess
-from segmenta.caseio import read_case
-from segmenta.knowledge.base import load
+from segmenta.caseio import EngineCommand
 
 
-class Command(BaseCommand):
+class Command(EngineCommand):
     help = "Assess a case (segmenta-case/1): red flags first, then ranked candidate fields and targets."
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", metavar="FILE", help="a case file, or - for standard input")
-
-    def handle(self, *args, file, **options):
-        self.stdout.write(json.dumps(assess(read_case(file), load()), indent=2, ensure_ascii=False))
+    def engine(self, case, kb):
+        return assess(case, kb)
