@@ -24,6 +24,7 @@ def wilson(successes, n, z=Z95):
 
 def group(name, n, responders):
     """One row of the summary: n, responders, proportion and its 95 % interval."""
+    n, responders = int(n), int(responders)
     low, high = wilson(responders, n)
     return {"group": name, "n": n, "responders": responders,
             "proportion": round(responders / n, 4) if n else None,

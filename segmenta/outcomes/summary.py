@@ -112,14 +112,15 @@ def summary(clinics):
     reached = [0] * len(SESSION_BINS)
     to_response_sum = 0
     for region, approach, sbin, rbin, n, responders, sessions_sum in cells:
-        responders = responders or 0
+        # PostgreSQL sums come back as Decimal: counts are whole numbers.
+        n, responders, sessions_sum = int(n), int(responders or 0), int(sessions_sum or 0)
         for dimension, key in (("overall", "all"), ("region", _region_name(region)), ("approach", approach),
                                ("sessions", sbin)):
             old_n, old_k = totals[dimension].get(key, (0, 0))
             totals[dimension][key] = (old_n + n, old_k + responders)
         if rbin is not None:
             reached[rbin] += n
-        to_response_sum += sessions_sum or 0
+        to_response_sum += sessions_sum
     n, responders = totals["overall"].get("all", (0, 0))
     by_sessions = [group(label, *totals["sessions"].get(i, (0, 0))) for i, (_l, _h, label) in enumerate(SESSION_BINS)]
     sessions = Session.objects.filter(patient__clinic__in=clinics)
