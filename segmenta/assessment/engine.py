@@ -14,7 +14,6 @@ from segmenta.treatment import huneke
 SEGMENT_ORDER = {code: i for i, code in enumerate(
     [f"C{i}" for i in range(2, 9)] + [f"T{i}" for i in range(1, 13)] + [f"L{i}" for i in range(1, 6)]
     + [f"S{i}" for i in range(1, 6)])}
-UPPER_CERVICAL = {"C2", "C3"}
 STATUS_ORDER = {"confirmed": 0, "candidate": 1, "excluded": 2}
 
 
@@ -66,8 +65,9 @@ def supply_of(thing, kb, include_referrals=False):
             entry = kb.get("region", region["region"])
             supply.add(entry["dermatomes"], f"{entry['name'].lower()} dermatomes")
             supply.trigeminal.update(entry["trigeminal"])
-    if thing.get("kind") == "tooth":
-        supply.trigeminal.add("V2" if thing.get("tooth", "1")[0] in "1256" else "V3")
+    if thing.get("kind") == "tooth" and thing.get("tooth"):
+        teeth = next(c for c in kb.all("field-category") if "tooth" in c["kinds"])
+        supply.trigeminal.add(teeth["trigeminal_by_quadrant"][thing["tooth"][0]])
     for organ_id in thing.get("organs", []):
         organ = kb.get("organ", organ_id)
         for organ_map in organ["maps"]:
@@ -184,10 +184,10 @@ def _candidate(item, item_supply, complaint, complaint_supply, tests, kb, weight
                             "detail": f"{organ_name.lower()}{f' ({via})' if via else ''}: its Head zone refers pain "
                                       f"to the {where.replace('_', ' ')}{' ' + note if note else ''} — the complaint's region"})
     w = weights["head_territory"]
-    complaint_head = complaint_supply.trigeminal or (UPPER_CERVICAL & set(complaint_supply.segments))
-    if item["kind"] in w["kinds"] and complaint_head:
+    upper_cervical = set(w["segments"]) & set(complaint_supply.segments)
+    if item["kind"] in w["kinds"] and (complaint_supply.trigeminal or upper_cervical):
         score += w["points"]
-        territory = ", ".join(sorted(complaint_supply.trigeminal) + sorted(UPPER_CERVICAL & set(complaint_supply.segments)))
+        territory = ", ".join(sorted(complaint_supply.trigeminal) + sorted(upper_cervical))
         reasons.append({"factor": "segmental",
                         "detail": f"{item['kind'].replace('_', ' ')} relates to head and face complaints "
                                   f"(trigeminal and upper cervical territory: {territory})"})

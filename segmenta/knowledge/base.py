@@ -123,11 +123,12 @@ KINDS = {
                                "organs": _list(_enum(vocabulary.codes("organ"))),
                                "sexes": _list(_enum(vocabulary.codes("sex")))}})),
     "technique": ("techniques.yaml", _schema(
-        ["depth", "approach", "max_mg", "aspirate"], id=_enum(vocabulary.codes("injection_target")),
+        ["depth", "approach", "max_mg", "aspirate", "bleeding"], id=_enum(vocabulary.codes("injection_target")),
         depth=_enum(["intracutaneous", "subcutaneous", "intramuscular", "periosteal", "submucosal", "deep",
                      "perineural", "ganglion", "plexus"]),
         approach=_enum(["local", "segmental", "regional", "ganglionic", "interference_field"]),
-        max_mg={"type": "number", "exclusiveMinimum": 0}, aspirate={"type": "boolean"}, ganglion=ID)),
+        max_mg={"type": "number", "exclusiveMinimum": 0}, aspirate={"type": "boolean"}, ganglion=ID,
+        bleeding=_enum(["block", "warn"]))),
     "field-category": ("field_categories.yaml", _schema(
         ["kinds", "local_signs", "prior"], kinds=_list(_enum(vocabulary.codes("history_kind"))),
         local_signs=_list(_enum(vocabulary.codes("sign"))), prior=_enum(["high", "normal"]))),

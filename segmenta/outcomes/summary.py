@@ -19,7 +19,6 @@ from segmenta.treatment.models import AdverseEvent, Injection, Session
 from .statistics import group
 
 SESSION_BINS = [(1, 2, "1–2"), (3, 5, "3–5"), (6, 12, "6–12"), (13, 10_000, "13+")]
-FIELD_TARGETS = ["scar", "tooth", "tonsil"]
 
 
 def _json_text(column, *path):
@@ -34,8 +33,9 @@ def _per_complaint_sql(clinic_ids):
     sessions until response, region key and approach."""
     threshold = 1 - load().get("instrument-threshold", "nrs-11")["important_change"]["percent"] / 100
     ganglia = [g["target"] for g in load().all("ganglion")]
+    field_targets = [t["id"] for t in load().all("technique") if t["approach"] == "interference_field"]
     clinics = ", ".join(["%s"] * len(clinic_ids))
-    fields = ", ".join(["%s"] * len(FIELD_TARGETS))
+    fields = ", ".join(["%s"] * len(field_targets))
     ganglion_list = ", ".join(["%s"] * len(ganglia))
     region = (f"COALESCE({_json_text('c.regions', 0, 'region')}, "
               f"'body-map ' || {_json_text('c.regions', 0, 'choir')})")
@@ -75,7 +75,7 @@ def _per_complaint_sql(clinic_ids):
         LEFT JOIN injected inj ON inj.complaint_id = pc.complaint_id
         WHERE pc.sessions >= 2 AND pc.baseline > 0
     """
-    params = [*clinic_ids, *FIELD_TARGETS, *ganglia, threshold, threshold]
+    params = [*clinic_ids, *field_targets, *ganglia, threshold, threshold]
     return sql, params
 
 

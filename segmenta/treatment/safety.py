@@ -15,8 +15,6 @@ from segmenta.treatment.huneke import item_regions
 
 OK, WARN, BLOCK = "ok", "warn", "block"
 SEVERITY = {OK: 0, WARN: 1, BLOCK: 2}
-# Targets where bleeding matters most: anticoagulation blocks them (deep or vascular).
-BLEEDING_BLOCK_TARGETS = {"paravertebral", "periosteal", "tonsil"}
 
 
 def _worst(verdicts):
@@ -122,7 +120,7 @@ def _patient_rules(injection, ctx):
     for condition in sorted(ctx.conditions & set(contra["conditions"])):
         found.append((BLOCK, condition, f"{condition.replace('_', ' ')}: {drug['name'].lower()} is contraindicated"))
     # Bleeding
-    deep = ganglion is not None or target in BLEEDING_BLOCK_TARGETS
+    deep = kb.get("technique", target)["bleeding"] == "block"
     for code, present in (("anticoagulant", "anticoagulant" in ctx.medication_classes),
                           ("coagulopathy", "coagulopathy" in ctx.conditions)):
         if present:
