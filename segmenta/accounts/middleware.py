@@ -28,8 +28,9 @@ def reject_nul(get_response):
     refuse them at the door instead of failing deep inside a write."""
 
     def middleware(request):
-        for source, values in (("query", request.GET), ("form", request.POST if request.method == "POST" else {})):
-            for name, value in values.lists() if values else ():
+        sources = [request.GET] + ([request.POST] if request.method == "POST" else [])
+        for values in sources:
+            for name, value in values.lists():
                 if "\x00" in name or any("\x00" in v for v in value):
                     return HttpResponseBadRequest(f"{name.replace(chr(0), '')}: contains a NUL character",
                                                   content_type="text/plain")

@@ -1,11 +1,9 @@
 import json
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from segmenta.audit.models import AuditEvent
-from segmenta.conftest import login_verified
 from segmenta.knowledge.base import KnowledgeError, load
 from segmenta.knowledge.models import ClinicOverride
 from segmenta.knowledge.service import for_clinic

@@ -6,10 +6,8 @@ from django.db.models import ProtectedError
 
 from segmenta.assessment.engine import assess
 from segmenta.knowledge.base import load
-from segmenta.patients import models as pm
 from segmenta.treatment.huneke import classify
 from segmenta.treatment.models import Injection, Session, SignedSessionError
-from segmenta.treatment.safety import check
 from segmenta.treatment.sessions import TreatmentError, sign
 
 from .test_safety import codes, injection, run, verdicts
