@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from segmenta import caseformat
 
 
-def read_case(path):
+def read_json(path):
+    """JSON from a file or standard input (``-``); CommandError (exit 2) when unreadable."""
     try:
         text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
     except OSError as error:
@@ -19,10 +20,14 @@ def read_case(path):
     except UnicodeDecodeError:
         raise CommandError(f"FILE: {path!r} is not UTF-8 text", returncode=2) from None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise CommandError(f"FILE: not JSON ({error.msg} at line {error.lineno} column {error.colno})",
                            returncode=2) from None
+
+
+def read_case(path):
+    data = read_json(path)
     try:
         return caseformat.validate(data)
     except caseformat.CaseError as error:

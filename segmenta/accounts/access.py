@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from .models import Clinic, Membership, Role
+from .models import Clinic, Role
 
 
 def clinics_of(user):
@@ -19,10 +19,6 @@ def clinics_of(user):
 
 def admin_clinics(user):
     return Clinic.objects.filter(memberships__user=user, memberships__role=Role.ADMIN)
-
-
-def membership(user, clinic):
-    return Membership.objects.filter(user=user, clinic=clinic).first()
 
 
 def clinic_admin_required(view):

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -125,7 +125,7 @@ class LinkForm(forms.Form):
 
 
 def _patient(request, pk):
-    return get_object_or_404(Patient.objects.visible_to(request.user).select_related("clinic"), pk=pk)
+    return Patient.objects.for_user_or_404(request.user, pk)
 
 
 @login_required

@@ -28,7 +28,7 @@ KINDS = {
 
 
 def _patient(request, pk):
-    return get_object_or_404(m.Patient.objects.visible_to(request.user).select_related("clinic"), pk=pk)
+    return m.Patient.objects.for_user_or_404(request.user, pk)
 
 
 def _new_item_initial(kind, query):

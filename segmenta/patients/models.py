@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from segmenta.knowledge import vocabulary
@@ -20,6 +21,10 @@ class PatientQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.filter(clinic__memberships__user=user)
+
+    def for_user_or_404(self, user, pk):
+        """One patient of ``user``'s clinics; anything else is a 404 that reveals nothing."""
+        return get_object_or_404(self.visible_to(user).select_related("clinic"), pk=pk)
 
     def search(self, q):
         """Every word must match a name part, or the whole record number."""

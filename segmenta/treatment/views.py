@@ -28,7 +28,7 @@ from .sessions import TreatmentError, add_injection, amend, is_physician, member
 
 
 def _patient(request, pk):
-    return get_object_or_404(Patient.objects.visible_to(request.user).select_related("clinic"), pk=pk)
+    return Patient.objects.for_user_or_404(request.user, pk)
 
 
 def _session(request, session_id):

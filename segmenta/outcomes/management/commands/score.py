@@ -1,8 +1,8 @@
 import json
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from segmenta.caseio import read_json
 from segmenta.outcomes.scoring import ScoreError, score, series
 
 
@@ -20,14 +20,7 @@ class Command(BaseCommand):
         path = series_file or file
         if not path:
             raise CommandError("FILE: give a file of answers or --series FILE", returncode=2)
-        try:
-            text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
-            data = json.loads(text)
-        except OSError as error:
-            raise CommandError(f"FILE: cannot read {path!r} ({error.strerror})", returncode=2) from None
-        except json.JSONDecodeError as error:
-            raise CommandError(f"FILE: not JSON ({error.msg} at line {error.lineno} column {error.colno})",
-                               returncode=2) from None
+        data = read_json(path)
         try:
             result = series(instrument, data) if series_file else score(instrument, data)
         except ScoreError as error:
