@@ -7,6 +7,7 @@ import shutil
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -34,7 +35,9 @@ def _fast_and_isolated(settings, tmp_path):
 
 def make_user(username, clinic=None, role="practitioner", profession="physician", password=PASSWORD):
     user = get_user_model().objects.create_user(username=username, password=password)
-    PractitionerProfile.objects.create(user=user, profession=profession)
+    # A profession in these fixtures stands for one a clinic admin has verified.
+    PractitionerProfile.objects.create(user=user, profession=profession,
+                                       verified_at=timezone.now() if profession else None)
     if clinic is not None:
         Membership.objects.create(user=user, clinic=clinic, role=role)
     return user

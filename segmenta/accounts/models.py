@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from segmenta.knowledge import vocabulary
-from segmenta.validators import upload_size
+from segmenta.validators import jurisdiction_code, upload_size
 
 
 class Clinic(models.Model):
@@ -18,6 +18,14 @@ class Clinic(models.Model):
     reassess_after = models.PositiveSmallIntegerField(
         _("reassess after session"), default=3, validators=[MinValueValidator(3), MaxValueValidator(5)],
         help_text=_("The default for new treatment plans (3–5)."))
+    jurisdiction = models.CharField(
+        _("jurisdiction"), max_length=10, blank=True, validators=[jurisdiction_code],
+        help_text=_("Where the clinic practises: DE, AT, CH, ES, a US state as US-OR, …; empty = unknown. "
+                    "Scope-of-practice rules and default crisis contacts follow it."))
+    crisis_contacts = models.TextField(
+        _("crisis contacts"), blank=True, max_length=2000,
+        help_text=_("Shown to patients after a questionnaire, one contact per line. "
+                    "Empty: the defaults for the clinic's jurisdiction."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -69,8 +77,14 @@ class PractitionerProfile(models.Model):
     )
     licence_number = models.CharField(_("licence number"), max_length=64, blank=True)
     licence_jurisdiction = models.CharField(
-        _("licence jurisdiction"), max_length=100, blank=True, help_text=_("Country or state that issued the licence.")
+        _("licence jurisdiction"), max_length=10, blank=True, validators=[jurisdiction_code],
+        help_text=_("Where the licence was issued: DE, AT, CH, ES, a US state as US-OR, …"),
     )
+    # Profession, licence and jurisdiction are set by a clinic admin, who thereby
+    # vouches for them; the safety engine trusts a profession only once verified.
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("verified by"))
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("practitioner profile")
@@ -78,6 +92,23 @@ class PractitionerProfile(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.get_profession_display() or '-'})"
+
+    @property
+    def verified_profession(self):
+        """The profession once a clinic admin has verified it; None before."""
+        return self.profession if self.profession and self.verified_at else None
+
+    def case_practitioner(self, clinic=None):
+        """This practitioner in the case format: an unverified profession is left out
+        (the engine then treats it as unknown), the licence's jurisdiction falls back to
+        the clinic's."""
+        found = {"trained_techniques": self.trained_techniques()}
+        if self.verified_profession:
+            found["profession"] = self.verified_profession
+        jurisdiction = self.licence_jurisdiction or (clinic.jurisdiction if clinic is not None else "")
+        if jurisdiction:
+            found["jurisdiction"] = jurisdiction
+        return found
 
     def trained_techniques(self):
         """Every technique covered by any recorded training course."""

@@ -102,6 +102,9 @@ class WeightMeasurement(ChartItem):
     date = models.DateField(_("date"))
     weight_kg = models.DecimalField(_("weight (kg)"), max_digits=5, decimal_places=1,
                                     validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(400)])
+    # Height gives the lean body weight on which LAST's lipid emulsion is dosed.
+    height_cm = models.DecimalField(_("height (cm)"), max_digits=4, decimal_places=1, null=True, blank=True,
+                                    validators=[MinValueValidator(Decimal("30")), MaxValueValidator(250)])
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -126,11 +129,33 @@ class Medication(ChartItem):
     name = models.CharField(_("name"), max_length=200)
     medication_class = models.CharField(_("class"), max_length=40, choices=vocabulary.choices("medication_class"))
     dose = models.CharField(_("dose"), max_length=100, blank=True)
+    last_dose = models.DateTimeField(_("last dose taken"), null=True, blank=True,
+                                     help_text=_("For blood thinners: when the patient last took it. "
+                                                 "Empty = unknown."))
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["-active", "name", "id"]
         verbose_name = _("medication")
+
+
+class ChartReview(ChartItem):
+    """A clinician's statement that a list of the chart is complete as of a date: with an
+    empty list it reads "no known drug allergies" or "no regular medication". A list never
+    reviewed is unknown, not empty, and the safety engine says so."""
+
+    class Kind(models.TextChoices):
+        ALLERGIES = "allergies", _("Allergies")
+        MEDICATIONS = "medications", _("Medications")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="reviews")
+    kind = models.CharField(_("list"), max_length=20, choices=Kind.choices)
+    date = models.DateField(_("reviewed on"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("chart review")
 
 
 class Condition(ChartItem):
@@ -184,6 +209,13 @@ class Consent(ChartItem):
     scope = models.TextField(_("scope"), max_length=2000,
                              help_text=_("What the patient agreed to, e.g. segmental and interference-field "
                                          "injections with procaine."))
+    class Decision(models.TextChoices):
+        GIVEN = "given", _("Consent given")
+        REFUSED = "refused", _("Consent refused")
+
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, default=Decision.GIVEN)
+    scopes = models.JSONField(_("covers"), default=list, blank=True, validators=[validation.consent_scopes],
+                              help_text=_("What the consent covers, as codes (injection therapy, research use)."))
     method = models.CharField(_("signed by"), max_length=20, choices=Method.choices)
     scan = models.FileField(_("scan"), upload_to=consent_scan_path, blank=True,
                             validators=[FileExtensionValidator(["pdf", "png", "jpg", "jpeg"]),

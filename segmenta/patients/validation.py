@@ -38,6 +38,10 @@ def findings(value):
     _codes("finding", value, _("findings"))
 
 
+def consent_scopes(value):
+    _codes("consent_scope", value, _("consent scopes"))
+
+
 def regions(value):
     """[{"region": "shoulder", "side": "right"}] or [{"choir": 118, "side": "left"}]."""
     if not isinstance(value, list):

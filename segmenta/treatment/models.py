@@ -57,6 +57,29 @@ class TreatmentPlan(models.Model):
             raise ValidationError({"complaint": _("This complaint belongs to another patient.")})
 
 
+class Product(models.Model):
+    """A product on the clinic's shelf: what an injection is drawn from. Preserved and
+    multi-dose products are refused at targets that need a preservative-free single dose."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="products")
+    name = models.CharField(_("name"), max_length=200, help_text=_("As on the pack, e.g. Procaine 1 % 2 mL ampoule."))
+    drug = models.CharField(_("drug"), max_length=20, choices=vocabulary.choices("drug"))
+    concentration_percent = models.DecimalField(_("concentration (%)"), max_digits=4, decimal_places=2,
+                                                validators=[MinValueValidator(0.1), MaxValueValidator(20)])
+    preservative = models.BooleanField(_("contains a preservative"), default=False)
+    multi_dose = models.BooleanField(_("multi-dose vial"), default=False)
+    active = models.BooleanField(_("in use"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-active", "name", "id"]
+        verbose_name = _("product")
+        constraints = [models.UniqueConstraint(fields=["clinic", "name"], name="product_name_unique_per_clinic")]
+
+    def __str__(self):
+        return self.name
+
+
 class Session(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -75,6 +98,7 @@ class Session(models.Model):
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
+    content_format = models.PositiveSmallIntegerField(default=2, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -98,14 +122,19 @@ class Session(models.Model):
         return super().delete(*args, **kwargs)
 
     def content(self):
-        """Everything the signature covers, as plain data in a fixed order."""
+        """Everything the signature covers, as plain data in a fixed order.
+
+        Sessions signed before injections recorded their injector and product
+        (``content_format`` 1) keep the shape they were signed with, so their hashes
+        still verify.
+        """
+        first = self.content_format == 1
         return {
             "session": self.pk, "patient": self.patient_id, "started_at": self.started_at.isoformat(),
             "practitioner": self.practitioner_id, "notes": self.notes, "knowledge_version": self.knowledge_version,
             "scores": [[s.complaint_id, s.pre_nrs, s.post_nrs] for s in self.scores.order_by("id")],
-            "injections": [i.content() for i in self.injections.order_by("order", "id")],
-            "adverse_events": [[a.kind, a.description, a.occurred_at.isoformat() if a.occurred_at else None]
-                               for a in self.adverse_events.order_by("id")],
+            "injections": [i.content(first) for i in self.injections.order_by("order", "id")],
+            "adverse_events": [a.content(first) for a in self.adverse_events.order_by("id")],
         }
 
     def compute_hash(self):
@@ -166,6 +195,13 @@ class Injection(SessionPart):
     drug = models.CharField(_("drug"), max_length=20, choices=vocabulary.choices("drug"), default="procaine")
     concentration_percent = models.DecimalField(_("concentration (%)"), max_digits=4, decimal_places=2,
                                                 validators=[MinValueValidator(0.1), MaxValueValidator(20)])
+    # Scope and training are checked against the person who injects, not who types.
+    performed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("injected by"))
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="injections",
+                                verbose_name=_("product"))
+    lot = models.CharField(_("lot"), max_length=40, blank=True, db_index=True)
+    expiry = models.DateField(_("expiry"), null=True, blank=True)
     volume_ml = models.DecimalField(_("volume (mL)"), max_digits=5, decimal_places=2,
                                     validators=[MinValueValidator(0.05), MaxValueValidator(100)])
     technique_notes = models.CharField(_("technique notes"), max_length=500, blank=True)
@@ -187,8 +223,8 @@ class Injection(SessionPart):
         ordering = ["order", "id"]
         verbose_name = _("injection")
 
-    def content(self):
-        return {"order": self.order, "time": self.time.isoformat(), "target": self.target, "regions": self.regions,
+    def content(self, first_format=False):
+        found = {"order": self.order, "time": self.time.isoformat(), "target": self.target, "regions": self.regions,
                 "side": self.side, "history_item": self.history_item_id, "complaint": self.complaint_id,
                 "drug": self.drug, "concentration_percent": str(self.concentration_percent),
                 "volume_ml": str(self.volume_ml), "mg": str(self.mg), "technique_notes": self.technique_notes,
@@ -197,20 +233,70 @@ class Injection(SessionPart):
                 "duration_hours": str(self.duration_hours) if self.duration_hours is not None else None,
                 "verdict": self.verdict, "reasons": self.reasons,
                 "override_reason": self.override_reason, "overridden_by": self.overridden_by_id}
+        if not first_format:
+            found.update({"performed_by": self.performed_by_id, "product": self.product_id, "lot": self.lot,
+                          "expiry": self.expiry.isoformat() if self.expiry else None})
+        return found
 
 
 class AdverseEvent(SessionPart):
     class Kind(models.TextChoices):
         VASOVAGAL = "vasovagal", _("Vasovagal reaction")
         HAEMATOMA = "haematoma", _("Haematoma")
-        ALLERGIC = "allergic", _("Allergic reaction")
+        ALLERGIC = "allergic", _("Allergic reaction or anaphylaxis")
         LAST = "last", _("Signs of local anaesthetic systemic toxicity (LAST)")
+        SEIZURE = "seizure", _("Seizure")
+        PNEUMOTHORAX = "pneumothorax", _("Pneumothorax")
+        INTRAVASCULAR = "intravascular", _("Intravascular injection")
+        RECURRENT_LARYNGEAL = "recurrent_laryngeal", _("Recurrent laryngeal nerve block (hoarseness)")
+        PHRENIC = "phrenic", _("Phrenic nerve block")
+        HIGH_SPREAD = "high_spread", _("High spinal or epidural spread")
+        INFECTION = "infection", _("Infection at the site")
+        NERVE_INJURY = "nerve_injury", _("Nerve injury")
         OTHER = "other", _("Other")
 
+    class Severity(models.TextChoices):
+        MILD = "mild", _("Mild")
+        MODERATE = "moderate", _("Moderate")
+        SEVERE = "severe", _("Severe")
+        LIFE_THREATENING = "life_threatening", _("Life-threatening")
+        FATAL = "fatal", _("Fatal")
+
+    class Causality(models.TextChoices):
+        """The WHO-UMC causality categories."""
+        CERTAIN = "certain", _("Certain")
+        PROBABLE = "probable", _("Probable / likely")
+        POSSIBLE = "possible", _("Possible")
+        UNLIKELY = "unlikely", _("Unlikely")
+        CONDITIONAL = "conditional", _("Conditional / unclassified")
+        UNASSESSABLE = "unassessable", _("Unassessable / unclassifiable")
+
+    class Outcome(models.TextChoices):
+        RECOVERED = "recovered", _("Recovered")
+        RECOVERING = "recovering", _("Recovering")
+        NOT_RECOVERED = "not_recovered", _("Not recovered")
+        SEQUELAE = "sequelae", _("Recovered with lasting effects")
+        FATAL = "fatal", _("Fatal")
+        UNKNOWN = "unknown", _("Unknown")
+
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="adverse_events")
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    injection = models.ForeignKey("Injection", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="adverse_events", verbose_name=_("after injection"))
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices, default=Severity.MILD)
+    causality = models.CharField(_("causality (WHO-UMC)"), max_length=20, choices=Causality.choices,
+                                 default=Causality.POSSIBLE)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.UNKNOWN)
     description = models.TextField(_("description"), blank=True, max_length=2000)
+    treatment_given = models.TextField(_("treatment given"), blank=True, max_length=2000)
     occurred_at = models.DateTimeField(_("time"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("reported to the authority"), null=True, blank=True)
+
+    def content(self, first_format=False):
+        found = [self.kind, self.description, self.occurred_at.isoformat() if self.occurred_at else None]
+        if not first_format:
+            found += [self.severity, self.causality, self.outcome, self.treatment_given, self.injection_id]
+        return found
 
 
 class FollowUp(models.Model):
@@ -281,3 +367,21 @@ class PlanReview(models.Model):
 
     class Meta:
         ordering = ["-decided_at"]
+
+
+class EquipmentCheck(models.Model):
+    """The day's check of the emergency equipment (oxygen, suction, bag-valve mask, lipid
+    emulsion, adrenaline, benzodiazepine): the local-anaesthetic labels require resuscitation
+    to be at hand wherever they are injected."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="equipment_checks")
+    date = models.DateField(_("date"))
+    items = models.JSONField(_("items checked"), default=list)
+    complete = models.BooleanField(_("everything present and in date"), default=False)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField(_("checked"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("emergency equipment check")

@@ -33,8 +33,9 @@ def membership_for(user, patient):
 
 
 def is_physician(user):
+    """A physician whose profession a clinic admin has verified (overrides need one)."""
     profile = getattr(user, "profile", None)
-    return profile is not None and profile.profession == "physician"
+    return profile is not None and profile.verified_profession == "physician"
 
 
 def _planned(injection):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from segmenta.accounts.models import Clinic, Membership, PractitionerProfile, Role, TrainingRecord
 from segmenta.outcomes.synthetic import generate
@@ -58,7 +59,8 @@ class Command(BaseCommand):
         User = get_user_model()
         with transaction.atomic():
             for clinic_name, people in CLINICS.items():
-                clinic, _ = Clinic.objects.get_or_create(name=clinic_name)
+                clinic, _ = Clinic.objects.get_or_create(name=clinic_name, defaults={"jurisdiction": "DE"})
+                verifier = None  # the clinic's admin, listed first, vouches for the others
                 for username, first, last, role, profession in people:
                     user, created = User.objects.get_or_create(
                         username=username, defaults={"first_name": first, "last_name": last}
@@ -67,11 +69,15 @@ class Command(BaseCommand):
                         user.set_password(DEMO_PASSWORD)
                         user.save()
                     Membership.objects.update_or_create(user=user, clinic=clinic, defaults={"role": role})
+                    verifier = verifier or (user if role == Role.ADMIN else None)
                     profile, _ = PractitionerProfile.objects.get_or_create(user=user)
                     if profession and not profile.profession:
+                        # Demo professions count as verified by the clinic's admin.
                         profile.profession = profession
                         profile.licence_number = f"DEMO-{user.pk:04d}"
-                        profile.licence_jurisdiction = "Demo"
+                        profile.licence_jurisdiction = "DE"
+                        profile.verified_by = verifier
+                        profile.verified_at = timezone.now()
                         profile.save()
                     if username in TRAINING and not profile.training_records.exists():
                         course, provider, when, hours, techniques = TRAINING[username]
