@@ -17,6 +17,12 @@ CHOIR_FRONT = range(101, 137)
 CHOIR_BACK = range(201, 239)
 CHOIR_SEGMENTS = [*CHOIR_FRONT, *CHOIR_BACK]
 PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
+FULL_DATE = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+# ISO 8601 date and time to the minute or finer, optionally with an offset or Z.
+DATE_TIME = (r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d"
+             r"(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$")
+DATE_OR_TIME = f"({FULL_DATE})|({DATE_TIME})"
+JURISDICTION = r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"
 
 
 class CaseError(ValueError):
@@ -46,8 +52,29 @@ def build_schema():
         ]
     }
     date = {"type": "string", "pattern": PARTIAL_DATE}
+    full_date = {"type": "string", "pattern": FULL_DATE}
+    full_date_or_null = {"type": ["string", "null"], "pattern": FULL_DATE}
+    moment = {"type": "string", "pattern": DATE_TIME}
     text = {"type": "string", "maxLength": 2000}
     ident = {"type": "string", "minLength": 1, "maxLength": 64}
+    injection = {
+        "type": "object", "required": ["target", "drug", "concentration_percent", "volume_ml"],
+        "additionalProperties": False,
+        "properties": {
+            "target": _enum("injection_target"), "history_id": ident, "regions": _list(region),
+            "drug": _enum("drug"),
+            "concentration_percent": {"type": "number", "exclusiveMinimum": 0, "maximum": 20},
+            "volume_ml": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+            "time": moment,
+            "side": _enum("side"),
+            "product": {
+                "type": "object", "additionalProperties": False,
+                "properties": {"name": text, "preservative": {"type": "boolean"},
+                               "multi_dose": {"type": "boolean"}, "lot": {"type": "string", "maxLength": 64},
+                               "expiry": full_date},
+            },
+        },
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://segmenta.example/schemas/case-1.json",
@@ -62,18 +89,31 @@ def build_schema():
                     "sex": _enum("sex"),
                     "birth_date": date,
                     "weight_kg": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 400},
+                    "height_cm": {"type": ["number", "null"], "minimum": 30, "maximum": 250},
                     "pregnant": {"type": ["boolean", "null"]},
+                    "reviewed": {
+                        "type": "object", "additionalProperties": False,
+                        "properties": {"allergies": full_date_or_null, "medications": full_date_or_null,
+                                       "pregnancy": full_date_or_null},
+                    },
                     "allergies": _list({"type": "object", "required": ["class"], "additionalProperties": False,
                                         "properties": {"substance": text, "class": _enum("allergy_class")}}),
                     "medications": _list({"type": "object", "required": ["class"], "additionalProperties": False,
-                                          "properties": {"name": text, "class": _enum("medication_class")}}),
+                                          "properties": {"name": text, "class": _enum("medication_class"),
+                                                         "last_dose": {"type": "string", "pattern": DATE_OR_TIME}}}),
                     "conditions": _list(_enum("condition")),
                 },
             },
             "practitioner": {
                 "type": "object", "additionalProperties": False,
                 "properties": {"profession": _enum("profession"),
+                               "jurisdiction": {"type": "string", "pattern": JURISDICTION},
                                "trained_techniques": _list(_enum("injection_target"))},
+            },
+            "consent": {
+                "type": "object", "required": ["status"], "additionalProperties": False,
+                "properties": {"status": _enum("consent_status"), "date": full_date,
+                               "scope": _list(_enum("consent_scope"))},
             },
             "complaints": _list({
                 "type": "object", "required": ["id"], "additionalProperties": False,
@@ -104,18 +144,8 @@ def build_schema():
                     "duration_hours": {"type": "number", "minimum": 0},
                 },
             }),
-            "planned_injections": _list({
-                "type": "object", "required": ["target", "drug", "concentration_percent", "volume_ml"],
-                "additionalProperties": False,
-                "properties": {
-                    "target": _enum("injection_target"), "history_id": ident, "regions": _list(region),
-                    "drug": _enum("drug"),
-                    "concentration_percent": {"type": "number", "exclusiveMinimum": 0, "maximum": 20},
-                    "volume_ml": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
-                    "time": {"type": "string", "format": "date-time"},
-                    "side": _enum("side"),
-                },
-            }),
+            "given_injections": _list(injection),
+            "planned_injections": _list(injection),
         },
     }
 
@@ -145,7 +175,13 @@ def _message(error):
     if error.validator == "oneOf":
         return "must be {\"region\": …, \"side\": …} or {\"choir\": 101–136 or 201–238, \"side\": …}"
     if error.validator == "pattern":
-        return f"{error.instance!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"
+        return {PARTIAL_DATE: f"{error.instance!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)",
+                FULL_DATE: f"{error.instance!r} is not a date (YYYY-MM-DD)",
+                DATE_TIME: f"{error.instance!r} is not a date and time (YYYY-MM-DDTHH:MM)",
+                DATE_OR_TIME: f"{error.instance!r} is not a date (YYYY-MM-DD) or a date and time "
+                              "(YYYY-MM-DDTHH:MM)",
+                JURISDICTION: f"{error.instance!r} is not a jurisdiction code (DE, AT, CH, ES, US-OR, …)",
+                }.get(error.validator_value, error.message)
     return error.message
 
 
@@ -178,12 +214,28 @@ def validate(data):
 
 
 def _dates(data):
-    if "birth_date" in data.get("patient", {}):
-        yield "patient.birth_date", data["patient"]["birth_date"]
+    """(path, date) of every date in the case; date-times give their date part."""
+    patient = data.get("patient", {})
+    if "birth_date" in patient:
+        yield "patient.birth_date", patient["birth_date"]
+    for key, value in (patient.get("reviewed") or {}).items():
+        if value is not None:
+            yield f"patient.reviewed.{key}", value
+    for i, medication in enumerate(patient.get("medications", [])):
+        if "last_dose" in medication:
+            yield f"patient.medications[{i}].last_dose", medication["last_dose"][:10]
+    if "date" in data.get("consent", {}):
+        yield "consent.date", data["consent"]["date"]
     for name, key in (("complaints", "onset"), ("history", "date"), ("tests", "date")):
         for i, item in enumerate(data.get(name, [])):
             if key in item:
                 yield f"{name}[{i}].{key}", item[key]
+    for name in ("given_injections", "planned_injections"):
+        for i, item in enumerate(data.get(name, [])):
+            if "time" in item:
+                yield f"{name}[{i}].time", item["time"][:10]
+            if "expiry" in item.get("product", {}):
+                yield f"{name}[{i}].product.expiry", item["product"]["expiry"]
 
 
 def _real_date(value):
@@ -208,10 +260,11 @@ def _reference_errors(data):
             found.append(CaseError(f"tests[{i}].history_id", f"no history item with id {test['history_id']!r}"))
         if test["complaint_id"] not in ids["complaints"]:
             found.append(CaseError(f"tests[{i}].complaint_id", f"no complaint with id {test['complaint_id']!r}"))
-    for i, injection in enumerate(data.get("planned_injections", [])):
-        if "history_id" in injection and injection["history_id"] not in ids["history"]:
-            found.append(CaseError(f"planned_injections[{i}].history_id",
-                                   f"no history item with id {injection['history_id']!r}"))
+    for name in ("given_injections", "planned_injections"):
+        for i, injection in enumerate(data.get(name, [])):
+            if "history_id" in injection and injection["history_id"] not in ids["history"]:
+                found.append(CaseError(f"{name}[{i}].history_id",
+                                       f"no history item with id {injection['history_id']!r}"))
     return found
 
 

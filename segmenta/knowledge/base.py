@@ -23,14 +23,15 @@ from . import vocabulary
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-EVIDENCE = ["anatomy", "drug_label", "guideline", "review", "clinical_study", "textbook", "expert_opinion",
-            "secondary_source", "approximate", "disputed", "no_source"]
+EVIDENCE = ["anatomy", "drug_label", "guideline", "review", "clinical_study", "case_series", "textbook",
+            "expert_opinion", "secondary_source", "approximate", "disputed", "no_source"]
 EVIDENCE_LABELS = {
     "anatomy": "Anatomy",
     "drug_label": "Drug label",
     "guideline": "Guideline",
     "review": "Review",
     "clinical_study": "Clinical study",
+    "case_series": "Case reports or series only",
     "textbook": "Textbook",
     "expert_opinion": "Expert opinion",
     "secondary_source": "Secondary source",
@@ -82,14 +83,17 @@ PROFESSIONS = _list(_enum(vocabulary.codes("profession")))
 TARGETS = _list(_enum(vocabulary.codes("injection_target")))
 CONDITIONS = _list(_enum(vocabulary.codes("condition")))
 MED_CLASSES = _list(_enum(vocabulary.codes("medication_class")))
+# "any", a country ("DE") or a country's subdivision ("US-OR"), as in the case format.
+JURISDICTION = {"type": "string", "pattern": r"^(any|[A-Z]{2}(-[A-Z0-9]{1,3})?)$"}
+RED_FLAG_AREAS = ["spine", "headache", "abdomen", "pelvis", "chest", "any"]
 
 # kind: (file, schema, file is a JSON document with a list under "segments")
 KINDS = {
     "source": ("sources.yaml", {
         "type": "object", "required": ["id", "name", "type"],
-        "properties": {"id": ID, "name": TEXT, "url": {"type": "string", "pattern": "^https?://"},
+        "properties": {"id": ID, "name": TEXT, "note": TEXT, "url": {"type": "string", "pattern": "^https?://"},
                        "type": _enum(["anatomy", "drug_label", "guideline", "review", "study", "textbook",
-                                      "expert", "web"])},
+                                      "expert", "web", "promotional", "law"])},
         "additionalProperties": False}),
     "segment": ("segments.yaml", _schema(["key_point"], id=SEGMENT, key_point=TEXT)),
     "organ": ("organs.yaml", _schema(["default", "maps"], id=_enum(vocabulary.codes("organ")), default=ID, maps=_list({
@@ -110,6 +114,11 @@ KINDS = {
         ["target", "location", "segments", "indications", "complications", "contraindications", "may_inject"],
         target=_enum(vocabulary.codes("injection_target")), location=TEXT, segments=_list(SEGMENT),
         indications=_list(TEXT), complications=_list(TEXT), may_inject=PROFESSIONS,
+        indication_evidence=_list({"type": "object", "required": ["indication", "evidence", "sources"],
+                                   "properties": {"indication": TEXT, "evidence": _enum(EVIDENCE),
+                                                  "sources": _list({"type": "string"}), "studies": _list(ID),
+                                                  "best_evidence": TEXT, "note": TEXT},
+                                   "additionalProperties": False}),
         volume_ml={"type": ["object", "null"], "required": ["min", "max"],
                    "properties": {"min": {"type": "number", "exclusiveMinimum": 0},
                                   "max": {"type": "number", "exclusiveMinimum": 0}}},
@@ -123,12 +132,19 @@ KINDS = {
                                "organs": _list(_enum(vocabulary.codes("organ"))),
                                "sexes": _list(_enum(vocabulary.codes("sex")))}})),
     "technique": ("techniques.yaml", _schema(
-        ["depth", "approach", "max_mg", "aspirate", "bleeding"], id=_enum(vocabulary.codes("injection_target")),
+        ["depth", "approach", "limits", "aspirate", "deep", "asra_class"],
+        id=_enum(vocabulary.codes("injection_target")),
         depth=_enum(["intracutaneous", "subcutaneous", "intramuscular", "periosteal", "submucosal", "deep",
                      "perineural", "ganglion", "plexus"]),
         approach=_enum(["local", "segmental", "regional", "ganglionic", "interference_field"]),
-        max_mg={"type": "number", "exclusiveMinimum": 0}, aspirate={"type": "boolean"}, ganglion=ID,
-        bleeding=_enum(["block", "warn"]))),
+        limits={"type": "object", "propertyNames": _enum(vocabulary.codes("drug")),
+                "additionalProperties": {"type": "object", "required": ["max_mg"], "additionalProperties": False,
+                                         "properties": {"max_mg": {"type": "number", "exclusiveMinimum": 0}}}},
+        typical_ml={"type": "object", "required": ["min", "max"],
+                    "properties": {"min": {"type": "number", "exclusiveMinimum": 0},
+                                   "max": {"type": "number", "exclusiveMinimum": 0}}},
+        aspirate={"type": "boolean"}, deep={"type": "boolean"}, preservative_free={"type": "boolean"}, ganglion=ID,
+        asra_class=_enum(["low", "intermediate", "high"]))),
     "field-category": ("field_categories.yaml", _schema(
         ["kinds", "local_signs", "prior"], kinds=_list(_enum(vocabulary.codes("history_kind"))),
         local_signs=_list(_enum(vocabulary.codes("sign"))), prior=_enum(["high", "normal"]))),
@@ -158,17 +174,43 @@ KINDS = {
     "protocol": ("protocols.yaml", _schema()),
     "red-flag": ("red_flags.yaml", _schema(
         ["area", "action"], id=_enum([*vocabulary.codes("finding"), "new_pain_over_50"]),
-        area=_enum(["spine", "headache", "abdomen", "chest", "any"]), action=TEXT)),
-    "instrument-threshold": ("instruments.yaml", _schema()),
+        area=_enum(RED_FLAG_AREAS), action=TEXT, also_areas=_list(_enum(RED_FLAG_AREAS)),
+        min_age_years={"type": "integer", "minimum": 1})),
+    "red-flag-area": ("red_flag_areas.yaml", _schema(
+        ["regions", "organs"], id=_enum(RED_FLAG_AREAS), regions=_list(_enum(vocabulary.codes("region"))),
+        organs=_list(_enum(vocabulary.codes("organ"))), always={"type": "boolean"})),
+    "instrument-threshold": ("instruments.yaml", _schema(alerts=_list({
+        "type": "object", "required": ["code", "item", "above", "message", "sources", "evidence"],
+        "properties": {"code": ID, "item": TEXT, "above": {"type": "number"}, "message": TEXT, "note": TEXT,
+                       "sources": _list({"type": "string"}), "evidence": _enum(EVIDENCE)},
+        "additionalProperties": False}))),
     "study": ("studies.yaml", _schema(["design", "size", "outcomes", "result"], design=TEXT,
                                       size={"type": ["string", "null"]}, outcomes=TEXT,
                                       result={"type": ["string", "null"]})),
-    "scope-rule": ("scope_rules.yaml", _schema(["jurisdiction", "professions"], jurisdiction=TEXT,
-                                               professions=PROFESSIONS, allowed_targets=TARGETS, targets=TARGETS,
-                                               max_concentration_percent={"type": "number", "exclusiveMinimum": 0},
-                                               enforcement=_enum(["block", "warn"]))),
+    "scope-rule": ("scope_rules.yaml", _schema(
+        ["jurisdictions", "professions"], jurisdictions=_list(JURISDICTION), except_jurisdictions=_list(JURISDICTION),
+        when_jurisdiction_unknown=_enum(["apply", "skip"]), professions=PROFESSIONS, allowed_targets=TARGETS,
+        targets=TARGETS, max_concentration_percent={"type": "number", "exclusiveMinimum": 0},
+        status=_enum(["unknown", "denied"]), treat_as=_enum(vocabulary.codes("profession")),
+        exceptions=_list({"type": "object", "required": ["profession", "targets"],
+                          "properties": {"profession": _enum(vocabulary.codes("profession")), "targets": TARGETS}}),
+        enforcement=_enum(["block", "warn"]))),
+    "safety-rule": ("safety_rules.yaml", _schema(["rule"], rule=TEXT)),
+    "bleeding-agent": ("bleeding_agents.yaml", _schema(
+        ["policy", "code", "names", "hold_hours"], policy=_enum(["anticoagulant", "p2y12", "aspirin", "nsaid"]),
+        code=_enum(["anticoagulant", "antiplatelet", "nsaid"]), names=_list(TEXT),
+        hold_hours={"type": "number", "minimum": 0},
+        hold_hours_for_conditions={"type": "object", "propertyNames": _enum(vocabulary.codes("condition")),
+                                   "additionalProperties": {"type": "number", "minimum": 0}},
+        requires_finding=_enum(vocabulary.codes("finding")), verified={"type": "boolean"})),
     "test-method": ("test_methods.yaml", _schema(["description"], description=TEXT)),
     "tracing-weight": ("tracing_weights.yaml", _schema(["description"], description=TEXT)),
+    "crisis-contact": ("crisis_contacts.yaml", _schema(
+        ["contacts", "emergency"], id={"type": "string", "pattern": "^([A-Z]{2}|other)$"},
+        contacts=_list({"type": "object", "required": ["name", "phone"],
+                        "properties": {"name": TEXT, "phone": {"type": "string", "pattern": r"^[0-9+][0-9 ]*$"}},
+                        "additionalProperties": False}),
+        emergency={"type": "string", "pattern": "^[0-9]+$"})),
 }
 
 
@@ -282,13 +324,36 @@ def _cross_check(entries):
             for sub in entry.get("maps", []):
                 for source in sub["sources"]:
                     need(source in sources, kind, entry_id, f"map {sub['id']!r}: unknown source {source!r}")
+            for claim in entry.get("indication_evidence", []):
+                where = f"indication {claim['indication']!r}"
+                for source in claim["sources"]:
+                    need(source in sources, kind, entry_id, f"{where}: unknown source {source!r}")
+                for study in claim.get("studies", []):
+                    need(study in entries["study"], kind, entry_id, f"{where}: unknown study {study!r}")
+                need(claim["sources"] or claim["evidence"] in ("no_source", "disputed"), kind, entry_id,
+                     f"{where} has no source, so its evidence must say 'no_source' (or 'disputed')")
+            for alert in entry.get("alerts", []):
+                for source in alert["sources"]:
+                    need(source in sources, kind, entry_id, f"alert {alert['code']!r}: unknown source {source!r}")
     # Every code the engines look up has an entry.
     for kind, vocab in (("organ", "organ"), ("region", "region"), ("technique", "injection_target"),
                         ("drug", "drug"), ("segment", "segment")):
         missing = set(vocabulary.codes(vocab)) - set(entries[kind])
         need(not missing, kind, "*", f"no entry for {sorted(missing)}")
-    missing_flags = set(vocabulary.codes("finding")) - set(entries["red-flag"])
+    # Every finding is a red flag, except those the safety rules ask for (e.g. a normal INR).
+    safety_findings = {a["requires_finding"] for a in entries["bleeding-agent"].values() if "requires_finding" in a}
+    missing_flags = set(vocabulary.codes("finding")) - set(entries["red-flag"]) - safety_findings
     need(not missing_flags, "red-flag", "*", f"no entry for {sorted(missing_flags)}")
+    need(not safety_findings & set(entries["red-flag"]), "red-flag", "*",
+         f"{sorted(safety_findings & set(entries['red-flag']))} are safety findings, not red flags")
+    need({"pregnancy_status", "age", "list_review", "bleeding", "rolling_total", "bilateral_stellate", "consent",
+          "preserved_products", "product_expiry", "unknown_profession"} <= set(entries["safety-rule"]),
+         "safety-rule", "*", "the safety engine needs every one of its rules")
+    seen_names = {}
+    for agent_id, agent in entries["bleeding-agent"].items():
+        for name in agent["names"]:
+            need(seen_names.setdefault(name.lower(), agent_id) == agent_id, "bleeding-agent", agent_id,
+                 f"name {name!r} also belongs to {seen_names[name.lower()]!r}")
     for organ_id, organ in entries["organ"].items():
         need(organ["default"] in {m["id"] for m in organ["maps"]}, "organ", organ_id,
              f"default map {organ['default']!r} is not among its maps")
@@ -303,10 +368,62 @@ def _cross_check(entries):
     need({"temporal", "segmental", "referral", "head_territory", "local_signs", "category_prior",
           "partial_test"} <= set(entries["tracing-weight"]), "tracing-weight", "*",
          "the assessment needs every tracing weight")
+    _check_huneke_thresholds(entries, need)
+    promotional = {s for s, source in entries["source"].items() if source.get("type") == "promotional"}
+    for kind, items in entries.items():
+        for entry_id, entry in items.items():
+            if kind != "source":
+                for source in sorted(_cited(entry) & promotional):
+                    need(False, kind, entry_id, f"cites {source!r}, a promotional text: it may be named in a "
+                                                "note, but it backs no rule, dose or weight")
+    need("other" in entries["crisis-contact"], "crisis-contact", "*",
+         "the fallback entry 'other' (any other or unknown jurisdiction) is missing")
     choir = entries["choir-segment"]
     need(sorted(choir) == [*range(101, 137), *range(201, 239)], "choir-segment", "*",
          "the body map needs exactly the 74 CHOIR segments 101–136 and 201–238")
     return problems
+
+
+def _cited(value):
+    """Every source id cited anywhere in an entry (its own, its maps', its claims')."""
+    found = set()
+    if isinstance(value, dict):
+        if isinstance(value.get("sources"), list):
+            found |= {s for s in value["sources"] if isinstance(s, str)}
+        for key, item in value.items():
+            if key != "sources":
+                found |= _cited(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _cited(item)
+    return found
+
+
+# The Huneke classification's thresholds (protocol "huneke", criteria): expert-opinion
+# defaults a clinic may override; an override of `criteria` must give every one of them.
+HUNEKE_THRESHOLDS = ("onset_seconds_max", "relief_percent_min", "duration_hours_min", "duration_hours_min_tooth",
+                     "partial_relief_percent_min")
+
+
+def _check_huneke_thresholds(entries, need):
+    huneke = entries["protocol"].get("huneke")
+    need(huneke is not None, "protocol", "huneke", "the Huneke classification needs this protocol")
+    criteria = (huneke or {}).get("criteria")
+    if not isinstance(criteria, dict):
+        need(huneke is None, "protocol", "huneke", "criteria: must be an object with the thresholds")
+        return
+    for key in HUNEKE_THRESHOLDS:
+        value = criteria.get(key)
+        percent = key.endswith("_percent_min")
+        valid = (isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+                 and (not percent or value <= 100))
+        limit = " and at most 100" if percent else ""
+        need(valid, "protocol", "huneke", f"criteria.{key}: must be a number above 0{limit} "
+                                          f"(an override of criteria must give every threshold), not {value!r}")
+    partial, complete = criteria.get("partial_relief_percent_min"), criteria.get("relief_percent_min")
+    if all(isinstance(v, (int, float)) for v in (partial, complete)):
+        need(partial <= complete, "protocol", "huneke",
+             "criteria.partial_relief_percent_min: must not exceed relief_percent_min")
 
 
 def _index(raw):

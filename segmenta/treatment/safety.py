@@ -4,12 +4,18 @@ Pure Python (no Django). ``check(case, kb)`` reads ``planned_injections`` in ord
 and answers, for each, its dose in mg, the running total, a verdict (``ok``, ``warn``
 or ``block``) and the reasons, each with a stable code. Every limit, contraindication
 and scope rule comes from the knowledge base (clinic overrides included), so a clinic's
-own dose policy applies without code changes. Where a rule cannot be checked (weight or
-practitioner unknown) the engine warns rather than stays silent.
+own dose policy applies without code changes.
+
+Unknown is not none: where a rule cannot be checked (weight, the practitioner's
+profession, a list never reviewed, a stale pregnancy status, a blood thinner's last
+dose) the engine warns or blocks rather than stays silent. Fields the case format added
+in version 1 (``reviewed``, ``consent``, ``given_injections``, ``product``, …) apply only
+when a case states them, so older cases answer as before.
 """
 
 import math
-from datetime import datetime, timezone
+import re
+from datetime import date, datetime, timedelta, timezone
 
 from segmenta.treatment.huneke import item_regions
 
@@ -21,13 +27,21 @@ def _worst(verdicts):
     return max(verdicts, key=SEVERITY.__getitem__, default=OK)
 
 
-def _time(value):
-    """A comparable time: aware times in UTC, naive ones as given (one clinic's clock)."""
+def _time(value, end_of_day=False):
+    """A comparable time: aware times in UTC, naive ones as given (one clinic's clock).
+
+    A date without a time is the start of that day, or its end with ``end_of_day``
+    (a last dose "on the 24th" may have been taken late that evening).
+    """
+    if not value:
+        return None
     try:
-        parsed = datetime.fromisoformat(value) if value else None
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    if parsed is not None and parsed.tzinfo is not None:
+    if len(value) == 10 and end_of_day:
+        parsed = parsed.replace(hour=23, minute=59)
+    if parsed.tzinfo is not None:
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     return parsed
 
@@ -41,22 +55,59 @@ def _fmt(mg):
     return f"{mg:g}"
 
 
+def _words(code):
+    return code.replace("_", " ")
+
+
+def _partial_date(value):
+    parts = [int(p) for p in value.split("-")] + [1, 1]
+    return date(*parts[:3])
+
+
+def _years_between(born, day):
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _hours(hours):
+    return f"{hours / 24:g} days" if hours >= 48 and hours % 24 == 0 else f"{hours:g} h"
+
+
 class Context:
     """What the rules need to know about the patient, practitioner and knowledge base."""
 
     def __init__(self, case, kb):
         patient = case.get("patient", {})
         self.kb = kb
+        self.patient = patient
         self.weight = patient.get("weight_kg")
         self.pregnant = patient.get("pregnant")
+        self.pregnancy_stated = "pregnant" in patient
         self.sex = patient.get("sex", "unknown")
+        self.birth = _partial_date(patient["birth_date"]) if patient.get("birth_date") else None
+        self.reviewed = patient.get("reviewed")
         self.conditions = set(patient.get("conditions", []))
-        self.medication_classes = {m["class"] for m in patient.get("medications", [])}
+        self.medications = patient.get("medications", [])
+        self.medication_classes = {m["class"] for m in self.medications}
         self.allergies = patient.get("allergies", [])
+        self.findings = set(case.get("findings", []))
+        for complaint in case.get("complaints", []):
+            if complaint.get("status") != "resolved":
+                self.findings.update(complaint.get("findings", []))
         practitioner = case.get("practitioner")
         self.profession = practitioner.get("profession") if practitioner else None
+        self.jurisdiction = practitioner.get("jurisdiction") if practitioner else None
         self.trained = set(practitioner.get("trained_techniques", [])) if practitioner else None
+        self.consent = case.get("consent")
+        self.given = [g for g in case.get("given_injections", [])]
         self.ganglion_targets = {g["target"]: g for g in kb.all("ganglion")}
+        self.bleeders = _bleeding_agents(self.medications, kb)
+        # The moment rules are judged at when an injection has no time of its own.
+        times = [_time(i.get("time")) for i in case.get("planned_injections", []) + self.given]
+        self.as_of = max((t for t in times if t is not None), default=None) or \
+            datetime.now(timezone.utc).replace(tzinfo=None)
+
+    def rule(self, rule_id):
+        return self.kb.get("safety-rule", rule_id)
 
     def limits(self, drug):
         """(session limit mg, head/neck/genital limit mg or None) for this patient."""
@@ -70,6 +121,49 @@ class Context:
             session *= reduce["factor"]
             hng = hng * reduce["factor"] if hng is not None else None
         return _floor(session), (_floor(hng) if hng is not None else None)
+
+    def age_at(self, when):
+        return _years_between(self.birth, when.date()) if self.birth else None
+
+    def pregnancy(self, when):
+        """pregnant, not_pregnant, unknown (none recorded or out of date), unstated (the case
+        does not say: only hard stops warn, as before version 1 additions) or not_applicable."""
+        rule = self.rule("pregnancy_status")
+        if self.pregnant is True or "possible_pregnancy" in self.findings:
+            return "pregnant", None
+        if self.sex == "male":
+            return "not_applicable", None
+        age = self.age_at(when)
+        if age is not None and not rule["ages"]["min"] <= age <= rule["ages"]["max"]:
+            return "not_applicable", None
+        if not self.pregnancy_stated:
+            return "unstated", None
+        reviewed = self.reviewed or {}
+        checked = reviewed.get("pregnancy")
+        if self.pregnant is None or ("pregnancy" in reviewed and checked is None):
+            return "unknown", None
+        if checked and (when.date() - date.fromisoformat(checked)).days > rule["valid_days"]:
+            return "unknown", checked
+        return "not_pregnant", None
+
+
+def _bleeding_agents(medications, kb):
+    """[(medication, agent)] for every medication that raises the bleeding risk: matched by
+    name to a known agent, else by class to an unidentified one (no known hold time)."""
+    agents = kb.all("bleeding-agent")
+    unidentified = kb.get("safety-rule", "bleeding")["unidentified"]
+    found = []
+    for medication in medications:
+        name = (medication.get("name") or "").lower()
+        agent = next((a for a in agents if any(re.search(rf"(?<![\w-]){re.escape(n.lower())}(?![\w-])", name)
+                                               for n in a["names"])), None)
+        if agent is None and medication["class"] in unidentified:
+            fallback = unidentified[medication["class"]]
+            agent = {"id": None, "name": medication.get("name") or _words(medication["class"]),
+                     "policy": fallback["policy"], "code": fallback["code"], "hold_hours": None}
+        if agent is not None:
+            found.append((medication, agent))
+    return found
 
 
 def _in_head_neck_genital(injection, kb):
@@ -94,6 +188,11 @@ def _window_load(earlier, when, window_seconds):
     return best
 
 
+def _within(then, when, hours):
+    """Did ``then`` happen within ``hours`` before (or at) ``when``? Unknown times count."""
+    return then is None or when is None or 0 <= (when - then).total_seconds() < hours * 3600
+
+
 def _sides(injection, kb):
     sides = {injection.get("side")} | {side for _r, side in item_regions(injection, kb)}
     if "both" in sides:
@@ -101,94 +200,267 @@ def _sides(injection, kb):
     return sides & {"left", "right"}
 
 
-def _patient_rules(injection, ctx):
-    """Drug, allergy, condition and medication rules: (verdict, code, message) tuples."""
-    kb = ctx.kb
+def _mg(injection, kb):
     drug = kb.get("drug", injection["drug"])
-    target = injection["target"]
-    ganglion = ctx.ganglion_targets.get(target)
-    found = []
+    return round(injection["concentration_percent"] * drug["mg_per_ml_per_percent"] * injection["volume_ml"], 3)
+
+
+# --- Rules about the patient -------------------------------------------------------------
+
+def _allergy_and_condition_rules(injection, ctx):
+    drug = ctx.kb.get("drug", injection["drug"])
     contra = drug["contraindications"]
+    found = []
     for allergy in ctx.allergies:
         by_class = allergy["class"] in contra["allergy_classes"]
         substance = allergy.get("substance", "").strip().lower()
         by_name = any(name in substance for name in contra.get("allergy_substances", []))
         if by_class or by_name:
             found.append((BLOCK, "allergy", f"allergy to {allergy.get('substance') or allergy['class']} "
-                                            f"({allergy['class'].replace('_', ' ')}): {drug['name'].lower()} "
+                                            f"({_words(allergy['class'])}): {drug['name'].lower()} "
                                             "is contraindicated"))
     for condition in sorted(ctx.conditions & set(contra["conditions"])):
-        found.append((BLOCK, condition, f"{condition.replace('_', ' ')}: {drug['name'].lower()} is contraindicated"))
-    # Bleeding
-    deep = kb.get("technique", target)["bleeding"] == "block"
-    for code, present in (("anticoagulant", "anticoagulant" in ctx.medication_classes),
-                          ("coagulopathy", "coagulopathy" in ctx.conditions)):
-        if present:
-            if deep:
-                found.append((BLOCK, code, f"{code.replace('_', ' ')}: no {target.replace('_', ' ')} injection "
-                                           "(deep or vascular target, bleeding risk)"))
-            else:
-                found.append((WARN, code, f"{code.replace('_', ' ')}: bleeding risk — compress after injecting"))
-    if ganglion is not None:
-        for code in ("antiplatelet", "nsaid"):
-            if code in ctx.medication_classes:
-                found.append((WARN, code, f"{'NSAID' if code == 'nsaid' else 'antiplatelet drug'} with a "
-                                          f"ganglion or plexus injection: bleeding risk"))
-    # Pregnancy
-    pregnancy_block = bool(ganglion and ganglion["contraindications"].get("pregnancy"))
-    if ctx.pregnant is True:
-        if pregnancy_block:
-            found.append((BLOCK, "pregnancy", f"pregnancy: {ganglion['name']} is a hard stop"))
+        found.append((BLOCK, condition, f"{_words(condition)}: {drug['name'].lower()} is contraindicated"))
+    return found
+
+
+def _bleeding_rules(injection, ctx, when):
+    """Bleeding risk by the procedure's ASRA class and each blood thinner's hold time."""
+    technique = ctx.kb.get("technique", injection["target"])
+    risk = technique["asra_class"]
+    rule = ctx.rule("bleeding")
+    what = f"a {risk}-risk {technique['name'].lower()} injection"
+    found = []
+    for medication, agent in ctx.bleeders:
+        verdict = rule["policy"][agent["policy"]][risk]
+        name = medication.get("name") or agent["name"]
+        last = _time(medication.get("last_dose"), end_of_day=True)
+        hold = agent["hold_hours"]
+        for condition, hours in agent.get("hold_hours_for_conditions", {}).items():
+            if condition in ctx.conditions:
+                hold = max(hold, hours)
+        if hold is None:
+            found.append((verdict, agent["code"], f"{name} ({_words(medication['class'])}, agent not identified, "
+                                                  f"so no hold time is known): bleeding risk at {what}"))
+            continue
+        if last is None:
+            found.append((verdict, agent["code"], f"{name}: last dose not recorded — it is held {_hours(hold)} "
+                                                  f"before {what}"))
+            continue
+        since = (when - last).total_seconds() / 3600
+        if since < hold:
+            found.append((verdict, agent["code"], f"{name}: last dose {since:.0f} h ago, inside the "
+                                                  f"{_hours(hold)} it is held before {what}"))
+        elif agent.get("requires_finding") and agent["requires_finding"] not in ctx.findings:
+            found.append((verdict, agent["code"], f"{name}: held {since:.0f} h, but a normal INR is not "
+                                                  f"recorded before {what}"))
+    if "coagulopathy" in ctx.conditions:
+        found.append((rule["coagulopathy"][risk], "coagulopathy", f"coagulopathy: bleeding risk at {what}"))
+    return found
+
+
+def _pregnancy_rules(injection, ctx, when):
+    ganglion = ctx.ganglion_targets.get(injection["target"])
+    hard_stop = bool(ganglion and ganglion["contraindications"].get("pregnancy"))
+    state, checked = ctx.pregnancy(when)
+    rule = ctx.rule("pregnancy_status")
+    if state == "pregnant":
+        if hard_stop:
+            return [(BLOCK, "pregnancy", f"pregnancy: {ganglion['name']} is a hard stop")]
+        return [(WARN, "pregnancy", "pregnancy: weigh every injection")]
+    if state == "unknown":
+        why = (f"the last 'not pregnant' dates from {checked}, over {rule['valid_days']} days ago" if checked
+               else "no current status recorded")
+        if hard_stop:
+            return [(rule["hard_stop_unknown"], "pregnancy_unknown",
+                     f"pregnancy status unknown ({why}): rule out pregnancy before the {ganglion['name']}, "
+                     "a hard stop in pregnancy")]
+        return [(WARN, "pregnancy_unknown", f"pregnancy status unknown ({why}): rule out pregnancy")]
+    if state == "unstated" and hard_stop:
+        return [(WARN, "pregnancy_unknown", f"pregnancy status unknown: rule out pregnancy before "
+                                            f"{ganglion['name']}")]
+    return []
+
+
+def _age_rules(injection, ctx, when):
+    age = ctx.age_at(when)
+    if age is None:
+        return []
+    rule = ctx.rule("age")
+    technique = ctx.kb.get("technique", injection["target"])
+    if age < rule["child_below_years"]:
+        found = []
+        if technique["depth"] in rule["child_blocked_depths"] or injection["target"] in rule["child_blocked_targets"]:
+            found.append((BLOCK, "age_under_15", f"{age} years old: no {technique['name'].lower()} injection "
+                                                 f"under {rule['child_below_years']} (no labelled experience)"))
         else:
-            found.append((WARN, "pregnancy", "pregnancy: weigh every injection"))
-    elif ctx.pregnant is None and pregnancy_block and ctx.sex in ("female", "other", "unknown"):
-        found.append((WARN, "pregnancy_unknown", f"pregnancy status unknown: rule out pregnancy before "
-                                                 f"{ganglion['name']}"))
-    # Cautions of the drug and of the target
+            found.append((WARN, "age_under_15", f"{age} years old: the labels report no experience under "
+                                                f"{rule['child_below_years']}; weight-based limits apply"))
+        if not ctx.weight:
+            found.append((BLOCK, "weight_unknown", "a child's weight must be known before any injection"))
+        return found
+    if age >= rule["older_from_years"]:
+        return [(WARN, "age_65_or_over", f"{age} years old: the labels ask for a reduced dose in older patients")]
+    return []
+
+
+def _caution_rules(injection, ctx):
+    drug = ctx.kb.get("drug", injection["drug"])
+    ganglion = ctx.ganglion_targets.get(injection["target"])
     cautions = drug.get("cautions", {})
     caution_conditions = set(cautions.get("conditions", []))
     caution_medications = set(cautions.get("medication_classes", []))
+    ganglion_conditions = set(ganglion.get("cautions", {}).get("conditions", [])) if ganglion else set()
     if ganglion is not None:
-        caution_conditions |= set(ganglion.get("cautions", {}).get("conditions", []))
+        caution_conditions |= ganglion_conditions
         caution_medications |= set(ganglion.get("cautions", {}).get("medication_classes", []))
+    found = []
     for code in sorted(ctx.conditions & caution_conditions):
-        found.append((WARN, code, f"{code.replace('_', ' ')}: caution with {drug['name'].lower()}"
-                                  f"{' at the ' + ganglion['name'] if ganglion and code in ganglion.get('cautions', {}).get('conditions', []) else ''}"))
+        where = f" at the {ganglion['name']}" if code in ganglion_conditions else ""
+        found.append((WARN, code, f"{_words(code)}: caution with {drug['name'].lower()}{where}"))
     for code in sorted(ctx.medication_classes & caution_medications):
-        found.append((WARN, code, f"{code.replace('_', ' ')}: caution with {drug['name'].lower()}"))
+        found.append((WARN, code, f"{_words(code)}: caution with {drug['name'].lower()}"))
     for interaction in drug.get("interactions", []):
         if interaction["medication_class"] in ctx.medication_classes and interaction["medication_class"] != "other":
             found.append((WARN, interaction["medication_class"], interaction["effect"]))
     for code in sorted(ctx.conditions & set(drug["limits"].get("warn_for_conditions", []))):
-        found.append((WARN, "organ_impairment", f"{code.replace('_', ' ')}: reduce the dose"))
+        found.append((WARN, "organ_impairment", f"{_words(code)}: reduce the dose"))
     return found
+
+
+def _patient_rules(injection, ctx, when):
+    """Everything about this patient that bears on this injection, whatever its dose."""
+    return (_allergy_and_condition_rules(injection, ctx) + _bleeding_rules(injection, ctx, when)
+            + _pregnancy_rules(injection, ctx, when) + _age_rules(injection, ctx, when))
+
+
+def _consent_rules(ctx):
+    if ctx.consent is None:
+        return []
+    rule = ctx.rule("consent")
+    status = ctx.consent["status"]
+    if status == "given":
+        scope = ctx.consent.get("scope")
+        if scope is not None and rule["required_scope"] not in scope:
+            return [(WARN, "consent_scope", f"the consent on record does not cover {_words(rule['required_scope'])}")]
+        return []
+    code = {"none": "no_consent", "withdrawn": "consent_withdrawn", "refused": "consent_refused"}[status]
+    message = {"none": "no consent to injection therapy on record",
+               "withdrawn": f"consent withdrawn{' on ' + ctx.consent['date'] if ctx.consent.get('date') else ''}",
+               "refused": f"consent refused{' on ' + ctx.consent['date'] if ctx.consent.get('date') else ''}"}[status]
+    return [(rule["verdicts"][status], code, message)]
+
+
+def _review_rules(ctx):
+    if ctx.reviewed is None:
+        return []
+    return [(WARN, f"{kind}_not_reviewed", f"{kind} never reviewed: unknown, not none — ask and record them")
+            for kind in ("allergies", "medications") if ctx.reviewed.get(kind) is None]
+
+
+def _product_rules(injection, ctx, when):
+    product = injection.get("product")
+    if not product:
+        return []
+    found = []
+    name = product.get("name") or "the product"
+    expiry = product.get("expiry")
+    if expiry and date.fromisoformat(expiry) < when.date():
+        found.append((ctx.rule("product_expiry")["verdict"], "product_expired",
+                      f"{name}{' lot ' + product['lot'] if product.get('lot') else ''} expired on {expiry}"))
+    technique = ctx.kb.get("technique", injection["target"])
+    if technique.get("preservative_free"):
+        verdict = ctx.rule("preserved_products")["verdict"]
+        if product.get("preservative") or product.get("multi_dose"):
+            what = "contains a preservative" if product.get("preservative") else "comes from a multi-dose vial"
+            found.append((verdict, "preserved_product", f"{name} {what}: only a preservative-free single dose may "
+                                                        f"be used at the {technique['name'].lower()}"))
+        elif "preservative" not in product or "multi_dose" not in product:
+            found.append((WARN, "preservative_unknown", f"{name}: not known to be a preservative-free single dose, "
+                                                        f"required at the {technique['name'].lower()}"))
+    return found
+
+
+# --- Rules about the practitioner --------------------------------------------------------
+
+def _matches(code, jurisdiction):
+    return code == "any" or jurisdiction == code or jurisdiction.split("-")[0] == code
+
+
+def _applies(rule, jurisdiction):
+    """Does a scope rule apply where the practitioner is licensed (None = unknown)?"""
+    if jurisdiction is None:
+        if "any" not in rule["jurisdictions"]:
+            return False
+        return not rule.get("except_jurisdictions") or rule.get("when_jurisdiction_unknown", "apply") == "apply"
+    return (any(_matches(code, jurisdiction) for code in rule["jurisdictions"])
+            and not any(_matches(code, jurisdiction) for code in rule.get("except_jurisdictions", [])))
 
 
 def _scope_rules(injection, ctx):
     kb = ctx.kb
     target = injection["target"]
-    found = []
+    technique = kb.get("technique", target)
     if ctx.profession is None:
-        return [(WARN, "scope_unknown", "practitioner unknown: scope of practice and training not checked")]
-    for rule in kb.all("scope-rule"):
+        rule = ctx.rule("unknown_profession")
+        verdict = rule["deep_verdict"] if technique["deep"] else rule["other_verdict"]
+        return [(verdict, "scope_unknown", "the injecting practitioner's profession is unknown or not verified: "
+                                           "scope of practice not checked"
+                                           + ("; no deep or ganglion injection" if verdict == BLOCK else ""))]
+    rules = [r for r in kb.all("scope-rule") if _applies(r, ctx.jurisdiction)]
+    profession = next((r["treat_as"] for r in rules if "treat_as" in r and ctx.profession in r["professions"]),
+                      ctx.profession)
+    where = f" in {ctx.jurisdiction}" if ctx.jurisdiction else ""
+    found = []
+    for rule in rules:
+        if "treat_as" in rule:
+            continue
         verdict = BLOCK if rule.get("enforcement") == "block" else WARN
-        if ctx.profession in rule["professions"]:
+        if profession in rule["professions"]:
+            if rule.get("status") == "denied":
+                found.append((verdict, "scope_of_practice", f"{rule['name']}: no injections by a "
+                                                            f"{_words(profession)}{where}"))
+            elif rule.get("status") == "unknown":
+                found.append((verdict, "scope_unknown", f"{rule['name']}: check that the licence allows a "
+                                                        f"{_words(target)} injection{where}"))
             allowed = rule.get("allowed_targets")
             if allowed is not None and target not in allowed:
-                found.append((verdict, "scope_of_practice",
-                              f"{rule['name']}: not a {target.replace('_', ' ')} injection"))
+                found.append((verdict, "scope_of_practice", f"{rule['name']}: not a {_words(target)} injection"))
             limit = rule.get("max_concentration_percent")
             if limit is not None and injection["concentration_percent"] > limit:
                 found.append((verdict, "scope_of_practice", f"{rule['name']}: "
                               f"{_fmt(injection['concentration_percent'])} % is above {_fmt(limit)} %"))
         elif target in rule.get("targets", []):
             exceptions = {e["profession"]: e["targets"] for e in rule.get("exceptions", [])}
-            if target not in exceptions.get(ctx.profession, []):
-                found.append((verdict, "scope_of_practice",
-                              f"{rule['name']}: not for a {ctx.profession.replace('_', ' ')}"))
+            if target not in exceptions.get(profession, []):
+                found.append((verdict, "scope_of_practice", f"{rule['name']}: not for a {_words(profession)}"))
     if ctx.trained is not None and target not in ctx.trained:
-        found.append((WARN, "untrained_technique", f"{target.replace('_', ' ')} is not among the techniques of the "
+        found.append((WARN, "untrained_technique", f"{_words(target)} is not among the techniques of the "
                                                    "practitioner's recorded training"))
+    return found
+
+
+# --- Dose --------------------------------------------------------------------------------
+
+def _target_rules(injection, mg, kb):
+    """The drug's concentration, the target's maximum and its typical volume."""
+    drug = kb.get("drug", injection["drug"])
+    technique = kb.get("technique", injection["target"])
+    found = []
+    if injection["concentration_percent"] > drug["limits"]["max_concentration_percent"]:
+        found.append((BLOCK, "concentration_too_high", f"{_fmt(injection['concentration_percent'])} % is above the "
+                                                       f"{_fmt(drug['limits']['max_concentration_percent'])} % limit"))
+    limit = technique["limits"].get(injection["drug"])
+    if limit is not None and mg > limit["max_mg"] + 1e-9:
+        found.append((BLOCK, "per_application_limit",
+                      f"{_fmt(mg)} mg of {drug['name'].lower()} is above the {_fmt(limit['max_mg'])} mg limit "
+                      f"for one {technique['name'].lower()} application"))
+    ganglion = kb.get("ganglion", technique["ganglion"]) if "ganglion" in technique else None
+    typical = technique.get("typical_ml") or (ganglion or {}).get("volume_ml")
+    if typical and injection["volume_ml"] > typical["max"] + 1e-9:
+        found.append((WARN, "above_typical_volume",
+                      f"{_fmt(injection['volume_ml'])} mL is more than the {_fmt(typical['min'])}–"
+                      f"{_fmt(typical['max'])} mL usually given at the {technique['name'].lower()}"))
     return found
 
 
@@ -197,40 +469,46 @@ def check(case, kb):
     injections = case.get("planned_injections", [])
     first_drug = injections[0]["drug"] if injections else "procaine"
     limit_mg, hng_limit_mg = ctx.limits(first_drug)
+    total_window = ctx.rule("rolling_total")["window_hours"]
+    stellate_rule = ctx.rule("bilateral_stellate")
+    # Injections already given (other sessions): (time, drug, mg, injection).
+    given = [(_time(g.get("time")), g["drug"], _mg(g, kb), g) for g in ctx.given]
     # Procaine and lidocaine add up: each injection uses its share of its own drug's
-    # limit, and the session is over when the shares exceed the whole.
+    # limit, and the limit is crossed when the shares exceed the whole.
     used = 0.0
     crossed = False
-    hng_given = []  # (time, share of the head/neck/genital limit) so far
-    stellate_sides = set()
+    hng_given = [(t, mg / ctx.limits(drug)[1]) for t, drug, mg, g in given
+                 if ctx.limits(drug)[1] is not None and _in_head_neck_genital(g, kb)]
+    stellate_earlier = []  # (time, sides) of stellate blocks in this session
+    stellate_given = [(t, _sides(g, kb)) for t, _d, _mg, g in given if g["target"] == "stellate"]
+    general = _review_rules(ctx) + _consent_rules(ctx)
     results = []
     total = 0.0
     for index, injection in enumerate(injections):
         drug = kb.get("drug", injection["drug"])
-        technique = kb.get("technique", injection["target"])
-        mg = round(injection["concentration_percent"] * drug["mg_per_ml_per_percent"] * injection["volume_ml"], 3)
+        mg = _mg(injection, kb)
         total = round(total + mg, 3)
         session_limit, hng_limit = ctx.limits(injection["drug"])
         used += mg / session_limit
-        reasons = []
-        if injection["concentration_percent"] > drug["limits"]["max_concentration_percent"]:
-            reasons.append((BLOCK, "concentration_too_high",
-                            f"{_fmt(injection['concentration_percent'])} % is above the "
-                            f"{_fmt(drug['limits']['max_concentration_percent'])} % limit"))
-        if mg > technique["max_mg"]:
-            reasons.append((BLOCK, "per_application_limit",
-                            f"{_fmt(mg)} mg is above the {_fmt(technique['max_mg'])} mg limit for one "
-                            f"{technique['name'].lower()} application"))
+        when = _time(injection.get("time"))
+        at = when or ctx.as_of
+        reasons = _target_rules(injection, mg, kb)
         if not ctx.weight:
             reasons.append((WARN, "weight_unknown", f"weight unknown: the session limit is "
                                                     f"{_fmt(session_limit)} mg, not adjusted to body weight"))
-        if crossed or used > 1 + 1e-9:
-            reasons.append((BLOCK, "session_limit",
-                            f"the session limit of {_fmt(session_limit)} mg is already exceeded" if crossed else
-                            f"{_fmt(total)} mg in this session exceeds the {_fmt(session_limit)} mg limit"))
+        earlier = [(mg_, drug_) for t, drug_, mg_, _g in given if _within(t, when, total_window)]
+        earlier_share = sum(mg_ / ctx.limits(drug_)[0] for mg_, drug_ in earlier)
+        if crossed or used + earlier_share > 1 + 1e-9:
+            if crossed:
+                message = f"the session limit of {_fmt(session_limit)} mg is already exceeded"
+            elif earlier:
+                message = (f"{_fmt(total)} mg now and {_fmt(round(sum(m for m, _d in earlier), 3))} mg given within "
+                           f"{total_window} h exceed the {_fmt(session_limit)} mg limit")
+            else:
+                message = f"{_fmt(total)} mg in this session exceeds the {_fmt(session_limit)} mg limit"
+            reasons.append((BLOCK, "session_limit", message))
             crossed = True
         if hng_limit is not None and _in_head_neck_genital(injection, kb):
-            when = _time(injection.get("time"))
             hng_given.append((when, mg / hng_limit))
             window = drug["limits"]["head_neck_genital"]["window_minutes"]
             share = _window_load(hng_given, when, window * 60)
@@ -240,15 +518,24 @@ def check(case, kb):
                                 f"within {window // 60} h exceeds {_fmt(hng_limit)} mg"))
         if injection["target"] == "stellate":
             sides = _sides(injection, kb)
-            if len(sides | stellate_sides) == 2 and (len(sides) == 2 or stellate_sides):
-                reasons.append((WARN, "bilateral_stellate", "stellate ganglion on both sides in one session"))
-            stellate_sides |= sides
-        reasons += _patient_rules(injection, ctx)
+            before = set().union(*(s for _t, s in stellate_earlier),
+                                 *(s for t, s in stellate_given
+                                   if t is None or when is None
+                                   or abs((when - t).total_seconds()) < stellate_rule["window_hours"] * 3600))
+            if len(sides | before) == 2 and (len(sides) == 2 or before):
+                reasons.append((stellate_rule["verdict"], "bilateral_stellate",
+                                f"stellate ganglion on both sides within {stellate_rule['window_hours']} h: "
+                                "risk of bilateral recurrent laryngeal palsy"))
+            stellate_earlier.append((when, sides))
+        reasons += _patient_rules(injection, ctx, at)
+        reasons += _caution_rules(injection, ctx)
+        reasons += general
+        reasons += _product_rules(injection, ctx, at)
         reasons += _scope_rules(injection, ctx)
-        verdict = _worst([v for v, _c, _m in reasons])
+        unique = list(_unique(reasons))
         results.append({
-            "index": index, "mg": mg, "cumulative_mg": total, "verdict": verdict,
-            "reasons": [{"code": code, "message": message} for _v, code, message in _unique(reasons)],
+            "index": index, "mg": mg, "cumulative_mg": total, "verdict": _worst([v for v, _c, _m in unique]),
+            "reasons": [{"code": code, "message": message} for _v, code, message in unique],
         })
     return {
         "limit_mg": limit_mg,
@@ -261,8 +548,58 @@ def check(case, kb):
 
 
 def _unique(reasons):
-    seen = set()
-    for reason in reasons:
-        if reason[1:] not in seen:
-            seen.add(reason[1:])
-            yield reason
+    """Each code once, at its worst: two reasons with the same code keep the graver one
+    (messages joined when they differ)."""
+    by_code = {}
+    for verdict, code, message in reasons:
+        if code not in by_code:
+            by_code[code] = [verdict, code, message]
+        else:
+            kept = by_code[code]
+            if SEVERITY[verdict] > SEVERITY[kept[0]]:
+                kept[0] = verdict
+            if message not in kept[2]:
+                kept[2] = f"{kept[2]}; {message}"
+    for verdict, code, message in by_code.values():
+        yield verdict, code, message
+
+
+def target_contraindications(case, target, kb):
+    """Why ``target`` must not be injected in this patient, whatever the dose: the
+    patient-specific reasons that block it (allergy, condition, bleeding, pregnancy, age,
+    consent) for every drug there is. An empty list: not contraindicated."""
+    ctx = Context(case, kb)
+    blocked = []
+    for drug in kb.all("drug"):
+        probe = {"target": target, "drug": drug["id"], "concentration_percent": 0.5, "volume_ml": 0.1}
+        reasons = [r for r in _unique(_patient_rules(probe, ctx, ctx.as_of) + _consent_rules(ctx)) if r[0] == BLOCK]
+        if not reasons:
+            return []
+        blocked.append(reasons)
+    return [{"code": code, "message": message} for _v, code, message in blocked[0]]
+
+
+def budget(case, kb, when=None):
+    """Today's dose for the safety strip: how much of each drug's limit the injections
+    already given (``given_injections``) used within the rolling window before ``when``,
+    and what is left."""
+    ctx = Context(case, kb)
+    when = _time(when) if isinstance(when, str) else (when or ctx.as_of)
+    if when is not None and when.tzinfo is not None:
+        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    window = ctx.rule("rolling_total")["window_hours"]
+    earlier = [g for g in ctx.given if _within(_time(g.get("time")), when, window)]
+    share = sum(_mg(g, kb) / ctx.limits(g["drug"])[0] for g in earlier)
+    drugs = {}
+    for drug in kb.all("drug"):
+        limit = ctx.limits(drug["id"])[0]
+        drugs[drug["id"]] = {"limit_mg": limit, "left_mg": _floor(max(0.0, (1 - share) * limit))}
+    return {"window_hours": window, "used_mg": round(sum(_mg(g, kb) for g in earlier), 3),
+            "share_used": round(share, 4), "drugs": drugs, "weight_known": bool(ctx.weight)}
+
+
+def window_start(kb, when):
+    """The earliest moment whose injections still count for ``when`` (rolling total and the
+    bilateral-stellate rule), so a caller knows which earlier injections to pass."""
+    rules = (kb.get("safety-rule", "rolling_total"), kb.get("safety-rule", "bilateral_stellate"))
+    return when - timedelta(hours=max(r["window_hours"] for r in rules))
