@@ -4,9 +4,13 @@ One table drives all kinds. Input is typed for the OpenAPI document; the authori
 checks are the models' own validators (``full_clean``), the same that guard the pages.
 """
 
+from datetime import datetime
+from typing import Optional
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.orm import create_schema
@@ -14,7 +18,7 @@ from pydantic import ConfigDict
 
 from segmenta.audit.trail import record
 from segmenta.patients import models as m
-from segmenta.patients.case import chart_queryset, patient_case
+from segmenta.treatment.case import chart_queryset, patient_case
 
 from .errors import FieldErrors
 
@@ -27,12 +31,15 @@ class StrictSchema(Schema):
 
 # url segment: (model, editable fields)
 KINDS = {
-    "weights": (m.WeightMeasurement, ["date", "weight_kg"]),
+    "weights": (m.WeightMeasurement, ["date", "weight_kg", "height_cm"]),
     "allergies": (m.Allergy, ["substance", "allergy_class", "reaction", "active"]),
-    "medications": (m.Medication, ["name", "medication_class", "dose", "active"]),
+    "medications": (m.Medication, ["name", "medication_class", "dose", "last_dose", "active"]),
     "conditions": (m.Condition, ["code", "text", "active"]),
     "pregnancy": (m.PregnancyStatus, ["date", "status", "note"]),
-    "consents": (m.Consent, ["date", "scope", "method", "signature_svg", "withdrawn_on", "withdrawal_note"]),
+    "consents": (m.Consent, ["date", "decision", "scopes", "scope", "method", "signature_svg", "withdrawn_on",
+                             "withdrawal_note"]),
+    # "This list is complete as of date": allergies or medications; the reviewer is the caller.
+    "reviews": (m.ChartReview, ["kind", "date", "note"]),
     "complaints": (m.Complaint, ["description", "regions", "organs", "onset", "nrs", "findings", "status", "notes"]),
     "history": (m.HistoryItem, ["kind", "tooth", "date", "regions", "organs", "description", "signs", "notes"]),
 }
@@ -46,6 +53,11 @@ def _patient(request, patient_id, for_update=False):
 
 
 def _save(item, request, action):
+    # A date-time without an offset is the clinic's local time.
+    for field in item._meta.concrete_fields:
+        value = getattr(item, field.attname)
+        if isinstance(value, datetime) and timezone.is_naive(value):
+            setattr(item, field.attname, timezone.make_aware(value))
     try:
         item.full_clean(exclude=["patient", "recorded_by"])
     except DjangoValidationError as error:
@@ -57,7 +69,7 @@ def _save(item, request, action):
 
 def _register(kind, model, fields):
     out_fields = ["id", *fields, "recorded_at"]
-    custom = [("weight_kg", float, ...)] if "weight_kg" in fields else None
+    custom = [("weight_kg", float, ...), ("height_cm", Optional[float], None)] if "weight_kg" in fields else None
     Out = create_schema(model, name=f"{model.__name__}Out", fields=out_fields, custom_fields=custom)
     In = create_schema(model, name=f"{model.__name__}In", fields=fields, base_class=StrictSchema)
     Patch = create_schema(model, name=f"{model.__name__}Patch", fields=fields, optional_fields="__all__",
@@ -110,17 +122,21 @@ for _kind, (_model, _fields) in KINDS.items():
 
 
 ConsentOut = create_schema(m.Consent, name="ConsentScanOut",
-                           fields=["id", "date", "scope", "method", "withdrawn_on", "withdrawal_note", "recorded_at"])
+                           fields=["id", "date", "decision", "scopes", "scope", "method", "withdrawn_on",
+                                   "withdrawal_note", "recorded_at"])
 
 
 @router.post("/{int:patient_id}/consents/scanned", response={201: ConsentOut}, url_name="create_scanned_consent",
-             summary="Add a consent signed on paper, with the scan (multipart form)")
+             summary="Add a consent signed on paper, with the scan (multipart form)",
+             description="`scopes` repeats once per use the consent covers (`injection_therapy`, `research_use`); "
+                         "a consent given covers at least one. `decision` is `given` (default) or `refused`.")
 def create_scanned_consent(request, patient_id: int, date: str = Form(...), scope: str = Form(...),
-                           scan: UploadedFile = File(...)):
+                           scan: UploadedFile = File(...), decision: str = Form("given"),
+                           scopes: list[str] = Form([])):
     with transaction.atomic():
         patient = _patient(request, patient_id, for_update=True)
-        consent = m.Consent(patient=patient, recorded_by=request.user, date=date, scope=scope,
-                            method=m.Consent.Method.SCAN, scan=scan)
+        consent = m.Consent(patient=patient, recorded_by=request.user, date=date, scope=scope, decision=decision,
+                            scopes=scopes, method=m.Consent.Method.SCAN, scan=scan)
         return Status(201, _save(consent, request, "create"))
 
 

@@ -70,3 +70,66 @@ def nrs_courses(complaints, sessions, width=320, height=90):
                         "band_top": band_top, "band_height": round(height - band_top, 1),
                         "polyline": " ".join(f"{p['x']},{p['y']}" for p in plotted)})
     return courses
+
+
+# --- Reviewed states: unknown is not none ---------------------------------------------
+
+def latest(items, key=lambda item: (item.date, item.pk)):
+    """The newest of ``items`` by (date, id), or None."""
+    return max(items, key=key, default=None)
+
+
+def list_review(items, reviews, kind):
+    """What the chart can say about the allergy or medication list.
+
+    ``state`` is "not_reviewed" (never reviewed: unknown, not none), "none_known" (reviewed
+    and no active entry: "no known drug allergies", "no regular medication") or
+    "complete" (reviewed, entries listed); ``review`` is the latest review of that list.
+    """
+    review = latest([r for r in reviews if r.kind == kind])
+    if review is None:
+        state = "not_reviewed"
+    elif not any(item.active for item in items):
+        state = "none_known"
+    else:
+        state = "complete"
+    return {"state": state, "review": review}
+
+
+def age_on(birth_date, day):
+    """Completed years of life on ``day``."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def pregnancy_review(sex, birth_date, statuses, today, rule):
+    """Whether a pregnancy status matters for this person and whether the newest is current.
+
+    ``rule`` is the knowledge base's pregnancy-status rule ({"valid_days": 30, "ages":
+    {"min": 12, "max": 55}}) or None where the base has none yet: then every person who is
+    not male counts, and no status is called out of date because no period is known
+    (``validity_known`` is False, so the page can say so).
+    """
+    ages = (rule or {}).get("ages") or {}
+    valid_days = (rule or {}).get("valid_days")
+    age = age_on(birth_date, today)
+    current = latest(statuses)
+    if sex == "male":
+        applicable, reason = False, "male"
+    elif ("min" in ages and age < ages["min"]) or ("max" in ages and age > ages["max"]):
+        applicable, reason = False, "age"
+    else:
+        applicable, reason = True, None
+    days_old = (today - current.date).days if current is not None else None
+    return {
+        "applicable": applicable,
+        "reason": reason,
+        "age": age,
+        "ages": ages,
+        "current": current,
+        "days_old": days_old,
+        "valid_days": valid_days,
+        "validity_known": valid_days is not None,
+        "out_of_date": bool(applicable and current is not None and valid_days is not None
+                            and days_old > valid_days),
+        "unknown": bool(applicable and (current is None or current.status == "unknown")),
+    }

@@ -18,6 +18,24 @@ def _codes(kind, label, required=False):
                                      widget=forms.CheckboxSelectMultiple)
 
 
+class ChartForm(forms.ModelForm):
+    """A chart item's form. Fields named in ``placed_elsewhere`` are drawn outside the
+    form's main card (the body map, the named regions, the signature pad); every other
+    field, hidden or not, is rendered by the main card, so none can go missing."""
+
+    placed_elsewhere = ()
+
+    def main_fields(self):
+        return [self[name] for name in self.fields if name not in self.placed_elsewhere]
+
+    def error_summary(self):
+        """Every field's errors with its label, in form order, for the summary at the top
+        of the page: errors of fields drawn elsewhere or hidden stay visible too."""
+        return [{"label": self[name].label, "errors": self.errors[name],
+                 "anchor": None if self[name].is_hidden else self[name].auto_id}
+                for name in self.fields if name in self.errors]
+
+
 class RegionsField(forms.CharField):
     """Body-map segments as JSON, kept in a hidden input that the map's script fills."""
 
@@ -39,9 +57,11 @@ class RegionsField(forms.CharField):
         return parsed
 
 
-class RegionFormMixin(forms.ModelForm):
+class RegionFormMixin(ChartForm):
     """Regions come from two inputs: segments clicked on the body map, and named regions
     picked from a list (for areas the map does not show, or without a pointer)."""
+
+    placed_elsewhere = ("map_regions", "named_regions", "named_side")
 
     map_regions = RegionsField(label=_("Body map"))
     named_regions = forms.MultipleChoiceField(label=_("Named regions"), choices=vocabulary.choices("region"),
@@ -95,26 +115,34 @@ class HistoryItemForm(RegionFormMixin):
         help_texts = {"date": DATE_HINT}
 
 
-class WeightForm(forms.ModelForm):
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class WeightForm(ChartForm):
     class Meta:
         model = m.WeightMeasurement
-        fields = ["date", "weight_kg"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        fields = ["date", "weight_kg", "height_cm"]
+        widgets = {"date": DATE_WIDGET,
+                   "weight_kg": forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+                   "height_cm": forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"})}
+        help_texts = {"height_cm": _("Optional; with the weight it gives the lean body weight for emergency "
+                                     "doses.")}
 
 
-class AllergyForm(forms.ModelForm):
+class AllergyForm(ChartForm):
     class Meta:
         model = m.Allergy
         fields = ["substance", "allergy_class", "reaction", "active"]
 
 
-class MedicationForm(forms.ModelForm):
+class MedicationForm(ChartForm):
     class Meta:
         model = m.Medication
-        fields = ["name", "medication_class", "dose", "active"]
+        fields = ["name", "medication_class", "dose", "last_dose", "active"]
+        widgets = {"last_dose": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
 
 
-class ConditionForm(forms.ModelForm):
+class ConditionForm(ChartForm):
     class Meta:
         model = m.Condition
         fields = ["code", "text", "active"]
@@ -126,18 +154,37 @@ class ConditionForm(forms.ModelForm):
         return cleaned
 
 
-class PregnancyForm(forms.ModelForm):
+class PregnancyForm(ChartForm):
     class Meta:
         model = m.PregnancyStatus
         fields = ["date", "status", "note"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"date": DATE_WIDGET}
 
 
-class ConsentForm(forms.ModelForm):
+class ReviewForm(ChartForm):
+    """A review of the allergy or medication list on a date other than today, or with a note."""
+
+    class Meta:
+        model = m.ChartReview
+        fields = ["kind", "date", "note"]
+        widgets = {"date": DATE_WIDGET}
+        help_texts = {"note": _("e.g. asked the patient and checked the medication plan")}
+
+
+class ConsentForm(ChartForm):
+    placed_elsewhere = ("signature_svg",)
+    scopes = _codes("consent_scope", _("Covers"))
+
     class Meta:
         model = m.Consent
-        fields = ["date", "scope", "method", "scan", "signature_svg", "withdrawn_on", "withdrawal_note"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                   "withdrawn_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        fields = ["date", "decision", "scopes", "scope", "method", "scan", "signature_svg", "withdrawn_on",
+                  "withdrawal_note"]
+        widgets = {"date": DATE_WIDGET,
+                   "withdrawn_on": DATE_WIDGET,
                    "scope": forms.Textarea(attrs={"rows": 3}),
                    "signature_svg": forms.HiddenInput}
+        help_texts = {
+            "scope": _("What was explained, and what the patient agreed to or refused, e.g. segmental and "
+                       "interference-field injections with procaine."),
+            "method": _("A refusal needs no signature; a consent given does."),
+        }

@@ -2,10 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest
+from django.views.decorators.http import require_POST
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,7 +27,10 @@ KINDS = {
     "conditions": (m.Condition, f.ConditionForm, gettext_lazy("condition")),
     "pregnancy": (m.PregnancyStatus, f.PregnancyForm, gettext_lazy("pregnancy status")),
     "consents": (m.Consent, f.ConsentForm, gettext_lazy("consent")),
+    "reviews": (m.ChartReview, f.ReviewForm, gettext_lazy("chart review")),
 }
+# New items of these kinds are dated today unless the user says otherwise.
+DATED_TODAY = {"weights", "pregnancy", "consents", "reviews"}
 
 
 def _patient(request, pk):
@@ -37,7 +43,10 @@ def _new_item_initial(kind, query):
         return {"kind": "tooth", "tooth": query["tooth"]}
     if kind == "history" and query.get("kind") in dict(m.HistoryItem._meta.get_field("kind").choices):
         return {"kind": query["kind"]}
-    return {}
+    initial = {"date": timezone.localdate()} if kind in DATED_TODAY else {}
+    if kind == "reviews" and query.get("kind") in m.ChartReview.Kind.values:
+        initial["kind"] = query["kind"]
+    return initial
 
 
 @login_required
@@ -76,3 +85,27 @@ def consent_scan(request, pk, item_id):
         raise Http404
     record("view", request=request, patient=patient, obj=consent, detail={"file": "scan"})
     return FileResponse(consent.scan.open("rb"))
+
+
+@login_required
+@require_POST
+def review_today(request, pk):
+    """"Mark as reviewed today": the user states that the allergy or medication list is
+    complete as of today. One review per list, day and reviewer; a second click adds nothing."""
+    patient = _patient(request, pk)
+    kind = request.POST.get("kind", "")
+    if kind not in m.ChartReview.Kind.values:
+        return HttpResponseBadRequest(_("kind: must be one of %(kinds)s") % {
+            "kinds": ", ".join(m.ChartReview.Kind.values)})
+    label = m.ChartReview.Kind(kind).label
+    today = timezone.localdate()
+    with transaction.atomic():
+        review, created = m.ChartReview.objects.get_or_create(
+            patient=patient, kind=kind, date=today, recorded_by=request.user, note="")
+        if created:
+            record("create", request=request, patient=patient, obj=review, detail={"reviewed_today": True})
+    if created:
+        messages.success(request, _("%(list)s marked as reviewed today.") % {"list": label})
+    else:
+        messages.info(request, _("%(list)s were already marked as reviewed today.") % {"list": label})
+    return redirect(reverse("patients:detail", args=[patient.pk]) + f"#{kind}")

@@ -38,6 +38,7 @@ def create_demo_patient(clinic, entry):
         c = entry["consent"]
         # A demo signature: a short wavy stroke.
         _save(m.Consent(patient=patient, date=c["date"], scope=c["scope"], method=c["method"],
+                        scopes=c.get("scopes", ["injection_therapy"]),
                         signature_svg="M40 140 L80 90 L120 150 L160 80 L200 140 L240 100 L300 130"))
     for c in entry.get("complaints", []):
         _save(m.Complaint(patient=patient, description=c["description"], regions=c.get("regions", []),
@@ -101,5 +102,6 @@ def create_demo_course(patient, practitioner, rng):
     for session in sessions[:-1]:
         sign(session, practitioner)
     for answers_at, value in ((0, 2 if not responder else 1), (count - 1, 1 if not responder else 0)):
-        save_answers(patient, "phq-9", {f"phq9-{i}": ("several_days" if value else "not_at_all")
+        # Item 9 (thoughts of self-harm) stays "not at all": it would raise an urgent alert.
+        save_answers(patient, "phq-9", {f"phq9-{i}": ("several_days" if value and i < 9 else "not_at_all")
                                         for i in range(1, 10)}, entered_by=practitioner)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from segmenta.knowledge import vocabulary
@@ -138,6 +139,10 @@ class Medication(ChartItem):
         ordering = ["-active", "name", "id"]
         verbose_name = _("medication")
 
+    def clean(self):
+        if self.last_dose and self.last_dose > timezone.now():
+            raise ValidationError({"last_dose": _("The last dose lies in the future.")})
+
 
 class ChartReview(ChartItem):
     """A clinician's statement that a list of the chart is complete as of a date: with an
@@ -156,6 +161,10 @@ class ChartReview(ChartItem):
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name = _("chart review")
+
+    def clean(self):
+        if self.date and self.date > timezone.localdate():
+            raise ValidationError({"date": _("A review cannot lie in the future.")})
 
 
 class Condition(ChartItem):
@@ -216,7 +225,8 @@ class Consent(ChartItem):
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, default=Decision.GIVEN)
     scopes = models.JSONField(_("covers"), default=list, blank=True, validators=[validation.consent_scopes],
                               help_text=_("What the consent covers, as codes (injection therapy, research use)."))
-    method = models.CharField(_("signed by"), max_length=20, choices=Method.choices)
+    # A refusal may be recorded without a signed form; a consent given names how it was signed.
+    method = models.CharField(_("signed by"), max_length=20, choices=Method.choices, blank=True)
     scan = models.FileField(_("scan"), upload_to=consent_scan_path, blank=True,
                             validators=[FileExtensionValidator(["pdf", "png", "jpg", "jpeg"]),
                                         upload_size])
@@ -234,6 +244,13 @@ class Consent(ChartItem):
         return self.withdrawn_on is None
 
     def clean(self):
+        given = self.decision == self.Decision.GIVEN
+        if given and not self.method:
+            raise ValidationError({"method": _("Say how the patient signed the consent.")})
+        if given and not self.scopes:
+            raise ValidationError({"scopes": _("A consent given covers at least one use; tick what it covers.")})
+        if not given and self.withdrawn_on:
+            raise ValidationError({"withdrawn_on": _("Only a consent given can be withdrawn.")})
         if self.method == self.Method.SCAN and not self.scan:
             raise ValidationError({"scan": _("Upload the scan of the signed consent form.")})
         if self.method == self.Method.SIGNATURE and not self.signature_svg:

@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 from segmenta.accounts.access import clinics_of, reauth_required
 from segmenta.audit.models import AuditEvent
 from segmenta.audit.trail import record
+from segmenta.knowledge.service import for_clinic
 from segmenta.treatment.models import Session
 
 from .audit import record_list_view
-from .case import chart_queryset
-from .chart import body_map_marks, nrs_courses, tooth_marks
+from .chart import body_map_marks, list_review, nrs_courses, pregnancy_review, tooth_marks
 from .forms import PatientForm
-from .models import Patient
+from .models import ChartReview, Complaint, HistoryItem, Patient, PregnancyStatus
 
 PAGE_SIZE = 50
 
@@ -40,15 +40,33 @@ def patient_list(request):
     })
 
 
+def _chart_queryset():
+    """Patients with everything their chart page shows, in a fixed number of queries."""
+    return Patient.objects.select_related("clinic").prefetch_related(
+        "allergies", "medications", "conditions", "weights", "consents",
+        Prefetch("complaints", queryset=Complaint.objects.order_by("id")),
+        Prefetch("history", queryset=HistoryItem.objects.order_by("id")),
+        Prefetch("pregnancy_statuses", queryset=PregnancyStatus.objects.select_related("recorded_by")),
+        Prefetch("reviews", queryset=ChartReview.objects.select_related("recorded_by")),
+        "plans__complaint", "plans__sessions",
+        Prefetch("sessions", queryset=Session.objects.order_by("started_at", "id"), to_attr="timeline"),
+        "timeline__injections", "timeline__scores",
+    )
+
+
+def _pregnancy_rule(clinic):
+    """The clinic's pregnancy-status rule from the knowledge base, None while it has none."""
+    try:
+        return for_clinic(clinic).get("safety-rule", "pregnancy_status")
+    except KeyError:  # the base has no safety rules at all yet
+        return None
+
+
 @login_required
 def patient_detail(request, pk):
     """The chart: complaints and history on the body map and dental chart, the
-    clinical background, and who looked at it lately."""
-    patient = get_object_or_404(chart_queryset().filter(pk__in=_visible(request).values("pk")).select_related(
-        "clinic").prefetch_related("consents", "plans__complaint", "plans__sessions",
-                                   Prefetch("sessions", queryset=Session.objects.order_by("started_at", "id"),
-                                            to_attr="timeline"),
-                                   "timeline__injections", "timeline__scores"), pk=pk)
+    clinical background with what has been reviewed, and who looked at it lately."""
+    patient = get_object_or_404(_chart_queryset().filter(pk__in=_visible(request).values("pk")), pk=pk)
     record("view", request=request, patient=patient, obj=patient)
     recent = (
         AuditEvent.objects.filter(patient=patient).order_by("-id")
@@ -57,6 +75,9 @@ def patient_detail(request, pk):
     complaints = list(patient.complaints.all())
     history = list(patient.history.all())
     sessions = patient.timeline
+    allergies = list(patient.allergies.all())
+    medications = list(patient.medications.all())
+    reviews = list(patient.reviews.all())
     return render(request, "patients/detail.html", {
         "patient": patient,
         "recent": recent,
@@ -69,7 +90,13 @@ def patient_detail(request, pk):
         "plans": patient.plans.all(),
         "tooth_marks": tooth_marks(history),
         "weights": patient.weights.all(),
-        "pregnancy": patient.pregnancy_statuses.all(),
+        "allergies": allergies,
+        "medications": medications,
+        "allergy_review": list_review(allergies, reviews, ChartReview.Kind.ALLERGIES),
+        "medication_review": list_review(medications, reviews, ChartReview.Kind.MEDICATIONS),
+        "reviews": reviews,
+        "pregnancy": pregnancy_review(patient.sex, patient.birth_date, list(patient.pregnancy_statuses.all()),
+                                      timezone.localdate(), _pregnancy_rule(patient.clinic)),
         "consents": patient.consents.all(),
     })
 

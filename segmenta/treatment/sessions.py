@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from segmenta.accounts.models import Membership
 from segmenta.audit.trail import record
 from segmenta.knowledge.service import for_clinic, remember
-from segmenta.patients.case import chart_queryset, patient_case
+from segmenta.treatment.case import chart_queryset, patient_case
 
 from .models import Amendment, Injection, Session
-from .safety import check
+from .safety import check, window_start
 
 
 class TreatmentError(Exception):
@@ -38,6 +38,19 @@ def is_physician(user):
     return profile is not None and profile.verified_profession == "physician"
 
 
+def _product(injection):
+    """The product an injection was drawn from, as the case format describes it."""
+    product, lot, expiry = injection.get("product"), injection.get("lot"), injection.get("expiry")
+    found = {}
+    if product is not None:
+        found = {"name": product.name, "preservative": product.preservative, "multi_dose": product.multi_dose}
+    if lot:
+        found["lot"] = lot
+    if expiry:
+        found["expiry"] = expiry.isoformat()
+    return found
+
+
 def _planned(injection):
     data = {"target": injection["target"], "drug": injection["drug"],
             "concentration_percent": float(injection["concentration_percent"]),
@@ -45,35 +58,94 @@ def _planned(injection):
             "time": injection["time"].isoformat(timespec="minutes")}
     if injection.get("side"):
         data["side"] = injection["side"]
+    product = _product(injection)
+    if product:
+        data["product"] = product
     return data
 
 
+def _as_case(item):
+    """A stored injection in the case format."""
+    return _planned({"target": item.target, "drug": item.drug, "concentration_percent": item.concentration_percent,
+                     "volume_ml": item.volume_ml, "regions": item.regions, "time": item.time, "side": item.side,
+                     "product": item.product, "lot": item.lot, "expiry": item.expiry})
+
+
 def _existing(session):
-    return [_planned({"target": i.target, "drug": i.drug, "concentration_percent": i.concentration_percent,
-                      "volume_ml": i.volume_ml, "regions": i.regions, "time": i.time, "side": i.side})
-            for i in session.injections.order_by("order", "id")]
+    return [_as_case(i) for i in session.injections.select_related("product").order_by("order", "id")]
+
+
+def given_elsewhere(patient, session, when, kb):
+    """Injections of the patient's other sessions near ``when``: they count toward the
+    rolling total and the bilateral-stellate rule (the engine decides which do)."""
+    start = window_start(kb, when)
+    others = (Injection.objects.filter(session__patient=patient, time__gte=start, time__lte=when + (when - start))
+              .select_related("product").order_by("time", "id"))
+    if session is not None:
+        others = others.exclude(session=session)
+    return [_as_case(i) for i in others]
+
+
+def practitioner_case(user, clinic):
+    """The injecting practitioner in the case format: an unverified profession or a user
+    without a profile is an unknown profession, which the engine does not pass silently."""
+    profile = getattr(user, "profile", None) if user is not None else None
+    return profile.case_practitioner(clinic) if profile is not None else {"trained_techniques": []}
+
+
+def safety_case(session, injection, performer):
+    """The case the engine checks ``injection`` in: the patient's chart, the injecting
+    practitioner, this session's earlier injections and what other sessions gave."""
+    patient = chart_queryset().get(pk=session.patient_id)
+    kb = for_clinic(patient.clinic)
+    case = patient_case(patient)
+    case["tests"] = []
+    case["practitioner"] = practitioner_case(performer, patient.clinic)
+    case["given_injections"] = given_elsewhere(patient, session, injection["time"], kb)
+    case["planned_injections"] = _existing(session) + [_planned(injection)]
+    return case, kb
 
 
 def safety_preview(session, injection, user):
     """The safety engine's answer for ``injection`` after the session's earlier ones."""
-    patient = chart_queryset().get(pk=session.patient_id)
-    kb = for_clinic(patient.clinic)
-    case = patient_case(patient, practitioner=getattr(user, "profile", None))
-    case["tests"] = []
-    case["planned_injections"] = _existing(session) + [_planned(injection)]
+    performer = injection.get("performed_by") or user
+    case, kb = safety_case(session, injection, performer)
     result = check(case, kb)
-    return result, _aspiration(result["injections"][-1], injection, kb), kb
+    return result, _shell_checks(result["injections"][-1], injection, kb), kb
 
 
-def _aspiration(verdict, injection, kb):
-    """Deep targets need aspiration before injecting; not recording it is a warning."""
+def _shell_checks(verdict, injection, kb):
+    """What only the chart knows: whether aspiration was recorded, and the product at a
+    target that needs a preservative-free single dose."""
     technique = kb.get("technique", injection["target"])
+    found = []
     if technique["aspirate"] and not injection.get("aspiration_done"):
-        verdict["reasons"].append({"code": "aspiration_not_recorded",
-                                   "message": _("aspirate before injecting at a deep target (not recorded)")})
-        if verdict["verdict"] == "ok":
-            verdict["verdict"] = "warn"
+        found.append({"code": "aspiration_not_recorded",
+                      "message": _("aspirate before injecting at a deep target (not recorded)")})
+    if technique.get("preservative_free") and injection.get("product") is None:
+        found.append({"code": "product_not_recorded",
+                      "message": _("record the product: only a preservative-free single dose may be used here")})
+    verdict["reasons"].extend(found)
+    if found and verdict["verdict"] == "ok":
+        verdict["verdict"] = "warn"
     return verdict
+
+
+def _check_entry(session, injection):
+    """The injector must work in the session's clinic; the product must be the clinic's and
+    hold the drug and strength entered."""
+    performer, product = injection.get("performed_by"), injection.get("product")
+    clinic = session.patient.clinic_id
+    if performer is not None and not Membership.objects.filter(user=performer, clinic=clinic).exists():
+        raise TreatmentError("performed_by", _("The injecting practitioner does not work in this clinic."))
+    if product is not None:
+        if product.clinic_id != clinic:
+            raise TreatmentError("product", _("Not a product of this clinic."))
+        if product.drug != injection["drug"] or Decimal(product.concentration_percent) != Decimal(
+                str(injection["concentration_percent"])):
+            raise TreatmentError("product", _("%(product)s is %(drug)s %(conc)s %%, not what was entered.")
+                                 % {"product": product.name, "drug": product.get_drug_display(),
+                                    "conc": f"{product.concentration_percent:g}"})
 
 
 def add_injection(session, injection, user, request=None, override_reason=""):
@@ -84,6 +156,8 @@ def add_injection(session, injection, user, request=None, override_reason=""):
     injection = dict(injection)
     if injection.get("time") is not None and timezone.is_naive(injection["time"]):
         injection["time"] = timezone.make_aware(injection["time"])
+    injection["performed_by"] = injection.get("performed_by") or user
+    _check_entry(session, injection)
     item = Injection(session=session, order=0, mg=0, cumulative_mg=0, verdict="ok", **injection)
     item.full_clean(exclude=["session", "order", "mg", "cumulative_mg", "verdict", "reasons"])
     with transaction.atomic():
@@ -115,6 +189,7 @@ def add_injection(session, injection, user, request=None, override_reason=""):
             session.save(update_fields=["knowledge_version"])
         record("create", request=request, user=user, patient=session.patient, obj=item,
                detail={"session": session.pk, "verdict": verdict["verdict"],
+                       "performed_by": item.performed_by.username,
                        "codes": [r["code"] for r in verdict["reasons"]],
                        **({"override_reason": override_reason} if override_reason else {})})
     return item

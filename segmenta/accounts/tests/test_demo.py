@@ -41,7 +41,7 @@ def test_demo_users_log_in_with_the_demo_password(db):
 def test_demo_charts_are_rich_and_every_case_is_valid(db):
     from segmenta import caseformat
     from segmenta.patients import models as m
-    from segmenta.patients.case import chart_queryset, patient_case
+    from segmenta.treatment.case import chart_queryset, patient_case
 
     run_demo()
     assert Patient.objects.filter(clinic__name="Demo Praxis").count() >= 12

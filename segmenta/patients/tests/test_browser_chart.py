@@ -71,6 +71,7 @@ def test_patient_signs_consent_on_screen(chart_page, patient):
     page = chart_page
     page.goto(f"/patients/{patient.pk}/consents/new/")
     page.get_by_label("Date").fill("2026-11-25")
+    page.get_by_role("checkbox", name="Injection therapy (neural therapy)").check()
     page.get_by_label("Scope").fill("Segmental therapy with procaine")
     page.get_by_label("Signed by").select_option("signature")
     box = page.locator(".signature-svg").bounding_box()

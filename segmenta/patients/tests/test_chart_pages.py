@@ -79,7 +79,8 @@ def test_garbled_body_map_input_is_a_field_error(doctor_client, patient):
 
 def test_consent_by_scan_keeps_the_file_and_serves_it_to_the_clinic(doctor_client, patient):
     scan = SimpleUploadedFile("consent.pdf", b"%PDF-1.4 consent", content_type="application/pdf")
-    response = new(doctor_client, patient, "consents", {"date": "2026-11-01", "scope": "Neural therapy",
+    response = new(doctor_client, patient, "consents", {"date": "2026-11-01", "decision": "given",
+                                                        "scopes": ["injection_therapy"], "scope": "Neural therapy",
                                                         "method": "scan", "scan": scan})
     assert response.status_code == 302
     consent = m.Consent.objects.get()
@@ -89,9 +90,10 @@ def test_consent_by_scan_keeps_the_file_and_serves_it_to_the_clinic(doctor_clien
 
 def test_consent_withdrawal_is_recorded(doctor_client, patient):
     consent = m.Consent.objects.create(patient=patient, date="2026-01-01", scope="x", method="signature",
-                                       signature_svg="M1 1L5 5")
+                                       signature_svg="M1 1L5 5", scopes=["injection_therapy"])
     doctor_client.post(reverse("patients:item_edit", args=[patient.pk, "consents", consent.pk]), {
-        "date": "2026-01-01", "scope": "x", "method": "signature", "signature_svg": "M1 1L5 5",
+        "date": "2026-01-01", "decision": "given", "scopes": ["injection_therapy"], "scope": "x",
+        "method": "signature", "signature_svg": "M1 1L5 5",
         "withdrawn_on": "2026-03-01", "withdrawal_note": "Patient declines further injections"})
     consent.refresh_from_db()
     assert not consent.active
@@ -102,7 +104,9 @@ def test_weight_history_is_kept_and_the_latest_shown(doctor_client, patient):
     new(doctor_client, patient, "weights", {"date": "2026-01-01", "weight_kg": "70.0"})
     new(doctor_client, patient, "weights", {"date": "2026-06-01", "weight_kg": "68.5"})
     assert m.WeightMeasurement.objects.filter(patient=patient).count() == 2
-    assert "68.5 kg (2026-06-01)" in doctor_client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    page = doctor_client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    assert "68.5 kg</a> <span class=\"meta\">(2026-06-01)</span>" in page
+    assert "70.0 kg" not in page
 
 
 def test_chart_forms_of_another_clinic_are_404(doctor_client, foreign_patient):

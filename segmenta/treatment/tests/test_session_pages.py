@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from segmenta.conftest import login_verified
 from segmenta.patients import models as pm
-from segmenta.patients.case import chart_queryset, patient_case
+from segmenta.treatment.case import chart_queryset, patient_case
 from segmenta.treatment.models import Injection, Session
 
 
@@ -51,14 +51,19 @@ def test_an_assistant_cannot_override_a_block(session, assistant):
 
 def test_last_event_shows_weight_based_lipid_doses(doctor_client, session):
     doctor_client.post(reverse("treatment:event_add", args=[session.pk]),
-                       {"kind": "last", "description": "perioral numbness, metallic taste"})
+                       {"kind": "last", "description": "perioral numbness, metallic taste",
+                        "occurred_at": "2026-11-25T10:10", "severity": "moderate", "causality": "probable",
+                        "outcome": "recovering"})
+    assert session.adverse_events.get().kind == "last"
     html = doctor_client.get(reverse("treatment:session", args=[session.pk])).content.decode()
     assert "Bolus 90.0 mL" in html and "15.0 mL/min" in html
 
 
 def test_signed_session_refuses_new_parts(doctor_client, session):
     doctor_client.post(reverse("treatment:sign", args=[session.pk]))
-    doctor_client.post(reverse("treatment:event_add", args=[session.pk]), {"kind": "vasovagal"})
+    doctor_client.post(reverse("treatment:event_add", args=[session.pk]),
+                       {"kind": "vasovagal", "occurred_at": "2026-11-25T10:10", "severity": "mild",
+                        "causality": "possible", "outcome": "recovered"})
     assert not session.adverse_events.exists()
     doctor_client.post(reverse("treatment:follow_up_add", args=[session.pk]),
                        {"reported_at": "2026-11-26T09:00", "reaction": "initial_worsening", "relief_hours": "6"})

@@ -1,12 +1,12 @@
 """A stored patient in the case format (segmenta-case/1), for the engines and exports."""
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from segmenta import caseformat
+from segmenta.patients.models import Complaint, Consent, HistoryItem, Patient
 
-from segmenta.treatment.models import Injection
-
-from .models import Complaint, HistoryItem, Patient
+from .models import Injection
 
 
 def chart_queryset():
@@ -19,6 +19,8 @@ def chart_queryset():
         Prefetch("history", queryset=HistoryItem.objects.order_by("id")),
         "weights",
         "pregnancy_statuses",
+        "reviews",
+        "consents",
         Prefetch("sessions__injections", queryset=Injection.objects.filter(
             history_item__isnull=False, complaint__isnull=False, relief_percent__isnull=False
         ).prefetch_related("follow_ups").order_by("time", "id"), to_attr="test_injections"),
@@ -28,6 +30,47 @@ def chart_queryset():
 def _latest(items):
     items = list(items)  # already ordered newest first by the model
     return items[0] if items else None
+
+
+def _newest(items):
+    """The newest of ``items`` by (date, id), whatever order they come in."""
+    return max(items, key=lambda item: (item.date, item.pk), default=None)
+
+
+def _reviewed(patient, pregnancy):
+    """When each list was last reviewed (ISO date), None where never: unknown is not none."""
+    reviews = list(patient.reviews.all())
+    reviewed = {}
+    for kind in ("allergies", "medications"):
+        review = _newest([r for r in reviews if r.kind == kind])
+        reviewed[kind] = review.date.isoformat() if review else None
+    reviewed["pregnancy"] = pregnancy.date.isoformat() if pregnancy else None
+    return reviewed
+
+
+def _consent(patient):
+    """The latest consent by (date, id): given with its scope, refused, withdrawn, or none."""
+    consent = _newest(list(patient.consents.all()))
+    if consent is None:
+        return {"status": "none"}
+    if consent.decision == Consent.Decision.REFUSED:
+        return {"status": "refused", "date": consent.date.isoformat()}
+    if consent.withdrawn_on is not None:
+        return {"status": "withdrawn", "date": consent.withdrawn_on.isoformat()}
+    return {"status": "given", "date": consent.date.isoformat(), "scope": list(consent.scopes)}
+
+
+def _medication(medication):
+    item = {"name": medication.name, "class": medication.medication_class}
+    if medication.last_dose is not None:
+        # In the clinic's time zone, to the minute: what the patient was asked and said.
+        item["last_dose"] = timezone.localtime(medication.last_dose).isoformat(timespec="minutes")
+    return item
+
+
+def _height(patient):
+    """The latest recorded height: weights are newest first, not every one has a height."""
+    return next((float(w.height_cm) for w in patient.weights.all() if w.height_cm is not None), None)
 
 
 def _coded(value):
@@ -60,7 +103,8 @@ def _tests(patient):
 def patient_case(patient, practitioner=None):
     """The case for ``patient``; ``practitioner`` is a PractitionerProfile, if known."""
     weight = _latest(patient.weights.all())
-    pregnancy = _latest(patient.pregnancy_statuses.all())
+    pregnancy = _newest(list(patient.pregnancy_statuses.all()))
+    height = _height(patient)
     complaints = []
     findings = []
     for c in patient.complaints.all():
@@ -93,16 +137,19 @@ def patient_case(patient, practitioner=None):
             "pregnant": {"pregnant": True, "not_pregnant": False}.get(pregnancy.status) if pregnancy else None,
             "allergies": [{"substance": a.substance, "class": a.allergy_class}
                           for a in patient.allergies.all() if a.active],
-            "medications": [{"name": m.name, "class": m.medication_class}
-                            for m in patient.medications.all() if m.active],
+            "medications": [_medication(m) for m in patient.medications.all() if m.active],
             "conditions": sorted({c.code for c in patient.conditions.all() if c.code and c.active}),
+            "reviewed": _reviewed(patient, pregnancy),
         },
+        "consent": _consent(patient),
         "complaints": complaints,
         "history": history,
         "findings": findings,
         "tests": _tests(patient),
         "planned_injections": [],
     }
+    if height is not None:
+        case["patient"]["height_cm"] = height
     if practitioner is not None and practitioner.profession:
         case["practitioner"] = {"profession": practitioner.profession,
                                 "trained_techniques": practitioner.trained_techniques()}

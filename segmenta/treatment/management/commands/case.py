@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from segmenta.audit.trail import record
-from segmenta.patients.case import chart_queryset, patient_case
+from segmenta.treatment.case import chart_queryset, patient_case
 
 
 class Command(BaseCommand):
