@@ -133,10 +133,11 @@ def unauthorized(request, exc):
     return response
 
 
-from . import audit, chart, engines, patients, sessions  # noqa: E402  (routers register on `api`)
+from . import audit, chart, engines, lots, patients, sessions  # noqa: E402  (routers register on `api`)
 
 api.add_router("/patients", patients.router)
 api.add_router("/patients", chart.router)
 api.add_router("/audit", audit.router)
+api.add_router("/lots", lots.router)
 api.add_router("/", engines.router)
 api.add_router("/", sessions.router)

@@ -79,10 +79,28 @@ class ScoreForm(forms.ModelForm):
 
 
 class AdverseEventForm(forms.ModelForm):
+    """An adverse event with what a pharmacovigilance report needs: the injection it
+    followed, the time (for the time to onset), severity, WHO-UMC causality, outcome and
+    the treatment given."""
+
     class Meta:
         model = AdverseEvent
-        fields = ["kind", "description", "occurred_at"]
-        widgets = {"occurred_at": LOCAL_DATETIME, "description": forms.Textarea(attrs={"rows": 2})}
+        fields = ["kind", "occurred_at", "injection", "severity", "causality", "outcome", "description",
+                  "treatment_given"]
+        widgets = {"occurred_at": LOCAL_DATETIME, "description": forms.Textarea(attrs={"rows": 2}),
+                   "treatment_given": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"causality": _("Certain, probable, possible, unlikely, conditional or unassessable "
+                                     "(WHO-UMC system)."),
+                      "injection": _("The injection the event followed, if any: its drug, product and lot go "
+                                     "into the report.")}
+
+    def __init__(self, *args, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["injection"].queryset = session.injections.all()
+        self.fields["injection"].label_from_instance = lambda i: f"#{i.order} {i.get_target_display()} · " \
+            f"{i.time.astimezone(timezone.get_current_timezone()):%H:%M}"
+        self.fields["occurred_at"].required = True
+        self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 
 class FollowUpForm(forms.ModelForm):

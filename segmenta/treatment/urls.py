@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import emergency_views, views
 
 app_name = "treatment"
 
@@ -16,4 +16,11 @@ urlpatterns = [
     path("sessions/<int:session_id>/follow-ups/", views.follow_up_add, name="follow_up_add"),
     path("sessions/<int:session_id>/sign/", views.session_sign, name="sign"),
     path("sessions/<int:session_id>/amendments/", views.amendment_add, name="amendment_add"),
+    path("products/", emergency_views.products, name="products"),
+    path("products/<int:product_id>/", emergency_views.product_edit, name="product_edit"),
+    path("lots/", emergency_views.lots, name="lots"),
+    path("emergency-equipment/", emergency_views.equipment_check, name="equipment_check"),
+    path("adverse-events/<int:event_id>/report.pdf", emergency_views.event_report_pdf, name="event_report_pdf"),
+    path("adverse-events/<int:event_id>/report.csv", emergency_views.event_report_csv, name="event_report_csv"),
+    path("adverse-events/<int:event_id>/reported/", emergency_views.event_reported, name="event_reported"),
 ]

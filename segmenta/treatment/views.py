@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from segmenta.audit.trail import record
-from segmenta.knowledge.last import lipid_doses
 from segmenta.patients.models import Patient
 
 from .forms import (
@@ -22,6 +21,7 @@ from .forms import (
     SessionForm,
     SessionNotesForm,
 )
+from .emergency import emergency_context
 from .models import PlanReview, Session, SignedSessionError, TreatmentPlan
 from .reassessment import report
 from .sessions import TreatmentError, add_injection, amend, is_physician, membership_for, safety_preview, sign
@@ -101,7 +101,7 @@ def _page(request, session, status=200, **forms):
     """The session page with any bound forms passed in, fresh ones otherwise."""
     patient = session.patient
     weight = patient.weights.first()
-    events = list(session.adverse_events.all())
+    events = list(session.adverse_events.select_related("injection"))
     context = {
         "session": session, "patient": patient,
         "injections": session.injections.select_related("history_item", "complaint", "overridden_by"),
@@ -109,14 +109,13 @@ def _page(request, session, status=200, **forms):
         "follow_ups": session.follow_ups.all(), "amendments": session.amendments.select_related("author"),
         "injection_form": forms.get("injection_form") or InjectionForm(session=session),
         "score_form": forms.get("score_form") or ScoreForm(session=session),
-        "event_form": forms.get("event_form") or AdverseEventForm(),
+        "event_form": forms.get("event_form") or AdverseEventForm(session=session),
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(session=session),
         "amendment_form": forms.get("amendment_form") or AmendmentForm(),
         "notes_form": SessionNotesForm(instance=session),
         "preview": forms.get("preview"), "can_override": is_physician(request.user),
         "weight": weight,
-        "lipid": lipid_doses(float(weight.weight_kg)) if weight and any(e.kind == "last" for e in events) else None,
-        "last_without_weight": not weight and any(e.kind == "last" for e in events),
+        **emergency_context(session),
     }
     return render(request, "treatment/session.html", context, status=status)
 
@@ -198,7 +197,8 @@ def score_add(request, session_id):
 @require_POST
 def event_add(request, session_id):
     session = _session(request, session_id)
-    return _save_part(request, session, "event_form", AdverseEventForm(request.POST), _("Adverse event recorded."))
+    return _save_part(request, session, "event_form", AdverseEventForm(request.POST, session=session),
+                      _("Adverse event recorded."))
 
 
 @login_required

@@ -1,0 +1,136 @@
+"""The Django shell around the emergency card, the daily equipment check and the
+pharmacovigilance report: it reads the chart and the clinic's knowledge base and hands
+plain data to the pure functions in ``segmenta.knowledge.last`` and ``.vigilance``."""
+
+from django.utils import timezone
+
+from segmenta.knowledge import vocabulary
+from segmenta.knowledge.base import KnowledgeError, load
+from segmenta.knowledge.last import emergency_card
+from segmenta.audit.trail import record
+from segmenta.knowledge.service import for_clinic
+from segmenta.patients.models import Patient
+
+from . import vigilance
+from .models import AdverseEvent, EquipmentCheck, Injection
+
+
+def clinic_kb(clinic):
+    """The clinic's knowledge base; the shipped one if its overrides do not validate
+    (``fallback`` True, and the card says so): an emergency card must always open."""
+    try:
+        return for_clinic(clinic), False
+    except KnowledgeError:
+        return load(), True
+
+
+def age_on(birth_date, day):
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def card_for(patient, kb):
+    """The emergency card for ``patient``: latest weight, latest recorded height."""
+    weight = patient.weights.first()
+    height = patient.weights.exclude(height_cm=None).first()
+    card = emergency_card(
+        weight_kg=float(weight.weight_kg) if weight else None,
+        height_cm=float(height.height_cm) if height else None,
+        sex=patient.sex, age_years=age_on(patient.birth_date, timezone.localdate()), kb=kb)
+    card["weight_record"], card["height_record"] = weight, height
+    return card
+
+
+def equipment_items(kb):
+    return kb.get("protocol", "emergency-equipment")["items"]
+
+
+def equipment_today(clinic, kb):
+    """Today's latest equipment check of ``clinic`` with the names of missing items, or None."""
+    check = (EquipmentCheck.objects.filter(clinic=clinic, date=timezone.localdate())
+             .select_related("checked_by").first())
+    if check is None:
+        return None
+    missing = [item["name"] for item in equipment_items(kb) if item["id"] not in check.items]
+    return {"check": check, "missing": missing, "complete": check.complete and not missing}
+
+
+def emergency_context(session):
+    """What the session page's emergency include needs."""
+    patient = session.patient
+    kb, fallback = clinic_kb(patient.clinic)
+    events = list(session.adverse_events.all())
+    return {
+        "card": card_for(patient, kb), "kb_fallback": fallback,
+        "last_event": any(e.kind == AdverseEvent.Kind.LAST for e in events),
+        "equipment": equipment_today(patient.clinic, kb),
+    }
+
+
+def _profession(user):
+    profile = getattr(user, "profile", None)
+    code = profile.verified_profession if profile is not None else None
+    return vocabulary.label("profession", code) if code else None
+
+
+def vigilance_report(event, user):
+    """The report of ``event`` (an AdverseEvent with its session and patient loaded)."""
+    session, patient = event.session, event.session.patient
+    kb, _fallback = clinic_kb(patient.clinic)
+    weight = patient.weights.first()
+    injection = event.injection
+    injected = None
+    if injection is not None:
+        technique = kb.get("technique", injection.target) or {}
+        target = vocabulary.label("injection_target", injection.target)
+        side = f", {vocabulary.label('side', injection.side)}" if injection.side else ""
+        depth = f" ({technique['depth']})" if technique.get("depth") else ""
+        product = injection.product
+        injected = {
+            "time": timezone.localtime(injection.time), "drug_label": vocabulary.label("drug", injection.drug),
+            "product": product.name if product else None,
+            "preservative": product.preservative if product else None,
+            "multi_dose": product.multi_dose if product else None,
+            "lot": injection.lot, "expiry": injection.expiry, "mg": injection.mg, "volume_ml": injection.volume_ml,
+            "concentration_percent": injection.concentration_percent, "route_target": f"{target}{side}{depth}",
+        }
+    reporter = user.get_full_name() or user.get_username()
+    data = {
+        "report_id": f"SEG-{patient.clinic_id}-{event.pk}",
+        "clinic": {"name": patient.clinic.name, "jurisdiction": patient.clinic.jurisdiction},
+        "reporter": {"name": reporter, "profession": _profession(user)},
+        "patient": {"given_name": patient.given_name, "family_name": patient.family_name,
+                    "birth_date": patient.birth_date, "sex": vocabulary.label("sex", patient.sex),
+                    "weight_kg": weight.weight_kg if weight else None},
+        "event": {"kind_label": event.get_kind_display(), "description": event.description,
+                  "occurred_at": timezone.localtime(event.occurred_at) if event.occurred_at else None,
+                  "severity": event.severity, "severity_label": event.get_severity_display(),
+                  "outcome": event.outcome, "outcome_label": event.get_outcome_display(),
+                  "causality_label": event.get_causality_display(), "treatment_given": event.treatment_given,
+                  "reported_at": timezone.localtime(event.reported_at) if event.reported_at else None},
+        "session_start": timezone.localtime(session.started_at),
+        "injection": injected,
+    }
+    return vigilance.report(data, kb.get("protocol", "pharmacovigilance"), timezone.localdate())
+
+
+# --- Lots (recalls) -----------------------------------------------------------------
+
+def lot_injections(user, lot, product=None):
+    """Injections from ``lot`` (any case) in ``user``'s clinics, optionally of one product."""
+    found = (Injection.objects.filter(session__patient__in=Patient.objects.visible_to(user), lot__iexact=lot.strip())
+             .select_related("session", "session__patient", "session__patient__clinic", "product")
+             .order_by("session__patient__family_name", "session__patient__given_name", "session__started_at",
+                       "order"))
+    if product is not None:
+        found = found.filter(product=product)
+    return found
+
+
+def audit_lot_search(request, injections, lot, user=None):
+    """A recall search shows patients: one view event per patient listed."""
+    seen = {}
+    for injection in injections:
+        seen.setdefault(injection.session.patient_id, (injection.session.patient, []))[1].append(injection.pk)
+    for patient, injection_ids in seen.values():
+        record("view", request=request, user=user, patient=patient, obj=patient,
+               detail={"lot_search": lot, "injections": injection_ids})
