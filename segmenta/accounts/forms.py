@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from segmenta.knowledge import vocabulary
+from segmenta.validators import jurisdiction_code
 
 from .models import Clinic, PractitionerProfile, Role, TrainingRecord
 
@@ -36,10 +37,57 @@ class ReauthForm(forms.Form):
     )
 
 
-class ProfileForm(forms.ModelForm):
+def _jurisdiction(value):
+    """A jurisdiction code, upper case ("de" is meant as "DE"); empty stays empty (unknown)."""
+    value = (value or "").strip().upper()
+    if value and not jurisdiction_code.regex.match(value):
+        raise forms.ValidationError(_("Use a country code such as DE, AT, CH or ES, or a US state as US-OR."),
+                                    code="jurisdiction")
+    return value
+
+
+class JurisdictionInput(forms.TextInput):
+    def __init__(self, attrs=None):
+        super().__init__({"autocapitalize": "characters", "spellcheck": "false", "autocomplete": "off",
+                          "maxlength": 10, **(attrs or {})})
+
+
+class LicenceForm(forms.Form):
+    """A member's profession, licence number and licence jurisdiction, as a clinic admin
+    sets them; saving vouches for them (see PractitionerProfile.set_licence)."""
+
+    profession = forms.ChoiceField(label=_("Profession"), choices=[("", "—")] + vocabulary.choices("profession"),
+                                   required=False)
+    licence_number = forms.CharField(label=_("Licence number"), max_length=64, required=False)
+    licence_jurisdiction = forms.CharField(
+        label=_("Licence jurisdiction"), max_length=10, required=False, widget=JurisdictionInput(),
+        help_text=_("Where the licence was issued: DE, AT, CH, ES, a US state as US-OR, …; "
+                    "empty: the clinic's jurisdiction."))
+
+    @classmethod
+    def for_profile(cls, profile, data=None, **kwargs):
+        return cls(data, initial={name: getattr(profile, name) for name in PractitionerProfile.LICENCE_FIELDS},
+                   **kwargs)
+
+    def clean_licence_jurisdiction(self):
+        return _jurisdiction(self.cleaned_data.get("licence_jurisdiction"))
+
+
+class ClinicSettingsForm(forms.ModelForm):
     class Meta:
-        model = PractitionerProfile
-        fields = ["profession", "licence_number", "licence_jurisdiction"]
+        model = Clinic
+        fields = ["jurisdiction", "crisis_contacts", "reassess_after"]
+        widgets = {"jurisdiction": JurisdictionInput(),
+                   "crisis_contacts": forms.Textarea(attrs={"rows": 4}),
+                   "reassess_after": forms.NumberInput(attrs={"min": 3, "max": 5, "inputmode": "numeric"})}
+
+    def clean_jurisdiction(self):
+        return _jurisdiction(self.cleaned_data.get("jurisdiction"))
+
+    def clean_crisis_contacts(self):
+        # One contact per line: blank lines and stray spaces are dropped.
+        lines = (line.strip() for line in (self.cleaned_data.get("crisis_contacts") or "").splitlines())
+        return "\n".join(line for line in lines if line)
 
 
 class TrainingRecordForm(forms.ModelForm):
@@ -54,8 +102,9 @@ class TrainingRecordForm(forms.ModelForm):
         widgets = {"date": forms.DateInput(attrs={"type": "date"})}
 
 
-class NewMemberForm(forms.Form):
-    """A clinic admin creates a colleague's account with an initial password."""
+class NewMemberForm(LicenceForm):
+    """A clinic admin creates a colleague's account with an initial password (and, with
+    a profession, verifies it)."""
 
     clinic = forms.ModelChoiceField(label=_("Clinic"), queryset=Clinic.objects.none())
     username = forms.RegexField(label=_("Username"), max_length=150, regex=r"^[\w.@+-]+$",
@@ -64,13 +113,15 @@ class NewMemberForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    profession = forms.ChoiceField(label=_("Profession"), choices=[("", "—")] + vocabulary.choices("profession"),
-                                   required=False)
     password = forms.CharField(label=_("Initial password"), strip=False, widget=forms.PasswordInput(
         attrs={"autocomplete": "new-password"}))
 
+    field_order = ["clinic", "username", "first_name", "last_name", "email", "role", "profession",
+                   "licence_number", "licence_jurisdiction", "password"]
+
     def __init__(self, *args, clinics, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["profession"].help_text = _("Creating the account with a profession verifies it in your name.")
         self.fields["clinic"].queryset = clinics
         if clinics.count() == 1:
             self.fields["clinic"].initial = clinics.first()

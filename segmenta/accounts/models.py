@@ -93,6 +93,25 @@ class PractitionerProfile(models.Model):
     def __str__(self):
         return f"{self.user} ({self.get_profession_display() or '-'})"
 
+    LICENCE_FIELDS = ("profession", "licence_number", "licence_jurisdiction")
+
+    def set_licence(self, by, *, profession, licence_number, licence_jurisdiction):
+        """A clinic admin (``by``) sets profession, licence number and jurisdiction and
+        thereby vouches for them: with a profession the profile counts as verified by
+        them from now on; without one there is nothing to verify. Not saved; returns
+        ``{field: [old, new]}`` for what changed, for the audit trail."""
+        new = {"profession": profession, "licence_number": licence_number,
+               "licence_jurisdiction": licence_jurisdiction}
+        changes = {name: [getattr(self, name), new[name]] for name in self.LICENCE_FIELDS
+                   if getattr(self, name) != new[name]}
+        for name, value in new.items():
+            setattr(self, name, value)
+        if self.profession:
+            self.verified_by, self.verified_at = by, timezone.now()
+        else:
+            self.verified_by, self.verified_at = None, None
+        return changes
+
     @property
     def verified_profession(self):
         """The profession once a clinic admin has verified it; None before."""

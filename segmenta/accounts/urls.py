@@ -20,4 +20,7 @@ urlpatterns = [
     path("members/<int:pk>/role/", views.member_role, name="member_role"),
     path("members/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("members/<int:pk>/reset-mfa/", views.member_reset_mfa, name="member_reset_mfa"),
+    path("members/<int:pk>/licence/", views.member_licence, name="member_licence"),
+    path("clinic/", views.clinic_settings, name="clinic_settings"),
+    path("clinic/<int:pk>/", views.clinic_settings_save, name="clinic_settings_save"),
 ]

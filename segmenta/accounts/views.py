@@ -14,25 +14,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from segmenta.audit.trail import record
+from segmenta.knowledge import service as knowledge_service
+from segmenta.knowledge import vocabulary
 
 from .middleware import SECOND_FACTOR_PENDING
 from .access import admin_clinics, clinic_admin_required, mark_reauthenticated, reauth_required
 from .forms import (
     ApiTokenForm,
+    ClinicSettingsForm,
+    LicenceForm,
     LoginForm,
     MemberRoleForm,
     NewMemberForm,
-    ProfileForm,
     ReauthForm,
     TokenForm,
     TrainingRecordForm,
 )
-from .models import ApiToken, Membership, PractitionerProfile, Role, TrainingRecord
+from .models import ApiToken, Clinic, Membership, PractitionerProfile, Role, TrainingRecord
 
 User = get_user_model()
 
@@ -152,25 +155,30 @@ def reauth_view(request):
 # --- Profile, training records, API tokens -----------------------------------------
 
 @login_required
+@require_safe
 def profile_view(request):
+    """The user's own profile. Profession, licence and jurisdiction are shown, never
+    edited here: a clinic admin sets and verifies them on the members page."""
     profile, _created = PractitionerProfile.objects.get_or_create(user=request.user)
-    form = ProfileForm(request.POST or None, instance=profile)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            record("update", request=request, obj=profile, detail={"fields": sorted(form.changed_data)})
-        messages.success(request, _("Profile saved."))
-        return redirect("accounts:profile")
-    return _render_profile(request, profile, form=form)
+    return _render_profile(request, profile)
 
 
-def _render_profile(request, profile, *, form=None, training_form=None, status=200):
+def _render_profile(request, profile, *, training_form=None, status=200):
+    memberships = list(request.user.memberships.select_related("clinic"))
+    records = list(profile.training_records.all())
+    trained = set()
+    for item in records:
+        trained.update(item.techniques)
+    techniques = vocabulary.choices("injection_target")
     return render(request, "accounts/profile.html", {
-        "form": form or ProfileForm(instance=profile),
         "profile": profile,
-        "records": profile.training_records.all(),
+        "verifier": profile.verified_by if profile.verified_at else None,
+        "clinic_jurisdictions": sorted({m.clinic.jurisdiction for m in memberships if m.clinic.jurisdiction}),
+        "records": records,
+        "trained": [label for code, label in techniques if code in trained],
+        "untrained": [label for code, label in techniques if code not in trained],
         "tokens": request.user.api_tokens.all(),
-        "memberships": request.user.memberships.select_related("clinic"),
+        "memberships": memberships,
         "training_form": training_form or TrainingRecordForm(),
         "token_form": ApiTokenForm(),
     }, status=status)
@@ -246,16 +254,22 @@ def token_revoke(request, pk):
 
 # --- Clinic members (clinic admins) -----------------------------------------------
 
+def _profile_of(user):
+    """A user's practitioner profile; an unsaved one for accounts made elsewhere without one."""
+    try:
+        return user.profile
+    except PractitionerProfile.DoesNotExist:
+        return PractitionerProfile(user=user)
+
+
+def _licence_form(member, data=None):
+    return LicenceForm.for_profile(_profile_of(member.user), data, prefix=f"licence-{member.pk}")
+
+
 @clinic_admin_required
 @reauth_required
 def members_view(request):
     clinics = admin_clinics(request.user)
-    members = (
-        Membership.objects.filter(clinic__in=clinics)
-        .select_related("clinic", "user", "user__profile")
-        .annotate(mfa=Exists(TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True)),
-                  tokens=Count("user__api_tokens", distinct=True))
-    )
     form = NewMemberForm(request.POST or None, clinics=clinics)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -264,15 +278,39 @@ def members_view(request):
                 username=data["username"], password=data["password"], email=data["email"],
                 first_name=data["first_name"], last_name=data["last_name"],
             )
-            PractitionerProfile.objects.create(user=user, profession=data["profession"])
+            profile = PractitionerProfile(user=user)
+            # A profession given here is verified by the admin who creates the account.
+            licence = profile.set_licence(request.user, profession=data["profession"],
+                                          licence_number=data["licence_number"],
+                                          licence_jurisdiction=data["licence_jurisdiction"])
+            profile.save()
             member = Membership.objects.create(user=user, clinic=data["clinic"], role=data["role"])
             record("create", request=request, clinic=data["clinic"], obj=member,
                    detail={"username": user.username, "role": member.role})
+            if licence:
+                record("update", request=request, clinic=data["clinic"], obj=profile,
+                       detail={"username": user.username, **licence, "verified": bool(profile.verified_at)})
         messages.success(request, _("Account %(username)s created.") % {"username": user.username})
         return redirect("accounts:members")
-    return render(request, "accounts/members.html", {"members": members, "form": form,
-                                                     "roles": Role.choices},
-                  status=400 if form.errors else 200)
+    return _render_members(request, clinics, form=form, status=400 if form.errors else 200)
+
+
+def _render_members(request, clinics, *, form=None, licence_form=None, status=200):
+    """The members page; ``licence_form`` is a bound form with errors for one member."""
+    members = list(
+        Membership.objects.filter(clinic__in=clinics)
+        .select_related("clinic", "user", "user__profile", "user__profile__verified_by")
+        .annotate(mfa=Exists(TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True)),
+                  tokens=Count("user__api_tokens", distinct=True),
+                  elsewhere=Exists(Membership.objects.filter(user=OuterRef("user")).exclude(clinic__in=clinics)))
+    )
+    for member in members:
+        member.profile = _profile_of(member.user)
+        bound = licence_form is not None and licence_form.prefix == f"licence-{member.pk}"
+        member.licence_form = licence_form if bound else _licence_form(member)
+    return render(request, "accounts/members.html", {
+        "members": members, "form": form or NewMemberForm(clinics=clinics), "roles": Role.choices,
+    }, status=status)
 
 
 def _admin_membership_or_404(request, pk):
@@ -302,6 +340,42 @@ def member_role(request, pk):
                detail={"username": member.user.username, "role": [old, new_role]})
     messages.success(request, _("Role changed."))
     return redirect("accounts:members")
+
+
+@clinic_admin_required
+@reauth_required
+@require_POST
+def member_licence(request, pk):
+    """A clinic admin sets a member's profession, licence number and jurisdiction and
+    so verifies them (their own entry too: small practices have one admin)."""
+    member = _admin_membership_or_404(request, pk)
+    # A profession counts in every clinic the person works in: only someone who
+    # administers all of them may vouch for it.
+    if member.user.memberships.exclude(clinic__in=admin_clinics(request.user)).exists():
+        messages.error(request, _("%(username)s also works in a clinic you do not administer; an admin of every "
+                                  "one of their clinics, or a server operator, verifies their profession.")
+                       % {"username": member.user.username})
+        return redirect("accounts:members")
+    form = _licence_form(member, request.POST)
+    if not form.is_valid():
+        return _render_members(request, admin_clinics(request.user), licence_form=form, status=400)
+    with transaction.atomic():
+        profile = _profile_of(member.user)
+        was = {"verified_by": profile.verified_by.get_username() if profile.verified_by else None,
+               "verified_at": profile.verified_at.isoformat() if profile.verified_at else None}
+        changes = profile.set_licence(request.user, **{name: form.cleaned_data[name]
+                                                       for name in PractitionerProfile.LICENCE_FIELDS})
+        profile.save()
+        record("update", request=request, clinic=member.clinic, obj=profile,
+               detail={"username": member.user.username, **changes, "verified": bool(profile.verified_at),
+                       "previously": was})
+    if profile.verified_at:
+        messages.success(request, _("Profession of %(username)s saved and verified by you.")
+                         % {"username": member.user.username})
+    else:
+        messages.success(request, _("%(username)s has no profession now; nothing to verify.")
+                         % {"username": member.user.username})
+    return redirect(reverse("accounts:members") + f"#member-{member.pk}")
 
 
 def _last_admin(member):
@@ -345,3 +419,58 @@ def member_reset_mfa(request, pk):
                      % {"username": member.user.username})
     return redirect("accounts:members")
 
+
+
+# --- Clinic settings (clinic admins) ----------------------------------------------
+
+def _default_crisis_contacts(clinic):
+    """What patients see when the clinic has entered no contacts of its own: the knowledge
+    base's crisis-contact entry for the clinic's jurisdiction (a US state uses US; any
+    other or unknown jurisdiction the fallback ``other``), chosen as outcomes.crisis
+    chooses it for the thank-you page. None where the knowledge base has no such kind."""
+    kb = knowledge_service.for_clinic(clinic)
+    if "crisis-contact" not in kb.kinds():
+        return None
+    code = clinic.jurisdiction
+    key = "US" if code.startswith("US-") else code
+    return (kb.get("crisis-contact", key) if key else None) or kb.get("crisis-contact", "other")
+
+
+def _settings_form(clinic, data=None):
+    return ClinicSettingsForm(data, instance=clinic, prefix=f"clinic-{clinic.pk}")
+
+
+@clinic_admin_required
+@reauth_required
+@require_safe
+def clinic_settings(request):
+    return _render_settings(request)
+
+
+def _render_settings(request, bound=None, status=200):
+    """Every clinic the user administers, each with its form; ``bound`` a form with errors."""
+    clinics = []
+    for clinic in admin_clinics(request.user).order_by("name"):
+        form = bound if bound is not None and bound.instance.pk == clinic.pk else _settings_form(clinic)
+        saved = Clinic.objects.get(pk=clinic.pk) if form is bound else clinic
+        clinics.append({"clinic": saved, "form": form, "defaults": _default_crisis_contacts(saved)})
+    return render(request, "accounts/clinic_settings.html", {"clinics": clinics}, status=status)
+
+
+@clinic_admin_required
+@reauth_required
+@require_POST
+def clinic_settings_save(request, pk):
+    clinic = get_object_or_404(admin_clinics(request.user), pk=pk)
+    fields = ClinicSettingsForm.Meta.fields
+    before = {name: getattr(clinic, name) for name in fields}
+    form = _settings_form(clinic, request.POST)
+    if not form.is_valid():
+        return _render_settings(request, bound=form, status=400)
+    with transaction.atomic():
+        clinic = form.save()
+        changes = {name: [before[name], getattr(clinic, name)] for name in fields
+                   if before[name] != getattr(clinic, name)}
+        record("update", request=request, clinic=clinic, obj=clinic, detail={"settings": changes})
+    messages.success(request, _("Settings of %(clinic)s saved.") % {"clinic": clinic.name})
+    return redirect("accounts:clinic_settings")

@@ -2,7 +2,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from segmenta.accounts.models import TrainingRecord
+from segmenta.accounts.models import PractitionerProfile, TrainingRecord
 from segmenta.audit.models import AuditEvent
 from segmenta.conftest import login_verified
 
@@ -17,13 +17,60 @@ def add_record(client, **overrides):
     return client.post(reverse("accounts:training_add"), data)
 
 
-def test_practitioner_records_profession_licence_and_jurisdiction(doctor, doctor_client):
-    response = doctor_client.post(reverse("accounts:profile"), {
-        "profession": "dentist", "licence_number": "ZA-123", "licence_jurisdiction": "Bavaria"})
-    assert response.status_code == 302
-    doctor.profile.refresh_from_db()
-    assert (doctor.profile.profession, doctor.profile.licence_number, doctor.profile.licence_jurisdiction) == (
-        "dentist", "ZA-123", "Bavaria")
+def test_a_practitioner_cannot_set_their_own_profession_licence_or_jurisdiction(assistant):
+    """An assistant without a profession tried to make themselves a physician here."""
+    client = login_verified(Client(), assistant)
+    response = client.post(reverse("accounts:profile"), {
+        "profession": "physician", "licence_number": "ZA-123", "licence_jurisdiction": "DE"})
+    assert response.status_code == 405
+    assistant.profile.refresh_from_db()
+    assert (assistant.profile.profession, assistant.profile.licence_number,
+            assistant.profile.licence_jurisdiction) == ("", "", "")
+    assert assistant.profile.verified_at is None
+    assert not AuditEvent.objects.filter(object_type="practitionerprofile").exists()
+
+
+def test_profile_shows_who_verified_the_profession_and_when(doctor, doctor_client, admin_user):
+    profile = doctor.profile
+    profile.set_licence(admin_user, profession="physician", licence_number="LÄK-4711", licence_jurisdiction="DE")
+    profile.save()
+    admin_user.first_name, admin_user.last_name = "Anna", "Admin"
+    admin_user.save()
+    html = doctor_client.get(reverse("accounts:profile")).content.decode()
+    assert f"verified by Anna Admin on {profile.verified_at:%Y-%m-%d}" in html
+    assert "LÄK-4711" in html
+    assert 'name="profession"' not in html and 'name="licence_number"' not in html
+    assert "treats it as unknown" not in html
+
+
+def test_an_unverified_profession_is_shown_as_unknown_to_the_safety_check(doctor, doctor_client):
+    PractitionerProfile.objects.filter(user=doctor).update(verified_at=None)
+    html = doctor_client.get(reverse("accounts:profile")).content.decode()
+    assert "not verified: ask your clinic admin" in html
+    assert "the safety check treats it as unknown: ganglion and deep injections are blocked" in html
+
+
+def test_a_missing_licence_jurisdiction_falls_back_to_the_clinics_or_says_unknown(doctor, doctor_client, clinic):
+    assert "unknown" in _licence_facts(doctor_client)
+    clinic.jurisdiction = "AT"
+    clinic.save()
+    assert "not recorded: your clinic's (AT) counts" in _licence_facts(doctor_client)
+
+
+def _licence_facts(client):
+    html = client.get(reverse("accounts:profile")).content.decode()
+    start = html.index('<dl class="facts licence">')
+    return html[start:html.index("</dl>", start)]
+
+
+def test_profile_lists_the_techniques_training_covers_and_those_charted_with_a_warning(doctor_client):
+    add_record(doctor_client, techniques=["stellate"])
+    html = doctor_client.get(reverse("accounts:profile")).content.decode()
+    covered = html[html.index('<dd class="trained">'):]
+    assert covered[:covered.index("</dd>")].endswith("Stellate ganglion")
+    untrained = html[html.index('<details class="untrained">'):]
+    untrained = untrained[:untrained.index("</details>")]
+    assert "charted with a warning" in untrained and "Scar" in untrained and "Stellate" not in untrained
 
 
 def test_training_record_keeps_course_hours_techniques_and_certificate(doctor, doctor_client):

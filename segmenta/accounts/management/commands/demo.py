@@ -71,7 +71,7 @@ class Command(BaseCommand):
                     Membership.objects.update_or_create(user=user, clinic=clinic, defaults={"role": role})
                     verifier = verifier or (user if role == Role.ADMIN else None)
                     profile, _ = PractitionerProfile.objects.get_or_create(user=user)
-                    if profession and not profile.profession:
+                    if profession and not profile.verified_profession:
                         # Demo professions count as verified by the clinic's admin.
                         profile.profession = profession
                         profile.licence_number = f"DEMO-{user.pk:04d}"
