@@ -37,6 +37,7 @@ KIND_TITLES = {
     "scope-rule": gettext_lazy("Scope of practice"),
     "test-method": gettext_lazy("Test methods"),
     "tracing-weight": gettext_lazy("How candidate fields are ranked"),
+    "crisis-contact": gettext_lazy("Crisis contacts"),
     "source": gettext_lazy("Sources"),
 }
 WEAK = {"expert_opinion", "disputed", "no_source", "approximate", "secondary_source"}

@@ -83,3 +83,28 @@ class ClinicInstrument(models.Model):
 def clinic_instruments(clinic):
     """{instrument id: Questionnaire} of a clinic's own imported instruments."""
     return {i.instrument_id: i.resource for i in ClinicInstrument.objects.filter(clinic=clinic)}
+
+
+class Alert(models.Model):
+    """An answer that needs a clinician today (e.g. PHQ-9 item 9 above 0), raised when a
+    response is stored. The chart shows it until a practitioner or clinic admin
+    acknowledges it."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="alerts")
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="alerts")
+    code = models.CharField(_("alert"), max_length=40)
+    message = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+", verbose_name=_("acknowledged by"))
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["patient", "acknowledged_at"], name="outcomes_alert_open")]
+
+    @classmethod
+    def open_for(cls, patients):
+        """Unacknowledged alerts of ``patients`` (a queryset or ids)."""
+        return cls.objects.filter(patient__in=patients, acknowledged_at__isnull=True)

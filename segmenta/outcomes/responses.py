@@ -8,7 +8,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from segmenta.audit.trail import record
 
-from .models import Response, clinic_instruments
+from .models import Alert, Response, clinic_instruments
 from .scoring import _bounds, instrument, score
 
 
@@ -66,7 +66,7 @@ def _response_items(resource, answers):
 
 
 def save_answers(patient, instrument_id, answers, *, entered_by=None, link=None, complaint=None, request=None):
-    """Score and store answers ({linkId: value}); return the Response."""
+    """Score and store answers ({linkId: value}) with the alerts they raise; return the Response."""
     extra = clinic_instruments(patient.clinic_id)
     resource = instrument(instrument_id, extra)
     now = timezone.now()
@@ -85,4 +85,10 @@ def save_answers(patient, instrument_id, answers, *, entered_by=None, link=None,
         record("create", request=request, user=entered_by, patient=patient, obj=response,
                username=None if entered_by else "patient (answer link)",
                detail={"instrument": instrument_id, "total": result["total"], "via": "link" if link else "staff"})
+        for found in result["alerts"]:
+            alert = Alert.objects.create(patient=patient, response=response, code=found["code"],
+                                         message=found["message"])
+            record("create", request=request, user=entered_by, patient=patient, obj=alert,
+                   username=None if entered_by else "patient (answer link)",
+                   detail={"code": alert.code, "instrument": instrument_id, "response": response.pk})
     return response

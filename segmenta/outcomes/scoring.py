@@ -1,8 +1,9 @@
 """Scoring questionnaires and series of scores.
 
 Pure Python (no Django). Instruments are FHIR R4 Questionnaire resources in
-``instruments/``; each declares its scoring rule in a Segmenta extension. Bands and
-important changes come from the knowledge base (``instrument-threshold``).
+``instruments/``; each declares its scoring rule in a Segmenta extension. Bands,
+important changes and single-answer alerts come from the knowledge base
+(``instrument-threshold``).
 """
 
 import json
@@ -201,7 +202,25 @@ def score(instrument_id, data, extra=None):
         code = next(c for c, v in _options(item).items() if v == total)
         result["band"] = code
         result["responder"] = code in scoring["responder_categories"]
+    result["alerts"] = alerts(thresholds.get("alerts", []), values)
     return result
+
+
+def alerts(rules, values):
+    """The alerts that single answers raise, whatever the total: [{code, message}].
+
+    ``rules`` come from the knowledge base (an instrument's ``alerts``): an answer to
+    ``item`` above ``above`` raises ``code``. An item a rule needs must be answered:
+    unknown is not "no risk", so its absence is an error naming the item.
+    """
+    found = []
+    for alert_rule in rules:
+        value = values.get(alert_rule["item"])
+        if value is None:
+            raise ScoreError(f"item {alert_rule['item']}: missing (needed for the {alert_rule['code']} alert)")
+        if value > alert_rule["above"]:
+            found.append({"code": alert_rule["code"], "message": alert_rule["message"]})
+    return found
 
 
 def series(instrument_id, data, extra=None):

@@ -30,3 +30,12 @@ def group(name, n, responders):
             "proportion": round(responders / n, 4) if n else None,
             "ci_low": round(low, 4) if low is not None else None,
             "ci_high": round(high, 4) if high is not None else None}
+
+
+def side_by_side(completers, intention_to_treat):
+    """Rows pairing each group's completers with its intention-to-treat figures, in the
+    intention-to-treat order (every completer group is among those)."""
+    found = {g["group"]: g for g in completers}
+    empty = {"n": 0, "responders": 0, "proportion": None, "ci_low": None, "ci_high": None}
+    return [{"group": g["group"], "completers": found.get(g["group"], {**empty, "group": g["group"]}),
+             "itt": g} for g in intention_to_treat]

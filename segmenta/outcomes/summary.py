@@ -1,9 +1,11 @@
 """The practice's outcomes, aggregated in SQL.
 
-A complaint counts once it has NRS scores from at least two sessions. Its baseline is the
-NRS before its first session, its latest the NRS before its last one; it responds when
-the latest is at least 30 % lower (IMMPACT's moderate improvement, knowledge base
-``nrs-11``). Groups: body region, approach (interference field when an item was tested,
+A complaint's baseline is the NRS before its first scored session, its latest the NRS
+before its last one; it responds when the latest is at least 30 % lower (IMMPACT's
+moderate improvement, knowledge base ``nrs-11``). Two populations, side by side:
+completers (complaints with NRS scores from at least two sessions) and intention to
+treat (every complaint with a baseline above 0; one without a later score counts as not
+responding). Groups: body region, approach (interference field when an item was tested,
 ganglionic when a ganglion was injected, segmental otherwise) and number of sessions.
 
 One statement with window functions computes every complaint's figures (SQLite 3.25+ and
@@ -29,8 +31,8 @@ def _json_text(column, *path):
 
 
 def _per_complaint_sql(clinic_ids):
-    """SQL and parameters for one row per scored complaint: sessions, baseline, latest,
-    sessions until response, region key and approach."""
+    """SQL and parameters for one row per complaint with a baseline: sessions, baseline,
+    latest, sessions until response, completer, responder, region key and approach."""
     threshold = 1 - load().get("instrument-threshold", "nrs-11")["important_change"]["percent"] / 100
     ganglia = [g["target"] for g in load().all("ganglion")]
     field_targets = [t["id"] for t in load().all("technique") if t["approach"] == "interference_field"]
@@ -66,14 +68,15 @@ def _per_complaint_sql(clinic_ids):
             FROM scored s GROUP BY s.complaint_id
         )
         SELECT pc.complaint_id, pc.sessions, pc.baseline, pc.latest, pc.to_response,
-               CASE WHEN pc.latest <= pc.baseline * %s THEN 1 ELSE 0 END AS responder,
+               CASE WHEN pc.sessions >= 2 THEN 1 ELSE 0 END AS completer,
+               CASE WHEN pc.sessions >= 2 AND pc.latest <= pc.baseline * %s THEN 1 ELSE 0 END AS responder,
                {region} AS region,
                CASE WHEN COALESCE(inj.field, 0) = 1 THEN 'interference_field'
                     WHEN COALESCE(inj.ganglionic, 0) = 1 THEN 'ganglionic' ELSE 'segmental' END AS approach
         FROM per_complaint pc
         JOIN patients_complaint c ON c.id = pc.complaint_id
         LEFT JOIN injected inj ON inj.complaint_id = pc.complaint_id
-        WHERE pc.sessions >= 2 AND pc.baseline > 0
+        WHERE pc.baseline > 0
     """
     params = [*clinic_ids, *field_targets, *ganglia, threshold, threshold]
     return sql, params
@@ -101,28 +104,41 @@ def _bin(column):
 def summary(clinics):
     clinic_ids = list(clinics.values_list("pk", flat=True)) or [0]
     base, params = _per_complaint_sql(clinic_ids)
-    # One pass: counts per (region, approach, session bin, bin of sessions to response).
+    # One pass: counts per (region, approach, session bin, bin of sessions to response):
+    # complaints with a baseline (intention to treat), completers among them, responders.
     # The few hundred resulting rows are then added up per dimension.
     cells = _query(f"""
         SELECT region, approach, {_bin("sessions")} AS sbin,
                CASE WHEN responder = 1 THEN {_bin("to_response")} END AS rbin,
-               COUNT(*), SUM(responder), SUM(CASE WHEN responder = 1 THEN to_response ELSE 0 END)
+               COUNT(*), SUM(completer), SUM(responder),
+               SUM(CASE WHEN responder = 1 THEN to_response ELSE 0 END)
         FROM ({base}) t GROUP BY region, approach, sbin, rbin""", params)
+    # dimension -> key -> [started (intention to treat), completers, responders]
     totals = {"overall": {}, "region": {}, "approach": {}, "sessions": {}}
     reached = [0] * len(SESSION_BINS)
     to_response_sum = 0
-    for region, approach, sbin, rbin, n, responders, sessions_sum in cells:
+    for region, approach, sbin, rbin, started_n, completer_n, responder_n, sessions_sum in cells:
         # PostgreSQL sums come back as Decimal: counts are whole numbers.
-        n, responders, sessions_sum = int(n), int(responders or 0), int(sessions_sum or 0)
+        counts = (int(started_n), int(completer_n or 0), int(responder_n or 0))
         for dimension, key in (("overall", "all"), ("region", _region_name(region)), ("approach", approach),
                                ("sessions", sbin)):
-            old_n, old_k = totals[dimension].get(key, (0, 0))
-            totals[dimension][key] = (old_n + n, old_k + responders)
+            cell = totals[dimension].setdefault(key, [0, 0, 0])
+            for i, value in enumerate(counts):
+                cell[i] += value
         if rbin is not None:
-            reached[rbin] += n
-        to_response_sum += sessions_sum
-    n, responders = totals["overall"].get("all", (0, 0))
-    by_sessions = [group(label, *totals["sessions"].get(i, (0, 0))) for i, (_l, _h, label) in enumerate(SESSION_BINS)]
+            reached[rbin] += counts[0]
+        to_response_sum += int(sessions_sum or 0)
+    _started, n, responders = totals["overall"].get("all", (0, 0, 0))
+
+    def completers(dimension):
+        return [group(k, c, r) for k, (_s, c, r) in sorted(totals[dimension].items()) if c]
+
+    def intention_to_treat(dimension):
+        return [group(k, s, r) for k, (s, _c, r) in sorted(totals[dimension].items())]
+
+    def session_bins(pick):
+        return [group(label, *pick(totals["sessions"].get(i, (0, 0, 0))))
+                for i, (_l, _h, label) in enumerate(SESSION_BINS)]
     sessions = Session.objects.filter(patient__clinic__in=clinics)
     with_events = sessions.filter(pk__in=AdverseEvent.objects.values("session_id")).count()
     criteria = load().get("protocol", "huneke")["criteria"]
@@ -136,10 +152,19 @@ def summary(clinics):
     )
     return {
         "definition": "responder: NRS before the last session at least 30 % below the NRS before the first",
+        "population": "completers: complaints with NRS before at least two sessions",
         "overall": group("all", n, responders),
-        "by_region": [group(k, *v) for k, v in sorted(totals["region"].items())],
-        "by_approach": [group(k, *v) for k, v in sorted(totals["approach"].items())],
-        "by_sessions": by_sessions,
+        "by_region": completers("region"),
+        "by_approach": completers("approach"),
+        "by_sessions": session_bins(lambda cell: (cell[1], cell[2])),
+        "intention_to_treat": {
+            "population": "every complaint with a baseline NRS above 0; one without a later score "
+                          "counts as not responding",
+            "overall": intention_to_treat("overall")[0] if totals["overall"] else group("all", 0, 0),
+            "by_region": intention_to_treat("region"),
+            "by_approach": intention_to_treat("approach"),
+            "by_sessions": session_bins(lambda cell: (cell[0], cell[2])),
+        },
         "sessions_to_response": {"n": responders,
                                  "mean": round(to_response_sum / responders, 2) if responders else None,
                                  "bins": [{"sessions": label, "n": reached[i]}

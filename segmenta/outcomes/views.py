@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.utils import timezone
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,10 +23,13 @@ from segmenta.knowledge.base import load
 from segmenta.patients.models import Patient
 
 from .export import to_csv, to_parquet
-from .models import AnswerLink, ClinicInstrument, clinic_instruments
+from .alerts import AcknowledgeForm, can_acknowledge
+from .crisis import contacts_for
+from .models import Alert, AnswerLink, ClinicInstrument, clinic_instruments
 from .responses import answer_form, save_answers
 from .scoring import check_instrument, instruments
 from .scoring import rule as score_rule
+from .statistics import side_by_side
 from .summary import summary
 
 
@@ -35,7 +38,10 @@ def practice(request):
     """The practice's own evidence: for clinic admins and practitioners of their clinics."""
     clinics = _research_clinics(request)
     result = summary(clinics)
-    return render(request, "outcomes/practice.html", {"summary": result, "clinics": clinics})
+    itt = result["intention_to_treat"]
+    tables = {dimension: side_by_side(result[dimension], itt[dimension])
+              for dimension in ("by_region", "by_approach", "by_sessions")}
+    return render(request, "outcomes/practice.html", {"summary": result, "tables": tables, "clinics": clinics})
 
 
 def _research_clinics(request):
@@ -202,6 +208,36 @@ def answer(request, token):
     if request.method == "POST" and form.is_valid():
         save_answers(link.patient, link.instrument, form.cleaned_data, link=link, complaint=link.complaint,
                      request=request)
-        return render(request, "outcomes/thanks.html")
+        # Every patient sees the crisis contacts, whatever they answered: the page must not
+        # let anyone infer that an alert was raised.
+        clinic = link.patient.clinic
+        return render(request, "outcomes/thanks.html", {"crisis": contacts_for(
+            clinic.jurisdiction, clinic.crisis_contacts, load().entries["crisis-contact"])})
     return render(request, "outcomes/answer.html", {"form": form, "staff": False},
                   status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request, pk, alert_id):
+    """A clinician has assessed the risk: the alert leaves the chart, with who, when and a note."""
+    patient = _patient(request, pk)
+    if not can_acknowledge(request.user, patient):
+        return HttpResponseForbidden(_("Only a practitioner or clinic admin can acknowledge an alert."))
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Note: %(error)s") % {"error": " ".join(form.errors["note"])})
+        return redirect("patients:detail", pk=patient.pk)
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().filter(patient=patient, pk=alert_id).first()
+        if alert is None:
+            raise Http404
+        if alert.acknowledged_at is None:
+            alert.acknowledged_by = request.user
+            alert.acknowledged_at = timezone.now()
+            alert.note = form.cleaned_data["note"]
+            alert.save(update_fields=["acknowledged_by", "acknowledged_at", "note"])
+            record("update", request=request, patient=patient, obj=alert,
+                   detail={"code": alert.code, "acknowledged": True, "with_note": bool(alert.note)})
+            messages.success(request, _("Alert acknowledged."))
+    return redirect("patients:detail", pk=patient.pk)

@@ -3,14 +3,40 @@ from django import template
 register = template.Library()
 
 
+@register.inclusion_tag("outcomes/_alert_banner.html", takes_context=True)
+def alert_banner(context, patient):
+    """The patient's unacknowledged alerts as an urgent banner at the top of the chart;
+    practitioners and clinic admins get the form to acknowledge each."""
+    from segmenta.outcomes.alerts import AcknowledgeForm, can_acknowledge
+    from segmenta.outcomes.models import Alert
+
+    alerts = list(Alert.open_for([patient.pk]).select_related("response"))
+    request = context.get("request")
+    allowed = bool(alerts) and request is not None and can_acknowledge(request.user, patient)
+    return {"alerts": alerts, "patient": patient, "can_acknowledge": allowed,
+            "form": AcknowledgeForm() if allowed else None, "csrf_token": context.get("csrf_token")}
+
+
+@register.simple_tag
+def open_alert_patients(patients):
+    """The ids among ``patients`` (e.g. a page of the patient list) with an unacknowledged
+    alert: one query, however many rows."""
+    from segmenta.outcomes.models import Alert
+
+    ids = [p.pk for p in patients]
+    return set(Alert.open_for(ids).values_list("patient_id", flat=True)) if ids else set()
+
+
 @register.inclusion_tag("outcomes/_ci_bar.html")
-def ci_bar(group):
-    """A proportion and its 95 % interval on a 0–100 scale."""
+def ci_bar(group, population="", kind=""):
+    """A proportion and its 95 % interval on a 0–100 scale; ``population`` names it for
+    screen readers, ``kind`` ("itt") styles the intention-to-treat bar apart."""
     if not group["n"]:
         return {"show": False}
     low, high = group["ci_low"] * 100, group["ci_high"] * 100
-    return {"show": True, "low": round(low, 1), "width": round(high - low, 1),
-            "point": round(group["proportion"] * 100, 1), "label": f"{group['proportion'] * 100:.0f} %"}
+    label = f"{group['proportion'] * 100:.0f} %"
+    return {"show": True, "low": round(low, 1), "width": round(high - low, 1), "kind": kind,
+            "point": round(group["proportion"] * 100, 1), "label": f"{population}: {label}" if population else label}
 
 
 @register.filter
