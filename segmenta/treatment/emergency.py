@@ -2,6 +2,7 @@
 pharmacovigilance report: it reads the chart and the clinic's knowledge base and hands
 plain data to the pure functions in ``segmenta.knowledge.last`` and ``.vigilance``."""
 
+from django.db.models.functions import Trim, Upper
 from django.utils import timezone
 
 from segmenta.knowledge import vocabulary
@@ -116,8 +117,10 @@ def vigilance_report(event, user):
 # --- Lots (recalls) -----------------------------------------------------------------
 
 def lot_injections(user, lot, product=None):
-    """Injections from ``lot`` (any case) in ``user``'s clinics, optionally of one product."""
-    found = (Injection.objects.filter(session__patient__in=Patient.objects.visible_to(user), lot__iexact=lot.strip())
+    """Injections from ``lot`` in ``user``'s clinics, optionally of one product. Case and
+    surrounding spaces are ignored on both sides: a recall must not miss "ab123 "."""
+    found = (Injection.objects.filter(session__patient__in=Patient.objects.visible_to(user))
+             .annotate(lot_key=Upper(Trim("lot"))).filter(lot_key=lot.strip().upper())
              .select_related("session", "session__patient", "session__patient__clinic", "product")
              .order_by("session__patient__family_name", "session__patient__given_name", "session__started_at",
                        "order"))

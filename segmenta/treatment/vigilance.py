@@ -6,6 +6,7 @@ guessing: a report that reads "not serious" when nobody said so is worse than no
 """
 
 from datetime import date, datetime
+from decimal import Decimal
 
 UNKNOWN = "unknown"
 
@@ -68,6 +69,8 @@ def _text(value):
         return value.isoformat(timespec="minutes")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 50.00 mg → "50"
     return str(value)
 
 
