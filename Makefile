@@ -11,11 +11,14 @@ PORT ?= 8000
 install: $(STAMP)
 
 # Reinstalled only when the lock file or the project metadata change.
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml package-lock.json
 	@command -v $(PYTHON) >/dev/null || { echo "Segmenta needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@# htmx, for live updates (the pages work without it, through their buttons).
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	  else echo "npm not found: pages work without live updates (install Node.js and npm for them)"; fi
 	touch $(STAMP)
 
 # The local demo: MFA off, demo clinics and users, development server.
@@ -39,4 +42,4 @@ lock:
 	  -o requirements.lock requirements.in
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .hypothesis
+	rm -rf $(VENV) var node_modules .pytest_cache .hypothesis

@@ -113,6 +113,22 @@ def patient(clinic):
     return make_patient(clinic)
 
 
+def complete_chart(patient, user, on=None):
+    """What a careful intake records before the first injection, so that the safety check
+    has nothing unknown to warn about: allergies and medications reviewed, consent to
+    injection therapy, a current "not pregnant" where it matters."""
+    from segmenta.patients import models as pm
+
+    on = on or timezone.localdate()
+    for kind in ("allergies", "medications"):
+        pm.ChartReview.objects.create(patient=patient, kind=kind, date=on, recorded_by=user)
+    pm.Consent.objects.create(patient=patient, date=on, scope="Neural therapy with procaine",
+                              scopes=["injection_therapy"], method="signature", signature_svg="M 1 1 L 5 5",
+                              recorded_by=user)
+    pm.PregnancyStatus.objects.create(patient=patient, date=on, status="not_pregnant", recorded_by=user)
+    return patient
+
+
 @pytest.fixture
 def foreign_patient(other_clinic):
     return make_patient(other_clinic, family="Fremd", given="Franz")

@@ -249,6 +249,12 @@ USE_TZ = True
 # --- Files ------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# htmx comes from package-lock.json (`make install` runs npm ci). Without it the pages
+# still work through their buttons, only without live updates.
+HTMX_DIR = Path(os.environ.get("SEGMENTA_HTMX_DIR", PACKAGE_DIR.parent / "node_modules" / "htmx.org" / "dist"))
+HTMX = (HTMX_DIR / "htmx.min.js").is_file()
+if HTMX:
+    STATICFILES_DIRS.append(("vendor/htmx", HTMX_DIR))
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise expects it, even before collectstatic
 # Outside production, serve straight from the apps (no collectstatic needed, tests included).

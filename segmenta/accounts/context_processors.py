@@ -9,4 +9,5 @@ def segmenta(request):
     return {
         "idle_timeout_seconds": int(settings.SEGMENTA_IDLE_TIMEOUT.total_seconds()),
         "is_clinic_admin": is_clinic_admin,
+        "htmx": settings.HTMX,
     }

@@ -1,11 +1,13 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from segmenta.patients.chart_forms import RegionsField
 from segmenta.patients.models import Complaint, HistoryItem
 
-from .models import AdverseEvent, Amendment, ComplaintScore, FollowUp, Injection, PlanReview, Session, TreatmentPlan
+from .models import (AdverseEvent, Amendment, ComplaintScore, FollowUp, Injection, PlanReview, Product, Session,
+                     TreatmentPlan)
 
 LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -43,29 +45,64 @@ class SessionNotesForm(forms.ModelForm):
 
 
 class InjectionForm(forms.ModelForm):
+    """One injection as the treatment room enters it. A product from the clinic's list sets
+    the drug and strength; the injecting practitioner (scope and training are checked
+    against them) is the user at the keyboard unless another is picked."""
+
     map_regions = RegionsField(label=_("Site on the body map"))
     override_reason = forms.CharField(label=_("Physician's reason to override the block"), required=False,
                                       widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
     class Meta:
         model = Injection
-        fields = ["time", "target", "side", "drug", "concentration_percent", "volume_ml", "history_item",
-                  "complaint", "technique_notes", "aspiration_done", "onset_seconds", "relief_percent",
-                  "duration_hours"]
-        widgets = {"time": LOCAL_DATETIME}
+        fields = ["time", "target", "side", "product", "drug", "concentration_percent", "volume_ml", "lot", "expiry",
+                  "performed_by", "history_item", "complaint", "technique_notes", "aspiration_done",
+                  "onset_seconds", "relief_percent", "duration_hours"]
+        widgets = {"time": LOCAL_DATETIME, "expiry": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "volume_ml": forms.NumberInput(attrs={"step": "0.1", "min": "0.05", "inputmode": "decimal"})}
+        help_texts = {"product": _("From the clinic's product list; it sets the drug and strength."),
+                      "lot": _("As printed on the ampoule or vial, for recalls.")}
 
-    def __init__(self, *args, session, **kwargs):
+    def __init__(self, *args, session, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        clinic = session.patient.clinic_id
         self.fields["history_item"].queryset = HistoryItem.objects.filter(patient=session.patient_id)
         self.fields["complaint"].queryset = Complaint.objects.filter(patient=session.patient_id)
+        self.fields["product"].queryset = Product.objects.filter(clinic=clinic, active=True)
+        self.fields["performed_by"].queryset = get_user_model().objects.filter(
+            memberships__clinic=clinic, is_active=True).select_related("profile").order_by("username")
+        self.fields["performed_by"].label_from_instance = _person
+        self.fields["performed_by"].empty_label = _("Me (the user entering it)")
+        self.fields["performed_by"].initial = user.pk if user is not None else None
         self.fields["time"].initial = timezone.localtime().replace(second=0, microsecond=0)
         self.fields["concentration_percent"].initial = 1
+        # With a product, drug and strength come from it.
+        self.fields["drug"].required = self.fields["concentration_percent"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        product = cleaned.get("product")
+        if product is not None:
+            cleaned["drug"], cleaned["concentration_percent"] = product.drug, product.concentration_percent
+        else:
+            for name in ("drug", "concentration_percent"):
+                if cleaned.get(name) in (None, "") and name not in self.errors:
+                    self.add_error(name, _("Pick a product, or give the drug and its strength."))
+        return cleaned
 
     def injection(self):
         """The entered injection as add_injection() takes it."""
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         data["regions"] = self.cleaned_data["map_regions"]
         return data
+
+
+def _person(user):
+    """A colleague in the injector list: name and verified profession."""
+    name = user.get_full_name() or user.username
+    profile = getattr(user, "profile", None)
+    profession = profile.get_profession_display() if profile is not None and profile.verified_profession else None
+    return f"{name} ({profession})" if profession else f"{name} ({_('profession not verified')})"
 
 
 class ScoreForm(forms.ModelForm):

@@ -229,19 +229,19 @@ def _bleeding_rules(injection, ctx, when):
     technique = ctx.kb.get("technique", injection["target"])
     risk = technique["asra_class"]
     rule = ctx.rule("bleeding")
-    what = f"a {risk}-risk {technique['name'].lower()} injection"
+    what = f"{'an' if risk[0] in 'aeiou' else 'a'} {risk}-risk {technique['name'].lower()} injection"
     found = []
     for medication, agent in ctx.bleeders:
         verdict = rule["policy"][agent["policy"]][risk]
-        name = medication.get("name") or agent["name"]
+        name = f"{medication.get('name') or agent['name']} ({_words(medication['class'])})"
         last = _time(medication.get("last_dose"), end_of_day=True)
         hold = agent["hold_hours"]
         for condition, hours in agent.get("hold_hours_for_conditions", {}).items():
             if condition in ctx.conditions:
                 hold = max(hold, hours)
         if hold is None:
-            found.append((verdict, agent["code"], f"{name} ({_words(medication['class'])}, agent not identified, "
-                                                  f"so no hold time is known): bleeding risk at {what}"))
+            found.append((verdict, agent["code"], f"{name}, agent not identified, so no hold time is known: "
+                                                  f"bleeding risk at {what}"))
             continue
         if last is None:
             found.append((verdict, agent["code"], f"{name}: last dose not recorded — it is held {_hours(hold)} "
@@ -603,3 +603,32 @@ def window_start(kb, when):
     bilateral-stellate rule), so a caller knows which earlier injections to pass."""
     rules = (kb.get("safety-rule", "rolling_total"), kb.get("safety-rule", "bilateral_stellate"))
     return when - timedelta(hours=max(r["window_hours"] for r in rules))
+
+
+def summary(case, kb, when=None):
+    """What the safety strip shows at the top of the chart and the session: the facts a
+    careful physician checks before injecting, each with whether it is known."""
+    ctx = Context(case, kb)
+    when = _time(when) if isinstance(when, str) else (when or ctx.as_of)
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    reviewed = ctx.reviewed or {}
+    state, checked = ctx.pregnancy(when)
+    thinners = []
+    for medication, agent in ctx.bleeders:
+        last = medication.get("last_dose")
+        thinners.append({"name": medication.get("name") or agent["name"], "class": medication["class"],
+                         "code": agent["code"], "last_dose": last, "hold_hours": agent["hold_hours"],
+                         "held": bool(last and agent["hold_hours"] is not None
+                                      and (when - _time(last, end_of_day=True)).total_seconds() / 3600
+                                      >= agent["hold_hours"])})
+    return {
+        "age": ctx.age_at(when), "sex": ctx.sex, "weight_kg": ctx.weight,
+        "height_cm": ctx.patient.get("height_cm"),
+        "allergies": [a.get("substance") or _words(a["class"]) for a in ctx.allergies],
+        "allergies_reviewed": reviewed.get("allergies"), "medications_reviewed": reviewed.get("medications"),
+        "blood_thinners": thinners,
+        "pregnancy": state, "pregnancy_checked": checked or reviewed.get("pregnancy"),
+        "consent": (ctx.consent or {}).get("status"),
+        "budget": budget(case, kb, when),
+    }

@@ -8,16 +8,18 @@ with a written reason; the reason stays in the note and the audit trail.
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from segmenta.accounts.models import Membership
 from segmenta.audit.trail import record
 from segmenta.knowledge.service import for_clinic, remember
+from segmenta.patients.models import HistoryItem, Patient
 from segmenta.treatment.case import chart_queryset, patient_case
 
 from .models import Amendment, Injection, Session
-from .safety import check, window_start
+from .safety import check, summary, window_start
 
 
 class TreatmentError(Exception):
@@ -104,6 +106,23 @@ def safety_case(session, injection, performer):
     case["given_injections"] = given_elsewhere(patient, session, injection["time"], kb)
     case["planned_injections"] = _existing(session) + [_planned(injection)]
     return case, kb
+
+
+def strip_facts(patient, now=None):
+    """The safety strip's facts for ``patient`` now: the chart as the engine sees it, and
+    the dose given within the rolling window (every session, this one included)."""
+    now = now or timezone.now()
+    # The case without what the strip never shows (history items, test injections).
+    patient = (Patient.objects.select_related("clinic")
+               .prefetch_related("allergies", "medications", "conditions", "complaints", "weights",
+                                 "pregnancy_statuses", "reviews", "consents",
+                                 Prefetch("history", queryset=HistoryItem.objects.none()),
+                                 Prefetch("sessions", queryset=Session.objects.none()))
+               .get(pk=patient.pk))
+    kb = for_clinic(patient.clinic)
+    case = patient_case(patient)
+    case["given_injections"] = given_elsewhere(patient, None, now, kb)
+    return summary(case, kb, now)
 
 
 def safety_preview(session, injection, user):

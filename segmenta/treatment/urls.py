@@ -10,6 +10,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/reassessment/", views.reassessment, name="reassessment"),
     path("sessions/<int:session_id>/", views.session_detail, name="session"),
     path("sessions/<int:session_id>/injections/", views.injection_add, name="injection_add"),
+    path("sessions/<int:session_id>/injections/check/", views.injection_check, name="injection_check"),
     path("sessions/<int:session_id>/notes/", views.notes_edit, name="notes_edit"),
     path("sessions/<int:session_id>/scores/", views.score_add, name="score_add"),
     path("sessions/<int:session_id>/adverse-events/", views.event_add, name="event_add"),

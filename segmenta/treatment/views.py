@@ -107,7 +107,7 @@ def _page(request, session, status=200, **forms):
         "injections": session.injections.select_related("history_item", "complaint", "overridden_by"),
         "scores": session.scores.select_related("complaint"), "events": events,
         "follow_ups": session.follow_ups.all(), "amendments": session.amendments.select_related("author"),
-        "injection_form": forms.get("injection_form") or InjectionForm(session=session),
+        "injection_form": forms.get("injection_form") or InjectionForm(session=session, user=request.user),
         "score_form": forms.get("score_form") or ScoreForm(session=session),
         "event_form": forms.get("event_form") or AdverseEventForm(session=session),
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(session=session),
@@ -131,7 +131,7 @@ def session_detail(request, session_id):
 @require_POST
 def injection_add(request, session_id):
     session = _session(request, session_id)
-    form = InjectionForm(request.POST, session=session)
+    form = InjectionForm(request.POST, session=session, user=request.user)
     if not form.is_valid():
         return _page(request, session, status=400, injection_form=form)
     if request.POST.get("action") == "check":
@@ -151,6 +151,20 @@ def injection_add(request, session_id):
     else:
         messages.success(request, _("Injection saved."))
     return redirect("treatment:session", session_id=session.pk)
+
+
+@login_required
+@require_POST
+def injection_check(request, session_id):
+    """The live verdict (htmx): the injection form as it stands, checked without saving."""
+    session = _session(request, session_id)
+    form = InjectionForm(request.POST, session=session, user=request.user)
+    verdict = None
+    if form.is_valid() and not session.signed:
+        _result, verdict, _kb = safety_preview(session, form.injection(), request.user)
+    return render(request, "treatment/_verdict.html", {
+        "session": session, "form": form, "preview": verdict, "can_override": is_physician(request.user),
+        "incomplete": not form.is_valid()})
 
 
 def _save_part(request, session, form_name, form, what):

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from segmenta.accounts.models import ApiToken
 from segmenta.audit.models import AuditEvent
+from segmenta.conftest import complete_chart
 from segmenta.patients import models as pm
 from segmenta.treatment.models import Injection, Session, SignedSessionError
 
@@ -22,6 +23,7 @@ def session_id(api_client, patient, doctor):
     TrainingRecord.objects.create(profile=doctor.profile, course="Basic", provider="Society", date="2020-01-01",
                                   hours=40, techniques=vocabulary.codes("injection_target"))
     pm.WeightMeasurement.objects.create(patient=patient, date="2026-11-01", weight_kg=50)
+    complete_chart(patient, doctor)
     response = post(api_client, "create_session", [patient.pk], {"started_at": "2026-11-25T10:00:00+01:00",
                                                                  "notes": "first session"})
     assert response.status_code == 201, response.json()
