@@ -66,8 +66,8 @@ def _licence_facts(client):
 def test_profile_lists_the_techniques_training_covers_and_those_charted_with_a_warning(doctor_client):
     add_record(doctor_client, techniques=["stellate"])
     html = doctor_client.get(reverse("accounts:profile")).content.decode()
-    covered = html[html.index('<dd class="trained">'):]
-    assert covered[:covered.index("</dd>")].endswith("Stellate ganglion")
+    covered = html[html.index('<span class="trained">'):]
+    assert covered[:covered.index("</span>")].endswith(">Stellate ganglion")
     untrained = html[html.index('<details class="untrained">'):]
     untrained = untrained[:untrained.index("</details>")]
     assert "charted with a warning" in untrained and "Scar" in untrained and "Stellate" not in untrained

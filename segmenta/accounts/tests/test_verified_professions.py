@@ -139,7 +139,7 @@ def test_the_list_shows_each_profession_with_its_verification_state(sudo_admin, 
 
     def cell(user):
         row = html[html.index(f'id="member-{user.memberships.get().pk}"'):]
-        row = row[row.index('<td class="profession">'):]
+        row = row[row.index('<td class="profession"'):]
         return row[:row.index("</td>")]
 
     assert "Physician" in cell(doctor) and f"verified by boss on {profile.verified_at:%Y-%m-%d}" in cell(doctor)
