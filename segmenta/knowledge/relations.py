@@ -41,3 +41,32 @@ def search(kb, query, limit=100):
                 if len(found) >= limit:
                     return found
     return found
+
+
+def cited(kb, source_ids):
+    """The sources behind a list of ids, in order; a promotional text says so."""
+    found = []
+    for source_id in source_ids:
+        source = kb.source(source_id) or {"id": source_id, "name": source_id, "type": ""}
+        found.append({**source, "promotional": source.get("type") == "promotional"})
+    return found
+
+
+def indication_evidence(kb, entry):
+    """An entry's per-indication claims, each with its sources and studies resolved."""
+    return [{**claim, "cited": cited(kb, claim["sources"]),
+             "study_entries": [kb.get("study", s) for s in claim.get("studies", []) if kb.get("study", s)]}
+            for claim in entry.get("indication_evidence", [])]
+
+
+def organ_maps(kb, organ):
+    """An organ's maps, the default first, each with its sources resolved."""
+    maps = sorted(organ["maps"], key=lambda m: m["id"] != organ["default"])
+    return [{**m, "default": m["id"] == organ["default"], "cited": cited(kb, m["sources"]),
+             "facts": [(k, v) for k, v in m.items() if k not in ("id", "sources", "evidence")]} for m in maps]
+
+
+def settable(entry):
+    """The values a clinic may set for this entry: [(key, value)] named by ``clinic_settable``."""
+    values = entry.get("criteria", entry)
+    return [(key, values.get(key)) for key in entry.get("clinic_settable", [])]

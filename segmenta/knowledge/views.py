@@ -18,7 +18,7 @@ from segmenta.audit.trail import record
 from .base import KINDS, KnowledgeError, evidence_label, load
 from .last import lipid_doses
 from .models import ClinicOverride
-from .relations import search, segment_links
+from .relations import cited, indication_evidence, organ_maps, search, segment_links, settable
 from .service import for_clinic, overrides_of
 
 KIND_TITLES = {
@@ -40,7 +40,9 @@ KIND_TITLES = {
     "crisis-contact": gettext_lazy("Crisis contacts"),
     "source": gettext_lazy("Sources"),
 }
-WEAK = {"expert_opinion", "disputed", "no_source", "approximate", "secondary_source"}
+WEAK = {"expert_opinion", "disputed", "no_source", "approximate", "secondary_source", "case_series"}
+# Shown in their own sections of an entry's page rather than among its details.
+OWN_SECTIONS = {"indication_evidence", "maps", "clinic_settable"}
 
 
 def _clinic(request):
@@ -81,7 +83,9 @@ def learn_kind(request, kind):
         raise Http404
     kb, clinic, clinics = _kb(request)
     entries = [{"entry": e, "override": kb.is_override(kind, e["id"]),
-                "evidence": evidence_label(e["evidence"]) if "evidence" in e else e.get("type", "")}
+                "evidence": evidence_label(e["evidence"]) if "evidence" in e else e.get("type", ""),
+                "unsourced": kind != "source" and not e.get("sources") and e.get("evidence") != "no_source",
+                "promotional": kind == "source" and e.get("type") == "promotional"}
                for e in kb.all(kind)]
     return render(request, "knowledge/kind.html", {"kb": kb, "kind": kind, "title": KIND_TITLES[kind],
                                                    "entries": entries, "clinic": clinic})
@@ -99,10 +103,15 @@ def learn_entry(request, kind, entry_id):
     entry = kb.get(kind, int(entry_id) if kind == "choir-segment" and entry_id.isdigit() else entry_id)
     if entry is None:
         raise Http404
-    sources = [kb.source(s) for s in ([entry["id"]] if kind == "source" else entry.get("sources", []))]
+    sources = cited(kb, [entry["id"]] if kind == "source" else entry.get("sources", []))
     context = {
         "kb": kb, "kind": kind, "kind_title": KIND_TITLES[kind], "entry": entry, "sources": sources,
-        "fields": [(k, v) for k, v in entry.items() if k not in ("id", "name", "sources", "evidence")],
+        "fields": [(k, v) for k, v in entry.items()
+                   if k not in ("id", "name", "sources", "evidence", *OWN_SECTIONS)],
+        "promotional": kind == "source" and entry.get("type") == "promotional",
+        "indications": indication_evidence(kb, entry),
+        "maps": organ_maps(kb, entry) if kind == "organ" else [],
+        "settable": settable(entry),
         "evidence": evidence_label(entry["evidence"]) if "evidence" in entry else None,
         "weak_evidence": entry.get("evidence") in WEAK,
         "override": next((o for o in kb.overrides if o[0] == kind and o[1] == entry["id"]), None),

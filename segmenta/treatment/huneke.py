@@ -21,7 +21,14 @@ _TOOTH_SIDE = {"1": "right", "4": "right", "5": "right", "8": "right",
 
 
 def thresholds(kb):
-    return kb.get("protocol", "huneke")["criteria"]
+    """The thresholds this knowledge base sets: the protocol "huneke" criteria.
+
+    They are expert opinion, not measured cut-offs, and a clinic may set its own: pass
+    the clinic's base (``service.for_clinic``) and its override of ``criteria`` applies.
+    The base's cross-check (``base.HUNEKE_THRESHOLDS``) refuses a base, or an override,
+    that leaves any threshold out, so every one read below is a number.
+    """
+    return dict(kb.get("protocol", "huneke")["criteria"])
 
 
 def item_regions(item, kb):

@@ -2,6 +2,8 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from segmenta.knowledge.base import EVIDENCE_LABELS, evidence_label
+
 register = template.Library()
 
 
@@ -32,6 +34,12 @@ def _render(value):
 @register.filter
 def label(key):
     return key.replace("_", " ").capitalize()
+
+
+@register.filter
+def evidence_name(status):
+    """An evidence status as the Learn section names it."""
+    return evidence_label(status) if status in EVIDENCE_LABELS else status
 
 
 @register.filter
