@@ -174,6 +174,7 @@ class ReviewForm(ChartForm):
 class ConsentForm(ChartForm):
     placed_elsewhere = ("signature_svg",)
     scopes = _codes("consent_scope", _("Covers"))
+    scopes.help_text = _("A consent given covers at least one of these; a refusal may name what it refuses.")
 
     class Meta:
         model = m.Consent

@@ -1,5 +1,6 @@
 """Patients. Every patient belongs to exactly one clinic; nobody outside it sees them."""
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -244,19 +245,24 @@ class Consent(ChartItem):
         return self.withdrawn_on is None
 
     def clean(self):
+        """Every problem at once, each naming its field."""
+        errors = {}
         given = self.decision == self.Decision.GIVEN
         if given and not self.method:
-            raise ValidationError({"method": _("Say how the patient signed the consent.")})
+            errors["method"] = _("Say how the patient signed the consent.")
         if given and not self.scopes:
-            raise ValidationError({"scopes": _("A consent given covers at least one use; tick what it covers.")})
-        if not given and self.withdrawn_on:
-            raise ValidationError({"withdrawn_on": _("Only a consent given can be withdrawn.")})
+            errors["scopes"] = _("A consent given covers at least one use; tick what it covers.")
         if self.method == self.Method.SCAN and not self.scan:
-            raise ValidationError({"scan": _("Upload the scan of the signed consent form.")})
+            errors["scan"] = _("Upload the scan of the signed consent form.")
         if self.method == self.Method.SIGNATURE and not self.signature_svg:
-            raise ValidationError({"signature_svg": _("The patient has not signed yet.")})
-        if self.withdrawn_on and self.withdrawn_on < self.date:
-            raise ValidationError({"withdrawn_on": _("Withdrawal lies before the consent.")})
+            errors["signature_svg"] = _("The patient has not signed yet.")
+        if not given and self.withdrawn_on:
+            errors["withdrawn_on"] = _("Only a consent given can be withdrawn.")
+        elif (isinstance(self.withdrawn_on, datetime.date) and isinstance(self.date, datetime.date)
+              and self.withdrawn_on < self.date):
+            errors["withdrawn_on"] = _("Withdrawal lies before the consent.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Complaint(ChartItem):

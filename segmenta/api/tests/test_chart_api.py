@@ -234,3 +234,11 @@ def test_a_review_via_the_api_names_the_caller_as_reviewer(api_client, patient, 
     from segmenta.patients.models import ChartReview
 
     assert ChartReview.objects.get().recorded_by == doctor
+
+
+def test_a_consent_names_every_problem_at_once(api_client, patient):
+    response = post(api_client, "create_consents", patient, {
+        "date": "2026-11-01", "decision": "given", "scope": "x", "method": "signature", "signature_svg": "",
+        "withdrawn_on": "2026-10-01"})
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json()["errors"]} == {"scopes", "signature_svg", "withdrawn_on"}
