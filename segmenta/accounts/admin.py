@@ -39,7 +39,7 @@ class ClinicAdmin(AuditedModelAdmin):
 
 @admin.register(PractitionerProfile)
 class PractitionerProfileAdmin(AuditedModelAdmin):
-    list_display = ["user", "profession", "licence_number", "licence_jurisdiction"]
+    list_display = ["user", "profession", "licence_number", "licence_jurisdiction", "verified_by", "verified_at"]
 
 
 @admin.register(TrainingRecord)

@@ -170,8 +170,13 @@ def _render_profile(request, profile, *, training_form=None, status=200):
     for item in records:
         trained.update(item.techniques)
     techniques = vocabulary.choices("injection_target")
+    # What the safety check does with an unknown profession is a rule in the knowledge
+    # base (clinic overrides included); the page says what it does, not a copy of it.
+    kb = knowledge_service.for_clinic(memberships[0].clinic if memberships else None)
+    unknown_rule = kb.get("safety-rule", "unknown_profession") if "safety-rule" in kb.kinds() else None
     return render(request, "accounts/profile.html", {
         "profile": profile,
+        "unknown_rule": unknown_rule,
         "verifier": profile.verified_by if profile.verified_at else None,
         "clinic_jurisdictions": sorted({m.clinic.jurisdiction for m in memberships if m.clinic.jurisdiction}),
         "records": records,

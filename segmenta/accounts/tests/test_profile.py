@@ -50,6 +50,18 @@ def test_an_unverified_profession_is_shown_as_unknown_to_the_safety_check(doctor
     assert "the safety check treats it as unknown: ganglion and deep injections are blocked" in html
 
 
+def test_what_an_unverified_profession_means_follows_the_clinics_knowledge_base(doctor, doctor_client, clinic):
+    from segmenta.knowledge.models import ClinicOverride
+
+    PractitionerProfile.objects.filter(user=doctor).update(verified_at=None)
+    ClinicOverride.objects.create(clinic=clinic, kind="safety-rule", entry_id="unknown_profession",
+                                  data={"deep_verdict": "warn"}, reason="test")
+    html = doctor_client.get(reverse("accounts:profile")).content.decode()
+    assert "ganglion and deep injections carry a warning" in html and "are blocked" not in html
+    rule = reverse("knowledge:entry", args=["safety-rule", "unknown_profession"])
+    assert rule in html
+
+
 def test_a_missing_licence_jurisdiction_falls_back_to_the_clinics_or_says_unknown(doctor, doctor_client, clinic):
     assert "unknown" in _licence_facts(doctor_client)
     clinic.jurisdiction = "AT"
