@@ -1,10 +1,11 @@
 """/api/v1/patients/{id}/sessions and /api/v1/sessions/{id}: sessions, injections,
 signing and amendments."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal, Optional
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
@@ -15,7 +16,7 @@ from pydantic import ConfigDict
 from segmenta.audit.trail import record
 from segmenta.knowledge import vocabulary
 from segmenta.patients.models import Complaint, HistoryItem, Patient
-from segmenta.treatment.models import Session
+from segmenta.treatment.models import Product, Session
 from segmenta.treatment.sessions import TreatmentError, add_injection, amend, sign
 
 from .errors import FieldErrors
@@ -41,7 +42,8 @@ class SessionPatch(Strict):
 class InjectionIn(Strict):
     target: Literal[tuple(vocabulary.codes("injection_target"))]
     drug: Literal[tuple(vocabulary.codes("drug"))] = "procaine"
-    concentration_percent: Decimal = Field(..., gt=0, le=20)
+    concentration_percent: Optional[Decimal] = Field(None, gt=0, le=20,
+                                                     description="required unless a product is given")
     volume_ml: Decimal = Field(..., gt=0, le=100)
     time: Optional[datetime] = None
     regions: list = Field(default_factory=list)
@@ -52,6 +54,10 @@ class InjectionIn(Strict):
     aspiration_done: bool = False
     onset_seconds: Optional[int] = Field(None, ge=0)
     relief_percent: Optional[int] = Field(None, ge=0, le=100)
+    performed_by: Optional[str] = Field(None, max_length=150, description="username of who injects; default: you")
+    product: Optional[int] = Field(None, description="id of a product of the clinic; sets drug and strength")
+    lot: str = Field("", max_length=40)
+    expiry: Optional[date] = None
     override_reason: str = Field("", max_length=2000)
 
 
@@ -81,8 +87,10 @@ def _out(session):
                         "drug": i.drug, "concentration_percent": float(i.concentration_percent),
                         "volume_ml": float(i.volume_ml), "mg": float(i.mg), "cumulative_mg": float(i.cumulative_mg),
                         "verdict": i.verdict, "reasons": i.reasons, "override_reason": i.override_reason,
-                        "history_item": i.history_item_id, "complaint": i.complaint_id}
-                       for i in session.injections.all()],
+                        "history_item": i.history_item_id, "complaint": i.complaint_id,
+                        "performed_by": i.performed_by.username if i.performed_by else None,
+                        "product": i.product_id, "lot": i.lot, "expiry": i.expiry.isoformat() if i.expiry else None}
+                       for i in session.injections.select_related("performed_by")],
         "amendments": [{"id": a.pk, "author": a.author.username, "created_at": a.created_at.isoformat(),
                         "reason": a.reason, "text": a.text, "content_hash": a.content_hash}
                        for a in session.amendments.select_related("author")],
@@ -150,6 +158,24 @@ def create_injection(request, session_id: int, payload: InjectionIn):
             data[name] = model.objects.filter(patient=session.patient, pk=data[name]).first()
             if data[name] is None:
                 raise FieldErrors([{"field": name, "message": "not an item of this patient"}])
+    if data["performed_by"] is not None:
+        data["performed_by"] = get_user_model().objects.filter(
+            username=data["performed_by"], memberships__clinic=session.patient.clinic_id).first()
+        if data["performed_by"] is None:
+            raise FieldErrors([{"field": "performed_by", "message": "nobody of this clinic has that username"}])
+    if data["product"] is not None:
+        data["product"] = Product.objects.filter(clinic=session.patient.clinic_id, pk=data["product"]).first()
+        if data["product"] is None:
+            raise FieldErrors([{"field": "product", "message": "not a product of this clinic"}])
+        # The product says what is in the syringe; what was also sent must agree with it.
+        product = data["product"]
+        for name, value in (("drug", product.drug), ("concentration_percent", product.concentration_percent)):
+            if name in payload.model_fields_set and data[name] is not None and data[name] != value:
+                raise FieldErrors([{"field": name, "message": f"{product.name} holds {product.get_drug_display()} "
+                                                              f"{product.concentration_percent:g} %"}])
+            data[name] = value
+    if data["concentration_percent"] is None:
+        raise FieldErrors([{"field": "concentration_percent", "message": "give the concentration, or a product"}])
     try:
         item = add_injection(session, data, request.user, request=request, override_reason=override_reason)
     except TreatmentError as error:

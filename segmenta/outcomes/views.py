@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 from segmenta.accounts.access import admin_clinics, clinic_admin_required, reauth_required
 from segmenta.accounts.models import Clinic, Role
 from segmenta.audit.trail import record
-from segmenta.knowledge.base import load
+from segmenta.knowledge.base import KnowledgeError, load
+from segmenta.knowledge.service import for_clinic
 from segmenta.patients.models import Patient
 
 from .export import to_csv, to_parquet
@@ -211,8 +212,12 @@ def answer(request, token):
         # Every patient sees the crisis contacts, whatever they answered: the page must not
         # let anyone infer that an alert was raised.
         clinic = link.patient.clinic
+        try:  # the clinic's own knowledge-base overrides, as its settings page shows them
+            kb = for_clinic(clinic)
+        except KnowledgeError:  # broken overrides must not keep the contacts from the patient
+            kb = load()
         return render(request, "outcomes/thanks.html", {"crisis": contacts_for(
-            clinic.jurisdiction, clinic.crisis_contacts, load().entries["crisis-contact"])})
+            clinic.jurisdiction, clinic.crisis_contacts, kb.entries["crisis-contact"])})
     return render(request, "outcomes/answer.html", {"form": form, "staff": False},
                   status=400 if form.errors else 200)
 

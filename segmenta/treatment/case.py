@@ -150,7 +150,7 @@ def patient_case(patient, practitioner=None):
     }
     if height is not None:
         case["patient"]["height_cm"] = height
-    if practitioner is not None and practitioner.profession:
-        case["practitioner"] = {"profession": practitioner.profession,
-                                "trained_techniques": practitioner.trained_techniques()}
+    if practitioner is not None:
+        # Only a profession a clinic admin verified counts; the engine treats any other as unknown.
+        case["practitioner"] = practitioner.case_practitioner(patient.clinic)
     return case

@@ -107,3 +107,25 @@ def test_the_page_is_the_same_whether_or_not_an_alert_was_raised(clinic, patient
     strip = lambda html: html.split("<main", 1)[1]  # noqa: E731  (the head carries per-request nonces)
     assert patient.alerts.count() == 1
     assert strip(calm) == strip(alerted) and 'href="tel:142"' in calm
+
+
+def test_a_clinics_knowledge_base_override_of_its_defaults_is_shown(clinic, patient, doctor):
+    from segmenta.knowledge.models import ClinicOverride
+
+    clinic.jurisdiction = "DE"
+    clinic.save()
+    ClinicOverride.objects.create(clinic=clinic, kind="crisis-contact", entry_id="DE", reason="local crisis service",
+                                  data={"contacts": [{"name": "Krisendienst Nord", "phone": "040 123 456"}]})
+    html = thank_you_page(patient, doctor, PHQ_CALM)
+    assert "Krisendienst Nord" in html and 'href="tel:040123456"' in html and "TelefonSeelsorge" not in html
+
+
+def test_broken_overrides_still_leave_the_patient_the_shipped_contacts(clinic, patient, doctor):
+    from segmenta.knowledge.models import ClinicOverride
+
+    clinic.jurisdiction = "DE"
+    clinic.save()
+    ClinicOverride.objects.create(clinic=clinic, kind="crisis-contact", entry_id="DE", reason="typo",
+                                  data={"contacts": [{"name": "Krisendienst Nord"}]})  # no phone: invalid
+    html = thank_you_page(patient, doctor, PHQ_CALM)
+    assert "TelefonSeelsorge" in html and 'href="tel:112"' in html

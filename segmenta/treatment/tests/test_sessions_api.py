@@ -120,3 +120,46 @@ def test_another_clinics_session_is_404(session_id, outsider):
     client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert client.get(reverse("api:read_session", args=[session_id])).status_code == 404
     assert post(client, "create_injection", [session_id], wheal()).status_code == 404
+
+
+def test_an_injection_records_its_injector_product_lot_and_expiry(api_client, session_id, doctor, clinic):
+    from segmenta.treatment.models import Product
+
+    product = Product.objects.create(clinic=clinic, name="Procaine 1 % 2 mL", drug="procaine",
+                                     concentration_percent=1)
+    body = {"target": "wheal", "volume_ml": 0.5, "regions": [{"region": "lower_back", "side": "left"}],
+            "product": product.pk, "lot": "P-77", "expiry": "2027-03-31", "performed_by": "doctor"}
+    response = post(api_client, "create_injection", [session_id], body)
+    assert response.status_code == 201, response.json()
+    injection = Injection.objects.get()
+    assert (injection.product, injection.lot, str(injection.expiry), injection.performed_by) == (
+        product, "P-77", "2027-03-31", doctor)
+    assert (injection.drug, float(injection.concentration_percent)) == ("procaine", 1.0)
+    shown = api_client.get(reverse("api:read_session", args=[session_id])).json()["injections"][0]
+    assert (shown["performed_by"], shown["product"], shown["lot"], shown["expiry"]) == (
+        "doctor", product.pk, "P-77", "2027-03-31")
+
+
+@pytest.mark.parametrize("change,field", [({"performed_by": "outsider"}, "performed_by"),
+                                          ({"product": 9999}, "product"),
+                                          ({"drug": "lidocaine"}, "drug"),
+                                          ({"product": None, "concentration_percent": None}, "concentration_percent")])
+def test_an_unknown_injector_or_product_is_refused_naming_the_field(api_client, session_id, clinic, outsider,
+                                                                     change, field):
+    from segmenta.treatment.models import Product
+
+    product = Product.objects.create(clinic=clinic, name="Procaine 1 %", drug="procaine", concentration_percent=1)
+    body = {"target": "wheal", "volume_ml": 0.5, "product": product.pk, **change}
+    response = post(api_client, "create_injection", [session_id], {k: v for k, v in body.items()})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
+    assert not Injection.objects.exists()
+
+
+def test_an_expired_product_is_blocked_by_the_api_too(api_client, session_id, clinic):
+    from segmenta.treatment.models import Product
+
+    product = Product.objects.create(clinic=clinic, name="Procaine 1 %", drug="procaine", concentration_percent=1)
+    response = post(api_client, "create_injection", [session_id], {
+        "target": "wheal", "volume_ml": 0.5, "product": product.pk, "expiry": "2025-01-31",
+        "time": "2026-11-25T10:05:00+01:00"})
+    assert response.status_code == 422 and "expired" in response.json()["detail"]
