@@ -20,6 +20,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from segmenta.audit.trail import record
 from segmenta.knowledge import service as knowledge_service
+from segmenta.knowledge.base import KnowledgeError
+from segmenta.knowledge.base import load as load_knowledge
 from segmenta.knowledge import vocabulary
 
 from .middleware import SECOND_FACTOR_PENDING
@@ -163,6 +165,15 @@ def profile_view(request):
     return _render_profile(request, profile)
 
 
+def _clinic_kb(clinic):
+    """The clinic's knowledge base; the shipped one where its overrides do not validate
+    (as the engines and the patients' thank-you page fall back)."""
+    try:
+        return knowledge_service.for_clinic(clinic)
+    except KnowledgeError:
+        return load_knowledge()
+
+
 def _render_profile(request, profile, *, training_form=None, status=200):
     memberships = list(request.user.memberships.select_related("clinic"))
     records = list(profile.training_records.all())
@@ -172,7 +183,7 @@ def _render_profile(request, profile, *, training_form=None, status=200):
     techniques = vocabulary.choices("injection_target")
     # What the safety check does with an unknown profession is a rule in the knowledge
     # base (clinic overrides included); the page says what it does, not a copy of it.
-    kb = knowledge_service.for_clinic(memberships[0].clinic if memberships else None)
+    kb = _clinic_kb(memberships[0].clinic if memberships else None)
     unknown_rule = kb.get("safety-rule", "unknown_profession") if "safety-rule" in kb.kinds() else None
     return render(request, "accounts/profile.html", {
         "profile": profile,
@@ -433,7 +444,7 @@ def _default_crisis_contacts(clinic):
     base's crisis-contact entry for the clinic's jurisdiction (a US state uses US; any
     other or unknown jurisdiction the fallback ``other``), chosen as outcomes.crisis
     chooses it for the thank-you page. None where the knowledge base has no such kind."""
-    kb = knowledge_service.for_clinic(clinic)
+    kb = _clinic_kb(clinic)
     if "crisis-contact" not in kb.kinds():
         return None
     code = clinic.jurisdiction

@@ -144,3 +144,16 @@ def test_the_segmenta_command_exits_2_with_one_line_for_an_invalid_jurisdiction(
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "--jurisdiction" in result.stderr
     assert result.stdout == ""
+
+
+def test_overrides_that_no_longer_validate_fall_back_to_the_shipped_defaults(sudo_admin, clinic):
+    from segmenta.knowledge.models import ClinicOverride
+
+    clinic.jurisdiction = "DE"
+    clinic.save()
+    ClinicOverride.objects.create(clinic=clinic, kind="crisis-contact", entry_id="DE", data={"contacts": "none"},
+                                  reason="broken on purpose")
+    response = sudo_admin.get(reverse("accounts:clinic_settings"))
+    assert response.status_code == 200
+    shipped = load().get("crisis-contact", "DE")["contacts"][0]
+    assert f"{shipped['name']}: {shipped['phone']}" in response.content.decode()
