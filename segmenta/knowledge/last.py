@@ -51,7 +51,7 @@ def lean_body_weight(weight_kg, height_cm, sex, entry=None):
             raise ValueError(f"lean-body-weight: unknown sex_unknown rule {entry['sex_unknown']!r}")
         used = "unknown"
     # At an implausibly low BMI the formula exceeds the weight itself; lean is never more.
-    return {"kg": round(min(kg, weight), 1), "bmi": round(bmi, 1), "sex_used": used}
+    return {"kg": min(round(kg, 1), weight), "bmi": round(bmi, 1), "sex_used": used}
 
 
 def lipid_doses(weight_kg, protocol=None, *, lean_kg=None):
