@@ -2,10 +2,21 @@
 each clinic's own overrides."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .base import KINDS
+
+
+def overridable_kind(value):
+    """Every kind of the knowledge base except the sources themselves."""
+    if value not in KINDS or value == "source":
+        raise ValidationError(_("Unknown kind: %(kind)s.") % {"kind": value}, code="kind")
+
+
+def overridable_kinds():
+    return [(k, k) for k in KINDS if k != "source"]
 
 
 class KnowledgeRelease(models.Model):
@@ -29,7 +40,8 @@ class ClinicOverride(models.Model):
     scope-of-practice rule). Shipped files stay untouched; overrides are audited."""
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="knowledge_overrides")
-    kind = models.CharField(_("kind"), max_length=30, choices=[(k, k) for k in KINDS if k != "source"])
+    # No `choices`: the kinds come from the data files, and a new kind must not need a migration.
+    kind = models.CharField(_("kind"), max_length=30, validators=[overridable_kind])
     entry_id = models.CharField(_("entry id"), max_length=80)
     data = models.JSONField(_("fields"), help_text=_("The fields that replace the shipped ones, or a whole new entry."))
     reason = models.CharField(_("reason"), max_length=500)

@@ -17,7 +17,7 @@ from segmenta.audit.trail import record
 
 from .base import KINDS, KnowledgeError, evidence_label, load
 from .last import lipid_doses
-from .models import ClinicOverride
+from .models import ClinicOverride, overridable_kinds
 from .relations import cited, indication_evidence, organ_maps, search, segment_links, settable
 from .service import for_clinic, overrides_of
 
@@ -32,9 +32,12 @@ KIND_TITLES = {
     "drug": gettext_lazy("Drugs"),
     "protocol": gettext_lazy("Protocols"),
     "red-flag": gettext_lazy("Red flags"),
+    "red-flag-area": gettext_lazy("Red-flag screening areas"),
     "instrument-threshold": gettext_lazy("Outcome instruments"),
     "study": gettext_lazy("Evidence: studies"),
     "scope-rule": gettext_lazy("Scope of practice"),
+    "safety-rule": gettext_lazy("Safety rules"),
+    "bleeding-agent": gettext_lazy("Blood thinners and their hold times"),
     "test-method": gettext_lazy("Test methods"),
     "tracing-weight": gettext_lazy("How candidate fields are ranked"),
     "crisis-contact": gettext_lazy("Crisis contacts"),
@@ -130,6 +133,7 @@ def learn_entry(request, kind, entry_id):
 # --- Clinic overrides (clinic admins) -----------------------------------------------
 
 class OverrideForm(forms.ModelForm):
+    kind = forms.ChoiceField(label=gettext_lazy("kind"), choices=overridable_kinds)
     data_text = forms.CharField(label=gettext_lazy("Fields (JSON)"), widget=forms.Textarea(attrs={"rows": 6}),
                                 help_text=gettext_lazy('For example {"limits": {"session_max_mg": 400, …}}'))
 

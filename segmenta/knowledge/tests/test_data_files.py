@@ -46,7 +46,11 @@ def test_every_code_the_engines_look_up_has_an_entry():
     assert set(kb.entries["organ"]) == set(vocabulary.codes("organ"))
     assert set(kb.entries["region"]) == set(vocabulary.codes("region"))
     assert set(kb.entries["technique"]) == set(vocabulary.codes("injection_target"))
-    assert set(kb.entries["red-flag"]) == set(vocabulary.codes("finding")) | {"new_pain_over_50"}
+    # Every finding is a red flag except those the safety rules ask for (a normal INR).
+    safety_findings = {a["requires_finding"] for a in kb.all("bleeding-agent") if "requires_finding" in a}
+    assert safety_findings == {"inr_normal"}
+    assert set(kb.entries["red-flag"]) | safety_findings >= set(vocabulary.codes("finding"))
+    assert not set(kb.entries["red-flag"]) & safety_findings
     assert set(kb.entries["segment"]) == set(vocabulary.codes("segment"))
 
 

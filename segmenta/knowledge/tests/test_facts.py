@@ -43,9 +43,24 @@ def test_procaine_contraindications_follow_the_spc():
 
 
 def test_per_application_limits_match_the_spc_volumes():
-    techniques = {t["id"]: t["max_mg"] for t in load().all("technique")}
+    """Procaine SPC at 1 %: wheal 1 mL, infiltration 10 mL, paravertebral 30 mL, sympathetic
+    chain 40 mL, limb nerve block 50 mL."""
+    techniques = {t["id"]: t["limits"]["procaine"]["max_mg"] for t in load().all("technique")}
     assert (techniques["wheal"], techniques["scar"], techniques["paravertebral"], techniques["stellate"],
             techniques["limb_nerve"]) == (10, 100, 300, 400, 500)
+
+
+def test_lidocaine_has_its_own_label_limits():
+    """German lidocaine SPCs: 300 mg single dose, stellate block at most 100 mg."""
+    kb = load()
+    assert kb.get("drug", "lidocaine")["limits"]["session_max_mg"] == 300
+    assert kb.get("technique", "stellate")["limits"]["lidocaine"]["max_mg"] == 100
+    assert "spc-lidocaine-de" in kb.get("drug", "lidocaine")["sources"]
+
+
+def test_every_bleeding_hold_time_is_sourced_and_says_whether_it_was_verified():
+    for agent in load().all("bleeding-agent"):
+        assert agent["sources"] and "verified" in agent, agent["id"]
 
 
 def test_frankenhauser_plexus_is_a_hard_stop_in_pregnancy():

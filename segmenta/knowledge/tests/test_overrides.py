@@ -45,10 +45,10 @@ def test_an_override_that_breaks_the_schema_is_refused_with_the_reason(admin_cli
 
 
 def test_a_local_scope_rule_can_be_added(admin_client, clinic):
-    rule = {"name": "Austria: Heilpraktiker may not inject", "jurisdiction": "AT", "professions": ["heilpraktiker"],
-            "allowed_targets": [], "sources": [], "evidence": "no_source"}
-    assert add(admin_client, clinic, kind="scope-rule", entry_id="at-no-hp", data=rule).status_code == 302
-    assert for_clinic(clinic).get("scope-rule", "at-no-hp")["jurisdiction"] == "AT"
+    rule = {"name": "France: osteopaths may not inject", "jurisdictions": ["FR"], "professions": ["osteopath"],
+            "status": "denied", "enforcement": "block", "sources": [], "evidence": "no_source"}
+    assert add(admin_client, clinic, kind="scope-rule", entry_id="fr-no-osteopaths", data=rule).status_code == 302
+    assert for_clinic(clinic).get("scope-rule", "fr-no-osteopaths")["jurisdictions"] == ["FR"]
 
 
 def test_withdrawing_restores_the_shipped_entry(admin_client, clinic):
