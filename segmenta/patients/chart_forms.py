@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from segmenta.knowledge import vocabulary
+from segmenta.knowledge.base import load
 
 from . import models as m
 from . import validation
@@ -93,7 +94,11 @@ class RegionFormMixin(ChartForm):
 
 class ComplaintForm(RegionFormMixin):
     organs = _codes("organ", _("Organs"))
-    findings = _codes("finding", _("Red-flag findings"))
+    # Red flags only: findings the safety rules ask for (a normal INR) belong to the session.
+    findings = forms.MultipleChoiceField(
+        label=_("Red-flag findings"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=lambda: [(code, label) for code, label in vocabulary.choices("finding")
+                         if load().get("red-flag", code) is not None])
 
     class Meta:
         model = m.Complaint
