@@ -141,3 +141,10 @@ def test_an_assistant_may_check_the_equipment(session, assistant):
     client = login_verified(Client(), assistant)
     client.post(reverse("treatment:equipment_check"), {f"item_{item}": "on" for item in ITEMS})
     assert EquipmentCheck.objects.get().checked_by == assistant
+
+
+@pytest.mark.parametrize("entry", ["last", "last-aagbi", "last-monitoring", "lean-body-weight", "anaphylaxis",
+                                   "vasovagal", "emergency-equipment", "pharmacovigilance"])
+def test_every_entry_the_card_cites_opens_in_the_learn_section(doctor_client, entry):
+    response = doctor_client.get(reverse("knowledge:entry", args=["protocol", entry]))
+    assert response.status_code == 200 and load().get("protocol", entry)["name"] in response.content.decode()

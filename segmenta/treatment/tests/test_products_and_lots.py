@@ -158,3 +158,7 @@ def test_the_api_refuses_bad_queries_naming_the_field(api_client, query, field):
 
 def test_the_api_needs_a_token(db):
     assert Client().get("/api/v1/lots", {"lot": "A"}).status_code == 401
+
+
+def test_openapi_describes_the_lot_search(db, client):
+    assert "/api/v1/lots" in client.get("/api/v1/openapi.json").json()["paths"]
