@@ -4,6 +4,9 @@ own validation so the demo never shows a chart the app would refuse."""
 import json
 from pathlib import Path
 
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import make_aware
+
 from . import models as m
 
 DATA = Path(__file__).resolve().parent / "data" / "demo_patients.json"
@@ -23,15 +26,19 @@ def _save(item):
 def create_demo_patient(clinic, entry):
     patient = _save(m.Patient(clinic=clinic, record_number=entry["record_number"], family_name=entry["family_name"],
                               given_name=entry["given_name"], birth_date=entry["birth_date"], sex=entry["sex"]))
-    for date, kg in entry.get("weights", []):
-        _save(m.WeightMeasurement(patient=patient, date=date, weight_kg=kg))
+    for date, kg, *height in entry.get("weights", []):  # [date, kg] or [date, kg, cm]
+        _save(m.WeightMeasurement(patient=patient, date=date, weight_kg=kg, height_cm=height[0] if height else None))
     for date, status in entry.get("pregnancy", []):
         _save(m.PregnancyStatus(patient=patient, date=date, status=status))
     for a in entry.get("allergies", []):
         _save(m.Allergy(patient=patient, substance=a["substance"], allergy_class=a["class"],
                         reaction=a.get("reaction", "")))
     for med in entry.get("medications", []):
-        _save(m.Medication(patient=patient, name=med["name"], medication_class=med["class"], dose=med.get("dose", "")))
+        last_dose = parse_datetime(med["last_dose"]) if "last_dose" in med else None
+        _save(m.Medication(patient=patient, name=med["name"], medication_class=med["class"], dose=med.get("dose", ""),
+                           last_dose=make_aware(last_dose) if last_dose else None))
+    for kind, date in entry.get("reviewed", {}).items():
+        _save(m.ChartReview(patient=patient, kind=kind, date=date))
     for c in entry.get("conditions", []):
         _save(m.Condition(patient=patient, code=c.get("code", ""), text=c.get("text", "")))
     if "consent" in entry:

@@ -90,6 +90,8 @@ def patient_detail(request, pk):
         "plans": patient.plans.all(),
         "tooth_marks": tooth_marks(history),
         "weights": patient.weights.all(),
+        # The latest height, which need not come with the latest weight (LAST dosing uses it).
+        "height": next((w for w in patient.weights.all() if w.height_cm is not None), None),
         "allergies": allergies,
         "medications": medications,
         "allergy_review": list_review(allergies, reviews, ChartReview.Kind.ALLERGIES),

@@ -84,3 +84,11 @@ def json_regions(value):
 def labels(codes, kind):
     """Coded values as their readable labels: {{ item.signs|labels:"sign" }}."""
     return ", ".join(_(vocabulary.label(kind, code)) for code in codes or [])
+
+
+@register.filter
+def person(user):
+    """A user's full name, else the username; empty for nobody (e.g. a deleted account)."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()

@@ -121,6 +121,14 @@ def test_the_chart_says_no_known_drug_allergies_with_date_and_reviewer(doctor_cl
     assert "allergies are unknown" not in html and "medication is unknown" not in html
 
 
+def test_entries_whose_author_is_unknown_still_show(doctor_client, clinic):
+    patient = make_patient(clinic, birth_date="1992-05-05")
+    m.ChartReview.objects.create(patient=patient, kind="allergies", date="2026-11-02")  # e.g. an account deleted
+    m.PregnancyStatus.objects.create(patient=patient, date=timezone.localdate(), status="not_pregnant")
+    html = background(doctor_client, patient)
+    assert "reviewed 2026-11-02 (reviewer not recorded)" in html and "recorded by unknown" in html
+
+
 def test_the_chart_marks_an_old_pregnancy_status_out_of_date(doctor_client, clinic, doctor):
     patient = make_patient(clinic, birth_date="1992-05-05")
     day = timezone.localdate() - datetime.timedelta(days=45)
@@ -192,3 +200,10 @@ def test_a_review_cannot_be_dated_in_the_future(doctor_client, patient):
                                   {"kind": "allergies", "date": future.isoformat(), "note": ""})
     assert response.status_code == 400 and "date" in response.context["form"].errors
     assert not m.ChartReview.objects.exists()
+
+
+def test_the_chart_shows_the_latest_height_beside_a_newer_weight_without_one(doctor_client, patient):
+    m.WeightMeasurement.objects.create(patient=patient, date="2026-09-02", weight_kg=64, height_cm=168)
+    m.WeightMeasurement.objects.create(patient=patient, date="2026-11-03", weight_kg="62.5")
+    html = background(doctor_client, patient)
+    assert "62.5 kg</a>" in html and "168.0 cm</a> <span class=\"meta\">(2026-09-02)</span>" in html
