@@ -207,3 +207,15 @@ def test_the_chart_shows_the_latest_height_beside_a_newer_weight_without_one(doc
     m.WeightMeasurement.objects.create(patient=patient, date="2026-11-03", weight_kg="62.5")
     html = background(doctor_client, patient)
     assert "62.5 kg</a>" in html and "168.0 cm</a> <span class=\"meta\">(2026-09-02)</span>" in html
+
+
+def test_a_clinic_that_keeps_pregnancy_statuses_for_a_week_sees_older_ones_out_of_date(doctor_client, clinic):
+    from segmenta.knowledge.models import ClinicOverride
+
+    ClinicOverride.objects.create(clinic=clinic, kind="safety-rule", entry_id="pregnancy_status",
+                                  data={"valid_days": 7}, reason="Stricter local policy")
+    patient = make_patient(clinic, birth_date="1992-05-05")
+    m.PregnancyStatus.objects.create(patient=patient, date=timezone.localdate() - datetime.timedelta(days=10),
+                                     status="not_pregnant")
+    html = background(doctor_client, patient)
+    assert "Out of date" in html and "older than 7 days" in html
