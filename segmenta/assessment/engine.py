@@ -9,7 +9,7 @@ diagnosis. All clinical knowledge and every weight come from the knowledge base.
 from datetime import date
 
 from segmenta.caseformat import partial_date_key
-from segmenta.treatment import huneke
+from segmenta.treatment import huneke, safety
 
 SEGMENT_ORDER = {code: i for i, code in enumerate(
     [f"C{i}" for i in range(2, 9)] + [f"T{i}" for i in range(1, 13)] + [f"L{i}" for i in range(1, 6)]
@@ -24,6 +24,14 @@ def _sorted_segments(segments):
 def _date(value):
     year, month, day = partial_date_key(value)
     return date(year, month, day)
+
+
+def age_on(birth, when):
+    """Whole years from a (possibly partial) birth date to ``when``; None when unknown."""
+    if not birth:
+        return None
+    born = _date(birth)
+    return when.year - born.year - ((when.month, when.day) < (born.month, born.day))
 
 
 def _span(earlier, later):
@@ -96,11 +104,18 @@ def _range(segments):
 
 # --- Red flags ------------------------------------------------------------------------
 
-def red_flags(case, kb):
+def red_flags(case, kb, today=None):
+    """Every red flag of the case. A flag with ``min_age_years`` counts only when the
+    patient is at least that old today; an unknown age counts as old enough."""
     flags = []
+    age = age_on(case.get("patient", {}).get("birth_date"), today or date.today())
 
     def flag(code, complaint_id):
         entry = kb.get("red-flag", code)
+        if entry is None:  # a finding for the safety rules (a normal INR), not a red flag
+            return
+        if age is not None and age < entry.get("min_age_years", 0):
+            return
         flags.append({"code": code, "complaint_id": complaint_id, "message": entry["name"],
                       "action": entry["action"]})
 
@@ -297,11 +312,38 @@ def ganglionic_targets(complaint, complaint_supply, sex, kb):
     return targets
 
 
+def _mark_contraindicated(targets, key, contraindications):
+    """Targets the safety engine would block for this patient whatever the dose are not
+    offered plainly: they carry ``contraindicated: true``, the ``reason`` (why not) and
+    the safety engine's ``contraindications``; a ganglion's own reason (what it serves)
+    moves to ``indication``. Targets that are fine carry no ``contraindicated`` key."""
+    for target in targets:
+        found = contraindications(target[key])
+        if not found:
+            continue
+        if "reason" in target:
+            target["indication"] = target["reason"]
+        target["contraindicated"] = True
+        target["reason"] = "; ".join(item["message"] for item in found)
+        target["contraindications"] = [{"code": item["code"], "message": item["message"]} for item in found]
+    return targets
+
+
 # --- The whole assessment ---------------------------------------------------------------
 
-def assess(case, kb):
+def assess(case, kb, today=None):
+    """The whole assessment; ``today`` (a date, default the current one) dates the
+    patient's age for age-limited red flags."""
     weights = _weights(kb)
-    flags = red_flags(case, kb)
+    flags = red_flags(case, kb, today)
+    blocked = {}
+
+    def contraindications(target):
+        # One answer per target: the patient's reasons do not change between complaints.
+        if target not in blocked:
+            blocked[target] = safety.target_contraindications(case, target, kb)
+        return blocked[target]
+
     classified = huneke.classify(case, kb)["tests"]
     tests_by_pair = {}
     for test, result in zip(case.get("tests", []), classified):
@@ -327,8 +369,10 @@ def assess(case, kb):
             "id": complaint["id"],
             "segments": _sorted_segments(supply.segments),
             "candidates": _rank(candidates, history_order),
-            "segmental_targets": segmental_targets(supply, kb),
-            "ganglionic_targets": ganglionic_targets(complaint, supply, sex, kb),
+            "segmental_targets": _mark_contraindicated(segmental_targets(supply, kb), "technique",
+                                                       contraindications),
+            "ganglionic_targets": _mark_contraindicated(ganglionic_targets(complaint, supply, sex, kb), "target",
+                                                        contraindications),
         })
     return {
         "refer_first": bool(flags),

@@ -6,6 +6,18 @@ REASON = {"type": "object", "required": ["factor", "detail"], "additionalPropert
           "properties": {"factor": {"enum": ["temporal", "segmental", "local_signs", "category_prior", "test"]},
                          "detail": {"type": "string", "minLength": 1}}}
 
+# A target the safety engine would block for this patient whatever the dose: it is
+# listed, but marked. Targets that are fine carry no "contraindicated" key at all.
+CONTRAINDICATED = {"const": True, "description": (
+    "Present (and true) only when the safety engine would block this target for this patient whatever the "
+    "dose (pregnancy, anticoagulation, age, …); absent when the target may be offered.")}
+CONTRAINDICATIONS = {"type": "array", "minItems": 1, "description": "The safety engine's reasons, with stable codes.",
+                     "items": {"type": "object", "required": ["code", "message"], "additionalProperties": False,
+                               "properties": {"code": {"type": "string", "minLength": 1},
+                                              "message": {"type": "string", "minLength": 1}}}}
+IF_CONTRAINDICATED = {"if": {"required": ["contraindicated"]},
+                      "then": {"required": ["contraindicated", "reason", "contraindications"]}}
+
 
 def build_schema():
     segment = {"enum": vocabulary.codes("segment")}
@@ -41,12 +53,26 @@ def build_schema():
                                        "reasons": {"type": "array", "items": REASON}}}},
                     "segmental_targets": {"type": "array", "items": {
                         "type": "object", "required": ["segment", "technique", "where"], "additionalProperties": False,
+                        **IF_CONTRAINDICATED,
                         "properties": {"segment": segment, "technique": {"enum": vocabulary.codes("injection_target")},
-                                       "where": {"type": "string"}}}},
+                                       "where": {"type": "string"},
+                                       "contraindicated": CONTRAINDICATED,
+                                       "reason": {"type": "string", "minLength": 1,
+                                                  "description": "Only with contraindicated: why not."},
+                                       "contraindications": CONTRAINDICATIONS}}},
                     "ganglionic_targets": {"type": "array", "items": {
                         "type": "object", "required": ["target", "reason", "requires"], "additionalProperties": False,
+                        **IF_CONTRAINDICATED,
                         "properties": {"target": {"enum": vocabulary.codes("injection_target")},
-                                       "reason": {"type": "string"}, "requires": {"type": "string"}}}},
+                                       "reason": {"type": "string", "description": (
+                                           "What the ganglion serves for this complaint; for a contraindicated "
+                                           "target, why it must not be injected (what it serves is then in "
+                                           "indication).")},
+                                       "requires": {"type": "string"},
+                                       "contraindicated": CONTRAINDICATED,
+                                       "indication": {"type": "string", "description": (
+                                           "Only with contraindicated: what the ganglion would serve.")},
+                                       "contraindications": CONTRAINDICATIONS}}},
                 },
             }},
         },
