@@ -33,7 +33,6 @@ KIND_TITLES = {
     "protocol": gettext_lazy("Protocols"),
     "red-flag": gettext_lazy("Red flags"),
     "red-flag-area": gettext_lazy("Red-flag screening areas"),
-    "red-flag-area": gettext_lazy("Red-flag screening areas"),
     "instrument-threshold": gettext_lazy("Outcome instruments"),
     "study": gettext_lazy("Evidence: studies"),
     "scope-rule": gettext_lazy("Scope of practice"),
