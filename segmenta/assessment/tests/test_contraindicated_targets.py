@@ -4,6 +4,11 @@ reason, never offered plainly (issue 10, item 11)."""
 import json
 import subprocess
 import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,11 +19,20 @@ from segmenta.assessment.engine import assess
 from segmenta.assessment.schema import build_schema
 from segmenta.knowledge import vocabulary
 from segmenta.knowledge.base import load
+from segmenta.patients import models as m
 from segmenta.treatment import safety
 
 from .cases import case, complaint
 
 VALIDATOR = Draft202012Validator(build_schema())
+WORKED = Path(__file__).resolve().parent / "worked"
+
+
+def _worked():
+    for expect_path in sorted(WORKED.glob("*.expect.json")):
+        case_path = expect_path.with_name(expect_path.name.replace(".expect.json", ".case.json"))
+        yield pytest.param(json.loads(case_path.read_text()), json.loads(expect_path.read_text()),
+                           id=expect_path.name)
 
 
 def targets(result, cid="c1"):
@@ -62,6 +76,44 @@ def test_a_patient_on_apixaban_gets_stellate_and_paravertebral_targets_marked():
     paravertebral = [t for t in segmental if t["technique"] == "paravertebral"]
     assert paravertebral and all(t["contraindicated"] is True and t["reason"] for t in paravertebral)
     assert VALIDATOR.is_valid(result), list(VALIDATOR.iter_errors(result))[:1]
+
+
+@pytest.mark.parametrize("data,expect", list(_worked()))
+def test_worked_cases_mark_what_they_say_and_offer_the_rest(data, expect):
+    """Worked cases beside this file (the shared folder's style): ``contraindicated`` maps a
+    target to a word its reason must contain; ``offered`` targets carry no mark."""
+    result = assess(caseformat.validate(data), load())
+    assert VALIDATOR.is_valid(result), list(VALIDATOR.iter_errors(result))[:1]
+    for answer in result["complaints"]:
+        wanted = expect.get(answer["id"], {})
+        listed = [(t["technique"], t) for t in answer["segmental_targets"]]
+        listed += [(g["target"], g) for g in answer["ganglionic_targets"]]
+        for target, word in wanted.get("contraindicated", {}).items():
+            marked = [entry for name, entry in listed if name == target]
+            assert marked and all(e.get("contraindicated") is True and word in e["reason"].lower() for e in marked)
+        for target in wanted.get("offered", []):
+            plain = [entry for name, entry in listed if name == target]
+            assert plain and all("contraindicated" not in e for e in plain), target
+
+
+def test_the_api_answers_with_the_same_marks(api_client):
+    data = pregnant_with_pelvic_pain()
+    answer = api_client.post(reverse("api:assess"), data, content_type="application/json").json()
+    _segmental, ganglionic = targets(answer)
+    assert next(g for g in ganglionic if g["target"] == "frankenhauser")["contraindicated"] is True
+
+
+def test_the_assess_page_strikes_contraindicated_targets_through_with_their_reason(doctor_client, patient):
+    m.PregnancyStatus.objects.create(patient=patient, date=date.today(), status="pregnant")
+    m.Complaint.objects.create(patient=patient, description="Pelvic pain", onset="2026-08",
+                               regions=[{"region": "pelvis", "side": "midline"}], organs=["uterus"])
+    doctor_client.post(reverse("assessment:acknowledge", args=[patient.pk]))  # new pain over 50 comes first
+    html = doctor_client.get(reverse("assessment:assess", args=[patient.pk])).content.decode()
+    struck = html.split('<li class="contraindicated"><del>Frankenhäuser', 1)
+    assert len(struck) == 2, "the Frankenhäuser plexus is not struck through"
+    assert "Contraindicated for this patient:" in struck[1][:400] and "pregnan" in struck[1][:400].lower()
+    # It is no option: no link to pick it as a target.
+    assert f'href="{reverse("knowledge:entry", args=["ganglion", "frankenhauser"])}"' not in html
 
 
 def test_wheals_stay_on_offer_with_apixaban():
