@@ -48,6 +48,10 @@ if SEGMENTA_ENV not in {"development", "production"}:
 PRODUCTION = SEGMENTA_ENV == "production"
 
 VAR_DIR = Path(os.environ.get("SEGMENTA_VAR_DIR", "var")).resolve()
+if VAR_DIR == PACKAGE_DIR or PACKAGE_DIR in VAR_DIR.parents:
+    # A command run from inside the package would otherwise leave a database and a key there.
+    raise ImproperlyConfigured(f"SEGMENTA_VAR_DIR resolves to {VAR_DIR}, inside the package {PACKAGE_DIR}; "
+                               "run from the project folder or set SEGMENTA_VAR_DIR elsewhere")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = not PRODUCTION

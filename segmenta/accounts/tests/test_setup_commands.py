@@ -53,3 +53,20 @@ def test_admin_changes_are_audited(db, django_user_model):
 def test_admin_uses_the_apps_login(db):
     response = Client().get("/admin/login/?next=/admin/")
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_a_command_run_inside_the_package_writes_nothing_there():
+    """The default var folder is relative to where a command runs; inside the package it
+    would leave a database and a secret key in the package tree."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2]
+    inside = package / "patients"
+    env = {k: v for k, v in os.environ.items() if k not in ("SEGMENTA_VAR_DIR", "DATABASE_URL")}
+    run = subprocess.run([sys.executable, "-m", "segmenta", "check"], cwd=inside, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode != 0 and "inside the package" in run.stderr
+    assert not (inside / "var").exists()
