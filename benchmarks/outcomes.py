@@ -33,7 +33,7 @@ def main():
 
     from segmenta.accounts.models import Clinic
     from segmenta.outcomes.summary import summary
-    from segmenta.outcomes.synthetic import generate
+    from segmenta.demo.synthetic import generate
     from segmenta.patients.models import Patient
     from segmenta.treatment.models import Session
 

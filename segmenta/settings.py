@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "segmenta.outcomes",
     "segmenta.interop",
     "segmenta.api",
+    "segmenta.demo",
 ]
 
 MIDDLEWARE = [

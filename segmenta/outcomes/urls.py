@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import reassessment_views, views
 
 app_name = "outcomes"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("patients/<int:pk>/questionnaires/links/", views.link_create, name="link_create"),
     path("patients/<int:pk>/questionnaires/<slug:instrument>/enter/", views.enter_answers, name="enter"),
     path("patients/<int:pk>/alerts/<int:alert_id>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
+    path("plans/<int:plan_id>/reassessment/", reassessment_views.reassessment, name="reassessment"),
     path("q/<str:token>/", views.answer, name="answer"),
     path("outcomes/", views.practice, name="practice"),
     path("outcomes/instruments/", views.instrument_import, name="instrument_import"),

@@ -16,7 +16,6 @@ from segmenta.accounts.access import clinics_of, reauth_required
 from segmenta.audit.models import AuditEvent
 from segmenta.audit.trail import record
 from segmenta.knowledge.service import for_clinic
-from segmenta.treatment.models import Session
 
 from .audit import record_list_view
 from .chart import body_map_marks, list_review, nrs_courses, pregnancy_review, tooth_marks
@@ -48,9 +47,8 @@ def _chart_queryset():
         Prefetch("history", queryset=HistoryItem.objects.order_by("id")),
         Prefetch("pregnancy_statuses", queryset=PregnancyStatus.objects.select_related("recorded_by")),
         Prefetch("reviews", queryset=ChartReview.objects.select_related("recorded_by")),
-        "plans__complaint", "plans__sessions",
-        Prefetch("sessions", queryset=Session.objects.order_by("started_at", "id"), to_attr="timeline"),
-        "timeline__injections", "timeline__scores",
+        # Sessions through the relation, without importing treatment (the floor above).
+        "plans__complaint", "plans__sessions", "sessions__injections", "sessions__scores",
     )
 
 
@@ -74,7 +72,7 @@ def patient_detail(request, pk):
     )
     complaints = list(patient.complaints.all())
     history = list(patient.history.all())
-    sessions = patient.timeline
+    sessions = list(reversed(patient.sessions.all()))  # the model orders newest first; the chart oldest first
     allergies = list(patient.allergies.all())
     medications = list(patient.medications.all())
     reviews = list(patient.reviews.all())

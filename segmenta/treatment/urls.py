@@ -7,7 +7,6 @@ app_name = "treatment"
 urlpatterns = [
     path("patients/<int:pk>/plans/new/", views.plan_new, name="plan_new"),
     path("patients/<int:pk>/sessions/new/", views.session_new, name="session_new"),
-    path("plans/<int:plan_id>/reassessment/", views.reassessment, name="reassessment"),
     path("sessions/<int:session_id>/", views.session_detail, name="session"),
     path("sessions/<int:session_id>/injections/", views.injection_add, name="injection_add"),
     path("sessions/<int:session_id>/injections/check/", views.injection_check, name="injection_check"),

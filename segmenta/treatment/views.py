@@ -16,14 +16,12 @@ from .forms import (
     FollowUpForm,
     InjectionForm,
     PlanForm,
-    PlanReviewForm,
     ScoreForm,
     SessionForm,
     SessionNotesForm,
 )
 from .emergency import emergency_context
-from .models import PlanReview, Session, SignedSessionError, TreatmentPlan
-from .reassessment import report
+from .models import Session, SignedSessionError
 from .sessions import TreatmentError, add_injection, amend, is_physician, membership_for, safety_preview, sign
 
 
@@ -51,34 +49,6 @@ def plan_new(request, pk):
         messages.success(request, _("Treatment plan saved."))
         return redirect(f"/patients/{patient.pk}/#plans")
     return render(request, "treatment/plan_form.html", {"patient": patient, "form": form},
-                  status=400 if form.errors else 200)
-
-
-@login_required
-def reassessment(request, plan_id):
-    plan = get_object_or_404(TreatmentPlan.objects.filter(patient__in=Patient.objects.visible_to(request.user))
-                             .select_related("complaint", "patient"), pk=plan_id)
-    form = PlanReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        membership = membership_for(request.user, plan.patient)
-        if membership is None or not membership.can_sign:
-            messages.error(request, _("Only a practitioner decides at a reassessment."))
-        else:
-            with transaction.atomic():
-                review = form.save(commit=False)
-                review.plan, review.decided_by = plan, request.user
-                review.save()
-                if review.decision in (PlanReview.Decision.STOP, PlanReview.Decision.REFER):
-                    plan.status = TreatmentPlan.Status.STOPPED if review.decision == "refer" else \
-                        TreatmentPlan.Status.COMPLETED
-                    plan.save(update_fields=["status"])
-                record("create", request=request, patient=plan.patient, obj=review,
-                       detail={"decision": review.decision})
-            messages.success(request, _("Decision recorded."))
-            return redirect("treatment:reassessment", plan_id=plan.pk)
-    record("view", request=request, patient=plan.patient, obj=plan, detail={"report": "reassessment"})
-    return render(request, "treatment/reassessment.html", {**report(plan), "form": form,
-                                                           "reviews": plan.reviews.select_related("decided_by")},
                   status=400 if form.errors else 200)
 
 

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from segmenta.accounts.models import Clinic, Membership, PractitionerProfile, Role, TrainingRecord
-from segmenta.outcomes.synthetic import generate
-from segmenta.patients.demo import create_demo_course, create_demo_patient, demo_patients
+from segmenta.demo.practice import create_demo_course, create_demo_patient, demo_patients, demo_products
+from segmenta.demo.synthetic import generate
 from segmenta.patients.models import Patient
 
 DEMO_PASSWORD = "segmenta-demo"
@@ -85,6 +85,7 @@ class Command(BaseCommand):
                                                       date=when, hours=hours, techniques=techniques)
                 practitioner = next(User.objects.get(username=u) for u, _f, _l, role, prof in people
                                     if prof == "physician" and role != Role.ADMIN)
+                demo_products(clinic)
                 rng = random.Random(clinic_name)
                 for entry in demo_patients()[clinic_name]:
                     if not Patient.objects.filter(clinic=clinic, record_number=entry["record_number"]).exists():

@@ -25,7 +25,7 @@ def plan_with_course(patient, values=(8, 6, 5)):
 
 def test_report_compares_baseline_and_now_with_tests_doses_and_red_flags(doctor_client, patient):
     plan = plan_with_course(patient)
-    html = doctor_client.get(reverse("treatment:reassessment", args=[plan.pk])).content.decode()
+    html = doctor_client.get(reverse("outcomes:reassessment", args=[plan.pk])).content.decode()
     assert "NRS 8 → 5 (-3, -37.5 %)" in html and "≥ 30 % better" in html
     assert "Cholecystectomy" in html and "confirmed" in html
     assert "120 mg" in html
@@ -35,7 +35,7 @@ def test_report_compares_baseline_and_now_with_tests_doses_and_red_flags(doctor_
 
 def test_the_decision_is_recorded_and_audited(doctor_client, patient):
     plan = plan_with_course(patient)
-    doctor_client.post(reverse("treatment:reassessment", args=[plan.pk]),
+    doctor_client.post(reverse("outcomes:reassessment", args=[plan.pk]),
                        {"decision": "stop", "note": "goal reached", "red_flags_rescreened": "on"})
     review = PlanReview.objects.get()
     plan.refresh_from_db()
@@ -45,16 +45,16 @@ def test_the_decision_is_recorded_and_audited(doctor_client, patient):
 
 def test_assistants_cannot_decide(patient, assistant):
     plan = plan_with_course(patient)
-    login_verified(Client(), assistant).post(reverse("treatment:reassessment", args=[plan.pk]), {"decision": "stop"})
+    login_verified(Client(), assistant).post(reverse("outcomes:reassessment", args=[plan.pk]), {"decision": "stop"})
     assert not PlanReview.objects.exists()
 
 
 def test_the_chart_links_the_due_reassessment(doctor_client, patient):
     plan = plan_with_course(patient)
     html = doctor_client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
-    assert reverse("treatment:reassessment", args=[plan.pk]) in html and "reassessment due" in html
+    assert reverse("outcomes:reassessment", args=[plan.pk]) in html and "reassessment due" in html
 
 
 def test_another_clinics_plan_is_404(patient, outsider):
     plan = plan_with_course(patient)
-    assert login_verified(Client(), outsider).get(reverse("treatment:reassessment", args=[plan.pk])).status_code == 404
+    assert login_verified(Client(), outsider).get(reverse("outcomes:reassessment", args=[plan.pk])).status_code == 404

@@ -71,3 +71,17 @@ def test_demo_practice_has_courses_for_the_outcomes_dashboard(db):
     assert result["overall"]["n"] >= 10 and 0 < result["overall"]["responders"] < result["overall"]["n"]
     assert result["huneke"]["n"] >= 5
     assert len(result["by_approach"]) >= 2
+
+
+def test_demo_injections_name_their_injector_product_and_lot(db):
+    from segmenta.treatment.models import Injection, Product
+
+    run_demo()
+    demo = Clinic.objects.get(name="Demo Praxis")
+    assert Product.objects.filter(clinic=demo, preservative=True, multi_dose=True).exists()
+    injections = Injection.objects.filter(session__patient__clinic=demo)
+    assert injections.exists()
+    assert not injections.filter(performed_by__isnull=True).exists()
+    assert not injections.filter(product__isnull=True).exists()
+    run_demo()  # idempotent: no second shelf
+    assert Product.objects.filter(clinic=demo).count() == 4

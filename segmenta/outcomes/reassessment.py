@@ -3,10 +3,11 @@ red flags re-screened, and the decision."""
 
 from segmenta.assessment.engine import red_flags
 from segmenta.knowledge.service import for_clinic
-from segmenta.outcomes.scoring import series
-from segmenta.treatment.case import chart_queryset, patient_case
 from segmenta.patients.chart import nrs_courses
+from segmenta.treatment.case import chart_queryset, patient_case
 from segmenta.treatment.huneke import classify
+
+from .scoring import series
 
 
 def report(plan):

@@ -2,12 +2,16 @@
 own validation so the demo never shows a chart the app would refuse."""
 
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import make_aware
 
-from . import models as m
+from segmenta.outcomes.responses import save_answers
+from segmenta.patients import models as m
+from segmenta.treatment.models import AdverseEvent, ComplaintScore, Injection, Product, Session, TreatmentPlan
+from segmenta.treatment.sessions import sign
 
 DATA = Path(__file__).resolve().parent / "data" / "demo_patients.json"
 
@@ -21,6 +25,24 @@ def _save(item):
     item.full_clean()
     item.save()
     return item
+
+
+# A demo shelf: single-dose ampoules for everything, and one preserved multi-dose vial that the
+# safety check refuses at the stellate ganglion and other preservative-free targets.
+PRODUCTS = [
+    ("Procaine 1 % 2 mL ampoule", "procaine", 1, False, False),
+    ("Procaine 2 % 2 mL ampoule", "procaine", 2, False, False),
+    ("Procaine 1 % 50 mL vial (preserved)", "procaine", 1, True, True),
+    ("Lidocaine 1 % 5 mL ampoule", "lidocaine", 1, False, False),
+]
+
+
+def demo_products(clinic):
+    """The clinic's demo products (idempotent); returns the everyday procaine 1 % ampoule."""
+    for name, drug, conc, preservative, multi_dose in PRODUCTS:
+        Product.objects.get_or_create(clinic=clinic, name=name, defaults={
+            "drug": drug, "concentration_percent": conc, "preservative": preservative, "multi_dose": multi_dose})
+    return Product.objects.get(clinic=clinic, name=PRODUCTS[0][0])
 
 
 def create_demo_patient(clinic, entry):
@@ -62,16 +84,12 @@ def create_demo_course(patient, practitioner, rng):
     """A few weeks of treatment for the demo: sessions with NRS, a wheal and, in the
     second session, a test injection of the first history item; questionnaires at the
     start and the end. Earlier sessions are signed, the last one is a draft."""
-    from datetime import datetime, timedelta, timezone
-
-    from segmenta.outcomes.responses import save_answers
-    from segmenta.treatment.models import AdverseEvent, ComplaintScore, Injection, Session, TreatmentPlan
-    from segmenta.treatment.sessions import sign
-
     complaint = patient.complaints.first()
     if complaint is None or complaint.findings:
         return  # red flags first: no treatment course for them in the demo
     item = patient.history.first()
+    ampoule = demo_products(patient.clinic)
+    given = {"performed_by": practitioner, "product": ampoule, "lot": "DEMO-2611", "expiry": "2028-06-30"}
     plan = TreatmentPlan.objects.create(patient=patient, complaint=complaint, created_by=practitioner,
                                         goals="Pain below 3 on the NRS; back to work without restrictions")
     count = rng.randint(3, 7)
@@ -89,12 +107,12 @@ def create_demo_course(patient, practitioner, rng):
                                       post_nrs=max(0, before - rng.randint(0, 2)))
         Injection.objects.create(session=session, order=1, time=session.started_at, target="wheal",
                                  regions=complaint.regions[:1], concentration_percent=1, volume_ml=0.5, mg=5,
-                                 cumulative_mg=5, verdict="ok")
+                                 cumulative_mg=5, verdict="ok", **given)
         if n == 0 and ganglionic:
             Injection.objects.create(session=session, order=3, time=session.started_at + timedelta(minutes=20),
                                      target="stellate", regions=[{"region": "neck", "side": "right"}],
                                      concentration_percent=1, volume_ml=3, mg=30, cumulative_mg=35, verdict="ok",
-                                     aspiration_done=True)
+                                     aspiration_done=True, **given)
         if n == 1 and item is not None and tests_a_field:
             relief = 100 if responder else rng.choice([10, 40])
             Injection.objects.create(
@@ -102,7 +120,7 @@ def create_demo_course(patient, practitioner, rng):
                 target="tooth" if item.kind == "tooth" else "scar", regions=item.regions[:1],
                 history_item=item, complaint=complaint, concentration_percent=1, volume_ml=2, mg=20,
                 cumulative_mg=25, verdict="ok", onset_seconds=rng.randint(2, 30), relief_percent=relief,
-                duration_hours=rng.choice([10, 24, 36]) if relief == 100 else 1)
+                duration_hours=rng.choice([10, 24, 36]) if relief == 100 else 1, **given)
         if rng.random() < 0.05:
             AdverseEvent.objects.create(session=session, kind="vasovagal", description="Brief dizziness, lying down")
         sessions.append(session)
