@@ -19,6 +19,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from segmenta.audit.trail import record
+from segmenta.knowledge.crisis import default_entry
 from segmenta.knowledge import service as knowledge_service
 from segmenta.knowledge.base import KnowledgeError
 from segmenta.knowledge.base import load as load_knowledge
@@ -440,16 +441,12 @@ def member_reset_mfa(request, pk):
 # --- Clinic settings (clinic admins) ----------------------------------------------
 
 def _default_crisis_contacts(clinic):
-    """What patients see when the clinic has entered no contacts of its own: the knowledge
-    base's crisis-contact entry for the clinic's jurisdiction (a US state uses US; any
-    other or unknown jurisdiction the fallback ``other``), chosen as outcomes.crisis
-    chooses it for the thank-you page. None where the knowledge base has no such kind."""
+    """What patients see when the clinic has entered no contacts of its own, chosen as the
+    thank-you page chooses it. None where the knowledge base has no such kind."""
     kb = _clinic_kb(clinic)
     if "crisis-contact" not in kb.kinds():
         return None
-    code = clinic.jurisdiction
-    key = "US" if code.startswith("US-") else code
-    return (kb.get("crisis-contact", key) if key else None) or kb.get("crisis-contact", "other")
+    return default_entry(clinic.jurisdiction, kb.entries["crisis-contact"])
 
 
 def _settings_form(clinic, data=None):

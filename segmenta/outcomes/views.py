@@ -25,7 +25,7 @@ from segmenta.patients.models import Patient
 
 from .export import to_csv, to_parquet
 from .alerts import AcknowledgeForm, can_acknowledge
-from .crisis import contacts_for
+from segmenta.knowledge.crisis import contacts_for
 from .models import Alert, AnswerLink, ClinicInstrument, clinic_instruments
 from .responses import answer_form, save_answers
 from .scoring import check_instrument, instruments

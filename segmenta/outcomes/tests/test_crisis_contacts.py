@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from segmenta.knowledge.base import KnowledgeError, load, load_from
-from segmenta.outcomes.crisis import contacts_for, jurisdiction_key
+from segmenta.knowledge.crisis import contacts_for, jurisdiction_key
 from segmenta.outcomes.models import AnswerLink
 
 ENTRIES = load().entries["crisis-contact"]

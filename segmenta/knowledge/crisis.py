@@ -15,12 +15,17 @@ def jurisdiction_key(jurisdiction):
     return "US" if code.startswith("US-") else code
 
 
+def default_entry(jurisdiction, entries):
+    """The knowledge base's crisis-contact entry for a jurisdiction (``entries`` by id)."""
+    return entries.get(jurisdiction_key(jurisdiction)) or entries[FALLBACK]
+
+
 def contacts_for(jurisdiction, own_text, entries):
     """{"own": [lines], "contacts": [{name, phone, dial}], "emergency", "emergency_dial", "entry"}.
 
     ``entries`` are the knowledge base's crisis-contact entries by id.
     """
-    entry = entries.get(jurisdiction_key(jurisdiction)) or entries[FALLBACK]
+    entry = default_entry(jurisdiction, entries)
     own = [line.strip() for line in (own_text or "").splitlines() if line.strip()]
     contacts = [] if own else [{**c, "dial": _dial(c["phone"])} for c in entry["contacts"]]
     return {"own": own, "contacts": contacts, "emergency": entry["emergency"],
