@@ -39,7 +39,16 @@ class ClinicAdmin(AuditedModelAdmin):
 
 @admin.register(PractitionerProfile)
 class PractitionerProfileAdmin(AuditedModelAdmin):
+    """A server operator who sets a profession here vouches for it, like a clinic admin on
+    the members page: the verification is stamped, never typed."""
+
     list_display = ["user", "profession", "licence_number", "licence_jurisdiction", "verified_by", "verified_at"]
+    readonly_fields = ["verified_by", "verified_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change or set(form.changed_data) & set(obj.LICENCE_FIELDS):
+            obj.set_licence(request.user, **{name: form.cleaned_data[name] for name in obj.LICENCE_FIELDS})
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(TrainingRecord)

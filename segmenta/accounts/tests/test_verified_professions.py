@@ -191,3 +191,22 @@ def test_the_demos_professions_are_verified_by_the_demo_admin(db):
     assert profiles["demo-doctor"].verified_by.username == "demo-admin"
     assert profiles["other-doctor"].verified_profession == "physician"
     assert profiles["demo-assistant"].verified_profession is None
+
+
+def test_a_profession_set_in_the_django_admin_is_stamped_as_verified_by_the_operator(db, doctor):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from segmenta.conftest import login_verified
+
+    operator = get_user_model().objects.create_superuser("operator", password="x-operator-password")
+    client = login_verified(Client(), operator)
+    profile = doctor.profile
+    profile.verified_at = profile.verified_by = None
+    profile.save()
+    url = reverse("admin:accounts_practitionerprofile_change", args=[profile.pk])
+    response = client.post(url, {"user": doctor.pk, "profession": "dentist", "licence_number": "Z-1",
+                                 "licence_jurisdiction": "AT"})
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert (profile.profession, profile.verified_by, profile.verified_profession) == ("dentist", operator, "dentist")
