@@ -16,7 +16,7 @@ from segmenta.accounts.access import admin_clinics, clinic_admin_required, clini
 from segmenta.audit.trail import record
 
 from .base import KINDS, KnowledgeError, evidence_label, load
-from .last import lipid_doses
+from .last import lean_body_weight, lipid_doses
 from .models import ClinicOverride, overridable_kinds
 from .relations import cited, indication_evidence, organ_maps, search, segment_links, settable
 from .service import for_clinic, overrides_of
@@ -95,7 +95,21 @@ def learn_kind(request, kind):
 
 
 class WeightForm(forms.Form):
+    """The LAST calculator: the checklist doses on lean body weight, which needs height and sex."""
+
     weight = forms.FloatField(label=gettext_lazy("Patient's weight (kg)"), min_value=1, max_value=400)
+    height = forms.FloatField(label=gettext_lazy("Height (cm)"), min_value=30, max_value=250, required=False)
+    sex = forms.ChoiceField(label=gettext_lazy("Sex"), required=False,
+                            choices=[("", gettext_lazy("unknown")), ("female", gettext_lazy("Female")),
+                                     ("male", gettext_lazy("Male"))])
+
+    def doses(self, entry, kb):
+        data = self.cleaned_data
+        lean = None
+        if data.get("height"):
+            lean = lean_body_weight(data["weight"], data["height"], data.get("sex") or None,
+                                    kb.get("protocol", "lean-body-weight"))["kg"]
+        return lipid_doses(data["weight"], entry, lean_kg=lean)
 
 
 @login_required
@@ -126,7 +140,7 @@ def learn_entry(request, kind, entry_id):
         form = WeightForm(request.GET or None)
         context["weight_form"] = form
         if form.is_valid():
-            context["doses"] = lipid_doses(form.cleaned_data["weight"], entry)
+            context["doses"] = form.doses(entry, kb)
     return render(request, "knowledge/entry.html", context)
 
 

@@ -34,6 +34,17 @@ def test_last_page_computes_lipid_doses_for_a_weight(doctor_client):
     assert "93.0 mL" in html and "15.5 mL/min" in html and "744 mL" in html
 
 
+def test_last_page_doses_on_lean_body_weight_when_height_and_sex_are_given(doctor_client):
+    """ASRA checklist: ≤ 70 kg, 1.5 mL/kg of lean body weight (Janmahasatian 2005 for the lean weight)."""
+    from segmenta.knowledge.last import lean_body_weight
+
+    url = reverse("knowledge:entry", args=["protocol", "last"])
+    lean = lean_body_weight(62, 168, "female")["kg"]
+    html = doctor_client.get(url + "?weight=62&height=168&sex=female").content.decode()
+    assert f"lean body weight of {lean:g} kg" in html and f"{round(1.5 * lean, 1)} mL" in html
+    assert "Height unknown" in doctor_client.get(url + "?weight=62").content.decode()
+
+
 def test_last_page_names_a_bad_weight(doctor_client):
     response = doctor_client.get(reverse("knowledge:entry", args=["protocol", "last"]) + "?weight=-3")
     assert response.status_code == 200 and response.context["weight_form"].errors["weight"]

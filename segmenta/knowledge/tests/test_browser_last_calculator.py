@@ -1,0 +1,25 @@
+"""The Learn section's LAST calculator, filled in the browser as a physician would."""
+
+import pytest
+
+from segmenta.conftest import PASSWORD
+from segmenta.knowledge.last import lean_body_weight
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_calculator_doses_on_lean_body_weight(page, settings, doctor):
+    settings.SEGMENTA_REQUIRE_MFA = False
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("doctor")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/patients/")
+    page.goto("/learn/protocol/last/")
+    page.get_by_label("Patient's weight (kg)").fill("62")
+    page.get_by_label("Height (cm)").fill("168")
+    page.get_by_label("Sex").select_option("female")
+    page.get_by_role("button", name="Calculate").click()
+    lean = lean_body_weight(62, 168, "female")["kg"]
+    text = page.locator("#lipid-title").locator("..").inner_text()
+    assert f"lean body weight of {lean:g} kg" in text and f"{round(1.5 * lean, 1)} mL" in text
