@@ -40,7 +40,7 @@ class SessionForm(forms.ModelForm):
 class SessionNotesForm(forms.ModelForm):
     class Meta:
         model = Session
-        fields = ["notes"]
+        fields = ["notes", "inr_normal"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 

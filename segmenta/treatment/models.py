@@ -92,6 +92,10 @@ class Session(models.Model):
     # deactivated, never deleted.
     practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     notes = models.TextField(_("notes"), blank=True, max_length=10000)
+    # A vitamin K antagonist past its hold time still needs a normal INR on the day.
+    inr_normal = models.BooleanField(_("INR checked today and normal"), default=False,
+                                     help_text=_("For a patient on warfarin or phenprocoumon: the safety check asks "
+                                                 "for it before deeper injections."))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     knowledge_version = models.CharField(_("knowledge version"), max_length=80, blank=True)
     signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
@@ -129,13 +133,16 @@ class Session(models.Model):
         still verify.
         """
         first = self.content_format == 1
-        return {
+        found = {
             "session": self.pk, "patient": self.patient_id, "started_at": self.started_at.isoformat(),
             "practitioner": self.practitioner_id, "notes": self.notes, "knowledge_version": self.knowledge_version,
             "scores": [[s.complaint_id, s.pre_nrs, s.post_nrs] for s in self.scores.order_by("id")],
             "injections": [i.content(first) for i in self.injections.order_by("order", "id")],
             "adverse_events": [a.content(first) for a in self.adverse_events.order_by("id")],
         }
+        if not first:
+            found["inr_normal"] = self.inr_normal
+        return found
 
     def compute_hash(self):
         text = json.dumps(self.content(), sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)

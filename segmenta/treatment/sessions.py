@@ -102,6 +102,8 @@ def safety_case(session, injection, performer):
     kb = for_clinic(patient.clinic)
     case = patient_case(patient)
     case["tests"] = []
+    if session.inr_normal:
+        case["findings"] = [*case["findings"], "inr_normal"]
     case["practitioner"] = practitioner_case(performer, patient.clinic)
     case["given_injections"] = given_elsewhere(patient, session, injection["time"], kb)
     case["planned_injections"] = _existing(session) + [_planned(injection)]

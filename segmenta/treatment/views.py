@@ -165,7 +165,8 @@ def notes_edit(request, session_id):
     elif form.is_valid():
         with transaction.atomic():
             form.save()
-            record("update", request=request, patient=session.patient, obj=session, detail={"fields": ["notes"]})
+            record("update", request=request, patient=session.patient, obj=session,
+                   detail={"fields": sorted(form.changed_data)})
         messages.success(request, _("Notes saved."))
     return redirect("treatment:session", session_id=session.pk)
 

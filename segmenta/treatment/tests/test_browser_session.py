@@ -128,3 +128,35 @@ def test_the_injector_is_checked_not_the_typist(page, settings, doctor, assistan
     page.get_by_label("Aspirated before injecting").check()
     page.locator("#verdict:not(.verdict-block)").wait_for()
     assert "profession" not in page.locator("#verdict").inner_text()
+
+
+def test_a_normal_inr_recorded_for_the_session_lets_warfarin_past_its_hold_time_through(page, settings, doctor,
+                                                                                        patient):
+    """Warfarin: 5 days and a normal INR before intermediate-risk procedures (Narouze et al. 2018)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.SEGMENTA_REQUIRE_MFA = False
+    TrainingRecord.objects.create(profile=doctor.profile, course="Basic", provider="Society", date="2020-01-01",
+                                  hours=40, techniques=vocabulary.codes("injection_target"))
+    pm.WeightMeasurement.objects.create(patient=patient, date="2026-11-01", weight_kg=70)
+    pm.Medication.objects.create(patient=patient, name="Warfarin", medication_class="anticoagulant",
+                                 last_dose=timezone.now() - timedelta(days=6))
+    complete_chart(patient, doctor)
+    log_in(page)
+    start_session(page, patient)
+
+    def stellate_verdict():
+        page.get_by_label("Target").select_option("stellate")
+        page.get_by_label("Volume (mL)").fill("4")
+        page.locator('.bodymap.selectable path[data-choir="105"]').click()
+        page.locator("#verdict.verdict-ok, #verdict.verdict-warn, #verdict.verdict-block").wait_for()
+        return page.locator("#verdict").inner_text()
+
+    assert "normal INR is not recorded" in stellate_verdict()
+    page.get_by_label("INR checked today and normal").check()
+    page.get_by_role("button", name="Save notes").click()
+    page.wait_for_url("**/sessions/*/")
+    assert Session.objects.get().inr_normal
+    assert "INR" not in stellate_verdict()
