@@ -17,6 +17,17 @@ def clinics_of(user):
     return Clinic.objects.filter(memberships__user=user)
 
 
+def chosen_clinic(request):
+    """(clinic, clinics): the clinic a page is about — ``?clinic=ID`` among the user's
+    clinics, else their first — and all of them. The clinic is None when the user has
+    none, or when ``?clinic`` names one that is not theirs."""
+    clinics = list(clinics_of(request.user).order_by("name"))
+    chosen = request.GET.get("clinic")
+    if chosen:
+        return next((c for c in clinics if str(c.pk) == chosen), None), clinics
+    return (clinics[0] if clinics else None), clinics
+
+
 def admin_clinics(user):
     return Clinic.objects.filter(memberships__user=user, memberships__role=Role.ADMIN)
 

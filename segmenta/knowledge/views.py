@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from segmenta.accounts.access import admin_clinics, clinic_admin_required, clinics_of
+from segmenta.accounts.access import admin_clinics, chosen_clinic, clinic_admin_required
 from segmenta.audit.trail import record
 
 from .base import KINDS, KnowledgeError, evidence_label, load
@@ -50,12 +50,8 @@ OWN_SECTIONS = {"indication_evidence", "maps", "clinic_settable"}
 
 def _clinic(request):
     """The clinic whose overrides the pages show: ?clinic=ID among the user's, else the first."""
-    clinics = list(clinics_of(request.user).order_by("name"))
-    chosen = request.GET.get("clinic")
-    for clinic in clinics:
-        if chosen and str(clinic.pk) == chosen:
-            return clinic, clinics
-    return (clinics[0] if clinics else None), clinics
+    clinic, clinics = chosen_clinic(request)
+    return (clinic or (clinics[0] if clinics else None)), clinics
 
 
 def _kb(request):

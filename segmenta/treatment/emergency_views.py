@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from segmenta.accounts.access import clinics_of
+from segmenta.accounts.access import chosen_clinic, clinics_of
 from segmenta.accounts.models import Membership
 from segmenta.audit.trail import record
 from segmenta.patients.models import Patient
@@ -61,14 +61,10 @@ assert list(REPORT_LABELS) == COLUMNS
 
 def _clinic(request):
     """The clinic a page is about: ?clinic=ID among the user's clinics, else the first; 404 for none."""
-    clinics = list(clinics_of(request.user).order_by("name"))
-    chosen = request.GET.get("clinic")
-    for clinic in clinics:
-        if chosen and str(clinic.pk) == chosen:
-            return clinic, clinics
-    if chosen or not clinics:
+    clinic, clinics = chosen_clinic(request)
+    if clinic is None:
         raise Http404
-    return clinics[0], clinics
+    return clinic, clinics
 
 
 def _may_edit_products(user, clinic):

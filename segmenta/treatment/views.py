@@ -22,7 +22,7 @@ from .forms import (
 )
 from .emergency import emergency_context
 from .models import Session, SignedSessionError
-from .sessions import TreatmentError, add_injection, amend, is_physician, membership_for, safety_preview, sign
+from .sessions import TreatmentError, add_injection, amend, is_physician, safety_preview, sign
 
 
 def _patient(request, pk):
