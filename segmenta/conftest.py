@@ -170,6 +170,15 @@ def _chromium():
         browser.close()
 
 
+def browser_login(page, username="doctor", password=PASSWORD):
+    """Log in through the real login page (tests turn the second factor off first)."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/patients/")
+
+
 @pytest.fixture
 def page(_chromium, live_server):
     # A tablet-sized viewport: the treatment-room device the app is built for.

@@ -3,18 +3,14 @@
 import pytest
 
 from segmenta.audit.models import AuditEvent
-from segmenta.conftest import PASSWORD
+from segmenta.conftest import PASSWORD, browser_login
 
 pytestmark = pytest.mark.browser
 
 
 def test_admin_sets_jurisdiction_crisis_contacts_and_reassessment(page, settings, admin_user, clinic):
     settings.SEGMENTA_REQUIRE_MFA = False
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("boss")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/patients/")
+    browser_login(page, "boss")
     page.get_by_role("navigation").get_by_role("link", name="Clinic").click()
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm").click()

@@ -4,23 +4,16 @@ on the members page; the practitioner sees it read-only on their profile."""
 import pytest
 
 from segmenta.accounts.models import PractitionerProfile
-from segmenta.conftest import PASSWORD, make_user
+from segmenta.conftest import PASSWORD, browser_login, make_user
 
 pytestmark = pytest.mark.browser
 
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/patients/")
 
 
 @pytest.fixture
 def members_page(page, settings, admin_user):
     settings.SEGMENTA_REQUIRE_MFA = False
-    log_in(page, "boss")
+    browser_login(page, "boss")
     page.get_by_role("link", name="Members").click()
     # User management asks for the password again first.
     page.get_by_label("Password").fill(PASSWORD)
@@ -67,7 +60,7 @@ def test_profile_shows_profession_read_only_with_its_verification_state(page, se
     settings.SEGMENTA_REQUIRE_MFA = False
     user = make_user("newdoc", clinic, "practitioner", "")
     PractitionerProfile.objects.filter(user=user).update(profession="osteopath")
-    log_in(page, "newdoc")
+    browser_login(page, "newdoc")
     page.get_by_role("link", name="newdoc").click()
     licence = page.locator("dl.licence")
     assert "Osteopath" in licence.inner_text()

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from segmenta.assessment.models import RedFlagScreening
-from segmenta.conftest import PASSWORD
+from segmenta.conftest import browser_login
 from segmenta.patients import models as m
 
 pytestmark = pytest.mark.browser
@@ -15,11 +15,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def logged_in(page, settings, doctor):
     settings.SEGMENTA_REQUIRE_MFA = False
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("doctor")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/patients/")
+    browser_login(page, "doctor")
     return page
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from segmenta.conftest import PASSWORD
+from segmenta.conftest import browser_login
 from segmenta.knowledge.last import lean_body_weight
 
 pytestmark = pytest.mark.browser
@@ -10,11 +10,7 @@ pytestmark = pytest.mark.browser
 
 def test_the_calculator_doses_on_lean_body_weight(page, settings, doctor):
     settings.SEGMENTA_REQUIRE_MFA = False
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("doctor")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/patients/")
+    browser_login(page, "doctor")
     page.goto("/learn/protocol/last/")
     page.get_by_label("Patient's weight (kg)").fill("62")
     page.get_by_label("Height (cm)").fill("168")

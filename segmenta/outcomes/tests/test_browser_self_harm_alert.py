@@ -4,18 +4,11 @@ an urgent banner; the patient sees crisis contacts; a clinician acknowledges it.
 import pytest
 
 from segmenta.audit.models import AuditEvent
-from segmenta.conftest import PASSWORD
+from segmenta.conftest import browser_login
 from segmenta.outcomes.models import Alert, AnswerLink
 
 pytestmark = pytest.mark.browser
 
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/patients/")
 
 
 def answer_phq9_with_item_9(page, patient, doctor, item_9="several_days"):
@@ -39,7 +32,7 @@ def test_item_9_reaches_the_chart_and_a_doctor_acknowledges_it(page, settings, c
     assert page.get_by_role("link", name="112").is_visible()
     assert "self-harm" not in page.content()
 
-    log_in(page, "doctor")
+    browser_login(page, "doctor")
     row = page.get_by_role("row", name="Muster, Erika")
     assert row.get_by_text("Urgent alert").is_visible()
     row.get_by_role("link", name="Muster, Erika").click()
@@ -63,7 +56,7 @@ def test_item_9_reaches_the_chart_and_a_doctor_acknowledges_it(page, settings, c
 def test_an_assistant_sees_the_banner_but_cannot_acknowledge(page, settings, patient, doctor, assistant):
     settings.SEGMENTA_REQUIRE_MFA = False
     answer_phq9_with_item_9(page, patient, doctor, item_9="nearly_every_day")
-    log_in(page, "assist")
+    browser_login(page, "assist")
     page.goto(f"/patients/{patient.pk}/")
     banner = page.get_by_role("alert")
     assert banner.is_visible() and "only a practitioner or clinic admin can acknowledge" in banner.inner_text()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from segmenta.conftest import PASSWORD
+from segmenta.conftest import browser_login
 from segmenta.patients import models as m
 
 pytestmark = pytest.mark.browser
@@ -11,11 +11,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def chart_page(page, settings, doctor, patient):
     settings.SEGMENTA_REQUIRE_MFA = False
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("doctor")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/patients/")
+    browser_login(page, "doctor")
     page.goto(f"/patients/{patient.pk}/")
     return page
 

@@ -7,24 +7,17 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from segmenta.conftest import PASSWORD, make_patient
+from segmenta.conftest import browser_login, make_patient
 from segmenta.patients import models as m
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(page):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("doctor")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/patients/")
-
 
 @pytest.fixture
 def browser_page(page, settings, doctor):
     settings.SEGMENTA_REQUIRE_MFA = False
-    log_in(page)
+    browser_login(page)
     return page
 
 

@@ -4,7 +4,7 @@ event recorded as it happened, and the emergency card opened with one tap."""
 import pytest
 from django.utils import timezone
 
-from segmenta.conftest import PASSWORD
+from segmenta.conftest import browser_login
 from segmenta.knowledge.base import load
 from segmenta.patients import models as pm
 from segmenta.treatment.models import AdverseEvent, EquipmentCheck, Injection, Product, Session
@@ -14,11 +14,7 @@ pytestmark = pytest.mark.browser
 
 def log_in(page, settings, username="doctor"):
     settings.SEGMENTA_REQUIRE_MFA = False
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/patients/")
+    browser_login(page, username)
 
 
 @pytest.fixture

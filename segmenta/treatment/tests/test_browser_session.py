@@ -4,20 +4,13 @@ override, which is never the primary button."""
 import pytest
 
 from segmenta.accounts.models import TrainingRecord
-from segmenta.conftest import PASSWORD, complete_chart
+from segmenta.conftest import browser_login, complete_chart
 from segmenta.knowledge import vocabulary
 from segmenta.patients import models as pm
 from segmenta.treatment.models import Injection, Session
 
 pytestmark = pytest.mark.browser
 
-
-def log_in(page, username="doctor"):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/patients/")
 
 
 def start_session(page, patient):
@@ -34,7 +27,7 @@ def test_blocked_injection_is_saved_only_with_a_physicians_written_override(page
     pm.WeightMeasurement.objects.create(patient=patient, date="2026-11-01", weight_kg=60)
     pm.Medication.objects.create(patient=patient, name="Apixaban", medication_class="anticoagulant")
     complete_chart(patient, doctor)
-    log_in(page)
+    browser_login(page)
     start_session(page, patient)
 
     page.get_by_label("Target").select_option("stellate")
@@ -76,7 +69,7 @@ def test_the_live_verdict_follows_the_form_and_a_product_sets_drug_and_strength(
                            concentration_percent=1)
     Product.objects.create(clinic=patient.clinic, name="Lidocaine 1 % 50 mL vial", drug="lidocaine",
                            concentration_percent=1, preservative=True, multi_dose=True)
-    log_in(page)
+    browser_login(page)
     start_session(page, patient)
 
     page.get_by_label("Target").select_option("wheal")
@@ -115,7 +108,7 @@ def test_the_injector_is_checked_not_the_typist(page, settings, doctor, assistan
     pm.WeightMeasurement.objects.create(patient=patient, date="2026-11-01", weight_kg=70)
     complete_chart(patient, doctor)
     session = Session.objects.create(patient=patient, started_at="2026-11-25T10:00:00+01:00", practitioner=doctor)
-    log_in(page, "assist")
+    browser_login(page, "assist")
     page.goto(f"/sessions/{session.pk}/")
     page.get_by_label("Target").select_option("stellate")
     page.get_by_label("Drug").select_option("procaine")
@@ -144,7 +137,7 @@ def test_a_normal_inr_recorded_for_the_session_lets_warfarin_past_its_hold_time_
     pm.Medication.objects.create(patient=patient, name="Warfarin", medication_class="anticoagulant",
                                  last_dose=timezone.now() - timedelta(days=6))
     complete_chart(patient, doctor)
-    log_in(page)
+    browser_login(page)
     start_session(page, patient)
 
     def stellate_verdict():
