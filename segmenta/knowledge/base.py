@@ -87,6 +87,44 @@ MED_CLASSES = _list(_enum(vocabulary.codes("medication_class")))
 JURISDICTION = {"type": "string", "pattern": r"^(any|[A-Z]{2}(-[A-Z0-9]{1,3})?)$"}
 RED_FLAG_AREAS = ["spine", "headache", "abdomen", "pelvis", "chest", "any"]
 
+VERDICT = _enum(["warn", "block"])
+COUNT = {"type": "integer", "minimum": 1}
+
+
+def _rule(**parameters):
+    """A safety rule's own parameters, every one required: the engine reads them all, and a
+    clinic override must not drop or mistype one (or turn a verdict into "ok")."""
+    return {"type": "object", "required": list(parameters), "properties": parameters}
+
+
+# The parameters of each safety rule the engine reads (safety_rules.yaml).
+SAFETY_RULES = {
+    "pregnancy_status": _rule(valid_days=COUNT, hard_stop_unknown=VERDICT, ages={
+        "type": "object", "required": ["min", "max"],
+        "properties": {"min": {"type": "integer", "minimum": 0}, "max": {"type": "integer", "minimum": 0}}}),
+    "age": _rule(child_below_years=COUNT, older_from_years=COUNT, child_blocked_depths=_list(TEXT),
+                 child_blocked_targets=TARGETS, child_weight_unknown=VERDICT, age_unknown=VERDICT),
+    "weight": _rule(unknown=VERDICT),
+    "allergies": _rule(unclassified=VERDICT),
+    "list_review": _rule(verdict=VERDICT),
+    "bleeding": _rule(
+        policy={"type": "object", "required": ["anticoagulant", "p2y12", "aspirin", "nsaid"],
+                "additionalProperties": {"type": "object", "required": ["low", "intermediate", "high"],
+                                         "additionalProperties": VERDICT}},
+        coagulopathy={"type": "object", "required": ["low", "intermediate", "high"], "additionalProperties": VERDICT},
+        unidentified={"type": "object", "additionalProperties": {
+            "type": "object", "required": ["policy", "code"],
+            "properties": {"policy": _enum(["anticoagulant", "p2y12", "aspirin", "nsaid"]),
+                           "code": _enum(["anticoagulant", "antiplatelet", "nsaid"])}}}),
+    "rolling_total": _rule(window_hours=COUNT),
+    "bilateral_stellate": _rule(window_hours=COUNT, verdict=VERDICT, targets=TARGETS, side_unknown=VERDICT),
+    "consent": _rule(required_scope=_enum(vocabulary.codes("consent_scope")), verdicts={
+        "type": "object", "required": ["none", "withdrawn", "refused"], "additionalProperties": VERDICT}),
+    "preserved_products": _rule(verdict=VERDICT),
+    "product_expiry": _rule(verdict=VERDICT, unknown=VERDICT),
+    "unknown_profession": _rule(deep_verdict=VERDICT, other_verdict=VERDICT),
+}
+
 # kind: (file, schema, file is a JSON document with a list under "segments")
 KINDS = {
     "source": ("sources.yaml", {
@@ -138,8 +176,11 @@ KINDS = {
                      "perineural", "ganglion", "plexus"]),
         approach=_enum(["local", "segmental", "regional", "ganglionic", "interference_field"]),
         limits={"type": "object", "propertyNames": _enum(vocabulary.codes("drug")),
+                "required": vocabulary.codes("drug"),
                 "additionalProperties": {"type": "object", "required": ["max_mg"], "additionalProperties": False,
-                                         "properties": {"max_mg": {"type": "number", "exclusiveMinimum": 0}}}},
+                                         "properties": {"max_mg": {"type": "number", "exclusiveMinimum": 0},
+                                                        "max_ml": {"type": "number", "exclusiveMinimum": 0},
+                                                        "note": TEXT}}},
         typical_ml={"type": "object", "required": ["min", "max"],
                     "properties": {"min": {"type": "number", "exclusiveMinimum": 0},
                                    "max": {"type": "number", "exclusiveMinimum": 0}}},
@@ -194,7 +235,7 @@ KINDS = {
         status=_enum(["unknown", "denied"]), treat_as=_enum(vocabulary.codes("profession")),
         exceptions=_list({"type": "object", "required": ["profession", "targets"],
                           "properties": {"profession": _enum(vocabulary.codes("profession")), "targets": TARGETS}}),
-        enforcement=_enum(["block", "warn"]))),
+        enforcement=_enum(["block", "warn"]), deep_enforcement=_enum(["block", "warn"]))),
     "safety-rule": ("safety_rules.yaml", _schema(["rule"], rule=TEXT)),
     "bleeding-agent": ("bleeding_agents.yaml", _schema(
         ["policy", "code", "names", "hold_hours"], policy=_enum(["anticoagulant", "p2y12", "aspirin", "nsaid"]),
@@ -250,8 +291,8 @@ class KnowledgeBase:
     def with_overrides(self, overrides):
         """A new base with a clinic's overrides: [(kind, id, data, reason)].
 
-        ``data`` replaces the fields it names (an override of a shipped entry) or is
-        a whole new entry. The result is validated like the shipped files.
+        ``data`` replaces the fields it names, object by object (an override of a shipped
+        entry), or is a whole new entry. The result is validated like the shipped files.
         """
         if not overrides:
             return self
@@ -261,7 +302,7 @@ class KnowledgeBase:
             if kind not in entries:
                 raise KnowledgeError([f"override {kind}/{entry_id}: unknown kind {kind!r}"])
             key = _key(kind, entry_id)
-            merged = {**entries[kind].get(key, {}), **data, "id": key}
+            merged = {**_merge(entries[kind].get(key, {}), data), "id": key}
             entries[kind][key] = merged
             applied.append((kind, key, reason))
         problems = check(entries)
@@ -269,6 +310,17 @@ class KnowledgeBase:
             raise KnowledgeError(problems)
         digest = _digest([[k, i, d] for k, i, d, _r in overrides])
         return KnowledgeBase(f"{self.version}+clinic.{digest[:8]}", entries, applied)
+
+
+def _merge(shipped, changes):
+    """``changes`` over ``shipped``, object by object: an override of one limit keeps the
+    limits it does not name (a dose policy must not silently drop the head-and-neck rule).
+    Lists and values are replaced whole."""
+    merged = dict(shipped)
+    for name, value in changes.items():
+        both_objects = isinstance(value, dict) and isinstance(merged.get(name), dict)
+        merged[name] = _merge(merged[name], value) if both_objects else value
+    return merged
 
 
 def _key(kind, entry_id):
@@ -346,14 +398,13 @@ def _cross_check(entries):
     need(not missing_flags, "red-flag", "*", f"no entry for {sorted(missing_flags)}")
     need(not safety_findings & set(entries["red-flag"]), "red-flag", "*",
          f"{sorted(safety_findings & set(entries['red-flag']))} are safety findings, not red flags")
-    need({"pregnancy_status", "age", "list_review", "bleeding", "rolling_total", "bilateral_stellate", "consent",
-          "preserved_products", "product_expiry", "unknown_profession"} <= set(entries["safety-rule"]),
-         "safety-rule", "*", "the safety engine needs every one of its rules")
-    seen_names = {}
-    for agent_id, agent in entries["bleeding-agent"].items():
-        for name in agent["names"]:
-            need(seen_names.setdefault(name.lower(), agent_id) == agent_id, "bleeding-agent", agent_id,
-                 f"name {name!r} also belongs to {seen_names[name.lower()]!r}")
+    need(set(SAFETY_RULES) <= set(entries["safety-rule"]), "safety-rule", "*",
+         f"the safety engine needs every one of its rules: {sorted(set(SAFETY_RULES) - set(entries['safety-rule']))}")
+    for rule_id, schema in SAFETY_RULES.items():
+        if rule_id in entries["safety-rule"]:
+            for error in Draft202012Validator(schema).iter_errors(entries["safety-rule"][rule_id]):
+                where = ".".join(str(p) for p in error.absolute_path) or "entry"
+                problems.append(f"safety_rules.yaml: safety-rule {rule_id!r}: {where}: {error.message}")
     for organ_id, organ in entries["organ"].items():
         need(organ["default"] in {m["id"] for m in organ["maps"]}, "organ", organ_id,
              f"default map {organ['default']!r} is not among its maps")

@@ -59,9 +59,22 @@ def _words(code):
     return code.replace("_", " ")
 
 
-def _partial_date(value):
-    parts = [int(p) for p in value.split("-")] + [1, 1]
-    return date(*parts[:3])
+def _day(value):
+    """The local day of a time as written ("2026-12-01T00:30+01:00" is the 1st of December,
+    where it was given): expiry, age and a status's validity count in days there."""
+    return date.fromisoformat(value[:10]) if value else None
+
+
+def _birth_range(value):
+    """(earliest, latest) birth date a partial date allows: "1971" is any day of 1971."""
+    parts = [int(p) for p in value.split("-")]
+    year, month = parts[0], parts[1] if len(parts) > 1 else None
+    if len(parts) == 3:
+        return date(*parts), date(*parts)
+    if month is None:
+        return date(year, 1, 1), date(year, 12, 31)
+    last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1))
+    return date(year, month, 1), last
 
 
 def _years_between(born, day):
@@ -83,7 +96,7 @@ class Context:
         self.pregnant = patient.get("pregnant")
         self.pregnancy_stated = "pregnant" in patient
         self.sex = patient.get("sex", "unknown")
-        self.birth = _partial_date(patient["birth_date"]) if patient.get("birth_date") else None
+        self.birth = _birth_range(patient["birth_date"]) if patient.get("birth_date") else None
         self.reviewed = patient.get("reviewed")
         self.conditions = set(patient.get("conditions", []))
         self.medications = patient.get("medications", [])
@@ -100,7 +113,7 @@ class Context:
         self.consent = case.get("consent")
         self.given = [g for g in case.get("given_injections", [])]
         self.ganglion_targets = {g["target"]: g for g in kb.all("ganglion")}
-        self.bleeders = _bleeding_agents(self.medications, kb)
+        self.bleeders = bleeding_agents(self.medications, kb)
         # The moment rules are judged at when an injection has no time of its own.
         times = [_time(i.get("time")) for i in case.get("planned_injections", []) + self.given]
         self.as_of = max((t for t in times if t is not None), default=None) or \
@@ -122,10 +135,15 @@ class Context:
             hng = hng * reduce["factor"] if hng is not None else None
         return _floor(session), (_floor(hng) if hng is not None else None)
 
-    def age_at(self, when):
-        return _years_between(self.birth, when.date()) if self.birth else None
+    def ages(self, day):
+        """(youngest, oldest) the patient can be on ``day``; (None, None) without a birth date.
+        Limits for children take the youngest, those for older patients the oldest."""
+        if self.birth is None:
+            return None, None
+        earliest, latest = self.birth
+        return _years_between(latest, day), _years_between(earliest, day)
 
-    def pregnancy(self, when):
+    def pregnancy(self, day):
         """pregnant, not_pregnant, unknown (none recorded or out of date), unstated (the case
         does not say: only hard stops warn, as before version 1 additions) or not_applicable."""
         rule = self.rule("pregnancy_status")
@@ -133,8 +151,8 @@ class Context:
             return "pregnant", None
         if self.sex == "male":
             return "not_applicable", None
-        age = self.age_at(when)
-        if age is not None and not rule["ages"]["min"] <= age <= rule["ages"]["max"]:
+        youngest, oldest = self.ages(day)
+        if youngest is not None and (oldest < rule["ages"]["min"] or youngest > rule["ages"]["max"]):
             return "not_applicable", None
         if not self.pregnancy_stated:
             return "unstated", None
@@ -142,28 +160,54 @@ class Context:
         checked = reviewed.get("pregnancy")
         if self.pregnant is None or ("pregnancy" in reviewed and checked is None):
             return "unknown", None
-        if checked and (when.date() - date.fromisoformat(checked)).days > rule["valid_days"]:
+        if checked and (day - date.fromisoformat(checked)).days > rule["valid_days"]:
             return "unknown", checked
         return "not_pregnant", None
 
 
-def _bleeding_agents(medications, kb):
-    """[(medication, agent)] for every medication that raises the bleeding risk: matched by
-    name to a known agent, else by class to an unidentified one (no known hold time)."""
+def _names(agent, name):
+    """Does a medication's name name this agent? As a word, or as the first part of a
+    hyphenated generic ("Clopidogrel-ratiopharm"), never inside another word ("Glass")."""
+    return any(re.search(rf"(?<![\w-]){re.escape(n.lower())}(?!\w)", name) for n in agent["names"])
+
+
+def bleeding_agents(medications, kb):
+    """[(medication, agent)] for every blood thinner among ``medications``: each agent the
+    name matches (a combination names several), and where the recorded class names a kind of
+    blood thinner that none of them is (aspirin recorded as an anticoagulant), an unidentified
+    agent of that class, with no known hold time."""
     agents = kb.all("bleeding-agent")
     unidentified = kb.get("safety-rule", "bleeding")["unidentified"]
     found = []
     for medication in medications:
         name = (medication.get("name") or "").lower()
-        agent = next((a for a in agents if any(re.search(rf"(?<![\w-]){re.escape(n.lower())}(?![\w-])", name)
-                                               for n in a["names"])), None)
-        if agent is None and medication["class"] in unidentified:
-            fallback = unidentified[medication["class"]]
-            agent = {"id": None, "name": medication.get("name") or _words(medication["class"]),
-                     "policy": fallback["policy"], "code": fallback["code"], "hold_hours": None}
-        if agent is not None:
-            found.append((medication, agent))
+        matched = [a for a in agents if _names(a, name)]
+        fallback = unidentified.get(medication["class"])
+        if fallback and not any(a["code"] == fallback["code"] for a in matched):
+            matched.append({"id": None, "name": medication.get("name") or _words(medication["class"]),
+                            "policy": fallback["policy"], "code": fallback["code"], "hold_hours": None})
+        found.extend((medication, agent) for agent in matched)
     return found
+
+
+def agent_status(medication, agent, ctx, when):
+    """(still active?, why): inside its hold time, with its last dose unknown, with no known
+    hold time, or past it without the normal INR a warfarin-type drug needs."""
+    last = _time(medication.get("last_dose"), end_of_day=True)
+    hold = agent["hold_hours"]
+    for condition, hours in agent.get("hold_hours_for_conditions", {}).items():
+        if hold is not None and condition in ctx.conditions:
+            hold = max(hold, hours)
+    if hold is None:
+        return True, "agent not identified, so no hold time is known"
+    if last is None:
+        return True, f"last dose not recorded — it is held {_hours(hold)}"
+    since = (when - last).total_seconds() / 3600
+    if since < hold:
+        return True, f"last dose {since:.0f} h ago, inside the {_hours(hold)} it is held"
+    if agent.get("requires_finding") and agent["requires_finding"] not in ctx.findings:
+        return True, f"held {since:.0f} h, but a normal INR is not recorded"
+    return False, None
 
 
 def _in_head_neck_genital(injection, kb):
@@ -221,6 +265,17 @@ def _allergy_and_condition_rules(injection, ctx):
                                             "is contraindicated"))
     for condition in sorted(ctx.conditions & set(contra["conditions"])):
         found.append((BLOCK, condition, f"{_words(condition)}: {drug['name'].lower()} is contraindicated"))
+    ganglion = ctx.ganglion_targets.get(injection["target"])
+    for condition in sorted(ctx.conditions & set((ganglion or {}).get("contraindications", {}).get("conditions", []))):
+        found.append((BLOCK, condition, f"{_words(condition)}: no injection at the {ganglion['name']}"))
+    # An allergy without a class that names no contraindicated substance may still be one.
+    known = [name for d in ctx.kb.all("drug") for name in d["contraindications"].get("allergy_substances", [])]
+    for allergy in ctx.allergies:
+        substance = allergy.get("substance", "").strip().lower()
+        if allergy["class"] == "other" and not any(name in substance for name in known):
+            found.append((ctx.rule("allergies")["unclassified"], "allergy_unclassified",
+                          f"allergy to {allergy.get('substance') or 'an unnamed substance'} has no class: check it "
+                          "is not to a local anaesthetic, PABA, a paraben or a sulfonamide, and class it"))
     return found
 
 
@@ -232,37 +287,23 @@ def _bleeding_rules(injection, ctx, when):
     what = f"{'an' if risk[0] in 'aeiou' else 'a'} {risk}-risk {technique['name'].lower()} injection"
     found = []
     for medication, agent in ctx.bleeders:
-        verdict = rule["policy"][agent["policy"]][risk]
-        name = f"{medication.get('name') or agent['name']} ({_words(medication['class'])})"
-        last = _time(medication.get("last_dose"), end_of_day=True)
-        hold = agent["hold_hours"]
-        for condition, hours in agent.get("hold_hours_for_conditions", {}).items():
-            if condition in ctx.conditions:
-                hold = max(hold, hours)
-        if hold is None:
-            found.append((verdict, agent["code"], f"{name}, agent not identified, so no hold time is known: "
-                                                  f"bleeding risk at {what}"))
-            continue
-        if last is None:
-            found.append((verdict, agent["code"], f"{name}: last dose not recorded — it is held {_hours(hold)} "
-                                                  f"before {what}"))
-            continue
-        since = (when - last).total_seconds() / 3600
-        if since < hold:
-            found.append((verdict, agent["code"], f"{name}: last dose {since:.0f} h ago, inside the "
-                                                  f"{_hours(hold)} it is held before {what}"))
-        elif agent.get("requires_finding") and agent["requires_finding"] not in ctx.findings:
-            found.append((verdict, agent["code"], f"{name}: held {since:.0f} h, but a normal INR is not "
-                                                  f"recorded before {what}"))
+        active, why = agent_status(medication, agent, ctx, when)
+        if active:
+            name = f"{medication.get('name') or agent['name']} ({_words(medication['class'])})"
+            found.append((rule["policy"][agent["policy"]][risk], agent["code"], f"{name}: {why}, before {what}"))
     if "coagulopathy" in ctx.conditions:
         found.append((rule["coagulopathy"][risk], "coagulopathy", f"coagulopathy: bleeding risk at {what}"))
     return found
 
 
-def _pregnancy_rules(injection, ctx, when):
+def _pregnancy_rules(injection, ctx, day, unstated_is_unknown=False):
+    """``unstated_is_unknown``: a case that does not state pregnancy at all counts as unknown
+    (the assessment never offers a hard stop plainly when pregnancy has not been asked)."""
     ganglion = ctx.ganglion_targets.get(injection["target"])
     hard_stop = bool(ganglion and ganglion["contraindications"].get("pregnancy"))
-    state, checked = ctx.pregnancy(when)
+    state, checked = ctx.pregnancy(day)
+    if state == "unstated" and unstated_is_unknown:
+        state = "unknown"
     rule = ctx.rule("pregnancy_status")
     if state == "pregnant":
         if hard_stop:
@@ -282,13 +323,15 @@ def _pregnancy_rules(injection, ctx, when):
     return []
 
 
-def _age_rules(injection, ctx, when):
-    age = ctx.age_at(when)
-    if age is None:
-        return []
+def _age_rules(injection, ctx, day):
     rule = ctx.rule("age")
+    youngest, oldest = ctx.ages(day)
+    if youngest is None:
+        return [(rule["age_unknown"], "age_unknown", "age unknown (no birth date): the limits for children and "
+                                                     "older patients cannot be checked")]
     technique = ctx.kb.get("technique", injection["target"])
-    if age < rule["child_below_years"]:
+    age = str(youngest) if youngest == oldest else f"{youngest}–{oldest}"
+    if youngest < rule["child_below_years"]:
         found = []
         if technique["depth"] in rule["child_blocked_depths"] or injection["target"] in rule["child_blocked_targets"]:
             found.append((BLOCK, "age_under_15", f"{age} years old: no {technique['name'].lower()} injection "
@@ -297,9 +340,10 @@ def _age_rules(injection, ctx, when):
             found.append((WARN, "age_under_15", f"{age} years old: the labels report no experience under "
                                                 f"{rule['child_below_years']}; weight-based limits apply"))
         if not ctx.weight:
-            found.append((BLOCK, "weight_unknown", "a child's weight must be known before any injection"))
+            found.append((rule["child_weight_unknown"], "weight_unknown",
+                          "a child's weight must be known before any injection"))
         return found
-    if age >= rule["older_from_years"]:
+    if oldest >= rule["older_from_years"]:
         return [(WARN, "age_65_or_over", f"{age} years old: the labels ask for a reduced dose in older patients")]
     return []
 
@@ -328,10 +372,10 @@ def _caution_rules(injection, ctx):
     return found
 
 
-def _patient_rules(injection, ctx, when):
+def _patient_rules(injection, ctx, when, day, unstated_is_unknown=False):
     """Everything about this patient that bears on this injection, whatever its dose."""
     return (_allergy_and_condition_rules(injection, ctx) + _bleeding_rules(injection, ctx, when)
-            + _pregnancy_rules(injection, ctx, when) + _age_rules(injection, ctx, when))
+            + _pregnancy_rules(injection, ctx, day, unstated_is_unknown) + _age_rules(injection, ctx, day))
 
 
 def _consent_rules(ctx):
@@ -354,20 +398,24 @@ def _consent_rules(ctx):
 def _review_rules(ctx):
     if ctx.reviewed is None:
         return []
-    return [(WARN, f"{kind}_not_reviewed", f"{kind} never reviewed: unknown, not none — ask and record them")
+    verdict = ctx.rule("list_review")["verdict"]
+    return [(verdict, f"{kind}_not_reviewed", f"{kind} never reviewed: unknown, not none — ask and record them")
             for kind in ("allergies", "medications") if ctx.reviewed.get(kind) is None]
 
 
-def _product_rules(injection, ctx, when):
+def _product_rules(injection, ctx, day):
     product = injection.get("product")
     if not product:
         return []
     found = []
     name = product.get("name") or "the product"
     expiry = product.get("expiry")
-    if expiry and date.fromisoformat(expiry) < when.date():
-        found.append((ctx.rule("product_expiry")["verdict"], "product_expired",
+    rule = ctx.rule("product_expiry")
+    if expiry and date.fromisoformat(expiry) < day:
+        found.append((rule["verdict"], "product_expired",
                       f"{name}{' lot ' + product['lot'] if product.get('lot') else ''} expired on {expiry}"))
+    elif not expiry:
+        found.append((rule["unknown"], "expiry_unknown", f"{name}: expiry date not recorded"))
     technique = ctx.kb.get("technique", injection["target"])
     if technique.get("preservative_free"):
         verdict = ctx.rule("preserved_products")["verdict"]
@@ -425,7 +473,8 @@ def _scope_rules(injection, ctx):
                                                         f"{_words(target)} injection{where}"))
             allowed = rule.get("allowed_targets")
             if allowed is not None and target not in allowed:
-                found.append((verdict, "scope_of_practice", f"{rule['name']}: not a {_words(target)} injection"))
+                outside = BLOCK if technique["deep"] and rule.get("deep_enforcement") == "block" else verdict
+                found.append((outside, "scope_of_practice", f"{rule['name']}: not a {_words(target)} injection"))
             limit = rule.get("max_concentration_percent")
             if limit is not None and injection["concentration_percent"] > limit:
                 found.append((verdict, "scope_of_practice", f"{rule['name']}: "
@@ -450,11 +499,15 @@ def _target_rules(injection, mg, kb):
     if injection["concentration_percent"] > drug["limits"]["max_concentration_percent"]:
         found.append((BLOCK, "concentration_too_high", f"{_fmt(injection['concentration_percent'])} % is above the "
                                                        f"{_fmt(drug['limits']['max_concentration_percent'])} % limit"))
-    limit = technique["limits"].get(injection["drug"])
-    if limit is not None and mg > limit["max_mg"] + 1e-9:
+    limit = technique["limits"][injection["drug"]]
+    if mg > limit["max_mg"] + 1e-9:
         found.append((BLOCK, "per_application_limit",
                       f"{_fmt(mg)} mg of {drug['name'].lower()} is above the {_fmt(limit['max_mg'])} mg limit "
                       f"for one {technique['name'].lower()} application"))
+    elif "max_ml" in limit and injection["volume_ml"] > limit["max_ml"] + 1e-9:
+        found.append((BLOCK, "per_application_limit",
+                      f"{_fmt(injection['volume_ml'])} mL is above the {_fmt(limit['max_ml'])} mL of one "
+                      f"{technique['name'].lower()}"))
     ganglion = kb.get("ganglion", technique["ganglion"]) if "ganglion" in technique else None
     typical = technique.get("typical_ml") or (ganglion or {}).get("volume_ml")
     if typical and injection["volume_ml"] > typical["max"] + 1e-9:
@@ -464,24 +517,42 @@ def _target_rules(injection, mg, kb):
     return found
 
 
+def _stellate_rule(injection, kb, rule, when, earlier):
+    """Stellate blocks on both sides within the window; ``earlier`` are (time, sides) of the
+    other stellate blocks (this session's and other sessions'). A block whose side is not
+    recorded may be on either side."""
+    sides = _sides(injection, kb)
+    near = [s for t, s in earlier if t is None or when is None
+            or abs((when - t).total_seconds()) < rule["window_hours"] * 3600]
+    found = []
+    if not sides:
+        found.append((rule["side_unknown"], "stellate_side_unknown", "stellate ganglion: side not recorded"))
+    if len(sides) == 2 or (near and (not sides or any(not s or s != sides for s in near))):
+        found.append((rule["verdict"], "bilateral_stellate",
+                      f"stellate ganglion on both sides (or a side unknown) within {rule['window_hours']} h: "
+                      "risk of bilateral recurrent laryngeal palsy"))
+    return found
+
+
 def check(case, kb):
     ctx = Context(case, kb)
     injections = case.get("planned_injections", [])
     first_drug = injections[0]["drug"] if injections else "procaine"
     limit_mg, hng_limit_mg = ctx.limits(first_drug)
-    total_window = ctx.rule("rolling_total")["window_hours"]
-    stellate_rule = ctx.rule("bilateral_stellate")
+    total_hours = ctx.rule("rolling_total")["window_hours"]
+    stellate = ctx.rule("bilateral_stellate")
     # Injections already given (other sessions): (time, drug, mg, injection).
     given = [(_time(g.get("time")), g["drug"], _mg(g, kb), g) for g in ctx.given]
     # Procaine and lidocaine add up: each injection uses its share of its own drug's
     # limit, and the limit is crossed when the shares exceed the whole.
+    given_shares = [(t, mg / ctx.limits(drug)[0]) for t, drug, mg, _g in given]
     used = 0.0
     crossed = False
     hng_given = [(t, mg / ctx.limits(drug)[1]) for t, drug, mg, g in given
                  if ctx.limits(drug)[1] is not None and _in_head_neck_genital(g, kb)]
-    stellate_earlier = []  # (time, sides) of stellate blocks in this session
-    stellate_given = [(t, _sides(g, kb)) for t, _d, _mg, g in given if g["target"] == "stellate"]
+    stellates = [(t, _sides(g, kb)) for t, _d, _mg, g in given if g["target"] in stellate["targets"]]
     general = _review_rules(ctx) + _consent_rules(ctx)
+    weight_verdict = ctx.rule("weight")["unknown"]
     results = []
     total = 0.0
     for index, injection in enumerate(injections):
@@ -492,18 +563,26 @@ def check(case, kb):
         used += mg / session_limit
         when = _time(injection.get("time"))
         at = when or ctx.as_of
+        # Days count where the injection is given; an injection without a time is judged
+        # no earlier than today (an expiry must not pass unnoticed).
+        day = _day(injection.get("time")) or max(ctx.as_of.date(), date.today())
         reasons = _target_rules(injection, mg, kb)
         if not ctx.weight:
-            reasons.append((WARN, "weight_unknown", f"weight unknown: the session limit is "
-                                                    f"{_fmt(session_limit)} mg, not adjusted to body weight"))
-        earlier = [(mg_, drug_) for t, drug_, mg_, _g in given if _within(t, when, total_window)]
-        earlier_share = sum(mg_ / ctx.limits(drug_)[0] for mg_, drug_ in earlier)
-        if crossed or used + earlier_share > 1 + 1e-9:
+            reasons.append((weight_verdict, "weight_unknown", f"weight unknown: the session limit is "
+                                                              f"{_fmt(session_limit)} mg, not adjusted to body weight"))
+        # This session counts whole; other sessions by the worst 24-hour window around it,
+        # later ones included (a session charted afterwards must not slip past the limit).
+        elsewhere = _window_load(given_shares, when, total_hours * 3600) if given_shares else 0.0
+        if crossed or used + elsewhere > 1 + 1e-9:
             if crossed:
-                message = f"the session limit of {_fmt(session_limit)} mg is already exceeded"
-            elif earlier:
-                message = (f"{_fmt(total)} mg now and {_fmt(round(sum(m for m, _d in earlier), 3))} mg given within "
-                           f"{total_window} h exceed the {_fmt(session_limit)} mg limit")
+                message = "the session limit is already exceeded"
+            elif elsewhere:
+                message = (f"with what other sessions gave within {total_hours} h, about "
+                           f"{_fmt(round((used + elsewhere) * 100))} % of the limit is used "
+                           f"({_fmt(session_limit)} mg of {drug['name'].lower()})")
+            elif len({i["drug"] for i in injections[:index + 1]}) > 1:
+                message = (f"procaine and lidocaine together use about {_fmt(round(used * 100))} % of their "
+                           "limits in this session")
             else:
                 message = f"{_fmt(total)} mg in this session exceeds the {_fmt(session_limit)} mg limit"
             reasons.append((BLOCK, "session_limit", message))
@@ -516,21 +595,13 @@ def check(case, kb):
                 reasons.append((BLOCK, "head_neck_genital_limit",
                                 f"about {_fmt(round(share * hng_limit, 1))} mg in the head, neck or genital area "
                                 f"within {window // 60} h exceeds {_fmt(hng_limit)} mg"))
-        if injection["target"] == "stellate":
-            sides = _sides(injection, kb)
-            before = set().union(*(s for _t, s in stellate_earlier),
-                                 *(s for t, s in stellate_given
-                                   if t is None or when is None
-                                   or abs((when - t).total_seconds()) < stellate_rule["window_hours"] * 3600))
-            if len(sides | before) == 2 and (len(sides) == 2 or before):
-                reasons.append((stellate_rule["verdict"], "bilateral_stellate",
-                                f"stellate ganglion on both sides within {stellate_rule['window_hours']} h: "
-                                "risk of bilateral recurrent laryngeal palsy"))
-            stellate_earlier.append((when, sides))
-        reasons += _patient_rules(injection, ctx, at)
+        if injection["target"] in stellate["targets"]:
+            reasons += _stellate_rule(injection, kb, stellate, when, stellates)
+            stellates.append((when, _sides(injection, kb)))
+        reasons += _patient_rules(injection, ctx, at, day)
         reasons += _caution_rules(injection, ctx)
         reasons += general
-        reasons += _product_rules(injection, ctx, at)
+        reasons += _product_rules(injection, ctx, day)
         reasons += _scope_rules(injection, ctx)
         unique = list(_unique(reasons))
         results.append({
@@ -567,12 +638,14 @@ def _unique(reasons):
 def target_contraindications(case, target, kb):
     """Why ``target`` must not be injected in this patient, whatever the dose: the
     patient-specific reasons that block it (allergy, condition, bleeding, pregnancy, age,
-    consent) for every drug there is. An empty list: not contraindicated."""
+    consent) for every drug there is. An empty list: not contraindicated. A case that does
+    not state pregnancy counts as unknown here, so a hard stop is never offered plainly."""
     ctx = Context(case, kb)
     blocked = []
     for drug in kb.all("drug"):
         probe = {"target": target, "drug": drug["id"], "concentration_percent": 0.5, "volume_ml": 0.1}
-        reasons = [r for r in _unique(_patient_rules(probe, ctx, ctx.as_of) + _consent_rules(ctx)) if r[0] == BLOCK]
+        found = _patient_rules(probe, ctx, ctx.as_of, ctx.as_of.date(), unstated_is_unknown=True)
+        reasons = [r for r in _unique(found + _consent_rules(ctx)) if r[0] == BLOCK]
         if not reasons:
             return []
         blocked.append(reasons)
@@ -612,18 +685,18 @@ def summary(case, kb, when=None):
     when = _time(when) if isinstance(when, str) else (when or ctx.as_of)
     if when.tzinfo is not None:
         when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    day = when.date()
     reviewed = ctx.reviewed or {}
-    state, checked = ctx.pregnancy(when)
+    state, checked = ctx.pregnancy(day)
     thinners = []
     for medication, agent in ctx.bleeders:
-        last = medication.get("last_dose")
+        active, why = agent_status(medication, agent, ctx, when)
         thinners.append({"name": medication.get("name") or agent["name"], "class": medication["class"],
-                         "code": agent["code"], "last_dose": last, "hold_hours": agent["hold_hours"],
-                         "held": bool(last and agent["hold_hours"] is not None
-                                      and (when - _time(last, end_of_day=True)).total_seconds() / 3600
-                                      >= agent["hold_hours"])})
+                         "code": agent["code"], "last_dose": medication.get("last_dose"),
+                         "hold_hours": agent["hold_hours"], "held": not active, "why": why})
+    youngest, oldest = ctx.ages(day)
     return {
-        "age": ctx.age_at(when), "sex": ctx.sex, "weight_kg": ctx.weight,
+        "age": youngest, "age_oldest": oldest, "sex": ctx.sex, "weight_kg": ctx.weight,
         "height_cm": ctx.patient.get("height_cm"),
         "allergies": [a.get("substance") or _words(a["class"]) for a in ctx.allergies],
         "allergies_reviewed": reviewed.get("allergies"), "medications_reviewed": reviewed.get("medications"),

@@ -16,8 +16,12 @@ ALL_TECHNIQUES = [t["id"] for t in load().all("technique")]
 
 
 def run(injections, weight=70, profession="physician", trained=ALL_TECHNIQUES, kb=None, case=None, **patient):
-    """Check ``injections`` for a 70 kg woman of unstated age treated by a trained physician;
-    keyword arguments change the patient, ``case`` adds or replaces top-level fields."""
+    """Check ``injections`` for a 70 kg woman of 46 who does not state pregnancy, treated by a
+    trained physician; keyword arguments change the patient, ``case`` adds or replaces top-level
+    fields (``birth_date=None`` leaves the birth date out)."""
+    patient = {"birth_date": "1980-06-15", **patient}
+    if patient["birth_date"] is None:
+        del patient["birth_date"]
     data = {"format": "segmenta-case/1", "patient": {"sex": "female", "weight_kg": weight, **patient},
             "practitioner": {"profession": profession, "trained_techniques": trained},
             "planned_injections": injections, **(case or {})}

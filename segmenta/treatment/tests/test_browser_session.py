@@ -77,6 +77,9 @@ def test_the_live_verdict_follows_the_form_and_a_product_sets_drug_and_strength(
     page.get_by_label("Volume (mL)").fill("0.5")
     page.get_by_label("Lot").fill("P2417")
     page.locator('.bodymap.selectable path[data-choir="107"]').click()
+    page.locator("#verdict.verdict-warn").wait_for()
+    assert "expiry date not recorded" in page.locator("#verdict").inner_text()
+    page.get_by_label("Expiry").fill("2028-06-30")
     page.locator("#verdict.verdict-ok").wait_for()
     assert "5 mg" in page.locator("#verdict").inner_text()
 
@@ -94,8 +97,8 @@ def test_the_live_verdict_follows_the_form_and_a_product_sets_drug_and_strength(
     page.get_by_role("button", name="Save injection").click()
     page.wait_for_url("**/sessions/*/")
     injection = Injection.objects.get()
-    assert (injection.product.name, injection.drug, float(injection.concentration_percent), injection.lot) == (
-        "Procaine 1 % 2 mL ampoule", "procaine", 1.0, "P2417")
+    assert (injection.product.name, injection.drug, float(injection.concentration_percent), injection.lot,
+            str(injection.expiry)) == ("Procaine 1 % 2 mL ampoule", "procaine", 1.0, "P2417", "2028-06-30")
     assert injection.performed_by == doctor and injection.verdict == "ok"
 
 

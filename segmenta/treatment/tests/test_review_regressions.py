@@ -53,13 +53,14 @@ def test_reduced_limits_are_rounded_down():
     assert run([injection()], weight=61, conditions=["diabetic_neuropathy"])["limit_mg"] == 284.6
 
 
-def test_both_stellate_sides_within_one_injection_warn_and_midline_does_not():
+def test_both_stellate_sides_within_one_injection_are_blocked_and_a_midline_site_may_be_either_side():
     both = injection(target="stellate", ml=3, region="neck", side="left")
     both["regions"].append({"region": "neck", "side": "right"})
     assert "bilateral_stellate" in codes(run([both]))
     left = injection(target="stellate", ml=3, region="neck", side="left")
     midline = injection(target="stellate", ml=3, region="neck", side="midline")
-    assert "bilateral_stellate" not in codes(run([left, midline]), 1)
+    assert {"bilateral_stellate", "stellate_side_unknown"} <= set(codes(run([left, midline]), 1))
+    assert "bilateral_stellate" not in codes(run([left, dict(left)]), 1)
 
 
 def test_allergy_names_match_within_longer_substance_names():

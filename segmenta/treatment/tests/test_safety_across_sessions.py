@@ -12,7 +12,7 @@ def test_the_session_limit_counts_what_was_given_within_24_hours():
     earlier = [given(ml=30), given(ml=15, time="2026-11-25T08:00")]  # 450 mg of 490
     result = run([injection(target="scar", ml=5, time="2026-11-25T10:00")], case={"given_injections": earlier})
     assert verdicts(result) == ["block"] and "session_limit" in codes(result)
-    assert "given within 24 h" in reason(result, "session_limit")
+    assert "other sessions gave within 24 h" in reason(result, "session_limit")
     assert result["injections"][0]["cumulative_mg"] == 50
 
 

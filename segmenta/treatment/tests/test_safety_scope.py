@@ -15,7 +15,7 @@ def scoped(target, profession, jurisdiction=None, **extra):
     if jurisdiction:
         practitioner["jurisdiction"] = jurisdiction
     region = "neck" if target in ("stellate", "tonsil") else "thigh"
-    case = {"format": "segmenta-case/1", "patient": {"sex": "male", "weight_kg": 80},
+    case = {"format": "segmenta-case/1", "patient": {"sex": "male", "weight_kg": 80, "birth_date": "1980-06-15"},
             "practitioner": practitioner,
             "planned_injections": [injection(target=target, ml=extra.pop("ml", 2), region=region, **extra)]}
     return check(case, load())
@@ -69,7 +69,9 @@ def test_physicians_inject_everywhere():
 
 def test_a_dentist_stays_in_the_dental_scope():
     assert verdicts(scoped("tooth", "dentist", "DE")) == ["ok"]
-    assert verdicts(scoped("paravertebral", "dentist", "DE")) == ["warn"]
+    assert verdicts(scoped("trigger_point", "dentist", "DE")) == ["ok"]
+    assert verdicts(scoped("periosteal", "dentist", "DE")) == ["warn"]
+    assert verdicts(scoped("paravertebral", "dentist", "DE")) == ["block"]
     assert verdicts(scoped("stellate", "dentist", "DE", ml=4)) == ["block"]
 
 
