@@ -6,7 +6,6 @@ import json
 from django.urls import reverse
 
 from segmenta.knowledge.base import load
-from segmenta.knowledge.models import ClinicOverride
 from segmenta.knowledge.service import for_clinic
 from segmenta.treatment.huneke import classify, thresholds
 
