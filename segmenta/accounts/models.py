@@ -118,16 +118,23 @@ class PractitionerProfile(models.Model):
         return self.profession if self.profession and self.verified_at else None
 
     def case_practitioner(self, clinic=None):
-        """This practitioner in the case format: an unverified profession is left out
-        (the engine then treats it as unknown), the licence's jurisdiction falls back to
-        the clinic's."""
+        """This practitioner in the case format, injecting in ``clinic``: an unverified
+        profession is left out (the engine then treats it as unknown); the jurisdiction is
+        where the clinic practises, whose law governs the injection, else the licence's."""
         found = {"trained_techniques": self.trained_techniques()}
         if self.verified_profession:
             found["profession"] = self.verified_profession
-        jurisdiction = self.licence_jurisdiction or (clinic.jurisdiction if clinic is not None else "")
+        jurisdiction = (clinic.jurisdiction if clinic is not None else "") or self.licence_jurisdiction
         if jurisdiction:
             found["jurisdiction"] = jurisdiction
         return found
+
+    def licensed_elsewhere(self, clinic):
+        """The licence's jurisdiction when it differs from where ``clinic`` practises."""
+        if clinic is not None and clinic.jurisdiction and self.licence_jurisdiction and \
+                self.licence_jurisdiction != clinic.jurisdiction:
+            return self.licence_jurisdiction
+        return None
 
     def trained_techniques(self):
         """Every technique covered by any recorded training course."""

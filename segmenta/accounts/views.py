@@ -21,8 +21,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from segmenta.audit.trail import record
 from segmenta.knowledge.crisis import default_entry
 from segmenta.knowledge import service as knowledge_service
-from segmenta.knowledge.base import KnowledgeError
-from segmenta.knowledge.base import load as load_knowledge
 from segmenta.knowledge import vocabulary
 
 from .middleware import SECOND_FACTOR_PENDING
@@ -167,12 +165,8 @@ def profile_view(request):
 
 
 def _clinic_kb(clinic):
-    """The clinic's knowledge base; the shipped one where its overrides do not validate
-    (as the engines and the patients' thank-you page fall back)."""
-    try:
-        return knowledge_service.for_clinic(clinic)
-    except KnowledgeError:
-        return load_knowledge()
+    """The clinic's knowledge base (the shipped one where its overrides do not validate)."""
+    return knowledge_service.for_clinic(clinic)
 
 
 def _render_profile(request, profile, *, training_form=None, status=200):

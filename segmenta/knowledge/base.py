@@ -260,6 +260,8 @@ class KnowledgeBase:
     version: str
     entries: dict  # kind -> {id: entry}
     overrides: list = field(default_factory=list)  # [(kind, id, reason)] applied by a clinic
+    # Why a clinic's overrides could not be applied (this is then the shipped base).
+    problems: list = field(default_factory=list)
 
     def kinds(self):
         return list(self.entries)

@@ -1,7 +1,14 @@
 """The knowledge base as the Django shell uses it: per clinic, with versions kept."""
 
-from .base import load
+import dataclasses
+import json
+import logging
+from functools import lru_cache
+
+from .base import KnowledgeError, load
 from .models import ClinicOverride, KnowledgeRelease
+
+log = logging.getLogger(__name__)
 
 
 def overrides_of(clinic):
@@ -10,9 +17,29 @@ def overrides_of(clinic):
 
 
 def for_clinic(clinic):
-    """The shipped base with the clinic's active overrides applied."""
-    base = load()
-    return base.with_overrides(overrides_of(clinic)) if clinic is not None else base
+    """The shipped base with the clinic's active overrides applied.
+
+    Never fails: overrides that no longer validate (the shipped data changed under them)
+    give the shipped base with ``problems`` saying why, so no page breaks and the safety
+    check can say that the clinic's own rules are not applied. Merged bases are cached by
+    their overrides' content, since merging re-validates the whole base.
+    """
+    if clinic is None:
+        return load()
+    overrides = overrides_of(clinic)
+    if not overrides:
+        return load()
+    return _merged(json.dumps(overrides, sort_keys=True, default=str))
+
+
+@lru_cache(maxsize=64)
+def _merged(overrides_json):
+    overrides = [tuple(o) for o in json.loads(overrides_json)]
+    try:
+        return load().with_overrides(overrides)
+    except KnowledgeError as error:
+        log.warning("clinic overrides do not validate, the shipped knowledge base applies: %s", error)
+        return dataclasses.replace(load(), problems=error.problems)
 
 
 def remember(kb):

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from segmenta.accounts.access import admin_clinics, clinic_admin_required, reauth_required
 from segmenta.accounts.models import Clinic, Role
 from segmenta.audit.trail import record
-from segmenta.knowledge.base import KnowledgeError, load
+from segmenta.knowledge.base import load
 from segmenta.knowledge.service import for_clinic
 from segmenta.patients.models import Patient
 
@@ -212,10 +212,7 @@ def answer(request, token):
         # Every patient sees the crisis contacts, whatever they answered: the page must not
         # let anyone infer that an alert was raised.
         clinic = link.patient.clinic
-        try:  # the clinic's own knowledge-base overrides, as its settings page shows them
-            kb = for_clinic(clinic)
-        except KnowledgeError:  # broken overrides must not keep the contacts from the patient
-            kb = load()
+        kb = for_clinic(clinic)  # the clinic's own overrides, as its settings page shows them
         return render(request, "outcomes/thanks.html", {"crisis": contacts_for(
             clinic.jurisdiction, clinic.crisis_contacts, kb.entries["crisis-contact"])})
     return render(request, "outcomes/answer.html", {"form": form, "staff": False},

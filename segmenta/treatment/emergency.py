@@ -6,7 +6,6 @@ from django.db.models.functions import Trim, Upper
 from django.utils import timezone
 
 from segmenta.knowledge import vocabulary
-from segmenta.knowledge.base import KnowledgeError, load
 from segmenta.knowledge.last import emergency_card
 from segmenta.audit.trail import record
 from segmenta.knowledge.service import for_clinic
@@ -19,10 +18,8 @@ from .models import AdverseEvent, EquipmentCheck, Injection
 def clinic_kb(clinic):
     """The clinic's knowledge base; the shipped one if its overrides do not validate
     (``fallback`` True, and the card says so): an emergency card must always open."""
-    try:
-        return for_clinic(clinic), False
-    except KnowledgeError:
-        return load(), True
+    kb = for_clinic(clinic)
+    return kb, bool(kb.problems)
 
 
 def age_on(birth_date, day):

@@ -102,7 +102,9 @@ class Session(models.Model):
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
-    content_format = models.PositiveSmallIntegerField(default=2, editable=False)
+    # The shape of content() this session is (or will be) signed in: 1 before injections named
+    # their injector and product, 2 before the session recorded a normal INR, 3 since.
+    content_format = models.PositiveSmallIntegerField(default=3, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -128,9 +130,8 @@ class Session(models.Model):
     def content(self):
         """Everything the signature covers, as plain data in a fixed order.
 
-        Sessions signed before injections recorded their injector and product
-        (``content_format`` 1) keep the shape they were signed with, so their hashes
-        still verify.
+        A signed session keeps the shape it was signed in (``content_format``), so its hash
+        still verifies after the content grows.
         """
         first = self.content_format == 1
         found = {
@@ -140,7 +141,7 @@ class Session(models.Model):
             "injections": [i.content(first) for i in self.injections.order_by("order", "id")],
             "adverse_events": [a.content(first) for a in self.adverse_events.order_by("id")],
         }
-        if not first:
+        if self.content_format >= 3:
             found["inr_normal"] = self.inr_normal
         return found
 

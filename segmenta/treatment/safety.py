@@ -606,7 +606,7 @@ def check(case, kb):
         unique = list(_unique(reasons))
         results.append({
             "index": index, "mg": mg, "cumulative_mg": total, "verdict": _worst([v for v, _c, _m in unique]),
-            "reasons": [{"code": code, "message": message} for _v, code, message in unique],
+            "reasons": [{"code": code, "message": message, "verdict": verdict} for verdict, code, message in unique],
         })
     return {
         "limit_mg": limit_mg,

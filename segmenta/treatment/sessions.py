@@ -97,8 +97,9 @@ def practitioner_case(user, clinic):
 
 def safety_case(session, injection, performer):
     """The case the engine checks ``injection`` in: the patient's chart, the injecting
-    practitioner, this session's earlier injections and what other sessions gave."""
-    patient = chart_queryset().get(pk=session.patient_id)
+    practitioner, this session's earlier injections and what other sessions gave. Returns
+    (case, knowledge base, patient)."""
+    patient = chart_queryset().select_related("clinic").get(pk=session.patient_id)
     kb = for_clinic(patient.clinic)
     case = patient_case(patient)
     case["tests"] = []
@@ -107,7 +108,7 @@ def safety_case(session, injection, performer):
     case["practitioner"] = practitioner_case(performer, patient.clinic)
     case["given_injections"] = given_elsewhere(patient, session, injection["time"], kb)
     case["planned_injections"] = _existing(session) + [_planned(injection)]
-    return case, kb
+    return case, kb, patient
 
 
 def strip_facts(patient, now=None):
@@ -124,20 +125,31 @@ def strip_facts(patient, now=None):
     kb = for_clinic(patient.clinic)
     case = patient_case(patient)
     case["given_injections"] = given_elsewhere(patient, None, now, kb)
-    return summary(case, kb, now)
+    return {**summary(case, kb, now), "clinic_rules_invalid": bool(kb.problems)}
 
 
 def safety_preview(session, injection, user):
-    """The safety engine's answer for ``injection`` after the session's earlier ones."""
+    """The safety engine's answer for ``injection`` after the session's earlier ones, with
+    what only the chart knows added."""
     performer = injection.get("performed_by") or user
-    case, kb = safety_case(session, injection, performer)
+    case, kb, patient = safety_case(session, injection, performer)
     result = check(case, kb)
-    return result, _shell_checks(result["injections"][-1], injection, kb), kb
+    verdict = result["injections"][-1]
+    _add(verdict, _chart_checks(injection, kb, patient, performer, user))
+    return result, verdict, kb
 
 
-def _shell_checks(verdict, injection, kb):
-    """What only the chart knows: whether aspiration was recorded, and the product at a
-    target that needs a preservative-free single dose."""
+def _add(verdict, reasons):
+    verdict["reasons"].extend({**reason, "verdict": "warn"} for reason in reasons)
+    if reasons and verdict["verdict"] == "ok":
+        verdict["verdict"] = "warn"
+
+
+def _chart_checks(injection, kb, patient, performer, user):
+    """Warnings only the chart can give: aspiration and the product not recorded at targets
+    that need them, conditions recorded only as text (the engine reads codes), the clinic's
+    own rules that could not be applied, a licence from elsewhere, and an injection charted
+    for someone else."""
     technique = kb.get("technique", injection["target"])
     found = []
     if technique["aspirate"] and not injection.get("aspiration_done"):
@@ -146,10 +158,30 @@ def _shell_checks(verdict, injection, kb):
     if technique.get("preservative_free") and injection.get("product") is None:
         found.append({"code": "product_not_recorded",
                       "message": _("record the product: only a preservative-free single dose may be used here")})
-    verdict["reasons"].extend(found)
-    if found and verdict["verdict"] == "ok":
-        verdict["verdict"] = "warn"
-    return verdict
+    uncoded = [c.text for c in patient.conditions.all() if c.active and not c.code]
+    if uncoded:
+        found.append({"code": "uncoded_condition",
+                      "message": _("conditions recorded only as text are not checked: %(conditions)s — code them")
+                      % {"conditions": ", ".join(uncoded)}})
+    if kb.problems:
+        found.append({"code": "clinic_rules_invalid",
+                      "message": _("the clinic's own knowledge-base rules no longer validate; the shipped rules "
+                                   "apply until an admin corrects them")})
+    profile = getattr(performer, "profile", None)
+    elsewhere = profile.licensed_elsewhere(patient.clinic) if profile is not None else None
+    if elsewhere:
+        found.append({"code": "licensed_elsewhere",
+                      "message": _("licensed in %(licence)s, injecting in %(clinic)s: check the licence is valid here")
+                      % {"licence": elsewhere, "clinic": patient.clinic.jurisdiction}})
+    if performer != user:
+        found.append({"code": "charted_for_another",
+                      "message": _("entered by %(user)s for %(performer)s, whose scope and training are checked")
+                      % {"user": user.get_username(), "performer": performer.get_username()}})
+    return found
+
+
+# A practitioner's scope is the law's, not a clinical judgement: no override lifts it.
+NOT_OVERRIDABLE = {"scope_of_practice", "scope_unknown"}
 
 
 def _check_entry(session, injection):
@@ -186,6 +218,10 @@ def add_injection(session, injection, user, request=None, override_reason=""):
             raise TreatmentError("session", _("This session is signed; add an amendment instead."), status=409)
         result, verdict, kb = safety_preview(session, injection, user)
         override_reason = (override_reason or "").strip()
+        scope = [r["message"] for r in verdict["reasons"] if r["code"] in NOT_OVERRIDABLE and r["verdict"] == "block"]
+        if scope:
+            raise TreatmentError("performed_by", _("Outside the injecting practitioner's scope of practice: "
+                                                   "%(reasons)s. No override lifts it.") % {"reasons": "; ".join(scope)})
         if verdict["verdict"] == "block":
             if not is_physician(user) or not (membership_for(user, session.patient) or Membership()).can_sign:
                 raise TreatmentError("override_reason", _("Blocked by the safety check: %(reasons)s. Only a "

@@ -137,3 +137,19 @@ def test_an_injection_cannot_be_moved_out_of_a_signed_session(signed_session, pa
 
 def test_the_signature_covers_the_relief_duration(signed_session):
     assert signed_session.injections.get().content()["duration_hours"] == "3.00"
+
+
+def test_a_session_signed_in_an_earlier_content_shape_still_verifies(patient, doctor):
+    """Signed before the session recorded a normal INR (shape 2): the INR is not part of its
+    hash, so adding it to the content did not break any signature."""
+    from segmenta.treatment.sessions import sign
+
+    old = Session.objects.create(patient=patient, started_at="2026-11-25T10:00:00+01:00", practitioner=doctor,
+                                 content_format=2)
+    old.refresh_from_db()
+    sign(old, doctor)
+    old.refresh_from_db()
+    assert "inr_normal" not in old.content() and old.compute_hash() == old.content_hash
+    new = Session.objects.create(patient=patient, started_at="2026-11-26T10:00:00+01:00", practitioner=doctor)
+    new.refresh_from_db()
+    assert new.content_format == 3 and "inr_normal" in new.content()

@@ -63,7 +63,44 @@ def test_a_heilpraktiker_cannot_override_a_block(session_id, clinic):
     response = post(client, "create_injection", [session_id], {**wheal(), "target": "stellate",
                                                                "regions": [{"region": "neck", "side": "left"}],
                                                                "override_reason": "I am sure"})
-    assert response.status_code == 422 and "Only a physician" in response.json()["detail"]
+    assert response.status_code == 422 and "No override lifts it" in response.json()["detail"]
+
+
+def test_a_physician_cannot_override_a_scope_block_for_the_practitioner_who_injects(api_client, session_id, clinic):
+    """Scope of practice is the law's: a physician's written reason does not widen a Heilpraktiker's licence."""
+    from segmenta.conftest import make_user
+
+    make_user("hp", clinic, "practitioner", "heilpraktiker")
+    response = post(api_client, "create_injection", [session_id], {
+        **wheal(), "target": "stellate", "regions": [{"region": "neck", "side": "left"}], "performed_by": "hp",
+        "override_reason": "supervised"})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "performed_by"
+    assert not Injection.objects.exists()
+
+
+def test_an_injection_charted_for_someone_else_says_so(api_client, session_id, clinic, admin_user):
+    response = post(api_client, "create_injection", [session_id], {**wheal(), "performed_by": "boss"})
+    assert response.status_code == 201
+    assert "charted_for_another" in [r["code"] for r in response.json()["reasons"]]
+
+
+def test_the_clinics_jurisdiction_governs_and_a_licence_from_elsewhere_warns(api_client, session_id, clinic, doctor):
+    """A German Heilpraktiker licence allows nothing in an Austrian practice (Ärztegesetz §3)."""
+    from segmenta.conftest import make_user
+
+    clinic.jurisdiction = "AT"
+    clinic.save()
+    hp = make_user("hp", clinic, "practitioner", "heilpraktiker")
+    hp.profile.licence_jurisdiction = "DE"
+    hp.profile.save()
+    _token, raw = ApiToken.issue(hp)
+    response = post(Client(HTTP_AUTHORIZATION=f"Bearer {raw}"), "create_injection", [session_id], wheal())
+    assert response.status_code == 422 and "Austria" in response.json()["detail"]
+    doctor.profile.licence_jurisdiction = "DE"
+    doctor.profile.save()
+    response = post(api_client, "create_injection", [session_id], wheal())
+    assert response.status_code == 201
+    assert "licensed_elsewhere" in [r["code"] for r in response.json()["reasons"]]
 
 
 def test_signing_freezes_the_session(api_client, session_id):
