@@ -160,13 +160,14 @@ def create_injection(request, session_id: int, payload: InjectionIn):
                 raise FieldErrors([{"field": name, "message": "not an item of this patient"}])
     if data["performed_by"] is not None:
         data["performed_by"] = get_user_model().objects.filter(
-            username=data["performed_by"], memberships__clinic=session.patient.clinic_id).first()
+            username=data["performed_by"], memberships__clinic=session.patient.clinic_id, is_active=True).first()
         if data["performed_by"] is None:
             raise FieldErrors([{"field": "performed_by", "message": "nobody of this clinic has that username"}])
     if data["product"] is not None:
-        data["product"] = Product.objects.filter(clinic=session.patient.clinic_id, pk=data["product"]).first()
+        data["product"] = Product.objects.filter(clinic=session.patient.clinic_id, pk=data["product"],
+                                                 active=True).first()
         if data["product"] is None:
-            raise FieldErrors([{"field": "product", "message": "not a product of this clinic"}])
+            raise FieldErrors([{"field": "product", "message": "not a product this clinic uses"}])
         # The product says what is in the syringe; what was also sent must agree with it.
         product = data["product"]
         for name, value in (("drug", product.drug), ("concentration_percent", product.concentration_percent)):

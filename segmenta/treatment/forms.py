@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from segmenta.patients.chart_forms import RegionsField
 from segmenta.patients.models import Complaint, HistoryItem
 
+from .sessions import time_error
 from .models import (AdverseEvent, Amendment, ComplaintScore, FollowUp, Injection, PlanReview, Product, Session,
                      TreatmentPlan)
 
@@ -74,15 +75,33 @@ class InjectionForm(forms.ModelForm):
         self.fields["performed_by"].label_from_instance = _person
         self.fields["performed_by"].empty_label = _("Me (the user entering it)")
         self.fields["performed_by"].initial = user.pk if user is not None else None
-        self.fields["time"].initial = timezone.localtime().replace(second=0, microsecond=0)
-        self.fields["concentration_percent"].initial = 1
-        # With a product, drug and strength come from it.
+        self.session = session
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        # Now, unless the session is being charted afterwards: then its own start.
+        self.fields["time"].initial = now if time_error(session, now) is None else \
+            timezone.localtime(session.started_at)
+        # With a product, drug and strength come from it; without one they are typed.
         self.fields["drug"].required = self.fields["concentration_percent"].required = False
+        self.fields["drug"].choices = [("", "—")] + list(self.fields["drug"].choices)
+        self.fields["drug"].initial = None
+
+    def clean_time(self):
+        when = self.cleaned_data["time"]
+        problem = time_error(self.session, when)
+        if problem:
+            raise forms.ValidationError(problem)
+        return when
 
     def clean(self):
         cleaned = super().clean()
         product = cleaned.get("product")
         if product is not None:
+            # The product says what is in the syringe; a drug or strength typed as well must agree.
+            for name, value in (("drug", product.drug), ("concentration_percent", product.concentration_percent)):
+                if cleaned.get(name) not in (None, "") and cleaned[name] != value:
+                    self.add_error(name, _("%(product)s holds %(drug)s %(conc)s %%; leave this empty or match it.")
+                                   % {"product": product.name, "drug": product.get_drug_display(),
+                                      "conc": f"{product.concentration_percent:g}"})
             cleaned["drug"], cleaned["concentration_percent"] = product.drug, product.concentration_percent
         else:
             for name in ("drug", "concentration_percent"):

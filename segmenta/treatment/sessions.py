@@ -180,6 +180,19 @@ def _chart_checks(injection, kb, patient, performer, user):
     return found
 
 
+def time_error(session, when):
+    """Why ``when`` cannot be an injection of ``session`` (None if it can): an injection lies
+    within a day of its session's start; anything else is a typing error or another session."""
+    if when is None:
+        return None
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    if abs((when - session.started_at).total_seconds()) > 24 * 3600:
+        return _("The injection lies more than a day from its session (%(start)s); record it in a session of "
+                 "that day.") % {"start": timezone.localtime(session.started_at).strftime("%Y-%m-%d %H:%M")}
+    return None
+
+
 # A practitioner's scope is the law's, not a clinical judgement: no override lifts it.
 NOT_OVERRIDABLE = {"scope_of_practice", "scope_unknown"}
 
@@ -210,6 +223,8 @@ def add_injection(session, injection, user, request=None, override_reason=""):
     if injection.get("time") is not None and timezone.is_naive(injection["time"]):
         injection["time"] = timezone.make_aware(injection["time"])
     injection["performed_by"] = injection.get("performed_by") or user
+    if time_error(session, injection.get("time")):
+        raise TreatmentError("time", time_error(session, injection["time"]))
     _check_entry(session, injection)
     item = Injection(session=session, order=0, mg=0, cumulative_mg=0, verdict="ok", **injection)
     item.full_clean(exclude=["session", "order", "mg", "cumulative_mg", "verdict", "reasons"])

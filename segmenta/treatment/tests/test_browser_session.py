@@ -31,6 +31,8 @@ def test_blocked_injection_is_saved_only_with_a_physicians_written_override(page
     start_session(page, patient)
 
     page.get_by_label("Target").select_option("stellate")
+    page.get_by_label("Drug").select_option("procaine")
+    page.get_by_label("Concentration (%)").fill("1")
     page.get_by_label("Volume (mL)").fill("5")
     page.locator('.bodymap.selectable path[data-choir="105"]').click()
     # The verdict updates as the form changes, without a reload: anticoagulation, stellate.
@@ -115,6 +117,7 @@ def test_the_injector_is_checked_not_the_typist(page, settings, doctor, assistan
     page.goto(f"/sessions/{session.pk}/")
     page.get_by_label("Target").select_option("stellate")
     page.get_by_label("Drug").select_option("procaine")
+    page.get_by_label("Concentration (%)").fill("1")
     page.get_by_label("Volume (mL)").fill("4")
     page.locator('.bodymap.selectable path[data-choir="105"]').click()
     page.locator("#verdict.verdict-block").wait_for()
@@ -145,6 +148,8 @@ def test_a_normal_inr_recorded_for_the_session_lets_warfarin_past_its_hold_time_
 
     def stellate_verdict():
         page.get_by_label("Target").select_option("stellate")
+        page.get_by_label("Drug").select_option("procaine")
+        page.get_by_label("Concentration (%)").fill("1")
         page.get_by_label("Volume (mL)").fill("4")
         page.locator('.bodymap.selectable path[data-choir="105"]').click()
         page.locator("#verdict.verdict-ok, #verdict.verdict-warn, #verdict.verdict-block").wait_for()

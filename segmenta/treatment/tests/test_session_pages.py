@@ -125,3 +125,23 @@ def test_draft_notes_are_edited_and_signed_ones_are_not(doctor_client, session):
     doctor_client.post(reverse("treatment:notes_edit", args=[session.pk]), {"notes": "rewritten"})
     session.refresh_from_db()
     assert session.notes == "calm patient"
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59", "0001-01-01T00:00", "2026-11-27T10:00"])
+def test_an_injection_far_from_its_session_is_refused_naming_the_time(doctor_client, session, when):
+    data = injection_data(time=when)
+    for url in (reverse("treatment:injection_check", args=[session.pk]),
+                reverse("treatment:injection_add", args=[session.pk])):
+        response = doctor_client.post(url, data)
+        assert response.status_code in (200, 400)
+        assert "time" in response.context["form" if "check" in url else "injection_form"].errors
+    assert not session.injections.exists()
+
+
+def test_a_typed_drug_that_contradicts_the_product_is_named(doctor_client, session, clinic):
+    from segmenta.treatment.models import Product
+
+    product = Product.objects.create(clinic=clinic, name="Lidocaine 1 %", drug="lidocaine", concentration_percent=1)
+    response = doctor_client.post(reverse("treatment:injection_add", args=[session.pk]),
+                                  injection_data(product=product.pk, drug="procaine"))
+    assert response.status_code == 400 and "drug" in response.context["injection_form"].errors

@@ -200,3 +200,9 @@ def test_an_expired_product_is_blocked_by_the_api_too(api_client, session_id, cl
         "target": "wheal", "volume_ml": 0.5, "product": product.pk, "expiry": "2025-01-31",
         "time": "2026-11-25T10:05:00+01:00"})
     assert response.status_code == 422 and "expired" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "2026-11-23T10:00:00+01:00"])
+def test_an_injection_time_far_from_the_session_is_refused_naming_it(api_client, session_id, when):
+    response = post(api_client, "create_injection", [session_id], {**wheal(), "time": when})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "time"
