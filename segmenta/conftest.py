@@ -3,6 +3,7 @@ API tokens, and a real Chromium driven by Playwright for browser tests."""
 
 import os
 import shutil
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -31,6 +32,14 @@ def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
                                  "django.contrib.auth.hashers.Argon2PasswordHasher"]
     settings.SEGMENTA_REQUIRE_MFA = True
+
+
+def reauthenticated(client):
+    """A test client that has just typed its password again (exports, user management)."""
+    session = client.session
+    session["reauth_at"] = time.time()
+    session.save()
+    return client
 
 
 def make_user(username, clinic=None, role="practitioner", profession="physician", password=PASSWORD):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from segmenta.accounts.access import clinics_of, reauth_required
 from segmenta.audit.models import AuditEvent
 from segmenta.audit.trail import record
+from segmenta.spreadsheet import safe_cell
 from segmenta.knowledge.service import for_clinic
 
 from .audit import record_list_view
@@ -140,12 +141,6 @@ def patient_edit(request, pk):
 EXPORT_FIELDS = ["id", "clinic", "record_number", "family_name", "given_name", "birth_date", "sex", "phone", "email"]
 
 
-def _cell(value):
-    """Neutralise text a spreadsheet would run as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @login_required
 @reauth_required
 def patient_export(request):
@@ -158,7 +153,7 @@ def patient_export(request):
     writer.writerow(EXPORT_FIELDS)
     per_clinic = {}
     for p in patients.iterator(chunk_size=500):
-        writer.writerow([_cell(v) for v in (p.id, p.clinic.name, p.record_number, p.family_name, p.given_name,
+        writer.writerow([safe_cell(v) for v in (p.id, p.clinic.name, p.record_number, p.family_name, p.given_name,
                                             p.birth_date.isoformat(), p.sex, p.phone, p.email)])
         per_clinic.setdefault(p.clinic, []).append(p.pk)
     for clinic, ids in per_clinic.items():

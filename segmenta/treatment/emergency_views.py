@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from segmenta.accounts.access import chosen_clinic, clinics_of
+from segmenta.accounts.access import chosen_clinic, clinics_of, reauth_required
 from segmenta.accounts.models import Membership
 from segmenta.audit.trail import record
+from segmenta.spreadsheet import safe_cell
 from segmenta.patients.models import Patient
 
 from .emergency import (
@@ -185,6 +186,7 @@ def _filename(event, ext):
 
 
 @login_required
+@reauth_required
 def event_report_csv(request, event_id):
     event = _event(request, event_id)
     with transaction.atomic():
@@ -194,7 +196,7 @@ def event_report_csv(request, event_id):
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
-    writer.writerow(row)
+    writer.writerow({name: safe_cell(value) if isinstance(value, str) else value for name, value in row.items()})
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(event, "csv")}"'
     return response
@@ -206,6 +208,7 @@ def report_html(event, row):
 
 
 @login_required
+@reauth_required
 def event_report_pdf(request, event_id):
     from weasyprint import CSS, HTML  # imported here: it loads Pango, which only this page needs
 

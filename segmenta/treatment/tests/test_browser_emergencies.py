@@ -4,7 +4,7 @@ event recorded as it happened, and the emergency card opened with one tap."""
 import pytest
 from django.utils import timezone
 
-from segmenta.conftest import browser_login
+from segmenta.conftest import PASSWORD, browser_login
 from segmenta.knowledge.base import load
 from segmenta.patients import models as pm
 from segmenta.treatment.models import AdverseEvent, EquipmentCheck, Injection, Product, Session
@@ -91,9 +91,13 @@ def test_an_adverse_event_is_recorded_with_its_injection_and_reported(page, sett
         ("recurrent_laryngeal", injection, "moderate", "probable", "recovering")
     assert event.treatment_given.startswith("Observed") and event.occurred_at is not None
 
+    # A report leaves the clinic: the password is asked for again first.
+    page.get_by_role("link", name="Report (CSV)").click()
+    page.get_by_label("Password").fill(PASSWORD)
     with page.expect_download() as download:
-        page.get_by_role("link", name="Report (CSV)").click()
+        page.get_by_role("button", name="Confirm").click()
     assert download.value.suggested_filename == f"adverse-event-{event.pk}.csv"
+    page.goto(f"/sessions/{session.pk}/")
     page.get_by_role("button", name="Mark as reported to the authority").click()
     page.get_by_text("Recorded as reported to the authority.").wait_for()
     event.refresh_from_db()

