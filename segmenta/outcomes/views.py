@@ -225,7 +225,8 @@ def alert_acknowledge(request, pk, alert_id):
     """A clinician has assessed the risk: the alert leaves the chart, with who, when and a note."""
     patient = _patient(request, pk)
     if not can_acknowledge(request.user, patient):
-        return HttpResponseForbidden(_("Only a practitioner or clinic admin can acknowledge an alert."))
+        return HttpResponseForbidden(_("Only a clinician (a practitioner or clinic admin whose profession is "
+                                       "verified) can acknowledge an alert."))
     form = AcknowledgeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Note: %(error)s") % {"error": " ".join(form.errors["note"])})

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from segmenta import caseformat
 from segmenta.knowledge import vocabulary
+from segmenta.knowledge.base import load
 
 
 def partial_date(value):
@@ -35,7 +36,12 @@ def signs(value):
 
 
 def findings(value):
+    """Red flags of a complaint. A normal INR is a finding of the day, recorded on the session."""
     _codes("finding", value, _("findings"))
+    not_flags = [code for code in value if load().get("red-flag", code) is None]
+    if not_flags:
+        raise ValidationError(_("Not a red flag: %(codes)s (a normal INR is recorded on the session).")
+                              % {"codes": ", ".join(not_flags)}, code="not_red_flag")
 
 
 def consent_scopes(value):

@@ -74,7 +74,8 @@ def _page(request, session, status=200, **forms):
     events = list(session.adverse_events.select_related("injection"))
     context = {
         "session": session, "patient": patient,
-        "injections": session.injections.select_related("history_item", "complaint", "overridden_by"),
+        "injections": session.injections.select_related("history_item", "complaint", "overridden_by", "performed_by",
+                                                        "product"),
         "scores": session.scores.select_related("complaint"), "events": events,
         "follow_ups": session.follow_ups.all(), "amendments": session.amendments.select_related("author"),
         "injection_form": forms.get("injection_form") or InjectionForm(session=session, user=request.user),

@@ -242,3 +242,11 @@ def test_a_consent_names_every_problem_at_once(api_client, patient):
         "withdrawn_on": "2026-10-01"})
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"scopes", "signature_svg", "withdrawn_on"}
+
+
+def test_a_normal_inr_is_not_a_complaints_red_flag(api_client, patient):
+    """A normal INR belongs to the day of the injection (the session), where it cannot go stale unseen."""
+    response = api_client.post(reverse("api:create_complaints", args=[patient.pk]),
+                               json.dumps({"description": "back pain", "findings": ["inr_normal"]}),
+                               content_type="application/json")
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "findings"

@@ -38,7 +38,7 @@ def test_item_9_reaches_the_chart_and_a_doctor_acknowledges_it(page, settings, c
     row.get_by_role("link", name="Muster, Erika").click()
     banner = page.get_by_role("alert")
     assert banner.is_visible() and "self-harm" in banner.inner_text()
-    banner.get_by_label("Note (optional)").click()
+    banner.get_by_label("What was done").click()
     page.keyboard.type("Called her at 14:10: passive thoughts, no plan; safety plan agreed, review Friday")
     banner.get_by_role("button", name="Risk assessed: acknowledge").click()
     page.get_by_text("Alert acknowledged.").wait_for()

@@ -138,11 +138,27 @@ def test_a_practitioner_acknowledges_with_a_note_and_the_banner_goes(doctor_clie
     assert 'class="alert-banner"' not in chart(doctor_client, patient)
 
 
-def test_a_clinic_admin_may_acknowledge(admin_client, patient, admin_user):
+def test_a_clinic_admin_who_is_a_verified_clinician_may_acknowledge(admin_client, patient, admin_user):
     alert = save_answers(patient, "phq-9", ITEM_9_ONLY, entered_by=admin_user).alerts.get()
-    acknowledge(admin_client, patient, alert)
+    acknowledge(admin_client, patient, alert, "Called the patient; GP informed")
     alert.refresh_from_db()
-    assert alert.acknowledged_by == admin_user and alert.note == ""
+    assert alert.acknowledged_by == admin_user and alert.note == "Called the patient; GP informed"
+
+
+def test_an_admin_without_a_verified_clinical_profession_cannot_acknowledge(admin_client, patient, admin_user):
+    admin_user.profile.verified_at = None
+    admin_user.profile.save()
+    alert = save_answers(patient, "phq-9", ITEM_9_ONLY, entered_by=admin_user).alerts.get()
+    assert acknowledge(admin_client, patient, alert, "done").status_code == 403
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
+
+
+def test_an_alert_is_never_cleared_without_saying_what_was_done(doctor_client, patient, doctor):
+    alert = save_answers(patient, "phq-9", ITEM_9_ONLY, entered_by=doctor).alerts.get()
+    acknowledge(doctor_client, patient, alert, "")
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
 
 
 def test_an_assistant_sees_the_banner_but_cannot_acknowledge(assistant, patient, doctor):
@@ -165,7 +181,7 @@ def test_another_clinic_cannot_see_or_acknowledge_the_alert(outsider, patient, d
 def test_an_alert_of_another_patient_cannot_be_acknowledged_through_this_one(doctor_client, clinic, patient, doctor):
     other = make_patient(clinic, family="Anders")
     alert = save_answers(other, "phq-9", ITEM_9_ONLY, entered_by=doctor).alerts.get()
-    assert acknowledge(doctor_client, patient, alert).status_code == 404
+    assert acknowledge(doctor_client, patient, alert, "assessed").status_code == 404
 
 
 def test_a_note_that_is_too_long_is_refused_naming_the_field(doctor_client, patient, doctor):

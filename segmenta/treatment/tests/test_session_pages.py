@@ -145,3 +145,16 @@ def test_a_typed_drug_that_contradicts_the_product_is_named(doctor_client, sessi
     response = doctor_client.post(reverse("treatment:injection_add", args=[session.pk]),
                                   injection_data(product=product.pk, drug="procaine"))
     assert response.status_code == 400 and "drug" in response.context["injection_form"].errors
+
+
+def test_the_injection_list_shows_who_injected_with_which_product_and_lot(doctor_client, session, clinic, doctor):
+    from segmenta.treatment.models import Product
+
+    product = Product.objects.create(clinic=clinic, name="Procaine 1 % 2 mL ampoule", drug="procaine",
+                                     concentration_percent=1)
+    doctor_client.post(reverse("treatment:injection_add", args=[session.pk]),
+                       injection_data(product=product.pk, drug="", concentration_percent="", lot="P-9",
+                                      expiry="2028-01-31"))
+    html = doctor_client.get(reverse("treatment:session", args=[session.pk])).content.decode()
+    assert "by doctor" in html and "Procaine 1 % 2 mL ampoule" in html and "lot P-9" in html
+    assert "exp. 2028-01-31" in html
