@@ -59,6 +59,6 @@ def test_an_assistant_sees_the_banner_but_cannot_acknowledge(page, settings, pat
     browser_login(page, "assist")
     page.goto(f"/patients/{patient.pk}/")
     banner = page.get_by_role("alert")
-    assert banner.is_visible() and "only a practitioner or clinic admin can acknowledge" in banner.inner_text()
+    assert banner.is_visible() and "only a practitioner or clinic admin whose profession is verified can acknowledge" in banner.inner_text()
     assert banner.get_by_role("button").count() == 0
     assert Alert.objects.get().acknowledged_at is None
