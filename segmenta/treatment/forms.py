@@ -51,8 +51,10 @@ class InjectionForm(forms.ModelForm):
     against them) is the user at the keyboard unless another is picked."""
 
     map_regions = RegionsField(label=_("Site on the body map"))
+    # Kept as typed when the live verdict redraws around it (hx-preserve).
     override_reason = forms.CharField(label=_("Physician's reason to override the block"), required=False,
-                                      widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+                                      widget=forms.Textarea(attrs={"rows": 2, "hx-preserve": "true"}),
+                                      max_length=2000)
 
     class Meta:
         model = Injection

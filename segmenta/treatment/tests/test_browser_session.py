@@ -38,6 +38,7 @@ def test_blocked_injection_is_saved_only_with_a_physicians_written_override(page
     # The verdict updates as the form changes, without a reload: anticoagulation, stellate.
     verdict = page.locator("#verdict.verdict-block")
     verdict.wait_for()
+    page.wait_for_load_state("networkidle")
     assert "anticoagulant" in verdict.inner_text()
     assert page.locator("#verdict button.primary").count() == 0
     assert not Injection.objects.exists()
