@@ -203,6 +203,8 @@ def agent_status(medication, agent, ctx, when):
     if last is None:
         return True, f"last dose not recorded — it is held {_hours(hold)}"
     since = (when - last).total_seconds() / 3600
+    if since < 0:
+        return True, "the last dose recorded lies after this injection, so it was still being taken"
     if since < hold:
         return True, f"last dose {since:.0f} h ago, inside the {_hours(hold)} it is held"
     if agent.get("requires_finding") and agent["requires_finding"] not in ctx.findings:
