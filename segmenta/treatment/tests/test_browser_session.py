@@ -85,6 +85,10 @@ def test_the_live_verdict_follows_the_form_and_a_product_sets_drug_and_strength(
     page.get_by_label("Expiry").fill("2028-06-30")
     page.locator("#verdict.verdict-ok").wait_for()
     assert "5 mg" in page.locator("#verdict").inner_text()
+    # Scrolled down to the last field, the verdict is still in view.
+    page.get_by_label("Relief lasted (h)").scroll_into_view_if_needed()
+    box = page.locator("#verdict").bounding_box()
+    assert box is not None and 0 <= box["y"] < page.viewport_size["height"]
 
     # A preserved multi-dose vial at the stellate ganglion: blocked before anything is saved.
     page.get_by_label("Target").select_option("stellate")
