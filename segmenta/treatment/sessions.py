@@ -5,6 +5,7 @@ injections, before it is saved. A ``block`` is saved only when a physician overr
 with a written reason; the reason stays in the note and the audit trail.
 """
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -125,7 +126,11 @@ def strip_facts(patient, now=None):
     kb = for_clinic(patient.clinic)
     case = patient_case(patient)
     case["given_injections"] = given_elsewhere(patient, None, now, kb)
-    return {**summary(case, kb, now), "clinic_rules_invalid": bool(kb.problems)}
+    facts = summary(case, kb, now)
+    for thinner in facts["blood_thinners"]:  # shown in the clinic's time, not as ISO text
+        when = thinner["last_dose"]
+        thinner["last_dose"] = datetime.fromisoformat(when) if when and len(when) > 10 else when
+    return {**facts, "clinic_rules_invalid": bool(kb.problems)}
 
 
 def safety_preview(session, injection, user):
