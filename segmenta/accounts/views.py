@@ -362,7 +362,7 @@ def member_licence(request, pk):
     member = _admin_membership_or_404(request, pk)
     # A profession counts in every clinic the person works in: only someone who
     # administers all of them may vouch for it.
-    if member.user.memberships.exclude(clinic__in=admin_clinics(request.user)).exists():
+    if _works_elsewhere(request, member):
         messages.error(request, _("%(username)s also works in a clinic you do not administer; an admin of every "
                                   "one of their clinics, or a server operator, verifies their profession.")
                        % {"username": member.user.username})
@@ -387,6 +387,11 @@ def member_licence(request, pk):
         messages.success(request, _("%(username)s has no profession now; nothing to verify.")
                          % {"username": member.user.username})
     return redirect(reverse("accounts:members") + f"#member-{member.pk}")
+
+
+def _works_elsewhere(request, member):
+    """Does the member also work in a clinic this admin does not administer?"""
+    return member.user.memberships.exclude(clinic__in=admin_clinics(request.user)).exists()
 
 
 def _last_admin(member):
@@ -417,7 +422,7 @@ def member_reset_mfa(request, pk):
     member = _admin_membership_or_404(request, pk)
     # The second factor guards every clinic the person works in: only someone who
     # administers all of them may reset it.
-    if member.user.memberships.exclude(clinic__in=admin_clinics(request.user)).exists():
+    if _works_elsewhere(request, member):
         messages.error(request, _("%(username)s also works in a clinic you do not administer; "
                                   "ask a server operator to reset the second factor.")
                        % {"username": member.user.username})

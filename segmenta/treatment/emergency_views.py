@@ -185,14 +185,20 @@ def _filename(event, ext):
     return f"adverse-event-{event.pk}.{ext}"
 
 
-@login_required
-@reauth_required
-def event_report_csv(request, event_id):
+def _report(request, event_id, fmt):
+    """The event and its report's fields; the export is audited."""
     event = _event(request, event_id)
     with transaction.atomic():
         row = vigilance_report(event, request.user)
         record("export", request=request, patient=event.session.patient, obj=event,
-               detail={"report": "pharmacovigilance", "format": "csv"})
+               detail={"report": "pharmacovigilance", "format": fmt})
+    return event, row
+
+
+@login_required
+@reauth_required
+def event_report_csv(request, event_id):
+    event, row = _report(request, event_id, "csv")
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
@@ -212,11 +218,7 @@ def report_html(event, row):
 def event_report_pdf(request, event_id):
     from weasyprint import CSS, HTML  # imported here: it loads Pango, which only this page needs
 
-    event = _event(request, event_id)
-    with transaction.atomic():
-        row = vigilance_report(event, request.user)
-        record("export", request=request, patient=event.session.patient, obj=event,
-               detail={"report": "pharmacovigilance", "format": "pdf"})
+    event, row = _report(request, event_id, "pdf")
     pdf = HTML(string=report_html(event, row)).write_pdf(stylesheets=[CSS(filename=str(REPORT_CSS))])
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(event, "pdf")}"'
