@@ -68,3 +68,20 @@ def test_profile_shows_profession_read_only_with_its_verification_state(page, se
     assert page.get_by_role("note").get_by_text("ganglion and deep injections are blocked").is_visible()
     assert page.get_by_label("Profession").count() == 0  # nothing to edit
     assert page.locator("details.untrained summary").inner_text().endswith("charted with a warning")
+
+
+def test_admin_creates_a_colleague_whose_profession_is_verified_on_creation(members_page, clinic, admin_user):
+    from django.contrib.auth import get_user_model
+
+    page = members_page
+    form = page.locator("form.new-member")
+    form.get_by_label("Username").fill("newhp")
+    form.get_by_label("Role").select_option("practitioner")
+    form.get_by_label("Profession").select_option(label="Heilpraktiker")
+    form.get_by_label("Licence jurisdiction").fill("DE")
+    form.get_by_label("Initial password").fill("a long initial password 42")
+    form.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/accounts/members/")
+    profile = get_user_model().objects.get(username="newhp").profile
+    assert (profile.profession, profile.licence_jurisdiction, profile.verified_by) == ("heilpraktiker", "DE",
+                                                                                      admin_user)

@@ -122,3 +122,20 @@ def test_the_emergency_card_opens_with_one_tap_and_shows_this_patients_doses(pag
     page.locator("details#emergency-card > summary").focus()
     page.keyboard.press("Enter")
     assert card.get_attribute("open") is None
+
+
+def test_a_recall_search_finds_the_patients_who_got_a_lot(page, settings, doctor, session, patient, clinic):
+    from segmenta.audit.models import AuditEvent
+
+    product = Product.objects.create(clinic=clinic, name="Procaine 1 % 2 mL", drug="procaine", concentration_percent=1)
+    Injection.objects.create(session=session, order=1, time=session.started_at, target="wheal",
+                             concentration_percent=1, volume_ml=0.5, verdict="ok", mg=5, cumulative_mg=5,
+                             product=product, lot="RC-2611")
+    log_in(page, settings)
+    page.goto("/lots/")
+    page.get_by_label("Lot").fill(" rc-2611 ")
+    page.get_by_role("button", name="Search").click()
+    results = page.locator("section[aria-live]")
+    results.wait_for()
+    assert "1 injection from lot" in results.inner_text() and patient.family_name in results.inner_text()
+    assert AuditEvent.objects.filter(action="view", patient=patient).exists()
