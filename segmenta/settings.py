@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "ninja",
+    "simple_history",
     "segmenta.audit",
     "segmenta.accounts",
     "segmenta.patients",
@@ -127,6 +128,8 @@ MIDDLEWARE = [
     "segmenta.accounts.middleware.idle_logoff",
     "segmenta.accounts.middleware.require_mfa",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Who made each version of a chart item (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the outcome of authenticate() in the view.
     "axes.middleware.AxesMiddleware",

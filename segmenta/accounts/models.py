@@ -22,6 +22,11 @@ class Clinic(models.Model):
         _("jurisdiction"), max_length=10, blank=True, validators=[jurisdiction_code],
         help_text=_("Where the clinic practises: DE, AT, CH, ES, a US state as US-OR, …; empty = unknown. "
                     "Scope-of-practice rules and default crisis contacts follow it."))
+    retention_years = models.PositiveSmallIntegerField(
+        _("retention period (years)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("How long charts are kept after the last treatment. Empty: the period the clinic's "
+                    "jurisdiction requires (Germany: 10 years)."))
     crisis_contacts = models.TextField(
         _("crisis contacts"), blank=True, max_length=2000,
         help_text=_("Shown to patients after a questionnaire, one contact per line. "

@@ -1,6 +1,7 @@
 """Patients. Every patient belongs to exactly one clinic; nobody outside it sees them."""
 
 import datetime
+import unicodedata
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,11 +11,20 @@ from django.db import models
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from segmenta.knowledge import vocabulary
 from segmenta.validators import upload_size
 
 from . import validation
+
+
+def fold(text):
+    """A name as it is searched and sorted: without accents, case folded ("Öztürk" →
+    "ozturk", "Krüger" → "kruger", "Straße" → "strasse"), the same on SQLite and PostgreSQL
+    (DIN 5007-1 files umlauts under their base letter)."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 class PatientQuerySet(models.QuerySet):
@@ -29,14 +39,11 @@ class PatientQuerySet(models.QuerySet):
         return get_object_or_404(self.visible_to(user).select_related("clinic"), pk=pk)
 
     def search(self, q):
-        """Every word must match a name part, or the whole record number."""
+        """Every word must match a name part, or the whole record number; names are
+        compared folded ("krüger" finds "KRÜGER" and "Kruger"), on every database."""
         queryset = self
         for term in q.split()[:5]:
-            queryset = queryset.filter(
-                models.Q(family_name__icontains=term)
-                | models.Q(given_name__icontains=term)
-                | models.Q(record_number__iexact=term)
-            )
+            queryset = queryset.filter(models.Q(name_key__contains=fold(term)) | models.Q(record_number__iexact=term))
         return queryset
 
 
@@ -56,11 +63,20 @@ class Patient(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # "Family given", folded: what names are searched and ordered by, alike on every database.
+    name_key = models.CharField(max_length=210, editable=False, db_index=True, default="")
+    # An erasure request during the retention period restricts processing (GDPR Art. 18)
+    # instead of deleting: the chart is then read only.
+    restricted_at = models.DateTimeField(_("processing restricted"), null=True, blank=True)
+    restricted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+", verbose_name=_("restricted by"))
+    restriction_reason = models.CharField(_("reason for the restriction"), max_length=500, blank=True)
 
     objects = PatientQuerySet.as_manager()
+    versions = HistoricalRecords()
 
     class Meta:
-        ordering = ["family_name", "given_name", "id"]
+        ordering = ["name_key", "id"]  # "Öztürk" among the O, not after "Yilmaz"
         verbose_name = _("patient")
         verbose_name_plural = _("patients")
         constraints = [
@@ -70,10 +86,20 @@ class Patient(models.Model):
                 name="record_number_unique_per_clinic",
             )
         ]
-        indexes = [models.Index(fields=["clinic", "family_name", "given_name"])]
+        indexes = [models.Index(fields=["clinic", "name_key"])]
 
     def __str__(self):
         return f"{self.family_name}, {self.given_name}"
+
+    def save(self, *args, **kwargs):
+        self.name_key = f"{fold(self.family_name)} {fold(self.given_name)}"
+        if kwargs.get("update_fields") is not None and {"family_name", "given_name"} & set(kwargs["update_fields"]):
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
+        super().save(*args, **kwargs)
+
+    @property
+    def restricted(self):
+        return self.restricted_at is not None
 
     @property
     def display_name(self):
@@ -87,16 +113,28 @@ class Patient(models.Model):
 
 
 class ChartItem(models.Model):
-    """Common bookkeeping of every chart entry."""
+    """Common bookkeeping of every chart entry. Every version is kept (``versions``, with
+    who and when: the original content and the time of a change stay visible, §630f BGB),
+    and a mistake is marked "entered in error" with a reason, never deleted."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    entered_in_error_at = models.DateTimeField(_("entered in error"), null=True, blank=True)
+    entered_in_error_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                            on_delete=models.SET_NULL, related_name="+",
+                                            verbose_name=_("marked in error by"))
+    error_reason = models.CharField(_("why it was entered in error"), max_length=500, blank=True)
+    versions = HistoricalRecords(inherit=True)
 
     class Meta:
         abstract = True
+
+    @property
+    def in_error(self):
+        return self.entered_in_error_at is not None
 
 
 class WeightMeasurement(ChartItem):

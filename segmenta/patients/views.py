@@ -145,7 +145,7 @@ EXPORT_FIELDS = ["id", "clinic", "record_number", "family_name", "given_name", "
 @reauth_required
 def patient_export(request):
     """The patient register of the user's clinics as CSV, for the clinic's own records."""
-    patients = _visible(request).order_by("clinic__name", "family_name", "given_name", "id")
+    patients = _visible(request).order_by("clinic__name", "name_key", "id")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="segmenta-patients-{stamp}.csv"'

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from segmenta.knowledge import vocabulary
 from segmenta.patients import validation
@@ -45,6 +46,7 @@ class TreatmentPlan(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    versions = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at"]
@@ -226,6 +228,8 @@ class Injection(SessionPart):
     override_reason = models.TextField(_("override reason"), blank=True, max_length=2000)
     overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+")
+    # A mistaken injection removed from a draft stays in its version history.
+    versions = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "id"]
