@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,6 +31,13 @@ class AnswerLink(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self):
+        from .labels import instrument_title
+
+        return gettext("Link to %(instrument)s, valid until %(when)s") % {
+            "instrument": instrument_title(self.instrument),
+            "when": timezone.localtime(self.expires_at).strftime("%Y-%m-%d %H:%M") if self.expires_at else "?"}
 
     @classmethod
     def issue(cls, patient, instrument, user, hours=72, complaint=None):
@@ -63,6 +71,16 @@ class Response(models.Model):
     class Meta:
         ordering = ["instrument", "answered_at", "id"]
 
+    def __str__(self):
+        from .labels import band_label, instrument_title
+
+        label = gettext("%(instrument)s of %(date)s: %(total)s") % {
+            "instrument": instrument_title(self.instrument),
+            "date": timezone.localtime(self.answered_at).strftime("%Y-%m-%d") if self.answered_at else "?",
+            "total": f"{self.total:g}" if self.total is not None else "?"}
+        band = band_label(self.instrument, self.band)
+        return f"{label} ({band})" if band else label
+
 
 class ClinicInstrument(models.Model):
     """A licensed instrument a clinic imports itself (MYMOP, BPI, ODI, HIT-6, PROMIS, …):
@@ -78,6 +96,10 @@ class ClinicInstrument(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["clinic", "instrument_id"], name="one_instrument_id_per_clinic")]
+
+    def __str__(self):
+        title = (self.resource or {}).get("title") if isinstance(self.resource, dict) else None
+        return f"{title} ({self.instrument_id})" if title else self.instrument_id
 
 
 def clinic_instruments(clinic):
@@ -103,6 +125,10 @@ class Alert(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["patient", "acknowledged_at"], name="outcomes_alert_open")]
+
+    def __str__(self):
+        state = gettext("acknowledged") if self.acknowledged_at else gettext("open")
+        return f"{self.message} ({state})"
 
     @classmethod
     def open_for(cls, patients):

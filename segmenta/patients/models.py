@@ -10,6 +10,7 @@ from django.core.validators import FileExtensionValidator, MaxValueValidator, Mi
 from django.db import models
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -136,6 +137,32 @@ class ChartItem(models.Model):
     def in_error(self):
         return self.entered_in_error_at is not None
 
+    def __str__(self):
+        """The entry as a clinician reads it in a list or a drop-down, never "… object (16)"."""
+        label = self.clinical_label()
+        return gettext("%(entry)s (entered in error)") % {"entry": label} if self.in_error else label
+
+    def clinical_label(self):
+        return str(self._meta.verbose_name)
+
+
+def _day(value):
+    """A date as the chart shows it (ISO), also before the form has turned text into a date."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value or "")
+
+
+def _number(value):
+    """72.0 → "72", 72.5 → "72.5"."""
+    return f"{float(value):g}" if value is not None else "?"
+
+
+def _vocab(kind, code):
+    """A coded value's label in the user's language."""
+    try:
+        return gettext(vocabulary.label(kind, code))
+    except KeyError:
+        return code
+
 
 class WeightMeasurement(ChartItem):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="weights")
@@ -150,6 +177,12 @@ class WeightMeasurement(ChartItem):
         ordering = ["-date", "-id"]
         verbose_name = _("weight")
 
+    def clinical_label(self):
+        if self.height_cm is not None:
+            return gettext("%(kg)s kg, %(cm)s cm on %(date)s") % {
+                "kg": _number(self.weight_kg), "cm": _number(self.height_cm), "date": _day(self.date)}
+        return gettext("%(kg)s kg on %(date)s") % {"kg": _number(self.weight_kg), "date": _day(self.date)}
+
 
 class Allergy(ChartItem):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="allergies")
@@ -162,6 +195,11 @@ class Allergy(ChartItem):
         ordering = ["-active", "substance", "id"]
         verbose_name = _("allergy")
         verbose_name_plural = _("allergies")
+
+    def clinical_label(self):
+        label = gettext("%(substance)s (%(class)s)") % {"substance": self.substance,
+                                                         "class": _vocab("allergy_class", self.allergy_class)}
+        return label if self.active else gettext("%(entry)s, inactive") % {"entry": label}
 
 
 class Medication(ChartItem):
@@ -177,6 +215,10 @@ class Medication(ChartItem):
     class Meta:
         ordering = ["-active", "name", "id"]
         verbose_name = _("medication")
+
+    def clinical_label(self):
+        label = f"{self.name} {self.dose}".strip()
+        return label if self.active else gettext("%(entry)s, stopped") % {"entry": label}
 
     def clean(self):
         if self.last_dose and self.last_dose > timezone.now():
@@ -201,6 +243,9 @@ class ChartReview(ChartItem):
         ordering = ["-date", "-id"]
         verbose_name = _("chart review")
 
+    def clinical_label(self):
+        return gettext("%(list)s reviewed on %(date)s") % {"list": self.get_kind_display(), "date": _day(self.date)}
+
     def clean(self):
         if self.date and self.date > timezone.localdate():
             raise ValidationError({"date": _("A review cannot lie in the future.")})
@@ -217,6 +262,10 @@ class Condition(ChartItem):
         ordering = ["-active", "code", "text", "id"]
         verbose_name = _("condition")
         constraints = [models.CheckConstraint(condition=~models.Q(code="", text=""), name="condition_code_or_text")]
+
+    def clinical_label(self):
+        label = ": ".join(part for part in (_vocab("condition", self.code) if self.code else "", self.text) if part)
+        return label if self.active else gettext("%(entry)s, inactive") % {"entry": label}
 
 
 class PregnancyStatus(ChartItem):
@@ -236,6 +285,9 @@ class PregnancyStatus(ChartItem):
         ordering = ["-date", "-id"]
         verbose_name = _("pregnancy status")
         verbose_name_plural = _("pregnancy statuses")
+
+    def clinical_label(self):
+        return gettext("%(status)s on %(date)s") % {"status": self.get_status_display(), "date": _day(self.date)}
 
 
 def consent_scan_path(instance, filename):
@@ -282,6 +334,14 @@ class Consent(ChartItem):
     def active(self):
         return self.withdrawn_on is None
 
+    def clinical_label(self):
+        if self.decision == self.Decision.REFUSED:
+            return gettext("Consent refused on %(date)s") % {"date": _day(self.date)}
+        if self.withdrawn_on:
+            return gettext("Consent of %(date)s, withdrawn on %(withdrawn)s") % {
+                "date": _day(self.date), "withdrawn": _day(self.withdrawn_on)}
+        return gettext("Consent given on %(date)s") % {"date": _day(self.date)}
+
     def clean(self):
         """Every problem at once, each naming its field."""
         errors = {}
@@ -326,6 +386,11 @@ class Complaint(ChartItem):
     def case_id(self):
         return f"c{self.pk}"
 
+    def clinical_label(self):
+        if self.status == "active":
+            return self.description
+        return f"{self.description} ({_vocab('complaint_status', self.status)})"
+
 
 class HistoryItem(ChartItem):
     """A candidate interference field: scar, tooth, tonsils, sinus, fracture, …"""
@@ -357,3 +422,9 @@ class HistoryItem(ChartItem):
     @property
     def case_id(self):
         return f"h{self.pk}"
+
+    def clinical_label(self):
+        """As the chart lists it: "Tooth 38: wisdom tooth removed (2015)"."""
+        kind = _vocab("history_kind", self.kind)
+        label = f"{kind} {self.tooth}: {self.description}" if self.tooth else f"{kind}: {self.description}"
+        return f"{label} ({self.date})" if self.date else label

@@ -34,7 +34,7 @@ class SessionForm(forms.ModelForm):
 
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = patient.plans.all()
+        self.fields["plan"].queryset = patient.plans.select_related("complaint")  # named by their complaint
         self.fields["started_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -22,6 +24,18 @@ from segmenta.patients import validation
 
 class SignedSessionError(ValidationError):
     """Raised on any change to a signed session or its parts."""
+
+
+def _when(value, fmt="%Y-%m-%d %H:%M"):
+    """A moment in the clinic's time, as the pages show it."""
+    return timezone.localtime(value).strftime(fmt) if value else "?"
+
+
+def _vocab(kind, code):
+    try:
+        return gettext(vocabulary.label(kind, code))
+    except KeyError:
+        return code
 
 
 class TreatmentPlan(models.Model):
@@ -51,6 +65,11 @@ class TreatmentPlan(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("treatment plan")
+
+    def __str__(self):
+        return gettext("Plan for %(complaint)s of %(date)s (%(status)s)") % {
+            "complaint": self.complaint.description if self.complaint_id else "?",
+            "date": _when(self.created_at, "%Y-%m-%d"), "status": self.get_status_display()}
 
     def clean(self):
         if self.sessions_min and self.sessions_max and self.sessions_min > self.sessions_max:
@@ -112,6 +131,10 @@ class Session(models.Model):
     class Meta:
         ordering = ["-started_at", "-id"]
         verbose_name = _("session")
+
+    def __str__(self):
+        label = gettext("Session of %(when)s") % {"when": _when(self.started_at)}
+        return label if self.signed else gettext("%(session)s (draft)") % {"session": label}
 
     @property
     def signed(self):
@@ -185,6 +208,10 @@ class ComplaintScore(SessionPart):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["session", "complaint"], name="one_score_per_complaint")]
 
+    def __str__(self):
+        after = "" if self.post_nrs is None else f" → {self.post_nrs}"
+        return f"{self.complaint.description}: NRS {self.pre_nrs}{after}"
+
 
 class Injection(SessionPart):
     class Verdict(models.TextChoices):
@@ -234,6 +261,16 @@ class Injection(SessionPart):
     class Meta:
         ordering = ["order", "id"]
         verbose_name = _("injection")
+
+    def __str__(self):
+        """What, where, how much, when: "#2 Stellate ganglion, right · 3 mL procaine 1 % · 10:20"."""
+        where = _vocab("injection_target", self.target)
+        if self.side:
+            where = f"{where}, {_vocab('side', self.side).lower()}"
+        what = f"{float(self.volume_ml):g} mL {_vocab('drug', self.drug).lower()}" if self.volume_ml is not None else ""
+        if what and self.concentration_percent is not None:
+            what = f"{what} {float(self.concentration_percent):g} %"
+        return " · ".join(part for part in (f"#{self.order} {where}", what, _when(self.time, "%H:%M")) if part)
 
     def content(self, first_format=False):
         found = {"order": self.order, "time": self.time.isoformat(), "target": self.target, "regions": self.regions,
@@ -304,6 +341,10 @@ class AdverseEvent(SessionPart):
     occurred_at = models.DateTimeField(_("time"), null=True, blank=True)
     reported_at = models.DateTimeField(_("reported to the authority"), null=True, blank=True)
 
+    def __str__(self):
+        label = f"{self.get_kind_display()} ({self.get_severity_display().lower()})"
+        return f"{label} · {_when(self.occurred_at, '%H:%M')}" if self.occurred_at else label
+
     def content(self, first_format=False):
         found = [self.kind, self.description, self.occurred_at.isoformat() if self.occurred_at else None]
         if not first_format:
@@ -335,6 +376,10 @@ class FollowUp(models.Model):
     class Meta:
         ordering = ["reported_at", "id"]
 
+    def __str__(self):
+        return gettext("Follow-up reported %(when)s: %(reaction)s") % {
+            "when": _when(self.reported_at), "reaction": self.get_reaction_display().lower()}
+
 
 class Amendment(models.Model):
     """An addition to a signed session: appended, signed by its author, never edited."""
@@ -348,6 +393,9 @@ class Amendment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return gettext("Amendment of %(when)s: %(reason)s") % {"when": _when(self.created_at), "reason": self.reason}
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -380,6 +428,10 @@ class PlanReview(models.Model):
     class Meta:
         ordering = ["-decided_at"]
 
+    def __str__(self):
+        return gettext("%(decision)s on %(date)s") % {"decision": self.get_decision_display(),
+                                                       "date": _when(self.decided_at, "%Y-%m-%d")}
+
 
 class EquipmentCheck(models.Model):
     """The day's check of the emergency equipment (oxygen, suction, bag-valve mask, lipid
@@ -397,3 +449,9 @@ class EquipmentCheck(models.Model):
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name = _("emergency equipment check")
+
+    def __str__(self):
+        day = self.date.isoformat() if hasattr(self.date, "isoformat") else str(self.date)
+        if self.complete:
+            return gettext("Emergency equipment checked on %(date)s: complete") % {"date": day}
+        return gettext("Emergency equipment checked on %(date)s: something missing or out of date") % {"date": day}

@@ -42,10 +42,14 @@ def ci_bar(group, population="", kind=""):
 @register.filter
 def group_label(value):
     """A group's code as people read it: regions by their vocabulary label."""
-    from django.utils.translation import gettext as _
+    from segmenta.outcomes.labels import group_label as label
 
-    from segmenta.knowledge import vocabulary
+    return label(value)
 
-    if value in vocabulary.codes("region"):
-        return _(vocabulary.label("region", value))
-    return _(str(value).replace("_", " ").capitalize())
+
+@register.filter
+def huneke_label(classification):
+    """A test injection's classification in words ("Huneke phenomenon", not "huneke")."""
+    from segmenta.outcomes.labels import huneke_label as label
+
+    return label(classification)
