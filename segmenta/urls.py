@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from segmenta.accounts.views import admin_login
 from segmenta.api.api import api
 
 urlpatterns = [
@@ -16,7 +17,8 @@ urlpatterns = [
     path("clinic/audit/", include("segmenta.audit.urls")),
     path("learn/", include("segmenta.knowledge.urls")),
     path("api/v1/", api.urls),
-    # The admin uses the app's own login (password, lockout, TOTP), never its own form.
-    path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
+    # The admin uses the app's own login (password, lockout, TOTP), never its own form; a
+    # logged-in user who is no server operator is told so there instead of being looped back.
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]

@@ -75,6 +75,20 @@ def login_view(request):
     })
 
 
+def admin_login(request):
+    """Where the admin sends whoever it does not let in. Logged off: the app's own login
+    (password, lockout, second factor). Logged in as a server operator: on into the admin.
+    Logged in as anyone else: a clear "not for this account" (403), never a loop between
+    this page and the login page, which would send a logged-in user straight back."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect(reverse("accounts:login") + ("?" + request.GET.urlencode() if request.GET else ""))
+    if user.is_active and user.is_staff:
+        return redirect(_next_url(request, default="admin:index"))
+    return render(request, "accounts/admin_forbidden.html", {"is_clinic_admin_role": Membership.objects.filter(
+        user=user, role=Role.ADMIN).exists()}, status=403)
+
+
 @login_required
 def mfa_view(request):
     """Second step of login: enter the TOTP code, or enrol an authenticator first."""
