@@ -32,6 +32,16 @@ def admin_clinics(user):
     return Clinic.objects.filter(memberships__user=user, memberships__role=Role.ADMIN)
 
 
+# The practice's outcomes (statistics and the research export) are for the clinicians and
+# admins of a clinic, not for its assistants.
+OUTCOME_ROLES = (Role.ADMIN, Role.PRACTITIONER)
+
+
+def outcome_clinics(user):
+    """The clinics whose outcomes ``user`` may see."""
+    return Clinic.objects.filter(memberships__user=user, memberships__role__in=OUTCOME_ROLES)
+
+
 def clinic_admin_required(view):
     """Only clinic admins; everyone else gets a 404, as if the page did not exist."""
 

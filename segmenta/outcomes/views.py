@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from segmenta.accounts.access import admin_clinics, clinic_admin_required, reauth_required
-from segmenta.accounts.models import Clinic, Role
+from segmenta.accounts.access import admin_clinics, clinic_admin_required, outcome_clinics, reauth_required
+from segmenta.accounts.models import Clinic
 from segmenta.audit.trail import record
 from segmenta.knowledge.base import load
 from segmenta.knowledge.service import for_clinic
@@ -46,8 +46,7 @@ def practice(request):
 
 
 def _research_clinics(request):
-    clinics = Clinic.objects.filter(memberships__user=request.user,
-                                    memberships__role__in=[Role.ADMIN, Role.PRACTITIONER])
+    clinics = outcome_clinics(request.user)  # the same rule as the menu's "Outcomes"
     if not clinics.exists():
         raise Http404
     return clinics
