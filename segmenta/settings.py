@@ -128,6 +128,8 @@ MIDDLEWARE = [
     "segmenta.accounts.middleware.idle_logoff",
     "segmenta.accounts.middleware.require_mfa",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A change refused because the patient's processing is restricted answers 423 with a page saying why.
+    "segmenta.patients.restriction.RestrictedMiddleware",
     # Who made each version of a chart item (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

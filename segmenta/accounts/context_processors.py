@@ -7,12 +7,15 @@ from .models import Role
 def segmenta(request):
     """What every page needs to know about the user: the menu offers only what they may open."""
     user = getattr(request, "user", None)
-    roles = set()
+    memberships = []
     if user is not None and user.is_authenticated:
-        roles = set(user.memberships.values_list("role", flat=True))  # one query for every menu entry
+        memberships = list(user.memberships.values_list("clinic_id", "role"))  # one query for every menu entry
+    roles = {role for _clinic, role in memberships}
     return {
         "idle_timeout_seconds": int(settings.SEGMENTA_IDLE_TIMEOUT.total_seconds()),
         "is_clinic_admin": Role.ADMIN in roles,
+        # The clinics whose admin the user is (a patient's page offers the erasure request there).
+        "admin_clinic_ids": {clinic for clinic, role in memberships if role == Role.ADMIN},
         "sees_outcomes": bool(roles & set(OUTCOME_ROLES)),
         "htmx": settings.HTMX,
     }

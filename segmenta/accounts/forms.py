@@ -2,7 +2,8 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
-from segmenta.knowledge import vocabulary
+from segmenta.knowledge import retention, vocabulary
+from segmenta.knowledge.base import load as load_knowledge
 from segmenta.validators import jurisdiction_code
 
 from .models import Clinic, PractitionerProfile, Role, TrainingRecord
@@ -76,8 +77,9 @@ class LicenceForm(forms.Form):
 class ClinicSettingsForm(forms.ModelForm):
     class Meta:
         model = Clinic
-        fields = ["jurisdiction", "crisis_contacts", "reassess_after"]
+        fields = ["jurisdiction", "crisis_contacts", "reassess_after", "retention_years"]
         widgets = {"jurisdiction": JurisdictionInput(),
+                   "retention_years": forms.NumberInput(attrs={"min": 1, "max": 100, "inputmode": "numeric"}),
                    "crisis_contacts": forms.Textarea(attrs={"rows": 4}),
                    "reassess_after": forms.NumberInput(attrs={"min": 3, "max": 5, "inputmode": "numeric"})}
 
@@ -88,6 +90,17 @@ class ClinicSettingsForm(forms.ModelForm):
         # One contact per line: blank lines and stray spaces are dropped.
         lines = (line.strip() for line in (self.cleaned_data.get("crisis_contacts") or "").splitlines())
         return "\n".join(line for line in lines if line)
+
+    def clean(self):
+        cleaned = super().clean()
+        years = cleaned.get("retention_years")
+        # Never shorter than the law of the clinic's jurisdiction: the purge would delete too early.
+        shortest = retention.shortest_allowed(cleaned.get("jurisdiction"), load_knowledge().entries["retention"])
+        if years and shortest and years < shortest:
+            self.add_error("retention_years", _("At least %(years)s years where the clinic practises "
+                                                "(%(code)s); longer if your rules require it.")
+                           % {"years": shortest, "code": cleaned.get("jurisdiction")})
+        return cleaned
 
 
 class TrainingRecordForm(forms.ModelForm):

@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from segmenta.audit.trail import record
 from segmenta.knowledge.crisis import default_entry
 from segmenta.knowledge import service as knowledge_service
-from segmenta.knowledge import vocabulary
+from segmenta.knowledge import retention, vocabulary
 
 from .middleware import SECOND_FACTOR_PENDING
 from .access import admin_clinics, clinic_admin_required, mark_reauthenticated, reauth_required
@@ -462,6 +462,12 @@ def _default_crisis_contacts(clinic):
     return default_entry(clinic.jurisdiction, kb.entries["crisis-contact"])
 
 
+def _retention_period(clinic):
+    """How long the clinic's charts are kept: its own period, else its jurisdiction's."""
+    return retention.period(clinic.retention_years, clinic.jurisdiction,
+                            _clinic_kb(clinic).entries.get("retention", {}))
+
+
 def _settings_form(clinic, data=None):
     return ClinicSettingsForm(data, instance=clinic, prefix=f"clinic-{clinic.pk}")
 
@@ -479,7 +485,8 @@ def _render_settings(request, bound=None, status=200):
     for clinic in admin_clinics(request.user).order_by("name"):
         form = bound if bound is not None and bound.instance.pk == clinic.pk else _settings_form(clinic)
         saved = Clinic.objects.get(pk=clinic.pk) if form is bound else clinic
-        clinics.append({"clinic": saved, "form": form, "defaults": _default_crisis_contacts(saved)})
+        clinics.append({"clinic": saved, "form": form, "defaults": _default_crisis_contacts(saved),
+                        "retention": _retention_period(saved)})
     return render(request, "accounts/clinic_settings.html", {"clinics": clinics}, status=status)
 
 

@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from segmenta.accounts.models import ApiToken
+from segmenta.patients.restriction import ProcessingRestricted
 
 from .errors import FieldErrors
 
@@ -117,6 +118,13 @@ def http_error(request, exc):
 def too_big(request, exc):
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return api.create_response(request, {"detail": f"body: larger than the limit of {limit} bytes"}, status=413)
+
+
+@api.exception_handler(ProcessingRestricted)
+def restricted(request, exc):
+    return api.create_response(request, {"detail": f"patient: {exc.args[0]}", "errors": [
+        {"field": "patient", "message": "processing restricted (GDPR Art. 18): the chart is read only"}]},
+        status=423)
 
 
 @api.exception_handler(Http404)

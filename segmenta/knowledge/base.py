@@ -23,11 +23,12 @@ from . import vocabulary
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-EVIDENCE = ["anatomy", "drug_label", "guideline", "review", "clinical_study", "case_series", "textbook",
+EVIDENCE = ["anatomy", "drug_label", "law", "guideline", "review", "clinical_study", "case_series", "textbook",
             "expert_opinion", "secondary_source", "approximate", "disputed", "no_source"]
 EVIDENCE_LABELS = {
     "anatomy": "Anatomy",
     "drug_label": "Drug label",
+    "law": "Law",
     "guideline": "Guideline",
     "review": "Review",
     "clinical_study": "Clinical study",
@@ -252,6 +253,11 @@ KINDS = {
                         "properties": {"name": TEXT, "phone": {"type": "string", "pattern": r"^[0-9+][0-9 ]*$"}},
                         "additionalProperties": False}),
         emergency={"type": "string", "pattern": "^[0-9]+$"})),
+    # How long charts are kept per jurisdiction (segmenta.knowledge.retention reads it).
+    "retention": ("retention_rules.yaml", _schema(
+        ["years", "counted_from", "clinic_must_confirm"], id={"type": "string", "pattern": "^[A-Z]{2}(-[A-Z0-9]{1,3})?$"},
+        years={"type": ["integer", "null"], "minimum": 1, "maximum": 100},
+        counted_from=_enum(["last_treatment", "last_entry"]), clinic_must_confirm={"type": "boolean"})),
 }
 
 
@@ -429,6 +435,9 @@ def _cross_check(entries):
                 for source in sorted(_cited(entry) & promotional):
                     need(False, kind, entry_id, f"cites {source!r}, a promotional text: it may be named in a "
                                                 "note, but it backs no rule, dose or weight")
+    for code, rule in entries["retention"].items():
+        need(rule["years"] is not None or rule["clinic_must_confirm"], "retention", code,
+             "without a period (years: null) the clinic must set one: say clinic_must_confirm: true")
     need("other" in entries["crisis-contact"], "crisis-contact", "*",
          "the fallback entry 'other' (any other or unknown jurisdiction) is missing")
     choir = entries["choir-segment"]

@@ -41,6 +41,7 @@ KIND_TITLES = {
     "test-method": gettext_lazy("Test methods"),
     "tracing-weight": gettext_lazy("How candidate fields are ranked"),
     "crisis-contact": gettext_lazy("Crisis contacts"),
+    "retention": gettext_lazy("How long charts are kept"),
     "source": gettext_lazy("Sources"),
 }
 WEAK = {"expert_opinion", "disputed", "no_source", "approximate", "secondary_source", "case_series"}

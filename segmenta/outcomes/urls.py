@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import reassessment_views, views
+from . import copy_views, reassessment_views, views
 
 app_name = "outcomes"
 
 urlpatterns = [
     path("patients/<int:pk>/questionnaires/", views.questionnaires, name="questionnaires"),
+    path("patients/<int:pk>/copy/", copy_views.patient_copy, name="patient_copy"),
+    path("patients/<int:pk>/copy.json", copy_views.patient_copy_json, name="patient_copy_json"),
     path("patients/<int:pk>/questionnaires/links/", views.link_create, name="link_create"),
     path("patients/<int:pk>/questionnaires/<slug:instrument>/enter/", views.enter_answers, name="enter"),
     path("patients/<int:pk>/alerts/<int:alert_id>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),

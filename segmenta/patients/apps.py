@@ -6,3 +6,9 @@ class PatientsConfig(AppConfig):
     name = "segmenta.patients"
     label = "patients"
     verbose_name = _("Patients")
+
+    def ready(self):
+        # A restricted chart refuses every change, whichever app's model it comes through.
+        from . import restriction
+
+        restriction.connect()
