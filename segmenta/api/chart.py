@@ -5,19 +5,22 @@ checks are the models' own validators (``full_clean``), the same that guard the 
 """
 
 from datetime import datetime
-from typing import Optional
+from typing import Literal, Optional
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.orm import create_schema
 from pydantic import ConfigDict
 
 from segmenta.audit.trail import record
 from segmenta.patients import models as m
+from segmenta.patients.corrections import AlreadyInError, mark_in_error
+from segmenta.patients.versions import as_json, histories
 from segmenta.treatment.case import chart_queryset, patient_case
 
 from .errors import FieldErrors
@@ -27,6 +30,41 @@ router = Router(tags=["chart"])
 
 class StrictSchema(Schema):
     model_config = ConfigDict(extra="forbid")
+
+
+class ChartItemOut(Schema):
+    """What every chart entry answers besides its own fields: whether, when, by whom and why
+    it was marked entered in error (then it counts nowhere)."""
+
+    entered_in_error_at: Optional[datetime] = None
+    entered_in_error_by: Optional[str] = None
+    error_reason: str = ""
+
+    @staticmethod
+    def resolve_entered_in_error_by(obj):
+        return obj.entered_in_error_by.get_username() if obj.entered_in_error_by_id else None
+
+
+class VersionOut(Schema):
+    version: int
+    type: Literal["created", "changed", "entered_in_error", "deleted"]
+    at: datetime
+    by: Optional[str] = None
+    changed_fields: list[str]
+    note: str
+    content: dict
+
+
+class EnteredInErrorIn(StrictSchema):
+    reason: str
+
+
+class ListOptions(Schema):
+    include_in_error: bool = False
+
+
+def _versions(model, pk):
+    return as_json(model, histories(model, [pk]).get(pk, []))
 
 
 # url segment: (model, editable fields)
@@ -70,7 +108,8 @@ def _save(item, request, action):
 def _register(kind, model, fields):
     out_fields = ["id", *fields, "recorded_at"]
     custom = [("weight_kg", float, ...), ("height_cm", Optional[float], None)] if "weight_kg" in fields else None
-    Out = create_schema(model, name=f"{model.__name__}Out", fields=out_fields, custom_fields=custom)
+    Out = create_schema(model, name=f"{model.__name__}Out", fields=out_fields, custom_fields=custom,
+                        base_class=ChartItemOut)
     In = create_schema(model, name=f"{model.__name__}In", fields=fields, base_class=StrictSchema)
     Patch = create_schema(model, name=f"{model.__name__}Patch", fields=fields, optional_fields="__all__",
                           base_class=StrictSchema)
@@ -78,11 +117,13 @@ def _register(kind, model, fields):
 
     @router.get(f"/{{int:patient_id}}/{kind}", response=list[Out], url_name=f"list_{kind}",
                 operation_id=f"list_{kind}", summary=f"List {model._meta.verbose_name_plural}")
-    def list_items(request, patient_id: int):
+    def list_items(request, patient_id: int, options: Query[ListOptions]):
         patient = _patient(request, patient_id)
         record("view", request=request, patient=patient, object_type=model._meta.model_name,
-               detail={"api": True, "list": True})
-        return model.objects.filter(patient=patient)
+               detail={"api": True, "list": True, **({"include_in_error": True} if options.include_in_error else {})})
+        items = model.objects.filter(patient=patient).select_related("entered_in_error_by")
+        # Entries entered in error count nowhere: listed only when asked for.
+        return items if options.include_in_error else items.filter(entered_in_error_at=None)
 
     @router.post(f"/{{int:patient_id}}/{kind}", response={201: Out}, url_name=f"create_{kind}",
                  operation_id=f"create_{kind}", summary=f"Add a {label}")
@@ -112,9 +153,41 @@ def _register(kind, model, fields):
         with transaction.atomic():
             patient = _patient(request, patient_id, for_update=True)
             item = get_object_or_404(model, patient=patient, pk=item_id)
+            if item.in_error:
+                raise HttpError(409, f"entered_in_error_at: this {label} was entered in error and cannot be "
+                                     "changed; add a corrected one")
             for name, value in changes.items():
                 setattr(item, name, value)
             return _save(item, request, "update")
+
+    @router.get(f"/{{int:patient_id}}/{kind}/{{int:item_id}}/versions", response=list[VersionOut],
+                url_name=f"versions_{kind}", operation_id=f"versions_{kind}",
+                summary=f"Every version of a {label}, newest first")
+    def item_versions(request, patient_id: int, item_id: int):
+        patient = _patient(request, patient_id)
+        item = get_object_or_404(model, patient=patient, pk=item_id)
+        record("view", request=request, patient=patient, obj=item, detail={"api": True, "versions": True})
+        return _versions(model, item.pk)
+
+    @router.post(f"/{{int:patient_id}}/{kind}/{{int:item_id}}/entered-in-error", response=Out,
+                 url_name=f"in_error_{kind}", operation_id=f"in_error_{kind}",
+                 summary=f"Mark a {label} as entered in error",
+                 description="Never deleted: the entry keeps its content and versions and counts nowhere "
+                             "(the case, the safety check, the assessment). `reason` is required.")
+    def mark_item_in_error(request, patient_id: int, item_id: int, payload: EnteredInErrorIn):
+        with transaction.atomic():
+            patient = _patient(request, patient_id, for_update=True)
+            item = get_object_or_404(model.objects.select_for_update(of=("self",)), patient=patient, pk=item_id)
+            try:
+                mark_in_error(item, request.user, payload.reason)
+            except DjangoValidationError as error:
+                raise FieldErrors.from_django(error) from None
+            except AlreadyInError:
+                raise HttpError(409, f"entered_in_error_at: this {label} was already marked entered in error") \
+                    from None
+            record("update", request=request, patient=patient, obj=item,
+                   detail={"api": True, "fields": ["entered_in_error"], "entered_in_error": True})
+            return item
 
 
 for _kind, (_model, _fields) in KINDS.items():
@@ -138,6 +211,14 @@ def create_scanned_consent(request, patient_id: int, date: str = Form(...), scop
         consent = m.Consent(patient=patient, recorded_by=request.user, date=date, scope=scope, decision=decision,
                             scopes=scopes, method=m.Consent.Method.SCAN, scan=scan)
         return Status(201, _save(consent, request, "create"))
+
+
+@router.get("/{int:patient_id}/versions", response=list[VersionOut], url_name="patient_versions",
+            summary="Every version of a patient's details, newest first")
+def patient_versions(request, patient_id: int):
+    patient = _patient(request, patient_id)
+    record("view", request=request, patient=patient, obj=patient, detail={"api": True, "versions": True})
+    return _versions(m.Patient, patient.pk)
 
 
 @router.get("/{int:patient_id}/case", url_name="patient_case", summary="The patient in the case format",

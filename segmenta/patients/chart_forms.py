@@ -10,6 +10,7 @@ from segmenta.knowledge.base import load
 
 from . import models as m
 from . import validation
+from .corrections import check_reason
 
 DATE_HINT = _("YYYY, YYYY-MM or YYYY-MM-DD; a year alone is fine")
 
@@ -194,3 +195,18 @@ class ConsentForm(ChartForm):
                        "interference-field injections with procaine."),
             "method": _("A refusal needs no signature; a consent given does."),
         }
+
+
+class EnteredInErrorForm(forms.Form):
+    """Why an entry is marked "entered in error": wrong patient, typing error, …"""
+
+    reason = forms.CharField(
+        label=_("Why was it entered in error?"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("e.g. recorded in the wrong patient's chart, or a typing error. The entry stays in the chart, "
+                    "struck through, and no longer counts."))
+
+    def clean_reason(self):
+        try:
+            return check_reason(self.cleaned_data["reason"])
+        except forms.ValidationError as error:
+            raise forms.ValidationError(error.message_dict["reason"]) from None

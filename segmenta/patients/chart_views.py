@@ -16,6 +16,8 @@ from segmenta.audit.trail import record
 
 from . import chart_forms as f
 from . import models as m
+from .corrections import AlreadyInError, mark_in_error
+from .versions import attach
 
 # url segment: (model, form, singular label)
 KINDS = {
@@ -59,8 +61,11 @@ def item_form(request, pk, kind, item_id=None):
         instance = model(patient=patient, recorded_by=request.user)
         initial = _new_item_initial(kind, request.GET)
     else:
-        instance = get_object_or_404(model, patient=patient, pk=item_id)
+        instance = get_object_or_404(model.objects.select_related("entered_in_error_by"), patient=patient, pk=item_id)
         initial = {}
+        attach([instance])
+        if instance.in_error:
+            return _in_error_page(request, patient, instance, kind, label)
     form = form_class(request.POST or None, request.FILES or None, instance=instance, initial=initial)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -74,6 +79,48 @@ def item_form(request, pk, kind, item_id=None):
     return render(request, "patients/item_form.html", {
         "patient": patient, "form": form, "kind": kind, "label": label, "editing": item_id is not None,
         "multipart": kind == "consents",
+    }, status=400 if form.errors else 200)
+
+
+def _in_error_page(request, patient, item, kind, label):
+    """An entry entered in error is read only: its content, why it was marked and its
+    versions stay visible; a change is refused (a corrected new entry can be added)."""
+    refused = request.method == "POST"
+    if refused:
+        messages.error(request, _("This %(item)s was entered in error and cannot be changed; add a corrected one "
+                                  "instead.") % {"item": label})
+    else:
+        record("view", request=request, patient=patient, obj=item, detail={"form": "edit", "entered_in_error": True})
+    return render(request, "patients/item_in_error.html", {"patient": patient, "item": item, "kind": kind,
+                                                            "label": label}, status=409 if refused else 200)
+
+
+@login_required
+def entered_in_error(request, pk, kind, item_id):
+    """Mark a chart entry "entered in error" with a reason: a new version, never a deletion."""
+    if kind not in KINDS:
+        raise Http404
+    model, _form_class, label = KINDS[kind]
+    patient = _patient(request, pk)
+    item = get_object_or_404(model, patient=patient, pk=item_id)
+    if item.in_error:
+        return redirect("patients:item_edit", pk=patient.pk, kind=kind, item_id=item.pk)
+    form = f.EnteredInErrorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                item = get_object_or_404(model.objects.select_for_update(), pk=item.pk)
+                mark_in_error(item, request.user, form.cleaned_data["reason"])
+                record("update", request=request, patient=patient, obj=item,
+                       detail={"fields": ["entered_in_error"], "entered_in_error": True})
+        except AlreadyInError:
+            return redirect("patients:item_edit", pk=patient.pk, kind=kind, item_id=item.pk)
+        messages.success(request, _("%(item)s marked as entered in error.") % {"item": str(label).capitalize()})
+        return redirect(reverse("patients:detail", args=[patient.pk]) + f"#{kind}")
+    if request.method == "GET":
+        record("view", request=request, patient=patient, obj=item, detail={"form": "entered_in_error"})
+    return render(request, "patients/entered_in_error.html", {
+        "patient": patient, "item": item, "kind": kind, "label": label, "form": form,
     }, status=400 if form.errors else 200)
 
 
@@ -100,7 +147,8 @@ def review_today(request, pk):
     label = m.ChartReview.Kind(kind).label
     today = timezone.localdate()
     with transaction.atomic():
-        review, created = m.ChartReview.objects.get_or_create(
+        # A review entered in error does not count as today's.
+        review, created = m.ChartReview.objects.filter(entered_in_error_at=None).get_or_create(
             patient=patient, kind=kind, date=today, recorded_by=request.user, note="")
         if created:
             record("create", request=request, patient=patient, obj=review, detail={"reviewed_today": True})

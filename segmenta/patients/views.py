@@ -21,7 +21,9 @@ from segmenta.knowledge.service import for_clinic
 from .audit import record_list_view
 from .chart import body_map_marks, list_review, nrs_courses, pregnancy_review, tooth_marks
 from .forms import PatientForm
-from .models import ChartReview, Complaint, HistoryItem, Patient, PregnancyStatus
+from .models import (Allergy, ChartReview, Complaint, Condition, Consent, HistoryItem, Medication, Patient,
+                     PregnancyStatus, WeightMeasurement)
+from .versions import attach
 
 PAGE_SIZE = 50
 
@@ -42,12 +44,15 @@ def patient_list(request):
 
 def _chart_queryset():
     """Patients with everything their chart page shows, in a fixed number of queries."""
+    marked = "entered_in_error_by"  # who marked an entry in error, shown beside it
     return Patient.objects.select_related("clinic").prefetch_related(
-        "allergies", "medications", "conditions", "weights", "consents",
-        Prefetch("complaints", queryset=Complaint.objects.order_by("id")),
-        Prefetch("history", queryset=HistoryItem.objects.order_by("id")),
-        Prefetch("pregnancy_statuses", queryset=PregnancyStatus.objects.select_related("recorded_by")),
-        Prefetch("reviews", queryset=ChartReview.objects.select_related("recorded_by")),
+        *(Prefetch(name, queryset=model.objects.select_related(marked)) for name, model in (
+            ("allergies", Allergy), ("medications", Medication), ("conditions", Condition),
+            ("weights", WeightMeasurement), ("consents", Consent))),
+        Prefetch("complaints", queryset=Complaint.objects.select_related(marked).order_by("id")),
+        Prefetch("history", queryset=HistoryItem.objects.select_related(marked).order_by("id")),
+        Prefetch("pregnancy_statuses", queryset=PregnancyStatus.objects.select_related("recorded_by", marked)),
+        Prefetch("reviews", queryset=ChartReview.objects.select_related("recorded_by", marked)),
         # Sessions through the relation, without importing treatment (the floor above).
         "plans__complaint", "plans__sessions", "sessions__injections", "sessions__scores",
     )
@@ -71,12 +76,23 @@ def patient_detail(request, pk):
         AuditEvent.objects.filter(patient=patient).order_by("-id")
         .only("at", "username", "action", "object_type", "object_id")[:10]
     )
-    complaints = list(patient.complaints.all())
-    history = list(patient.history.all())
+    # Every entry with its versions (one query per kind); entries marked "entered in error"
+    # count nowhere and are listed apart, struck through, when the user asks to see them.
+    entries = {kind: attach(items) for kind, items in (
+        ("complaints", patient.complaints.all()), ("history", patient.history.all()),
+        ("weights", patient.weights.all()), ("allergies", patient.allergies.all()),
+        ("medications", patient.medications.all()), ("conditions", patient.conditions.all()),
+        ("pregnancy", patient.pregnancy_statuses.all()), ("consents", patient.consents.all()),
+        ("reviews", patient.reviews.all()))}
+    in_error = {kind: [item for item in items if item.in_error] for kind, items in entries.items()}
+    standing = {kind: [item for item in items if not item.in_error] for kind, items in entries.items()}
+    attach([patient])
+    complaints = standing["complaints"]
+    history = standing["history"]
     sessions = list(reversed(patient.sessions.all()))  # the model orders newest first; the chart oldest first
-    allergies = list(patient.allergies.all())
-    medications = list(patient.medications.all())
-    reviews = list(patient.reviews.all())
+    allergies = standing["allergies"]
+    medications = standing["medications"]
+    reviews = standing["reviews"]
     return render(request, "patients/detail.html", {
         "patient": patient,
         "recent": recent,
@@ -86,19 +102,23 @@ def patient_detail(request, pk):
         "sessions": [{"session": s, "total_mg": sum((i.mg for i in s.injections.all()), 0),
                       "injections": len(s.injections.all())} for s in reversed(sessions)],
         "nrs_courses": nrs_courses(complaints, sessions),
-        "plans": patient.plans.all(),
+        "plans": attach(patient.plans.all()),
         "tooth_marks": tooth_marks(history),
-        "weights": patient.weights.all(),
+        "weights": standing["weights"],
         # The latest height, which need not come with the latest weight (LAST dosing uses it).
-        "height": next((w for w in patient.weights.all() if w.height_cm is not None), None),
+        "height": next((w for w in standing["weights"] if w.height_cm is not None), None),
         "allergies": allergies,
         "medications": medications,
         "allergy_review": list_review(allergies, reviews, ChartReview.Kind.ALLERGIES),
         "medication_review": list_review(medications, reviews, ChartReview.Kind.MEDICATIONS),
         "reviews": reviews,
-        "pregnancy": pregnancy_review(patient.sex, patient.birth_date, list(patient.pregnancy_statuses.all()),
+        "pregnancy": pregnancy_review(patient.sex, patient.birth_date, standing["pregnancy"],
                                       timezone.localdate(), _pregnancy_rule(patient.clinic)),
-        "consents": patient.consents.all(),
+        "conditions": standing["conditions"],
+        "consents": standing["consents"],
+        "in_error": in_error,
+        "in_error_count": sum(len(items) for items in in_error.values()),
+        "show_errors": request.GET.get("in_error") == "shown",
     })
 
 

@@ -27,8 +27,14 @@ def chart_queryset():
     )
 
 
+def _standing(items):
+    """The entries that count: those marked "entered in error" count nowhere (they stay in
+    the chart, struck through, with every version)."""
+    return [item for item in items if item.entered_in_error_at is None]
+
+
 def _latest(items):
-    items = list(items)  # already ordered newest first by the model
+    items = _standing(items)  # already ordered newest first by the model
     return items[0] if items else None
 
 
@@ -39,7 +45,7 @@ def _newest(items):
 
 def _reviewed(patient, pregnancy):
     """When each list was last reviewed (ISO date), None where never: unknown is not none."""
-    reviews = list(patient.reviews.all())
+    reviews = _standing(patient.reviews.all())
     reviewed = {}
     for kind in ("allergies", "medications"):
         review = _newest([r for r in reviews if r.kind == kind])
@@ -50,7 +56,7 @@ def _reviewed(patient, pregnancy):
 
 def _consent(patient):
     """The latest consent by (date, id): given with its scope, refused, withdrawn, or none."""
-    consent = _newest(list(patient.consents.all()))
+    consent = _newest(_standing(patient.consents.all()))
     if consent is None:
         return {"status": "none"}
     if consent.decision == Consent.Decision.REFUSED:
@@ -70,22 +76,25 @@ def _medication(medication):
 
 def _height(patient):
     """The latest recorded height: weights are newest first, not every one has a height."""
-    return next((float(w.height_cm) for w in patient.weights.all() if w.height_cm is not None), None)
+    return next((float(w.height_cm) for w in _standing(patient.weights.all()) if w.height_cm is not None), None)
 
 
 def _coded(value):
     return list(value or [])
 
 
-def _tests(patient):
+def _tests(patient, history, complaints):
     """Test injections recorded in sessions: the item, the complaint and the response.
 
     The relief's duration is the one recorded with the injection, else the longest
-    a follow-up reported.
+    a follow-up reported. A test of an item or complaint entered in error is left out
+    with it (``history`` and ``complaints``: the case ids that count).
     """
     tests = []
     for session in sorted(patient.sessions.all(), key=lambda s: s.started_at):
         for injection in session.test_injections:
+            if f"h{injection.history_item_id}" not in history or f"c{injection.complaint_id}" not in complaints:
+                continue
             hours = injection.duration_hours
             if hours is None:
                 reported = [f.relief_hours for f in injection.follow_ups.all() if f.relief_hours is not None]
@@ -103,11 +112,11 @@ def _tests(patient):
 def patient_case(patient, practitioner=None):
     """The case for ``patient``; ``practitioner`` is a PractitionerProfile, if known."""
     weight = _latest(patient.weights.all())
-    pregnancy = _newest(list(patient.pregnancy_statuses.all()))
+    pregnancy = _newest(_standing(patient.pregnancy_statuses.all()))
     height = _height(patient)
     complaints = []
     findings = []
-    for c in patient.complaints.all():
+    for c in _standing(patient.complaints.all()):
         item = {"id": c.case_id, "description": c.description, "regions": _coded(c.regions),
                 "organs": _coded(c.organs), "status": c.status, "findings": _coded(c.findings)}
         if c.onset:
@@ -118,7 +127,7 @@ def patient_case(patient, practitioner=None):
         if c.status == "active":
             findings.extend(f for f in c.findings if f not in findings)
     history = []
-    for h in patient.history.all():
+    for h in _standing(patient.history.all()):
         item = {"id": h.case_id, "kind": h.kind, "description": h.description, "regions": _coded(h.regions),
                 "organs": _coded(h.organs), "signs": _coded(h.signs)}
         if h.tooth:
@@ -136,16 +145,16 @@ def patient_case(patient, practitioner=None):
             "weight_kg": float(weight.weight_kg) if weight else None,
             "pregnant": {"pregnant": True, "not_pregnant": False}.get(pregnancy.status) if pregnancy else None,
             "allergies": [{"substance": a.substance, "class": a.allergy_class}
-                          for a in patient.allergies.all() if a.active],
-            "medications": [_medication(m) for m in patient.medications.all() if m.active],
-            "conditions": sorted({c.code for c in patient.conditions.all() if c.code and c.active}),
+                          for a in _standing(patient.allergies.all()) if a.active],
+            "medications": [_medication(m) for m in _standing(patient.medications.all()) if m.active],
+            "conditions": sorted({c.code for c in _standing(patient.conditions.all()) if c.code and c.active}),
             "reviewed": _reviewed(patient, pregnancy),
         },
         "consent": _consent(patient),
         "complaints": complaints,
         "history": history,
         "findings": findings,
-        "tests": _tests(patient),
+        "tests": _tests(patient, {h["id"] for h in history}, {c["id"] for c in complaints}),
         "planned_injections": [],
     }
     if height is not None:
