@@ -24,7 +24,7 @@ BANDS = {
 
 # The classifications of segmenta.treatment.huneke, in clinical words.
 HUNEKE_CLASSES = {
-    "local": _("local effect only: the tested item lies in the complaint's own region"),
+    "local": _("local effect only"),
     "huneke": _("Huneke phenomenon"),
     "confirmed": _("Huneke phenomenon, confirmed on repetition"),
     "partial": _("partial relief"),

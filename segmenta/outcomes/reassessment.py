@@ -7,6 +7,8 @@ from segmenta.patients.chart import nrs_courses
 from segmenta.treatment.case import chart_queryset, patient_case
 from segmenta.treatment.huneke import classify
 
+from .labels import band_label, huneke_label, instrument_title
+from .models import clinic_instruments
 from .scoring import series
 
 
@@ -19,9 +21,14 @@ def report(plan):
     if len(scores) >= 2:
         nrs = series("nrs-11", {"values": [s.pre_nrs for s in scores]})
     proms = []
+    extra = clinic_instruments(patient.clinic_id)
     for instrument in sorted({r.instrument for r in patient.responses.all()}):
         answers = [r for r in patient.responses.all() if r.instrument == instrument]
-        entry = {"instrument": instrument, "first": answers[0], "latest": answers[-1], "count": len(answers)}
+        # Named by their titles and bands in words, not by their codes ("PHQ-9 … moderately severe").
+        entry = {"instrument": instrument, "title": instrument_title(instrument, extra), "first": answers[0],
+                 "latest": answers[-1], "count": len(answers),
+                 "first_band": band_label(instrument, answers[0].band, extra),
+                 "latest_band": band_label(instrument, answers[-1].band, extra)}
         if len(answers) >= 2 and instrument in ("nrs-11", "phq-9", "gad-7", "psfs"):
             entry["change"] = round(answers[-1].total - answers[0].total, 2)
         proms.append(entry)
@@ -30,7 +37,8 @@ def report(plan):
     for test, result in zip(case["tests"], classify(case, kb)["tests"]):
         if result["complaint_id"] == f"c{plan.complaint_id}":
             tests.append({"item": history.get(test["history_id"]), "date": test.get("date"),
-                          "classification": result["classification"], "reasons": result["reasons"]})
+                          "classification": result["classification"], "label": huneke_label(result["classification"]),
+                          "reasons": result["reasons"]})
     sessions = list(patient.sessions.prefetch_related("injections").order_by("started_at"))
     doses = [{"session": s, "mg": sum(i.mg for i in s.injections.all()), "injections": len(s.injections.all())}
              for s in sessions]

@@ -25,6 +25,7 @@ from segmenta.patients.models import Patient
 
 from .export import to_csv, to_parquet
 from .alerts import AcknowledgeForm, can_acknowledge
+from .labels import by_label
 from segmenta.knowledge.crisis import contacts_for
 from .models import Alert, AnswerLink, ClinicInstrument, clinic_instruments
 from .responses import answer_form, save_answers
@@ -42,6 +43,9 @@ def practice(request):
     itt = result["intention_to_treat"]
     tables = {dimension: side_by_side(result[dimension], itt[dimension])
               for dimension in ("by_region", "by_approach", "by_sessions")}
+    # Regions and approaches in the order of their names as the reader sees them; the
+    # numbers of sessions keep their own order.
+    tables["by_region"], tables["by_approach"] = by_label(tables["by_region"]), by_label(tables["by_approach"])
     return render(request, "outcomes/practice.html", {"summary": result, "tables": tables, "clinics": clinics})
 
 
