@@ -1,6 +1,8 @@
 """The reassessment report: baseline against now, responders, Huneke findings, doses,
 red flags re-screened, and the decision."""
 
+from django.utils import timezone
+
 from segmenta.assessment.engine import red_flags
 from segmenta.knowledge.service import for_clinic
 from segmenta.patients.chart import nrs_courses
@@ -44,7 +46,7 @@ def report(plan):
              for s in sessions]
     flags = [f for f in red_flags(case, kb) if f["complaint_id"] in (None, f"c{plan.complaint_id}")]
     courses = nrs_courses([plan.complaint], list(patient.sessions.prefetch_related("injections", "scores")
-                                                  .order_by("started_at", "id")))
+                                                  .order_by("started_at", "id")), day=timezone.localdate)
     return {"plan": plan, "patient": patient, "nrs": nrs, "courses": courses, "scores": scores, "proms": proms, "tests": tests,
             "doses": doses, "total_mg": sum(d["mg"] for d in doses), "red_flags": flags,
             "knowledge_version": kb.version}

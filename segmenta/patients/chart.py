@@ -3,6 +3,7 @@
 from segmenta.knowledge.base import load
 
 from .bodymap import segments
+from .plot import course_chart, defines_band, important_band
 
 
 def body_map_marks(complaints, history, injections=()):
@@ -34,6 +35,18 @@ def segments_of(regions):
     return found
 
 
+def map_regions(segment_ids):
+    """Body-map regions ([{"choir": 107, "side": "right"}]) for segment ids as given in a
+    link (text); ids that are no CHOIR segment, and repeats, are left out."""
+    known = segments()
+    placed = []
+    for raw in segment_ids:
+        choir_id = int(raw) if str(raw).isdigit() else None
+        if choir_id in known and all(r["choir"] != choir_id for r in placed):
+            placed.append({"choir": choir_id, "side": known[choir_id]["side"]})
+    return placed
+
+
 def tooth_marks(history):
     """{FDI number: [history items]} for the dental chart."""
     marks = {}
@@ -43,32 +56,36 @@ def tooth_marks(history):
     return marks
 
 
-def nrs_courses(complaints, sessions, width=320, height=90):
-    """Per complaint, the NRS before each session as an SVG polyline (0 at the bottom,
-    10 at the top), with the sessions that gave injections marked."""
+def nrs_courses(complaints, sessions, day=None):
+    """Per complaint with scores, its course chart: the NRS before and after each session
+    (before → after as a pair) on the scale the knowledge base gives, sessions with
+    injections marked, and the band of an important improvement on the first score.
+
+    ``sessions`` oldest first, with their ``scores`` and ``injections``. ``day`` gives a
+    session's calendar day in the clinic's time zone (default: its start's own date).
+    """
+    day = day or (lambda moment: moment.date())
+    kb = load()
+    threshold = kb.get("instrument-threshold", "nrs-11")
+    lo, hi = threshold["range"]["min"], threshold["range"]["max"]
+    sources = [kb.source(s)["name"] for s in threshold.get("sources", []) if kb.source(s)]
     courses = []
     for complaint in complaints:
         points = []
         for session in sessions:
             score = next((s for s in session.scores.all() if s.complaint_id == complaint.pk), None)
             if score is not None:
-                points.append((session, score))
+                points.append({"when": session.started_at, "day": day(session.started_at), "value": score.pre_nrs,
+                               "after": score.post_nrs, "marked": bool(session.injections.all())})
         if not points:
             continue
-        step = width / max(len(points) - 1, 1)
-        plotted = []
-        for index, (session, score) in enumerate(points):
-            x = round(index * step if len(points) > 1 else width / 2, 1)
-            y = round(height - score.pre_nrs * height / 10, 1)
-            plotted.append({"x": x, "y": y, "nrs": score.pre_nrs, "post": score.post_nrs,
-                            "post_y": round(height - score.post_nrs * height / 10, 1) if score.post_nrs is not None
-                            else None, "date": session.started_at, "injected": bool(session.injections.all())})
-        # The band of important improvement: at least 30 % below the first score (IMMPACT).
-        important = load().get("instrument-threshold", "nrs-11")["important_change"]["percent"] / 100
-        band_top = round(height - points[0][1].pre_nrs * (1 - important) * height / 10, 1)
-        courses.append({"complaint": complaint, "points": plotted, "width": width, "height": height,
-                        "band_top": band_top, "band_height": round(height - band_top, 1),
-                        "polyline": " ".join(f"{p['x']},{p['y']}" for p in plotted)})
+        band = important_band(points[0]["value"], threshold, lo, hi)
+        courses.append({"complaint": complaint, "chart": course_chart(points, lo, hi, band), "band": band,
+                        # Why there is no band: the base gives no threshold, or the first score is as good as it gets.
+                        "no_band": None if band else ("no_room" if defines_band(threshold) else "no_threshold"),
+                        "first": points[0], "latest": points[-1], "sources": sources,
+                        "any_after": any(p["after"] is not None for p in points),
+                        "any_marked": any(p["marked"] for p in points)})
     return courses
 
 

@@ -16,6 +16,7 @@ from segmenta.audit.trail import record
 
 from . import chart_forms as f
 from . import models as m
+from .chart import map_regions
 from .corrections import AlreadyInError, mark_in_error
 from .versions import attach
 
@@ -40,9 +41,14 @@ def _patient(request, pk):
 
 
 def _new_item_initial(kind, query):
-    """A tooth picked on the chart's dental chart arrives as ?tooth=38."""
+    """A tooth picked on the chart's dental chart arrives as ?tooth=38, a body-map segment
+    picked on the chart as ?segment=107 (repeatable)."""
     if kind == "history" and query.get("tooth") in dict(m.HistoryItem._meta.get_field("tooth").choices):
         return {"kind": "tooth", "tooth": query["tooth"]}
+    if kind in ("history", "complaints") and query.getlist("segment"):
+        placed = map_regions(query.getlist("segment"))
+        if placed:
+            return {"map_regions": placed}
     if kind == "history" and query.get("kind") in dict(m.HistoryItem._meta.get_field("kind").choices):
         return {"kind": query["kind"]}
     initial = {"date": timezone.localdate()} if kind in DATED_TODAY else {}

@@ -1,17 +1,21 @@
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from segmenta.knowledge import vocabulary
 from segmenta.patients.bodymap import HEIGHT, WIDTH, segments, views
 
 register = template.Library()
 
-SIDE = {"left": _("left"), "right": _("right")}
+SIDE = {"left": gettext_lazy("left"), "right": gettext_lazy("right")}
 
 
 @register.inclusion_tag("patients/_bodymap.html")
-def body_map(marks=None, selected=None, input_id=None):
-    """The body map; with ``input_id`` its segments are selectable and fill that input."""
+def body_map(marks=None, selected=None, input_id=None, add_url=None, label_area=False):
+    """The body map; with ``input_id`` its segments are selectable and fill that input; with
+    ``add_url`` (the chart's) each segment links there with ``?segment=ID``, to add an item
+    at that place. ``label_area`` adds a line that names the segment pointed at or focused
+    (and, when selectable, the segments chosen)."""
     marks = marks or {}
     chosen = {r["choir"] for r in (selected or []) if isinstance(r, dict) and "choir" in r}
     data = segments()
@@ -35,11 +39,13 @@ def body_map(marks=None, selected=None, input_id=None):
             items.append({
                 "id": choir_id, "d": d, "side": seg["side"], "classes": " ".join(classes),
                 "label": f"{_(seg['label'])}, {SIDE[seg['side']]} ({choir_id})",
-                "supply": supply,
+                "supply": supply, "info": " · ".join(part for part in [supply, *titles] if part),
                 "titles": titles, "selected": choir_id in chosen,
             })
         drawn.append({"name": view, "title": _("Front") if view == "front" else _("Back"), "items": items})
-    return {"views": drawn, "width": WIDTH, "height": HEIGHT, "input_id": input_id}
+    chosen_labels = [item["label"] for view in drawn for item in view["items"] if item["selected"]]
+    return {"views": drawn, "width": WIDTH, "height": HEIGHT, "input_id": input_id, "add_url": add_url,
+            "label_area": label_area, "chosen_labels": chosen_labels}
 
 
 # The FDI chart as the practitioner faces the patient: the patient's right on the left.

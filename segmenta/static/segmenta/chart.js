@@ -1,4 +1,5 @@
-// Chart forms: pick body-map segments, pick a tooth, sign on screen.
+// Chart forms: pick body-map segments, pick a tooth, sign on screen; the body map names
+// the segment pointed at or focused.
 // Each widget writes into a plain form input, so the server sees an ordinary form.
 (function () {
   "use strict";
@@ -31,6 +32,73 @@
         toggle(seg);
       }
     });
+  });
+
+  // --- The chart's body map: one Tab stop; the arrow keys, Home and End move between its
+  // segments (each a link to a new history item there), so Tab reaches the rest of the page.
+  document.querySelectorAll(".bodymap.linked").forEach(function (map) {
+    var links = Array.prototype.slice.call(map.querySelectorAll("a.seg-link"));
+    if (!links.length) { return; }
+    links.forEach(function (link, index) { link.setAttribute("tabindex", index === 0 ? "0" : "-1"); });
+    map.addEventListener("keydown", function (event) {
+      var link = event.target.closest("a.seg-link");
+      if (!link) { return; }
+      var index = links.indexOf(link);
+      var next = {
+        ArrowRight: links[index + 1], ArrowDown: links[index + 1],
+        ArrowLeft: links[index - 1], ArrowUp: links[index - 1],
+        Home: links[0], End: links[links.length - 1]
+      }[event.key];
+      if (!next) { return; }
+      event.preventDefault();
+      link.setAttribute("tabindex", "-1");
+      next.setAttribute("tabindex", "0");
+      next.focus();
+    });
+  });
+
+  // --- Body map labels: the segment pointed at or focused is named beside the map
+  document.querySelectorAll(".bodymap[data-label-area]").forEach(function (map) {
+    var area = document.getElementById(map.getAttribute("data-label-area"));
+    if (!area) { return; }
+    var idle = area.textContent;
+    function segmentOf(element) {
+      if (!element || !element.closest) { return null; }
+      return element.closest("path[data-choir]") || (element.querySelector ? element.querySelector("path[data-choir]") : null);
+    }
+    function resting() {
+      if (!map.classList.contains("selectable")) { return idle; }
+      var names = [];
+      map.querySelectorAll("path.selected").forEach(function (seg) { names.push(seg.getAttribute("data-label")); });
+      return names.length ? area.getAttribute("data-selected-prefix") + " " + names.join("; ") : area.getAttribute("data-none");
+    }
+    function show(seg) {
+      var name = document.createElement("strong");
+      name.textContent = seg.getAttribute("data-label");
+      var info = seg.getAttribute("data-info");
+      var hint = area.getAttribute("data-hint");
+      var more = (info ? " — " + info : "") + (hint ? ". " + hint : "");
+      area.textContent = "";
+      area.appendChild(name);
+      area.appendChild(document.createTextNode(more));
+      area.classList.add("active");
+    }
+    function rest() {
+      var focused = segmentOf(map.querySelector(":focus"));
+      if (focused) { show(focused); return; }
+      area.textContent = resting();
+      area.classList.remove("active");
+    }
+    map.addEventListener("pointerover", function (event) {
+      var seg = segmentOf(event.target);
+      if (seg) { show(seg); }
+    });
+    map.addEventListener("pointerleave", rest);
+    map.addEventListener("focusin", function (event) {
+      var seg = segmentOf(event.target);
+      if (seg) { show(seg); }
+    });
+    map.addEventListener("focusout", function () { window.setTimeout(rest, 0); });
   });
 
   // --- Dental chart: one tooth at a time; picking one makes the item a tooth item
