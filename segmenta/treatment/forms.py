@@ -39,16 +39,39 @@ class SessionForm(forms.ModelForm):
 
 
 class SessionNotesForm(forms.ModelForm):
+    prefix = "notes"
+
     class Meta:
         model = Session
         fields = ["notes", "inr_normal"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
+class ProductSelect(forms.Select):
+    """The clinic's products, each option saying its drug and strength (the page's script
+    fills and locks the drug and strength fields from them)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        product = getattr(value, "instance", None)
+        if product is not None:
+            option["attrs"]["data-drug"] = product.drug
+            option["attrs"]["data-concentration"] = f"{product.concentration_percent:g}"
+        return option
+
+
 class InjectionForm(forms.ModelForm):
     """One injection as the treatment room enters it. A product from the clinic's list sets
     the drug and strength; the injecting practitioner (scope and training are checked
-    against them) is the user at the keyboard unless another is picked."""
+    against them) is the user at the keyboard unless another is picked.
+
+    The page shows the fields of a routine injection first (``primary``) and folds the
+    rarer ones away (``details``)."""
+
+    prefix = "injection"
+    primary = ("target", "product", "volume_ml", "drug", "concentration_percent", "aspiration_done", "time")
+    details = ("side", "lot", "expiry", "performed_by", "history_item", "complaint", "technique_notes",
+               "onset_seconds", "relief_percent", "duration_hours")
 
     map_regions = RegionsField(label=_("Site on the body map"))
     # Kept as typed when the live verdict redraws around it (hx-preserve).
@@ -62,8 +85,15 @@ class InjectionForm(forms.ModelForm):
                   "performed_by", "history_item", "complaint", "technique_notes", "aspiration_done",
                   "onset_seconds", "relief_percent", "duration_hours"]
         widgets = {"time": LOCAL_DATETIME, "expiry": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                   "volume_ml": forms.NumberInput(attrs={"step": "0.1", "min": "0.05", "inputmode": "decimal"})}
+                   "volume_ml": forms.NumberInput(attrs={"step": "0.05", "min": "0.05", "inputmode": "decimal"}),
+                   "product": ProductSelect,
+                   "concentration_percent": forms.NumberInput(attrs={"step": "0.1", "min": "0.1",
+                                                                     "inputmode": "decimal"}),
+                   "onset_seconds": forms.NumberInput(attrs={"min": "0", "inputmode": "numeric"}),
+                   "relief_percent": forms.NumberInput(attrs={"min": "0", "max": "100", "inputmode": "numeric"}),
+                   "duration_hours": forms.NumberInput(attrs={"min": "0", "step": "0.5", "inputmode": "decimal"})}
         help_texts = {"product": _("From the clinic's product list; it sets the drug and strength."),
+                      "drug": _("Only without a product."),
                       "lot": _("As printed on the ampoule or vial, for recalls.")}
 
     def __init__(self, *args, session, user=None, **kwargs):
@@ -79,13 +109,39 @@ class InjectionForm(forms.ModelForm):
         self.fields["performed_by"].initial = user.pk if user is not None else None
         self.session = session
         now = timezone.localtime().replace(second=0, microsecond=0)
-        # Now, unless the session is being charted afterwards: then its own start.
-        self.fields["time"].initial = now if time_error(session, now) is None else \
-            timezone.localtime(session.started_at)
+        # Now, unless the session is being charted afterwards: then the time of its last
+        # injection so far, or its start.
+        if time_error(session, now) is None:
+            self.fields["time"].initial = now
+        else:
+            last = session.injections.order_by("-time").values_list("time", flat=True).first()
+            self.fields["time"].initial = timezone.localtime(last or session.started_at)
         # With a product, drug and strength come from it; without one they are typed.
         self.fields["drug"].required = self.fields["concentration_percent"].required = False
         self.fields["drug"].choices = [("", "—")] + list(self.fields["drug"].choices)
         self.fields["drug"].initial = None
+        # Who injects matters most when the one typing does not inject (an assistant).
+        profile = getattr(user, "profile", None)
+        if user is not None and (profile is None or not profile.verified_profession):
+            self.primary = (*self.primary, "performed_by")
+            self.details = tuple(name for name in self.details if name != "performed_by")
+        if not self.is_bound:
+            # The page opens ready for the next injection (session.js focuses it without
+            # scrolling the safety strip away).
+            self.fields["target"].widget.attrs["data-focus-first"] = "true"
+
+    def primary_fields(self):
+        return [self[name] for name in self.primary]
+
+    def detail_fields(self):
+        return [self[name] for name in self.details]
+
+    def details_open(self):
+        """Unfold the rarer fields when one of them holds a value or an error."""
+        if not self.is_bound:
+            return False
+        return any(self[name].errors or self[name].data not in (None, "", False) for name in self.details
+                   if name != "performed_by") or bool(self["performed_by"].errors)
 
     def clean_time(self):
         when = self.cleaned_data["time"]
@@ -126,7 +182,34 @@ def _person(user):
     return f"{name} ({profession})" if profession else f"{name} ({_('profession not verified')})"
 
 
+class InjectionResponseForm(forms.ModelForm):
+    """The response to a saved injection, added later while the session is a draft."""
+
+    class Meta:
+        model = Injection
+        fields = ["onset_seconds", "relief_percent", "duration_hours"]
+        widgets = {"onset_seconds": forms.NumberInput(attrs={"min": "0", "inputmode": "numeric"}),
+                   "relief_percent": forms.NumberInput(attrs={"min": "0", "max": "100", "inputmode": "numeric"}),
+                   "duration_hours": forms.NumberInput(attrs={"min": "0", "step": "0.5", "inputmode": "decimal"})}
+
+    def __init__(self, *args, instance, **kwargs):
+        super().__init__(*args, instance=instance, prefix=f"response-{instance.pk}", **kwargs)
+
+
+class RemoveInjectionForm(forms.Form):
+    """Why a mistaken injection is removed from a draft (kept with its versions)."""
+
+    # As long as the version history keeps a reason.
+    reason = forms.CharField(label=_("Why is it removed?"), max_length=100,
+                             help_text=_("For example: entered twice, entered for the wrong patient."))
+
+    def __init__(self, *args, injection, **kwargs):
+        super().__init__(*args, prefix=f"remove-{injection.pk}", **kwargs)
+
+
 class ScoreForm(forms.ModelForm):
+    prefix = "nrs"
+
     class Meta:
         model = ComplaintScore
         fields = ["complaint", "pre_nrs", "post_nrs"]
@@ -140,6 +223,8 @@ class AdverseEventForm(forms.ModelForm):
     """An adverse event with what a pharmacovigilance report needs: the injection it
     followed, the time (for the time to onset), severity, WHO-UMC causality, outcome and
     the treatment given."""
+
+    prefix = "event"
 
     class Meta:
         model = AdverseEvent
@@ -155,13 +240,14 @@ class AdverseEventForm(forms.ModelForm):
     def __init__(self, *args, session, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["injection"].queryset = session.injections.all()
-        self.fields["injection"].label_from_instance = lambda i: f"#{i.order} {i.get_target_display()} · " \
-            f"{i.time.astimezone(timezone.get_current_timezone()):%H:%M}"
+        self.fields["injection"].label_from_instance = _injection_label
         self.fields["occurred_at"].required = True
         self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 
 class FollowUpForm(forms.ModelForm):
+    prefix = "follow-up"
+
     class Meta:
         model = FollowUp
         fields = ["reported_at", "injection", "relief_hours", "reaction", "notes"]
@@ -169,11 +255,39 @@ class FollowUpForm(forms.ModelForm):
 
     def __init__(self, *args, session, **kwargs):
         super().__init__(*args, **kwargs)
+        self.session = session
         self.fields["injection"].queryset = session.injections.all()
+        self.fields["injection"].label_from_instance = _injection_label
         self.fields["reported_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+    def clean_reported_at(self):
+        when = self.cleaned_data["reported_at"]
+        if when is not None and when < self.session.started_at:
+            raise forms.ValidationError(_("A follow-up is reported after its session (%(start)s), not before.")
+                                        % {"start": _local(self.session.started_at)})
+        return when
+
+    def clean(self):
+        cleaned = super().clean()
+        when, injection = cleaned.get("reported_at"), cleaned.get("injection")
+        if when is not None and injection is not None and when < injection.time:
+            self.add_error("reported_at", _("A follow-up is reported after the injection it is about (%(time)s).")
+                           % {"time": _local(injection.time)})
+        return cleaned
+
+
+def _local(when):
+    return timezone.localtime(when).strftime("%Y-%m-%d %H:%M")
+
+
+def _injection_label(injection):
+    """An injection in a drop-down: its number, target and time."""
+    return f"#{injection.order} {injection.get_target_display()} · {timezone.localtime(injection.time):%H:%M}"
 
 
 class AmendmentForm(forms.ModelForm):
+    prefix = "amendment"
+
     class Meta:
         model = Amendment
         fields = ["reason", "text"]

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,8 +19,8 @@ from segmenta.knowledge.service import for_clinic, remember
 from segmenta.patients.models import HistoryItem, Patient
 from segmenta.treatment.case import chart_queryset, patient_case
 
-from .models import Amendment, Injection, Session
-from .safety import check, summary, window_start
+from .models import Amendment, Injection, Session, SignedSessionError
+from .safety import budget, check, summary, window_start
 
 
 class TreatmentError(Exception):
@@ -141,6 +141,10 @@ def safety_preview(session, injection, user):
     result = check(case, kb)
     verdict = result["injections"][-1]
     _add(verdict, _chart_checks(injection, kb, patient, performer, user))
+    # What is left of the rolling window's dose once this one is given: the engine's own
+    # budget over everything given before it, this session's injections and this one.
+    given = case["given_injections"] + case["planned_injections"]
+    verdict["budget"] = budget({**case, "given_injections": given}, kb, injection["time"])
     return result, verdict, kb
 
 
@@ -233,42 +237,71 @@ def add_injection(session, injection, user, request=None, override_reason=""):
     _check_entry(session, injection)
     item = Injection(session=session, order=0, mg=0, cumulative_mg=0, verdict="ok", **injection)
     item.full_clean(exclude=["session", "order", "mg", "cumulative_mg", "verdict", "reasons"])
+    override_reason = (override_reason or "").strip()
     with transaction.atomic():
         if Session.objects.select_for_update().get(pk=session.pk).signed:
             raise TreatmentError("session", _("This session is signed; add an amendment instead."), status=409)
         result, verdict, kb = safety_preview(session, injection, user)
-        override_reason = (override_reason or "").strip()
-        scope = [r["message"] for r in verdict["reasons"] if r["code"] in NOT_OVERRIDABLE and r["verdict"] == "block"]
-        if scope:
-            raise TreatmentError("performed_by", _("Outside the injecting practitioner's scope of practice: "
-                                                   "%(reasons)s. No override lifts it.") % {"reasons": "; ".join(scope)})
-        if verdict["verdict"] == "block":
-            if not is_physician(user) or not (membership_for(user, session.patient) or Membership()).can_sign:
-                raise TreatmentError("override_reason", _("Blocked by the safety check: %(reasons)s. Only a "
-                                                          "physician can override a block.")
-                                     % {"reasons": "; ".join(r["message"] for r in verdict["reasons"])})
-            if not override_reason:
-                raise TreatmentError("override_reason", _("Blocked by the safety check: %(reasons)s. To go ahead, "
-                                                          "write why.")
-                                     % {"reasons": "; ".join(r["message"] for r in verdict["reasons"])})
-        elif override_reason:
-            override_reason = ""  # nothing to override
-        item.order = session.injections.count() + 1
-        item.mg = Decimal(str(verdict["mg"]))
-        item.cumulative_mg = Decimal(str(verdict["cumulative_mg"]))
-        item.verdict = verdict["verdict"]
-        item.reasons = verdict["reasons"]
-        item.override_reason = override_reason
-        item.overridden_by = user if override_reason else None
-        item.save()
-        if not session.knowledge_version:
-            session.knowledge_version = remember(kb)
-            session.save(update_fields=["knowledge_version"])
-        record("create", request=request, user=user, patient=session.patient, obj=item,
-               detail={"session": session.pk, "verdict": verdict["verdict"],
-                       "performed_by": item.performed_by.username,
-                       "codes": [r["code"] for r in verdict["reasons"]],
-                       **({"override_reason": override_reason} if override_reason else {})})
+        refused = _refusal(session, verdict, user, override_reason)
+        if refused is None:
+            item = _save_checked(session, item, verdict, kb, user, override_reason, request)
+    if refused is not None:
+        # The attempt is kept even though nothing was saved: who tried, what the check said.
+        with transaction.atomic():
+            record("create", request=request, user=user, patient=session.patient, object_type="refused_injection",
+                   object_id=str(session.pk),
+                   detail={"session": session.pk, "refused": True, "verdict": verdict["verdict"],
+                           "codes": [r["code"] for r in verdict["reasons"]],
+                           "blocking": [r["code"] for r in verdict["reasons"] if r["verdict"] == "block"],
+                           "target": injection["target"], "mg": verdict["mg"],
+                           "performed_by": injection["performed_by"].get_username(),
+                           "override": False, "override_reason_given": bool(override_reason),
+                           "refusal": refused.message})
+        raise refused
+    return item
+
+
+def _refusal(session, verdict, user, override_reason):
+    """Why the checked injection may not be saved (a TreatmentError), or None."""
+    scope = [r["message"] for r in verdict["reasons"] if r["code"] in NOT_OVERRIDABLE and r["verdict"] == "block"]
+    if scope:
+        return TreatmentError("performed_by", _("Outside the injecting practitioner's scope of practice: "
+                                                "%(reasons)s. No override lifts it.") % {"reasons": "; ".join(scope)})
+    if verdict["verdict"] == "block":
+        if not is_physician(user) or not (membership_for(user, session.patient) or Membership()).can_sign:
+            return TreatmentError("override_reason", _("Blocked by the safety check: %(reasons)s. Only a "
+                                                       "physician can override a block.")
+                                  % {"reasons": "; ".join(r["message"] for r in verdict["reasons"])})
+        if not override_reason:
+            return TreatmentError("override_reason", _("Blocked by the safety check: %(reasons)s. To go ahead, "
+                                                       "write why.")
+                                  % {"reasons": "; ".join(r["message"] for r in verdict["reasons"])})
+    return None
+
+
+def _save_checked(session, item, verdict, kb, user, override_reason, request):
+    """Save an injection the check let through (or a physician overrode), with its audit event."""
+    if verdict["verdict"] != "block":
+        override_reason = ""  # nothing to override
+    # Numbers are never reused: a removed injection keeps its number in the versions.
+    numbers = [session.injections.aggregate(n=Max("order"))["n"],
+               Injection.versions.filter(session_id=session.pk).aggregate(n=Max("order"))["n"]]
+    item.order = max((n for n in numbers if n is not None), default=0) + 1
+    item.mg = Decimal(str(verdict["mg"]))
+    item.cumulative_mg = Decimal(str(verdict["cumulative_mg"]))
+    item.verdict = verdict["verdict"]
+    item.reasons = verdict["reasons"]
+    item.override_reason = override_reason
+    item.overridden_by = user if override_reason else None
+    item.save()
+    if not session.knowledge_version:
+        session.knowledge_version = remember(kb)
+        session.save(update_fields=["knowledge_version"])
+    record("create", request=request, user=user, patient=session.patient, obj=item,
+           detail={"session": session.pk, "verdict": verdict["verdict"],
+                   "performed_by": item.performed_by.username,
+                   "codes": [r["code"] for r in verdict["reasons"]],
+                   **({"override_reason": override_reason} if override_reason else {})})
     return item
 
 
@@ -313,3 +346,136 @@ def amend(session, user, reason, text, request=None):
         record("create", request=request, user=user, patient=session.patient, obj=amendment,
                detail={"session": session.pk, "reason": reason})
     return amendment
+
+
+# --- Changes to a draft: a late response, a mistaken injection, an empty draft -------------
+
+RESPONSE_FIELDS = ("onset_seconds", "relief_percent", "duration_hours")
+
+
+def _draft(session):
+    """Lock the session for a change and refuse a signed one."""
+    fresh = Session.objects.select_for_update().get(pk=session.pk)
+    if fresh.signed:
+        raise TreatmentError("session", _("This session is signed; add an amendment instead."), status=409)
+    return fresh
+
+
+def _number(value):
+    return None if value is None else str(value)
+
+
+def record_response(injection, values, user, request=None):
+    """Add or correct the response to a saved injection (onset, relief, how long it lasted)
+    while its session is a draft. Returns the names of the fields that changed; the
+    injection's versions keep the earlier values."""
+    session = injection.session
+    with transaction.atomic():
+        _draft(session)
+        changed = [name for name in RESPONSE_FIELDS if getattr(injection, name) != values.get(name)]
+        if not changed:
+            return []
+        before = {name: _number(getattr(injection, name)) for name in changed}
+        for name in changed:
+            setattr(injection, name, values.get(name))
+        injection._history_user = user
+        injection._change_reason = "response recorded"
+        try:
+            injection.save(update_fields=changed)
+        except SignedSessionError as error:
+            raise TreatmentError("session", error.messages[0], status=409) from None
+        record("update", request=request, user=user, patient=session.patient, obj=injection,
+               detail={"session": session.pk, "order": injection.order, "fields": changed, "before": before,
+                       "after": {name: _number(getattr(injection, name)) for name in changed}})
+    return changed
+
+
+def remove_injection(injection, user, reason, request=None):
+    """Remove a mistaken injection from a draft, saying why. Its versions keep it, with its
+    removal (who, when, why); the running total of the injections after it drops its dose.
+    An injection that an adverse event or a follow-up report refers to stays."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TreatmentError("reason", _("Say why the injection is removed."))
+    session = injection.session
+    with transaction.atomic():
+        _draft(session)
+        if injection.adverse_events.exists():
+            raise TreatmentError("injection", _("An adverse event is recorded after injection #%(n)s, so it was "
+                                                "given: it cannot be removed.") % {"n": injection.order})
+        if injection.follow_ups.exists():
+            raise TreatmentError("injection", _("A follow-up report refers to injection #%(n)s, so it was given: it "
+                                                "cannot be removed.") % {"n": injection.order})
+        pk, order = injection.pk, injection.order
+        detail = {"session": session.pk, "order": order, "target": injection.target, "drug": injection.drug,
+                  "volume_ml": _number(injection.volume_ml), "mg": _number(injection.mg),
+                  "verdict": injection.verdict, "reason": reason}
+        injection._history_user = user
+        injection._change_reason = reason
+        try:
+            injection.delete()
+        except SignedSessionError as error:
+            raise TreatmentError("session", error.messages[0], status=409) from None
+        total = Decimal(0)
+        for later in session.injections.order_by("order", "id"):
+            total += later.mg
+            if later.cumulative_mg != total:
+                later.cumulative_mg = total
+                later._history_user = user
+                later._change_reason = f"running total without #{order}"
+                later.save(update_fields=["cumulative_mg"])
+        record("delete", request=request, user=user, patient=session.patient, object_type="injection",
+               object_id=str(pk), detail=detail)
+
+
+def removed_injections(session):
+    """The injections removed from ``session``, newest first: their last version, with who
+    removed them, when and why."""
+    return list(Injection.versions.filter(session_id=session.pk, history_type="-")
+                .select_related("history_user").order_by("-history_date", "-history_id"))
+
+
+def discard_draft(session, user, request=None):
+    """Delete a draft in which nothing was recorded (started by mistake); audited."""
+    with transaction.atomic():
+        fresh = _draft(session)
+        held = [label for label, part in ((_("injections"), fresh.injections), (_("NRS scores"), fresh.scores),
+                                          (_("adverse events"), fresh.adverse_events),
+                                          (_("follow-up reports"), fresh.follow_ups)) if part.exists()]
+        if fresh.notes.strip():
+            held.append(_("notes"))
+        if held:
+            raise TreatmentError("session", _("Only an empty draft can be discarded; this one holds %(parts)s.")
+                                 % {"parts": ", ".join(held)})
+        pk = fresh.pk
+        detail = {"started_at": fresh.started_at.isoformat(), "plan": fresh.plan_id,
+                  "practitioner": fresh.practitioner.get_username() if fresh.practitioner else None,
+                  "removed_injections": Injection.versions.filter(session_id=pk, history_type="-").count()}
+        fresh.delete()
+        record("delete", request=request, user=user, patient=session.patient, object_type="session",
+               object_id=str(pk), detail=detail)
+
+
+def is_empty(session, injections, scores, events, follow_ups):
+    """Nothing recorded in the draft yet (from what the page has loaded already)."""
+    return not (session.signed or injections or scores or events or follow_ups or session.notes.strip())
+
+
+def session_budget(session, injections, strip):
+    """The session's dose budget for the injection list's gauge: the engine's budget at the
+    last injection of the session, or now while the session's window is still open (then it
+    is the strip's). Returns (budget, the moment it is for)."""
+    now = timezone.now()
+    last = max((i.time for i in injections), default=session.started_at)
+    window = strip["budget"]["window_hours"]
+    if last <= now and (now - last).total_seconds() < window * 3600:
+        return strip["budget"], now
+    return strip_facts(session.patient, now=last)["budget"], last
+
+
+def gauge(budget):
+    """The budget as the injection list's gauge: per drug, how much of its limit is used
+    (the drugs share one limit, so each shows the whole window's share in its own mg)."""
+    return [{"drug": drug, "limit_mg": b["limit_mg"], "left_mg": b["left_mg"],
+             "used_mg": round(max(0.0, b["limit_mg"] - b["left_mg"]), 1), "over": budget["share_used"] >= 1}
+            for drug, b in budget["drugs"].items()]

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,14 +17,31 @@ from .forms import (
     AmendmentForm,
     FollowUpForm,
     InjectionForm,
+    InjectionResponseForm,
     PlanForm,
+    RemoveInjectionForm,
     ScoreForm,
     SessionForm,
     SessionNotesForm,
 )
 from .emergency import emergency_context
-from .models import Session, SignedSessionError
-from .sessions import TreatmentError, add_injection, amend, is_physician, safety_preview, sign
+from .models import Injection, Session, SignedSessionError
+from .sessions import (
+    TreatmentError,
+    add_injection,
+    amend,
+    discard_draft,
+    gauge,
+    is_empty,
+    is_physician,
+    record_response,
+    remove_injection,
+    removed_injections,
+    safety_preview,
+    session_budget,
+    sign,
+    strip_facts,
+)
 
 
 def _patient(request, pk):
@@ -68,16 +87,33 @@ def session_new(request, pk):
 
 
 def _page(request, session, status=200, **forms):
-    """The session page with any bound forms passed in, fresh ones otherwise."""
+    """The session page with any bound forms passed in, fresh ones otherwise (a bound
+    response or removal form is for the injection ``forms["for_injection"]``)."""
     patient = session.patient
     weight = patient.weights.first()
     events = list(session.adverse_events.select_related("injection"))
+    injections = list(session.injections.select_related("history_item", "complaint", "overridden_by",
+                                                        "performed_by", "product"))
+    scores = list(session.scores.select_related("complaint"))
+    follow_ups = list(session.follow_ups.all())
+    strip = strip_facts(patient)
+    budget, budget_at = session_budget(session, injections, strip)
+    if not session.signed:
+        bound = forms.get("for_injection")
+        for item in injections:
+            item.response_form = forms["response_form"] if bound == item.pk and "response_form" in forms else \
+                InjectionResponseForm(instance=item)
+            item.remove_form = forms["remove_form"] if bound == item.pk and "remove_form" in forms else \
+                RemoveInjectionForm(injection=item)
+            item.open_form = "response" if bound == item.pk and "response_form" in forms else \
+                "remove" if bound == item.pk else None
     context = {
-        "session": session, "patient": patient,
-        "injections": session.injections.select_related("history_item", "complaint", "overridden_by", "performed_by",
-                                                        "product"),
-        "scores": session.scores.select_related("complaint"), "events": events,
-        "follow_ups": session.follow_ups.all(), "amendments": session.amendments.select_related("author"),
+        "session": session, "patient": patient, "injections": injections,
+        "scores": scores, "events": events, "follow_ups": follow_ups,
+        "amendments": session.amendments.select_related("author"),
+        "removed": removed_injections(session),
+        "strip": strip, "budget": budget, "budget_at": budget_at, "gauge": gauge(budget),
+        "empty": is_empty(session, injections, scores, events, follow_ups),
         "injection_form": forms.get("injection_form") or InjectionForm(session=session, user=request.user),
         "score_form": forms.get("score_form") or ScoreForm(session=session),
         "event_form": forms.get("event_form") or AdverseEventForm(session=session),
@@ -117,11 +153,76 @@ def injection_add(request, session_id):
         return _page(request, session, status=400 if error.status == 422 else error.status,
                      injection_form=form, preview=verdict)
     if item.verdict == "warn":
-        messages.warning(request, _("Injection saved with warnings: %(reasons)s")
-                         % {"reasons": "; ".join(r["message"] for r in item.reasons)})
+        messages.warning(request, _("Injection #%(n)s saved with warnings: %(reasons)s")
+                         % {"n": item.order, "reasons": "; ".join(r["message"] for r in item.reasons)})
     else:
-        messages.success(request, _("Injection saved."))
+        messages.success(request, _("Injection #%(n)s saved.") % {"n": item.order})
     return redirect("treatment:session", session_id=session.pk)
+
+
+def _injection(session, injection_id):
+    return get_object_or_404(Injection.objects.select_related("session"), session=session, pk=injection_id)
+
+
+def _to_injection(session, item_pk):
+    return redirect(reverse("treatment:session", args=[session.pk]) + f"#injection-{item_pk}")
+
+
+@login_required
+@require_POST
+def response_edit(request, session_id, injection_id):
+    """A response (onset, relief, how long it lasted) added to a saved injection of a draft."""
+    session = _session(request, session_id)
+    item = _injection(session, injection_id)
+    form = InjectionResponseForm(request.POST, instance=Injection.objects.get(pk=item.pk))
+    if not form.is_valid():
+        return _page(request, session, status=400, for_injection=item.pk, response_form=form)
+    try:
+        changed = record_response(item, form.cleaned_data, request.user, request=request)
+    except TreatmentError as error:
+        messages.error(request, error.message)
+        return redirect("treatment:session", session_id=session.pk)
+    if changed:
+        messages.success(request, _("Response to injection #%(n)s saved.") % {"n": item.order})
+    else:
+        messages.info(request, _("Nothing changed in the response to injection #%(n)s.") % {"n": item.order})
+    return _to_injection(session, item.pk)
+
+
+@login_required
+@require_POST
+def injection_remove(request, session_id, injection_id):
+    """Remove a mistaken injection from a draft, with the reason (kept in its versions)."""
+    session = _session(request, session_id)
+    item = _injection(session, injection_id)
+    form = RemoveInjectionForm(request.POST, injection=item)
+    if not form.is_valid():
+        return _page(request, session, status=400, for_injection=item.pk, remove_form=form)
+    try:
+        remove_injection(item, request.user, form.cleaned_data["reason"], request=request)
+    except TreatmentError as error:
+        if error.field == "reason":
+            form.add_error("reason", error.message)
+            return _page(request, session, status=400, for_injection=item.pk, remove_form=form)
+        messages.error(request, error.message)
+        return _to_injection(session, item.pk)
+    messages.success(request, _("Injection #%(n)s removed; the session's history keeps it.") % {"n": item.order})
+    return redirect(reverse("treatment:session", args=[session.pk]) + "#injections")
+
+
+@login_required
+@require_POST
+def session_discard(request, session_id):
+    """Discard an empty draft (started by mistake)."""
+    session = _session(request, session_id)
+    try:
+        discard_draft(session, request.user, request=request)
+    except TreatmentError as error:
+        messages.error(request, error.message)
+        return redirect("treatment:session", session_id=session.pk)
+    messages.success(request, _("The empty draft session of %(when)s was discarded.")
+                     % {"when": timezone.localtime(session.started_at).strftime("%Y-%m-%d %H:%M")})
+    return redirect("patients:detail", session.patient_id)
 
 
 @login_required

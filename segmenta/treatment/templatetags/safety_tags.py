@@ -3,12 +3,41 @@ a careful physician checks before injecting (the treatment floor assembles it, s
 chart page shows it without the patients app importing treatment)."""
 
 from django import template
+from django.utils.translation import gettext as _
 
+from segmenta.knowledge import vocabulary
+from segmenta.patients.bodymap import segments
+from segmenta.treatment.models import Injection
 from segmenta.treatment.sessions import strip_facts
 
 register = template.Library()
 
 
 @register.inclusion_tag("treatment/_safety_strip.html")
-def safety_strip(patient):
-    return {"s": strip_facts(patient), "patient": patient}
+def safety_strip(patient, facts=None):
+    """``facts``: the strip's facts when the page has them already (the session page)."""
+    return {"s": facts or strip_facts(patient), "patient": patient}
+
+
+@register.filter
+def verdict_label(code):
+    """A safety verdict (ok, warn, block) as the one label every badge shows."""
+    try:
+        return Injection.Verdict(code).label
+    except ValueError:
+        return code
+
+
+@register.filter
+def site_names(regions):
+    """An injection's site as words: body-map segments by name, named regions with their side."""
+    data = segments()
+    names = []
+    for region in regions or []:
+        if "choir" in region and region["choir"] in data:
+            segment = data[region["choir"]]
+            names.append(f"{_(segment['label'])}, {_(segment['side'])}")
+        elif "region" in region:
+            side = f", {_(vocabulary.label('side', region['side'])).lower()}" if region.get("side") else ""
+            names.append(f"{_(vocabulary.label('region', region['region']))}{side}")
+    return "; ".join(names)

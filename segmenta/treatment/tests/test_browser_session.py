@@ -78,6 +78,8 @@ def test_the_live_verdict_follows_the_form_and_a_product_sets_drug_and_strength(
     page.get_by_label("Target").select_option("wheal")
     page.get_by_label("Product").select_option(label="Procaine 1 % 2 mL ampoule")
     page.get_by_label("Volume (mL)").fill("0.5")
+    # Lot and expiry are folded away with the rarer fields.
+    page.locator("#add-injection summary").click()
     page.get_by_label("Lot").fill("P2417")
     page.locator('.bodymap.selectable path[data-choir="107"]').click()
     page.locator("#verdict.verdict-warn").wait_for()

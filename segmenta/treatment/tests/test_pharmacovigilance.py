@@ -17,6 +17,7 @@ from segmenta.knowledge.base import load
 from segmenta.patients import models as pm
 from segmenta.treatment import vigilance
 from segmenta.treatment.models import AdverseEvent, Injection, Product, Session
+from segmenta.treatment.tests.posting import form_data
 
 RULE = load().get("protocol", "pharmacovigilance")
 
@@ -75,10 +76,10 @@ def test_an_event_before_its_injection_is_flagged_not_given_a_negative_onset():
 
 def test_the_form_records_kind_severity_causality_outcome_treatment_injection_and_time(doctor_client, session,
                                                                                       injection):
-    response = doctor_client.post(reverse("treatment:event_add", args=[session.pk]), {
+    response = doctor_client.post(reverse("treatment:event_add", args=[session.pk]), form_data("event", {
         "kind": "intravascular", "occurred_at": "2026-11-25T10:06", "injection": injection.pk,
         "severity": "severe", "causality": "certain", "outcome": "recovering",
-        "description": "Blood on aspiration after injecting", "treatment_given": "Monitored, 100 % oxygen"})
+        "description": "Blood on aspiration after injecting", "treatment_given": "Monitored, 100 % oxygen"}))
     assert response.status_code == 302
     event = AdverseEvent.objects.get()
     assert (event.kind, event.injection, event.severity, event.causality, event.outcome) == \
@@ -89,16 +90,16 @@ def test_the_form_records_kind_severity_causality_outcome_treatment_injection_an
 
 
 def test_the_form_needs_the_time_and_names_the_field(doctor_client, session):
-    response = doctor_client.post(reverse("treatment:event_add", args=[session.pk]), {
-        "kind": "seizure", "severity": "severe", "causality": "possible", "outcome": "unknown"})
+    response = doctor_client.post(reverse("treatment:event_add", args=[session.pk]), form_data("event", {
+        "kind": "seizure", "severity": "severe", "causality": "possible", "outcome": "unknown"}))
     assert response.status_code == 400 and "occurred_at" in response.context["event_form"].errors
 
 
 def test_an_injection_of_another_session_cannot_be_named(doctor_client, session, patient, doctor, injection):
     other = Session.objects.create(patient=patient, started_at="2026-11-20T10:00:00+01:00", practitioner=doctor)
-    response = doctor_client.post(reverse("treatment:event_add", args=[other.pk]), {
+    response = doctor_client.post(reverse("treatment:event_add", args=[other.pk]), form_data("event", {
         "kind": "haematoma", "occurred_at": "2026-11-20T10:30", "injection": injection.pk, "severity": "mild",
-        "causality": "possible", "outcome": "recovered"})
+        "causality": "possible", "outcome": "recovered"}))
     assert response.status_code == 400 and "injection" in response.context["event_form"].errors
 
 

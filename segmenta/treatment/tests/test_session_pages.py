@@ -6,6 +6,7 @@ from segmenta.conftest import login_verified
 from segmenta.patients import models as pm
 from segmenta.treatment.case import chart_queryset, patient_case
 from segmenta.treatment.models import Injection, Session
+from segmenta.treatment.tests.posting import form_data
 
 
 @pytest.fixture
@@ -15,8 +16,9 @@ def session(patient, doctor):
 
 
 def injection_data(**extra):
-    return {"time": "2026-11-25T10:05", "target": "wheal", "drug": "procaine", "concentration_percent": "1",
-            "volume_ml": "0.5", "map_regions": '[{"choir": 218, "side": "left"}]', "action": "save", **extra}
+    return form_data("injection", {
+        "time": "2026-11-25T10:05", "target": "wheal", "drug": "procaine", "concentration_percent": "1",
+        "volume_ml": "0.5", "map_regions": '[{"choir": 218, "side": "left"}]', "action": "save", **extra})
 
 
 def test_check_shows_the_verdict_without_saving(doctor_client, session):
@@ -51,9 +53,9 @@ def test_an_assistant_cannot_override_a_block(session, assistant):
 
 def test_last_event_shows_weight_based_lipid_doses(doctor_client, session):
     doctor_client.post(reverse("treatment:event_add", args=[session.pk]),
-                       {"kind": "last", "description": "perioral numbness, metallic taste",
-                        "occurred_at": "2026-11-25T10:10", "severity": "moderate", "causality": "probable",
-                        "outcome": "recovering"})
+                       form_data("event", {"kind": "last", "description": "perioral numbness, metallic taste",
+                                           "occurred_at": "2026-11-25T10:10", "severity": "moderate",
+                                           "causality": "probable", "outcome": "recovering"}))
     assert session.adverse_events.get().kind == "last"
     html = doctor_client.get(reverse("treatment:session", args=[session.pk])).content.decode()
     assert "Bolus 90.0 mL" in html and "15.0 mL/min" in html
@@ -62,11 +64,12 @@ def test_last_event_shows_weight_based_lipid_doses(doctor_client, session):
 def test_signed_session_refuses_new_parts(doctor_client, session):
     doctor_client.post(reverse("treatment:sign", args=[session.pk]))
     doctor_client.post(reverse("treatment:event_add", args=[session.pk]),
-                       {"kind": "vasovagal", "occurred_at": "2026-11-25T10:10", "severity": "mild",
-                        "causality": "possible", "outcome": "recovered"})
+                       form_data("event", {"kind": "vasovagal", "occurred_at": "2026-11-25T10:10", "severity": "mild",
+                                           "causality": "possible", "outcome": "recovered"}))
     assert not session.adverse_events.exists()
     doctor_client.post(reverse("treatment:follow_up_add", args=[session.pk]),
-                       {"reported_at": "2026-11-26T09:00", "reaction": "initial_worsening", "relief_hours": "6"})
+                       form_data("follow-up", {"reported_at": "2026-11-26T09:00", "reaction": "initial_worsening",
+                                               "relief_hours": "6"}))
     assert session.follow_ups.count() == 1  # a later report, not a change of the session
 
 
@@ -118,11 +121,12 @@ def test_deep_targets_without_recorded_aspiration_warn(doctor_client, session):
 
 
 def test_draft_notes_are_edited_and_signed_ones_are_not(doctor_client, session):
-    doctor_client.post(reverse("treatment:notes_edit", args=[session.pk]), {"notes": "calm patient"})
+    doctor_client.post(reverse("treatment:notes_edit", args=[session.pk]),
+                       form_data("notes", {"notes": "calm patient"}))
     session.refresh_from_db()
     assert session.notes == "calm patient"
     doctor_client.post(reverse("treatment:sign", args=[session.pk]))
-    doctor_client.post(reverse("treatment:notes_edit", args=[session.pk]), {"notes": "rewritten"})
+    doctor_client.post(reverse("treatment:notes_edit", args=[session.pk]), form_data("notes", {"notes": "rewritten"}))
     session.refresh_from_db()
     assert session.notes == "calm patient"
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from segmenta.knowledge.models import ClinicOverride
 from segmenta.knowledge.service import for_clinic
 from segmenta.treatment.models import Session
+from segmenta.treatment.tests.posting import form_data
 
 
 def stale(clinic, admin_user):
@@ -33,8 +34,8 @@ def test_the_safety_check_warns_that_the_clinics_own_rules_are_not_applied(docto
                                                                            patient, doctor):
     stale(clinic, admin_user)
     session = Session.objects.create(patient=patient, started_at="2026-11-25T10:00:00+01:00", practitioner=doctor)
-    response = doctor_client.post(reverse("treatment:injection_check", args=[session.pk]), {
+    response = doctor_client.post(reverse("treatment:injection_check", args=[session.pk]), form_data("injection", {
         "time": "2026-11-25T10:05", "target": "wheal", "drug": "procaine", "concentration_percent": "1",
-        "volume_ml": "0.5", "map_regions": '[{"region": "lower_back", "side": "left"}]'})
+        "volume_ml": "0.5", "map_regions": '[{"region": "lower_back", "side": "left"}]'}))
     assert response.status_code == 200
     assert "clinic_rules_invalid" in [r["code"] for r in response.context["preview"]["reasons"]]
