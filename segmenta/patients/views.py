@@ -54,7 +54,7 @@ def _chart_queryset():
         Prefetch("pregnancy_statuses", queryset=PregnancyStatus.objects.select_related("recorded_by", marked)),
         Prefetch("reviews", queryset=ChartReview.objects.select_related("recorded_by", marked)),
         # Sessions through the relation, without importing treatment (the floor above).
-        "plans__complaint", "plans__sessions", "sessions__injections", "sessions__scores",
+        "plans__complaint", "plans__sessions", "plans__reviews", "sessions__injections", "sessions__scores",
     )
 
 
