@@ -428,6 +428,7 @@ def _cross_check(entries):
           "partial_test"} <= set(entries["tracing-weight"]), "tracing-weight", "*",
          "the assessment needs every tracing weight")
     _check_huneke_thresholds(entries, need)
+    _check_weight_plausibility(entries, need)
     promotional = {s for s, source in entries["source"].items() if source.get("type") == "promotional"}
     for kind, items in entries.items():
         for entry_id, entry in items.items():
@@ -465,6 +466,17 @@ def _cited(value):
 # defaults a clinic may override; an override of `criteria` must give every one of them.
 HUNEKE_THRESHOLDS = ("onset_seconds_max", "relief_percent_min", "duration_hours_min", "duration_hours_min_tooth",
                      "partial_relief_percent_min")
+
+
+def _check_weight_plausibility(entries, need):
+    """The LAST calculator notes a weight outside protocol "weight-plausibility"'s range."""
+    entry = entries["protocol"].get("weight-plausibility")
+    need(entry is not None, "protocol", "weight-plausibility", "the LAST calculator needs this protocol")
+    bounds = (entry or {}).get("range_kg")
+    low, high = (bounds.get("min"), bounds.get("max")) if isinstance(bounds, dict) else (None, None)
+    valid = all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in (low, high))
+    need(entry is None or (valid and low < high), "protocol", "weight-plausibility",
+         f"range_kg: must give min and max in kg, both above 0 and min below max, not {bounds!r}")
 
 
 def _check_huneke_thresholds(entries, need):

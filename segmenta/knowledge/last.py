@@ -54,6 +54,23 @@ def lean_body_weight(weight_kg, height_cm, sex, entry=None):
     return {"kg": min(round(kg, 1), weight), "bmi": round(bmi, 1), "sex_used": used}
 
 
+def weight_plausibility(weight_kg, entry=None):
+    """Is ``weight_kg`` a weight to dose on without a second look?
+
+    ``None`` when it lies within the knowledge base's plausible range (protocol
+    ``weight-plausibility``), else ``{"code": "below" or "above", "weight_kg", "min_kg",
+    "max_kg"}``: the page says to check the weight (a typing error, pounds for kilograms, a
+    child) and still shows the doses. Raises ValueError naming the argument for a weight
+    that is not a number above 0.
+    """
+    weight = _number("weight_kg", weight_kg, 0, float("inf"))
+    bounds = (entry or _protocol("weight-plausibility"))["range_kg"]
+    if bounds["min"] <= weight <= bounds["max"]:
+        return None
+    return {"code": "below" if weight < bounds["min"] else "above", "weight_kg": weight_kg,
+            "min_kg": bounds["min"], "max_kg": bounds["max"]}
+
+
 def lipid_doses(weight_kg, protocol=None, *, lean_kg=None):
     """Doses of 20 % lipid emulsion after the ASRA checklist for a patient of ``weight_kg``.
 

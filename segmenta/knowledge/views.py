@@ -16,7 +16,7 @@ from segmenta.accounts.access import admin_clinics, chosen_clinic, clinic_admin_
 from segmenta.audit.trail import record
 
 from .base import KINDS, KnowledgeError, evidence_label, load
-from .last import lean_body_weight, lipid_doses
+from .last import lean_body_weight, lipid_doses, weight_plausibility
 from .models import ClinicOverride, overridable_kinds
 from .relations import cited, indication_evidence, organ_maps, search, segment_links, settable
 from .service import for_clinic, overrides_of
@@ -136,6 +136,9 @@ def learn_entry(request, kind, entry_id):
         context["weight_form"] = form
         if form.is_valid():
             context["doses"] = form.doses(entry, kb)
+            # 350 kg is dosed too, but not without a word: check the weight first.
+            context["implausible_weight"] = weight_plausibility(form.cleaned_data["weight"],
+                                                                kb.get("protocol", "weight-plausibility"))
     return render(request, "knowledge/entry.html", context)
 
 
