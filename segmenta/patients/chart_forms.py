@@ -202,6 +202,7 @@ class EnteredInErrorForm(forms.Form):
 
     reason = forms.CharField(
         label=_("Why was it entered in error?"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why the entry was entered in error.")},
         help_text=_("e.g. recorded in the wrong patient's chart, or a typing error. The entry stays in the chart, "
                     "struck through, and no longer counts."))
 
