@@ -124,7 +124,7 @@ def _object_text(obj):
 
 def _readable(model, version, lookups):
     values, previous = version["values"], version["previous"]
-    shown = [f for f in content_fields(model)]
+    shown = content_fields(model)
     result = {"number": version["number"], "kind": version["kind"], "kind_label": KIND_LABELS[version["kind"]],
               "at": version["at"], "by": version["by"], "note": version["note"], "rows": [], "content": [],
               "reason": ""}
@@ -134,9 +134,13 @@ def _readable(model, version, lookups):
         result["content"] = [{"label": _label(f), "value": display(f, values[f.name], lookups)}
                              for f in shown if not _empty(values[f.name])]
     else:
-        result["rows"] = [{"label": _label(f), "old": display(f, previous[f.name], lookups),
-                           "new": display(f, values[f.name], lookups)}
-                          for f in shown if f.name in version["changed"]]
+        for field in shown:
+            if field.name not in version["changed"]:
+                continue
+            old, new = display(field, previous[field.name], lookups), display(field, values[field.name], lookups)
+            if old == new:  # a new signature or file reads like the old one: say it was replaced
+                new = _("%(value)s (replaced)") % {"value": new}
+            result["rows"].append({"label": _label(field), "old": old, "new": new})
     return result
 
 

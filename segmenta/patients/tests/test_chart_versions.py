@@ -148,3 +148,23 @@ def test_a_first_version_without_a_recorded_user_names_whoever_recorded_the_entr
     text = versions_block(chart(doctor_client, patient))
     original = text[text.index("Version 1"):]
     assert "created" in original and "doctor" in original and "not recorded" not in original
+
+
+def test_a_new_signature_reads_as_replaced_not_as_unchanged(doctor_client, patient):
+    consent = ENTRIES["consents"][0](patient)
+    posted = {**ENTRIES["consents"][1], "scope": "Scars", "signature_svg": "M5 5L9 9"}
+    doctor_client.post(reverse("patients:item_edit", args=[patient.pk, "consents", consent.pk]), posted)
+    assert "Signature signed on screen → signed on screen (replaced)" in versions_block(chart(doctor_client, patient))
+
+
+def test_versions_are_numbered_by_content_and_a_first_marking_in_error_is_its_own_kind():
+    from segmenta.patients.timeline import timeline
+
+    def snap(mark, dose, error_at=None):
+        return {"mark": mark, "at": None, "by": None, "values": {"dose": dose, "entered_in_error_at": error_at}}
+
+    found = timeline([snap("+", "5 mg"), snap("~", "5 mg"), snap("~", "2.5 mg"), snap("~", "2.5 mg", "t"),
+                      snap("~", "2.5 mg", "t")], ["dose", "entered_in_error_at"], "entered_in_error_at")
+    assert [(v["number"], v["kind"], v["changed"]) for v in found] == [
+        (1, "created", []), (2, "changed", ["dose"]), (3, "entered_in_error", ["entered_in_error_at"])]
+    assert found[1]["previous"] == {"dose": "5 mg", "entered_in_error_at": None}
