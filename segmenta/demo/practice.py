@@ -2,11 +2,11 @@
 own validation so the demo never shows a chart the app would refuse."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from django.utils.dateparse import parse_datetime
-from django.utils.timezone import make_aware
+from django.utils.timezone import get_default_timezone, make_aware
 
 from segmenta.outcomes.responses import save_answers
 from segmenta.patients import models as m
@@ -80,6 +80,25 @@ def create_demo_patient(clinic, entry):
     return patient
 
 
+# Appointment slots of the demo clinic, in its own time zone (settings.TIME_ZONE): mornings
+# 8:00–11:30 and afternoons 14:00–17:00, every half hour.
+SLOTS = [time(h, m) for h in (8, 9, 10, 11, 14, 15, 16) for m in (0, 30)]
+FIRST_DAY = date(2026, 9, 1)  # a Tuesday: the first sessions fall on Tuesday to Friday
+
+
+def clinic_hours(pick):
+    """The first session of a demo course at ``pick`` (0–48, as drawn): a weekday slot in
+    clinic hours, local time; the next ones follow weekly at the same local time."""
+    day = FIRST_DAY + timedelta(days=pick // len(SLOTS))
+    return datetime.combine(day, SLOTS[pick % len(SLOTS)], tzinfo=get_default_timezone())
+
+
+def weekly(first, n):
+    """``first`` + n weeks, at the same time on the clinic's clock (across the change to
+    winter time too)."""
+    return datetime.combine(first.date() + timedelta(days=7 * n), first.timetz())
+
+
 def create_demo_course(patient, practitioner, rng):
     """A few weeks of treatment for the demo: sessions with NRS, a wheal and, in the
     second session, a test injection of the first history item; questionnaires at the
@@ -96,11 +115,11 @@ def create_demo_course(patient, practitioner, rng):
     responder = rng.random() < 0.65
     tests_a_field = rng.random() < 0.6
     ganglionic = not tests_a_field and rng.random() < 0.5
-    start = datetime(2026, 9, 1, 9, 0, tzinfo=timezone.utc) + timedelta(hours=rng.randint(0, 48))
+    start = clinic_hours(rng.randint(0, 48))
     nrs = complaint.nrs if complaint.nrs is not None else 6
     sessions = []
     for n in range(count):
-        session = Session.objects.create(patient=patient, plan=plan, started_at=start + timedelta(days=7 * n),
+        session = Session.objects.create(patient=patient, plan=plan, started_at=weekly(start, n),
                                          practitioner=practitioner, notes="Demo session.")
         before = max(0, round(nrs * (1 - (0.12 if responder else 0.03) * n)))
         ComplaintScore.objects.create(session=session, complaint=complaint, pre_nrs=before,
@@ -128,5 +147,7 @@ def create_demo_course(patient, practitioner, rng):
         sign(session, practitioner)
     for answers_at, value in ((0, 2 if not responder else 1), (count - 1, 1 if not responder else 0)):
         # Item 9 (thoughts of self-harm) stays "not at all": it would raise an urgent alert.
+        # Answered in the waiting room, a quarter of an hour before that session.
         save_answers(patient, "phq-9", {f"phq9-{i}": ("several_days" if value and i < 9 else "not_at_all")
-                                        for i in range(1, 10)}, entered_by=practitioner)
+                                        for i in range(1, 10)}, entered_by=practitioner,
+                     answered_at=sessions[answers_at].started_at - timedelta(minutes=15))

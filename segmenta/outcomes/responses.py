@@ -65,19 +65,24 @@ def _response_items(resource, answers):
     return out
 
 
-def save_answers(patient, instrument_id, answers, *, entered_by=None, link=None, complaint=None, request=None):
-    """Score and store answers ({linkId: value}) with the alerts they raise; return the Response."""
+def save_answers(patient, instrument_id, answers, *, entered_by=None, link=None, complaint=None, request=None,
+                 answered_at=None):
+    """Score and store answers ({linkId: value}) with the alerts they raise; return the Response.
+
+    ``answered_at``: when the patient answered, if not now (answers on paper entered later,
+    the demo's questionnaires on the days of their sessions)."""
     extra = clinic_instruments(patient.clinic_id)
     resource = instrument(instrument_id, extra)
     now = timezone.now()
+    answered_at = answered_at or now
     fhir = {"resourceType": "QuestionnaireResponse", "status": "completed",
             "questionnaire": resource.get("url") or f"Questionnaire/{resource['id']}",
-            "authored": now.isoformat(), "item": _response_items(resource, answers)}
+            "authored": answered_at.isoformat(), "item": _response_items(resource, answers)}
     QuestionnaireResponse.model_validate(fhir)
     result = score(instrument_id, fhir, extra)
     with transaction.atomic():
         response = Response.objects.create(
-            patient=patient, instrument=instrument_id, complaint=complaint, answered_at=now, resource=fhir,
+            patient=patient, instrument=instrument_id, complaint=complaint, answered_at=answered_at, resource=fhir,
             total=result["total"], band=result.get("band") or "", entered_by=entered_by, link=link)
         if link is not None:
             link.used_at = now
