@@ -13,6 +13,8 @@ from segmenta.conftest import complete_chart
 from segmenta.patients import models as m
 from segmenta.patients.chart_views import KINDS
 
+from .test_chart_versions import ENTRIES
+
 
 def mark_url(patient, kind, item):
     return reverse("patients:item_in_error", args=[patient.pk, kind, item.pk])
@@ -21,7 +23,7 @@ def mark_url(patient, kind, item):
 def chart_text(client, patient, query=""):
     response = client.get(reverse("patients:detail", args=[patient.pk]) + query)
     assert response.status_code == 200
-    page = re.sub(r'<span class="sr-only">.*?</span>', " ", response.content.decode(), flags=re.S)
+    page = re.sub(r'<span class="sr-only">.*?</span>', " ", response.content.decode(), flags=re.DOTALL)
     return re.sub(r"\s+", " ", markup.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
@@ -66,7 +68,7 @@ def test_an_entry_in_error_is_hidden_until_asked_for_then_struck_through_with_th
     assert "Procaine" not in hidden  # neither in the list nor in the safety strip
 
     response = doctor_client.get(reverse("patients:detail", args=[patient.pk]) + "?in_error=shown")
-    struck = re.search(r'<li class="in-error">.*?</li>', response.content.decode(), re.S).group(0)
+    struck = re.search(r'<li class="in-error">.*?</li>', response.content.decode(), re.DOTALL).group(0)
     assert "<s>Procaine (Ester local anaesthetic)</s>" in struck
     shown = chart_text(doctor_client, patient, "?in_error=shown")
     assert "entered in error" in shown and "by doctor: wrong patient" in shown
@@ -102,12 +104,14 @@ def test_an_allergy_in_error_leaves_the_safety_strip(doctor_client, doctor, pati
     assert "Procaine" not in strip and "none known" in strip
 
 
-def test_every_kind_of_entry_can_be_marked_in_error_from_its_page(doctor_client, patient):
-    for kind, (model, _form, _label) in KINDS.items():
-        assert reverse("patients:item_in_error", args=[patient.pk, kind, 1])
-    weight = m.WeightMeasurement.objects.create(patient=patient, date="2026-11-01", weight_kg=60)
-    page = doctor_client.get(reverse("patients:item_edit", args=[patient.pk, "weights", weight.pk])).content.decode()
-    assert mark_url(patient, "weights", weight) in page
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_kind_of_entry_can_be_marked_in_error_from_its_page(doctor_client, patient, kind):
+    item = ENTRIES[kind][0](patient)
+    page = doctor_client.get(reverse("patients:item_edit", args=[patient.pk, kind, item.pk])).content.decode()
+    assert mark_url(patient, kind, item) in page
+    assert doctor_client.post(mark_url(patient, kind, item), {"reason": "typing error"}).status_code == 302
+    item.refresh_from_db()
+    assert item.in_error and item.error_reason == "typing error"
 
 
 def test_a_review_in_error_does_not_count_as_todays_review(doctor_client, patient):

@@ -7,12 +7,12 @@ import pytest
 from django.utils import timezone
 
 from segmenta import caseformat
+from segmenta.knowledge.service import for_clinic
 from segmenta.patients import models as m
 from segmenta.patients.corrections import mark_in_error
 from segmenta.treatment.case import chart_queryset, patient_case
 from segmenta.treatment.models import Injection, Session
 from segmenta.treatment.safety import check
-from segmenta.knowledge.service import for_clinic
 
 
 def case_of(patient):
