@@ -109,8 +109,8 @@ def test_no_page_or_drop_down_names_a_record_by_its_number(doctor_client, admin_
             unnamed[url] = found
     assert unnamed == {}
     html = doctor_client.get(reverse("treatment:session", args=[session.pk])).content.decode()
-    # The follow-up's injection and the injection's tested item and complaint, by name.
-    assert str(chart["injection"]) in html and "Tooth 38: Wisdom tooth extraction (1998)" in html
+    # The injection form offers the tested item and the complaint by name.
+    assert "Tooth 38: Wisdom tooth extraction (1998)</option>" in html and "Migraine, left-sided</option>" in html
     for url in (reverse("accounts:members"), reverse("accounts:clinic_settings"), reverse("audit:search")):
         page = admin_client.get(url)
         assert page.status_code in (200, 302), url
