@@ -101,7 +101,7 @@ def patient_detail(request, pk):
         "map_marks": body_map_marks(complaints, history, [i for s in sessions for i in s.injections.all()]),
         "sessions": [{"session": s, "total_mg": sum((i.mg for i in s.injections.all()), 0),
                       "injections": len(s.injections.all())} for s in reversed(sessions)],
-        "nrs_courses": nrs_courses(complaints, sessions),
+        "nrs_courses": nrs_courses(complaints, sessions, day=timezone.localdate),
         "plans": attach(patient.plans.all()),
         "tooth_marks": tooth_marks(history),
         "weights": standing["weights"],
