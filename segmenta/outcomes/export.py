@@ -1,8 +1,15 @@
-"""The de-identified research export: one row per complaint and session.
+"""The pseudonymised research export: one row per complaint and session.
 
-No names, contact data or free text; patients and complaints appear under keyed
-pseudonyms, birth dates as the age at the session, and every date of a patient shifted
-by the same secret number of days (so intervals stay true, calendar dates do not).
+Only patients whose current consent covers research use (their latest consent, by date,
+is given, not withdrawn and names ``research_use``; entries marked in error do not count),
+and never a patient whose processing is restricted. No names, contact data or free text;
+patients and complaints appear under keyed pseudonyms, birth dates as the age at the
+session, and every date of a patient shifted by the same secret number of days (so
+intervals stay true, calendar dates do not).
+
+Pseudonymised, not anonymous (GDPR Art. 4(5)): whoever holds the installation's secret key
+can link a row back to its patient, and sex, age, regions and dates together may identify
+someone in a small practice. The data stay personal data and are handled as such.
 """
 
 import csv
@@ -16,7 +23,11 @@ import pyarrow.parquet as pq
 from django.conf import settings
 from django.db.models import Prefetch
 
+from segmenta.patients.models import Consent
 from segmenta.treatment.models import ComplaintScore, Injection
+
+# The consent scope (vocabulary consent_scope) that lets a patient's data into the export.
+RESEARCH_SCOPE = "research_use"
 
 COLUMNS = ["patient", "sex", "age", "complaint", "regions", "organs", "session_date", "session_number",
            "nrs_before", "nrs_after", "injections", "targets", "total_mg", "adverse_events", "red_flags"]
@@ -33,8 +44,21 @@ def date_shift(patient_pk):
     return timedelta(days=value or 1)
 
 
+def consenting_patients(clinics):
+    """Ids of the patients of ``clinics`` whose current consent covers research use."""
+    consents = (Consent.objects.filter(patient__clinic__in=clinics, patient__restricted_at__isnull=True,
+                                       entered_in_error_at__isnull=True)
+                .order_by("patient_id", "-date", "-id").values_list("patient_id", "decision", "withdrawn_on", "scopes"))
+    latest = {}
+    for patient_id, decision, withdrawn_on, scopes in consents:
+        latest.setdefault(patient_id, (decision, withdrawn_on, scopes or []))
+    return sorted(pk for pk, (decision, withdrawn_on, scopes) in latest.items()
+                  if decision == Consent.Decision.GIVEN and withdrawn_on is None and RESEARCH_SCOPE in scopes)
+
+
 def rows(clinics):
-    scores = (ComplaintScore.objects.filter(complaint__patient__clinic__in=clinics)
+    scores = (ComplaintScore.objects.filter(complaint__patient__clinic__in=clinics,
+                                            complaint__patient__in=consenting_patients(clinics))
               .select_related("complaint", "complaint__patient", "session")
               .prefetch_related(Prefetch("session__injections", queryset=Injection.objects.order_by("order")),
                                 "session__adverse_events")

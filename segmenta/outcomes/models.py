@@ -48,11 +48,13 @@ class AnswerLink(models.Model):
 
     @classmethod
     def find(cls, raw):
-        """The link for ``raw`` if it can still be used, else None."""
+        """The link for ``raw`` if it can still be used, else None: also once the patient's
+        processing is restricted (an erasure request), when no answer may be stored."""
         if not raw or len(raw) > 64:
             return None
         return cls.objects.select_related("patient", "patient__clinic").filter(
-            token_hash=_digest(raw), used_at__isnull=True, expires_at__gt=timezone.now()).first()
+            token_hash=_digest(raw), used_at__isnull=True, expires_at__gt=timezone.now(),
+            patient__restricted_at__isnull=True).first()
 
 
 class Response(models.Model):

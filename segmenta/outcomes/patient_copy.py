@@ -55,7 +55,7 @@ def _regions(value):
         else:
             continue
         if region.get("side"):
-            text = f"{text} ({vocabulary.label('side', region['side'])})"
+            text = f"{text} ({vocabulary.label('side', region['side']).lower()})"
         found.append(text)
     return ", ".join(found)
 

@@ -23,7 +23,7 @@ from segmenta.knowledge.base import load
 from segmenta.knowledge.service import for_clinic
 from segmenta.patients.models import Patient
 
-from .export import to_csv, to_parquet
+from .export import RESEARCH_SCOPE, to_csv, to_parquet
 from .alerts import AcknowledgeForm, can_acknowledge
 from .labels import by_label
 from segmenta.knowledge.crisis import contacts_for
@@ -59,17 +59,18 @@ def _research_clinics(request):
 @login_required
 @reauth_required
 def research_export(request, fmt):
-    """De-identified rows for research, CSV or Parquet: behind re-authentication, audited."""
+    """Pseudonymised rows for research, CSV or Parquet, of the patients whose consent covers
+    research use: behind re-authentication, audited."""
     clinics = _research_clinics(request)
     content, count = (to_parquet if fmt == "parquet" else to_csv)(clinics)
     with transaction.atomic():
         for clinic in clinics:
             record("export", request=request, clinic=clinic, object_type="research_export",
-                   detail={"format": fmt, "rows": count, "deidentified": True})
+                   detail={"format": fmt, "rows": count, "pseudonymised": True, "consent_scope": RESEARCH_SCOPE})
     response = HttpResponse(content, content_type="application/vnd.apache.parquet" if fmt == "parquet"
                             else "text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="segmenta-research-{stamp}.{fmt}"'
+    response["Content-Disposition"] = f'attachment; filename="segmenta-research-pseudonymised-{stamp}.{fmt}"'
     return response
 
 

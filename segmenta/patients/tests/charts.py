@@ -1,0 +1,88 @@
+"""A chart with one of everything that can belong to a patient, and a snapshot of all of
+it: for the tests of restricted processing, the erasure request and the purge."""
+
+import datetime
+from types import SimpleNamespace
+
+from django.utils import timezone
+
+from segmenta.assessment.models import RedFlagScreening
+from segmenta.conftest import complete_chart
+from segmenta.outcomes.models import Alert, AnswerLink, Response
+from segmenta.patients import models as pm
+from segmenta.patients.restriction import owners
+from segmenta.treatment.models import (AdverseEvent, Amendment, ComplaintScore, FollowUp, Injection, PlanReview,
+                                       Session, TreatmentPlan)
+from segmenta.treatment.sessions import sign
+
+
+def build_chart(patient, user):
+    """One of everything that can belong to a patient."""
+    now = timezone.now()
+    complete_chart(patient, user, on=timezone.localdate() - datetime.timedelta(days=1))
+    complaint = pm.Complaint.objects.create(patient=patient, description="Shoulder pain", status="active",
+                                            regions=[{"region": "shoulder", "side": "right"}], recorded_by=user)
+    other = pm.Complaint.objects.create(patient=patient, description="Neck pain", status="active", recorded_by=user)
+    history = pm.HistoryItem.objects.create(patient=patient, kind="scar", description="Appendectomy",
+                                            regions=[{"choir": 116, "side": "right"}], recorded_by=user)
+    pm.WeightMeasurement.objects.create(patient=patient, date=timezone.localdate(), weight_kg=70)
+    pm.Allergy.objects.create(patient=patient, substance="Latex", allergy_class="other")
+    pm.Medication.objects.create(patient=patient, name="Vitamin D", medication_class="other")
+    pm.Condition.objects.create(patient=patient, text="asthma")
+    plan = TreatmentPlan.objects.create(patient=patient, complaint=complaint, goals="less pain", created_by=user)
+    PlanReview.objects.create(plan=plan, decision="continue", decided_by=user)
+    session = Session.objects.create(patient=patient, plan=plan, started_at=now - datetime.timedelta(minutes=30),
+                                     practitioner=user)
+    empty = Session.objects.create(patient=patient, started_at=now - datetime.timedelta(minutes=20),
+                                   practitioner=user)
+    signed = Session.objects.create(patient=patient, started_at=now - datetime.timedelta(days=7), practitioner=user)
+    sign(signed, user)
+    ComplaintScore.objects.create(session=session, complaint=complaint, pre_nrs=6)
+    injection = Injection.objects.create(
+        session=session, order=1, time=now - datetime.timedelta(minutes=25), target="wheal",
+        regions=[{"choir": 107, "side": "right"}], concentration_percent=1, volume_ml=0.5, verdict="ok", mg=5,
+        cumulative_mg=5, history_item=history, complaint=complaint, performed_by=user)
+    # A second one, with nothing referring to it: a draft's mistaken injection can be removed.
+    second = Injection.objects.create(
+        session=session, order=2, time=now - datetime.timedelta(minutes=24), target="wheal",
+        regions=[{"choir": 108, "side": "right"}], concentration_percent=1, volume_ml=0.5, verdict="ok", mg=5,
+        cumulative_mg=10, performed_by=user)
+    AdverseEvent.objects.create(session=session, injection=injection, kind="vasovagal",
+                                occurred_at=now - datetime.timedelta(minutes=24))
+    FollowUp.objects.create(session=session, injection=injection, reported_at=now, reaction="none", recorded_by=user)
+    Amendment.objects.create(session=session, author=user, reason="typo", text="NRS was 6, not 5")
+    _link, raw = AnswerLink.issue(patient, "nrs-11", user)
+    response = Response.objects.create(patient=patient, instrument="phq-9", answered_at=now, total=3, band="minimal",
+                                       resource={"resourceType": "QuestionnaireResponse", "item": []})
+    alert = Alert.objects.create(patient=patient, response=response, code="self_harm_risk", message="Item 9 above 0")
+    RedFlagScreening.objects.create(patient=patient, complaint=complaint, screened_by=user, answers={},
+                                    knowledge_version="test")
+    return SimpleNamespace(patient=patient, complaint=complaint, other_complaint=other, history=history, plan=plan,
+                           session=session, empty_session=empty, signed_session=signed, injection=injection,
+                           second_injection=second, link=raw, alert=alert)
+
+
+def snapshot(patient):
+    """Every stored value of the patient and of everything that belongs to them."""
+    paths, _links = owners()
+    found = {}
+    for model, path in paths.items():
+        rows = model._base_manager.filter(**{path or "pk": patient.pk}).order_by("pk").values()
+        found[model._meta.label] = [repr(sorted(row.items())) for row in rows]
+    return found
+
+
+def age(patient, years):
+    """Move the chart's sessions, entries, answers and opening ``years`` back in time (a
+    test's setup, written past the models as a migration would)."""
+    from django.apps import apps
+    from django.db.models import F
+
+    delta = datetime.timedelta(days=366 * years)
+    Session.objects.filter(patient=patient).update(started_at=F("started_at") - delta)
+    for model in apps.get_app_config("patients").get_models():
+        if issubclass(model, pm.ChartItem):
+            model.objects.filter(patient=patient).update(recorded_at=F("recorded_at") - delta)
+    Response.objects.filter(patient=patient).update(answered_at=F("answered_at") - delta)
+    pm.Patient.objects.filter(pk=patient.pk).update(created_at=F("created_at") - delta)
+    return patient
