@@ -63,12 +63,21 @@ def _list(item):
 TEXT = {"type": "string", "minLength": 1}
 ID = {"type": "string", "pattern": r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"}
 SEGMENT = _enum(SEGMENTS)
+# Other names an entry goes by, per language (Latin for anatomical terms), and other words a
+# clinician looks it up by (search_terms): what the Learn search finds it by. Shipped in
+# synonyms.yaml (merged into the entries on loading); a clinic may add its own through an
+# override like any other field.
+SYNONYM_LANGUAGES = ["en", "de", "es", "la"]
+SYNONYMS = {"type": "object", "propertyNames": _enum(SYNONYM_LANGUAGES),
+            "additionalProperties": {**_list(TEXT), "minItems": 1, "uniqueItems": True}}
 COMMON = {
     "id": ID,
     "name": TEXT,
     "sources": _list({"type": "string"}),
     "evidence": _enum(EVIDENCE),
     "note": TEXT,
+    "synonyms": SYNONYMS,
+    "search_terms": SYNONYMS,
 }
 
 
@@ -221,7 +230,7 @@ KINDS = {
     "red-flag-area": ("red_flag_areas.yaml", _schema(
         ["regions", "organs"], id=_enum(RED_FLAG_AREAS), regions=_list(_enum(vocabulary.codes("region"))),
         organs=_list(_enum(vocabulary.codes("organ"))), always={"type": "boolean"})),
-    "instrument-threshold": ("instruments.yaml", _schema(alerts=_list({
+    "instrument-threshold": ("instruments.yaml", _schema(better=_enum(["lower", "higher"]), alerts=_list({
         "type": "object", "required": ["code", "item", "above", "message", "sources", "evidence"],
         "properties": {"code": ID, "item": TEXT, "above": {"type": "number"}, "message": TEXT, "note": TEXT,
                        "sources": _list({"type": "string"}), "evidence": _enum(EVIDENCE)},
@@ -536,11 +545,69 @@ def load_from(data_dir):
     except (OSError, yaml.YAMLError, json.JSONDecodeError, KeyError) as error:
         raise KnowledgeError([f"cannot read the data files: {error}"]) from error
     entries, problems = _index(raw)
-    problems += check(entries) if not problems else []
+    synonyms = read_synonyms(data_dir) if not problems else {}
+    if not problems:
+        problems += _apply_synonyms(entries, synonyms) + check(entries)
     if problems:
         raise KnowledgeError(problems)
     release = (data_dir / "VERSION").read_text().strip()
-    return KnowledgeBase(f"{release}+{_digest(raw)[:12]}", entries)
+    content = [raw, synonyms] if synonyms else raw
+    return KnowledgeBase(f"{release}+{_digest(content)[:12]}", entries)
+
+
+SYNONYMS_FILE = "synonyms.yaml"
+
+
+def read_synonyms(data_dir=DATA_DIR):
+    """synonyms.yaml as it stands ({kind: {id: {language: [names]}}}); none if the folder has none."""
+    path = Path(data_dir) / SYNONYMS_FILE
+    if not path.exists():
+        return {}
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise KnowledgeError([f"cannot read {SYNONYMS_FILE}: {error}"]) from error
+
+
+def _apply_synonyms(entries, synonyms):
+    """Merge the synonyms file into the entries it names: its names into ``synonyms``, its
+    ``terms`` into ``search_terms`` (after an entry's own); every problem (an unknown kind or
+    entry, a language or name that is not allowed)."""
+    if not isinstance(synonyms, dict):
+        return [f"{SYNONYMS_FILE}: expected kinds, each with entries"]
+    problems = []
+    validator = Draft202012Validator(SYNONYMS)
+    for kind, items in synonyms.items():
+        if kind not in entries or kind == "source" or not isinstance(items, dict):
+            problems.append(f"{SYNONYMS_FILE}: {kind!r} is not a kind whose entries take synonyms")
+            continue
+        for entry_id, names in items.items():
+            entry = entries[kind].get(entry_id)
+            if entry is None:
+                problems.append(f"{SYNONYMS_FILE}: {kind} {entry_id!r}: no such entry")
+                continue
+            if not isinstance(names, dict):
+                problems.append(f"{SYNONYMS_FILE}: {kind} {entry_id!r}: expected languages with names")
+                continue
+            names = dict(names)
+            groups = {"synonyms": names, "search_terms": names.pop("terms", None) or {}}
+            errors = [e.message for group in groups.values() for e in validator.iter_errors(group)]
+            if errors:
+                problems.append(f"{SYNONYMS_FILE}: {kind} {entry_id!r}: {errors[0]}")
+                continue
+            for field_name, group in groups.items():
+                if group:
+                    entry[field_name] = _merged_names(entry.get(field_name, {}), group)
+    return problems
+
+
+def _merged_names(own, more):
+    merged = {lang: list(values) for lang, values in own.items()}
+    for lang, values in more.items():
+        known = {v.casefold() for v in merged.get(lang, [])}
+        merged[lang] = merged.get(lang, []) + [v for v in values if v.casefold() not in known]
+    return merged
 
 
 @cache

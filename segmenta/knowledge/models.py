@@ -57,3 +57,44 @@ class ClinicOverride(models.Model):
 
     def __str__(self):
         return f"{self.clinic}: {self.kind}/{self.entry_id}"
+
+
+class SearchIndexBuild(models.Model):
+    """A version of the knowledge base (shipped, or with a clinic's overrides) whose entries
+    are in the search index. The index is built on the first search after the version
+    changes (or by `segmenta kb reindex` and at migrate); older builds are dropped."""
+
+    version = models.CharField(_("version"), max_length=80, unique=True)
+    entries = models.PositiveIntegerField(_("entries"), default=0)
+    built_at = models.DateTimeField(_("built"), auto_now=True)
+
+    class Meta:
+        ordering = ["-built_at", "-id"]
+        verbose_name = _("search index build")
+
+    def __str__(self):
+        return self.version
+
+
+class SearchEntry(models.Model):
+    """One entry of one version of the knowledge base as the Learn search indexes it: its name,
+    its other names, and its page as text. The database searches it with its own full-text
+    search: on SQLite an FTS5 table kept in step by triggers (knowledge_searchentry_fts), on
+    PostgreSQL a generated tsvector column `document` with a GIN index (migration 0003).
+
+    On SQLite, a migration that rebuilds this table must recreate the triggers."""
+
+    version = models.CharField(_("version"), max_length=80, db_index=True)
+    kind = models.CharField(_("kind"), max_length=30)
+    entry_id = models.CharField(_("entry id"), max_length=80)
+    name = models.CharField(_("name"), max_length=300)
+    synonyms = models.TextField(_("other names"), blank=True, default="")
+    body = models.TextField(_("text"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        constraints = [models.UniqueConstraint(fields=["version", "kind", "entry_id"], name="one_search_entry_per_version")]
+
+    def __str__(self):
+        return f"{self.kind}/{self.entry_id} ({self.version})"

@@ -27,22 +27,6 @@ def segment_links(kb, segment):
     }
 
 
-def search(kb, query, limit=100):
-    """Entries whose id, name or text contains every word of ``query``."""
-    words = [w.lower() for w in query.split() if w][:8]
-    if not words:
-        return []
-    found = []
-    for kind, entries in kb.entries.items():
-        for entry in entries.values():
-            text = repr(entry).lower()
-            if all(w in text for w in words):
-                found.append((kind, entry))
-                if len(found) >= limit:
-                    return found
-    return found
-
-
 def cited(kb, source_ids):
     """The sources behind a list of ids, in order; a promotional text says so."""
     found = []

@@ -18,35 +18,14 @@ from segmenta.audit.trail import record
 from .base import KINDS, KnowledgeError, evidence_label, load
 from .last import lean_body_weight, lipid_doses, weight_plausibility
 from .models import ClinicOverride, overridable_kinds
-from .relations import cited, indication_evidence, organ_maps, search, segment_links, settable
+from .monograph import kind_title, map_title, monograph, organ_map_facts
+from .relations import cited, indication_evidence, organ_maps, settable
+from .search import LIMIT as SEARCH_LIMIT
+from .search import search
+from .search import terms as search_terms
 from .service import for_clinic, overrides_of
 
-KIND_TITLES = {
-    "segment": gettext_lazy("Spinal segments"),
-    "organ": gettext_lazy("Organs"),
-    "region": gettext_lazy("Body regions"),
-    "choir-segment": gettext_lazy("Body-map segments"),
-    "ganglion": gettext_lazy("Ganglia and plexuses"),
-    "technique": gettext_lazy("Injection techniques"),
-    "field-category": gettext_lazy("Interference-field categories"),
-    "drug": gettext_lazy("Drugs"),
-    "protocol": gettext_lazy("Protocols"),
-    "red-flag": gettext_lazy("Red flags"),
-    "red-flag-area": gettext_lazy("Red-flag screening areas"),
-    "instrument-threshold": gettext_lazy("Outcome instruments"),
-    "study": gettext_lazy("Evidence: studies"),
-    "scope-rule": gettext_lazy("Scope of practice"),
-    "safety-rule": gettext_lazy("Safety rules"),
-    "bleeding-agent": gettext_lazy("Blood thinners and their hold times"),
-    "test-method": gettext_lazy("Test methods"),
-    "tracing-weight": gettext_lazy("How candidate fields are ranked"),
-    "crisis-contact": gettext_lazy("Crisis contacts"),
-    "retention": gettext_lazy("How long charts are kept"),
-    "source": gettext_lazy("Sources"),
-}
 WEAK = {"expert_opinion", "disputed", "no_source", "approximate", "secondary_source", "case_series"}
-# Shown in their own sections of an entry's page rather than among its details.
-OWN_SECTIONS = {"indication_evidence", "maps", "clinic_settable"}
 
 
 def _clinic(request):
@@ -67,10 +46,11 @@ def _kb(request):
 def learn_index(request):
     kb, clinic, clinics = _kb(request)
     q = request.GET.get("q", "").strip()[:100]
-    results = [{"kind": kind, "entry": entry, "kind_title": KIND_TITLES[kind]} for kind, entry in search(kb, q)]
-    kinds = [{"kind": kind, "title": KIND_TITLES[kind], "count": len(kb.entries[kind])} for kind in KINDS]
+    results = [{**r, "kind_title": kind_title(r["kind"])} for r in search(kb, q)] if q else []
+    kinds = [{"kind": kind, "title": kind_title(kind), "count": len(kb.entries[kind])} for kind in KINDS]
     return render(request, "knowledge/index.html", {
         "kb": kb, "kinds": kinds, "q": q, "results": results, "clinic": clinic, "clinics": clinics,
+        "words": search_terms(q), "limit": SEARCH_LIMIT,
         "studies": kb.all("study"),
     })
 
@@ -85,7 +65,7 @@ def learn_kind(request, kind):
                 "unsourced": kind != "source" and not e.get("sources") and e.get("evidence") != "no_source",
                 "promotional": kind == "source" and e.get("type") == "promotional"}
                for e in kb.all(kind)]
-    return render(request, "knowledge/kind.html", {"kb": kb, "kind": kind, "title": KIND_TITLES[kind],
+    return render(request, "knowledge/kind.html", {"kb": kb, "kind": kind, "title": kind_title(kind),
                                                    "entries": entries, "clinic": clinic})
 
 
@@ -116,21 +96,22 @@ def learn_entry(request, kind, entry_id):
     if entry is None:
         raise Http404
     sources = cited(kb, [entry["id"]] if kind == "source" else entry.get("sources", []))
+    page = monograph(kb, kind, entry)
+    maps = [{**m, "title": map_title(m, m["cited"]), "facts": organ_map_facts(kb, m)}
+            for m in organ_maps(kb, entry)] if kind == "organ" else []
     context = {
-        "kb": kb, "kind": kind, "kind_title": KIND_TITLES[kind], "entry": entry, "sources": sources,
-        "fields": [(k, v) for k, v in entry.items()
-                   if k not in ("id", "name", "sources", "evidence", *OWN_SECTIONS)],
+        "kb": kb, "kind": kind, "kind_title": kind_title(kind), "entry": entry, "sources": sources,
+        "monograph": page,
+        "has_indications_section": any(section.slug == "indications" for section in page.sections),
         "promotional": kind == "source" and entry.get("type") == "promotional",
         "indications": indication_evidence(kb, entry),
-        "maps": organ_maps(kb, entry) if kind == "organ" else [],
+        "maps": maps,
         "settable": settable(entry),
         "evidence": evidence_label(entry["evidence"]) if "evidence" in entry else None,
         "weak_evidence": entry.get("evidence") in WEAK,
         "override": next((o for o in kb.overrides if o[0] == kind and o[1] == entry["id"]), None),
         "clinic": clinic,
     }
-    if kind == "segment":
-        context["links"] = segment_links(kb, entry["id"])
     if kind == "protocol" and entry["id"] == "last":
         form = WeightForm(request.GET or None)
         context["weight_form"] = form

@@ -88,10 +88,10 @@ def test_the_learn_page_says_the_thresholds_are_expert_opinion_defaults_a_clinic
     html = admin_client.get(url).content.decode()
     assert "Expert-opinion defaults your clinic may change" in html
     assert "These are the shipped defaults; your clinic has not changed them." in html
-    assert "<dt>Onset seconds max</dt><dd>300</dd>" in html
+    assert "<dt>Onset within (s)</dt><dd>300</dd>" in html
 
     override(admin_client, clinic, {**SHIPPED, "onset_seconds_max": 600})
     html = admin_client.get(url).content.decode()
     assert "These are your clinic's values." in html
-    assert "<dt>Onset seconds max</dt><dd>600</dd>" in html
+    assert "<dt>Onset within (s)</dt><dd>600</dd>" in html
     assert "Your clinic overrides this entry: Our clinic reads the phenomenon more loosely" in html

@@ -25,7 +25,7 @@ def test_segment_page_shows_dermatome_organs_head_zones_ganglia_and_techniques(d
 
 def test_ganglion_page_shows_its_safety_data_and_sources(doctor_client):
     html = page(doctor_client, "ganglion", "stellate").content.decode()
-    for text in ("Horner", "pneumothorax", "glaucoma", "physician", "Evidence:", "aneskey"):
+    for text in ("Horner", "pneumothorax", "Glaucoma", "Physician", "Evidence:", "aneskey"):
         assert text in html, text
 
 

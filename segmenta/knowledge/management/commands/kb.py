@@ -8,7 +8,7 @@ from segmenta.knowledge.base import DATA_DIR, KINDS, KnowledgeError, load, load_
 
 
 class Command(BaseCommand):
-    help = "The knowledge base: validate | list KIND | show KIND ID [--json] | export --json"
+    help = "The knowledge base: validate | list KIND | show KIND ID [--json] | export --json | reindex"
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
@@ -22,6 +22,7 @@ class Command(BaseCommand):
         show.add_argument("--json", action="store_true", help="as JSON")
         export = sub.add_parser("export", help="everything")
         export.add_argument("--json", action="store_true", required=True, help="as JSON (the only format)")
+        sub.add_parser("reindex", help="rebuild the Learn search index of the shipped knowledge base")
 
     def handle(self, *args, subcommand, **options):
         if subcommand == "validate":
@@ -35,6 +36,13 @@ class Command(BaseCommand):
             self.stdout.write(f"knowledge base OK: version {kb.version}; {counts}")
             return
         kb = load()
+        if subcommand == "reindex":
+            from segmenta.knowledge.search import build
+
+            build(kb, force=True)
+            self.stdout.write(f"search index built: version {kb.version}, "
+                              f"{sum(len(entries) for entries in kb.entries.values())} entries")
+            return
         if subcommand == "export":
             self.stdout.write(json.dumps(kb.export(), indent=2, ensure_ascii=False))
             return
