@@ -112,11 +112,10 @@ def safety_case(session, injection, performer):
     return case, kb, patient
 
 
-def strip_facts(patient, now=None):
-    """The safety strip's facts for ``patient`` now: the chart as the engine sees it, and
-    the dose given within the rolling window (every session, this one included)."""
-    now = now or timezone.now()
-    # The case without what the strip never shows (history items, test injections).
+def strip_chart(patient):
+    """(patient, knowledge base, case) as the strip reads them: the case without what the
+    strip never shows (history items, test injections). Loaded once, it serves several
+    moments (``strip_facts(..., chart=...)``)."""
     patient = (Patient.objects.select_related("clinic")
                .prefetch_related("allergies", "medications", "conditions", "complaints", "weights",
                                  "pregnancy_statuses", "reviews", "consents",
@@ -124,8 +123,15 @@ def strip_facts(patient, now=None):
                                  Prefetch("sessions", queryset=Session.objects.none()))
                .get(pk=patient.pk))
     kb = for_clinic(patient.clinic)
-    case = patient_case(patient)
-    case["given_injections"] = given_elsewhere(patient, None, now, kb)
+    return patient, kb, patient_case(patient)
+
+
+def strip_facts(patient, now=None, chart=None):
+    """The safety strip's facts for ``patient`` now (or at ``now``): the chart as the engine
+    sees it, and the dose given within the rolling window (every session, this one included)."""
+    now = now or timezone.now()
+    patient, kb, case = chart or strip_chart(patient)
+    case = {**case, "given_injections": given_elsewhere(patient, None, now, kb)}
     facts = summary(case, kb, now)
     for thinner in facts["blood_thinners"]:  # shown in the clinic's time, not as ISO text
         when = thinner["last_dose"]
@@ -461,16 +467,16 @@ def is_empty(session, injections, scores, events, follow_ups):
     return not (session.signed or injections or scores or events or follow_ups or session.notes.strip())
 
 
-def session_budget(session, injections, strip):
+def session_budget(session, injections, strip, chart=None):
     """The session's dose budget for the injection list's gauge: the engine's budget at the
     last injection of the session, or now while the session's window is still open (then it
-    is the strip's). Returns (budget, the moment it is for)."""
+    is the strip's). ``chart``: the strip's chart, if loaded. Returns (budget, its moment)."""
     now = timezone.now()
     last = max((i.time for i in injections), default=session.started_at)
     window = strip["budget"]["window_hours"]
     if last <= now and (now - last).total_seconds() < window * 3600:
         return strip["budget"], now
-    return strip_facts(session.patient, now=last)["budget"], last
+    return strip_facts(session.patient, now=last, chart=chart)["budget"], last
 
 
 def gauge(budget):

@@ -40,6 +40,7 @@ from .sessions import (
     safety_preview,
     session_budget,
     sign,
+    strip_chart,
     strip_facts,
 )
 
@@ -96,8 +97,9 @@ def _page(request, session, status=200, **forms):
                                                         "performed_by", "product"))
     scores = list(session.scores.select_related("complaint"))
     follow_ups = list(session.follow_ups.all())
-    strip = strip_facts(patient)
-    budget, budget_at = session_budget(session, injections, strip)
+    chart = strip_chart(patient)
+    strip = strip_facts(patient, chart=chart)
+    budget, budget_at = session_budget(session, injections, strip, chart)
     if not session.signed:
         bound = forms.get("for_injection")
         for item in injections:
@@ -236,7 +238,7 @@ def injection_check(request, session_id):
         _result, verdict, _kb = safety_preview(session, form.injection(), request.user)
     return render(request, "treatment/_verdict.html", {
         "session": session, "form": form, "preview": verdict, "can_override": is_physician(request.user),
-        "incomplete": not form.is_valid()})
+        "incomplete": not form.is_valid(), "oob": True})
 
 
 def _save_part(request, session, form_name, form, what):

@@ -94,10 +94,15 @@
 
   // --- The live verdict is redrawn around the keyboard: whoever had focus in it keeps it.
   var kept = null;
-  document.body.addEventListener("htmx:beforeSwap", function (event) {
-    var verdict = document.getElementById("verdict");
+  var inVerdict = function (element) {
+    return ["verdict", "verdict-detail"].some(function (id) {
+      var part = document.getElementById(id);
+      return part && element && part.contains(element);
+    });
+  };
+  document.body.addEventListener("htmx:beforeSwap", function () {
     var active = document.activeElement;
-    kept = verdict && active && verdict.contains(active) ? { id: active.id, value: active.value } : null;
+    kept = inVerdict(active) ? { id: active.id, value: active.value } : null;
   });
   document.body.addEventListener("htmx:afterSettle", function () {
     if (!kept) { return; }
@@ -105,7 +110,7 @@
     var again = kept.id ? document.getElementById(kept.id) : null;
     if (!again && verdict) {
       again = verdict.querySelector("button[name=action][value='" + kept.value + "']") ||
-        verdict.querySelector("button[name=action]");
+        verdict.querySelector("button[name=action][value=check]");
     }
     kept = null;
     if (again && document.activeElement !== again) { again.focus(); }

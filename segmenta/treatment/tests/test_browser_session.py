@@ -39,7 +39,8 @@ def test_blocked_injection_is_saved_only_with_a_physicians_written_override(page
     verdict = page.locator("#verdict.verdict-block")
     verdict.wait_for()
     page.wait_for_load_state("networkidle")
-    assert "anticoagulant" in verdict.inner_text()
+    # The reasons follow the verdict bar in the page.
+    assert "anticoagulant" in page.locator("#verdict-detail").inner_text()
     assert page.locator("#verdict button.primary").count() == 0
     assert not Injection.objects.exists()
 
@@ -83,7 +84,7 @@ def test_the_live_verdict_follows_the_form_and_a_product_sets_drug_and_strength(
     page.get_by_label("Lot").fill("P2417")
     page.locator('.bodymap.selectable path[data-choir="107"]').click()
     page.locator("#verdict.verdict-warn").wait_for()
-    assert "expiry date not recorded" in page.locator("#verdict").inner_text()
+    assert "expiry date not recorded" in page.locator("#verdict-detail").inner_text()
     page.get_by_label("Expiry").fill("2028-06-30")
     page.locator("#verdict.verdict-ok").wait_for()
     assert "5 mg" in page.locator("#verdict").inner_text()
@@ -97,7 +98,7 @@ def test_the_live_verdict_follows_the_form_and_a_product_sets_drug_and_strength(
     page.get_by_label("Product").select_option(label="Lidocaine 1 % 50 mL vial")
     page.get_by_label("Volume (mL)").fill("4")
     page.locator("#verdict.verdict-block").wait_for()
-    assert "preservative" in page.locator("#verdict").inner_text()
+    assert "preservative" in page.locator("#verdict-detail").inner_text()
 
     page.get_by_label("Target").select_option("wheal")
     page.get_by_label("Product").select_option(label="Procaine 1 % 2 mL ampoule")
@@ -128,12 +129,12 @@ def test_the_injector_is_checked_not_the_typist(page, settings, doctor, assistan
     page.get_by_label("Volume (mL)").fill("4")
     page.locator('.bodymap.selectable path[data-choir="105"]').click()
     page.locator("#verdict.verdict-block").wait_for()
-    assert "profession is unknown" in page.locator("#verdict").inner_text()
+    assert "profession is unknown" in page.locator("#verdict-detail").inner_text()
 
     page.get_by_label("Injected by").select_option(str(doctor.pk))
     page.get_by_label("Aspirated before injecting").check()
     page.locator("#verdict:not(.verdict-block)").wait_for()
-    assert "profession" not in page.locator("#verdict").inner_text()
+    assert "profession" not in page.locator("#verdict-detail").inner_text()
 
 
 def test_a_normal_inr_recorded_for_the_session_lets_warfarin_past_its_hold_time_through(page, settings, doctor,
@@ -160,7 +161,7 @@ def test_a_normal_inr_recorded_for_the_session_lets_warfarin_past_its_hold_time_
         page.get_by_label("Volume (mL)").fill("4")
         page.locator('.bodymap.selectable path[data-choir="105"]').click()
         page.locator("#verdict.verdict-ok, #verdict.verdict-warn, #verdict.verdict-block").wait_for()
-        return page.locator("#verdict").inner_text()
+        return page.locator("#verdict-detail").inner_text()
 
     assert "normal INR is not recorded" in stellate_verdict()
     page.get_by_label("INR checked today and normal").check()
