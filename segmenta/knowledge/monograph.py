@@ -515,7 +515,8 @@ def _readable(mono, field_names=frozenset()):
         section.prose, section.bullets, section.steps, section.notes = (
             paragraphs(section.prose), paragraphs(section.bullets), paragraphs(section.steps),
             paragraphs(section.notes))
-        section.facts = [(label_, clean(value), clean(note)) for label_, value, note in section.facts]
+        section.facts = [(label_, clean(value), _cap(clean(note)) if note else note)
+                         for label_, value, note in section.facts]
         for table in section.tables:
             table.rows = [clean(row) for row in table.rows]
     return mono

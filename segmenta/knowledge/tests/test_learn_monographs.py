@@ -83,6 +83,14 @@ def test_the_check_finds_a_data_dump_when_there_is_one():
     assert raw_names_on("Patients of any sex; Upper arm; bolus 1.5 mL/kg", entry) == []
 
 
+def test_no_field_name_is_a_piece_of_a_sentence():
+    """An unquoted comma or colon in a YAML flow mapping cuts a sentence into a field name and
+    loses its end ("note: head (vessels, glands)" gave the note "head (vessels")."""
+    keys, _codes = set(), set()
+    keys_and_codes(load().entries, keys, _codes)
+    assert not [key for key in keys if not re.fullmatch(r"[A-Za-z0-9_.-]+", key)]
+
+
 def page(client, kind, entry_id, **params):
     response = client.get(reverse("knowledge:entry", args=[kind, entry_id]), params)
     assert response.status_code == 200
