@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import chart_views, views
+from . import chart_views, erasure_views, views
 
 app_name = "patients"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("export.csv", views.patient_export, name="export"),
     path("<int:pk>/", views.patient_detail, name="detail"),
     path("<int:pk>/edit/", views.patient_edit, name="edit"),
+    path("<int:pk>/erasure/", erasure_views.erasure_request, name="erasure"),
     path("<int:pk>/reviews/today/", chart_views.review_today, name="review_today"),
     path("<int:pk>/<slug:kind>/new/", chart_views.item_form, name="item_new"),
     path("<int:pk>/<slug:kind>/<int:item_id>/edit/", chart_views.item_form, name="item_edit"),

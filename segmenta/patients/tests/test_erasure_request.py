@@ -133,3 +133,9 @@ def test_a_restricted_chart_past_retention_is_erased_by_the_request(chart, admin
     age(chart.patient, 11)
     admin.post(url(chart.patient), {"reason": "letter, period now over", "confirm": "on"})
     assert not pm.Patient.objects.filter(pk=chart.patient.pk).exists()
+
+
+def test_the_patient_list_marks_a_restricted_chart(chart, admin, doctor_client):
+    admin.post(url(chart.patient), {"reason": "letter"})
+    html = doctor_client.get(reverse("patients:list")).content.decode()
+    assert "Read only: erasure requested" in html
