@@ -22,6 +22,7 @@ from segmenta.audit.trail import record
 from segmenta.knowledge.base import load
 from segmenta.knowledge.service import for_clinic
 from segmenta.patients.models import Patient
+from segmenta.patients.plot import course_chart, defines_band, important_band
 
 from .export import RESEARCH_SCOPE, to_csv, to_parquet
 from .alerts import AcknowledgeForm, can_acknowledge
@@ -156,17 +157,27 @@ def questionnaires(request, pk):
     })
 
 
-def _chart(instrument_id, responses, extra=None, width=320, height=80):
-    """Scores over time as an SVG polyline (the instrument's range from bottom to top)."""
-    known = (load().get("instrument-threshold", instrument_id) or {}).get("range", {})
-    resource = {**instruments(), **(extra or {})}[instrument_id]
-    top = score_rule(resource).get("max") or known.get("max") or max(
-        max(r.total for r in responses), 1)
-    step = width / max(len(responses) - 1, 1)
-    points = [(round(i * step if len(responses) > 1 else width / 2, 1), round(height - r.total * height / top, 1), r)
-              for i, r in enumerate(responses)]
-    return {"width": width, "height": height, "points": points,
-            "polyline": " ".join(f"{x},{y}" for x, y, _r in points)}
+def _chart(instrument_id, responses, extra=None):
+    """Scores over time on the instrument's own scale, dated, with the band of an important
+    improvement on the first score where the knowledge base gives one."""
+    kb = load()
+    threshold = kb.get("instrument-threshold", instrument_id) or {}
+    known = threshold.get("range", {})
+    scoring = score_rule({**instruments(), **(extra or {})}[instrument_id])
+    totals = [r.total for r in responses]
+    lo = next((v for v in (scoring.get("min"), known.get("min")) if v is not None), None)
+    hi = next((v for v in (scoring.get("max"), known.get("max")) if v is not None), None)
+    range_known = lo is not None and hi is not None
+    if not range_known:  # an imported instrument that declares no range: the answers' own
+        lo = min(totals + [0]) if lo is None else lo
+        hi = max(totals + [lo + 1]) if hi is None else hi
+    points = [{"when": r.answered_at, "day": timezone.localdate(r.answered_at), "value": r.total, "after": None,
+               "marked": False} for r in responses]
+    band = important_band(totals[0], threshold, lo, hi)
+    return {"chart": course_chart(points, lo, hi, band), "band": band, "first": points[0], "latest": points[-1],
+            "no_band": None if band else ("no_room" if defines_band(threshold) else "no_threshold"),
+            "range_known": range_known, "threshold_id": instrument_id if threshold else None,
+            "sources": [kb.source(s)["name"] for s in threshold.get("sources", []) if kb.source(s)]}
 
 
 @login_required

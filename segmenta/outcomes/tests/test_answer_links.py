@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from segmenta.audit.models import AuditEvent
 from segmenta.outcomes.models import AnswerLink, Response
+from segmenta.patients import plot
 
 PHQ = {f"phq9-{i}": "several_days" for i in range(1, 10)}
 
@@ -79,4 +80,6 @@ def test_scores_over_time_are_drawn_on_the_instruments_scale(doctor_client, pati
                     {f"phq9-{i}": "not_at_all" for i in range(1, 10)}):
         doctor_client.post(reverse("outcomes:enter", args=[patient.pk, "phq-9"]), answers)
     html = doctor_client.get(reverse("outcomes:questionnaires", args=[patient.pk])).content.decode()
-    assert 'class="prom-chart"' in html and 'points="0.0,0.0 320.0,80.0"' in html
+    # 27, the scale's top, at the top of the plot; 0 at its bottom.
+    line = re.search(r'<polyline points="([^"]+)" class="course-line">', html).group(1)
+    assert [float(point.split(",")[1]) for point in line.split()] == [plot.TOP, plot.TOP + plot.PLOT_HEIGHT]
