@@ -14,7 +14,7 @@ import math
 
 # SVG user units; the chart scales with its box.
 WIDTH = 400
-PLOT_HEIGHT = 120
+PLOT_HEIGHT = 140
 LEFT, RIGHT, TOP, BOTTOM = 48, 14, 12, 46
 EDGE = 22  # the first and last slot sit this far inside the plot, so their labels fit
 LABEL_ROOM = 56  # the width one date label ("28 Sep") needs, with space to the next, at the phone's larger lettering
