@@ -67,7 +67,7 @@ def test_chart_records_read_as_clinicians_name_them(chart):
     assert str(c["allergy"]) == "Penicillin (Other), inactive"
     assert str(c["medication"]) == "Ibuprofen 400 mg as needed"
     assert str(c["condition"]) == "Myasthenia gravis"
-    assert str(c["plan"]).startswith("Plan for Migraine, left-sided of ")
+    assert str(c["plan"]) == f"Migraine, left-sided: plan of {timezone.localdate():%Y-%m-%d}, active"
     local = timezone.localtime(c["session"].started_at)
     assert str(c["session"]) == f"Session of {local:%Y-%m-%d %H:%M} (draft)"
     assert str(c["injection"]) == f"#1 Tooth, left · 1 mL procaine 1 % · {local:%H:%M}"

@@ -67,9 +67,9 @@ class TreatmentPlan(models.Model):
         verbose_name = _("treatment plan")
 
     def __str__(self):
-        return gettext("Plan for %(complaint)s of %(date)s (%(status)s)") % {
+        return gettext("%(complaint)s: plan of %(date)s, %(status)s") % {
             "complaint": self.complaint.description if self.complaint_id else "?",
-            "date": _when(self.created_at, "%Y-%m-%d"), "status": self.get_status_display()}
+            "date": _when(self.created_at, "%Y-%m-%d"), "status": self.get_status_display().lower()}
 
     def clean(self):
         if self.sessions_min and self.sessions_max and self.sessions_min > self.sessions_max:
