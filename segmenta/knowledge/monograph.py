@@ -617,11 +617,11 @@ def drug_layout(kb, e, mono):
         dose.fact(_("Reduced limits"),
                   _("to %(percent)s %% of the limits (limits rounded down) with %(conditions)s")
                   % {"percent": number(round(factor * 100)) if isinstance(factor, (int, float)) else factor,
-                     "conditions": sentence(codes(reduce.get("conditions"), "condition"))},
+                     "conditions": sentence(_lower(c) for c in codes(reduce.get("conditions"), "condition"))},
                   reduce.get("note", ""))
     warn = limits.pop("warn_for_conditions", None)
     if warn:
-        dose.fact(_("A warning with"), sentence(codes(warn, "condition")))
+        dose.fact(_("A warning with"), _cap(sentence(_lower(c) for c in codes(warn, "condition"))))
     for key, value in limits.items():
         dose.fact(label(key), generic_value(key, value))
     mono.sections.append(dose)
@@ -704,6 +704,12 @@ def drug_layout(kb, e, mono):
         for key, value in ids.items():
             section.fact(names.get(key, label(key)), str(value))
         mono.sections.append(section)
+
+
+def _lower(text):
+    """A label in the middle of a sentence: "Heart failure" → "heart failure", "PABA" stays."""
+    text = str(text)
+    return text[:1].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
 
 
 def _cap(text):
@@ -1388,7 +1394,7 @@ def safety_rule_layout(kb, e, mono):
         if "coagulopathy" in params:
             e.get("coagulopathy")
             rows.append([_("Coagulopathy"), *[verdict(params["coagulopathy"].get(c)) for c in classes]])
-        values.tables.append(Table([_("Agent"), *[str(ASRA_CLASSES[c]) for c in classes]], rows,
+        values.tables.append(Table([_("Agent"), _("Low"), _("Intermediate"), _("High")], rows,
                                    caption=_("Within the hold time, by the procedure's bleeding risk (ASRA)")))
     if "unidentified" in params:
         e.get("unidentified")

@@ -7,8 +7,8 @@ after the version changes, by `segmenta kb reindex`, and at migrate. SQLite sear
 FTS5 (bm25), PostgreSQL with tsvector/tsquery (ts_rank over a GIN index): every word must match,
 in any field, as a word or the start of one. Ranking: entries whose name holds every word first,
 then those whose name and other names hold them, then the rest; within each, clinical entries
-before the sources and body-map segments, shorter names (closer matches) first, then by the
-database's rank. Each result comes with a
+before the sources and body-map segments; among name matches the shorter name (the closer match)
+first; then by the database's rank. Each result comes with a
 snippet, matches marked.
 """
 
@@ -144,10 +144,13 @@ def _sqlite(version, words, limit):
                  WHEN e.id IN (SELECT rowid FROM knowledge_searchentry_fts WHERE knowledge_searchentry_fts MATCH %s) THEN 1
                  ELSE 2 END,
             CASE WHEN e.kind IN ({", ".join("%s" for _kind in SECONDARY)}) THEN 1 ELSE 0 END,
-            length(e.name), bm25(knowledge_searchentry_fts, 10.0, 4.0, 1.0), e.kind, e.name
+            CASE WHEN e.id IN (SELECT rowid FROM knowledge_searchentry_fts WHERE knowledge_searchentry_fts MATCH %s)
+                 THEN length(e.name) ELSE 0 END,
+            bm25(knowledge_searchentry_fts, 10.0, 4.0, 1.0), e.kind, e.name
         LIMIT %s"""
+    in_name = f"name : ({terms_})"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [terms_, version, f"name : ({terms_})", f"{{name synonyms}} : ({terms_})", *SECONDARY,
+        cursor.execute(sql, [terms_, version, in_name, f"{{name synonyms}} : ({terms_})", *SECONDARY, in_name,
                              limit])
         return cursor.fetchall()
 
@@ -171,10 +174,12 @@ def _postgresql(version, words, limit):
                  WHEN document @@ to_tsquery('segmenta_search', %s) THEN 1
                  ELSE 2 END,
             CASE WHEN kind IN ({", ".join("%s" for _kind in SECONDARY)}) THEN 1 ELSE 0 END,
-            length(name), ts_rank(document, q) DESC, kind, name
+            CASE WHEN document @@ to_tsquery('segmenta_search', %s) THEN length(name) ELSE 0 END,
+            ts_rank(document, q) DESC, kind, name
         LIMIT %s"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [HEADLINE, HEADLINE, query(), version, query("A"), query("AB"), *SECONDARY, limit])
+        cursor.execute(sql, [HEADLINE, HEADLINE, query(), version, query("A"), query("AB"), *SECONDARY, query("A"),
+                             limit])
         return cursor.fetchall()
 
 

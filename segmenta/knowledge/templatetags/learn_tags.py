@@ -1,3 +1,5 @@
+import re
+
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -36,7 +38,11 @@ def mono(value):
         return format_html_join(", ", "{}", ((mono(v),) for v in value))
     if value is None or value == "":
         return mark_safe('<span class="muted">—</span>')
-    return format_html("{}", value)
+    return format_html("{}", UNIT.sub("\\1\u00a0\\2", str(value)))
+
+
+# A number and its unit stay on one line ("200 mg", "2 h").
+UNIT = re.compile(r"(\d) (mg|mL|kg|min|h|s|%|days|years|mg/kg|mL/kg|mL/kg/min|mL/kg/h|mg/mL)(?![\w/])")
 
 
 def _url(link):

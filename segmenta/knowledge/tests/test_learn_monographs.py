@@ -139,7 +139,7 @@ def test_a_safety_rule_reads_with_its_values_and_follows_a_clinics_override(admi
 
 def test_the_bleeding_rule_is_a_table_by_the_procedures_risk(doctor_client):
     text = page(doctor_client, "safety-rule", "bleeding")
-    assert "Agent Low risk Intermediate risk High risk" in text
+    assert "Within the hold time, by the procedure's bleeding risk (ASRA) Agent Low Intermediate High" in text
     assert "Aspirin warns warns blocks" in text
 
 
