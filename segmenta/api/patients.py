@@ -39,6 +39,10 @@ class PatientOut(Schema):
     email: str
     created_at: datetime
     updated_at: datetime
+    # Set after an erasure request within the retention period: the chart is then read only
+    # (every change answers 423) until it is purged.
+    restricted_at: Optional[datetime] = Field(None, description="When processing was restricted (GDPR Art. 18); "
+                                                                  "null while the chart may be changed.")
 
 
 def _check_birth_date(value):
