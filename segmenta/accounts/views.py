@@ -22,6 +22,7 @@ from segmenta.audit.trail import record
 from segmenta.knowledge.crisis import default_entry
 from segmenta.knowledge import service as knowledge_service
 from segmenta.knowledge import retention, vocabulary
+from segmenta.knowledge.base import load as load_knowledge
 
 from .middleware import SECOND_FACTOR_PENDING
 from .access import admin_clinics, clinic_admin_required, mark_reauthenticated, reauth_required
@@ -464,8 +465,7 @@ def _default_crisis_contacts(clinic):
 
 def _retention_period(clinic):
     """How long the clinic's charts are kept: its own period, else its jurisdiction's."""
-    return retention.period(clinic.retention_years, clinic.jurisdiction,
-                            _clinic_kb(clinic).entries.get("retention", {}))
+    return retention.period(clinic.retention_years, clinic.jurisdiction, load_knowledge().entries["retention"])
 
 
 def _settings_form(clinic, data=None):

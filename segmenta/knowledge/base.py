@@ -264,7 +264,8 @@ KINDS = {
         emergency={"type": "string", "pattern": "^[0-9]+$"})),
     # How long charts are kept per jurisdiction (segmenta.knowledge.retention reads it).
     "retention": ("retention_rules.yaml", _schema(
-        ["years", "counted_from", "clinic_must_confirm"], id={"type": "string", "pattern": "^[A-Z]{2}(-[A-Z0-9]{1,3})?$"},
+        ["years", "counted_from", "clinic_must_confirm"],
+        id={"type": "string", "pattern": "^[A-Z]{2}(-[A-Z0-9]{1,3})?$"},
         years={"type": ["integer", "null"], "minimum": 1, "maximum": 100},
         counted_from=_enum(["last_treatment", "last_entry"]), clinic_must_confirm={"type": "boolean"})),
 }

@@ -9,14 +9,21 @@ from django.utils.translation import gettext_lazy as _
 from .base import KINDS
 
 
+# Not overridable: the sources themselves, and the retention periods (a clinic sets its own
+# period on its settings page, where it can never be shorter than the law where it practises).
+NOT_OVERRIDABLE = {"source", "retention"}
+
+
 def overridable_kind(value):
-    """Every kind of the knowledge base except the sources themselves."""
-    if value not in KINDS or value == "source":
+    """Every kind of the knowledge base except the sources and the retention periods."""
+    if value == "retention":
+        raise ValidationError(_("A clinic sets its retention period on its settings page, not here."), code="kind")
+    if value not in KINDS or value in NOT_OVERRIDABLE:
         raise ValidationError(_("Unknown kind: %(kind)s.") % {"kind": value}, code="kind")
 
 
 def overridable_kinds():
-    return [(k, k) for k in KINDS if k != "source"]
+    return [(k, k) for k in KINDS if k not in NOT_OVERRIDABLE]
 
 
 class KnowledgeRelease(models.Model):

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from segmenta.audit.trail import record
 from segmenta.knowledge import retention
-from segmenta.knowledge.service import for_clinic
+from segmenta.knowledge.base import load
 
 from . import restriction
 from .models import ChartItem, Patient
@@ -27,10 +27,14 @@ ERASURE_REQUEST = "erasure_request"  # the patient asked, and the period was ove
 RETENTION_ENDED = "retention_ended"  # `segmenta retention purge --confirm`
 
 
+class NotDue(Exception):
+    """The chart is not (or no longer) past its retention period: nothing was deleted."""
+
+
 def period_of(clinic):
-    """The retention period that applies to ``clinic`` (its own, else its jurisdiction's)."""
-    entries = for_clinic(clinic).entries.get("retention", {})
-    return retention.period(clinic.retention_years, clinic.jurisdiction, entries)
+    """The retention period that applies to ``clinic`` (its own, else its jurisdiction's, as the
+    shipped knowledge base gives it: retention periods are not overridden, see knowledge.models)."""
+    return retention.period(clinic.retention_years, clinic.jurisdiction, load().entries["retention"])
 
 
 def _local_date(value):
@@ -89,8 +93,10 @@ def request_erasure(patient, reason, *, request=None, user=None, today=None):
     with outcome "purged", "restricted" or "already_restricted"."""
     chart = chart_of(patient, today)
     if chart["status"] == retention.PAST:
-        purge(patient, ERASURE_REQUEST, chart, request=request, user=user)
-        return "purged", chart
+        try:
+            return "purged", purge(patient, ERASURE_REQUEST, request=request, user=user)["chart"]
+        except NotDue:  # treated in the meantime: kept, and restricted below
+            chart = chart_of(patient, today)
     with transaction.atomic():
         patient = Patient.objects.select_for_update().get(pk=patient.pk)
         if patient.restricted:
@@ -134,13 +140,16 @@ def _file_fields(model):
     return [f.name for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
 
 
-def purge(patient, why, chart=None, *, request=None, user=None, username=None):
+def purge(patient, why, *, request=None, user=None, username=None):
     """Delete ``patient``'s chart and everything that belongs to it, in one transaction, and
-    leave a tombstone in the audit trail. Uploaded files go once the transaction commits."""
+    leave a tombstone in the audit trail; raise NotDue unless the chart is past its retention
+    period (checked again under the lock). Uploaded files go once the transaction commits."""
     paths, fks = restriction.owners()
-    chart = chart or chart_of(patient)
     with transaction.atomic(), restriction.lifted_for(patient.pk):
         patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+        chart = chart_of(patient)
+        if chart["status"] != retention.PAST:
+            raise NotDue(f"patient {patient.pk}: not past its retention period ({chart['status']})")
         order = _delete_order()
         rows = {model: list(model._base_manager.filter(**{paths[model]: patient.pk}).values_list("pk", flat=True))
                 for model in order}
@@ -169,7 +178,7 @@ def purge(patient, why, chart=None, *, request=None, user=None, username=None):
                    "purged": True, "why": why, "retention": _period_detail(chart), "deleted": deleted,
                    "versions": versions, "files": len(files)})
         transaction.on_commit(lambda: _remove_files(files))
-    return {"deleted": deleted, "versions": versions, "files": len(files)}
+    return {"deleted": deleted, "versions": versions, "files": len(files), "chart": chart}
 
 
 def _forget_admin_log(rows):

@@ -113,3 +113,13 @@ def test_a_period_without_a_source_must_say_so(data_copy):
     edit_rules(data_copy, lambda entries: entries[0].update(sources=[]))  # DE
     with pytest.raises(KnowledgeError, match="retention 'DE'.*no_source"):
         load_from(data_copy)
+
+
+def test_a_clinic_cannot_override_a_retention_period_in_the_knowledge_base():
+    from django.core.exceptions import ValidationError
+
+    from segmenta.knowledge.models import overridable_kind, overridable_kinds
+
+    assert "retention" not in dict(overridable_kinds())
+    with pytest.raises(ValidationError, match="settings page"):
+        overridable_kind("retention")

@@ -116,7 +116,8 @@ def test_purge_deletes_the_chart_its_versions_uploads_and_admin_log_and_leaves_a
         old, recent, nowhere, doctor, german, django_capture_on_commit_callbacks, settings):
     patient_id = old.patient.pk
     consent = pm.Consent(patient=old.patient, date="2015-01-01", scope="Neural therapy", scopes=["injection_therapy"],
-                         method="scan", scan=SimpleUploadedFile("consent.pdf", b"%PDF-1.4", content_type="application/pdf"))
+                         method="scan",
+                         scan=SimpleUploadedFile("consent.pdf", b"%PDF-1.4", content_type="application/pdf"))
     consent.save()
     scan = Path(consent.scan.path)
     LogEntry.objects.create(user=doctor, content_type=ContentType.objects.get_for_model(pm.Complaint),
@@ -194,3 +195,11 @@ def test_the_real_command_refuses_without_confirm_and_purges_with_it(tmp_path):
     assert purged.returncode == 0, purged.stderr
     assert f"purged patient {patient_id} of Praxis Alt (record A-1)" in purged.stdout
     assert "purged 1 chart(s) past retention" in purged.stdout and "Anna" not in purged.stdout
+
+
+def test_a_chart_within_its_period_is_never_purged_even_when_asked_directly(recent):
+    from segmenta.patients.erasure import RETENTION_ENDED, NotDue, purge
+
+    with pytest.raises(NotDue):
+        purge(recent.patient, RETENTION_ENDED)
+    assert remaining(recent.patient.pk)

@@ -75,7 +75,7 @@ class Command(BaseCommand):
             patient = chart["patient"]
             where = f"patient {patient.pk} of {patient.clinic.name} (record {patient.record_number or '-'})"
             try:
-                done = erasure.purge(patient, erasure.RETENTION_ENDED, chart, username=CLI_USER)
+                done = erasure.purge(patient, erasure.RETENTION_ENDED, username=CLI_USER)
             except Exception as error:  # one chart that cannot go must not stop the others
                 failed += 1
                 self.stderr.write(f"{where}: not purged: {error}")
