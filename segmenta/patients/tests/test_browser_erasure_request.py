@@ -48,6 +48,12 @@ def test_admin_records_an_erasure_request_and_the_chart_becomes_read_only(page, 
     complaint.click()
     assert page.get_by_role("note").filter(has_text="Processing restricted").is_visible()
     assert page.locator("main form").filter(visible=True).count() == 0
+    assert not page.get_by_role("link", name="Mark as entered in error").is_visible()
     page.goto(f"/sessions/{chart.session.pk}/")
     assert page.get_by_role("note").filter(has_text="Processing restricted").is_visible()
     assert page.locator("main form").filter(visible=True).count() == 0
+    # No panel that would open a form (the emergency card stays, of course).
+    assert page.locator("main details").filter(has=page.locator("form")).filter(visible=True).count() == 0
+    assert page.get_by_text("Emergency card").is_visible()
+    assert not page.get_by_role("heading", name="Add an injection").is_visible()
+    assert page.locator("#injections").get_by_text("Wheal (intracutaneous)").first.is_visible()  # still shown
