@@ -200,9 +200,10 @@ FIELD_LABELS = {
     "partial_relief_percent_min": gettext_lazy("A partial response from (%)"),
 }
 UNITS = {"mg": "mg", "ml": "mL", "kg": "kg", "percent": "%", "minutes": "min", "hours": "h", "seconds": "s",
-         "days": "days", "years": "years"}
+         "days": gettext_lazy("days"), "years": gettext_lazy("years")}
 QUALIFIERS = {"max": gettext_lazy("at most"), "min": gettext_lazy("at least")}
-WORDS = {"max": "maximum", "min": "minimum", "cns": "CNS", "iv": "IV", "ml": "mL", "kg": "kg", "mg": "mg"}
+WORDS = {"max": gettext_lazy("maximum"), "min": gettext_lazy("minimum"), "cns": "CNS", "iv": "IV", "ml": "mL",
+         "kg": "kg", "mg": "mg"}
 
 
 def label(key, with_unit=True):
@@ -212,7 +213,7 @@ def label(key, with_unit=True):
         text = str(FIELD_LABELS[key])
         return text if with_unit else text.split(" (")[0]
     words, unit = _split_unit(str(key))
-    text = " ".join(WORDS.get(w, w) for w in words) or str(key)
+    text = " ".join(str(WORDS.get(w, w)) for w in words) or str(key)
     text = text[:1].upper() + text[1:]
     return f"{text} ({unit})" if unit and with_unit else text
 
@@ -251,7 +252,7 @@ def _unit(tokens):
         else:
             current.append(token)
     parts.append(current)
-    names = ["".join(UNITS.get(t, "min" if t == "min" else t) for t in part) for part in parts if part]
+    names = ["".join(str(UNITS.get(t, t)) for t in part) for part in parts if part]
     return "/".join(n for n in names if n)
 
 
@@ -734,7 +735,7 @@ def minutes(value):
 def technique_layout(kb, e, mono):
     approach = code_label(e.get("approach"))
     depth = code_label(e.get("depth"))
-    mono.lead.append(f"{approach} · {depth}.")
+    mono.lead.append(f"{approach}, {_lower(depth)}.")
     overview = Section(_("The technique"), "technique")
     overview.fact(_("Approach"), approach)
     overview.fact(_("Depth"), depth)
@@ -1511,9 +1512,15 @@ def source_layout(kb, e, mono):
     if e.get("url"):
         section.fact(_("Address"), Url(e["url"], e["url"]))
     mono.sections.append(section)
-    citing = _citations(kb).get(e["id"], [])
-    mono.sections.append(Section(_("Cited by"), "cited-by", bullets=citing or [none(_("No entry cites it."))],
-                                 searchable=False))
+    section = Section(_("Cited by"), "cited-by", searchable=False)
+    by_kind = {}
+    for link in _citations(kb).get(e["id"], []):
+        by_kind.setdefault(link.kind, []).append(link)
+    for kind, cited_links in by_kind.items():
+        section.fact(str(kind_title(kind)), cited_links)
+    if not by_kind:
+        section.prose.append(none(_("No entry cites it.")))
+    mono.sections.append(section)
 
 
 def _citations(kb):
