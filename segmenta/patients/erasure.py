@@ -15,6 +15,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from segmenta.audit.trail import record
 from segmenta.knowledge import retention
@@ -206,8 +207,6 @@ def _remove_files(files):
 
 def explain(kept_for, jurisdiction):
     """The period in words, for pages and the report."""
-    from django.utils.translation import gettext as _
-
     code = jurisdiction or _("no jurisdiction")
     counted = (_("the chart's last entry or session") if kept_for.counted_from == "last_entry"
                else _("the last treatment"))
