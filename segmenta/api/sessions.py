@@ -17,7 +17,8 @@ from segmenta.audit.trail import record
 from segmenta.knowledge import vocabulary
 from segmenta.patients.models import Complaint, HistoryItem, Patient
 from segmenta.treatment.models import Product, Session
-from segmenta.treatment.sessions import TreatmentError, add_injection, amend, sign
+from segmenta.treatment.sessions import (TreatmentError, add_injection, amend, discard_draft, record_response,
+                                        remove_injection, removed_injections, sign)
 
 from .errors import FieldErrors
 
@@ -61,6 +62,16 @@ class InjectionIn(Strict):
     override_reason: str = Field("", max_length=2000)
 
 
+class ResponseIn(Strict):
+    onset_seconds: Optional[int] = Field(None, ge=0)
+    relief_percent: Optional[int] = Field(None, ge=0, le=100)
+    duration_hours: Optional[Decimal] = Field(None, ge=0, max_digits=6, decimal_places=2)
+
+
+class RemovalIn(Strict):
+    reason: str = Field(..., min_length=1, max_length=100)
+
+
 class AmendmentIn(Strict):
     reason: str = Field(..., min_length=1, max_length=500)
     text: str = Field(..., min_length=1, max_length=10000)
@@ -94,6 +105,11 @@ def _out(session):
         "amendments": [{"id": a.pk, "author": a.author.username, "created_at": a.created_at.isoformat(),
                         "reason": a.reason, "text": a.text, "content_hash": a.content_hash}
                        for a in session.amendments.select_related("author")],
+        "removed_injections": [{"id": r.id, "order": r.order, "target": r.target, "mg": float(r.mg),
+                                "removed_at": r.history_date.isoformat(),
+                                "removed_by": r.history_user.username if r.history_user else None,
+                                "reason": r.history_change_reason}
+                               for r in removed_injections(session)],
     }
 
 
@@ -185,6 +201,51 @@ def create_injection(request, session_id: int, payload: InjectionIn):
         raise FieldErrors.from_django(error) from None
     return Status(201, {"id": item.pk, "mg": float(item.mg), "cumulative_mg": float(item.cumulative_mg),
                         "verdict": item.verdict, "reasons": item.reasons, "override_reason": item.override_reason})
+
+
+@router.patch("/sessions/{int:session_id}/injections/{int:injection_id}", response=dict, url_name="injection_response",
+              summary="Add or correct a saved injection's response while the session is a draft",
+              description="Only `onset_seconds`, `relief_percent` and `duration_hours` change; the injection's "
+                          "versions keep the earlier values. 409 once signed.")
+def injection_response(request, session_id: int, injection_id: int, payload: ResponseIn):
+    session = _session(request, session_id)
+    injection = get_object_or_404(session.injections.all(), pk=injection_id)
+    values = {name: getattr(injection, name) for name in ("onset_seconds", "relief_percent", "duration_hours")}
+    values.update(payload.dict(exclude_unset=True))
+    try:
+        changed = record_response(injection, values, request.user, request=request)
+    except TreatmentError as error:
+        _refused(error)
+    return {"id": injection.pk, "changed": changed, "onset_seconds": injection.onset_seconds,
+            "relief_percent": injection.relief_percent,
+            "duration_hours": float(injection.duration_hours) if injection.duration_hours is not None else None}
+
+
+@router.post("/sessions/{int:session_id}/injections/{int:injection_id}/removal", response=dict,
+             url_name="remove_injection", summary="Remove a mistaken injection from a draft, saying why",
+             description="The injection's versions keep it with its removal (who, when, `reason`). 409 once "
+                         "signed; 422 when an adverse event or a follow-up refers to it.")
+def remove_mistaken_injection(request, session_id: int, injection_id: int, payload: RemovalIn):
+    session = _session(request, session_id)
+    injection = get_object_or_404(session.injections.select_related("session"), pk=injection_id)
+    try:
+        remove_injection(injection, request.user, payload.reason, request=request)
+    except TreatmentError as error:
+        _refused(error)
+    return _out(session)
+
+
+@router.delete("/sessions/{int:session_id}", response={204: None}, url_name="discard_session",
+               summary="Discard an empty draft session",
+               description="Only a draft with nothing recorded (no injections, NRS, adverse events, follow-ups or "
+                           "notes): 422 otherwise, 409 once signed.")
+def discard_session(request, session_id: int):
+    session = _session(request, session_id)
+    try:
+        discard_draft(session, request.user, request=request)
+    except TreatmentError as error:
+        _refused(error)
+    return Status(204, None)
 
 
 @router.post("/sessions/{int:session_id}/sign", response=dict, url_name="sign_session", summary="Sign a session")

@@ -27,9 +27,11 @@ def age_on(birth_date, day):
 
 
 def card_for(patient, kb):
-    """The emergency card for ``patient``: latest weight, latest recorded height."""
-    weight = patient.weights.first()
-    height = patient.weights.exclude(height_cm=None).first()
+    """The emergency card for ``patient``: latest weight, latest recorded height (an entry
+    marked entered in error is a mistake, never a dose's basis)."""
+    standing = patient.weights.filter(entered_in_error_at=None)
+    weight = standing.first()
+    height = standing.exclude(height_cm=None).first()
     card = emergency_card(
         weight_kg=float(weight.weight_kg) if weight else None,
         height_cm=float(height.height_cm) if height else None,
@@ -74,7 +76,7 @@ def vigilance_report(event, user):
     """The report of ``event`` (an AdverseEvent with its session and patient loaded)."""
     session, patient = event.session, event.session.patient
     kb, _fallback = clinic_kb(patient.clinic)
-    weight = patient.weights.first()
+    weight = patient.weights.filter(entered_in_error_at=None).first()
     injection = event.injection
     injected = None
     if injection is not None:

@@ -173,7 +173,7 @@ def _chart_checks(injection, kb, patient, performer, user):
     if technique.get("preservative_free") and injection.get("product") is None:
         found.append({"code": "product_not_recorded",
                       "message": _("record the product: only a preservative-free single dose may be used here")})
-    uncoded = [c.text for c in patient.conditions.all() if c.active and not c.code]
+    uncoded = [c.text for c in patient.conditions.all() if c.active and not c.code and not c.in_error]
     if uncoded:
         found.append({"code": "uncoded_condition",
                       "message": _("conditions recorded only as text are not checked: %(conditions)s — code them")

@@ -91,7 +91,7 @@ def _page(request, session, status=200, **forms):
     """The session page with any bound forms passed in, fresh ones otherwise (a bound
     response or removal form is for the injection ``forms["for_injection"]``)."""
     patient = session.patient
-    weight = patient.weights.first()
+    weight = patient.weights.filter(entered_in_error_at=None).first()
     events = list(session.adverse_events.select_related("injection"))
     injections = list(session.injections.select_related("history_item", "complaint", "overridden_by",
                                                         "performed_by", "product"))

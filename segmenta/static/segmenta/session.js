@@ -101,10 +101,11 @@
     });
   };
   document.body.addEventListener("htmx:beforeSwap", function () {
+    // Two answers may land close together: the first one's restore must not be forgotten.
     var active = document.activeElement;
-    kept = inVerdict(active) ? { id: active.id, value: active.value } : null;
+    if (inVerdict(active)) { kept = { id: active.id, value: active.value }; }
   });
-  document.body.addEventListener("htmx:afterSettle", function () {
+  document.body.addEventListener("htmx:afterSwap", function () {
     if (!kept) { return; }
     var verdict = document.getElementById("verdict");
     var again = kept.id ? document.getElementById(kept.id) : null;

@@ -62,3 +62,12 @@ def test_a_signed_session_is_never_discarded(doctor_client, draft):
 def test_another_clinics_draft_is_404(draft, outsider):
     assert discard(login_verified(Client(), outsider), draft).status_code == 404
     assert Session.objects.filter(pk=draft.pk).exists()
+
+
+def test_the_api_discards_an_empty_draft_and_refuses_a_signed_one(api_client, draft, patient, doctor):
+    url = reverse("api:discard_session", args=[draft.pk])
+    assert api_client.delete(url).status_code == 204 and not Session.objects.exists()
+    signed = Session.objects.create(patient=patient, started_at="2026-11-26T10:00:00+01:00", practitioner=doctor)
+    api_client.post(reverse("api:sign_session", args=[signed.pk]))
+    assert api_client.delete(reverse("api:discard_session", args=[signed.pk])).status_code == 409
+    assert Session.objects.filter(pk=signed.pk).exists()

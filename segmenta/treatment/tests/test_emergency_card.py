@@ -12,6 +12,7 @@ from segmenta.conftest import login_verified
 from segmenta.knowledge.base import load
 from segmenta.knowledge.last import emergency_card
 from segmenta.patients import models as pm
+from segmenta.patients.corrections import mark_in_error
 from segmenta.treatment.models import AdverseEvent, EquipmentCheck, Session
 
 ITEMS = [item["id"] for item in load().get("protocol", "emergency-equipment")["items"]]
@@ -39,6 +40,15 @@ def test_the_card_is_always_on_the_session_page_and_doses_lipid_on_lean_body_wei
 def test_an_older_weight_row_still_gives_the_height(doctor_client, session, patient):
     pm.WeightMeasurement.objects.create(patient=patient, date="2025-01-01", weight_kg=64, height_cm=165)
     pm.WeightMeasurement.objects.create(patient=patient, date="2026-11-01", weight_kg=60)
+    assert "On lean body weight 39.3 kg" in html_of(doctor_client, session)
+
+
+def test_a_weight_entered_in_error_is_never_the_cards_basis(doctor_client, doctor, session, patient):
+    """A typo of 6 kg marked entered in error: the card doses on the standing 60 kg again."""
+    pm.WeightMeasurement.objects.create(patient=patient, date="2026-11-01", weight_kg=60, height_cm=165)
+    typo = pm.WeightMeasurement.objects.create(patient=patient, date="2026-11-20", weight_kg=6, height_cm=65)
+    assert "On lean body weight 39.3 kg" not in html_of(doctor_client, session)
+    mark_in_error(typo, doctor, "typed 6 for 60")
     assert "On lean body weight 39.3 kg" in html_of(doctor_client, session)
 
 

@@ -1,6 +1,8 @@
 """A response (onset, relief, how long it lasted) is added to a saved injection while the
 session is a draft: audited, and the injection's versions keep what it said before."""
 
+import json
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -92,3 +94,17 @@ def test_the_page_offers_a_response_form_per_injection_only_while_a_draft(doctor
     assert reverse("treatment:response_edit", args=[session.pk, injection.pk]) in doctor_client.get(url).content.decode()
     doctor_client.post(reverse("treatment:sign", args=[session.pk]))
     assert "response-" not in doctor_client.get(url).content.decode()
+
+
+def test_the_api_adds_a_response_and_refuses_one_once_signed(api_client, injection, session):
+    url = reverse("api:injection_response", args=[session.pk, injection.pk])
+    response = api_client.patch(url, json.dumps({"relief_percent": 70, "onset_seconds": 30}),
+                                content_type="application/json")
+    assert response.status_code == 200 and response.json()["changed"] == ["onset_seconds", "relief_percent"]
+    injection.refresh_from_db()
+    assert (injection.onset_seconds, injection.relief_percent, injection.duration_hours) == (30, 70, None)
+    bad = api_client.patch(url, json.dumps({"relief_percent": 101}), content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "relief_percent"
+    api_client.post(reverse("api:sign_session", args=[session.pk]))
+    late = api_client.patch(url, json.dumps({"duration_hours": 3}), content_type="application/json")
+    assert late.status_code == 409

@@ -3,6 +3,7 @@ versions with its removal (who, when, why), the page lists it as removed, the au
 has it, and the running total of what remains no longer counts it. Signed sessions, and
 injections an adverse event or a follow-up refers to, refuse."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -94,3 +95,16 @@ def test_an_injection_something_refers_to_was_given_and_stays(doctor, three, ses
         remove_injection(three[0], doctor, "entered twice")
     assert refused.value.field == "injection" and "#1" in refused.value.message
     assert Injection.objects.filter(pk=three[0].pk).exists()
+
+
+def test_the_api_removes_a_mistaken_injection_and_lists_it_as_removed(api_client, three, session):
+    url = reverse("api:remove_injection", args=[session.pk, three[1].pk])
+    missing = api_client.post(url, json.dumps({}), content_type="application/json")
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "reason"
+    response = api_client.post(url, json.dumps({"reason": "entered twice"}), content_type="application/json")
+    assert response.status_code == 200
+    body = response.json()
+    assert [i["order"] for i in body["injections"]] == [1, 3]
+    assert [(r["order"], r["removed_by"], r["reason"]) for r in body["removed_injections"]] == \
+        [(2, "doctor", "entered twice")]
+    assert api_client.post(url, json.dumps({"reason": "again"}), content_type="application/json").status_code == 404
