@@ -125,7 +125,8 @@ class NewMemberForm(LicenceForm):
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    # No preselected role: the highest one should never be given by leaving a default alone.
+    role = forms.ChoiceField(label=_("Role"), choices=[("", _("Choose a role"))] + Role.choices)
     password = forms.CharField(label=_("Initial password"), strip=False, widget=forms.PasswordInput(
         attrs={"autocomplete": "new-password"}))
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from segmenta.knowledge import vocabulary
+from segmenta.patients.bodymap import segments
 
 from .labels import band_label, instrument_title
 
@@ -50,6 +51,11 @@ def _regions(value):
             continue
         if region.get("region"):
             text = vocabulary.label("region", region["region"])
+        elif region.get("choir") in segments():
+            # A body-map segment by its name and side, as the chart names it.
+            segment = segments()[region["choir"]]
+            found.append(f"{_(segment['label'])}, {_(segment['side'])}")
+            continue
         elif region.get("choir"):
             text = _("body-map segment %(n)s") % {"n": region["choir"]}
         else:
@@ -84,6 +90,8 @@ def _text(obj, field):
         return str(related)
     if isinstance(field, models.BooleanField):
         return _("yes") if value else _("no")
+    if isinstance(field, models.DecimalField):
+        return f"{value.normalize():f}"  # 64 kg, 0.5 mL: not the database's 64.0 and 0.50
     if isinstance(field, models.DateTimeField):
         return formats.date_format(timezone.localtime(value), "Y-m-d H:i")
     if isinstance(field, models.DateField):

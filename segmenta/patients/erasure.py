@@ -207,7 +207,8 @@ def _remove_files(files):
 
 def explain(kept_for, jurisdiction):
     """The period in words, for pages and the report."""
-    code = jurisdiction or _("no jurisdiction")
+    # The country by name ("Germany"), as the knowledge base calls it; the code where it has none.
+    code = (kept_for.rule or {}).get("name") or jurisdiction or _("no jurisdiction")
     counted = (_("the chart's last entry or session") if kept_for.counted_from == "last_entry"
                else _("the last treatment"))
     if kept_for.basis == retention.CLINIC:

@@ -100,6 +100,11 @@ def _page(request, session, status=200, **forms):
     chart = strip_chart(patient)
     strip = strip_facts(patient, chart=chart)
     budget, budget_at = session_budget(session, injections, strip, chart)
+    if budget is not strip["budget"]:
+        # A session whose window has closed (charted later, or reopened): the strip's dose
+        # is the session's own, up to its last injection, as the gauge shows it; "now"
+        # would read 0 mg beside a gauge that says otherwise.
+        strip = {**strip, "budget": budget, "budget_at": budget_at}
     if not session.signed:
         bound = forms.get("for_injection")
         for item in injections:

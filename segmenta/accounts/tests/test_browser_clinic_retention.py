@@ -20,7 +20,7 @@ def test_admin_sets_a_longer_retention_period_and_a_too_short_one_is_refused(pag
     clinic.jurisdiction = "DE"
     clinic.save()
     open_settings(page)
-    default = "Charts are kept 10 years after the last treatment, as the law of DE requires."
+    default = "Charts are kept 10 years after the last treatment, as the law of Germany requires."
     assert page.get_by_text(default).is_visible()
     field = page.get_by_label("Retention period (years)")
     field.click()

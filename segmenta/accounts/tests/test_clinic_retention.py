@@ -29,7 +29,7 @@ def settings_page(client):
 def test_a_german_clinic_keeps_charts_ten_years_by_default(admin, clinic):
     clinic.jurisdiction = "DE"
     clinic.save()
-    assert "Charts are kept 10 years after the last treatment, as the law of DE requires." in settings_page(admin)
+    assert "Charts are kept 10 years after the last treatment, as the law of Germany requires." in settings_page(admin)
 
 
 def test_the_clinic_sets_a_longer_period_of_its_own_audited(admin, clinic):

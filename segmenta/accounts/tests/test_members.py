@@ -1,3 +1,4 @@
+import re
 import time
 
 import pytest
@@ -59,6 +60,16 @@ def test_new_member_form_names_each_bad_field(sudo_admin, clinic, doctor):
     errors = response.context["form"].errors
     assert set(errors) == {"username", "role", "password"}
     assert get_user_model().objects.count() == 2
+
+
+def test_a_new_members_role_is_chosen_never_preselected(sudo_admin, clinic):
+    html = sudo_admin.get(reverse("accounts:members")).content.decode()
+    role = re.search(r'<select name="role" [^>]*id="id_role"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert "selected" not in role.split("</option>")[1] and "Choose a role" in role
+    response = sudo_admin.post(reverse("accounts:members"), {
+        "clinic": clinic.pk, "username": "newbie", "password": "a sufficiently long passphrase"})
+    assert response.status_code == 400 and set(response.context["form"].errors) == {"role"}
+    assert not get_user_model().objects.filter(username="newbie").exists()
 
 
 def test_admin_cannot_manage_another_clinics_members(sudo_admin, outsider):

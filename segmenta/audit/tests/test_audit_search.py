@@ -71,3 +71,14 @@ def test_api_audit_names_a_bad_filter(admin_api_client):
     assert response.json()["errors"][0]["field"] == "patient"
     response = admin_api_client.get(reverse("api:audit_events") + "?action=dance")
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "action"
+
+
+def test_objects_read_as_words_not_as_internal_names(admin_client, doctor, patient, clinic):
+    from segmenta.patients.models import PregnancyStatus
+
+    status = PregnancyStatus.objects.create(patient=patient, date=dt.date.today(), status="not_pregnant")
+    record("update", user=doctor, patient=patient, obj=status)
+    record("view", user=doctor, clinic=clinic, object_type="patient_list")
+    html = admin_client.get(reverse("audit:search")).content.decode()
+    assert f"pregnancy status #{status.pk}" in html.lower() and "pregnancystatus" not in html
+    assert "patient list" in html and "patient_list" not in html

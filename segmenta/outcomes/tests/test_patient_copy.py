@@ -43,6 +43,14 @@ def test_the_summary_holds_every_part_of_the_chart_in_words(chart, doctor_client
     assert "signature_svg" not in html and "M 1 1 L 5 5" not in html  # internal strokes are not data to read
 
 
+def test_the_summary_names_body_map_segments_and_writes_numbers_as_people_do(chart, doctor_client):
+    pm.Complaint.objects.create(patient=chart.patient, description="Front shoulder", regions=[{"choir": 107}])
+    pm.WeightMeasurement.objects.create(patient=chart.patient, date="2026-11-01", weight_kg="64.0", height_cm=168)
+    html = reauthenticated(doctor_client).get(copy_url(chart)).content.decode()
+    assert "body-map segment 107" not in html and "Front of shoulder, right" in html
+    assert "<dd>64</dd>" in html and "64.0" not in html
+
+
 def test_an_entry_marked_in_error_is_shown_as_such(chart, doctor_client, doctor):
     from django.utils import timezone
 

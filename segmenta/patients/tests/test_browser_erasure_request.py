@@ -24,7 +24,7 @@ def test_admin_records_an_erasure_request_and_the_chart_becomes_read_only(page, 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url(f"**/patients/{chart.patient.pk}/erasure/")
-    assert page.get_by_text("10 years after the last treatment, as the law of DE requires.").is_visible()
+    assert page.get_by_text("10 years after the last treatment, as the law of Germany requires.").is_visible()
     page.get_by_label("Request and reason").click()
     page.keyboard.type("Letter of 2026-11-02: asks to be forgotten")
     page.get_by_role("button", name="Record the request and restrict processing").click()

@@ -67,7 +67,7 @@ def test_the_chart_offers_the_request_to_its_clinics_admins_only(chart, doctor_c
 
 def test_the_page_says_how_long_the_chart_is_kept_and_from_when_it_may_go(chart, admin):
     html = admin.get(url(chart.patient)).content.decode()
-    assert "10 years after the last treatment, as the law of DE requires." in html
+    assert "10 years after the last treatment, as the law of Germany requires." in html
     assert "§630f(3) BGB" in html  # the knowledge base's basis
 
 

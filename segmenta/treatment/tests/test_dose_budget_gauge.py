@@ -53,6 +53,15 @@ def test_a_session_charted_afterwards_shows_its_own_window(doctor_client, patien
                              concentration_percent=1, volume_ml=10, verdict="ok", mg=100, cumulative_mg=100)
     html = doctor_client.get(reverse("treatment:session", args=[old.pk])).content.decode()
     assert meters(html)["procaine"][0] == 100 and "up to 2026-01-10 10:00" in html
+    # The strip above says the same, not the 0 mg of the last 24 hours from now.
+    strip = re.search(r'<div class="dose[^"]*">(.*?)</div>', html, re.S).group(1)
+    assert "Dose, 24 h up to 2026-01-10 10:00" in strip and "100 mg used" in strip
+
+
+def test_a_session_in_its_window_shows_the_strip_of_now(doctor_client, today):
+    html = doctor_client.get(reverse("treatment:session", args=[today.pk])).content.decode()
+    strip = re.search(r'<div class="dose[^"]*">(.*?)</div>', html, re.S).group(1)
+    assert "Dose, last 24 h" in strip and "105 mg used" in strip
 
 
 def test_the_live_check_says_what_is_left_after_this_injection(doctor_client, today, patient):
