@@ -5,20 +5,9 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from segmenta.accounts.models import Membership
-from segmenta.conftest import PASSWORD, browser_login, make_user
+from segmenta.conftest import make_user
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def members_page(page, settings, admin_user):
-    settings.SEGMENTA_REQUIRE_MFA = False
-    browser_login(page, "boss")
-    page.get_by_role("link", name="Members").click()
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Confirm").click()
-    page.wait_for_url("**/accounts/members/")
-    return page
 
 
 def test_removing_a_member_asks_first_and_names_them(members_page, clinic):

@@ -4,22 +4,9 @@ on the members page; the practitioner sees it read-only on their profile."""
 import pytest
 
 from segmenta.accounts.models import PractitionerProfile
-from segmenta.conftest import PASSWORD, browser_login, make_user
+from segmenta.conftest import browser_login, make_user
 
 pytestmark = pytest.mark.browser
-
-
-
-@pytest.fixture
-def members_page(page, settings, admin_user):
-    settings.SEGMENTA_REQUIRE_MFA = False
-    browser_login(page, "boss")
-    page.get_by_role("link", name="Members").click()
-    # User management asks for the password again first.
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Confirm").click()
-    page.wait_for_url("**/accounts/members/")
-    return page
 
 
 def test_admin_sets_and_verifies_a_members_profession_licence_and_jurisdiction(members_page, clinic, admin_user):
