@@ -69,6 +69,7 @@ class Table:
     head: list
     rows: list
     caption: str = ""
+    stack: bool = False  # on a phone each row becomes a block, its first cell above the rest
 
 
 @dataclass
@@ -254,6 +255,11 @@ def _unit(tokens):
     parts.append(current)
     names = ["".join(str(UNITS.get(t, t)) for t in part) for part in parts if part]
     return "/".join(n for n in names if n)
+
+
+def source_type_label(code):
+    """A source's type in words ("drug_label" → "Drug label")."""
+    return str(SOURCE_TYPES.get(code, code_label(code))) if code else ""
 
 
 def code_label(code, vocab=None):
@@ -1500,7 +1506,8 @@ def tracing_weight_layout(kb, e, mono):
 
 def crisis_contact_layout(kb, e, mono):
     rows = [[c.get("name", ""), Phone(c.get("phone", ""))] for c in e.get("contacts") or []]
-    section = Section(_("Contacts"), "contacts", tables=[Table([_("Service"), _("Phone")], rows)], tone="emergency")
+    section = Section(_("Contacts"), "contacts", tables=[Table([_("Service"), _("Phone")], rows, stack=True)],
+                      tone="emergency")
     section.fact(_("Emergency number"), Phone(e.get("emergency", "")))
     section.notes.append(_("Shown to patients after a questionnaire when the clinic has not entered its own contacts."))
     mono.sections.append(section)
@@ -1508,7 +1515,7 @@ def crisis_contact_layout(kb, e, mono):
 
 def source_layout(kb, e, mono):
     section = Section(_("The source"), "source")
-    section.fact(_("Type"), str(SOURCE_TYPES.get(e.get("type"), code_label(e.get("type")))))
+    section.fact(_("Type"), source_type_label(e.get("type")))
     if e.get("url"):
         section.fact(_("Address"), Url(e["url"], e["url"]))
     mono.sections.append(section)

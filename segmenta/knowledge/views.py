@@ -18,7 +18,7 @@ from segmenta.audit.trail import record
 from .base import KINDS, KnowledgeError, evidence_label, load
 from .last import lean_body_weight, lipid_doses, weight_plausibility
 from .models import ClinicOverride, overridable_kinds
-from .monograph import kind_title, map_title, monograph, organ_map_facts
+from .monograph import kind_title, map_title, monograph, organ_map_facts, source_type_label
 from .relations import cited, indication_evidence, organ_maps, settable
 from .search import LIMIT as SEARCH_LIMIT
 from .search import search
@@ -61,7 +61,7 @@ def learn_kind(request, kind):
         raise Http404
     kb, clinic, clinics = _kb(request)
     entries = [{"entry": e, "override": kb.is_override(kind, e["id"]),
-                "evidence": evidence_label(e["evidence"]) if "evidence" in e else e.get("type", ""),
+                "evidence": evidence_label(e["evidence"]) if "evidence" in e else source_type_label(e.get("type")),
                 "unsourced": kind != "source" and not e.get("sources") and e.get("evidence") != "no_source",
                 "promotional": kind == "source" and e.get("type") == "promotional"}
                for e in kb.all(kind)]

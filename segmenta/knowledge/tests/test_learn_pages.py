@@ -66,3 +66,16 @@ def test_every_kind_page_lists_with_evidence(doctor_client):
 
     for kind in KINDS:
         assert page(doctor_client, kind).status_code == 200, kind
+
+
+def test_the_list_of_sources_names_each_type_in_words(doctor_client):
+    import re
+
+    from segmenta.knowledge.base import load
+
+    html = page(doctor_client, "source").content.decode()
+    assert "Type</th>" in html
+    badges = re.findall(r'<span class="badge (?:status|promotional)">([^<]+)</span>', html)
+    assert len(badges) == len(load().all("source"))
+    assert {"Drug label", "Anatomy", "Expert text", "Promotional text"} <= set(badges)
+    assert not {"drug_label", "anatomy", "expert", "promotional"} & set(badges)
