@@ -683,7 +683,9 @@ def drug_layout(kb, e, mono):
     section.fact(_("Allergies the safety check blocks"), codes(contra.get("allergy_classes"), "allergy_class") or none())
     section.fact(_("Conditions the safety check blocks"), codes(contra.get("conditions"), "condition") or none())
     if contra.get("allergy_substances"):
-        section.fact(_("Allergy names recognised"), ", ".join(contra["allergy_substances"]))
+        # The matching stems themselves (procain, paba, sulfonamid…) are the engine's, not reading.
+        section.notes.append(_("An allergy recorded by name instead of by class is recognised too, in English, "
+                               "German and Spanish spellings and by common brand names."))
     mono.sections.append(section)
 
     cautions = e.get("cautions", {}) or {}
@@ -930,13 +932,15 @@ def organ_map_facts(kb, organ_map):
         if key not in shown and value is not None:
             facts.append((label(key), generic_value(key, value), ""))
     if not facts:
-        facts.append((_("Supply"), none(), ""))
+        facts.append((_("Spinal segments"), none(_("none found in the sources")), ""))
     return facts
 
 
 MAP_TITLES = {"gpnotebook": gettext_lazy("Spinal levels (GPnotebook)"), "head-zones": gettext_lazy("Head zones"),
               "osteopathic": gettext_lazy("Osteopathic viscerosomatic reflexes"),
-              "coeliac": gettext_lazy("Through the coeliac plexus")}
+              "coeliac": gettext_lazy("Through the coeliac plexus"),
+              # An organ with no level in any source keeps a map with this id, empty and unsourced.
+              "none": gettext_lazy("No segment level found")}
 
 
 def map_title(organ_map, cited=()):
@@ -1462,7 +1466,8 @@ def bleeding_agent_layout(kb, e, mono):
                      % {"finding": code_label(e["requires_finding"], "finding")})
     section.fact(_("Reported by the safety check as"), str(REASON_CODES.get(e.get("code"), code_label(e.get("code")))))
     mono.sections.append(section)
-    names = Section(_("Recognised by the names"), "names", prose=[", ".join(e.get("names") or [])],
+    names = Section(_("Recognised by the names"), "names",
+                    prose=[", ".join(name[:1].upper() + name[1:] for name in e.get("names") or [])],
                     notes=[_("Matched in a patient's medications as words, or as the first part of a hyphenated "
                              "name; a combination product counts for each of its parts.")])
     mono.sections.append(names)

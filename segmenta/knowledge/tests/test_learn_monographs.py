@@ -13,7 +13,7 @@ from segmenta.conftest import login_verified
 from segmenta.knowledge import vocabulary
 from segmenta.knowledge.base import load
 from segmenta.knowledge.models import ClinicOverride
-from segmenta.knowledge.monograph import label
+from segmenta.knowledge.monograph import label, map_title
 
 # Unit words: a field name spelled out with them reads as a data dump ("session max mg").
 UNIT_WORDS = {"mg", "ml", "kg", "per", "percent", "min", "max", "minutes", "hours", "seconds", "days", "years"}
@@ -190,3 +190,33 @@ def test_every_kind_has_a_page_for_every_entry_with_its_sources(doctor_client):
         entry = kb.all(kind)[0]
         response = doctor_client.get(reverse("knowledge:entry", args=[kind, entry["id"]]))
         assert response.status_code == 200 and "Knowledge version" in response.content.decode(), kind
+
+
+def test_a_safety_rule_says_what_it_warns_of_in_words_not_in_codes(doctor_client):
+    """The rules' prose named the safety check's reason codes ("(pregnancy_unknown)", "(null)",
+    "(rule age)"); a clinician reads what the warning says instead."""
+    problems = []
+    for entry in load().all("safety-rule"):
+        text = page(doctor_client, "safety-rule", entry["id"])
+        found = re.findall(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b|\(null\)|\(rule \w+\)|\w+\.yaml", text)
+        if found:
+            problems.append(f"{entry['id']}: {found}")
+    assert not problems, "\n".join(problems)
+    assert "every injection warns that the weight is unknown" in page(doctor_client, "safety-rule", "weight")
+    assert "never reviewed counts as unknown, not as empty" in page(doctor_client, "safety-rule", "list_review")
+
+
+def test_an_organ_without_a_segment_level_names_its_empty_map_in_words(doctor_client):
+    text = page(doctor_client, "organ", "prostate")
+    assert "No segment level found default" in text and "Spinal segments none found in the sources" in text
+    assert "None" not in text and "Supply none" not in text
+    assert map_title({"id": "none"}) == "No segment level found"
+
+
+def test_names_read_as_names_and_no_matching_stems_are_listed(doctor_client):
+    procaine = page(doctor_client, "drug", "procaine")
+    assert "Allergy names recognised" not in procaine and "sulfonamid," not in procaine and "paba" not in procaine
+    assert "An allergy recorded by name instead of by class is recognised too" in procaine
+    assert "Recognised by the names Warfarin, Coumadin, Jantoven" in page(doctor_client, "bleeding-agent", "warfarin")
+    scar = page(doctor_client, "technique", "scar")
+    assert "(townsendletter)" not in scar and "as the Townsend Letter (2017) describes it." in scar
