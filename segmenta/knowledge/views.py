@@ -18,7 +18,7 @@ from segmenta.audit.trail import record
 from .base import KINDS, KnowledgeError, evidence_label, load
 from .last import lean_body_weight, lipid_doses, weight_plausibility
 from .models import ClinicOverride, overridable_kinds
-from .monograph import kind_title, map_title, monograph, organ_map_facts, source_type_label
+from .monograph import generic_value, kind_title, label, map_title, monograph, organ_map_facts, source_type_label
 from .relations import cited, indication_evidence, organ_maps, settable
 from .search import LIMIT as SEARCH_LIMIT
 from .search import search
@@ -125,8 +125,12 @@ def learn_entry(request, kind, entry_id):
 
 # --- Clinic overrides (clinic admins) -----------------------------------------------
 
+def _kind_choices():
+    return [(kind, kind_title(kind)) for kind, _code in overridable_kinds()]
+
+
 class OverrideForm(forms.ModelForm):
-    kind = forms.ChoiceField(label=gettext_lazy("kind"), choices=overridable_kinds)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind of entry"), choices=_kind_choices)
     data_text = forms.CharField(label=gettext_lazy("Fields (JSON)"), widget=forms.Textarea(attrs={"rows": 6}),
                                 help_text=gettext_lazy('For example {"limits": {"session_max_mg": 400, …}}'))
 
@@ -137,6 +141,9 @@ class OverrideForm(forms.ModelForm):
     def __init__(self, *args, clinics, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["clinic"].queryset = clinics
+        if len(clinics) == 1:  # an admin of one clinic has nothing to choose
+            self.fields["clinic"].initial = clinics[0].pk
+            self.fields["clinic"].empty_label = None
 
     def clean_data_text(self):
         try:
@@ -178,8 +185,20 @@ def overrides_view(request):
         messages.success(request, _("Override saved; it applies to your clinic at once."))
         return redirect("knowledge:overrides")
     overrides = ClinicOverride.objects.filter(clinic__in=clinics).select_related("clinic", "created_by")
-    return render(request, "knowledge/overrides.html", {"form": form, "overrides": overrides},
+    rows = [{"override": o, "kind_title": kind_title(o.kind), "entry": _override_entry(o),
+             "fields": [(label(key), generic_value(key, value)) for key, value in o.data.items()]
+             if isinstance(o.data, dict) else []}
+            for o in overrides]
+    return render(request, "knowledge/overrides.html", {"form": form, "rows": rows},
                   status=400 if form.errors else 200)
+
+
+def _override_entry(override):
+    """The overridden entry's name (a shipped entry's, else the new entry's own), and whether
+    its page exists to link to."""
+    shipped = load().get(override.kind, override.entry_id)
+    name = (shipped or {}).get("name") or (override.data.get("name") if isinstance(override.data, dict) else None)
+    return {"name": name or override.entry_id, "id": override.entry_id, "shipped": shipped is not None}
 
 
 @clinic_admin_required

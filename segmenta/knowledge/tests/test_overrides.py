@@ -66,3 +66,23 @@ def test_practitioners_cannot_change_overrides(doctor_client):
 def test_with_overrides_refuses_an_unknown_kind():
     with pytest.raises(KnowledgeError, match="unknown kind"):
         load().with_overrides([("spell", "x", {}, "")])
+
+
+def test_the_overrides_page_reads_in_words(admin_client, clinic):
+    """The form names the kinds by their titles, preselects an admin's only clinic, and the list
+    names the kind and the entry and shows the fields with labels, not as JSON."""
+    page = admin_client.get(reverse("knowledge:overrides"))
+    html = page.content.decode()
+    assert "No overrides yet.</p>" in html and "<table" not in html[html.index("<main"):html.index("Add an override")]
+    form = page.context["form"]
+    assert form["kind"].label == "Kind of entry"
+    choices = dict(form.fields["kind"].choices)
+    assert choices["red-flag-area"] == "Red-flag screening areas" and choices["choir-segment"] == "Body-map segments"
+    assert '<option value="red-flag-area">Red-flag screening areas</option>' in html
+    assert f'<option value="{clinic.pk}" selected>' in html and "Choose…" not in html.split('name="clinic"')[1][:200]
+
+    add(admin_client, clinic)
+    html = admin_client.get(reverse("knowledge:overrides")).content.decode()
+    row = html[html.index("<tbody>"):html.index("</tbody>")]
+    assert "Procaine" in row and "Drugs" in row and "drug / procaine" not in row
+    assert "session_max_mg" not in row and "{&#x27;limits&#x27;" not in row and "400" in row
