@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -112,6 +113,10 @@ INSTALLED_APPS = [
     "segmenta.api",
     "segmenta.demo",
 ]
+
+# Widgets render through the project's templates, so segmenta/templates/django/forms/ can
+# word what Django leaves technical (a select's blank "---------").
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

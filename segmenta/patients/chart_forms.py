@@ -190,11 +190,18 @@ class ConsentForm(ChartForm):
                    "withdrawn_on": DATE_WIDGET,
                    "scope": forms.Textarea(attrs={"rows": 3}),
                    "signature_svg": forms.HiddenInput}
+        labels = {"method": _("How it was signed")}
         help_texts = {
             "scope": _("What was explained, and what the patient agreed to or refused, e.g. segmental and "
                        "interference-field injections with procaine."),
             "method": _("A refusal needs no signature; a consent given does."),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            # A consent is withdrawn after it was given: the fields come with its edit form.
+            del self.fields["withdrawn_on"], self.fields["withdrawal_note"]
 
 
 class EnteredInErrorForm(forms.Form):

@@ -18,12 +18,15 @@ class PlanForm(forms.ModelForm):
         model = TreatmentPlan
         fields = ["complaint", "goals", "approach", "sessions_min", "sessions_max", "reassess_after", "review_rule",
                   "status"]
-        widgets = {"goals": forms.Textarea(attrs={"rows": 3}), "approach": forms.Textarea(attrs={"rows": 2}),
-                   "review_rule": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"goals": forms.Textarea(attrs={"rows": 3}), "approach": forms.Textarea(attrs={"rows": 4}),
+                   "review_rule": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["complaint"].queryset = Complaint.objects.filter(patient=patient)
+        complaints = Complaint.objects.filter(patient=patient, entered_in_error_at=None)
+        self.fields["complaint"].queryset = complaints
+        if not self.is_bound and len(complaints) == 1:
+            self.fields["complaint"].initial = complaints[0]  # the only one: nothing to choose
 
 
 class SessionForm(forms.ModelForm):

@@ -53,3 +53,22 @@ def huneke_label(classification):
     from segmenta.outcomes.labels import huneke_label as label
 
     return label(classification)
+
+
+@register.simple_tag
+def band_words(instrument_id, band):
+    """A score band in words ("moderately severe", "Much improved"), not its code."""
+    from segmenta.outcomes.labels import band_label
+
+    return band_label(instrument_id, band) or "—"
+
+
+@register.filter
+def signed(value, digits=1):
+    """A change with its sign as printed: "−1", "+2", "−17" (a real minus sign, not a hyphen;
+    ``digits`` decimals at most, none where they are zero)."""
+    if value is None:
+        return ""
+    number = round(float(value), int(digits))
+    text = f"{abs(number):.{int(digits)}f}".rstrip("0").rstrip(".") if digits else f"{abs(number):.0f}"
+    return f"−{text}" if number < 0 else f"+{text}" if number > 0 else "0"

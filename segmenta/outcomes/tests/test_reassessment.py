@@ -26,7 +26,7 @@ def plan_with_course(patient, values=(8, 6, 5)):
 def test_report_compares_baseline_and_now_with_tests_doses_and_red_flags(doctor_client, patient):
     plan = plan_with_course(patient)
     html = doctor_client.get(reverse("outcomes:reassessment", args=[plan.pk])).content.decode()
-    assert "NRS 8 → 5 (-3, -37.5 %)" in html and "≥ 30 % better" in html
+    assert "NRS 8 → 5 (−3, −38&nbsp;%)" in html and "≥ 30 % better" in html
     assert "Cholecystectomy" in html and "confirmed" in html
     assert "120 mg" in html
     assert "Red flags, re-screened" in html

@@ -74,3 +74,13 @@ def test_the_reassessment_report_draws_the_dated_nrs_chart_with_its_legend(docto
     assert 'class="axis-title">NRS (0–10)</text>' in html
     assert html.count('class="before-after"') == 2 + 1  # two pairs and the legend's key
     assert "Green band:" in html and "Pain right after it: before → after" in html
+
+
+def test_the_answers_table_gives_bands_in_words_and_who_entered_them_by_name(doctor_client, patient, doctor):
+    doctor.first_name, doctor.last_name = "Dana", "Doktor"
+    doctor.save()
+    Response.objects.create(patient=patient, instrument="phq-9", resource={}, total=16, band="moderately_severe",
+                            entered_by=doctor, answered_at=timezone.make_aware(dt.datetime(2026, 3, 2, 10, 0)))
+    html = doctor_client.get(reverse("outcomes:questionnaires", args=[patient.pk])).content.decode()
+    row = re.search(r"<tbody><tr>(.*?)</tr>", html, re.S).group(1)
+    assert "moderately severe" in row and "moderately_severe" not in row and "Dana Doktor" in row

@@ -69,7 +69,7 @@ def test_patient_signs_consent_on_screen(chart_page, patient):
     page.get_by_label("Date").fill("2026-11-25")
     page.get_by_role("checkbox", name="Injection therapy (neural therapy)").check()
     page.get_by_label("Scope").fill("Segmental therapy with procaine")
-    page.get_by_label("Signed by").select_option("signature")
+    page.get_by_label("How it was signed").select_option("signature")
     box = page.locator(".signature-svg").bounding_box()
     page.mouse.move(box["x"] + 20, box["y"] + 40)
     page.mouse.down()

@@ -241,7 +241,7 @@ def test_a_consent_signed_on_screen_is_added_and_later_withdrawn(chart_page, pat
     page.get_by_role("checkbox", name="Injection therapy (neural therapy)").check()
     page.get_by_role("checkbox", name="Research use of pseudonymised data").check()
     page.get_by_label("Scope").fill("Segmental therapy with procaine 1 %")
-    page.get_by_label("Signed by").select_option("signature")
+    page.get_by_label("How it was signed").select_option("signature")
     sign(page)
     save_and_return(page, patient, "consents")
     consent = m.Consent.objects.get(patient=patient)
@@ -265,7 +265,7 @@ def test_a_consent_signed_on_paper_is_uploaded_as_a_scan(chart_page, patient, tm
     page.get_by_role("link", name="Add consent").click()
     page.get_by_role("checkbox", name="Injection therapy (neural therapy)").check()
     page.get_by_label("Scope").fill("Interference-field therapy of the appendix scar")
-    page.get_by_label("Signed by").select_option("scan")
+    page.get_by_label("How it was signed").select_option("scan")
     page.get_by_label("Scan").set_input_files(str(scan))
     save_and_return(page, patient, "consents")
     consent = m.Consent.objects.get(patient=patient)
@@ -288,7 +288,7 @@ def test_a_consent_given_without_what_it_covers_or_a_signature_is_not_saved(char
     page = chart_page
     page.get_by_role("link", name="Add consent").click()
     page.get_by_label("Scope").fill("Neural therapy")
-    page.get_by_label("Signed by").select_option("signature")
+    page.get_by_label("How it was signed").select_option("signature")
     page.get_by_role("button", name="Save").click()
     text = page.locator(".error-summary").inner_text()
     assert "Covers: A consent given covers at least one use" in text

@@ -117,3 +117,12 @@ def test_chart_forms_of_another_clinic_are_404(doctor_client, foreign_patient):
 
 def test_unknown_item_kind_is_404(doctor_client, patient):
     assert doctor_client.get(f"/patients/{patient.pk}/spells/new/").status_code == 404
+
+
+def test_a_new_consent_asks_nothing_about_withdrawal_which_comes_with_its_edit_form(doctor_client, patient):
+    html = doctor_client.get(reverse("patients:item_new", args=[patient.pk, "consents"])).content.decode()
+    assert "Withdrawn on" not in html and "Withdrawal note" not in html and "How it was signed" in html
+    consent = m.Consent.objects.create(patient=patient, date="2026-01-01", scope="x", method="signature",
+                                       signature_svg="M1 1L5 5", scopes=["injection_therapy"])
+    html = doctor_client.get(reverse("patients:item_edit", args=[patient.pk, "consents", consent.pk])).content.decode()
+    assert "Withdrawn on" in html and "Withdrawal note" in html

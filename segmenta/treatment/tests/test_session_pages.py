@@ -113,6 +113,16 @@ def test_plan_reassessment_must_lie_between_3_and_5(doctor_client, patient):
     assert response.status_code == 400 and "reassess_after" in response.context["form"].errors
 
 
+def test_a_new_plan_offers_only_standing_complaints_and_preselects_the_only_one(doctor_client, doctor, patient):
+    from segmenta.patients.corrections import mark_in_error
+
+    standing = pm.Complaint.objects.create(patient=patient, description="Shoulder pain")
+    wrong = pm.Complaint.objects.create(patient=patient, description="Wrong chart")
+    mark_in_error(wrong, doctor, "wrong patient")
+    form = doctor_client.get(reverse("treatment:plan_new", args=[patient.pk])).context["form"]
+    assert list(form.fields["complaint"].queryset) == [standing] and form["complaint"].value() == standing.pk
+
+
 def test_deep_targets_without_recorded_aspiration_warn(doctor_client, session):
     doctor_client.post(reverse("treatment:injection_add", args=[session.pk]),
                        injection_data(target="paravertebral", volume_ml="5"))
