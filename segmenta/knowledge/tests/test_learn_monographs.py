@@ -220,3 +220,23 @@ def test_names_read_as_names_and_no_matching_stems_are_listed(doctor_client):
     assert "Recognised by the names Warfarin, Coumadin, Jantoven" in page(doctor_client, "bleeding-agent", "warfarin")
     scar = page(doctor_client, "technique", "scar")
     assert "(townsendletter)" not in scar and "as the Townsend Letter (2017) describes it." in scar
+
+
+@pytest.mark.parametrize("kind, entry_id", [("ganglion", "stellate"), ("drug", "procaine"),
+                                             ("protocol", "last")])
+def test_the_contents_list_the_sections_in_the_order_the_page_shows_them(doctor_client, kind, entry_id):
+    html = doctor_client.get(reverse("knowledge:entry", args=[kind, entry_id])).content.decode()
+    toc = html[html.index('<nav class="toc"'):]
+    toc = toc[:toc.index("</nav>")]
+    targets = re.findall(r'href="#([\w-]+)"', toc)
+    assert targets and targets[-1] == "sources-title"
+    body = html[html.index("</nav>"):]
+    positions = [body.index(f'id="{target}"') for target in targets]
+    assert positions == sorted(positions), targets
+
+
+def test_each_indication_heading_starts_with_a_capital(doctor_client):
+    html = doctor_client.get(reverse("knowledge:entry", args=["ganglion", "stellate"])).content.decode()
+    section = html[html.index('id="evidence-title"'):]
+    headings = re.findall(r"<h3>([^<]+)</h3>", section[:section.index("</section>")])
+    assert len(headings) > 2 and all(h[0].isupper() for h in headings), headings
