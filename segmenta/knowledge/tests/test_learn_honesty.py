@@ -51,11 +51,11 @@ def test_the_stellate_page_shows_the_evidence_of_each_indication(doctor_client):
     page = html(doctor_client, "ganglion", "stellate")
     assert "Evidence per indication" in page
     section = page[page.index('<h2 id="evidence-title">'):page.index('id="complications"')]
-    ptsd = section[section.index("post-traumatic stress disorder (PTSD)"):section.index("long COVID")]
+    ptsd = section[section.index("Post-traumatic stress disorder (PTSD)"):section.index("Long COVID")]
     assert "Clinical study" in ptsd and "Rae Olmsted" in ptsd and "Hanling" in ptsd
-    long_covid = section[section.index("<h3>long COVID</h3>"):]
+    long_covid = section[section.index("<h3>Long COVID</h3>"):]
     assert "Case reports or series only" in long_covid[:long_covid.index("</li>")]
-    vasomotor = section[section.index("<h3>vasomotor instability</h3>"):]
+    vasomotor = section[section.index("<h3>Vasomotor instability</h3>"):]
     vasomotor = vasomotor[:vasomotor.index("</li>")]
     assert "No source found" in vasomotor and "no source was found." in vasomotor
     assert "promotional" in vasomotor
