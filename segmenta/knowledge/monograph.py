@@ -1066,6 +1066,10 @@ def _last(kb, e, mono):
                      % {"ml": number(lipid["max_ml_per_kg"]), "minutes": number(lipid.get("max_minutes")),
                         "basis": basis})
     mono.sections.append(section)
+    monitoring = kb.get("protocol", "last-monitoring")
+    if monitoring is not None:  # the management's last step refers to it
+        mono.sections.append(Section(_("After the event"), "after-the-event", facts=[
+            (_("How long to monitor"), Link("protocol", monitoring["id"], monitoring["name"]), "")]))
     if "incidence" in e:
         mono.sections.append(Section(_("How often"), "incidence", facts=[(_("Incidence"), e["incidence"], "")]))
 

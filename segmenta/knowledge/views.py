@@ -75,7 +75,7 @@ class WeightForm(forms.Form):
     weight = forms.FloatField(label=gettext_lazy("Patient's weight (kg)"), min_value=1, max_value=400)
     height = forms.FloatField(label=gettext_lazy("Height (cm)"), min_value=30, max_value=250, required=False)
     sex = forms.ChoiceField(label=gettext_lazy("Sex"), required=False,
-                            choices=[("", gettext_lazy("unknown")), ("female", gettext_lazy("Female")),
+                            choices=[("", gettext_lazy("Unknown")), ("female", gettext_lazy("Female")),
                                      ("male", gettext_lazy("Male"))])
 
     def doses(self, entry, kb):

@@ -79,3 +79,11 @@ def test_the_list_of_sources_names_each_type_in_words(doctor_client):
     assert len(badges) == len(load().all("source"))
     assert {"Drug label", "Anatomy", "Expert text", "Promotional text"} <= set(badges)
     assert not {"drug_label", "anatomy", "expert", "promotional"} & set(badges)
+
+
+def test_the_last_page_names_where_the_monitoring_times_are(doctor_client):
+    html = page(doctor_client, "protocol", "last").content.decode()
+    assert "times below" not in html
+    assert "see the protocol “Monitoring after a LAST event”" in html
+    assert f'href="{reverse("knowledge:entry", args=["protocol", "last-monitoring"])}"' in html
+    assert '<option value="" selected>Unknown</option>' in html  # the sex, capitalised like Female and Male
