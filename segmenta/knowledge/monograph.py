@@ -153,7 +153,7 @@ ASRA_CLASSES = {"low": gettext_lazy("Low risk"), "intermediate": gettext_lazy("I
                 "high": gettext_lazy("High risk")}
 BLEEDING_POLICIES = {"anticoagulant": gettext_lazy("Anticoagulant"), "p2y12": gettext_lazy("P2Y12 inhibitor"),
                      "aspirin": gettext_lazy("Aspirin"), "nsaid": gettext_lazy("NSAID")}
-REASON_CODES = {"anticoagulant": gettext_lazy("anticoagulant"), "antiplatelet": gettext_lazy("antiplatelet"),
+REASON_CODES = {"anticoagulant": gettext_lazy("Anticoagulant"), "antiplatelet": gettext_lazy("Antiplatelet"),
                 "nsaid": gettext_lazy("NSAID")}
 SOURCE_TYPES = {
     "anatomy": gettext_lazy("Anatomy"), "drug_label": gettext_lazy("Drug label"), "guideline": gettext_lazy("Guideline"),
@@ -320,6 +320,17 @@ def hours(value):
 
 def verdict(value):
     return str(VERDICTS.get(value, code_label(value)))
+
+
+# A verdict as a whole answer in a fact's value ("When the rule is broken | The safety check
+# blocks the injection"); verdict() keeps the single word for tables.
+VERDICT_SENTENCES = {"warn": gettext_lazy("The safety check warns; the injection may go ahead"),
+                     "block": gettext_lazy("The safety check blocks the injection"),
+                     "ok": gettext_lazy("The safety check lets the injection go ahead")}
+
+
+def check_says(value):
+    return str(VERDICT_SENTENCES[value]) if value in VERDICT_SENTENCES else _cap(verdict(value))
 
 
 def yes_no(value):
@@ -628,7 +639,7 @@ def drug_layout(kb, e, mono):
                   reduce.get("note", ""))
     warn = limits.pop("warn_for_conditions", None)
     if warn:
-        dose.fact(_("A warning with"), _cap(sentence(_lower(c) for c in codes(warn, "condition"))))
+        dose.fact(_("The safety check warns in patients with"), _cap(sentence(_lower(c) for c in codes(warn, "condition"))))
     for key, value in limits.items():
         dose.fact(label(key), generic_value(key, value))
     mono.sections.append(dose)
@@ -868,8 +879,8 @@ def ganglion_layout(kb, e, mono):
         if organs:
             section.fact(_("For complaints of"), links(kb, "organ", organs, "organ"))
         everyone = set(vocabulary.codes("sex")) <= set(sexes)
-        section.fact(_("Patients"), _("of any sex") if everyone
-                     else _("%(sexes)s patients only") % {"sexes": sentence(codes(sexes, "sex")).lower()})
+        section.fact(_("Patients"), _("Of any sex") if everyone
+                     else _cap(_("%(sexes)s patients only") % {"sexes": sentence(codes(sexes, "sex")).lower()}))
     else:
         section.prose.append(none(_("The assessment does not suggest this target by itself.")))
     if e.get("serves_note"):
@@ -994,7 +1005,7 @@ def field_category_layout(kb, e, mono):
     section.fact(_("Local signs to look for"), codes(e.get("local_signs"), "sign") or none())
     prior = e.get("prior")
     section.fact(_("How often practitioners name it"),
-                 _("often, among the first") if prior == "high" else _("as often as the rest"), e.get("prior_note", ""))
+                 _("Often, among the first") if prior == "high" else _("As often as the rest"), e.get("prior_note", ""))
     mono.sections.append(section)
     quadrants = e.get("trigeminal_by_quadrant") or {}
     if quadrants:
@@ -1332,12 +1343,12 @@ def _jurisdictions(kb, codes_):
 
 def scope_rule_layout(kb, e, mono):
     section = Section(_("The rule"), "rule")
-    section.fact(_("Where"), _jurisdictions(kb, e.get("jurisdictions")))
+    section.fact(_("Applies in"), _cap(_jurisdictions(kb, e.get("jurisdictions"))))
     if e.get("except_jurisdictions"):
-        section.fact(_("Except"), _jurisdictions(kb, e["except_jurisdictions"]))
+        section.fact(_("Except in"), _cap(_jurisdictions(kb, e["except_jurisdictions"])))
     if "when_jurisdiction_unknown" in e:
-        section.fact(_("Clinic's jurisdiction unknown"), _("the rule is skipped") if e["when_jurisdiction_unknown"] == "skip"
-                     else _("the rule applies"))
+        section.fact(_("Clinic's jurisdiction unknown"), _("The rule is skipped") if e["when_jurisdiction_unknown"] == "skip"
+                     else _("The rule applies"))
     section.fact(_("Professions"), codes(e.get("professions"), "profession") or none())
     if e.get("allowed_targets"):
         text = links(kb, "technique", e["allowed_targets"], "injection_target")
@@ -1351,39 +1362,40 @@ def scope_rule_layout(kb, e, mono):
                      links(kb, "technique", exception.get("targets"), "injection_target"))
     status = e.get("status")
     if status == "unknown":
-        section.fact(_("Right to inject"), _("unknown there: every injection asks to check the licence"))
+        section.fact(_("Right to inject"), _("Unknown there: every injection asks to check the licence"))
     elif status == "denied":
-        section.fact(_("Right to inject"), _("none there: every injection is refused"))
+        section.fact(_("Right to inject"), _("None there: every injection is refused"))
     if e.get("treat_as"):
         section.fact(_("Counts as"), code_label(e["treat_as"], "profession"))
     if e.get("rule"):
         section.prose.append(e["rule"])
     if "enforcement" in e:
-        section.fact(_("When the rule is broken, the safety check"), verdict(e["enforcement"]))
+        section.fact(_("When the rule is broken"), check_says(e["enforcement"]))
     if "deep_enforcement" in e:
-        section.fact(_("At a deep target, the safety check"), verdict(e["deep_enforcement"]))
+        section.fact(_("At a deep target"), check_says(e["deep_enforcement"]))
     mono.sections.append(section)
 
 
 SAFETY_PARAMETERS = {
     "valid_days": (gettext_lazy("A “not pregnant” status stays current for"), "days"),
-    "ages": (gettext_lazy("Applies from age to age"), "ages"),
-    "hard_stop_unknown": (gettext_lazy("With the status unknown at a hard-stop target, the safety check"), "verdict"),
+    "ages": (gettext_lazy("Ages"), "ages"),
+    "hard_stop_unknown": (gettext_lazy("With the status unknown, at a target that is a hard stop in pregnancy"),
+                          "verdict"),
     "child_below_years": (gettext_lazy("A child is younger than"), "years"),
     "older_from_years": (gettext_lazy("An older patient is from"), "years"),
     "child_blocked_depths": (gettext_lazy("Blocked in children, injections"), "depths"),
     "child_blocked_targets": (gettext_lazy("Blocked in children, targets"), "targets"),
-    "child_weight_unknown": (gettext_lazy("With a child's weight unknown, the safety check"), "verdict"),
-    "age_unknown": (gettext_lazy("With the age unknown, the safety check"), "verdict"),
-    "unknown": (gettext_lazy("When it is not known, the safety check"), "verdict"),
-    "unclassified": (gettext_lazy("For an allergy without a class, the safety check"), "verdict"),
-    "verdict": (gettext_lazy("The safety check"), "verdict"),
+    "child_weight_unknown": (gettext_lazy("With a child's weight unknown"), "verdict"),
+    "age_unknown": (gettext_lazy("With the age unknown"), "verdict"),
+    "unknown": (gettext_lazy("When it is not known"), "verdict"),
+    "unclassified": (gettext_lazy("For an allergy without a class"), "verdict"),
+    "verdict": (gettext_lazy("When the rule applies"), "verdict"),
     "window_hours": (gettext_lazy("Time window"), "hours"),
-    "side_unknown": (gettext_lazy("With the side not recorded, the safety check"), "verdict"),
+    "side_unknown": (gettext_lazy("With the side not recorded"), "verdict"),
     "targets": (gettext_lazy("Targets"), "targets"),
     "required_scope": (gettext_lazy("The consent must cover"), "scope"),
-    "deep_verdict": (gettext_lazy("At a deep target, the safety check"), "verdict"),
-    "other_verdict": (gettext_lazy("At any other target, the safety check"), "verdict"),
+    "deep_verdict": (gettext_lazy("At a deep target"), "verdict"),
+    "other_verdict": (gettext_lazy("At any other target"), "verdict"),
 }
 
 
@@ -1415,21 +1427,21 @@ def safety_rule_layout(kb, e, mono):
         e.get("unidentified")
         rows = [[code_label(k, "medication_class"), str(BLEEDING_POLICIES.get(v.get("policy"), v.get("policy"))),
                  str(REASON_CODES.get(v.get("code"), v.get("code")))] for k, v in params["unidentified"].items()]
-        values.tables.append(Table([_("A medicine of the class"), _("treated as"), _("reason")], rows,
+        values.tables.append(Table([_("A medicine of the class"), _("Treated as"), _("Reported as")], rows,
                                    caption=_("Blood thinners not matched by name")))
     if "verdicts" in params:
         e.get("verdicts")
-        names = {"none": _("With no consent on record, the safety check"),
-                 "withdrawn": _("With the consent withdrawn, the safety check"),
-                 "refused": _("With the consent refused, the safety check")}
+        names = {"none": _("With no consent on record"),
+                 "withdrawn": _("With the consent withdrawn"),
+                 "refused": _("With the consent refused")}
         for key, value in params["verdicts"].items():
-            values.fact(str(names.get(key, label(key))), verdict(value))
+            values.fact(str(names.get(key, label(key))), check_says(value))
     mono.sections.append(values)
 
 
 def _parameter(kb, how, value):
     if how == "verdict":
-        return verdict(value)
+        return check_says(value)
     if how == "days":
         return _("%(days)s days") % {"days": number(value)}
     if how == "years":
@@ -1439,7 +1451,7 @@ def _parameter(kb, how, value):
     if how == "ages":
         return _("%(min)s to %(max)s years") % {"min": number(value.get("min")), "max": number(value.get("max"))}
     if how == "depths":
-        return sentence(str(DEPTHS.get(d, code_label(d))).lower() for d in value)
+        return _cap(sentence(str(DEPTHS.get(d, code_label(d))).lower() for d in value))
     if how == "targets":
         return links(kb, "technique", value, "injection_target") or none()
     if how == "scope":
@@ -1468,7 +1480,8 @@ def bleeding_agent_layout(kb, e, mono):
     if e.get("requires_finding"):
         section.fact(_("Also needed"), _("the session's finding “%(finding)s”")
                      % {"finding": code_label(e["requires_finding"], "finding")})
-    section.fact(_("Reported by the safety check as"), str(REASON_CODES.get(e.get("code"), code_label(e.get("code")))))
+    section.fact(_("The safety check reports it as"),
+                 _cap(REASON_CODES.get(e.get("code"), code_label(e.get("code")))))
     mono.sections.append(section)
     names = Section(_("Recognised by the names"), "names",
                     prose=[", ".join(name[:1].upper() + name[1:] for name in e.get("names") or [])],
@@ -1579,8 +1592,8 @@ def retention_layout(kb, e, mono):
     if e.get("counted_from"):
         section.fact(_("Counted from"), str(COUNTED_FROM.get(e["counted_from"], code_label(e["counted_from"]))))
     if "clinic_must_confirm" in e:
-        section.fact(_("Clinic must confirm"), _("yes: nothing is removed on this default until the clinic sets "
-                                                 "its own period") if e["clinic_must_confirm"] else _("no"))
+        section.fact(_("Clinic must confirm"), _("Yes: nothing is removed on this default until the clinic sets "
+                                                 "its own period") if e["clinic_must_confirm"] else _("No"))
     mono.sections.append(section)
 
 

@@ -99,8 +99,8 @@ def page(client, kind, entry_id, **params):
 
 def test_a_ganglion_says_whom_the_assessment_suggests_it_for_in_words(doctor_client):
     stellate = page(doctor_client, "ganglion", "stellate")
-    assert "Patients of any sex" in stellate and "Upper arm" in stellate and "3–5 mL" in stellate
-    assert "Patients female patients only" in page(doctor_client, "ganglion", "frankenhauser")
+    assert "Patients Of any sex" in stellate and "Upper arm" in stellate and "3–5 mL" in stellate
+    assert "Patients Female patients only" in page(doctor_client, "ganglion", "frankenhauser")
     assert "The assessment does not suggest this target by itself." in page(doctor_client, "ganglion", "otic")
 
 
@@ -240,3 +240,24 @@ def test_each_indication_heading_starts_with_a_capital(doctor_client):
     section = html[html.index('id="evidence-title"'):]
     headings = re.findall(r"<h3>([^<]+)</h3>", section[:section.index("</section>")])
     assert len(headings) > 2 and all(h[0].isupper() for h in headings), headings
+
+
+@pytest.mark.parametrize("kind, entry_id, reads, not_reads", [
+    ("scope-rule", "heilpraktiker-wheals-only", ["When the rule is broken The safety check blocks the injection",
+                                                "Applies in Every jurisdiction"],
+     ["the safety check blocks", "Where every jurisdiction"]),
+    ("safety-rule", "pregnancy_status", ["Ages 12 to 55 years"], ["Applies from age to age"]),
+    ("safety-rule", "product_expiry", ["When the rule applies The safety check blocks the injection",
+                                       "When it is not known The safety check warns; the injection may go ahead"],
+     ["The safety check blocks When"]),
+    ("bleeding-agent", "warfarin", ["The safety check reports it as Anticoagulant"], ["as anticoagulant"]),
+    ("retention", "DE", ["Clinic must confirm No"], ["confirm no"]),
+    ("retention", "ES", ["Clinic must confirm Yes: nothing is removed"], []),
+    ("field-category", "scars", ["How often practitioners name it Often, among the first"], []),
+])
+def test_a_label_and_its_value_read_as_a_clinician_expects(doctor_client, kind, entry_id, reads, not_reads):
+    text = page(doctor_client, kind, entry_id)
+    for expected in reads:
+        assert expected in text, expected
+    for unexpected in not_reads:
+        assert unexpected not in text, unexpected
