@@ -516,6 +516,7 @@ def _readable(mono, field_names=frozenset()):
 
     def clean(value):
         if isinstance(value, str):
+            value = PERCENT.sub("\u00a0%", value)  # "2 %" stays on one line
             value = FILE_NAME.sub(lambda m: str(kind_title(FILE_KINDS[m.group(0)])) if m.group(0) in FILE_KINDS
                                   else m.group(0), value)
             return CODE.sub(word, value)
@@ -543,6 +544,7 @@ def _readable(mono, field_names=frozenset()):
 FILE_NAME = re.compile(r"\b[a-z_]+\.(?:yaml|json)\b")
 FILE_KINDS = {filename: kind for kind, (filename, _schema) in KINDS.items()}
 CODE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
+PERCENT = re.compile(r"(?<=\d) %")
 
 
 def _vocabulary_label(code):

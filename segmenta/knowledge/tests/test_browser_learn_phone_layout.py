@@ -78,3 +78,24 @@ def test_an_evidence_badge_keeps_to_one_line(phone, path):
     heights = phone.evaluate("[...document.querySelectorAll('main .badge')].map(b => b.getBoundingClientRect().height)")
     assert heights and max(heights) < 32, heights  # one line of text, not an oval of two or three
     assert page_overflow(phone) == 0
+
+
+def test_the_evidence_badge_keeps_clear_of_the_lead(phone):
+    phone.goto("/learn/technique/scar/")
+    badge, lead = box(phone.locator(".titlebar .badge").first), box(phone.locator("p.lead").first)
+    assert lead["y"] - (badge["y"] + badge["height"]) >= 12
+
+
+def test_a_percentage_stays_on_one_line(phone):
+    phone.goto("/learn/scope-rule/heilpraktiker-wheals-only/")
+    assert "2\u00a0%" in phone.locator("p.lead").first.inner_text()
+
+
+def test_a_search_results_kind_sits_right_under_its_title(phone):
+    phone.goto("/learn/?q=stellate")
+    result = phone.locator("ol.results > li").first
+    title, kind = box(result.locator(".result-title")), box(result.locator(".result-kind"))
+    assert kind["y"] >= title["y"] + title["height"] - 8  # below the title, not beside it
+    assert kind["y"] - (title["y"] + title["height"]) <= 4  # and close to it
+    assert kind["height"] < 30  # one line
+    assert abs(kind["x"] - title["x"]) <= 1
