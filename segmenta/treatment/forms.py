@@ -245,7 +245,11 @@ class AdverseEventForm(forms.ModelForm):
         self.fields["injection"].queryset = session.injections.all()
         self.fields["injection"].label_from_instance = _injection_label
         self.fields["occurred_at"].required = True
-        self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        # Now, unless the session is being charted afterwards: then its start, as a starting
+        # point to correct (an event happens at the session, not when it is typed up).
+        self.fields["occurred_at"].initial = now if time_error(session, now) is None else \
+            timezone.localtime(session.started_at)
 
 
 class FollowUpForm(forms.ModelForm):

@@ -201,3 +201,14 @@ def test_the_csv_runs_no_formula_a_description_carries(doctor_client, event):
     event.save()
     text = reauthenticated(doctor_client).get(reverse("treatment:event_report_csv", args=[event.pk])).content.decode()
     assert ";'=HYPERLINK" in text and ";=HYPERLINK" not in text
+
+
+def test_the_event_time_starts_at_the_session_when_it_is_charted_afterwards(patient, doctor):
+    from segmenta.treatment.forms import AdverseEventForm
+
+    today = Session.objects.create(patient=patient, started_at=timezone.now(), practitioner=doctor)
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    assert AdverseEventForm(session=today).fields["occurred_at"].initial == now
+    earlier = Session.objects.create(patient=patient, started_at=datetime.datetime(2026, 1, 10, 9, tzinfo=datetime.UTC),
+                                     practitioner=doctor)
+    assert AdverseEventForm(session=earlier).fields["occurred_at"].initial == earlier.started_at
