@@ -336,6 +336,8 @@ def _render_members(request, clinics, *, form=None, licence_form=None, status=20
         member.licence_form = licence_form if bound else _licence_form(member)
     return render(request, "accounts/members.html", {
         "members": members, "form": form or NewMemberForm(clinics=clinics), "roles": Role.choices,
+        # An admin of one clinic needs no column repeating its name on every row.
+        "several_clinics": len({m.clinic_id for m in members}) > 1,
     }, status=status)
 
 

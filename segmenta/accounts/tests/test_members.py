@@ -39,6 +39,16 @@ def test_admin_lists_only_their_own_clinics_members(sudo_admin, doctor, outsider
     assert "doctor" in html and "outsider" not in html
 
 
+def test_the_clinic_column_shows_only_for_an_admin_of_several_clinics(sudo_admin, admin_user, doctor, other_clinic):
+    def headers():
+        html = sudo_admin.get(reverse("accounts:members")).content.decode()
+        return re.findall(r'<th scope="col">([^<]+)</th>', html)
+
+    assert "Clinic" not in headers() and "User" in headers()
+    Membership.objects.create(user=admin_user, clinic=other_clinic, role=Role.ADMIN)
+    assert "Clinic" in headers()
+
+
 def test_admin_creates_a_member_with_role_and_profession(sudo_admin, clinic):
     response = sudo_admin.post(reverse("accounts:members"), {
         "clinic": clinic.pk, "username": "newhp", "role": "practitioner", "profession": "heilpraktiker",
