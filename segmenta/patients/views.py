@@ -42,6 +42,23 @@ def patient_list(request):
     })
 
 
+def _recent_access(events, shown=10):
+    """The latest accesses, one line per run of the same user and action within a minute
+    (reloading the chart ten times is one line "×10", not ten that hide the rest)."""
+    lines = []
+    for event in events:
+        minute = event.at.replace(second=0, microsecond=0)
+        last = lines[-1] if lines else None
+        if last and (last["username"], last["action"], last["minute"]) == (event.username, event.action, minute):
+            last["count"] += 1
+            continue
+        if len(lines) == shown:
+            break
+        lines.append({"event": event, "username": event.username, "action": event.action, "minute": minute,
+                      "count": 1})
+    return lines
+
+
 def _chart_queryset():
     """Patients with everything their chart page shows, in a fixed number of queries."""
     marked = "entered_in_error_by"  # who marked an entry in error, shown beside it
@@ -72,10 +89,8 @@ def patient_detail(request, pk):
     clinical background with what has been reviewed, and who looked at it lately."""
     patient = get_object_or_404(_chart_queryset().filter(pk__in=_visible(request).values("pk")), pk=pk)
     record("view", request=request, patient=patient, obj=patient)
-    recent = (
-        AuditEvent.objects.filter(patient=patient).order_by("-id")
-        .only("at", "username", "action", "object_type", "object_id")[:10]
-    )
+    recent = _recent_access(AuditEvent.objects.filter(patient=patient).order_by("-id")
+                            .only("at", "username", "action", "object_type", "object_id")[:50])
     # Every entry with its versions (one query per kind); entries marked "entered in error"
     # count nowhere and are listed apart, struck through, when the user asks to see them.
     entries = {kind: attach(items) for kind, items in (

@@ -126,3 +126,13 @@ def test_a_new_consent_asks_nothing_about_withdrawal_which_comes_with_its_edit_f
                                        signature_svg="M1 1L5 5", scopes=["injection_therapy"])
     html = doctor_client.get(reverse("patients:item_edit", args=[patient.pk, "consents", consent.pk])).content.decode()
     assert "Withdrawn on" in html and "Withdrawal note" in html
+
+
+def test_recent_access_folds_repeated_views_into_one_line(doctor_client, patient):
+    url = reverse("patients:detail", args=[patient.pk])
+    for _ in range(2):
+        doctor_client.get(url)
+    html = doctor_client.get(url).content.decode()
+    card = html[html.index("Recent access"):]
+    card = card[:card.index("</ul>")]
+    assert card.count("<li>") == 1 and "doctor · View ×3" in card
