@@ -53,7 +53,7 @@ class InjectionIn(Strict):
     complaint: Optional[int] = None
     technique_notes: str = Field("", max_length=500)
     aspiration_done: bool = False
-    onset_seconds: Optional[int] = Field(None, ge=0)
+    onset_seconds: Optional[int] = Field(None, ge=0, le=86400)  # a response within the day; also the column's range
     relief_percent: Optional[int] = Field(None, ge=0, le=100)
     performed_by: Optional[str] = Field(None, max_length=150, description="username of who injects; default: you")
     product: Optional[int] = Field(None, description="id of a product of the clinic; sets drug and strength")
@@ -63,7 +63,7 @@ class InjectionIn(Strict):
 
 
 class ResponseIn(Strict):
-    onset_seconds: Optional[int] = Field(None, ge=0)
+    onset_seconds: Optional[int] = Field(None, ge=0, le=86400)  # a response within the day; also the column's range
     relief_percent: Optional[int] = Field(None, ge=0, le=100)
     duration_hours: Optional[Decimal] = Field(None, ge=0, max_digits=6, decimal_places=2)
 

@@ -43,8 +43,9 @@ def patient_list(request):
 
 
 def _recent_access(events, shown=10):
-    """The latest accesses, one line per run of the same user and action within a minute
-    (reloading the chart ten times is one line "×10", not ten that hide the rest)."""
+    """The latest accesses, one line per run of the same user and action in the same minute
+    (reloading the chart ten times is one line "×10", not ten that hide everyone else).
+    ``events``: newest first, read only until ``shown`` lines are full."""
     lines = []
     for event in events:
         minute = event.at.replace(second=0, microsecond=0)
@@ -89,8 +90,11 @@ def patient_detail(request, pk):
     clinical background with what has been reviewed, and who looked at it lately."""
     patient = get_object_or_404(_chart_queryset().filter(pk__in=_visible(request).values("pk")), pk=pk)
     record("view", request=request, patient=patient, obj=patient)
+    # Read in chunks until ten lines are full: a burst of one user's reloads must not push
+    # everyone else's access off the card (capped, so a chart read by a script stays cheap).
     recent = _recent_access(AuditEvent.objects.filter(patient=patient).order_by("-id")
-                            .only("at", "username", "action", "object_type", "object_id")[:50])
+                            .only("at", "username", "action", "object_type", "object_id")[:2000]
+                            .iterator(chunk_size=100))
     # Every entry with its versions (one query per kind); entries marked "entered in error"
     # count nowhere and are listed apart, struck through, when the user asks to see them.
     entries = {kind: attach(items) for kind, items in (

@@ -104,6 +104,9 @@ class InjectionForm(forms.ModelForm):
         clinic = session.patient.clinic_id
         self.fields["history_item"].queryset = HistoryItem.objects.filter(patient=session.patient_id)
         self.fields["complaint"].queryset = Complaint.objects.filter(patient=session.patient_id)
+        # Both optional: blank is an answer here, not a choice still to make.
+        self.fields["history_item"].empty_label = _("None (not a test injection)")
+        self.fields["complaint"].empty_label = _("None")
         self.fields["product"].queryset = Product.objects.filter(clinic=clinic, active=True)
         self.fields["performed_by"].queryset = get_user_model().objects.filter(
             memberships__clinic=clinic, is_active=True).select_related("profile").order_by("username")
@@ -246,10 +249,11 @@ class AdverseEventForm(forms.ModelForm):
         self.fields["injection"].label_from_instance = _injection_label
         self.fields["occurred_at"].required = True
         now = timezone.localtime().replace(second=0, microsecond=0)
-        # Now, unless the session is being charted afterwards: then its start, as a starting
-        # point to correct (an event happens at the session, not when it is typed up).
-        self.fields["occurred_at"].initial = now if time_error(session, now) is None else \
-            timezone.localtime(session.started_at)
+        # Now, unless the session is being charted afterwards: then no default at all. The
+        # session's start would give a plausible but invented "0 min to onset" in the
+        # pharmacovigilance report; the field is required, so the real time is typed.
+        self.fields["occurred_at"].initial = now if time_error(session, now) is None else None
+        self.fields["injection"].empty_label = _("Not after an injection")
 
 
 class FollowUpForm(forms.ModelForm):
@@ -265,6 +269,7 @@ class FollowUpForm(forms.ModelForm):
         self.session = session
         self.fields["injection"].queryset = session.injections.all()
         self.fields["injection"].label_from_instance = _injection_label
+        self.fields["injection"].empty_label = _("The session as a whole")
         self.fields["reported_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
     def clean_reported_at(self):

@@ -105,6 +105,8 @@ def test_the_api_adds_a_response_and_refuses_one_once_signed(api_client, injecti
     assert (injection.onset_seconds, injection.relief_percent, injection.duration_hours) == (30, 70, None)
     bad = api_client.patch(url, json.dumps({"relief_percent": 101}), content_type="application/json")
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "relief_percent"
+    huge = api_client.patch(url, json.dumps({"onset_seconds": 2**31}), content_type="application/json")
+    assert huge.status_code == 422 and huge.json()["errors"][0]["field"] == "onset_seconds"
     api_client.post(reverse("api:sign_session", args=[session.pk]))
     late = api_client.patch(url, json.dumps({"duration_hours": 3}), content_type="application/json")
     assert late.status_code == 409

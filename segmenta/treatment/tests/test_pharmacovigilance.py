@@ -203,12 +203,14 @@ def test_the_csv_runs_no_formula_a_description_carries(doctor_client, event):
     assert ";'=HYPERLINK" in text and ";=HYPERLINK" not in text
 
 
-def test_the_event_time_starts_at_the_session_when_it_is_charted_afterwards(patient, doctor):
+def test_the_event_time_is_now_in_the_session_and_typed_when_charted_afterwards(patient, doctor):
     from segmenta.treatment.forms import AdverseEventForm
 
     today = Session.objects.create(patient=patient, started_at=timezone.now(), practitioner=doctor)
-    now = timezone.localtime().replace(second=0, microsecond=0)
-    assert AdverseEventForm(session=today).fields["occurred_at"].initial == now
+    before = timezone.now().replace(second=0, microsecond=0)
+    initial = AdverseEventForm(session=today).fields["occurred_at"].initial
+    assert before <= initial <= timezone.now()
     earlier = Session.objects.create(patient=patient, started_at=datetime.datetime(2026, 1, 10, 9, tzinfo=datetime.UTC),
                                      practitioner=doctor)
-    assert AdverseEventForm(session=earlier).fields["occurred_at"].initial == earlier.started_at
+    # Charted afterwards: no invented time (the session's start would read "0 min to onset").
+    assert AdverseEventForm(session=earlier).fields["occurred_at"].initial is None
