@@ -12,6 +12,7 @@ Environment variables:
 - ``SEGMENTA_IDLE_TIMEOUT_MINUTES``: automatic logoff after this much inactivity (15).
 - ``SEGMENTA_VAR_DIR``: where the default database, secret key and uploads live (./var).
 - ``SEGMENTA_TIME_ZONE``: the clinic's time zone (Europe/Berlin).
+- ``SEGMENTA_MAX_REQUEST_BYTES``: largest request body accepted (11 MB); larger ones get 413.
 """
 
 import os
@@ -119,6 +120,8 @@ INSTALLED_APPS = [
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
+    # First: a request over the size limit is refused before anything reads its body.
+    "segmenta.accounts.request_size.limit_request_size",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "segmenta.accounts.middleware.security_headers",
@@ -163,21 +166,27 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'segmenta.sqlite3'}",
-        conn_max_age=0 if "DATABASE_URL" not in os.environ else 60,
-    )
+def database_from_url(url):
+    """The database settings for `url`. A server database keeps connections open for a
+    minute, and checks one is still alive before reusing it: after a database restart the
+    first request of each worker would otherwise fail on a dead connection."""
+    db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["CONN_MAX_AGE"] = 0
+        db["CONN_HEALTH_CHECKS"] = False
+        db["OPTIONS"] = _SQLITE_OPTIONS
+    return db
+
+
+_SQLITE_OPTIONS = {
+    # WAL lets readers continue while one writer writes; IMMEDIATE takes the write
+    # lock at the start of a transaction so two writers queue instead of failing
+    # half-way (the audit chain reads the last hash, then appends).
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {
-        # WAL lets readers continue while one writer writes; IMMEDIATE takes the write
-        # lock at the start of a transaction so two writers queue instead of failing
-        # half-way (the audit chain reads the last hash, then appends).
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
+DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'segmenta.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication and security ----------------------------------------------
@@ -252,6 +261,9 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 SEGMENTA_MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # certificate scans
+# Every request: refused at the door (413) when its Content-Length says more, before the
+# body is read; a little above the upload limit for the form fields around a scan.
+SEGMENTA_MAX_REQUEST_BYTES = int(os.environ.get("SEGMENTA_MAX_REQUEST_BYTES") or SEGMENTA_MAX_UPLOAD_BYTES + 1024 * 1024)
 
 # --- Internationalisation -------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -42,11 +42,17 @@ from .models import ApiToken, Clinic, Membership, PractitionerProfile, Role, Tra
 User = get_user_model()
 
 
-def _next_url(request, default="patients:list"):
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+def safe_next(target):
+    """`target` when it is a path on this site, else None. A bare word would be taken for a
+    URL name by redirect() (a 500), another host or scheme for an open redirect."""
+    if (target and target.startswith("/") and not target.startswith(("//", "/\\"))
+            and url_has_allowed_host_and_scheme(target, allowed_hosts=None)):
         return target
-    return reverse(default)
+    return None
+
+
+def _next_url(request, default="patients:list"):
+    return safe_next(request.POST.get("next") or request.GET.get("next")) or reverse(default)
 
 
 def _needs_second_factor(user):
@@ -61,17 +67,21 @@ def login_view(request):
     if request.method == "POST" and form.is_valid():
         user = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
         if user is not None:
-            login(request, user)
-            if _needs_second_factor(user):
-                # The MFA gate reads this flag: a user with an authenticator always
-                # needs the code, even where MFA is not required of everyone.
-                request.session[SECOND_FACTOR_PENDING] = True
-                return redirect(reverse("accounts:mfa") + "?" + urlencode({"next": _next_url(request)}))
-            return redirect(_next_url(request))
+            target = _next_url(request)
+            # The login's audit event is written inside this transaction: should anything
+            # after it fail, no login is claimed for a session that was never created.
+            with transaction.atomic():
+                login(request, user)
+                if _needs_second_factor(user):
+                    # The MFA gate reads this flag: a user with an authenticator always
+                    # needs the code, even where MFA is not required of everyone.
+                    request.session[SECOND_FACTOR_PENDING] = True
+                    return redirect(reverse("accounts:mfa") + "?" + urlencode({"next": target}))
+                return redirect(target)
         # One message for wrong name and wrong password: it must not tell which.
         error = _("Username or password is not correct.")
     return render(request, "accounts/login.html", {
-        "form": form, "error": error, "next": request.GET.get("next", ""),
+        "form": form, "error": error, "next": safe_next(request.GET.get("next")) or "",
         "idle": request.GET.get("reason") == "idle",
     })
 
@@ -119,7 +129,7 @@ def mfa_view(request):
             form.add_error("otp_token", _("That code is not correct, or has expired. Try the current one."))
         else:
             form.add_error("otp_token", _("Too many wrong codes. Wait a little, then try again."))
-    context = {"form": form, "enrolling": enrolling, "next": request.GET.get("next", "")}
+    context = {"form": form, "enrolling": enrolling, "next": safe_next(request.GET.get("next")) or ""}
     if enrolling:
         qr = segno.make(device.config_url, error="m")
         context["qr_svg"] = qr.svg_inline(scale=4, dark="#1d2b36", light="#ffffff", omitsize=False)
@@ -165,7 +175,7 @@ def reauth_view(request):
             return redirect(_next_url(request))
         form.add_error(None, _("Password or code is not correct."))
     return render(request, "accounts/reauth.html", {"form": form, "has_device": has_device,
-                                                    "next": request.GET.get("next", "")})
+                                                    "next": safe_next(request.GET.get("next")) or ""})
 
 
 # --- Profile, training records, API tokens -----------------------------------------
