@@ -8,4 +8,5 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the audit receivers)
+        # Registers the deploy checks and connects the audit receivers.
+        from . import checks, signals  # noqa: F401
