@@ -6,8 +6,11 @@ import shutil
 import time
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.core.servers.basehttp import WSGIServer
 from django.test import Client
+from django.test.testcases import LiveServerThread
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
@@ -157,6 +160,23 @@ def admin_api_client(admin_user):
 
 
 # --- Browser ------------------------------------------------------------------------
+
+class _OneRequestAtATime(WSGIServer):
+    """The live server for browser tests on SQLite, serving one request at a time.
+
+    The in-memory test database is a single connection that the server shares with the
+    test. Django's threaded live server would run a page's concurrent requests (htmx checks
+    as fields change, the session save) on that one connection at once, which SQLite
+    refuses now and then ("cannot start a transaction within a transaction"). The app
+    itself runs on a file database, with a connection per thread."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+if django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    LiveServerThread.server_class = _OneRequestAtATime
+
 
 @pytest.fixture(scope="session")
 def _chromium():
