@@ -15,6 +15,10 @@ def _digest(raw):
     return hashlib.sha256(raw.encode("ascii")).hexdigest()
 
 
+class LinkAlreadyAnswered(Exception):
+    """Answers came through a link that another submission has used in the meantime."""
+
+
 class AnswerLink(models.Model):
     """A link for one patient and one questionnaire: single use, expiring. Only its hash
     is stored; the link itself is shown once."""
@@ -55,6 +59,12 @@ class AnswerLink(models.Model):
         return cls.objects.select_related("patient", "patient__clinic").filter(
             token_hash=_digest(raw), used_at__isnull=True, expires_at__gt=timezone.now(),
             patient__restricted_at__isnull=True).first()
+
+    @classmethod
+    def was_answered(cls, raw):
+        """Whether ``raw`` is a link that has been used (its holder may be told so)."""
+        return bool(raw) and len(raw) <= 64 and cls.objects.filter(
+            token_hash=_digest(raw), used_at__isnull=False).exists()
 
 
 class Response(models.Model):

@@ -8,7 +8,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from segmenta.audit.trail import record
 
-from .models import Alert, Response, clinic_instruments
+from .models import Alert, AnswerLink, LinkAlreadyAnswered, Response, clinic_instruments
 from .scoring import _bounds, instrument, score
 
 
@@ -81,6 +81,12 @@ def save_answers(patient, instrument_id, answers, *, entered_by=None, link=None,
     QuestionnaireResponse.model_validate(fhir)
     result = score(instrument_id, fhir, extra)
     with transaction.atomic():
+        if link is not None:
+            # The link's row stays locked until these answers are stored: a second
+            # submission at the same moment waits here, then finds the link used.
+            link = AnswerLink.objects.select_for_update().get(pk=link.pk)
+            if link.used_at is not None:
+                raise LinkAlreadyAnswered
         response = Response.objects.create(
             patient=patient, instrument=instrument_id, complaint=complaint, answered_at=answered_at, resource=fhir,
             total=result["total"], band=result.get("band") or "", entered_by=entered_by, link=link)

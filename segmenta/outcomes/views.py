@@ -28,7 +28,7 @@ from .export import RESEARCH_SCOPE, to_csv, to_parquet
 from .alerts import AcknowledgeForm, can_acknowledge
 from .labels import by_label
 from segmenta.knowledge.crisis import contacts_for
-from .models import Alert, AnswerLink, ClinicInstrument, clinic_instruments
+from .models import Alert, AnswerLink, ClinicInstrument, LinkAlreadyAnswered, clinic_instruments
 from .responses import answer_form, save_answers
 from .scoring import check_instrument, instruments
 from .scoring import rule as score_rule
@@ -215,15 +215,24 @@ def enter_answers(request, pk, instrument):
                   status=400 if form.errors else 200)
 
 
+def _already_answered(request):
+    return render(request, "outcomes/link_gone.html", {"answered": True}, status=410)
+
+
 def answer(request, token):
     """The patient's page: no login, one questionnaire, once, until it expires."""
     link = AnswerLink.find(token)
     if link is None:
+        if AnswerLink.was_answered(token):
+            return _already_answered(request)
         return render(request, "outcomes/link_gone.html", status=410)
     form = answer_form(link.instrument, request.POST or None, clinic_instruments(link.patient.clinic_id))
     if request.method == "POST" and form.is_valid():
-        save_answers(link.patient, link.instrument, form.cleaned_data, link=link, complaint=link.complaint,
-                     request=request)
+        try:
+            save_answers(link.patient, link.instrument, form.cleaned_data, link=link, complaint=link.complaint,
+                         request=request)
+        except LinkAlreadyAnswered:
+            return _already_answered(request)
         # Every patient sees the crisis contacts, whatever they answered: the page must not
         # let anyone infer that an alert was raised.
         clinic = link.patient.clinic
