@@ -13,6 +13,7 @@ Environment variables:
 - ``SEGMENTA_VAR_DIR``: where the default database, secret key and uploads live (./var).
 - ``SEGMENTA_TIME_ZONE``: the clinic's time zone (Europe/Berlin).
 - ``SEGMENTA_MAX_REQUEST_BYTES``: largest request body accepted (11 MB); larger ones get 413.
+- ``SEGMENTA_TOKEN_DAYS``: how long a new API token is valid unless its creator says (90).
 """
 
 import os
@@ -82,6 +83,8 @@ if not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("SEGMENTA_CSRF_TRUSTED_ORIGINS")
 
 SEGMENTA_REQUIRE_MFA = env_flag("SEGMENTA_REQUIRE_MFA", True)
+# Days a new API token stays valid, unless whoever creates it chooses otherwise.
+SEGMENTA_TOKEN_DAYS = int(os.environ.get("SEGMENTA_TOKEN_DAYS") or 90)
 # Number of trusted reverse proxies in front of the app (0: clients connect directly).
 # Lockout and the audit trail then take the client address from X-Forwarded-For.
 SEGMENTA_PROXY_COUNT = int(os.environ.get("SEGMENTA_PROXY_COUNT", "0"))

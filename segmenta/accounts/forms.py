@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
@@ -165,3 +166,10 @@ class MemberRoleForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("What is this token for?"), max_length=100, required=False)
+    days = forms.IntegerField(
+        label=_("Valid for (days)"), required=False, min_value=1, max_value=365,
+        help_text=_("Empty: the server's default. After this the token stops working; create a new one then."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["days"].widget.attrs["placeholder"] = str(settings.SEGMENTA_TOKEN_DAYS)

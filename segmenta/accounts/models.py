@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
@@ -205,6 +206,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -215,10 +217,13 @@ class ApiToken(models.Model):
         return f"{self.key_prefix}… ({self.user})"
 
     @classmethod
-    def issue(cls, user, name=""):
-        """Create a token; return (token object, raw token string)."""
+    def issue(cls, user, name="", days=None):
+        """Create a token valid for ``days`` (default SEGMENTA_TOKEN_DAYS); return (token
+        object, raw token string)."""
         raw = cls.PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, key_prefix=raw[:12], key_hash=_digest(raw))
+        days = days or settings.SEGMENTA_TOKEN_DAYS
+        token = cls.objects.create(user=user, name=name, key_prefix=raw[:12], key_hash=_digest(raw),
+                                   expires_at=timezone.now() + timedelta(days=days))
         return token, raw
 
     @classmethod
@@ -228,7 +233,8 @@ class ApiToken(models.Model):
             return None
         token = (
             cls.objects.select_related("user")
-            .filter(key_hash=_digest(raw), revoked_at__isnull=True, user__is_active=True)
+            .filter(key_hash=_digest(raw), revoked_at__isnull=True, user__is_active=True,
+                    expires_at__gt=timezone.now())
             .first()
         )
         if token is not None:
@@ -238,9 +244,21 @@ class ApiToken(models.Model):
                 cls.objects.filter(pk=token.pk).update(last_used_at=now)
         return token
 
+    @classmethod
+    def has_expired(cls, raw):
+        """Whether ``raw`` is a token that would still work had it not expired."""
+        if not raw or not raw.startswith(cls.PREFIX) or len(raw) > 100:
+            return False
+        return cls.objects.filter(key_hash=_digest(raw), revoked_at__isnull=True, user__is_active=True,
+                                  expires_at__lte=timezone.now()).exists()
+
     @property
     def active(self):
         return self.revoked_at is None
+
+    @property
+    def expired(self):
+        return self.expires_at <= timezone.now()
 
     def revoke(self):
         if self.revoked_at is None:

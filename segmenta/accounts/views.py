@@ -194,7 +194,7 @@ def _clinic_kb(clinic):
     return knowledge_service.for_clinic(clinic)
 
 
-def _render_profile(request, profile, *, training_form=None, status=200):
+def _render_profile(request, profile, *, training_form=None, token_form=None, status=200):
     memberships = list(request.user.memberships.select_related("clinic"))
     records = list(profile.training_records.all())
     trained = set()
@@ -216,7 +216,7 @@ def _render_profile(request, profile, *, training_form=None, status=200):
         "tokens": request.user.api_tokens.all(),
         "memberships": memberships,
         "training_form": training_form or TrainingRecordForm(),
-        "token_form": ApiTokenForm(),
+        "token_form": token_form or ApiTokenForm(),
     }, status=status)
 
 
@@ -267,11 +267,12 @@ def certificate_view(request, pk):
 def token_create(request):
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("The token name is too long."))
-        return redirect("accounts:profile")
+        profile, _created = PractitionerProfile.objects.get_or_create(user=request.user)
+        return _render_profile(request, profile, token_form=form, status=400)
     with transaction.atomic():
-        token, raw = ApiToken.issue(request.user, form.cleaned_data["name"])
-        record("create", request=request, obj=token, detail={"prefix": token.key_prefix})
+        token, raw = ApiToken.issue(request.user, form.cleaned_data["name"], days=form.cleaned_data["days"])
+        record("create", request=request, obj=token, detail={"prefix": token.key_prefix,
+                                                             "expires": token.expires_at.isoformat()})
     # Shown once, on the next page only; never stored in clear.
     return render(request, "accounts/token_created.html", {"token": token, "raw": raw})
 

@@ -27,6 +27,7 @@ class BearerToken(HttpBearer):
     def authenticate(self, request, token):
         found = ApiToken.authenticate(token)
         if found is None:
+            request._segmenta_token_expired = ApiToken.has_expired(token)
             return None
         request.user = found.user
         request.api_token = found
@@ -134,9 +135,11 @@ def not_found(request, exc):
 
 @api.exception_handler(AuthenticationError)
 def unauthorized(request, exc):
-    response = api.create_response(
-        request, {"detail": "missing, unknown or revoked token (send 'Authorization: Bearer TOKEN')"}, status=401
-    )
+    if getattr(request, "_segmenta_token_expired", False):
+        detail = "token expired: create a new one on your profile page or with 'segmenta token USERNAME'"
+    else:
+        detail = "missing, unknown or revoked token (send 'Authorization: Bearer TOKEN')"
+    response = api.create_response(request, {"detail": detail}, status=401)
     response["WWW-Authenticate"] = "Bearer"
     return response
 
