@@ -3,8 +3,8 @@
 Each event stores the SHA-256 of its own content together with the previous event's
 hash, so changing or removing an event in the middle breaks every hash after it and
 `segmenta audit verify` finds it. The model refuses updates and deletes, the admin is
-read-only, and a database trigger rejects UPDATE (and, on PostgreSQL, DELETE) even from
-raw SQL.
+read-only, and database triggers reject UPDATE and DELETE even from raw SQL. Deleting the
+newest events breaks no link; an anchor kept elsewhere (`segmenta audit anchor`) shows it.
 """
 
 import hashlib

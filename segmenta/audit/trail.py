@@ -115,3 +115,40 @@ def verify(batch_size=2000):
             prev = event.hash
             last_id = event.id
     return checked, problems
+
+
+def anchor():
+    """The chain's head as a small dict to keep outside the database.
+
+    Deleting the newest events leaves no broken link behind; only a copy of the head kept
+    elsewhere shows the trail once reached further (``verify_anchor``).
+    """
+    head = AuditEvent.objects.order_by("-id").first()
+    return {
+        "event": head.id if head else None,
+        "hash": head.hash if head else GENESIS_HASH,
+        "events": AuditEvent.objects.count(),
+        "at": head.at.isoformat() if head else None,
+        "anchored_at": timezone.now().isoformat(),
+    }
+
+
+def verify_anchor(kept, checked):
+    """Problems (as sentences) with an anchor ``kept`` from ``anchor()`` against a chain of
+    ``checked`` events that ``verify`` walked: its event gone or changed, or fewer events."""
+    problems = []
+    if kept["event"] is not None:
+        now = AuditEvent.objects.filter(id=kept["event"]).values_list("hash", flat=True).first()
+        if now is None:
+            problems.append(f"anchored event {kept['event']} is missing (the trail was cut back before it)")
+        elif now != kept["hash"]:
+            problems.append(f"anchored event {kept['event']} no longer has the anchored hash (events up to it were rewritten)")
+        else:
+            position = AuditEvent.objects.filter(id__lte=kept["event"]).count()
+            if position != kept["events"]:
+                problems.append(f"the trail holds {position} events up to anchored event {kept['event']}, "
+                                f"the anchor counted {kept['events']} (events before it were removed or added)")
+    if checked < kept["events"]:
+        problems.append(f"the trail has {checked} events, fewer than the {kept['events']} anchored "
+                        f"(the newest events were deleted)")
+    return problems

@@ -24,7 +24,7 @@ def test_verify_command_passes_an_intact_trail(events, capsys):
     assert "audit trail OK: 5 events" in capsys.readouterr().out
 
 
-def _bypass_update_trigger(sql, params):
+def _bypass_triggers(sql, params):
     """What an attacker with database access could do: drop the guard, then rewrite."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -33,11 +33,12 @@ def _bypass_update_trigger(sql, params):
             cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
         else:
             cursor.execute("DROP TRIGGER audit_event_no_update")
+            cursor.execute("DROP TRIGGER audit_event_no_delete")
             cursor.execute(sql, params)
 
 
 def test_verify_detects_an_edited_event(events, capsys):
-    _bypass_update_trigger("UPDATE audit_auditevent SET username = %s WHERE id = %s", ["someone-else", events[2].pk])
+    _bypass_triggers("UPDATE audit_auditevent SET username = %s WHERE id = %s", ["someone-else", events[2].pk])
     checked, problems = verify()
     assert problems == [(events[2].pk, "content does not match its hash (the event was changed)")]
     with pytest.raises(CommandError, match="FAILED") as excinfo:
@@ -47,12 +48,7 @@ def test_verify_detects_an_edited_event(events, capsys):
 
 
 def test_verify_detects_a_removed_event(events):
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
-        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
+    _bypass_triggers("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
     _checked, problems = verify()
     assert [event_id for event_id, _ in problems] == [events[2].pk]
 
@@ -62,7 +58,7 @@ def test_verify_detects_a_rehashed_event(events):
     victim = AuditEvent.objects.get(pk=events[2].pk)
     victim.username = "forged"
     forged_hash = victim.compute_hash()
-    _bypass_update_trigger("UPDATE audit_auditevent SET username = %s, hash = %s WHERE id = %s",
+    _bypass_triggers("UPDATE audit_auditevent SET username = %s, hash = %s WHERE id = %s",
                            ["forged", forged_hash, victim.pk])
     _checked, problems = verify()
     assert [event_id for event_id, _ in problems] == [events[3].pk]
@@ -87,8 +83,7 @@ def test_database_refuses_raw_updates(events):
             cursor.execute("UPDATE audit_auditevent SET username = 'x' WHERE id = %s", [events[0].pk])
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite keeps DELETE protection in the app layer")
-def test_postgresql_refuses_raw_deletes(events):
+def test_database_refuses_raw_deletes(events):
     with pytest.raises(DatabaseError, match="append-only"):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [events[0].pk])
