@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from segmenta.knowledge import vocabulary
-from segmenta.validators import jurisdiction_code, upload_size
+from segmenta.validators import BoundedDates, jurisdiction_code, upload_size
 
 
 class Clinic(models.Model):
@@ -156,10 +156,11 @@ def certificate_path(instance, filename):
     return f"certificates/{instance.profile.user_id}/{secrets.token_hex(12)}.{ext}"
 
 
-class TrainingRecord(models.Model):
+class TrainingRecord(BoundedDates, models.Model):
     profile = models.ForeignKey(PractitionerProfile, on_delete=models.CASCADE, related_name="training_records")
     course = models.CharField(_("course"), max_length=200)
     provider = models.CharField(_("provider"), max_length=200)
+    date_bounds = {"date": "today"}
     date = models.DateField(_("date"))
     hours = models.DecimalField(
         _("hours"), max_digits=6, decimal_places=1,

@@ -17,6 +17,7 @@ from ninja.security import HttpBearer
 
 from segmenta.accounts.models import ApiToken
 from segmenta.patients.restriction import ProcessingRestricted
+from segmenta.validators import JSONTooDeep, load_json
 
 from .errors import FieldErrors
 
@@ -43,7 +44,7 @@ class StrictParser(Parser):
     cannot store it, and no clinical text needs it)."""
 
     def parse_body(self, request):
-        data = super().parse_body(request)
+        data = load_json(request.body)
         _check_nul(data, "body")
         return data
 
@@ -110,6 +111,10 @@ def http_error(request, exc):
         detail = f"{exc.__cause__}: contains a NUL character"
         return api.create_response(request, {"detail": detail, "errors": [
             {"field": str(exc.__cause__), "message": "contains a NUL character"}]}, status=422)
+    elif isinstance(exc.__cause__, JSONTooDeep):
+        detail = f"body: {exc.__cause__}"
+        return api.create_response(request, {"detail": detail, "errors": [
+            {"field": "body", "message": str(exc.__cause__)}]}, status=422)
     elif isinstance(exc.__cause__, UnicodeDecodeError):
         detail = "body: not UTF-8 text"
     return api.create_response(request, {"detail": detail}, status=exc.status_code)

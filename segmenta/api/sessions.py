@@ -1,7 +1,6 @@
 """/api/v1/patients/{id}/sessions and /api/v1/sessions/{id}: sessions, injections,
 signing and amendments."""
 
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal, Optional
 
@@ -20,6 +19,7 @@ from segmenta.treatment.models import Product, Session
 from segmenta.treatment.sessions import (TreatmentError, add_injection, amend, discard_draft, record_response,
                                         remove_injection, removed_injections, sign)
 
+from .dates import ClinicalDateTime, ExpiryDate
 from .errors import FieldErrors
 
 router = Router(tags=["sessions"])
@@ -30,13 +30,13 @@ class Strict(Schema):
 
 
 class SessionIn(Strict):
-    started_at: datetime
+    started_at: ClinicalDateTime
     notes: str = Field("", max_length=10000)
     plan: Optional[int] = None
 
 
 class SessionPatch(Strict):
-    started_at: Optional[datetime] = None
+    started_at: Optional[ClinicalDateTime] = None
     notes: Optional[str] = Field(None, max_length=10000)
 
 
@@ -46,7 +46,7 @@ class InjectionIn(Strict):
     concentration_percent: Optional[Decimal] = Field(None, gt=0, le=20,
                                                      description="required unless a product is given")
     volume_ml: Decimal = Field(..., gt=0, le=100)
-    time: Optional[datetime] = None
+    time: Optional[ClinicalDateTime] = None
     regions: list = Field(default_factory=list)
     side: Literal[("", *vocabulary.codes("side"))] = ""
     history_item: Optional[int] = None
@@ -58,7 +58,7 @@ class InjectionIn(Strict):
     performed_by: Optional[str] = Field(None, max_length=150, description="username of who injects; default: you")
     product: Optional[int] = Field(None, description="id of a product of the clinic; sets drug and strength")
     lot: str = Field("", max_length=40)
-    expiry: Optional[date] = None
+    expiry: Optional[ExpiryDate] = None
     override_reason: str = Field("", max_length=2000)
 
 

@@ -4,13 +4,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from segmenta.validators import clinical_date
+
 from . import screening
 
 ANSWER_CHOICES = [(screening.YES, _("Yes")), (screening.NO, _("No")), (screening.NOT_ASKED, _("Not asked"))]
 
 
 class ScreeningForm(forms.Form):
-    date = forms.DateField(label=_("Date of the screening"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date of the screening"), widget=forms.DateInput(attrs={"type": "date"}),
+                           validators=[clinical_date("today")])
 
     def __init__(self, *args, groups, recorded=(), **kwargs):
         """``groups`` as screening.questions() gives them; ``recorded`` are the findings

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from segmenta.knowledge import vocabulary
+from segmenta.validators import BoundedDates
 
 from . import screening
 
@@ -19,10 +20,11 @@ def validate_answers(value):
                               % {"codes": ", ".join(unknown) or "; ".join(problems)}, code="answers")
 
 
-class RedFlagScreening(models.Model):
+class RedFlagScreening(BoundedDates, models.Model):
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="red_flag_screenings")
     complaint = models.ForeignKey("patients.Complaint", on_delete=models.CASCADE,
                                   related_name="red_flag_screenings")
+    date_bounds = {"date": "today"}
     date = models.DateField(_("date"), default=timezone.localdate)
     screened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     # {finding code: "yes" | "no" | "not_asked"}, one entry per question asked.

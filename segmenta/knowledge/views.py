@@ -1,7 +1,5 @@
 """The Learn section: the knowledge base to browse and search, with its sources."""
 
-import json
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from segmenta.accounts.access import admin_clinics, chosen_clinic, clinic_admin_required
 from segmenta.audit.trail import record
+from segmenta.validators import load_json
 
 from .base import KINDS, KnowledgeError, evidence_label, load
 from .last import lean_body_weight, lipid_doses, weight_plausibility
@@ -147,7 +146,7 @@ class OverrideForm(forms.ModelForm):
 
     def clean_data_text(self):
         try:
-            data = json.loads(self.cleaned_data["data_text"])
+            data = load_json(self.cleaned_data["data_text"])
         except ValueError as error:
             raise forms.ValidationError(_("Not valid JSON: %(error)s") % {"error": error}) from None
         if not isinstance(data, dict) or not data:

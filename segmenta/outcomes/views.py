@@ -1,8 +1,6 @@
 """Questionnaires in the app: answered by the patient through a one-time link (no login),
 or entered by staff; scores over time on the patient's page."""
 
-import json
-
 import segno
 from django import forms
 from django.contrib import messages
@@ -23,6 +21,7 @@ from segmenta.knowledge.base import load
 from segmenta.knowledge.service import for_clinic
 from segmenta.patients.models import Patient
 from segmenta.patients.plot import course_chart, defines_band, important_band
+from segmenta.validators import load_json
 
 from .export import RESEARCH_SCOPE, to_csv, to_parquet
 from .alerts import AcknowledgeForm, can_acknowledge
@@ -90,7 +89,7 @@ class InstrumentImportForm(forms.Form):
         if upload.size > 1024 * 1024:
             raise forms.ValidationError(_("The file is too large (at most 1 MB)."))
         try:
-            resource = json.loads(upload.read().decode("utf-8"))
+            resource = load_json(upload.read().decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as error:
             raise forms.ValidationError(_("Not JSON: %(error)s") % {"error": error}) from None
         problems = check_instrument(resource) if isinstance(resource, dict) else [_("Not a JSON object.")]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from segmenta.knowledge import vocabulary
 from segmenta.knowledge.base import load
+from segmenta.validators import load_json
 
 from . import models as m
 from . import validation
@@ -53,9 +54,11 @@ class RegionsField(forms.CharField):
         if value in (None, ""):
             return []
         try:
-            parsed = json.loads(value)
+            parsed = load_json(value)
         except (TypeError, ValueError):
             raise forms.ValidationError(_("The body-map selection could not be read.")) from None
+        # Regions as the chart keeps them: [{"choir": 118, "side": "left"}, {"region": "shoulder"}, …].
+        validation.regions(parsed)
         return parsed
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from segmenta.knowledge import vocabulary
-from segmenta.validators import upload_size
+from segmenta.validators import CLOCK_SLACK, BoundedDates, upload_size, when_problem
 
 from . import validation
 
@@ -48,7 +48,8 @@ class PatientQuerySet(models.QuerySet):
         return queryset
 
 
-class Patient(models.Model):
+class Patient(BoundedDates, models.Model):
+    date_bounds = {"birth_date": "today"}
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="patients")
     record_number = models.CharField(
         _("record number"), max_length=32, blank=True, help_text=_("The clinic's own chart number, if it uses one.")
@@ -113,7 +114,7 @@ class Patient(models.Model):
 # dates ("1998", "2019-06", "2019-06-14") are kept as text in ISO form.
 
 
-class ChartItem(models.Model):
+class ChartItem(BoundedDates, models.Model):
     """Common bookkeeping of every chart entry. Every version is kept (``versions``, with
     who and when: the original content and the time of a change stay visible, §630f BGB),
     and a mistake is marked "entered in error" with a reason, never deleted."""
@@ -166,6 +167,7 @@ def _vocab(kind, code):
 
 class WeightMeasurement(ChartItem):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="weights")
+    date_bounds = {"date": "today"}
     date = models.DateField(_("date"))
     weight_kg = models.DecimalField(_("weight (kg)"), max_digits=5, decimal_places=1,
                                     validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(400)])
@@ -207,6 +209,7 @@ class Medication(ChartItem):
     name = models.CharField(_("name"), max_length=200)
     medication_class = models.CharField(_("class"), max_length=40, choices=vocabulary.choices("medication_class"))
     dose = models.CharField(_("dose"), max_length=100, blank=True)
+    date_bounds = {"last_dose": None}  # clean() refuses a dose yet to come
     last_dose = models.DateTimeField(_("last dose taken"), null=True, blank=True,
                                      help_text=_("For blood thinners: when the patient last took it. "
                                                  "Empty = unknown."))
@@ -221,7 +224,9 @@ class Medication(ChartItem):
         return label if self.active else gettext("%(entry)s, stopped") % {"entry": label}
 
     def clean(self):
-        if self.last_dose and self.last_dose > timezone.now():
+        # Minutes of clock drift between a tablet and the server are no future dose.
+        if (self.last_dose and not when_problem(self.last_dose, None)
+                and self.last_dose > timezone.now() + CLOCK_SLACK):
             raise ValidationError({"last_dose": _("The last dose lies in the future.")})
 
 
@@ -236,6 +241,7 @@ class ChartReview(ChartItem):
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="reviews")
     kind = models.CharField(_("list"), max_length=20, choices=Kind.choices)
+    date_bounds = {"date": "today"}
     date = models.DateField(_("reviewed on"))
     note = models.CharField(_("note"), max_length=200, blank=True)
 
@@ -277,6 +283,7 @@ class PregnancyStatus(ChartItem):
         UNKNOWN = "unknown", _("Unknown")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="pregnancy_statuses")
+    date_bounds = {"date": "today"}
     date = models.DateField(_("date"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -305,6 +312,7 @@ class Consent(ChartItem):
         SIGNATURE = "signature", _("Signed on screen")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="consents")
+    date_bounds = {"date": "today"}  # a withdrawal may be announced ahead
     date = models.DateField(_("date"))
     scope = models.TextField(_("scope"), max_length=2000,
                              help_text=_("What the patient agreed to, e.g. segmental and interference-field "

@@ -1,6 +1,7 @@
 """Field validators for the chart: coded lists and partial dates, in the case format's terms."""
 
 import re
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -8,11 +9,23 @@ from django.utils.translation import gettext as _
 from segmenta import caseformat
 from segmenta.knowledge import vocabulary
 from segmenta.knowledge.base import load
+from segmenta.validators import when_problem
 
 
 def partial_date(value):
+    """A past date as precise as known: YYYY, YYYY-MM or YYYY-MM-DD, from 1900 to today."""
     if value and not caseformat.is_partial_date(value):
         raise ValidationError(_("Enter a date as YYYY, YYYY-MM or YYYY-MM-DD."), code="partial_date")
+    if value:
+        # The earliest day the value can mean: "2019-06" may be any day of June 2019.
+        year, month, day = (int(part) for part in (value + "-01-01")[:10].split("-"))
+        try:
+            earliest = date(year, month, day)
+        except ValueError:
+            raise ValidationError(_("Enter a date as YYYY, YYYY-MM or YYYY-MM-DD."), code="partial_date") from None
+        problem = when_problem(earliest, "today")
+        if problem:
+            raise ValidationError(problem, code="date_range")
 
 
 def _codes(kind, value, label):
@@ -59,11 +72,13 @@ def regions(value):
                 ("region" in item) == ("choir" in item)):
             raise ValidationError(_("Each region is {\"region\": …} or {\"choir\": …}, with an optional side."),
                                   code="shape")
-        if "region" in item and item["region"] not in named:
+        # A list or object where a name or number belongs is unknown too, never a crash.
+        if "region" in item and (not isinstance(item["region"], str) or item["region"] not in named):
             raise ValidationError(_("Unknown body region: %(v)s.") % {"v": item["region"]}, code="unknown")
-        if "choir" in item and item["choir"] not in caseformat.CHOIR_SEGMENTS:
+        if "choir" in item and (not isinstance(item["choir"], int) or isinstance(item["choir"], bool)
+                                or item["choir"] not in caseformat.CHOIR_SEGMENTS):
             raise ValidationError(_("Unknown body-map segment: %(v)s.") % {"v": item["choir"]}, code="unknown")
-        if "side" in item and item["side"] not in sides:
+        if "side" in item and (not isinstance(item["side"], str) or item["side"] not in sides):
             raise ValidationError(_("Unknown side: %(v)s.") % {"v": item["side"]}, code="unknown")
 
 

@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from segmenta.knowledge import vocabulary
 from segmenta.patients import validation
+from segmenta.validators import BoundedDates
 
 
 class SignedSessionError(ValidationError):
@@ -101,7 +102,7 @@ class Product(models.Model):
         return self.name
 
 
-class Session(models.Model):
+class Session(BoundedDates, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SIGNED = "signed", _("Signed")
@@ -175,7 +176,7 @@ class Session(models.Model):
         return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
-class SessionPart(models.Model):
+class SessionPart(BoundedDates, models.Model):
     """A part of a session: refuses every change once the session is signed."""
 
     class Meta:
@@ -238,6 +239,7 @@ class Injection(SessionPart):
     product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="injections",
                                 verbose_name=_("product"))
     lot = models.CharField(_("lot"), max_length=40, blank=True, db_index=True)
+    date_bounds = {"expiry": "expiry"}
     expiry = models.DateField(_("expiry"), null=True, blank=True)
     volume_ml = models.DecimalField(_("volume (mL)"), max_digits=5, decimal_places=2,
                                     validators=[MinValueValidator(0.05), MaxValueValidator(100)])
@@ -338,6 +340,7 @@ class AdverseEvent(SessionPart):
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.UNKNOWN)
     description = models.TextField(_("description"), blank=True, max_length=2000)
     treatment_given = models.TextField(_("treatment given"), blank=True, max_length=2000)
+    date_bounds = {"occurred_at": "now", "reported_at": "now"}
     occurred_at = models.DateTimeField(_("time"), null=True, blank=True)
     reported_at = models.DateTimeField(_("reported to the authority"), null=True, blank=True)
 
@@ -352,7 +355,7 @@ class AdverseEvent(SessionPart):
         return found
 
 
-class FollowUp(models.Model):
+class FollowUp(BoundedDates, models.Model):
     """Reported after the session (the next day, by phone): may be added after signing,
     because it is a new report, not a change of what happened in the session."""
 
@@ -366,6 +369,7 @@ class FollowUp(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="follow_ups")
     injection = models.ForeignKey(Injection, null=True, blank=True, on_delete=models.CASCADE,
                                   related_name="follow_ups")
+    date_bounds = {"reported_at": "now"}
     reported_at = models.DateTimeField(_("reported"))
     relief_hours = models.DecimalField(_("hours of relief"), max_digits=6, decimal_places=2, null=True, blank=True,
                                        validators=[MinValueValidator(0)])
@@ -433,12 +437,13 @@ class PlanReview(models.Model):
                                                        "date": _when(self.decided_at, "%Y-%m-%d")}
 
 
-class EquipmentCheck(models.Model):
+class EquipmentCheck(BoundedDates, models.Model):
     """The day's check of the emergency equipment (oxygen, suction, bag-valve mask, lipid
     emulsion, adrenaline, benzodiazepine): the local-anaesthetic labels require resuscitation
     to be at hand wherever they are injected."""
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="equipment_checks")
+    date_bounds = {"date": "today"}
     date = models.DateField(_("date"))
     items = models.JSONField(_("items checked"), default=list)
     complete = models.BooleanField(_("everything present and in date"), default=False)

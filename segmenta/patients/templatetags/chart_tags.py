@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy
 
 from segmenta.knowledge import vocabulary
 from segmenta.patients.bodymap import HEIGHT, WIDTH, segments, views
+from segmenta.validators import load_json
 
 register = template.Library()
 
@@ -17,7 +18,7 @@ def body_map(marks=None, selected=None, input_id=None, add_url=None, label_area=
     at that place. ``label_area`` adds a line that names the segment pointed at or focused
     (and, when selectable, the segments chosen)."""
     marks = marks or {}
-    chosen = {r["choir"] for r in (selected or []) if isinstance(r, dict) and "choir" in r}
+    chosen = {r["choir"] for r in (selected or []) if isinstance(r, dict) and isinstance(r.get("choir"), int)}
     data = segments()
     drawn = []
     for view, paths in views():
@@ -75,12 +76,10 @@ def dental_chart(marks=None, patient=None, input_id=None, selected=""):
 @register.filter
 def json_regions(value):
     """The map input's value (a list, or its JSON text after a failed submit) as a list."""
-    import json
-
     if isinstance(value, list):
         return value
     try:
-        parsed = json.loads(value or "[]")
+        parsed = load_json(value or "[]")
     except ValueError:
         return []
     return parsed if isinstance(parsed, list) else []
