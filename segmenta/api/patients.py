@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -19,6 +18,7 @@ from segmenta.knowledge import vocabulary
 from segmenta.patients.audit import record_list_view
 from segmenta.patients.models import Patient
 
+from .dates import PastDate
 from .pagination import BoundedPagination
 
 router = Router(tags=["patients"])
@@ -45,14 +45,6 @@ class PatientOut(Schema):
                                                                   "null while the chart may be changed.")
 
 
-def _check_birth_date(value):
-    if value is not None and value > timezone.localdate():
-        raise ValueError("lies in the future")
-    if value is not None and value.year < 1900:
-        raise ValueError("is before 1900")
-    return value
-
-
 def _check_email(value):
     if value:
         try:
@@ -68,13 +60,12 @@ class PatientIn(Schema):
     clinic: Optional[int] = Field(None, description="Required when the caller belongs to several clinics.")
     family_name: str = Field(..., min_length=1, max_length=100)
     given_name: str = Field(..., min_length=1, max_length=100)
-    birth_date: date
+    birth_date: PastDate
     sex: Sex
     record_number: str = Field("", max_length=32)
     phone: str = Field("", max_length=40)
     email: str = Field("", max_length=254)
 
-    _birth = field_validator("birth_date")(_check_birth_date)
     _email = field_validator("email")(_check_email)
 
 
@@ -83,13 +74,12 @@ class PatientPatch(Schema):
 
     family_name: Optional[str] = Field(None, min_length=1, max_length=100)
     given_name: Optional[str] = Field(None, min_length=1, max_length=100)
-    birth_date: Optional[date] = None
+    birth_date: Optional[PastDate] = None
     sex: Optional[Sex] = None
     record_number: Optional[str] = Field(None, max_length=32)
     phone: Optional[str] = Field(None, max_length=40)
     email: Optional[str] = Field(None, max_length=254)
 
-    _birth = field_validator("birth_date")(_check_birth_date)
     _email = field_validator("email")(_check_email)
 
 
