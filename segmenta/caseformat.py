@@ -7,6 +7,7 @@ added there is accepted everywhere at once. See shared/contracts/case-format.md.
 
 import calendar
 import re
+from datetime import date, timedelta
 
 from jsonschema import Draft202012Validator
 
@@ -16,6 +17,9 @@ FORMAT = "segmenta-case/1"
 CHOIR_FRONT = range(101, 137)
 CHOIR_BACK = range(201, 239)
 CHOIR_SEGMENTS = [*CHOIR_FRONT, *CHOIR_BACK]
+# No clinical date lies before 1900 or more than a year ahead (a product's expiry up to ten
+# years); segmenta.validators applies the same range to everything the app stores.
+EARLIEST = date(1900, 1, 1)
 PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 FULL_DATE = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 # ISO 8601 date and time to the minute or finer, optionally with an offset or Z.
@@ -201,6 +205,8 @@ def errors(data):
     for path, value in _dates(data):
         if not _real_date(value):
             found.append(CaseError(path, f"{value!r} is not a calendar date"))
+        elif not _in_range(value, years_ahead=10 if path.endswith("expiry") else 1):
+            found.append(CaseError(path, f"{value!r} lies before 1900 or too far ahead"))
     found.extend(_reference_errors(data))
     return found
 
@@ -236,6 +242,11 @@ def _dates(data):
                 yield f"{name}[{i}].time", item["time"][:10]
             if "expiry" in item.get("product", {}):
                 yield f"{name}[{i}].product.expiry", item["product"]["expiry"]
+
+
+def _in_range(value, years_ahead=1):
+    earliest_meant = (value[:10] + "-01-01")[:10]  # "2019-06" may be any day of June 2019
+    return EARLIEST.isoformat() <= earliest_meant <= (date.today() + timedelta(days=366 * years_ahead)).isoformat()
 
 
 def _real_date(value):

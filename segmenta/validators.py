@@ -1,7 +1,7 @@
 """Validators shared by every app."""
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,6 +9,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from segmenta.caseformat import EARLIEST
 
 
 def upload_size(upload):
@@ -32,7 +34,6 @@ jurisdiction_code = RegexValidator(
 # record what already happened (a birth, a weighing, a dose taken) not in the future beyond
 # a few minutes of clock drift. PostgreSQL stores no year before 1 AD and Python none before
 # year 1, so these bounds also keep every stored date convertible and every page opening.
-EARLIEST = date(1900, 1, 1)
 CLOCK_SLACK = timedelta(minutes=15)
 MAX_UTC_OFFSET = timedelta(hours=14)  # the widest in use (Kiribati); PostgreSQL refuses ±16:00
 # How far ahead a field may lie: "today" (a past event's day), "now" (a past event's moment),

@@ -13,7 +13,7 @@ ANSWER_CHOICES = [(screening.YES, _("Yes")), (screening.NO, _("No")), (screening
 
 class ScreeningForm(forms.Form):
     date = forms.DateField(label=_("Date of the screening"), widget=forms.DateInput(attrs={"type": "date"}),
-                           validators=[clinical_date("today")])
+                           validators=[clinical_date(None)])  # clean_date() refuses a future day
 
     def __init__(self, *args, groups, recorded=(), **kwargs):
         """``groups`` as screening.questions() gives them; ``recorded`` are the findings

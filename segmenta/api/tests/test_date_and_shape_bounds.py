@@ -154,3 +154,18 @@ def test_deeply_nested_bodies_are_refused_naming_the_limit(api_client, patient):
         response = api_client.post(url, body, content_type="application/json")
         assert response.status_code == 422 and "nested deeper than" in response.json()["detail"]
     assert not pm.Complaint.objects.exists()
+
+
+@pytest.mark.parametrize("birth", ["0000-01-01", "0001-01-01", "1850-01-01", "2999-01-01"])
+@pytest.mark.parametrize("engine", ["assess", "safety", "huneke"])
+def test_the_engines_refuse_a_case_date_out_of_range(api_client, engine, birth):
+    from segmenta.assessment.tests.cases import case
+
+    response = post(api_client, reverse(f"api:{engine}"), case(birth_date=birth))
+    assert response.status_code == 422 and fields(response) == ["patient.birth_date"]
+
+
+def test_the_engines_take_a_case_from_1900(api_client):
+    from segmenta.assessment.tests.cases import case
+
+    assert post(api_client, reverse("api:assess"), case(birth_date="1900-01-01")).status_code == 200
