@@ -20,6 +20,7 @@ CHOIR_SEGMENTS = [*CHOIR_FRONT, *CHOIR_BACK]
 # No clinical date lies before 1900 or more than a year ahead (a product's expiry up to ten
 # years); segmenta.validators applies the same range to everything the app stores.
 EARLIEST = date(1900, 1, 1)
+MAX_UTC_OFFSET_MINUTES = 14 * 60  # the widest offset in use (Kiribati); PostgreSQL refuses ±16:00
 PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 FULL_DATE = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 # ISO 8601 date and time to the minute or finer, optionally with an offset or Z.
@@ -207,6 +208,10 @@ def errors(data):
             found.append(CaseError(path, f"{value!r} is not a calendar date"))
         elif not _in_range(value, years_ahead=10 if path.endswith("expiry") else 1):
             found.append(CaseError(path, f"{value!r} lies before 1900 or too far ahead"))
+    for path, value in _times(data):
+        offset = re.search(r"([+-])(\d\d):?(\d\d)$", value)
+        if offset and int(offset[2]) * 60 + int(offset[3]) > MAX_UTC_OFFSET_MINUTES:
+            found.append(CaseError(path, f"{value!r} has a UTC offset beyond ±14:00"))
     found.extend(_reference_errors(data))
     return found
 
@@ -242,6 +247,17 @@ def _dates(data):
                 yield f"{name}[{i}].time", item["time"][:10]
             if "expiry" in item.get("product", {}):
                 yield f"{name}[{i}].product.expiry", item["product"]["expiry"]
+
+
+def _times(data):
+    """(path, date-time) of every date-time in the case."""
+    for i, medication in enumerate(data.get("patient", {}).get("medications", [])):
+        if len(medication.get("last_dose") or "") > 10:
+            yield f"patient.medications[{i}].last_dose", medication["last_dose"]
+    for name in ("given_injections", "planned_injections"):
+        for i, item in enumerate(data.get(name, [])):
+            if "time" in item:
+                yield f"{name}[{i}].time", item["time"]
 
 
 def _in_range(value, years_ahead=1):

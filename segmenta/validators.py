@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from segmenta.caseformat import EARLIEST
+from segmenta.caseformat import EARLIEST, MAX_UTC_OFFSET_MINUTES
 
 
 def upload_size(upload):
@@ -35,7 +35,7 @@ jurisdiction_code = RegexValidator(
 # a few minutes of clock drift. PostgreSQL stores no year before 1 AD and Python none before
 # year 1, so these bounds also keep every stored date convertible and every page opening.
 CLOCK_SLACK = timedelta(minutes=15)
-MAX_UTC_OFFSET = timedelta(hours=14)  # the widest in use (Kiribati); PostgreSQL refuses ±16:00
+MAX_UTC_OFFSET = timedelta(minutes=MAX_UTC_OFFSET_MINUTES)
 # How far ahead a field may lie: "today" (a past event's day), "now" (a past event's moment),
 # "year" (planned within a year), "expiry" (a product's shelf life) or None (no upper bound
 # here: the model's own clean() says why a later value is wrong).

@@ -169,3 +169,16 @@ def test_the_engines_take_a_case_from_1900(api_client):
     from segmenta.assessment.tests.cases import case
 
     assert post(api_client, reverse("api:assess"), case(birth_date="1900-01-01")).status_code == 200
+
+
+@pytest.mark.parametrize("time, refused", [("2026-11-25T10:00:00+14:00", False), ("2026-11-25T10:00:00+16:00", True),
+                                           ("2026-11-25T10:00:00-15:30", True), ("0001-01-01T00:00:00", True)])
+def test_the_safety_engine_refuses_a_time_out_of_range(api_client, time, refused):
+    from segmenta.treatment.tests.engine import injection
+
+    case = {"format": "segmenta-case/1", "patient": {"sex": "female", "weight_kg": 70, "birth_date": "1980-06-15"},
+            "planned_injections": [injection(time=time)]}
+    response = post(api_client, reverse("api:safety"), case)
+    assert response.status_code == (422 if refused else 200), response.content
+    if refused:
+        assert fields(response) == ["planned_injections[0].time"]
