@@ -6,10 +6,11 @@ input.
 """
 
 import json
+from functools import wraps
 
-from django.core.exceptions import RequestDataTooBig
 from django.conf import settings
-from django.http import Http404
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, JsonResponse
 from ninja import NinjaAPI
 from ninja.parser import Parser
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -61,6 +62,24 @@ def _check_nul(value, path):
             _check_nul(item, f"{path}[{index}]")
 
 
+def schema_behind_a_token(view):
+    """The OpenAPI document is open in development and behind a valid token in production:
+    it maps every endpoint and field of clinical data, which is for clients, not the public."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if settings.PRODUCTION:
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or ApiToken.authenticate(token.strip()) is None:
+                return JsonResponse({"errors": [{"field": "Authorization",
+                                                 "message": "the API's schema needs a valid bearer token"}]},
+                                    status=401)
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 api = NinjaAPI(
     parser=StrictParser(),
     title="Segmenta API",
@@ -70,6 +89,7 @@ api = NinjaAPI(
     auth=BearerToken(),
     urls_namespace="api",
     docs_url=None,  # the interactive docs need scripts the Content-Security-Policy forbids
+    docs_decorator=schema_behind_a_token,
 )
 
 
