@@ -3,12 +3,13 @@ API tokens, and a real Chromium driven by Playwright for browser tests."""
 
 import os
 import shutil
+import threading
 import time
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
-from django.core.servers.basehttp import WSGIServer
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import Client
 from django.test.testcases import LiveServerThread
 from django.utils import timezone
@@ -161,17 +162,25 @@ def admin_api_client(admin_user):
 
 # --- Browser ------------------------------------------------------------------------
 
-class _OneRequestAtATime(WSGIServer):
-    """The live server for browser tests on SQLite, serving one request at a time.
+class _OneRequestAtATime(ThreadedWSGIServer):
+    """The live server for browser tests on SQLite, running one request at a time.
 
     The in-memory test database is a single connection that the server shares with the
     test. Django's threaded live server would run a page's concurrent requests (htmx checks
     as fields change, the session save) on that one connection at once, which SQLite
-    refuses now and then ("cannot start a transaction within a transaction"). The app
-    itself runs on a file database, with a connection per thread."""
+    refuses now and then ("cannot start a transaction within a transaction"). Connections
+    are still accepted and read in threads (a browser's idle preconnection must not stall
+    the others); only the application runs one request at a time. The app itself runs on a
+    file database, with a connection per thread."""
 
-    def __init__(self, *args, connections_override=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def set_app(self, application):
+        lock = threading.Lock()
+
+        def one_at_a_time(environ, start_response):
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(one_at_a_time)
 
 
 if django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
