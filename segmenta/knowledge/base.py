@@ -443,7 +443,7 @@ def _cross_check(entries):
     for kind, items in entries.items():
         for entry_id, entry in items.items():
             if kind != "source":
-                for source in sorted(_cited(entry) & promotional):
+                for source in sorted(cited(entry) & promotional):
                     need(False, kind, entry_id, f"cites {source!r}, a promotional text: it may be named in a "
                                                 "note, but it backs no rule, dose or weight")
     for code, rule in entries["retention"].items():
@@ -457,7 +457,7 @@ def _cross_check(entries):
     return problems
 
 
-def _cited(value):
+def cited(value):
     """Every source id cited anywhere in an entry (its own, its maps', its claims')."""
     found = set()
     if isinstance(value, dict):
@@ -465,10 +465,10 @@ def _cited(value):
             found |= {s for s in value["sources"] if isinstance(s, str)}
         for key, item in value.items():
             if key != "sources":
-                found |= _cited(item)
+                found |= cited(item)
     elif isinstance(value, list):
         for item in value:
-            found |= _cited(item)
+            found |= cited(item)
     return found
 
 

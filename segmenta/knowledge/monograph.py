@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from . import vocabulary
-from .base import EVIDENCE_LABELS, KINDS, SYNONYM_LANGUAGES
+from .base import EVIDENCE_LABELS, KINDS, SYNONYM_LANGUAGES, cited
 from .relations import segment_links
 
 # --- Values ---------------------------------------------------------------------------
@@ -1562,7 +1562,7 @@ def _citations(kb):
             if kind == "source":
                 continue
             for entry in entries.values():
-                for source_id in sorted(_cited_by(entry)):
+                for source_id in sorted(cited(entry)):
                     citations.setdefault(source_id, []).append(Link(kind, entry["id"], entry["name"]))
         _CITATIONS.clear()
         _CITATIONS[kb.version] = citations
@@ -1570,20 +1570,6 @@ def _citations(kb):
 
 
 _CITATIONS = {}
-
-
-def _cited_by(value):
-    found = set()
-    if isinstance(value, dict):
-        if isinstance(value.get("sources"), list):
-            found |= {s for s in value["sources"] if isinstance(s, str)}
-        for key, item in value.items():
-            if key != "sources":
-                found |= _cited_by(item)
-    elif isinstance(value, list):
-        for item in value:
-            found |= _cited_by(item)
-    return found
 
 
 def retention_layout(kb, e, mono):
