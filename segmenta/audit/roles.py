@@ -19,6 +19,35 @@ def _quote(name):
     return '"' + name.replace('"', '""') + '"'
 
 
+def _ownership(cursor, role):
+    """(owns the audit table, owns its schema, the schema's name) for ``role``, membership in
+    the owner counting as owning; (None, None, None) when there is no audit table yet."""
+    # A schema's owner may drop any table in it, so the app role may own neither.
+    cursor.execute("SELECT pg_has_role(%s, t.tableowner, 'USAGE'), pg_has_role(%s, n.nspowner, 'USAGE'), "
+                   "n.nspname FROM pg_tables t JOIN pg_namespace n ON n.nspname = t.schemaname "
+                   "WHERE t.tablename = %s AND t.schemaname = current_schema()", [role, role, AUDIT_TABLE])
+    return cursor.fetchone() or (None, None, None)
+
+
+def connected_role_problem(connection):
+    """Why the role this connection runs as could rewrite the audit trail (None if it cannot,
+    or on SQLite, which has no roles): a superuser, or an owner of the audit table or its
+    schema. The deploy check reports it; `grant-app-role` sets up a role without it."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user")
+        role, superuser = cursor.fetchone()
+        if superuser:
+            return f"the database role {role} is a superuser"
+        owns_table, owns_schema, schema = _ownership(cursor, role)
+    if owns_table:
+        return f"the database role {role} owns the audit table {AUDIT_TABLE} (or is a member of its owner)"
+    if owns_schema:
+        return f"the database role {role} owns the schema {schema} of the audit table (or is a member of its owner)"
+    return None
+
+
 def grant_app_role(connection, role):
     """Grant ``role`` what the app needs; refuse a role that could undo the guard anyway."""
     if connection.vendor != "postgresql":
@@ -30,11 +59,7 @@ def grant_app_role(connection, role):
             raise BadRole(f"role {role}: no such PostgreSQL role (create it first: CREATE ROLE … LOGIN)")
         if found[0]:
             raise BadRole(f"role {role}: a superuser may do anything; the app role must be an ordinary role")
-        # A schema's owner may drop any table in it, so the app role may own neither.
-        cursor.execute("SELECT pg_has_role(%s, t.tableowner, 'USAGE'), pg_has_role(%s, n.nspowner, 'USAGE'), "
-                       "n.nspname FROM pg_tables t JOIN pg_namespace n ON n.nspname = t.schemaname "
-                       "WHERE t.tablename = %s AND t.schemaname = current_schema()", [role, role, AUDIT_TABLE])
-        owns_table, owns_schema, schema = cursor.fetchone() or (None, None, None)
+        owns_table, owns_schema, schema = _ownership(cursor, role)
         if owns_table is None:
             raise BadRole(f"{AUDIT_TABLE}: not found; run `segmenta migrate` as the owner first")
         if owns_table or owns_schema:
