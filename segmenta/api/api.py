@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from ninja import NinjaAPI
+from ninja.constants import NOT_SET
 from ninja.parser import Parser
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
@@ -20,7 +21,7 @@ from segmenta.accounts.models import ApiToken
 from segmenta.patients.restriction import ProcessingRestricted
 from segmenta.validators import JSONTooDeep, load_json
 
-from .errors import FieldErrors
+from .errors import FieldErrors, refusals
 
 
 class BearerToken(HttpBearer):
@@ -72,7 +73,8 @@ def schema_behind_a_token(view):
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or ApiToken.authenticate(token.strip()) is None:
-                return JsonResponse({"errors": [{"field": "Authorization",
+                return JsonResponse({"detail": "Authorization: the API's schema needs a valid bearer token",
+                                     "errors": [{"field": "Authorization",
                                                  "message": "the API's schema needs a valid bearer token"}]},
                                     status=401)
         return view(request, *args, **kwargs)
@@ -94,8 +96,8 @@ api = NinjaAPI(
 
 
 def _field(loc):
-    # ("body", "payload", "birth_date") -> "birth_date"; ("query", "patient") -> "patient"
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload")]
+    # ("body", "payload", "birth_date") -> "birth_date"; ("query", "patient") -> "patient"; ("form", "date") -> "date"
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form", "file")]
     return ".".join(parts) or "body"
 
 
@@ -177,3 +179,30 @@ api.add_router("/audit", audit.router)
 api.add_router("/lots", lots.router)
 api.add_router("/", engines.router)
 api.add_router("/", sessions.router)
+
+
+def _document_refusals():
+    """Every operation documents the refusals any operation of its kind can answer, with the
+    error body: 401 behind a token, 404 for an id in the path (another clinic's record too),
+    422 for a query or body that fails validation, 413 for a body over the size limit. What
+    only some operations answer (403, 409, 423, a 422 of their own) they declare themselves
+    with ``refusals()``."""
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                sources = {model.__ninja_param_source__ for model in operation.models}
+                found = []
+                if operation.auth_param is not None and (operation.auth_param is not NOT_SET or api.auth):
+                    found.append(401)
+                if "path" in sources:
+                    found.append(404)
+                if sources & {"body", "form", "file"}:
+                    found.append(413)
+                if sources - {"path"}:
+                    found.append(422)
+                for status, model in refusals(*found).items():
+                    operation.response_models.setdefault(status, operation._create_response_model(model))
+                operation.response_models = dict(sorted(operation.response_models.items()))
+
+
+_document_refusals()

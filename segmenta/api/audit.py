@@ -12,18 +12,20 @@ from segmenta.audit.models import Action
 from segmenta.audit.forms import MAX_ID
 from segmenta.audit.query import search
 
+from .errors import refusals
 from .pagination import BoundedPagination
+from .schemas import Out
 
 router = Router(tags=["audit"])
 
 
-class AuditEventOut(Schema):
+class AuditEventOut(Out):
     id: int
     at: str = Field(..., description="ISO 8601 with microseconds, exactly as hashed")
     username: str = Field(..., description="The acting user, as named when the event happened.")
     clinic: Optional[int] = Field(None, alias="clinic_id")
     patient: Optional[int] = Field(None, alias="patient_id")
-    action: str
+    action: Literal[tuple(Action.values)]
     object_type: str
     object_id: str
     source_ip: Optional[str]
@@ -44,7 +46,7 @@ class AuditFilters(Schema):
     date_to: Optional[date] = Field(None, ge=date(2000, 1, 1), le=date(9998, 12, 31))
 
 
-@router.get("", response=list[AuditEventOut], summary="Search the audit trail (clinic admins)")
+@router.get("", response={200: list[AuditEventOut], **refusals(403)}, summary="Search the audit trail (clinic admins)")
 @paginate(BoundedPagination)
 def audit_events(request, filters: Query[AuditFilters]):
     if not admin_clinics(request.user).exists():

@@ -5,34 +5,33 @@ checks are the models' own validators (``full_clean``), the same that guard the 
 """
 
 from datetime import datetime
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from ninja.orm import create_schema
-from pydantic import ConfigDict
+
+from pydantic import WithJsonSchema
 
 from segmenta.audit.trail import record
+from segmenta.knowledge import vocabulary
 from segmenta.patients import models as m
 from segmenta.patients.corrections import AlreadyInError, mark_in_error
 from segmenta.patients.versions import as_json, histories
 from segmenta.treatment.case import chart_queryset, patient_case
 
-from .errors import FieldErrors
+from .errors import FieldErrors, refusals
+from .modelschema import field_type, model_schema
+from .schemas import Out, Strict
 
 router = Router(tags=["chart"])
 
 
-class StrictSchema(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ChartItemOut(Schema):
+class ChartItemOut(Out):
     """What every chart entry answers besides its own fields: whether, when, by whom and why
     it was marked entered in error (then it counts nowhere)."""
 
@@ -45,7 +44,7 @@ class ChartItemOut(Schema):
         return obj.entered_in_error_by.get_username() if obj.entered_in_error_by_id else None
 
 
-class VersionOut(Schema):
+class VersionOut(Out):
     version: int
     type: Literal["created", "changed", "entered_in_error", "deleted"]
     at: datetime
@@ -55,8 +54,8 @@ class VersionOut(Schema):
     content: dict
 
 
-class EnteredInErrorIn(StrictSchema):
-    reason: str
+class EnteredInErrorIn(Strict):
+    reason: str = Field(..., min_length=1, max_length=500)
 
 
 class ListOptions(Schema):
@@ -106,13 +105,10 @@ def _save(item, request, action):
 
 
 def _register(kind, model, fields):
-    out_fields = ["id", *fields, "recorded_at"]
-    custom = [("weight_kg", float, ...), ("height_cm", Optional[float], None)] if "weight_kg" in fields else None
-    Out = create_schema(model, name=f"{model.__name__}Out", fields=out_fields, custom_fields=custom,
-                        base_class=ChartItemOut)
-    In = create_schema(model, name=f"{model.__name__}In", fields=fields, base_class=StrictSchema)
-    Patch = create_schema(model, name=f"{model.__name__}Patch", fields=fields, optional_fields="__all__",
-                          base_class=StrictSchema)
+    Out = model_schema(model, f"{model.__name__}Out", ["id", *fields, "recorded_at"], mode="out",
+                       base=ChartItemOut)
+    In = model_schema(model, f"{model.__name__}In", fields, mode="in")
+    Patch = model_schema(model, f"{model.__name__}Patch", fields, mode="patch")
     label = model._meta.verbose_name
 
     @router.get(f"/{{int:patient_id}}/{kind}", response=list[Out], url_name=f"list_{kind}",
@@ -125,7 +121,7 @@ def _register(kind, model, fields):
         # Entries entered in error count nowhere: listed only when asked for.
         return items if options.include_in_error else items.filter(entered_in_error_at=None)
 
-    @router.post(f"/{{int:patient_id}}/{kind}", response={201: Out}, url_name=f"create_{kind}",
+    @router.post(f"/{{int:patient_id}}/{kind}", response={201: Out, **refusals(423)}, url_name=f"create_{kind}",
                  operation_id=f"create_{kind}", summary=f"Add a {label}")
     def create_item(request, patient_id: int, payload: In):
         with transaction.atomic():
@@ -143,13 +139,10 @@ def _register(kind, model, fields):
         record("view", request=request, patient=patient, obj=item, detail={"api": True})
         return item
 
-    @router.patch(f"/{{int:patient_id}}/{kind}/{{int:item_id}}", response=Out, url_name=f"update_{kind}",
+    @router.patch(f"/{{int:patient_id}}/{kind}/{{int:item_id}}", response={200: Out, **refusals(409, 423)}, url_name=f"update_{kind}",
                   operation_id=f"update_{kind}", summary=f"Update a {label}")
     def update_item(request, patient_id: int, item_id: int, payload: Patch):
-        changes = payload.dict(exclude_unset=True)
-        for name, value in changes.items():
-            if value is None and not model._meta.get_field(name).null:
-                raise FieldErrors([{"field": name, "message": "may not be null"}])
+        changes = payload.dict(exclude_unset=True)  # null only reaches a nullable column (the schema)
         with transaction.atomic():
             patient = _patient(request, patient_id, for_update=True)
             item = get_object_or_404(model, patient=patient, pk=item_id)
@@ -169,7 +162,7 @@ def _register(kind, model, fields):
         record("view", request=request, patient=patient, obj=item, detail={"api": True, "versions": True})
         return _versions(model, item.pk)
 
-    @router.post(f"/{{int:patient_id}}/{kind}/{{int:item_id}}/entered-in-error", response=Out,
+    @router.post(f"/{{int:patient_id}}/{kind}/{{int:item_id}}/entered-in-error", response={200: Out, **refusals(409, 423)},
                  url_name=f"in_error_{kind}", operation_id=f"in_error_{kind}",
                  summary=f"Mark a {label} as entered in error",
                  description="Never deleted: the entry keeps its content and versions and counts nowhere "
@@ -194,18 +187,23 @@ for _kind, (_model, _fields) in KINDS.items():
     _register(_kind, _model, _fields)
 
 
-ConsentOut = create_schema(m.Consent, name="ConsentScanOut",
-                           fields=["id", "date", "decision", "scopes", "scope", "method", "withdrawn_on",
-                                   "withdrawal_note", "recorded_at"])
+# Checked by the model with the other fields, so one answer names every bad field.
+FormDate = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+
+ConsentScanOut = model_schema(m.Consent, "ConsentScanOut", ["id", "date", "decision", "scopes", "scope", "method",
+                                                            "withdrawn_on", "withdrawal_note", "recorded_at"],
+                              mode="out")
 
 
-@router.post("/{int:patient_id}/consents/scanned", response={201: ConsentOut}, url_name="create_scanned_consent",
+@router.post("/{int:patient_id}/consents/scanned", response={201: ConsentScanOut, **refusals(423)},
+             url_name="create_scanned_consent",
              summary="Add a consent signed on paper, with the scan (multipart form)",
-             description="`scopes` repeats once per use the consent covers (`injection_therapy`, `research_use`); "
-                         "a consent given covers at least one. `decision` is `given` (default) or `refused`.")
-def create_scanned_consent(request, patient_id: int, date: str = Form(...), scope: str = Form(...),
-                           scan: UploadedFile = File(...), decision: str = Form("given"),
-                           scopes: list[str] = Form([])):
+             description="`scopes` repeats once per use the consent covers; a consent given covers at least one. "
+                         "`decision` is `given` (default) or `refused`.")
+def create_scanned_consent(request, patient_id: int, date: FormDate = Form(...), scope: str = Form(..., max_length=2000),
+                           scan: UploadedFile = File(...),
+                           decision: field_type(m.Consent, "decision") = Form("given"),
+                           scopes: list[Literal[tuple(vocabulary.codes("consent_scope"))]] = Form([])):
     with transaction.atomic():
         patient = _patient(request, patient_id, for_update=True)
         consent = m.Consent(patient=patient, recorded_by=request.user, date=date, scope=scope, decision=decision,

@@ -1,16 +1,71 @@
 """/api/v1/assess, /huneke and /safety: the engines, with the same JSON as the CLI."""
 
+from typing import Annotated, Literal
+
 from ninja import Body, Router
+from pydantic import WithJsonSchema
 
 from segmenta import caseformat
+from segmenta.assessment import schema as assessment_schema
 from segmenta.assessment.engine import assess as run_assessment
 from segmenta.knowledge.service import for_clinic, remember
-from segmenta.treatment.huneke import classify
-from segmenta.treatment.safety import check
+from segmenta.treatment import huneke as huneke_engine
+from segmenta.treatment import safety as safety_engine
 
 from .errors import FieldErrors
+from .schemas import Out
 
 router = Router(tags=["engines"])
+
+
+def _published(build):
+    """A published JSON Schema (`segmenta schema NAME`) as a schema of this document."""
+    schema = {key: value for key, value in build().items() if key not in ("$schema", "$id")}
+    return WithJsonSchema(schema)
+
+
+# Any JSON object goes in (the engine names each bad field in a 422); the document shows
+# the case format, so a client knows what a valid case is.
+Case = Annotated[dict, _published(caseformat.build_schema)]
+Assessment = Annotated[dict, _published(assessment_schema.build_schema)]
+
+Verdict = Literal[safety_engine.OK, safety_engine.WARN, safety_engine.BLOCK]
+
+
+class SafetyReasonOut(Out):
+    code: str
+    message: str
+    verdict: Verdict
+
+
+class SafetyInjectionOut(Out):
+    index: int
+    mg: float
+    cumulative_mg: float
+    verdict: Verdict
+    reasons: list[SafetyReasonOut]
+
+
+class SafetyOut(Out):
+    limit_mg: float
+    head_neck_genital_limit_mg: float
+    total_mg: float
+    verdict: Verdict
+    knowledge_version: str
+    injections: list[SafetyInjectionOut]
+
+
+class HunekeTestOut(Out):
+    index: int
+    history_id: str
+    complaint_id: str
+    classification: Literal[huneke_engine.LOCAL, huneke_engine.HUNEKE, huneke_engine.CONFIRMED,
+                            huneke_engine.PARTIAL, huneke_engine.NEGATIVE]
+    reasons: list[str]
+
+
+class HunekeOut(Out):
+    tests: list[HunekeTestOut]
 
 
 def _case(payload):
@@ -27,25 +82,25 @@ def _knowledge(request):
     return for_clinic(membership.clinic if membership else None)
 
 
-@router.post("/assess", url_name="assess", summary="Assess a case (segmenta-case/1)",
+@router.post("/assess", response=Assessment, url_name="assess", summary="Assess a case (segmenta-case/1)",
              description="Red flags first, then candidate fields per complaint with reasons, and segmental and "
                          "ganglionic targets. The answer validates against `segmenta schema assessment`.")
-def assess(request, payload: dict = Body(...)):
+def assess(request, payload: Case = Body(...)):
     kb = _knowledge(request)
     result = run_assessment(_case(payload), kb)
     remember(kb)
     return result
 
 
-@router.post("/huneke", url_name="huneke", summary="Classify a case's test injections")
-def huneke(request, payload: dict = Body(...)):
-    return classify(_case(payload), _knowledge(request))
+@router.post("/huneke", response=HunekeOut, url_name="huneke", summary="Classify a case's test injections")
+def huneke(request, payload: Case = Body(...)):
+    return huneke_engine.classify(_case(payload), _knowledge(request))
 
 
-@router.post("/safety", url_name="safety", summary="Check a case's planned injections",
+@router.post("/safety", response=SafetyOut, url_name="safety", summary="Check a case's planned injections",
              description="Dose limits, contraindications and scope of practice, injection by injection.")
-def safety(request, payload: dict = Body(...)):
+def safety(request, payload: Case = Body(...)):
     kb = _knowledge(request)
-    result = check(_case(payload), kb)
+    result = safety_engine.check(_case(payload), kb)
     remember(kb)
     return result

@@ -1,5 +1,7 @@
 """Field-named errors shared by every API router."""
 
+from .schemas import ErrorOut
+
 
 class FieldErrors(Exception):
     """A 422 answer naming each bad field: raised by routers, rendered by the API."""
@@ -15,3 +17,9 @@ class FieldErrors(Exception):
             name = "body" if field == "__all__" else field
             errors.extend({"field": name, "message": str(message)} for message in messages)
         return cls(errors)
+
+
+def refusals(*statuses):
+    """Responses an operation documents besides its success, each with the error body
+    (401, 404 and 422 are added for every operation that can answer them: api.py)."""
+    return {status: ErrorOut for status in statuses}

@@ -10,6 +10,9 @@ from ninja.errors import HttpError
 from segmenta.treatment.emergency import audit_lot_search, lot_injections
 from segmenta.treatment.models import Product
 
+from .errors import refusals
+from .schemas import Out
+
 router = Router(tags=["lots"])
 
 
@@ -20,7 +23,7 @@ class LotFilters(Schema):
     offset: int = Field(0, ge=0, le=10**9)
 
 
-class LotProductOut(Schema):
+class LotProductOut(Out):
     id: int
     name: str
     drug: str
@@ -29,7 +32,7 @@ class LotProductOut(Schema):
     multi_dose: bool
 
 
-class LotInjectionOut(Schema):
+class LotInjectionOut(Out):
     patient: int
     patient_name: str
     birth_date: date
@@ -47,7 +50,7 @@ class LotInjectionOut(Schema):
     expiry: Optional[date]
 
 
-class LotResultOut(Schema):
+class LotResultOut(Out):
     count: int
     items: list[LotInjectionOut]
 
@@ -68,7 +71,7 @@ def _out(injection):
     }
 
 
-@router.get("", response=LotResultOut, summary="Injections from a lot, with their patients (recall)")
+@router.get("", response={200: LotResultOut, **refusals(404)}, summary="Injections from a lot, with their patients (recall)")
 def lot_search(request, filters: Query[LotFilters]):
     lot = filters.lot.strip()
     if not lot:

@@ -19,14 +19,16 @@ from segmenta.patients.audit import record_list_view
 from segmenta.patients.models import Patient
 
 from .dates import PastDate
+from .errors import refusals
 from .pagination import BoundedPagination
+from .schemas import Out, Strict
 
 router = Router(tags=["patients"])
 
 Sex = Literal[tuple(vocabulary.codes("sex"))]
 
 
-class PatientOut(Schema):
+class PatientOut(Out):
     id: int
     clinic: int = Field(..., alias="clinic_id")
     clinic_name: str = Field(..., alias="clinic.name")
@@ -34,7 +36,7 @@ class PatientOut(Schema):
     family_name: str
     given_name: str
     birth_date: date
-    sex: str
+    sex: Sex
     phone: str
     email: str
     created_at: datetime
@@ -54,8 +56,8 @@ def _check_email(value):
     return value
 
 
-class PatientIn(Schema):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class PatientIn(Strict):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     clinic: Optional[int] = Field(None, description="Required when the caller belongs to several clinics.")
     family_name: str = Field(..., min_length=1, max_length=100)
@@ -69,16 +71,19 @@ class PatientIn(Schema):
     _email = field_validator("email")(_check_email)
 
 
-class PatientPatch(Schema):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class PatientPatch(Strict):
+    """Only what is sent changes; no field may be null (an empty text clears phone, email
+    and record number)."""
 
-    family_name: Optional[str] = Field(None, min_length=1, max_length=100)
-    given_name: Optional[str] = Field(None, min_length=1, max_length=100)
-    birth_date: Optional[PastDate] = None
-    sex: Optional[Sex] = None
-    record_number: Optional[str] = Field(None, max_length=32)
-    phone: Optional[str] = Field(None, max_length=40)
-    email: Optional[str] = Field(None, max_length=254)
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    family_name: str = Field(None, min_length=1, max_length=100)
+    given_name: str = Field(None, min_length=1, max_length=100)
+    birth_date: PastDate = None
+    sex: Sex = None
+    record_number: str = Field(None, max_length=32)
+    phone: str = Field(None, max_length=40)
+    email: str = Field(None, max_length=254)
 
     _email = field_validator("email")(_check_email)
 
@@ -124,7 +129,7 @@ def list_patients(request, filters: Query[ListFilters]):
     return AuditedList(request, patients.search(filters.q), {"api": True, "q": filters.q})
 
 
-@router.post("", response={201: PatientOut}, summary="Create a patient")
+@router.post("", response={201: PatientOut, **refusals(409)}, summary="Create a patient")
 def create_patient(request, payload: PatientIn):
     clinics = Clinic.objects.filter(memberships__user=request.user)
     if payload.clinic is None:
@@ -153,12 +158,9 @@ def read_patient(request, patient_id: int):
     return patient
 
 
-@router.patch("/{int:patient_id}", response=PatientOut, summary="Update a patient")
+@router.patch("/{int:patient_id}", response={200: PatientOut, **refusals(409, 423)}, summary="Update a patient")
 def update_patient(request, patient_id: int, payload: PatientPatch):
     changes = payload.dict(exclude_unset=True)
-    for name, value in changes.items():
-        if value is None:
-            raise HttpError(422, f"{name}: may not be null")
     if not changes:
         return read_patient(request, patient_id)
     with transaction.atomic():

@@ -1,32 +1,122 @@
 """/api/v1/patients/{id}/sessions and /api/v1/sessions/{id}: sessions, injections,
 signing and amendments."""
 
-from decimal import Decimal
+from datetime import date, datetime
 from typing import Literal, Optional
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict
 
 from segmenta.audit.trail import record
 from segmenta.knowledge import vocabulary
 from segmenta.patients.models import Complaint, HistoryItem, Patient
-from segmenta.treatment.models import Product, Session
+from segmenta.treatment.models import Injection, Product, Session
 from segmenta.treatment.sessions import (TreatmentError, add_injection, amend, discard_draft, record_response,
                                         remove_injection, removed_injections, sign)
 
+from . import schemas
+from .schemas import number
 from .dates import ClinicalDateTime, ExpiryDate
-from .errors import FieldErrors
+from .errors import FieldErrors, refusals
+from .modelschema import field_type, region_list
 
 router = Router(tags=["sessions"])
 
 
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class Strict(schemas.Strict):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+
+class SafetyReasonOut(schemas.Out):
+    code: str
+    message: str
+    verdict: field_type(Injection, "verdict")
+
+
+class InjectionOut(schemas.Out):
+    id: int
+    order: int
+    time: datetime
+    target: field_type(Injection, "target")
+    drug: field_type(Injection, "drug")
+    concentration_percent: float
+    volume_ml: float
+    mg: float
+    cumulative_mg: float
+    verdict: field_type(Injection, "verdict")
+    reasons: list[SafetyReasonOut]
+    override_reason: str
+    history_item: Optional[int]
+    complaint: Optional[int]
+    performed_by: Optional[str] = Field(..., description="username of who injected")
+    product: Optional[int]
+    lot: str
+    expiry: Optional[date]
+
+
+class AmendmentOut(schemas.Out):
+    id: int
+    author: str
+    created_at: datetime
+    reason: str
+    text: str
+    content_hash: str
+
+
+class RemovedInjectionOut(schemas.Out):
+    id: int
+    order: int
+    target: field_type(Injection, "target")
+    mg: float
+    removed_at: datetime
+    removed_by: Optional[str]
+    reason: Optional[str]
+
+
+class SessionOut(schemas.Out):
+    id: int
+    patient: int
+    plan: Optional[int]
+    started_at: datetime
+    status: field_type(Session, "status")
+    notes: str
+    practitioner: Optional[str]
+    knowledge_version: str
+    signed_at: Optional[datetime]
+    signed_by: Optional[str]
+    content_hash: Optional[str] = Field(..., description="SHA-256 of the signed content; null while a draft")
+    injections: list[InjectionOut]
+    amendments: list[AmendmentOut]
+    removed_injections: list[RemovedInjectionOut]
+
+
+class InjectionCreatedOut(schemas.Out):
+    id: int
+    mg: float
+    cumulative_mg: float
+    verdict: field_type(Injection, "verdict")
+    reasons: list[SafetyReasonOut]
+    override_reason: str
+
+
+class InjectionResponseOut(schemas.Out):
+    id: int
+    changed: list[Literal["onset_seconds", "relief_percent", "duration_hours"]]
+    onset_seconds: Optional[int]
+    relief_percent: Optional[int]
+    duration_hours: Optional[float]
+
+
+class AmendmentCreatedOut(schemas.Out):
+    id: int
+    reason: str
+    text: str
+    content_hash: str
 
 
 class SessionIn(Strict):
@@ -36,18 +126,19 @@ class SessionIn(Strict):
 
 
 class SessionPatch(Strict):
-    started_at: Optional[ClinicalDateTime] = None
-    notes: Optional[str] = Field(None, max_length=10000)
+    """Only what is sent changes; neither may be null."""
+
+    started_at: ClinicalDateTime = None
+    notes: str = Field(None, max_length=10000)
 
 
 class InjectionIn(Strict):
     target: Literal[tuple(vocabulary.codes("injection_target"))]
     drug: Literal[tuple(vocabulary.codes("drug"))] = "procaine"
-    concentration_percent: Optional[Decimal] = Field(None, gt=0, le=20,
-                                                     description="required unless a product is given")
-    volume_ml: Decimal = Field(..., gt=0, le=100)
+    concentration_percent: Optional[number(gt=0, le=20)] = Field(None, description="required unless a product is given")
+    volume_ml: number(gt=0, le=100)
     time: Optional[ClinicalDateTime] = None
-    regions: list = Field(default_factory=list)
+    regions: region_list() = Field(default_factory=list)
     side: Literal[("", *vocabulary.codes("side"))] = ""
     history_item: Optional[int] = None
     complaint: Optional[int] = None
@@ -65,7 +156,7 @@ class InjectionIn(Strict):
 class ResponseIn(Strict):
     onset_seconds: Optional[int] = Field(None, ge=0, le=86400)  # a response within the day; also the column's range
     relief_percent: Optional[int] = Field(None, ge=0, le=100)
-    duration_hours: Optional[Decimal] = Field(None, ge=0, max_digits=6, decimal_places=2)
+    duration_hours: Optional[number(ge=0, max_digits=6, decimal_places=2)] = None
 
 
 class RemovalIn(Strict):
@@ -119,7 +210,7 @@ def _refused(error):
     raise HttpError(error.status, f"{error.field}: {error.message}")
 
 
-@router.post("/patients/{int:patient_id}/sessions", response={201: dict}, url_name="create_session",
+@router.post("/patients/{int:patient_id}/sessions", response={201: SessionOut, **refusals(423)}, url_name="create_session",
              summary="Start a session (a draft until signed)")
 def create_session(request, patient_id: int, payload: SessionIn):
     patient = get_object_or_404(Patient.objects.visible_to(request.user), pk=patient_id)
@@ -135,14 +226,14 @@ def create_session(request, patient_id: int, payload: SessionIn):
     return Status(201, _out(session))
 
 
-@router.get("/sessions/{int:session_id}", response=dict, url_name="read_session", summary="Read a session")
+@router.get("/sessions/{int:session_id}", response=SessionOut, url_name="read_session", summary="Read a session")
 def read_session(request, session_id: int):
     session = _session(request, session_id)
     record("view", request=request, patient=session.patient, obj=session, detail={"api": True})
     return _out(session)
 
 
-@router.patch("/sessions/{int:session_id}", response=dict, url_name="update_session",
+@router.patch("/sessions/{int:session_id}", response={200: SessionOut, **refusals(409, 423)}, url_name="update_session",
               summary="Change a draft session (409 once signed)")
 def update_session(request, session_id: int, payload: SessionPatch):
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items()}
@@ -150,8 +241,6 @@ def update_session(request, session_id: int, payload: SessionPatch):
         session = _session(request, session_id, for_update=True)
         if session.signed:
             raise HttpError(409, "session: signed sessions are never edited; add an amendment")
-        if None in changes.values():
-            raise FieldErrors([{"field": k, "message": "may not be null"} for k, v in changes.items() if v is None])
         for name, value in changes.items():
             setattr(session, name, value)
         if changes:
@@ -161,7 +250,8 @@ def update_session(request, session_id: int, payload: SessionPatch):
     return _out(session)
 
 
-@router.post("/sessions/{int:session_id}/injections", response={201: dict}, url_name="create_injection",
+@router.post("/sessions/{int:session_id}/injections", response={201: InjectionCreatedOut, **refusals(409, 423)},
+             url_name="create_injection",
              summary="Add an injection (checked by the safety engine first)",
              description="A `block` is refused (422) unless a physician sends `override_reason`.")
 def create_injection(request, session_id: int, payload: InjectionIn):
@@ -203,7 +293,8 @@ def create_injection(request, session_id: int, payload: InjectionIn):
                         "verdict": item.verdict, "reasons": item.reasons, "override_reason": item.override_reason})
 
 
-@router.patch("/sessions/{int:session_id}/injections/{int:injection_id}", response=dict, url_name="injection_response",
+@router.patch("/sessions/{int:session_id}/injections/{int:injection_id}", response={200: InjectionResponseOut, **refusals(409, 423)},
+              url_name="injection_response",
               summary="Add or correct a saved injection's response while the session is a draft",
               description="Only `onset_seconds`, `relief_percent` and `duration_hours` change; the injection's "
                           "versions keep the earlier values. 409 once signed.")
@@ -221,7 +312,7 @@ def injection_response(request, session_id: int, injection_id: int, payload: Res
             "duration_hours": float(injection.duration_hours) if injection.duration_hours is not None else None}
 
 
-@router.post("/sessions/{int:session_id}/injections/{int:injection_id}/removal", response=dict,
+@router.post("/sessions/{int:session_id}/injections/{int:injection_id}/removal", response={200: SessionOut, **refusals(409, 423)},
              url_name="remove_injection", summary="Remove a mistaken injection from a draft, saying why",
              description="The injection's versions keep it with its removal (who, when, `reason`). 409 once "
                          "signed; 422 when an adverse event or a follow-up refers to it.")
@@ -235,7 +326,7 @@ def remove_mistaken_injection(request, session_id: int, injection_id: int, paylo
     return _out(session)
 
 
-@router.delete("/sessions/{int:session_id}", response={204: None}, url_name="discard_session",
+@router.delete("/sessions/{int:session_id}", response={204: None, **refusals(409, 422, 423)}, url_name="discard_session",
                summary="Discard an empty draft session",
                description="Only a draft with nothing recorded (no injections, NRS, adverse events, follow-ups or "
                            "notes): 422 otherwise, 409 once signed.")
@@ -248,7 +339,7 @@ def discard_session(request, session_id: int):
     return Status(204, None)
 
 
-@router.post("/sessions/{int:session_id}/sign", response=dict, url_name="sign_session", summary="Sign a session")
+@router.post("/sessions/{int:session_id}/sign", response={200: SessionOut, **refusals(403, 409, 423)}, url_name="sign_session", summary="Sign a session")
 def sign_session(request, session_id: int):
     session = _session(request, session_id)
     try:
@@ -258,7 +349,8 @@ def sign_session(request, session_id: int):
     return _out(session)
 
 
-@router.post("/sessions/{int:session_id}/amendments", response={201: dict}, url_name="create_amendment",
+@router.post("/sessions/{int:session_id}/amendments", response={201: AmendmentCreatedOut, **refusals(403, 409, 423)},
+             url_name="create_amendment",
              summary="Amend a signed session (reason and text)")
 def create_amendment(request, session_id: int, payload: AmendmentIn):
     session = _session(request, session_id)

@@ -1,0 +1,61 @@
+"""Bases every API schema builds on, and the error body every refusal answers."""
+
+from decimal import Decimal
+from typing import Annotated
+
+from ninja import Schema
+from pydantic import ConfigDict, Field, WithJsonSchema
+
+
+def _no_null_defaults(schema, model):
+    # An optional field that refuses null is documented without "default": null, so no
+    # client (or generator) takes null for an allowed value.
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop and prop["default"] is None and not _allows_null(prop):
+            del prop["default"]
+
+
+def _allows_null(prop):
+    kinds = prop.get("type")
+    if kinds == "null" or (isinstance(kinds, list) and "null" in kinds):
+        return True
+    return any(_allows_null(option) for option in prop.get("anyOf", []) + prop.get("oneOf", []))
+
+
+class Strict(Schema):
+    """A request body: unknown fields are refused, so a misspelt field is never silently lost."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_no_null_defaults)
+
+
+class Out(Schema):
+    """A response body: every field is always present (null where it has no value)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class FieldError(Schema):
+    field: str = Field(..., description="The field, as a dotted path (`body` for the request as a whole)")
+    message: str
+
+
+class ErrorOut(Out):
+    detail: str = Field(..., description="One sentence naming the field and what is wrong")
+    errors: list[FieldError] = Field(default_factory=list, description="Each bad field (422, 423)")
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=False)
+
+
+def coded_list(codes):
+    """A JSON list of codes from one vocabulary, each at most once."""
+    return {"type": "array", "items": {"enum": list(codes)}, "uniqueItems": True}
+
+
+_BOUNDS = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}
+
+
+def number(**limits):
+    """A decimal sent as a JSON number (a numeric string is accepted too, and never
+    documented: clients send numbers). ``limits``: gt, ge, lt, le, max_digits, decimal_places."""
+    schema = {"type": "number", **{_BOUNDS[k]: float(v) for k, v in limits.items() if k in _BOUNDS}}
+    return Annotated[Decimal, Field(**limits), WithJsonSchema(schema)]
