@@ -146,8 +146,9 @@ def _weights(kb):
     return {entry["id"]: entry for entry in kb.all("tracing-weight")}
 
 
-def _category(kb, kind):
-    return next(c for c in kb.all("field-category") if kind in c["kinds"])
+def _categories(kb):
+    """Each history kind's field category."""
+    return {kind: category for category in reversed(kb.all("field-category")) for kind in category["kinds"]}
 
 
 def _region_matches(referred_region, referred_side, complaint_regions):
@@ -155,37 +156,82 @@ def _region_matches(referred_region, referred_side, complaint_regions):
                for region, side in complaint_regions)
 
 
-def _candidate(item, item_supply, complaint, complaint_supply, tests, kb, weights, onset):
+class _Item:
+    """What a history item brings to every complaint, worked out once per assessment:
+    its date, its segments and the reasons that do not depend on the complaint."""
+
+    def __init__(self, item, supply, weights, categories):
+        self.item = item
+        self.supply = supply
+        self.segments = set(supply.segments)
+        self.date_parts = item["date"].split("-") if item.get("date") else None
+        self.date = _date(item["date"]) if item.get("date") else None
+        self.head = item["kind"] in weights["head_territory"]["kinds"]
+        category = categories[item["kind"]]
+        signs = [s for s in item.get("signs", []) if s in category["local_signs"]]
+        self.signs = None
+        if signs:
+            w = weights["local_signs"]
+            self.signs = (min(w["max_points"], w["points_per_sign"] * len(signs)),
+                          {"factor": "local_signs", "detail": f"local signs: {', '.join(s.replace('_', ' ') for s in signs)}"})
+        self.prior = None
+        w = weights["category_prior"]
+        if category["prior"] == "high":
+            regions = {r for r, _side in supply.regions}
+            if item["kind"] != "scar" or regions & set(w["scar_regions"]):
+                what = "abdominal or pelvic scar" if item["kind"] == "scar" else category["name"].lower()
+                self.prior = (w["points"], {"factor": "category_prior", "detail": f"{what}: a frequent interference field"})
+
+
+class _Complaint:
+    """What a complaint brings to every history item, worked out once per assessment."""
+
+    def __init__(self, complaint, supply, weights):
+        self.complaint = complaint
+        self.supply = supply
+        self.segments = set(supply.segments)
+        self.onset = _date(complaint["onset"]) if complaint.get("onset") else None
+        self.onset_parts = complaint["onset"].split("-") if complaint.get("onset") else None
+        self.onset_text = _onset_text(complaint)
+        upper_cervical = set(weights["head_territory"]["segments"]) & self.segments
+        self.territory = None
+        if supply.trigeminal or upper_cervical:
+            self.territory = ", ".join(sorted(supply.trigeminal) + sorted(upper_cervical))
+
+
+def _candidate(facts, about, tests, weights):
+    item, item_supply, complaint_supply = facts.item, facts.supply, about.supply
     reasons = []
     score = 0.0
     after_onset = False
     # Temporal
     w = weights["temporal"]
-    if onset is None:
+    if about.onset is None:
         reasons.append({"factor": "temporal", "detail": "the complaint's onset is unknown, so timing cannot be weighed"})
-    elif not item.get("date"):
+    elif facts.date is None:
         reasons.append({"factor": "temporal", "detail": "date unknown"})
-    elif _same_period(item["date"], complaint["onset"]):
+    elif _same_parts(facts.date_parts, about.onset_parts):
         score += w["base_points"]
         reasons.append({"factor": "temporal",
-                        "detail": f"dated {item['date']}, in the same period as onset ({_onset_text(complaint)}): "
+                        "detail": f"dated {item['date']}, in the same period as onset ({about.onset_text}): "
                                   "which came first is unclear"})
     else:
-        when = _date(item["date"])
+        when, onset = facts.date, about.onset
         if when <= onset:
             years = (onset - when).days / 365.25
             points = w["base_points"] + w["extra_points"] * max(0.0, 1 - years / w["horizon_years"])
             score += points
             reasons.append({"factor": "temporal",
-                            "detail": f"dated {item['date']}, {_span(when, onset)} before onset ({_onset_text(complaint)})"})
+                            "detail": f"dated {item['date']}, {_span(when, onset)} before onset ({about.onset_text})"})
         else:
             after_onset = True
             reasons.append({"factor": "temporal",
-                            "detail": f"dated {item['date']}, after onset ({_onset_text(complaint)}): "
+                            "detail": f"dated {item['date']}, after onset ({about.onset_text}): "
                                       "it cannot have caused this complaint"})
     # Segmental
-    shared = _sorted_segments(set(item_supply.segments) & set(complaint_supply.segments))
+    shared = facts.segments & about.segments
     if shared:
+        shared = _sorted_segments(shared)
         w = weights["segmental"]
         score += min(w["max_points"], w["points_per_segment"] * len(shared))
         via = sorted({o for s in shared for o in item_supply.segments[s]})
@@ -198,29 +244,19 @@ def _candidate(item, item_supply, complaint, complaint_supply, tests, kb, weight
             reasons.append({"factor": "segmental",
                             "detail": f"{organ_name.lower()}{f' ({via})' if via else ''}: its Head zone refers pain "
                                       f"to the {where.replace('_', ' ')}{' ' + note if note else ''} — the complaint's region"})
-    w = weights["head_territory"]
-    upper_cervical = set(w["segments"]) & set(complaint_supply.segments)
-    if item["kind"] in w["kinds"] and (complaint_supply.trigeminal or upper_cervical):
-        score += w["points"]
-        territory = ", ".join(sorted(complaint_supply.trigeminal) + sorted(upper_cervical))
+    if facts.head and about.territory is not None:
+        score += weights["head_territory"]["points"]
         reasons.append({"factor": "segmental",
                         "detail": f"{item['kind'].replace('_', ' ')} relates to head and face complaints "
-                                  f"(trigeminal and upper cervical territory: {territory})"})
+                                  f"(trigeminal and upper cervical territory: {about.territory})"})
     # Local signs
-    category = _category(kb, item["kind"])
-    signs = [s for s in item.get("signs", []) if s in category["local_signs"]]
-    if signs:
-        w = weights["local_signs"]
-        score += min(w["max_points"], w["points_per_sign"] * len(signs))
-        reasons.append({"factor": "local_signs", "detail": f"local signs: {', '.join(s.replace('_', ' ') for s in signs)}"})
+    if facts.signs is not None:
+        score += facts.signs[0]
+        reasons.append(dict(facts.signs[1]))
     # Category prior
-    w = weights["category_prior"]
-    if category["prior"] == "high":
-        regions = {r for r, _side in item_supply.regions}
-        if item["kind"] != "scar" or regions & set(w["scar_regions"]):
-            score += w["points"]
-            what = "abdominal or pelvic scar" if item["kind"] == "scar" else category["name"].lower()
-            reasons.append({"factor": "category_prior", "detail": f"{what}: a frequent interference field"})
+    if facts.prior is not None:
+        score += facts.prior[0]
+        reasons.append(dict(facts.prior[1]))
     # Earlier test injections
     status = "candidate"
     for test in tests:
@@ -246,10 +282,9 @@ def _candidate(item, item_supply, complaint, complaint_supply, tests, kb, weight
             "_after_onset": after_onset}
 
 
-def _same_period(item_date, onset):
-    """Do the two partial dates name the same period at the coarser precision?"""
-    parts = min(len(item_date.split("-")), len(onset.split("-")))
-    return item_date.split("-")[:parts] == onset.split("-")[:parts]
+def _same_parts(item_parts, onset_parts):
+    parts = min(len(item_parts), len(onset_parts))
+    return item_parts[:parts] == onset_parts[:parts]
 
 
 def _onset_text(complaint):
@@ -352,18 +387,19 @@ def assess(case, kb, today=None):
     history = case.get("history", [])
     history_order = {item["id"]: i for i, item in enumerate(history)}
     sex = case.get("patient", {}).get("sex", "unknown")
-    # An item's supply is the same for every complaint: work it out once.
-    item_supplies = {item["id"]: supply_of(item, kb, include_referrals=True) for item in history}
+    # What an item brings is the same for every complaint (and a complaint's for every
+    # item): work each out once.
+    categories = _categories(kb)
+    items = [_Item(item, supply_of(item, kb, include_referrals=True), weights, categories) for item in history]
     complaints = []
     for complaint in case.get("complaints", []):
         supply = supply_of(complaint, kb)
         if complaint.get("segments"):
             supply.segments = {s: ["given with the complaint"] for s in complaint["segments"]}
-        onset = _date(complaint["onset"]) if complaint.get("onset") else None
+        about = _Complaint(complaint, supply, weights)
         candidates = [
-            _candidate(item, item_supplies[item["id"]], complaint, supply,
-                       tests_by_pair.get((item["id"], complaint["id"]), []), kb, weights, onset)
-            for item in history
+            _candidate(facts, about, tests_by_pair.get((facts.item["id"], complaint["id"]), []), weights)
+            for facts in items
         ]
         complaints.append({
             "id": complaint["id"],

@@ -37,6 +37,16 @@ def test_cli_reads_standard_input(shoulder):
     assert result.returncode == 0 and json.loads(result.stdout)["refer_first"] is False
 
 
+def test_cli_writes_one_line_to_a_program_and_indents_on_request(shoulder):
+    piped = cli("assess", str(shoulder))
+    assert piped.stdout.count("\n") <= 1 and '":' in piped.stdout and '": ' not in piped.stdout
+    indented = cli("assess", str(shoulder), "--indent", "2")
+    assert indented.stdout.startswith('{\n  "refer_first": ')
+    assert json.loads(indented.stdout) == json.loads(piped.stdout)
+    refused = cli("assess", str(shoulder), "--indent", "9")
+    assert refused.returncode == 2 and refused.stderr.strip() == "CommandError: --indent: 9 is not between 0 and 8"
+
+
 def test_bad_input_exits_2_with_one_line_and_the_api_answers_422_with_the_same_message(api_client):
     bad = {"format": "segmenta-case/1", "complaints": [{"id": "c1", "regions": [{"region": "shulder"}]}]}
     result = cli("assess", "-", stdin=json.dumps(bad))
