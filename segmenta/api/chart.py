@@ -26,7 +26,7 @@ from segmenta.treatment.case import chart_queryset, patient_case
 
 from .errors import FieldErrors, refusals
 from .modelschema import field_type, model_schema
-from .schemas import Out, Strict
+from .schemas import Case, Out, Strict
 
 router = Router(tags=["chart"])
 
@@ -219,7 +219,7 @@ def patient_versions(request, patient_id: int):
     return _versions(m.Patient, patient.pk)
 
 
-@router.get("/{int:patient_id}/case", url_name="patient_case", summary="The patient in the case format",
+@router.get("/{int:patient_id}/case", response=Case, url_name="patient_case", summary="The patient in the case format",
             description="segmenta-case/1, valid against the schema that `segmenta schema case` prints.")
 def case(request, patient_id: int):
     patient = get_object_or_404(chart_queryset().filter(pk__in=m.Patient.objects.visible_to(request.user)),

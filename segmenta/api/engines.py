@@ -3,7 +3,6 @@
 from typing import Annotated, Literal
 
 from ninja import Body, Router
-from pydantic import WithJsonSchema
 
 from segmenta import caseformat
 from segmenta.assessment import schema as assessment_schema
@@ -13,21 +12,12 @@ from segmenta.treatment import huneke as huneke_engine
 from segmenta.treatment import safety as safety_engine
 
 from .errors import FieldErrors
-from .schemas import Out
+from .schemas import Case, Out, published
 
 router = Router(tags=["engines"])
 
 
-def _published(build):
-    """A published JSON Schema (`segmenta schema NAME`) as a schema of this document."""
-    schema = {key: value for key, value in build().items() if key not in ("$schema", "$id")}
-    return WithJsonSchema(schema)
-
-
-# Any JSON object goes in (the engine names each bad field in a 422); the document shows
-# the case format, so a client knows what a valid case is.
-Case = Annotated[dict, _published(caseformat.build_schema)]
-Assessment = Annotated[dict, _published(assessment_schema.build_schema)]
+Assessment = Annotated[dict, published(assessment_schema.build_schema)]
 
 Verdict = Literal[safety_engine.OK, safety_engine.WARN, safety_engine.BLOCK]
 

@@ -6,6 +6,8 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import ConfigDict, Field, WithJsonSchema
 
+from segmenta import caseformat
+
 
 def _no_null_defaults(schema, model):
     # An optional field that refuses null is documented without "default": null, so no
@@ -59,3 +61,14 @@ def number(**limits):
     documented: clients send numbers). ``limits``: gt, ge, lt, le, max_digits, decimal_places."""
     schema = {"type": "number", **{_BOUNDS[k]: float(v) for k, v in limits.items() if k in _BOUNDS}}
     return Annotated[Decimal, Field(**limits), WithJsonSchema(schema)]
+
+
+def published(build):
+    """A published JSON Schema (`segmenta schema NAME`) as a schema of this document."""
+    return WithJsonSchema({key: value for key, value in build().items() if key not in ("$schema", "$id")})
+
+
+# A case in the case format, segmenta-case/1. As a request body any JSON object goes in (the
+# engine names each bad field in a 422); the document shows the format, so a client knows
+# what a valid case is.
+Case = Annotated[dict, published(caseformat.build_schema)]
