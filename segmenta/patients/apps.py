@@ -12,3 +12,10 @@ class PatientsConfig(AppConfig):
         from . import restriction
 
         restriction.connect()
+
+        # A date stored before the app refused it (before 1900, BC on PostgreSQL) still opens.
+        from django.db.backends.signals import connection_created
+
+        from segmenta.stored_dates import tolerate_out_of_range
+
+        connection_created.connect(tolerate_out_of_range, dispatch_uid="segmenta.stored_dates")

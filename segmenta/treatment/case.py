@@ -1,10 +1,13 @@
 """A stored patient in the case format (segmenta-case/1), for the engines and exports."""
 
+import logging
+
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from segmenta import caseformat
 from segmenta.patients.models import Complaint, Consent, HistoryItem, Patient
+from segmenta.validators import when_problem
 
 from .models import Injection
 
@@ -25,6 +28,26 @@ def chart_queryset():
             history_item__isnull=False, complaint__isnull=False, relief_percent__isnull=False
         ).prefetch_related("follow_ups").order_by("time", "id"), to_attr="test_injections"),
     )
+
+
+log = logging.getLogger(__name__)
+
+
+def _sane(obj, field):
+    """``obj.field``, or None when it lies outside the clinical range: a date stored before
+    the app refused such dates is left out of the case (the engines then treat it as unknown,
+    which warns) with a warning in the log, never passed on; `segmenta dates check` lists it
+    for a clinician to correct."""
+    value = getattr(obj, field)
+    if value is not None and when_problem(value, "year"):
+        log.warning("case of patient %s: %s %s %s lies outside the clinical range; left out",
+                    getattr(obj, "patient_id", obj.pk), obj._meta.label_lower, obj.pk, field)
+        return None
+    return value
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
 
 
 def _standing(items):
@@ -49,8 +72,8 @@ def _reviewed(patient, pregnancy):
     reviewed = {}
     for kind in ("allergies", "medications"):
         review = _newest([r for r in reviews if r.kind == kind])
-        reviewed[kind] = review.date.isoformat() if review else None
-    reviewed["pregnancy"] = pregnancy.date.isoformat() if pregnancy else None
+        reviewed[kind] = _iso(_sane(review, "date")) if review else None
+    reviewed["pregnancy"] = _iso(_sane(pregnancy, "date")) if pregnancy else None
     return reviewed
 
 
@@ -60,17 +83,20 @@ def _consent(patient):
     if consent is None:
         return {"status": "none"}
     if consent.decision == Consent.Decision.REFUSED:
-        return {"status": "refused", "date": consent.date.isoformat()}
-    if consent.withdrawn_on is not None:
-        return {"status": "withdrawn", "date": consent.withdrawn_on.isoformat()}
-    return {"status": "given", "date": consent.date.isoformat(), "scope": list(consent.scopes)}
+        found = {"status": "refused", "date": _iso(_sane(consent, "date"))}
+    elif consent.withdrawn_on is not None:
+        found = {"status": "withdrawn", "date": _iso(_sane(consent, "withdrawn_on"))}
+    else:
+        found = {"status": "given", "date": _iso(_sane(consent, "date")), "scope": list(consent.scopes)}
+    return {key: value for key, value in found.items() if value is not None}
 
 
 def _medication(medication):
     item = {"name": medication.name, "class": medication.medication_class}
-    if medication.last_dose is not None:
+    last_dose = _sane(medication, "last_dose")
+    if last_dose is not None:
         # In the clinic's time zone, to the minute: what the patient was asked and said.
-        item["last_dose"] = timezone.localtime(medication.last_dose).isoformat(timespec="minutes")
+        item["last_dose"] = timezone.localtime(last_dose).isoformat(timespec="minutes")
     return item
 
 
@@ -100,7 +126,9 @@ def _tests(patient, history, complaints):
                 reported = [f.relief_hours for f in injection.follow_ups.all() if f.relief_hours is not None]
                 hours = max(reported) if reported else None
             test = {"history_id": f"h{injection.history_item_id}", "complaint_id": f"c{injection.complaint_id}",
-                    "date": injection.time.date().isoformat(), "relief_percent": injection.relief_percent}
+                    "relief_percent": injection.relief_percent}
+            if _sane(injection, "time") is not None:
+                test["date"] = injection.time.date().isoformat()
             if injection.onset_seconds is not None:
                 test["onset_seconds"] = injection.onset_seconds
             if hours is not None:
@@ -141,7 +169,7 @@ def patient_case(patient, practitioner=None):
         "format": caseformat.FORMAT,
         "patient": {
             "sex": patient.sex,
-            "birth_date": patient.birth_date.isoformat(),
+            "birth_date": _iso(_sane(patient, "birth_date")),
             "weight_kg": float(weight.weight_kg) if weight else None,
             "pregnant": {"pregnant": True, "not_pregnant": False}.get(pregnancy.status) if pregnancy else None,
             "allergies": [{"substance": a.substance, "class": a.allergy_class}
@@ -157,6 +185,8 @@ def patient_case(patient, practitioner=None):
         "tests": _tests(patient, {h["id"] for h in history}, {c["id"] for c in complaints}),
         "planned_injections": [],
     }
+    if case["patient"]["birth_date"] is None:
+        del case["patient"]["birth_date"]  # stored out of range: the engines take the age as unknown
     if height is not None:
         case["patient"]["height_cm"] = height
     if practitioner is not None:

@@ -18,6 +18,7 @@ from segmenta.audit.trail import record
 from segmenta.knowledge.service import for_clinic, remember
 from segmenta.patients.models import HistoryItem, Patient
 from segmenta.treatment.case import chart_queryset, patient_case
+from segmenta.validators import when_problem
 
 from .models import Amendment, Injection, Session, SignedSessionError
 from .safety import budget, check, summary, window_start
@@ -474,7 +475,9 @@ def session_budget(session, injections, strip, chart=None):
     now = timezone.now()
     last = max((i.time for i in injections), default=session.started_at)
     window = strip["budget"]["window_hours"]
-    if last <= now and (now - last).total_seconds() < window * 3600:
+    # A time stored before the app refused it (year 1, say) has no window to compute: the
+    # page shows today's, and `segmenta dates check` lists the session for correction.
+    if (last <= now and (now - last).total_seconds() < window * 3600) or when_problem(last):
         return strip["budget"], now
     return strip_facts(session.patient, now=last, chart=chart)["budget"], last
 
