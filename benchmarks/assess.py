@@ -15,15 +15,14 @@ import io
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 # The repository instead of this folder, whose http.py would hide the standard library's.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
+from benchmarks.common import django_setup, timed  # noqa: E402
 from segmenta import caseformat  # noqa: E402
 from segmenta.assessment.engine import assess  # noqa: E402
 from segmenta.knowledge import vocabulary  # noqa: E402
@@ -59,20 +58,6 @@ def make_case(items, complaints, seed=1):
                                 "complaints": complaint_list, "history": history, "tests": tests})
 
 
-def timed(run, rounds):
-    """Median milliseconds of ``run()`` over ``rounds`` calls after one to warm up, as
-    processor time of this process (steady when other programs share the machine) and as
-    wall-clock time."""
-    run()
-    cpu, wall = [], []
-    for _ in range(rounds):
-        start_cpu, start = time.process_time(), time.perf_counter()
-        run()
-        wall.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-    return statistics.median(cpu), statistics.median(wall)
-
-
 def report(label, timing, complaints, target=True):
     cpu, wall = timing
     line = (f"{label:<36} {cpu:7.2f} ms per case  {cpu / complaints:5.2f} ms per complaint "
@@ -84,19 +69,12 @@ def report(label, timing, complaints, target=True):
 
 def api_client():
     """A Django test client with a bearer token, on a throwaway SQLite database."""
-    os.environ["SEGMENTA_VAR_DIR"] = tempfile.mkdtemp(prefix="segmenta-bench-")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "segmenta.settings")
-    import django
-
-    django.setup()
+    django_setup(sqlite_only=True)
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.test import Client
 
     from segmenta.accounts.models import ApiToken, Clinic, Membership
 
-    call_command("migrate", verbosity=0)
     clinic = Clinic.objects.create(name="Benchmark Practice")
     user = get_user_model().objects.create_user(username="bench", password="not-used-here")
     Membership.objects.create(user=user, clinic=clinic, role="practitioner")

@@ -7,7 +7,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connections, models
+from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -17,7 +18,7 @@ from simple_history.models import HistoricalRecords
 from segmenta.knowledge import vocabulary
 from segmenta.validators import CLOCK_SLACK, BoundedDates, upload_size, when_problem
 
-from . import validation
+from . import search_index, validation
 
 
 def fold(text):
@@ -40,12 +41,33 @@ class PatientQuerySet(models.QuerySet):
         return get_object_or_404(self.visible_to(user).select_related("clinic"), pk=pk)
 
     def search(self, q):
-        """Every word must match a name part, or the whole record number; names are
-        compared folded ("krüger" finds "KRÜGER" and "Kruger"), on every database."""
+        """Every word must match a name part, the whole record number or, written as a date
+        (1970-03-12 or 12.03.1970), the birth date; names are compared folded ("krüger"
+        finds "KRÜGER" and "Kruger"), on every database, through an index (search_index)."""
         queryset = self
+        connection = connections[self.db]
         for term in q.split()[:5]:
-            queryset = queryset.filter(models.Q(name_key__contains=fold(term)) | models.Q(record_number__iexact=term))
+            folded = fold(term)
+            found = search_index.narrowed(models.Q(name_key__contains=folded) | models.Q(record_number__iexact=term),
+                                          folded, term, connection)
+            born = _as_date(term)
+            queryset = queryset.filter(found | models.Q(birth_date=born) if born else found)
+        if q.split():
+            # In name order, but sorted after matching rather than by walking the name index
+            # until 50 match: PostgreSQL's planner otherwise walks it for a name in the middle
+            # of the alphabet through tens of thousands of rows.
+            queryset = queryset.order_by(Concat("name_key", models.Value("")), "id")
         return queryset
+
+
+def _as_date(term):
+    """A search word written as a date (ISO or day.month.year), or None."""
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.datetime.strptime(term, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 class Patient(BoundedDates, models.Model):
@@ -88,7 +110,8 @@ class Patient(BoundedDates, models.Model):
                 name="record_number_unique_per_clinic",
             )
         ]
-        indexes = [models.Index(fields=["clinic", "name_key"])]
+        # Names and record numbers are searched through search_index's own index.
+        indexes = [models.Index(fields=["clinic", "name_key"]), models.Index(fields=["birth_date"])]
 
     def __str__(self):
         return f"{self.family_name}, {self.given_name}"

@@ -1,0 +1,107 @@
+"""The index behind the patient search, on each database's own terms.
+
+A search word matches a patient when the folded name ("family given", see ``fold``)
+contains it, when it is the whole record number (any case), or, for a date, when it is the
+birth date. Without an index every search reads every patient of the clinic; with 100,000
+patients that is far too slow, so:
+
+- SQLite: an FTS5 table with the trigram tokenizer over ``name_key`` and ``record_number``
+  (external content: nothing is stored twice), kept in step by triggers. It finds the rows
+  that contain a word of three or more characters; the exact condition then runs on those
+  rows only. A migration that rebuilds the patient table on SQLite drops its triggers, so
+  the first search on each connection checks they are there and rebuilds the index if not.
+- PostgreSQL: pg_trgm's GIN index on ``name_key`` serves ``LIKE '%word%'`` directly, and an
+  index on ``upper(record_number)`` the record number. Where the extension cannot be created
+  (a role without the right to), the search still works, reading every row.
+
+Clinic isolation is untouched: these only narrow which rows the clinic filter looks at.
+"""
+
+import logging
+
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+log = logging.getLogger(__name__)
+
+FTS = "patients_patient_search"
+TRIGGERS = {
+    f"{FTS}_insert": f"""CREATE TRIGGER IF NOT EXISTS {FTS}_insert AFTER INSERT ON patients_patient BEGIN
+        INSERT INTO {FTS}(rowid, name_key, record_number) VALUES (new.id, new.name_key, new.record_number);
+    END""",
+    f"{FTS}_delete": f"""CREATE TRIGGER IF NOT EXISTS {FTS}_delete AFTER DELETE ON patients_patient BEGIN
+        INSERT INTO {FTS}({FTS}, rowid, name_key, record_number) VALUES ('delete', old.id, old.name_key, old.record_number);
+    END""",
+    f"{FTS}_update": f"""CREATE TRIGGER IF NOT EXISTS {FTS}_update AFTER UPDATE OF name_key, record_number
+        ON patients_patient BEGIN
+        INSERT INTO {FTS}({FTS}, rowid, name_key, record_number) VALUES ('delete', old.id, old.name_key, old.record_number);
+        INSERT INTO {FTS}(rowid, name_key, record_number) VALUES (new.id, new.name_key, new.record_number);
+    END""",
+}
+MIN_TRIGRAM = 3  # shorter words have no trigram to look up: they read every row
+
+
+def install(connection):
+    """Create the index (idempotent): at migrate, and again on SQLite when a rebuilt table
+    lost its triggers."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(
+                name_key, record_number, content='patients_patient', content_rowid='id', tokenize='trigram')""")
+            for sql in TRIGGERS.values():
+                cursor.execute(sql)
+            cursor.execute(f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')")
+    elif connection.vendor == "postgresql":
+        try:
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+                cursor.execute("CREATE INDEX IF NOT EXISTS patients_patient_name_key_trgm "
+                               "ON patients_patient USING GIN (name_key gin_trgm_ops)")
+        except Exception as error:  # not allowed to create the extension: search reads every row
+            log.warning("pg_trgm could not be set up (%s); the patient search works without its index", error)
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE INDEX IF NOT EXISTS patients_patient_record_number_upper "
+                           "ON patients_patient (upper(record_number::text))")
+
+
+def uninstall(connection):
+    statements = {
+        "sqlite": [*(f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS), f"DROP TABLE IF EXISTS {FTS}"],
+        "postgresql": ["DROP INDEX IF EXISTS patients_patient_name_key_trgm",
+                       "DROP INDEX IF EXISTS patients_patient_record_number_upper"],
+    }.get(connection.vendor, [])
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def _sqlite_index_ready(connection):
+    """Are the table and its triggers there? Checked once per connection, repaired if not."""
+    if getattr(connection, "_segmenta_patient_search_ready", False):
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE name IN (%s)" % ", ".join(["%s"] * (len(TRIGGERS) + 1)),
+                       [FTS, *TRIGGERS])
+        present = {row[0] for row in cursor.fetchall()}
+    if FTS not in present:  # before the migration that creates it
+        return False
+    if present != {FTS, *TRIGGERS}:
+        log.warning("the patient search index had lost its triggers (a rebuilt table); rebuilding it")
+        install(connection)
+    connection._segmenta_patient_search_ready = True
+    return True
+
+
+def _phrase(text):
+    return '"' + text.replace('"', '""') + '"'
+
+
+def narrowed(condition, folded, term, connection):
+    """``condition`` (what the word must match) restricted on SQLite to the rows the
+    trigram index finds for it, so only those are read; elsewhere ``condition`` itself."""
+    if (connection.vendor != "sqlite" or len(folded) < MIN_TRIGRAM or len(term) < MIN_TRIGRAM
+            or not _sqlite_index_ready(connection)):
+        return condition
+    query = f"name_key : {_phrase(folded)} OR record_number : {_phrase(term)}"
+    return condition & Q(pk__in=RawSQL(f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s", [query]))

@@ -1,0 +1,95 @@
+"""The patient search goes through an index (FTS5 trigram on SQLite, pg_trgm on PostgreSQL)
+and finds what the plain search found: name parts, whole record numbers, and birth dates."""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from segmenta.conftest import make_patient
+from segmenta.patients import search_index
+from segmenta.patients.models import Patient
+
+
+def found(clinic, q):
+    return sorted(p.family_name for p in Patient.objects.filter(clinic=clinic).search(q))
+
+
+@pytest.fixture
+def people(clinic, other_clinic):
+    make_patient(clinic, family="Müller-Lüdenscheidt", given="Anna", record_number="A-17", birth_date="1970-03-12")
+    make_patient(clinic, family="Hoffmann", given="Ursula", record_number="B-2", birth_date="1955-11-30")
+    make_patient(clinic, family="Mann", given="Thomas", birth_date="1975-06-06")
+    make_patient(other_clinic, family="Müller", given="Anna", record_number="A-17", birth_date="1970-03-12")
+
+
+def test_name_parts_of_three_letters_and_more_are_found_anywhere_in_the_name(clinic, people):
+    assert found(clinic, "mül") == ["Müller-Lüdenscheidt"]
+    assert found(clinic, "LÜDEN") == ["Müller-Lüdenscheidt"]
+    assert found(clinic, "mann") == ["Hoffmann", "Mann"]
+    assert found(clinic, "ursula hoff") == ["Hoffmann"]
+    assert found(clinic, "anna ursula") == []
+
+
+def test_short_words_still_search_without_the_index(clinic, people):
+    assert found(clinic, "ma") == ["Hoffmann", "Mann"]
+    assert found(clinic, "B-2") == ["Hoffmann"]
+
+
+def test_a_record_number_is_found_whole_and_in_any_case(clinic, people):
+    assert found(clinic, "a-17") == ["Müller-Lüdenscheidt"]
+    assert found(clinic, "A-1") == []
+
+
+def test_a_birth_date_is_found_written_either_way(clinic, people):
+    assert found(clinic, "1970-03-12") == ["Müller-Lüdenscheidt"]
+    assert found(clinic, "12.03.1970") == ["Müller-Lüdenscheidt"]
+    assert found(clinic, "mann 06.06.1975") == ["Mann"]
+    assert found(clinic, "31.02.1970") == []
+
+
+def test_the_patient_list_searches_only_the_users_clinic(doctor_client, clinic, people):
+    html = doctor_client.get(reverse("patients:list"), {"q": "müller anna"}).content.decode()
+    assert "Müller-Lüdenscheidt" in html and "Müller</" not in html
+    html = doctor_client.get(reverse("patients:list"), {"q": "12.03.1970"}).content.decode()
+    assert html.count("Anna") == 1
+
+
+def test_the_index_follows_renames_and_record_numbers(clinic, people):
+    patient = Patient.objects.get(family_name="Mann")
+    patient.family_name, patient.record_number = "Zweig", "Z-99"
+    patient.save()
+    assert found(clinic, "mann") == ["Hoffmann"]
+    assert found(clinic, "zwei") == ["Zweig"]
+    assert found(clinic, "z-99") == ["Zweig"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index is SQLite's")
+def test_an_index_whose_triggers_a_rebuilt_table_lost_is_repaired(clinic, people):
+    with connection.cursor() as cursor:
+        for name in search_index.TRIGGERS:
+            cursor.execute(f"DROP TRIGGER {name}")
+    connection._segmenta_patient_search_ready = False  # as on the next connection
+    make_patient(clinic, family="Neuberg", given="Nina")
+    assert found(clinic, "neuberg") == ["Neuberg"]
+    make_patient(clinic, family="Altberg", given="Otto")  # the triggers are back
+    assert found(clinic, "berg") == ["Altberg", "Neuberg"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index is SQLite's")
+def test_sqlite_searches_through_the_trigram_index(clinic, people):
+    query = Patient.objects.filter(clinic=clinic).search("hoffmann").query
+    sql, params = query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " ".join(row[-1] for row in cursor.fetchall())
+    assert f"SCAN {search_index.FTS} VIRTUAL TABLE" in plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm is PostgreSQL's")
+def test_postgresql_has_a_trigram_index_on_names(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        if cursor.fetchone() is None:
+            pytest.skip("pg_trgm is not available on this server")
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'patients_patient_name_key_trgm'")
+        assert "gin_trgm_ops" in cursor.fetchone()[0]
