@@ -4,7 +4,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -32,8 +32,11 @@ def reject_nul(get_response):
         for values in sources:
             for name, value in values.lists():
                 if "\x00" in name or any("\x00" in v for v in value):
-                    return HttpResponseBadRequest(f"{name.replace(chr(0), '')}: contains a NUL character",
-                                                  content_type="text/plain")
+                    field = name.replace(chr(0), "")
+                    if _is_api(request):  # the API's own error body, as for a NUL in a JSON body
+                        return JsonResponse({"detail": f"{field}: contains a NUL character", "errors": [
+                            {"field": field, "message": "contains a NUL character"}]}, status=422)
+                    return HttpResponseBadRequest(f"{field}: contains a NUL character", content_type="text/plain")
         return get_response(request)
 
     return middleware

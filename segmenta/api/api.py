@@ -11,7 +11,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 from ninja.constants import NOT_SET
 from ninja.parser import Parser
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -180,11 +180,24 @@ api.add_router("/lots", lots.router)
 api.add_router("/", engines.router)
 api.add_router("/", sessions.router)
 
+# Last: any other address under /api/v1/ (a negative or malformed id, a misspelt path) answers
+# the API's JSON 404, never the site's HTML page.
+unmatched = Router(auth=None)
+
+
+@unmatched.api_operation(["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", include_in_schema=False)
+def no_such_address(request, rest: str):
+    raise Http404
+
+
+api.add_router("/", unmatched)
+
 
 def _document_refusals():
     """Every operation documents the refusals any operation of its kind can answer, with the
     error body: 401 behind a token, 404 for an id in the path (another clinic's record too),
-    422 for a query or body that fails validation, 413 for a body over the size limit. What
+    400 for a body that cannot be read, 413 for one over the size limit, 422 for a query or
+    body that fails validation. What
     only some operations answer (403, 409, 423, a 422 of their own) they declare themselves
     with ``refusals()``."""
     for _prefix, router in api._routers:
@@ -197,9 +210,8 @@ def _document_refusals():
                 if "path" in sources:
                     found.append(404)
                 if sources & {"body", "form", "file"}:
-                    found.append(413)
-                if sources - {"path"}:
-                    found.append(422)
+                    found += [400, 413]  # a body that is no JSON (or no UTF-8); one over the size limit
+                found.append(422)  # also for any operation: a NUL character in the query (accounts.middleware)
                 for status, model in refusals(*found).items():
                     operation.response_models.setdefault(status, operation._create_response_model(model))
                 operation.response_models = dict(sorted(operation.response_models.items()))

@@ -196,7 +196,7 @@ def test_the_contract_check_catches_an_undocumented_status_and_a_body_off_its_sc
     path = "/api/v1/patients/{patient_id}"
     assert check("GET", path, HttpResponse(status=418)) == [
         "GET /api/v1/patients/{patient_id}: status 418 is not documented "
-        "(only ['200', '401', '404'])"]
+        "(only ['200', '401', '404', '422'])"]
     wrong = check("GET", path, JsonResponse({"id": "7", "sex": "f"}))
     assert any("'7' is not of type 'integer'" in problem for problem in wrong)
     assert any("'f' is not one of" in problem for problem in wrong)
