@@ -45,7 +45,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from segmenta.audit.trail import anchor, verify, verify_anchor
+from segmenta.audit.trail import anchor, record, verify, verify_anchor
 
 FORMAT = "segmenta-backup"
 FORMAT_VERSION = 1
@@ -359,6 +359,10 @@ def backup(dest, passphrase=None, include_secret_key=False):
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    # A backup holds every patient's data: the trail says when one was written, and where.
+    record("export", username="cli: segmenta backup", object_type="backup", object_id=dest.name, detail={
+        "destination": str(dest), "encrypted": keys is not None, "secret_key_included": include_secret_key,
+        "uploads": len(uploads), "manifest_sha256": sha256_of(dest / MANIFEST)})
     return manifest
 
 
@@ -556,7 +560,13 @@ def restore(src, passphrase=None):
         with open(src / name, "rb") as source, open(target, "xb") as out:
             for block in _plain_blocks(source, name, keys):
                 out.write(block)
-    return _compare(manifest, media, keys, src)
+    summary, problems = _compare(manifest, media, keys, src)
+    if not problems:
+        # After the check, so the counts compared are the backup's own.
+        record("create", username="cli: segmenta restore", object_type="restore", object_id=src.name, detail={
+            "source": str(src.absolute()), "backup_created_at": manifest.get("created_at"),
+            "manifest_sha256": sha256_of(src / MANIFEST)})
+    return summary, problems
 
 
 def _plain_blocks(source, name, keys):

@@ -59,7 +59,8 @@ from pathlib import Path
 media = Path(settings.MEDIA_ROOT)
 print(json.dumps({
     "patients": sorted(apps.get_model("patients", "Patient").objects.values_list("family_name", "birth_date")),
-    "events": list(apps.get_model("audit", "AuditEvent").objects.order_by("id").values_list("id", "hash")),
+    "events": list(apps.get_model("audit", "AuditEvent").objects.order_by("id")
+                   .values_list("id", "hash", "action", "object_type")),
     "scans": sorted(c.scan.name for c in apps.get_model("patients", "Consent").objects.exclude(scan="")),
     "uploads": {p.relative_to(media).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
                 for p in sorted(media.rglob("*")) if p.is_file()},
@@ -149,30 +150,35 @@ def source(places):
 
 
 @pytest.fixture(scope="module")
-def original(source):
-    """What the source installation holds (the restored copies must hold the same)."""
-    return source.holds()
-
-
-@pytest.fixture(scope="module")
 def passphrase_file(places):
     path = places("passphrase")
     path.write_text(PASSPHRASE + "\n")
     return path
 
 
+def backed_up(source, dest, *options):
+    """(the backup, what the command said, what the source held when it ran)."""
+    held = source.holds()
+    done = source.run("backup", dest, *options, check=True)
+    return dest, done.stdout, held
+
+
 @pytest.fixture(scope="module")
 def plain(source, places):
-    dest = places("plain-backup")
-    done = source.run("backup", dest, check=True)
-    return dest, done.stdout
+    return backed_up(source, places("plain-backup"))
 
 
 @pytest.fixture(scope="module")
 def encrypted(source, places, passphrase_file):
-    dest = places("encrypted-backup")
-    done = source.run("backup", dest, "--passphrase-file", passphrase_file, "--include-secret-key", check=True)
-    return dest, done.stdout
+    return backed_up(source, places("encrypted-backup"), "--passphrase-file", passphrase_file, "--include-secret-key")
+
+
+def assert_restored(installation, held):
+    """The installation holds what the source held, and one event more: its restore."""
+    now = installation.holds()
+    *events, last = now["events"]
+    assert {**now, "events": events} == held
+    assert last[2:] == ["create", "restore"]
 
 
 def manifest_of(backup):
@@ -188,10 +194,9 @@ def rewritten(backup, where, change):
     return where
 
 
-def test_a_backup_restores_on_a_fresh_installation_with_every_row_upload_and_audit_event(original, plain, fresh):
-    backup, said = plain
+def test_a_backup_restores_on_a_fresh_installation_with_every_row_upload_and_audit_event(source, plain, fresh):
+    backup, said, before = plain
     manifest = manifest_of(backup)
-    before = original
     assert len(before["patients"]) == 3 and len(before["scans"]) == 1 and before["events"]
     assert manifest["database"]["vendor"] == ("postgresql" if ON_POSTGRESQL else "sqlite")
     assert manifest["rows"]["patients_patient"] == 3 and manifest["rows"]["django_migrations"] > 0
@@ -206,14 +211,18 @@ def test_a_backup_restores_on_a_fresh_installation_with_every_row_upload_and_aud
     assert f"restored {sum(manifest['rows'].values())} rows" in done.stdout
     assert f"1 files; audit chain of {events} events verified" in done.stdout
     assert "holds no secret key" in done.stdout
-    assert fresh.holds() == before
+    assert_restored(fresh, before)
+    # The source's trail says a backup was written, and where (after what the backup holds).
+    export = source.holds()["events"][len(before["events"])]
+    assert export[2:] == ["export", "backup"]
 
 
-def test_restore_refuses_a_database_that_is_not_empty_and_changes_nothing(source, original, plain):
+def test_restore_refuses_a_database_that_is_not_empty_and_changes_nothing(source, plain):
+    held = source.holds()
     done = source.run("restore", plain[0])
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
     assert "not empty" in done.stderr and "nothing restored" in done.stderr
-    assert source.holds() == original
+    assert source.holds() == held
 
 
 def test_a_changed_file_in_the_backup_is_named_and_nothing_is_restored(plain, places, fresh):
@@ -247,9 +256,8 @@ def test_a_restored_trail_that_does_not_reach_the_backups_anchor_is_named(plain,
     assert "restore FAILED verification: 1 difference(s)" in done.stderr
 
 
-def test_an_encrypted_backup_restores_only_with_its_passphrase(source, original, encrypted, fresh, passphrase_file,
-                                                               places):
-    backup, said = encrypted
+def test_an_encrypted_backup_restores_only_with_its_passphrase(source, encrypted, fresh, passphrase_file, places):
+    backup, said, held = encrypted
     manifest = manifest_of(backup)
     assert "encrypted" in said and "secret key is in the backup" in said
     assert manifest["encryption"]["kdf"] == "scrypt" and manifest["encryption"]["salt"]
@@ -270,7 +278,7 @@ def test_an_encrypted_backup_restores_only_with_its_passphrase(source, original,
 
     done = fresh.run("restore", backup, "--passphrase-file", passphrase_file)
     assert done.returncode == 0, done.stderr
-    assert fresh.holds() == original
+    assert_restored(fresh, held)
     assert (fresh.var / "secret_key.from-backup").read_text().strip() == secret_key
     assert oct((fresh.var / "secret_key.from-backup").stat().st_mode & 0o777) == "0o600"
 
