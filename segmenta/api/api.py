@@ -11,6 +11,8 @@ from functools import wraps
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.urls import register_converter
+from django.urls.converters import PathConverter
 from ninja import NinjaAPI, Router
 from ninja.constants import NOT_SET
 from ninja.parser import Parser
@@ -185,12 +187,32 @@ api.add_router("/", sessions.router)
 unmatched = Router(auth=None)
 
 
-@unmatched.api_operation(["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", include_in_schema=False)
+class AnyText(PathConverter):
+    regex = r"[\s\S]+"  # also a line break (percent-encoded) that Django's `path` leaves unmatched
+
+
+register_converter(AnyText, "anytext")
+
+
+@unmatched.api_operation(["GET", "POST", "PUT", "PATCH", "DELETE"], "/{anytext:rest}", include_in_schema=False)
 def no_such_address(request, rest: str):
     raise Http404
 
 
 api.add_router("/", unmatched)
+
+
+# What each refusal means, as the document says it.
+REFUSALS = {
+    400: "The body cannot be read: no JSON, or not UTF-8",
+    401: "Missing, unknown, revoked or expired token",
+    403: "Your role does not allow this (signing needs a practitioner; the audit trail a clinic admin)",
+    404: "No such record among your clinics' (another clinic's record answers the same)",
+    409: "The record's state forbids it: signed, entered in error, or a record number already taken",
+    413: "The body is larger than the upload limit",
+    422: "Invalid input: `detail` names the field, `errors` lists each one",
+    423: "The chart's processing is restricted (GDPR Art. 18): it is read only",
+}
 
 
 def _document_refusals():
@@ -215,6 +237,10 @@ def _document_refusals():
                 for status, model in refusals(*found).items():
                     operation.response_models.setdefault(status, operation._create_response_model(model))
                 operation.response_models = dict(sorted(operation.response_models.items()))
+                extra = operation.openapi_extra or {}
+                extra["responses"] = {status: {"description": text} for status, text in REFUSALS.items()
+                                      if status in operation.response_models}
+                operation.openapi_extra = extra
 
 
 _document_refusals()

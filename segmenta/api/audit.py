@@ -21,7 +21,8 @@ router = Router(tags=["audit"])
 
 class AuditEventOut(Out):
     id: int
-    at: str = Field(..., description="ISO 8601 with microseconds, exactly as hashed")
+    at: str = Field(..., description="ISO 8601 with microseconds, exactly as hashed",
+                    json_schema_extra={"format": "date-time"})
     username: str = Field(..., description="The acting user, as named when the event happened.")
     clinic: Optional[int] = Field(None, alias="clinic_id")
     patient: Optional[int] = Field(None, alias="patient_id")

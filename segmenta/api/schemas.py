@@ -60,6 +60,9 @@ def number(**limits):
     """A decimal sent as a JSON number (a numeric string is accepted too, and never
     documented: clients send numbers). ``limits``: gt, ge, lt, le, max_digits, decimal_places."""
     schema = {"type": "number", **{_BOUNDS[k]: float(v) for k, v in limits.items() if k in _BOUNDS}}
+    if "max_digits" in limits and not {"lt", "le"} & limits.keys():
+        places = limits.get("decimal_places", 0)
+        schema["maximum"] = float(10 ** (limits["max_digits"] - places) - Decimal(10) ** -places)
     return Annotated[Decimal, Field(**limits), WithJsonSchema(schema)]
 
 

@@ -9,6 +9,7 @@ import pytest
     ("post", "/api/v1/patients/-156/sessions"),
     ("patch", "/api/v1/sessions/x"),
     ("get", "/api/v1/no-such-thing"),
+    ("post", "/api/v1/patients/true/complaints/%0D%0A/entered-in-error"),
 ])
 def test_an_address_the_api_does_not_have_answers_a_json_404(api_client, method, url):
     response = getattr(api_client, method)(url)
