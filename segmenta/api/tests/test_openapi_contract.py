@@ -210,3 +210,52 @@ def test_an_operation_the_test_does_not_call_is_reported(caller):
     document = caller.contract.document
     extended = {**document, "paths": {**document["paths"], "/api/v1/new": {"get": {"responses": {}}}}}
     assert openapi.operations(extended) - openapi.operations(document) == {("GET", "/api/v1/new")}
+
+
+def _property(document, schema, name):
+    prop = document["components"]["schemas"][schema]["properties"][name]
+    return next((option for option in prop.get("anyOf", [prop]) if option.get("type") != "null"), prop)
+
+
+def test_coded_fields_are_enumerations_of_the_knowledge_bases_vocabularies(caller):
+    from segmenta.knowledge import vocabulary
+    from segmenta.knowledge.base import load
+
+    document = caller.contract.document
+    assert _property(document, "PatientIn", "sex")["enum"] == vocabulary.codes("sex")
+    assert _property(document, "HistoryItemIn", "kind")["enum"] == vocabulary.codes("history_kind")
+    assert _property(document, "HistoryItemIn", "tooth")["enum"] == ["", *vocabulary.codes("tooth")]
+    assert _property(document, "HistoryItemOut", "signs")["items"]["enum"] == vocabulary.codes("sign")
+    assert _property(document, "ComplaintPatch", "organs")["items"]["enum"] == vocabulary.codes("organ")
+    assert _property(document, "InjectionIn", "target")["enum"] == vocabulary.codes("injection_target")
+    assert _property(document, "AllergyIn", "allergy_class")["enum"] == vocabulary.codes("allergy_class")
+    # A complaint's findings are the red flags the knowledge base knows, not every finding code
+    findings = _property(document, "ComplaintIn", "findings")["items"]["enum"]
+    assert findings and all(load().get("red-flag", code) is not None for code in findings)
+    assert set(findings) < set(vocabulary.codes("finding"))
+    regions = _property(document, "ComplaintIn", "regions")
+    named = regions["items"]["oneOf"][0]["properties"]["region"]["enum"]
+    assert regions["type"] == "array" and named == vocabulary.codes("region")
+
+
+def test_no_field_is_an_untyped_object_but_the_free_form_ones(caller):
+    free_form = {("AuditEventOut", "detail"), ("VersionOut", "content")}
+    untyped = set()
+    for name, schema in caller.contract.document["components"]["schemas"].items():
+        for field, prop in schema.get("properties", {}).items():
+            options = prop.get("anyOf", [prop])
+            if any(option.get("type") == "object" and "properties" not in option for option in options):
+                untyped.add((name, field))
+    assert untyped == free_form
+
+
+def test_a_field_is_nullable_exactly_where_its_column_holds_null(caller):
+    from segmenta.api.chart import KINDS
+
+    schemas = caller.contract.document["components"]["schemas"]
+    for model, fields in KINDS.values():
+        for field in fields:
+            for kind in ("Patch", "Out"):
+                prop = schemas[f"{model.__name__}{kind}"]["properties"][field]
+                nullable = any(option.get("type") == "null" for option in prop.get("anyOf", []))
+                assert nullable == model._meta.get_field(field).null, (model.__name__, kind, field)
