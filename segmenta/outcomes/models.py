@@ -146,3 +146,53 @@ class Alert(models.Model):
     def open_for(cls, patients):
         """Unacknowledged alerts of ``patients`` (a queryset or ids)."""
         return cls.objects.filter(patient__in=patients, acknowledged_at__isnull=True)
+
+
+# --- Practice outcomes, kept current --------------------------------------------------
+# The practice's statistics read these instead of every session (segmenta.outcomes.aggregates
+# keeps them current in the transaction of each change and rebuilds them from scratch). Plain
+# ids, not foreign keys: a chart deleted by the retention purge takes its rows along through
+# the aggregates' own handler, and each row carries its clinic, as every patient-data table does.
+
+
+class ComplaintOutcome(models.Model):
+    """One complaint with a baseline NRS above 0: what the practice outcomes count of it."""
+
+    complaint_id = models.BigIntegerField(unique=True)
+    patient_id = models.BigIntegerField(db_index=True)
+    clinic_id = models.BigIntegerField()
+    sessions = models.PositiveIntegerField()
+    baseline = models.PositiveSmallIntegerField()
+    latest = models.PositiveSmallIntegerField(null=True)
+    to_response = models.PositiveIntegerField(null=True)
+    completer = models.BooleanField()
+    responder = models.BooleanField()
+    region = models.CharField(max_length=40, null=True)  # a region code or "body-map <segment>"
+    approach = models.CharField(max_length=20)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic_id"])]
+
+
+class PatientOutcome(models.Model):
+    """A patient's sessions, those with an adverse event, test injections with a recorded
+    response and those among them that met the Huneke criteria."""
+
+    patient_id = models.BigIntegerField(unique=True)
+    clinic_id = models.BigIntegerField()
+    sessions = models.PositiveIntegerField()
+    sessions_with_events = models.PositiveIntegerField()
+    tests = models.PositiveIntegerField()
+    huneke = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic_id"])]
+
+
+class OutcomeParameters(models.Model):
+    """What the stored outcomes were computed with (responder threshold, which targets are
+    ganglia or interference fields, the Huneke criteria): a knowledge base that changes any
+    of them makes the practice outcomes rebuild before they are read."""
+
+    fingerprint = models.CharField(max_length=64)
+    built_at = models.DateTimeField(auto_now=True)
