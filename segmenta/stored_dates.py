@@ -4,14 +4,16 @@ accepted from an offset of +14:00.
 
 Such a row must still open, so that a clinician can see it and correct it through the normal
 forms: on PostgreSQL a value Python cannot hold (before year 1, after 9999) reads as the
-earliest or latest one it can, instead of failing the whole page. `segmenta dates check`
-lists every such row (out_of_range()); nothing here changes what is stored.
+earliest or latest one it can, instead of failing the whole page, and the forms' date inputs
+show it as stored (DateInput, DateTimeInput). `segmenta dates check` lists every such row
+(out_of_range()); nothing here changes what is stored.
 """
 
 from datetime import date, datetime, time, timedelta, timezone as tz
 
 import psycopg
 import psycopg.adapt
+from django import forms
 from django.apps import apps
 from django.db import models
 from django.db.models import Q, TextField
@@ -61,6 +63,30 @@ def _tolerant(loader, name):
                 return (_FLOOR if bytes(data).rstrip().endswith(b"BC") else _CEILING)[name]
 
     return Tolerant
+
+
+class DateInput(forms.DateInput):
+    """A date field's input that shows every stored year with four digits: strftime writes
+    year 1 as "1-01-01", which a browser's date input takes for no date at all, so a form
+    would open blank and could clear the stored value on save instead of showing it."""
+
+    input_type = "date"
+
+    def format_value(self, value):
+        if isinstance(value, date):
+            return f"{value.year:04d}-{value:%m-%d}"
+        return super().format_value(value)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """The same for a date-time (a browser's datetime-local input, to the minute)."""
+
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        if isinstance(value, datetime):
+            return f"{value.year:04d}-{value:%m-%dT%H:%M}"
+        return super().format_value(value)
 
 
 def _bounds(model, field):

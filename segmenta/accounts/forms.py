@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from segmenta.knowledge import retention, vocabulary
 from segmenta.knowledge.base import load as load_knowledge
+from segmenta.stored_dates import DateInput
 from segmenta.validators import jurisdiction_code
 
 from .models import Clinic, PractitionerProfile, Role, TrainingRecord
@@ -113,7 +114,7 @@ class TrainingRecordForm(forms.ModelForm):
     class Meta:
         model = TrainingRecord
         fields = ["course", "provider", "date", "hours", "techniques", "certificate"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date": DateInput()}
 
 
 class NewMemberForm(LicenceForm):

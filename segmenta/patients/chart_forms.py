@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from segmenta.knowledge import vocabulary
 from segmenta.knowledge.base import load
+from segmenta.stored_dates import DateInput, DateTimeInput
 from segmenta.validators import load_json
 
 from . import models as m
@@ -124,7 +125,7 @@ class HistoryItemForm(RegionFormMixin):
         help_texts = {"date": DATE_HINT}
 
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_WIDGET = DateInput()
 
 
 class WeightForm(ChartForm):
@@ -148,7 +149,7 @@ class MedicationForm(ChartForm):
     class Meta:
         model = m.Medication
         fields = ["name", "medication_class", "dose", "last_dose", "active"]
-        widgets = {"last_dose": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
+        widgets = {"last_dose": DateTimeInput()}
 
 
 class ConditionForm(ChartForm):

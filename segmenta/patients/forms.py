@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from segmenta.accounts.models import Clinic
+from segmenta.stored_dates import DateInput
 
 from .models import Patient
 
@@ -11,7 +12,7 @@ class PatientForm(forms.ModelForm):
     class Meta:
         model = Patient
         fields = ["clinic", "family_name", "given_name", "birth_date", "sex", "record_number", "phone", "email"]
-        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"birth_date": DateInput()}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

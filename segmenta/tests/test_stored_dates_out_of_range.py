@@ -90,7 +90,9 @@ def test_a_year_one_weight_opens_in_its_form_and_is_corrected_there(doctor_clien
     url = reverse("patients:item_edit", args=[patient.pk, "weights", weight.pk])
     page = doctor_client.get(url)
     assert page.status_code == 200
-    assert page.context["form"]["date"].value().year == 1  # shown as stored, to be corrected
+    # Shown as stored, with a four-digit year a browser's date input accepts ("1-01-01" it
+    # would take for no date, open blank and clear on saving).
+    assert 'name="date" value="0001-01-01"' in page.content.decode()
     refused = doctor_client.post(url, {"date": "0001-01-01", "weight_kg": "62"})
     assert refused.status_code == 400 and list(refused.context["form"].errors) == ["date"]
     corrected = doctor_client.post(url, {"date": "2026-11-01", "weight_kg": "62"})
@@ -133,3 +135,14 @@ def test_a_session_after_the_year_9999_opens_too(doctor_client, patient, doctor)
     assert doctor_client.get(reverse("treatment:session", args=[session.pk])).status_code == 200
     code, out, _ = dates_check()
     assert code == 1 and f"treatment.session {session.pk}  started_at = 10000-01-01" in out
+
+
+def test_a_year_one_birth_date_and_last_dose_open_in_their_forms(doctor_client, patient):
+    store_behind_the_apps_back(pm.Patient, "birth_date", patient.pk, YEAR_ONE)
+    page = doctor_client.get(reverse("patients:edit", args=[patient.pk]))
+    assert page.status_code == 200 and 'name="birth_date" value="0001-01-01"' in page.content.decode()
+    apixaban = pm.Medication.objects.create(patient=patient, name="Apixaban", medication_class="anticoagulant",
+                                            last_dose="2026-11-20T08:00:00+01:00")
+    store_behind_the_apps_back(pm.Medication, "last_dose", apixaban.pk, YEAR_ONE_AT)
+    page = doctor_client.get(reverse("patients:item_edit", args=[patient.pk, "medications", apixaban.pk]))
+    assert page.status_code == 200 and 'name="last_dose" value="0001-01-0' in page.content.decode()

@@ -5,12 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 from segmenta.patients.chart_forms import RegionsField
 from segmenta.patients.models import Complaint, HistoryItem
+from segmenta.stored_dates import DateInput, DateTimeInput
 
 from .sessions import time_error
 from .models import (AdverseEvent, Amendment, ComplaintScore, FollowUp, Injection, PlanReview, Product, Session,
                      TreatmentPlan)
 
-LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+LOCAL_DATETIME = DateTimeInput()
 
 
 class PlanForm(forms.ModelForm):
@@ -87,7 +88,7 @@ class InjectionForm(forms.ModelForm):
         fields = ["time", "target", "side", "product", "drug", "concentration_percent", "volume_ml", "lot", "expiry",
                   "performed_by", "history_item", "complaint", "technique_notes", "aspiration_done",
                   "onset_seconds", "relief_percent", "duration_hours"]
-        widgets = {"time": LOCAL_DATETIME, "expiry": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widgets = {"time": LOCAL_DATETIME, "expiry": DateInput(),
                    "volume_ml": forms.NumberInput(attrs={"step": "0.05", "min": "0.05", "inputmode": "decimal"}),
                    "product": ProductSelect,
                    "concentration_percent": forms.NumberInput(attrs={"step": "0.1", "min": "0.1",
