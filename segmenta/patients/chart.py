@@ -56,27 +56,31 @@ def tooth_marks(history):
     return marks
 
 
-def nrs_courses(complaints, sessions, day=None):
+def nrs_courses(complaints, sessions, day=None, injected=None):
     """Per complaint with scores, its course chart: the NRS before and after each session
     (before → after as a pair) on the scale the knowledge base gives, sessions with
     injections marked, and the band of an important improvement on the first score.
 
-    ``sessions`` oldest first, with their ``scores`` and ``injections``. ``day`` gives a
-    session's calendar day in the clinic's time zone (default: its start's own date).
+    ``sessions`` oldest first, with their ``scores`` and ``injections`` (or ``injected``,
+    the ids of the sessions with injections). ``day`` gives a session's calendar day in
+    the clinic's time zone (default: its start's own date).
     """
     day = day or (lambda moment: moment.date())
     kb = load()
     threshold = kb.get("instrument-threshold", "nrs-11")
     lo, hi = threshold["range"]["min"], threshold["range"]["max"]
     sources = [kb.source(s)["name"] for s in threshold.get("sources", []) if kb.source(s)]
+    scores = {(score.session_id, score.complaint_id): score for session in sessions for score in session.scores.all()}
     courses = []
     for complaint in complaints:
         points = []
         for session in sessions:
-            score = next((s for s in session.scores.all() if s.complaint_id == complaint.pk), None)
+            score = scores.get((session.pk, complaint.pk))
             if score is not None:
                 points.append({"when": session.started_at, "day": day(session.started_at), "value": score.pre_nrs,
-                               "after": score.post_nrs, "marked": bool(session.injections.all())})
+                               "after": score.post_nrs,
+                               "marked": session.pk in injected if injected is not None
+                               else bool(session.injections.all())})
         if not points:
             continue
         band = important_band(points[0]["value"], threshold, lo, hi)

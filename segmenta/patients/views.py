@@ -26,6 +26,8 @@ from .models import (Allergy, ChartReview, Complaint, Condition, Consent, Histor
 from .versions import attach
 
 PAGE_SIZE = 50
+# A long chart shows its newest sessions and history items, and links to all of them.
+CHART_SHOWN = {"sessions": 20, "history": 50}
 
 
 def _visible(request):
@@ -63,6 +65,8 @@ def _recent_access(events, shown=10):
 def _chart_queryset():
     """Patients with everything their chart page shows, in a fixed number of queries."""
     marked = "entered_in_error_by"  # who marked an entry in error, shown beside it
+    session = Patient.sessions.rel.related_model
+    score = session.scores.rel.related_model
     return Patient.objects.select_related("clinic").prefetch_related(
         *(Prefetch(name, queryset=model.objects.select_related(marked)) for name, model in (
             ("allergies", Allergy), ("medications", Medication), ("conditions", Condition),
@@ -71,9 +75,39 @@ def _chart_queryset():
         Prefetch("history", queryset=HistoryItem.objects.select_related(marked).order_by("id")),
         Prefetch("pregnancy_statuses", queryset=PregnancyStatus.objects.select_related("recorded_by", marked)),
         Prefetch("reviews", queryset=ChartReview.objects.select_related("recorded_by", marked)),
-        # Sessions through the relation, without importing treatment (the floor above).
-        "plans__complaint", "plans__sessions", "plans__reviews", "sessions__injections", "sessions__scores",
+        # Sessions through the relation, without importing treatment (the floor above), and
+        # of a session only what the chart shows: a long course has a thousand injections.
+        "plans__complaint", "plans__sessions", "plans__reviews",
+        Prefetch("sessions", queryset=session.objects.only("id", "patient_id", "started_at", "status")),
+        Prefetch("sessions__scores", queryset=score.objects.only("id", "session_id", "complaint_id", "pre_nrs",
+                                                                 "post_nrs")),
     )
+
+
+class _Injection:
+    """What the chart shows of an injection: its session, target, site and dose."""
+
+    __slots__ = ("_labels", "mg", "regions", "session_id", "target")
+
+    def __init__(self, session_id, target, regions, mg, labels):
+        self.session_id, self.target, self.regions, self.mg, self._labels = session_id, target, regions, mg, labels
+
+    def get_target_display(self):
+        return str(self._labels.get(self.target, self.target))
+
+
+def _injections(patient):
+    """{session id: [_Injection, …]} of the patient's sessions, in the order they were given:
+    one query of plain values (a long course has a thousand injections; as model objects
+    they cost the chart more than everything else it reads)."""
+    model = Patient.sessions.rel.related_model.injections.rel.related_model
+    labels = dict(model._meta.get_field("target").flatchoices)
+    found = {}
+    for row in (model.objects.filter(session__patient=patient)
+                .order_by("session__started_at", "session_id", "order", "id")
+                .values_list("session_id", "target", "regions", "mg")):
+        found.setdefault(row[0], []).append(_Injection(*row, labels))
+    return found
 
 
 def _pregnancy_rule(clinic):
@@ -95,9 +129,9 @@ def patient_detail(request, pk):
     recent = _recent_access(AuditEvent.objects.filter(patient=patient).order_by("-id")
                             .only("at", "username", "action", "object_type", "object_id")[:2000]
                             .iterator(chunk_size=100))
-    # Every entry with its versions (one query per kind); entries marked "entered in error"
-    # count nowhere and are listed apart, struck through, when the user asks to see them.
-    entries = {kind: attach(items) for kind, items in (
+    # Entries marked "entered in error" count nowhere and are listed apart, struck through,
+    # when the user asks to see them.
+    entries = {kind: list(items) for kind, items in (
         ("complaints", patient.complaints.all()), ("history", patient.history.all()),
         ("weights", patient.weights.all()), ("allergies", patient.allergies.all()),
         ("medications", patient.medications.all()), ("conditions", patient.conditions.all()),
@@ -105,22 +139,34 @@ def patient_detail(request, pk):
         ("reviews", patient.reviews.all()))}
     in_error = {kind: [item for item in items if item.in_error] for kind, items in entries.items()}
     standing = {kind: [item for item in items if not item.in_error] for kind, items in entries.items()}
-    attach([patient])
     complaints = standing["complaints"]
     history = standing["history"]
     sessions = list(reversed(patient.sessions.all()))  # the model orders newest first; the chart oldest first
+    given = _injections(patient)
     allergies = standing["allergies"]
     medications = standing["medications"]
     reviews = standing["reviews"]
+    # The map, the dental chart and the courses show everything; the lists fold when long.
+    folded = {name: len(items) > CHART_SHOWN[name] and request.GET.get(name) != "all"
+              for name, items in (("sessions", sessions), ("history", history))}
+    listed = {"sessions": sessions[-CHART_SHOWN["sessions"]:] if folded["sessions"] else sessions,
+              "history": history[-CHART_SHOWN["history"]:] if folded["history"] else history}
+    # The versions of every entry listed (one query per kind, however many).
+    for kind, items in standing.items():
+        attach(in_error[kind] + listed.get(kind, items))
+    attach([patient])
     return render(request, "patients/detail.html", {
         "patient": patient,
         "recent": recent,
         "complaints": complaints,
-        "history": history,
-        "map_marks": body_map_marks(complaints, history, [i for s in sessions for i in s.injections.all()]),
-        "sessions": [{"session": s, "total_mg": sum((i.mg for i in s.injections.all()), 0),
-                      "injections": len(s.injections.all())} for s in reversed(sessions)],
-        "nrs_courses": nrs_courses(complaints, sessions, day=timezone.localdate),
+        "history": listed["history"],
+        "folded": folded,
+        "shown": CHART_SHOWN,
+        "counts": {"sessions": len(sessions), "history": len(history)},
+        "map_marks": body_map_marks(complaints, history, [i for s in sessions for i in given.get(s.pk, [])]),
+        "sessions": [{"session": s, "total_mg": sum((i.mg for i in given.get(s.pk, [])), 0),
+                      "injections": len(given.get(s.pk, []))} for s in reversed(listed["sessions"])],
+        "nrs_courses": nrs_courses(complaints, sessions, day=timezone.localdate, injected=set(given)),
         "plans": attach(patient.plans.all()),
         "tooth_marks": tooth_marks(history),
         "weights": standing["weights"],

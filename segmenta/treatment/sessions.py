@@ -5,6 +5,7 @@ injections, before it is saved. A ``block`` is saved only when a physician overr
 with a written reason; the reason stays in the note and the audit trail.
 """
 
+import copy
 from datetime import datetime
 from decimal import Decimal
 
@@ -113,18 +114,49 @@ def safety_case(session, injection, performer):
     return case, kb, patient
 
 
+# The lists of the chart that the strip reads.
+STRIP_LISTS = ("allergies", "medications", "conditions", "complaints", "weights", "pregnancy_statuses", "reviews",
+               "consents")
+
+
 def strip_chart(patient):
     """(patient, knowledge base, case) as the strip reads them: the case without what the
     strip never shows (history items, test injections). Loaded once, it serves several
-    moments (``strip_facts(..., chart=...)``)."""
-    patient = (Patient.objects.select_related("clinic")
-               .prefetch_related("allergies", "medications", "conditions", "complaints", "weights",
-                                 "pregnancy_statuses", "reviews", "consents",
-                                 Prefetch("history", queryset=HistoryItem.objects.none()),
-                                 Prefetch("sessions", queryset=Session.objects.none()))
-               .get(pk=patient.pk))
+    moments (``strip_facts(..., chart=...)``). A patient that comes with these lists
+    loaded (the chart page's) is read as it is, not loaded again."""
+    patient = _as_loaded(patient) or (
+        Patient.objects.select_related("clinic")
+        .prefetch_related(*STRIP_LISTS, Prefetch("history", queryset=HistoryItem.objects.none()),
+                          Prefetch("sessions", queryset=Session.objects.none()))
+        .get(pk=patient.pk))
     kb = for_clinic(patient.clinic)
     return patient, kb, patient_case(patient)
+
+
+def _as_loaded(patient):
+    """A copy of ``patient`` that reads its loaded lists as the strip's own query would
+    (each in its model's order), with no history or sessions; None unless all are loaded."""
+    loaded = getattr(patient, "_prefetched_objects_cache", {})
+    if not all(name in loaded for name in STRIP_LISTS) or "clinic" not in patient._state.fields_cache:
+        return None
+    shown = copy.copy(patient)
+    shown._prefetched_objects_cache = {name: _loaded(loaded[name]) for name in STRIP_LISTS}
+    shown._prefetched_objects_cache.update(history=_loaded(HistoryItem.objects.none()),
+                                           sessions=_loaded(Session.objects.none()))
+    return shown
+
+
+def _loaded(queryset):
+    """``queryset``'s rows in its model's own order, as a prefetched (already read) queryset:
+    rows the page read in another order (the chart's complaints, by id) are sorted again."""
+    rows = list(queryset)
+    ordering = queryset.model._meta.ordering if queryset.query.order_by else []
+    for field in reversed(ordering):
+        name = field.lstrip("-")
+        rows.sort(key=lambda row: getattr(row, name), reverse=field.startswith("-"))
+    found = queryset.model.objects.none()
+    found._result_cache, found._prefetch_done = rows, True
+    return found
 
 
 def strip_facts(patient, now=None, chart=None):

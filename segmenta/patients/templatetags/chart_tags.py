@@ -1,6 +1,15 @@
+from functools import lru_cache
+
 from django import template
+from django.template.defaultfilters import floatformat
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.timezone import get_current_timezone, template_localtime
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from segmenta.knowledge import vocabulary
 from segmenta.patients.bodymap import HEIGHT, WIDTH, segments, views
@@ -16,37 +25,94 @@ def body_map(marks=None, selected=None, input_id=None, add_url=None, label_area=
     """The body map; with ``input_id`` its segments are selectable and fill that input; with
     ``add_url`` (the chart's) each segment links there with ``?segment=ID``, to add an item
     at that place. ``label_area`` adds a line that names the segment pointed at or focused
-    (and, when selectable, the segments chosen)."""
+    (and, when selectable, the segments chosen).
+
+    Its 74 segments are drawn in Python, not by a template loop (which cost most of the
+    chart page's time): what never changes between requests comes escaped from
+    :func:`_drawing`, and only each segment's marks are added per request."""
     marks = marks or {}
     chosen = {r["choir"] for r in (selected or []) if isinstance(r, dict) and isinstance(r.get("choir"), int)}
-    data = segments()
-    drawn = []
-    for view, paths in views():
-        items = []
-        for choir_id, d in paths:
-            seg = data[choir_id]
-            mark = marks.get(choir_id, {})
-            titles = [c.description for c in mark.get("complaints", [])] + [
-                h.description for h in mark.get("history", [])] + [
-                _("injection: %(target)s") % {"target": i.get_target_display()} for i in mark.get("injections", [])]
-            classes = ["seg"]
-            if mark.get("complaints"):
-                classes.append("has-complaint")
-            if mark.get("history"):
-                classes.append("has-history")
-            if mark.get("injections"):
-                classes.append("has-injection")
-            supply = ", ".join(seg["trigeminal"] + seg["dermatomes"])
-            items.append({
-                "id": choir_id, "d": d, "side": seg["side"], "classes": " ".join(classes),
-                "label": f"{_(seg['label'])}, {SIDE[seg['side']]} ({choir_id})",
-                "supply": supply, "info": " · ".join(part for part in [supply, *titles] if part),
-                "titles": titles, "selected": choir_id in chosen,
-            })
-        drawn.append({"name": view, "title": _("Front") if view == "front" else _("Back"), "items": items})
-    chosen_labels = [item["label"] for view in drawn for item in view["items"] if item["selected"]]
+    linked = bool(add_url)
+    texts = _texts(linked)
+    drawn, chosen_labels, targets = [], [], {}
+    for view, segments_drawn in _drawing():
+        parts = []
+        for segment in segments_drawn:
+            mark = marks.get(segment.id)
+            titles = _titles(mark, targets) if mark else []
+            classes = "seg" + ("".join(f" {name}" for key, name in _MARK_CLASSES if mark.get(key)) if mark else "")
+            info = escape(" · ".join(part for part in [segment.supply, *titles] if part))
+            if segment.id in chosen:
+                chosen_labels.append(segment.label)
+            shown = "".join(f"&#10;• {escape(t)}" for t in titles)
+            if linked:
+                named = "".join(f"{': ' if i == 0 else '; '}{escape(t)}" for i, t in enumerate(titles))
+                parts.append(
+                    f'<a href="{escape(add_url)}?segment={segment.id}" class="seg-link" aria-label="{segment.label_html}'
+                    f'{named}. {texts["add_here"]}"><path d="{segment.d}" class="{classes}" {segment.data} '
+                    f'data-info="{info}"><title>{segment.title_html}{shown}&#10;{texts["select_hint"]}</title></path></a>')
+            else:
+                picked = segment.id in chosen
+                extra = (f' tabindex="0" role="checkbox" aria-checked="{"true" if picked else "false"}"'
+                         if input_id else "")
+                parts.append(
+                    f'<path d="{segment.d}" class="{classes}{" selected" if picked else ""}" {segment.data} '
+                    f'data-info="{info}"{extra} aria-label="{segment.label_html}"><title>{segment.title_html}{shown}'
+                    f'</title></path>')
+        drawn.append({"name": view, "title": _("Front") if view == "front" else _("Back"),
+                      "markup": mark_safe("\n".join(parts))})
     return {"views": drawn, "width": WIDTH, "height": HEIGHT, "input_id": input_id, "add_url": add_url,
             "label_area": label_area, "chosen_labels": chosen_labels}
+
+
+_MARK_CLASSES = (("complaints", "has-complaint"), ("history", "has-history"), ("injections", "has-injection"))
+
+
+def _titles(mark, targets):
+    """What is placed on a segment, as its tooltip lists it. ``targets``: {injection target:
+    its tooltip line}, filled as targets come up."""
+    found = [c.description for c in mark.get("complaints", [])] + [h.description for h in mark.get("history", [])]
+    for injection in mark.get("injections", []):
+        line = targets.get(injection.target)
+        if line is None:
+            line = targets[injection.target] = _("injection: %(target)s") % {"target": injection.get_target_display()}
+        found.append(line)
+    return found
+
+
+def _texts(linked):
+    return {"add_here": escape(_("Add a history item here")),
+            "select_hint": escape(_("Select it to add a history item here."))} if linked else {}
+
+
+class _Segment:
+    """A segment as drawn, its text escaped once: the same for every request."""
+
+    __slots__ = ("d", "data", "id", "label", "label_html", "supply", "title_html")
+
+    def __init__(self, choir_id, d, seg):
+        self.id, self.d = choir_id, escape(d)
+        self.label = f"{_(seg['label'])}, {SIDE[seg['side']]} ({choir_id})"
+        self.supply = ", ".join(seg["trigeminal"] + seg["dermatomes"])
+        self.label_html = escape(self.label)
+        self.title_html = self.label_html + (f" — {escape(self.supply)}" if self.supply else "")
+        self.data = f'data-choir="{choir_id}" data-side="{escape(seg["side"])}" data-label="{self.label_html}"'
+
+
+_drawings = {}
+
+
+def _drawing():
+    """[(view, [_Segment, …]), …] in the active language, for the knowledge base in use
+    (a new base, after a reload, draws anew)."""
+    data = segments()
+    key = (get_language(), id(data))
+    found = _drawings.get(key)
+    if found is None or found[0] is not data:
+        found = (data, [(view, [_Segment(choir_id, d, data[choir_id]) for choir_id, d in paths])
+                        for view, paths in views()])
+        _drawings[key] = found
+    return found[1]
 
 
 # The FDI chart as the practitioner faces the patient: the patient's right on the left.
@@ -59,18 +125,103 @@ DECIDUOUS = [[55, 54, 53, 52, 51, 61, 62, 63, 64, 65],
 @register.inclusion_tag("patients/_dental_chart.html")
 def dental_chart(marks=None, patient=None, input_id=None, selected=""):
     """The FDI dental chart: on the chart page each tooth links to its items; in a form
-    (``input_id``) picking a tooth fills that input."""
+    (``input_id``) picking a tooth fills that input. Each row's teeth are built in Python
+    (a template per tooth cost more than the rest of the chart)."""
     marks = marks or {}
     known = set(vocabulary.codes("tooth"))
+    add_url = escape(reverse("patients:item_new", args=[patient.pk, "history"])) if input_id is None else ""
+
+    def tooth(number, before_midline):
+        midline = " before-midline" if before_midline else ""
+        if input_id:
+            picked = number == selected
+            return (f'<button type="button" class="tooth{" selected" if picked else ""}{midline}" '
+                    f'data-tooth="{number}" aria-pressed="{"true" if picked else "false"}">{number}</button>')
+        items = marks.get(number, [])
+        if items:
+            title = "; ".join(f"{i.description} ({i.date})" if i.date else i.description for i in items)
+            count = escape(ngettext("%(n)s item", "%(n)s items", len(items)) % {"n": len(items)})
+            badge = f'<span class="count" aria-label="{count}">{len(items)}</span>'
+        else:
+            title, badge = _("Add an item for tooth %(n)s") % {"n": number}, ""
+        return (f'<a class="tooth{" has-items" if items else ""}{midline}" data-tooth="{number}" '
+                f'href="{add_url}?tooth={number}" title="{escape(title)}"><span>{number}</span>{badge}</a>')
 
     def rows(table):
         # The midline falls between the quadrants: after the first half of each row.
-        return [[{"number": str(n), "items": marks.get(str(n), []), "selected": str(n) == selected,
-                  "before_midline": i == len(row) // 2 - 1}
-                 for i, n in enumerate(row) if str(n) in known] for row in table]
+        return [mark_safe("\n".join(tooth(str(n), i == len(row) // 2 - 1) for i, n in enumerate(row)
+                                    if str(n) in known)) for row in table]
 
-    return {"permanent": rows(PERMANENT), "deciduous": rows(DECIDUOUS), "patient": patient,
-            "input_id": input_id}
+    return {"permanent": rows(PERMANENT), "deciduous": rows(DECIDUOUS), "input_id": input_id}
+
+
+def _day(moment):
+    """A point's date as ``{{ moment|date:"Y-m-d" }}`` writes it (in the current time zone)."""
+    return _local_day(moment, get_current_timezone())
+
+
+@lru_cache(maxsize=4096)
+def _local_day(moment, zone):
+    day = template_localtime(moment)
+    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
+
+
+def _number(value):
+    """``{{ value|floatformat:"-2" }}``, without its cost for the whole numbers NRS scores are."""
+    return str(value) if type(value) is int else floatformat(value, "-2")
+
+
+def _shown(value):
+    """``{{ value }}`` for a number: whole numbers as they are, others as the page writes them."""
+    return str(value) if type(value) is int else localize(value)
+
+
+@register.simple_tag
+def course_points(chart):
+    """The points of a course chart (``plot.course_chart``) as SVG: each score before the
+    session, the score after it joined by a line, a mark under sessions with injections.
+    Built in Python: a template loop cost most of a long course's time. Coordinates are
+    plain numbers; the values in the tooltips are written as the page writes numbers."""
+    after_text = _("after the session %(v)s")
+    parts = []
+    for p in chart["points"]:
+        day = _day(p["when"])
+        value = escape(_number(p["value"]))
+        if p["after_y"] is not None:
+            parts.append(f'<line x1="{p["x"]}" y1="{p["y"]}" x2="{p["x"]}" y2="{p["after_y"]}" class="before-after">'
+                         f'</line><circle cx="{p["x"]}" cy="{p["after_y"]}" r="4" class="after"><title>{day}: '
+                         f'{escape(after_text % {"v": _shown(p["after"])})}</title></circle>')
+            value = f'{value} → {escape(_number(p["after"]))}'
+        parts.append(f'<circle cx="{p["x"]}" cy="{p["y"]}" r="5" class="before"><title>{day}: {value}</title></circle>')
+        if p["mark"]:
+            parts.append(f'<path d="{p["mark"]}" class="marked"></path>')
+    return mark_safe("\n  ".join(parts))
+
+
+@register.simple_tag
+def course_slots(chart):
+    """A tick on the time axis under each session of a course chart."""
+    return mark_safe("".join(f'<line x1="{x}" y1="{chart["bottom"]}" x2="{x}" y2="{chart["tick_end"]}" class="axis">'
+                             '</line>' for x in chart["slots"]))
+
+
+@register.simple_tag
+def course_rows(chart):
+    """The rows of a course chart's table of values: session date, before, after, injections."""
+    yes, none = escape(_("yes")), escape(_("none"))
+    return mark_safe("".join(
+        f'<tr><td>{_day(p["when"])}</td><td>{escape(_shown(p["value"]))}</td>'
+        f'<td>{escape(_shown(p["after"])) if p["after"] is not None else "—"}</td>'
+        f'<td>{yes if p["marked"] else none}</td></tr>' for p in chart["points"]))
+
+
+@register.simple_tag
+def versions(item):
+    """An entry's earlier versions, as ``{% include "patients/_versions.html" with item=… %}``
+    shows them, without rendering that template for the many entries never changed."""
+    if not getattr(item, "last_change", None):
+        return ""
+    return get_template("patients/_versions.html").render({"item": item})
 
 
 @register.filter

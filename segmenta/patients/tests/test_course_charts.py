@@ -156,3 +156,17 @@ def test_a_first_score_of_zero_gets_no_band_and_the_legend_says_why(doctor_clien
     figure = chart_html(doctor_client, patient)
     assert 'class="important-band"' not in figure.split('<ul class="chart-legend">')[0]
     assert "No green band: the first score (0) leaves no room for an important improvement." in figure
+
+
+def test_the_chart_is_drawn_with_plain_numbers_in_a_language_that_writes_decimal_commas(client, doctor, patient):
+    from segmenta.conftest import login_verified
+
+    scored_course(patient, [8, 6, 5, 7], posts={0: 2, 2: 1}, injected=(0, 1))
+    client = login_verified(client, doctor)
+    html = client.get(reverse("patients:detail", args=[patient.pk]), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<html lang="de"' in html
+    start = html.index('<svg viewBox="0 0', html.index('<figure class="nrs-course">'))
+    svg = html[start:html.index("</svg>", start)]
+    coordinates = re.findall(r'\b(?:x|y|x1|y1|x2|y2|cx|cy|width|height)="([^"]*)"', svg)
+    assert len(coordinates) > 30
+    assert all(re.fullmatch(r"-?\d+(\.\d+)?", value) for value in coordinates), coordinates
