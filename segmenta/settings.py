@@ -14,6 +14,10 @@ Environment variables:
 - ``SEGMENTA_TIME_ZONE``: the clinic's time zone (Europe/Berlin).
 - ``SEGMENTA_MAX_REQUEST_BYTES``: largest request body accepted (11 MB); larger ones get 413.
 - ``SEGMENTA_TOKEN_DAYS``: how long a new API token is valid unless its creator says (90).
+- ``DATABASE_REPLICA_URL``: a PostgreSQL streaming replica that reports read from, while it
+  is at most ``SEGMENTA_REPLICA_MAX_LAG_SECONDS`` (60) behind.
+- ``SEGMENTA_AUDIT_SEAL_SECONDS``: how often a process seals new audit events after a
+  request (5; 0 leaves it to `segmenta audit seal`, e.g. from cron).
 """
 
 import os
@@ -88,6 +92,8 @@ SEGMENTA_TOKEN_DAYS = int(os.environ.get("SEGMENTA_TOKEN_DAYS") or 90)
 # Number of trusted reverse proxies in front of the app (0: clients connect directly).
 # Lockout and the audit trail then take the client address from X-Forwarded-For.
 SEGMENTA_PROXY_COUNT = int(os.environ.get("SEGMENTA_PROXY_COUNT", "0"))
+# Seconds between a process's seals of new audit events into their clinic's chain.
+SEGMENTA_AUDIT_SEAL_SECONDS = float(os.environ.get("SEGMENTA_AUDIT_SEAL_SECONDS") or 5)
 SEGMENTA_IDLE_TIMEOUT = timedelta(minutes=float(os.environ.get("SEGMENTA_IDLE_TIMEOUT_MINUTES", "15")))
 # How long a re-authentication unlocks sensitive actions (exports, user management).
 SEGMENTA_REAUTH_WINDOW = timedelta(minutes=float(os.environ.get("SEGMENTA_REAUTH_MINUTES", "5")))
@@ -184,12 +190,20 @@ def database_from_url(url):
 _SQLITE_OPTIONS = {
     # WAL lets readers continue while one writer writes; IMMEDIATE takes the write
     # lock at the start of a transaction so two writers queue instead of failing
-    # half-way (the audit chain reads the last hash, then appends).
+    # half-way (a read-then-write such as sealing the audit trail's next block).
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
 }
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'segmenta.sqlite3'}")}
+# A PostgreSQL streaming replica for reports (segmenta/replica.py). In tests it mirrors the
+# test database, which streaming replication copies to it like any other.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = database_from_url(os.environ["DATABASE_REPLICA_URL"])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["segmenta.replica.ReplicaRouter"]
+# Reports fall back to the primary when the replica is further behind than this.
+SEGMENTA_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("SEGMENTA_REPLICA_MAX_LAG_SECONDS") or 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication and security ----------------------------------------------

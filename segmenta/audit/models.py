@@ -1,10 +1,18 @@
-"""The audit trail: an append-only, hash-chained log of who did what to which record.
+"""The audit trail: an append-only log of who did what to which record, sealed into
+hash-linked blocks, one chain of blocks per clinic.
 
-Each event stores the SHA-256 of its own content together with the previous event's
-hash, so changing or removing an event in the middle breaks every hash after it and
-`segmenta audit verify` finds it. The model refuses updates and deletes, the admin is
-read-only, and database triggers reject UPDATE and DELETE even from raw SQL. Deleting the
-newest events breaks no link; an anchor kept elsewhere (`segmenta audit anchor`) shows it.
+An event stores the SHA-256 of its own content, so writing one is a plain insert: no lock
+that every clinic's every read would queue behind. A sealer (every few seconds after a
+request, and `segmenta audit seal`) gathers each clinic's new events into a block that names
+its events and links to the clinic's previous block (see ``sealing``), so changing or
+removing a sealed event, or a block, is found by `segmenta audit verify`. The models refuse
+updates and deletes, the admin is read-only, and database triggers reject UPDATE and DELETE
+even from raw SQL. Cutting the newest blocks off breaks no link; an anchor kept elsewhere
+(`segmenta audit anchor`) shows it.
+
+Events written before blocks existed carry the hash of the event before them as well
+(``prev_hash``); they keep being checked as that one chain, and a migration sealed them
+into each clinic's first block.
 """
 
 import hashlib
@@ -13,7 +21,7 @@ import json
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-GENESIS_HASH = "0" * 64
+from .sealing import GENESIS_HASH, block_hash  # GENESIS_HASH: the empty chain's head
 
 
 class Action(models.TextChoices):
@@ -68,8 +76,9 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("object"), max_length=64, blank=True)
     source_ip = models.GenericIPAddressField(_("source address"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Empty for events written since blocks exist; the chained hash before them.
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -81,6 +90,11 @@ class AuditEvent(models.Model):
             models.Index(fields=["patient", "-id"]),
             models.Index(fields=["clinic", "-id"]),
         ]
+
+    @property
+    def chain(self):
+        """The chain of blocks this event is sealed into: its clinic's, 0 without one."""
+        return self.clinic_id or 0
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.object_type} {self.object_id}"
@@ -115,3 +129,40 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit events are append-only")
+
+
+class AuditBlock(models.Model):
+    """A sealed set of one clinic's events, linked to that clinic's previous block."""
+
+    chain = models.PositiveBigIntegerField(help_text="the clinic's id; 0 for events without a clinic (e.g. logins)")
+    seq = models.PositiveIntegerField(help_text="1 for a chain's first block, then one more each")
+    prev_hash = models.CharField(max_length=64)
+    runs = models.JSONField(help_text="the event ids sealed here, as [first, last] runs of consecutive ids")
+    count = models.PositiveIntegerField()
+    total = models.PositiveBigIntegerField(help_text="events sealed in this chain up to and including this block")
+    digest = models.CharField(max_length=64)
+    last_event_at = models.DateTimeField()
+    sealed_at = models.DateTimeField(db_index=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["chain", "seq"]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_block_one_per_place")]
+
+    def __str__(self):
+        return f"chain {self.chain} block {self.seq}"
+
+    def compute_hash(self):
+        return block_hash(chain=self.chain, seq=self.seq, prev_hash=self.prev_hash, block_runs=self.runs,
+                          count=self.count, total=self.total, event_digest=self.digest,
+                          last_event_at=self.last_event_at.isoformat(), sealed_at=self.sealed_at.isoformat())
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("audit blocks are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit blocks are append-only")

@@ -9,6 +9,8 @@ that adds one all the same, since an owner that changed could leave one out.
 """
 
 AUDIT_TABLE = "audit_auditevent"
+# The sealed blocks are part of the trail: the app appends them and never changes them.
+BLOCK_TABLE = "audit_auditblock"
 
 
 class BadRole(ValueError):
@@ -70,8 +72,8 @@ def grant_app_role(connection, role):
             f"GRANT USAGE ON SCHEMA {where} TO {who}",
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {where} TO {who}",
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {who}",
-            f"REVOKE ALL ON {AUDIT_TABLE} FROM {who}",
-            f"GRANT SELECT, INSERT ON {AUDIT_TABLE} TO {who}",
+            f"REVOKE ALL ON {AUDIT_TABLE}, {BLOCK_TABLE} FROM {who}",
+            f"GRANT SELECT, INSERT ON {AUDIT_TABLE}, {BLOCK_TABLE} TO {who}",
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA {where} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {who}",
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA {where} GRANT USAGE, SELECT ON SEQUENCES TO {who}",
         ):

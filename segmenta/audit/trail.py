@@ -1,21 +1,40 @@
-"""Writing and checking the audit trail.
+"""Writing, sealing and checking the audit trail.
 
 Call :func:`record` inside the same transaction as the change it describes: if the
 change rolls back, so does its event, and an event never claims something that did not
-happen.
+happen. Recording is one plain insert; :func:`seal` later links the new events of each
+clinic into that clinic's chain of blocks (see ``sealing``).
 """
 
 import ipaddress
+import logging
+import threading
+import time
+from collections import defaultdict
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils.ipv6 import clean_ipv6_address
 from django.utils import timezone
 
-from .models import GENESIS_HASH, Action, AuditEvent
+from .models import GENESIS_HASH, Action, AuditBlock, AuditEvent
+from .sealing import digest, runs
 
-# Any constant works: it names the lock that serialises appends on PostgreSQL.
-_PG_LOCK_KEY = 0x5E6A_A0D1
+logger = logging.getLogger(__name__)
+
+# Any constant works: with a chain number it names the lock one chain's sealers share on
+# PostgreSQL (readers and writers never take it).
+_PG_SEAL_LOCK = 0x5E6A_A0D1 & 0x7FFFFFFF
+# How long an event may take from being recorded to being committed and still be found by
+# the quick seal, which looks only this far back; a longer transaction's events are found
+# by a sweep (`segmenta audit seal --sweep`, `audit anchor`, hourly after requests), and
+# `audit verify` names every event not yet sealed.
+SEAL_LOOKBACK = timedelta(minutes=10)
+SWEEP_EVERY_SECONDS = 3600
+_BATCH = 2000
+# The most events one block seals: verify reads a block's events at once.
+BLOCK_MAX = 10_000
 
 
 def client_ip(request):
@@ -68,15 +87,10 @@ def record(action, *, request=None, user=None, clinic=None, patient=None, obj=No
         source_ip=client_ip(request),
         detail=_plain(detail or {}),
     )
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-        # On SQLite the IMMEDIATE transaction already holds the database write lock.
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        event.prev_hash = last or GENESIS_HASH
-        event.hash = event.compute_hash()
-        event.save()
+    # The content's own hash: no lock and no read of any other event. The sealer links it.
+    event.prev_hash = ""
+    event.hash = event.compute_hash()
+    event.save()
     return event
 
 
@@ -92,63 +106,244 @@ def _plain(value):
     return value
 
 
-def verify(batch_size=2000):
-    """Walk the whole chain; return (events_checked, problems).
+def _chain_events(chain):
+    """The events of one chain: a clinic's, or (chain 0) those without a clinic."""
+    return AuditEvent.objects.filter(clinic__isnull=True) if chain == 0 else AuditEvent.objects.filter(clinic_id=chain)
 
-    A problem is a (event id, description) pair. Reading in id order in batches
-    keeps memory flat for long trails.
+
+def _expand(block_runs):
+    return [event_id for first, last in block_runs for event_id in range(first, last + 1)]
+
+
+def seal(*, sweep=False):
+    """Seal each chain's unsealed events into one new block; return how many were sealed.
+
+    The quick seal looks back ``SEAL_LOOKBACK`` from the newest block; ``sweep`` looks at
+    every event. Each chain is sealed in its own short transaction under its own lock, so
+    sealers of different clinics never wait for each other and a busy chain is skipped (its
+    current sealer takes the new events too).
     """
+    newest = AuditBlock.objects.order_by("-sealed_at").values_list("sealed_at", flat=True).first()
+    since = None if sweep or newest is None else newest - SEAL_LOOKBACK
+    fresh = AuditEvent.objects.filter(prev_hash="")
+    if since is not None:
+        fresh = fresh.filter(at__gte=since)
+    chains = {clinic or 0 for clinic in fresh.order_by().values_list("clinic_id", flat=True).distinct()}
+    sealed = 0
+    for chain in sorted(chains):
+        try:
+            while True:
+                count = _seal_chain(chain, since)
+                sealed += count
+                if count < BLOCK_MAX:
+                    break
+        except IntegrityError:
+            # Another sealer took this block's place in the chain first; the next run
+            # seals whatever it left.
+            logger.info("audit chain %s: another sealer was first", chain)
+    return sealed
+
+
+def _seal_chain(chain, since):
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [(_PG_SEAL_LOCK << 32) | (chain & 0xFFFFFFFF)])
+                if not cursor.fetchone()[0]:
+                    return 0
+        # (On SQLite the IMMEDIATE transaction holds the database's write lock already.)
+        head = AuditBlock.objects.filter(chain=chain).order_by("-seq").first()
+        candidates = _chain_events(chain).filter(prev_hash="")
+        blocks = AuditBlock.objects.filter(chain=chain)
+        if since is not None:
+            candidates = candidates.filter(at__gte=since)
+            # A block sealed before an event was recorded cannot hold it (with some slack
+            # for clocks of several servers).
+            blocks = blocks.filter(sealed_at__gte=since - SEAL_LOOKBACK)
+        already = {event_id for block_runs in blocks.values_list("runs", flat=True).iterator()
+                   for event_id in _expand(block_runs)}
+        new = [(event_id, event_hash, at) for event_id, event_hash, at
+               in candidates.order_by("id").values_list("id", "hash", "at").iterator() if event_id not in already]
+        new = new[:BLOCK_MAX]
+        if not new:
+            return 0
+        block = AuditBlock(
+            chain=chain,
+            seq=head.seq + 1 if head else 1,
+            prev_hash=head.hash if head else GENESIS_HASH,
+            runs=runs(event_id for event_id, _hash, _at in new),
+            count=len(new),
+            total=(head.total if head else 0) + len(new),
+            digest=digest((event_id, event_hash) for event_id, event_hash, _at in new),
+            last_event_at=max(at for _id, _hash, at in new),
+            sealed_at=timezone.now(),
+        )
+        block.hash = block.compute_hash()
+        block.save()
+        return len(new)
+
+
+_seal_lock = threading.Lock()
+_last_seal = {"quick": 0.0, "sweep": 0.0}
+
+
+def seal_after_requests(**_kwargs):
+    """Run by each finished request: seal at most every SEGMENTA_AUDIT_SEAL_SECONDS per
+    process (the response has gone out already), sweep hourly; never fail the request."""
+    every = settings.SEGMENTA_AUDIT_SEAL_SECONDS
+    now = time.monotonic()
+    if not every or now - _last_seal["quick"] < every or not _seal_lock.acquire(blocking=False):
+        return
+    try:
+        _last_seal["quick"] = now
+        sweep = now - _last_seal["sweep"] >= SWEEP_EVERY_SECONDS
+        if sweep:
+            _last_seal["sweep"] = now
+        seal(sweep=sweep)
+    except DatabaseError:
+        logger.exception("sealing the audit trail failed; the next request tries again")
+    finally:
+        _seal_lock.release()
+
+
+def verify(batch_size=_BATCH):
+    """Check the whole trail; return (events_checked, problems).
+
+    A problem is an (event id or None, description) pair. Every block must link to the one
+    before it in its chain and hold exactly the events it names, unchanged; events written
+    before blocks existed must still link up as the one chain they were; every event's
+    content must match its hash, sealed or not (``unsealed`` names those not yet sealed).
+    """
+    problems = _verify_linked_events(batch_size)
+    chains = AuditBlock.objects.order_by().values_list("chain", flat=True).distinct()
+    for chain in sorted(set(chains)):
+        problems += _verify_chain(chain)
+    for event in AuditEvent.objects.filter(prev_hash="").order_by("id").iterator(chunk_size=batch_size):
+        if event.compute_hash() != event.hash:
+            problems.append((event.id, "content does not match its hash (the event was changed)"))
+    return AuditEvent.objects.count(), sorted(problems, key=lambda p: (p[0] is None, p[0] or 0, p[1]))
+
+
+def _verify_linked_events(batch_size):
+    """The events written before blocks: each carries the hash of the one before it."""
     problems = []
     prev = GENESIS_HASH
-    checked = 0
-    last_id = 0
-    while True:
-        batch = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
-        if not batch:
-            break
-        for event in batch:
-            checked += 1
-            if event.prev_hash != prev:
-                problems.append((event.id, "previous-hash link broken (an event before it was changed or removed)"))
-            if event.compute_hash() != event.hash:
-                problems.append((event.id, "content does not match its hash (the event was changed)"))
-            prev = event.hash
-            last_id = event.id
-    return checked, problems
+    for event in AuditEvent.objects.exclude(prev_hash="").order_by("id").iterator(chunk_size=batch_size):
+        if event.prev_hash != prev:
+            problems.append((event.id, "previous-hash link broken (an event before it was changed or removed)"))
+        if event.compute_hash() != event.hash:
+            problems.append((event.id, "content does not match its hash (the event was changed)"))
+        prev = event.hash
+    return problems
+
+
+def _chain_name(chain):
+    return f"clinic {chain}" if chain else "events without a clinic"
+
+
+def _verify_chain(chain):
+    problems = []
+    prev, total, seen = GENESIS_HASH, 0, set()
+    for expected_seq, block in enumerate(AuditBlock.objects.filter(chain=chain).order_by("seq").iterator(), 1):
+        where = f"{_chain_name(chain)}, block {block.seq}"
+        if block.seq != expected_seq:
+            problems.append((None, f"{where}: expected block {expected_seq} here (blocks before it were removed)"))
+        if block.prev_hash != prev:
+            problems.append((None, f"{where}: link to the block before broken (a block before it was changed or removed)"))
+        if block.compute_hash() != block.hash:
+            problems.append((None, f"{where}: content does not match its hash (the block was changed)"))
+        ids = _expand(block.runs)
+        if len(ids) != block.count or block.total != total + block.count:
+            problems.append((None, f"{where}: its counts do not add up (the block was changed)"))
+        twice = seen.intersection(ids)
+        if twice:
+            problems.append((None, f"{where}: holds events sealed before ({_few(twice)})"))
+        seen.update(ids)
+        stored = dict(_chain_events(chain).filter(id__gte=ids[0], id__lte=ids[-1]).values_list("id", "hash")) \
+            if ids else {}
+        missing = [event_id for event_id in ids if event_id not in stored]
+        if missing:
+            problems.append((None, f"{where}: {len(missing)} of its events are missing, deleted or moved "
+                                   f"({_few(missing)})"))
+        elif digest((event_id, stored[event_id]) for event_id in ids) != block.digest:
+            problems.append((None, f"{where}: its events' hashes are not those sealed (an event was rewritten)"))
+        prev, total = block.hash, block.total
+    return problems
+
+
+def _few(ids, shown=5):
+    ids = sorted(ids)
+    listed = ", ".join(str(event_id) for event_id in ids[:shown])
+    return f"events {listed}" + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+
+
+def unsealed():
+    """Per chain, the events not sealed yet: [{"clinic", "events", "since"}]. A few seconds'
+    worth is normal; an older tail means the sealer has not run (`segmenta audit seal`)."""
+    found = []
+    sealed_by_chain = defaultdict(set)
+    for chain, block_runs in AuditBlock.objects.values_list("chain", "runs").iterator():
+        sealed_by_chain[chain].update(_expand(block_runs))
+    chains = {clinic or 0 for clinic in AuditEvent.objects.order_by().values_list("clinic_id", flat=True).distinct()}
+    for chain in sorted(chains):
+        sealed = sealed_by_chain.get(chain, set())
+        tail = [(event_id, at) for event_id, at in _chain_events(chain).order_by("id").values_list("id", "at").iterator()
+                if event_id not in sealed]
+        if tail:
+            found.append({"clinic": chain or None, "events": len(tail), "since": min(at for _id, at in tail)})
+    return found
 
 
 def anchor():
-    """The chain's head as a small dict to keep outside the database.
+    """Each chain's head, after sealing every event: a dict to keep outside the database.
 
-    Deleting the newest events leaves no broken link behind; only a copy of the head kept
+    Cutting the newest blocks off leaves no broken link behind; only a copy of the heads kept
     elsewhere shows the trail once reached further (``verify_anchor``).
     """
-    head = AuditEvent.objects.order_by("-id").first()
-    return {
-        "event": head.id if head else None,
-        "hash": head.hash if head else GENESIS_HASH,
-        "events": AuditEvent.objects.count(),
-        "at": head.at.isoformat() if head else None,
-        "anchored_at": timezone.now().isoformat(),
-    }
+    seal(sweep=True)
+    heads = []
+    for chain in sorted(set(AuditBlock.objects.order_by().values_list("chain", flat=True).distinct())):
+        head = AuditBlock.objects.filter(chain=chain).order_by("-seq").first()
+        heads.append({"clinic": chain or None, "block": head.seq, "hash": head.hash, "events": head.total,
+                      "at": head.last_event_at.isoformat()})
+    return {"chains": heads, "anchored_at": timezone.now().isoformat()}
 
 
-def verify_anchor(kept, checked):
-    """Problems (as sentences) with an anchor ``kept`` from ``anchor()`` against a chain of
-    ``checked`` events that ``verify`` walked: its event gone or changed, or fewer events."""
+def verify_anchor(kept, checked=None):
+    """Problems (as sentences) with an anchor ``kept`` from ``anchor()``: an anchored block
+    gone or changed. An anchor from before blocks existed (one event as the head of one
+    chain) is checked against the events written then. ``checked`` is unused, kept for
+    callers of the earlier form."""
+    if "chains" not in kept:
+        return _verify_linked_anchor(kept)
+    problems = []
+    for head in kept["chains"]:
+        name = _chain_name(head["clinic"] or 0)
+        now = AuditBlock.objects.filter(chain=head["clinic"] or 0, seq=head["block"]).values_list("hash", flat=True).first()
+        if now is None:
+            problems.append(f"{name}: anchored block {head['block']} is missing (the chain was cut back before it)")
+        elif now != head["hash"]:
+            problems.append(f"{name}: anchored block {head['block']} no longer has the anchored hash "
+                            f"(blocks up to it were rewritten)")
+    return problems
+
+
+def _verify_linked_anchor(kept):
+    linked = AuditEvent.objects.exclude(prev_hash="")
     problems = []
     if kept["event"] is not None:
-        now = AuditEvent.objects.filter(id=kept["event"]).values_list("hash", flat=True).first()
+        now = linked.filter(id=kept["event"]).values_list("hash", flat=True).first()
         if now is None:
             problems.append(f"anchored event {kept['event']} is missing (the trail was cut back before it)")
         elif now != kept["hash"]:
             problems.append(f"anchored event {kept['event']} no longer has the anchored hash (events up to it were rewritten)")
         else:
-            position = AuditEvent.objects.filter(id__lte=kept["event"]).count()
+            position = linked.filter(id__lte=kept["event"]).count()
             if position != kept["events"]:
                 problems.append(f"the trail holds {position} events up to anchored event {kept['event']}, "
                                 f"the anchor counted {kept['events']} (events before it were removed or added)")
-    if checked < kept["events"]:
-        problems.append(f"the trail has {checked} events, fewer than the {kept['events']} anchored "
+    count = linked.count()
+    if count < kept["events"]:
+        problems.append(f"the trail has {count} events, fewer than the {kept['events']} anchored "
                         f"(the newest events were deleted)")
     return problems

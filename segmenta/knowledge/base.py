@@ -349,13 +349,22 @@ def _digest(data):
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=True, default=str).encode()).hexdigest()
 
 
+# libyaml's parser where PyYAML was built with it: the same safe subset, several times faster,
+# and every worker process reads the knowledge base before its first answer.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _read_yaml(fh):
+    return yaml.load(fh, Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
+
+
 def read_files(data_dir=DATA_DIR):
     """Raw entries per kind, as the files hold them."""
     raw = {}
     for kind, (filename, _schema) in KINDS.items():
         path = Path(data_dir) / filename
         with path.open(encoding="utf-8") as fh:
-            content = json.load(fh)["segments"] if filename.endswith(".json") else yaml.safe_load(fh)
+            content = json.load(fh)["segments"] if filename.endswith(".json") else _read_yaml(fh)
         raw[kind] = content
     return raw
 
@@ -566,7 +575,7 @@ def read_synonyms(data_dir=DATA_DIR):
         return {}
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh) or {}
+            return _read_yaml(fh) or {}
     except (OSError, yaml.YAMLError) as error:
         raise KnowledgeError([f"cannot read {SYNONYMS_FILE}: {error}"]) from error
 

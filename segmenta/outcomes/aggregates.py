@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 
 from segmenta.knowledge.base import load
+from segmenta.replica import primary_only
 from segmenta.patients.models import Complaint, HistoryItem, Patient
 from segmenta.treatment.models import AdverseEvent, ComplaintScore, Injection, Session
 
@@ -137,8 +138,10 @@ def per_patient_sql(column, ids, found):
                  criteria["duration_hours_min_tooth"], criteria["duration_hours_min"], *ids]
 
 
-def rows(sql, params):
-    with connection.cursor() as cursor:
+def rows(sql, params, using=None):
+    """The rows of ``sql``, read through ``using`` (a report passes the replica's connection
+    when it reads from one; the default database otherwise)."""
+    with (using or connection).cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -185,11 +188,13 @@ def ensure_current(using=None):
     migrate after an update, else at the first read."""
     if using is not None and using != connection.alias:
         return  # the figures live beside the data in the default database
-    stored = OutcomeParameters.objects.values_list("fingerprint", flat=True).first()
-    if stored != fingerprint():
-        log.info("practice outcomes: computed with other knowledge-base parameters%s; rebuilding",
-                 "" if stored else " (or never)")
-        rebuild()
+    # Checked and rebuilt on the primary, even inside a report that reads from a replica.
+    with primary_only():
+        stored = OutcomeParameters.objects.values_list("fingerprint", flat=True).first()
+        if stored != fingerprint():
+            log.info("practice outcomes: computed with other knowledge-base parameters%s; rebuilding",
+                     "" if stored else " (or never)")
+            rebuild()
 
 
 # --- Keeping them current ----------------------------------------------------------------

@@ -13,6 +13,7 @@ The per-complaint and per-patient figures are kept current as sessions are chart
 """
 
 from segmenta.knowledge.base import load
+from segmenta.replica import reading_connection
 
 from . import aggregates
 from .models import ComplaintOutcome, PatientOutcome
@@ -47,7 +48,7 @@ def summary(clinics):
                COUNT(*), SUM(CASE WHEN completer THEN 1 ELSE 0 END), SUM(CASE WHEN responder THEN 1 ELSE 0 END),
                SUM(CASE WHEN responder THEN to_response ELSE 0 END)
         FROM {ComplaintOutcome._meta.db_table} WHERE clinic_id IN ({in_clinics})
-        GROUP BY region, approach, sbin, rbin""", clinic_ids)
+        GROUP BY region, approach, sbin, rbin""", clinic_ids, reading_connection())
     # dimension -> key -> [started (intention to treat), completers, responders]
     totals = {"overall": {}, "region": {}, "approach": {}, "sessions": {}}
     reached = [0] * len(SESSION_BINS)
@@ -76,7 +77,8 @@ def summary(clinics):
                 for i, (_l, _h, label) in enumerate(SESSION_BINS)]
     sessions, with_events, tests, huneke = (int(value or 0) for value in aggregates.rows(f"""
         SELECT SUM(sessions), SUM(sessions_with_events), SUM(tests), SUM(huneke)
-        FROM {PatientOutcome._meta.db_table} WHERE clinic_id IN ({in_clinics})""", clinic_ids)[0])
+        FROM {PatientOutcome._meta.db_table} WHERE clinic_id IN ({in_clinics})""", clinic_ids,
+        reading_connection())[0])
     return {
         "definition": "responder: NRS before the last session at least 30 % below the NRS before the first",
         "population": "completers: complaints with NRS before at least two sessions",

@@ -19,6 +19,7 @@ from segmenta.accounts.models import Clinic
 from segmenta.audit.trail import record
 from segmenta.knowledge.base import load
 from segmenta.knowledge.service import for_clinic
+from segmenta.replica import reports_from_replica
 from segmenta.patients.models import Patient
 from segmenta.patients.plot import course_chart, defines_band, important_band
 from segmenta.validators import load_json
@@ -39,7 +40,8 @@ from .summary import summary
 def practice(request):
     """The practice's own evidence: for clinic admins and practitioners of their clinics."""
     clinics = _research_clinics(request)
-    result = summary(clinics)
+    with reports_from_replica():
+        result = summary(clinics)
     itt = result["intention_to_treat"]
     tables = {dimension: side_by_side(result[dimension], itt[dimension])
               for dimension in ("by_region", "by_approach", "by_sessions")}
@@ -62,7 +64,8 @@ def research_export(request, fmt):
     """Pseudonymised rows for research, CSV or Parquet, of the patients whose consent covers
     research use: behind re-authentication, audited."""
     clinics = _research_clinics(request)
-    content, count = (to_parquet if fmt == "parquet" else to_csv)(clinics)
+    with reports_from_replica():
+        content, count = (to_parquet if fmt == "parquet" else to_csv)(clinics)
     with transaction.atomic():
         for clinic in clinics:
             record("export", request=request, clinic=clinic, object_type="research_export",

@@ -99,16 +99,17 @@ class App:
                 env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_until_serving(self, token):
-        deadline = time.monotonic() + 30
+        # Workers load every view before they accept (segmenta/wsgi.py): seconds on a busy machine.
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             assert self.server.poll() is None, f"gunicorn exited: {self.log.read_text()[-2000:]}"
             try:
-                if requests.get(f"{self.url}/api/v1/patients", headers=bearer(token), timeout=5).status_code == 200:
+                if requests.get(f"{self.url}/api/v1/patients", headers=bearer(token), timeout=30).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             time.sleep(0.2)
-        raise AssertionError(f"gunicorn did not serve within 30 s: {self.log.read_text()[-2000:]}")
+        raise AssertionError(f"gunicorn did not serve within 90 s: {self.log.read_text()[-2000:]}")
 
     def kill(self):
         """SIGKILL to the master and its workers at once: nothing gets to finish or clean up."""

@@ -1,67 +1,189 @@
+"""The audit trail's tamper evidence: events are plain inserts, sealed into one chain of
+hash-linked blocks per clinic; changing, removing or rehashing what was sealed is found."""
+
+import json
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
-from segmenta.audit.models import GENESIS_HASH, AuditEvent
-from segmenta.audit.trail import record, verify
+from segmenta.audit.models import GENESIS_HASH, AuditBlock, AuditEvent
+from segmenta.audit.sealing import digest, runs
+from segmenta.audit.trail import record, seal, unsealed, verify
+from segmenta.conftest import make_patient
+
+from .tampering import unguarded
 
 
 @pytest.fixture
 def events(doctor, patient):
-    return [record("view", user=doctor, patient=patient, obj=patient, detail={"n": i}) for i in range(5)]
+    made = [record("view", user=doctor, patient=patient, obj=patient, detail={"n": i}) for i in range(5)]
+    seal()
+    return made
 
 
-def test_each_event_carries_the_hash_of_the_one_before(events):
-    assert events[0].prev_hash == GENESIS_HASH
-    for before, after in zip(events, events[1:]):
-        assert after.prev_hash == before.hash
-    assert verify() == (5, [])
+def test_recording_is_a_plain_insert_of_the_contents_own_hash(doctor, patient):
+    event = record("view", user=doctor, patient=patient, obj=patient)
+    assert event.prev_hash == "" and event.hash == event.compute_hash()
+    assert not AuditBlock.objects.exists()
+    assert [(tail["clinic"], tail["events"]) for tail in unsealed()] == [(patient.clinic_id, 1)]
+
+
+def test_sealing_links_each_clinics_events_into_its_own_chain(doctor, patient, outsider, foreign_patient):
+    record("view", user=doctor, patient=patient, obj=patient)
+    record("view", user=outsider, patient=foreign_patient, obj=foreign_patient)
+    record("login", user=doctor)
+    assert seal() == 3
+    blocks = {block.chain: block for block in AuditBlock.objects.all()}
+    assert set(blocks) == {patient.clinic_id, foreign_patient.clinic_id, 0}
+    assert all(block.seq == 1 and block.prev_hash == GENESIS_HASH and block.count == 1 for block in blocks.values())
+    record("view", user=doctor, patient=patient, obj=patient, detail={"again": True})
+    assert seal() == 1
+    second = AuditBlock.objects.get(chain=patient.clinic_id, seq=2)
+    assert second.prev_hash == blocks[patient.clinic_id].hash and second.total == 2
+    assert seal() == 0
+    assert verify() == (4, []) and unsealed() == []
 
 
 def test_verify_command_passes_an_intact_trail(events, capsys):
     call_command("audit", "verify")
-    assert "audit trail OK: 5 events" in capsys.readouterr().out
+    assert "audit trail OK: 5 events, 5 sealed" in capsys.readouterr().out
 
 
-def _bypass_triggers(sql, params):
-    """What an attacker with database access could do: drop the guard, then rewrite."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
-            cursor.execute(sql, params)
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
-        else:
-            cursor.execute("DROP TRIGGER audit_event_no_update")
-            cursor.execute("DROP TRIGGER audit_event_no_delete")
-            cursor.execute(sql, params)
+def test_verify_command_names_events_not_sealed_yet(events, doctor, capsys):
+    record("login", user=doctor)
+    call_command("audit", "verify")
+    out = capsys.readouterr().out
+    assert "not sealed yet: events without a clinic: 1 event(s) since" in out
+    assert "audit trail OK: 6 events, 5 sealed" in out
+
+
+def test_seal_command_seals_and_says_how_many(events, doctor, capsys):
+    record("login", user=doctor)
+    call_command("audit", "seal")
+    assert "sealed 1 event(s)" in capsys.readouterr().out
 
 
 def test_verify_detects_an_edited_event(events, capsys):
-    _bypass_triggers("UPDATE audit_auditevent SET username = %s WHERE id = %s", ["someone-else", events[2].pk])
-    checked, problems = verify()
-    assert problems == [(events[2].pk, "content does not match its hash (the event was changed)")]
+    unguarded("UPDATE audit_auditevent SET username = %s WHERE id = %s", ["someone-else", events[2].pk])
+    _checked, problems = verify()
+    assert (events[2].pk, "content does not match its hash (the event was changed)") in problems
     with pytest.raises(CommandError, match="FAILED") as excinfo:
         call_command("audit", "verify")
     assert excinfo.value.returncode != 0
     assert f"event {events[2].pk}:" in capsys.readouterr().err
 
 
-def test_verify_detects_a_removed_event(events):
-    _bypass_triggers("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
+def test_verify_detects_an_edited_event_not_sealed_yet(doctor, patient):
+    event = record("view", user=doctor, patient=patient, obj=patient)
+    unguarded("UPDATE audit_auditevent SET action = 'export' WHERE id = %s", [event.pk])
+    assert verify()[1] == [(event.pk, "content does not match its hash (the event was changed)")]
+
+
+def test_verify_detects_a_removed_event(events, patient):
+    unguarded("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
     _checked, problems = verify()
-    assert [event_id for event_id, _ in problems] == [events[2].pk]
+    assert problems == [(None, f"clinic {patient.clinic_id}, block 1: 1 of its events are missing, deleted or moved "
+                               f"(events {events[1].pk})")]
 
 
-def test_verify_detects_a_rehashed_event(events):
-    """Recomputing the edited event's own hash still breaks the link to the next one."""
+def test_verify_detects_a_rehashed_event(events, patient):
+    """Recomputing the edited event's own hash still changes what its block sealed."""
     victim = AuditEvent.objects.get(pk=events[2].pk)
     victim.username = "forged"
     forged_hash = victim.compute_hash()
-    _bypass_triggers("UPDATE audit_auditevent SET username = %s, hash = %s WHERE id = %s",
-                           ["forged", forged_hash, victim.pk])
+    unguarded("UPDATE audit_auditevent SET username = %s, hash = %s WHERE id = %s",
+                     ["forged", forged_hash, victim.pk])
     _checked, problems = verify()
-    assert [event_id for event_id, _ in problems] == [events[3].pk]
+    assert problems == [(None, f"clinic {patient.clinic_id}, block 1: its events' hashes are not those sealed "
+                               f"(an event was rewritten)")]
+
+
+def test_verify_detects_an_event_moved_to_another_clinic(events, other_clinic):
+    unguarded("UPDATE audit_auditevent SET clinic_id = %s WHERE id = %s", [other_clinic.pk, events[0].pk])
+    problems = verify()[1]
+    assert (events[0].pk, "content does not match its hash (the event was changed)") in problems
+    assert any("1 of its events are missing, deleted or moved" in text for _id, text in problems)
+
+
+def _two_blocks(doctor, patient):
+    record("view", user=doctor, patient=patient, obj=patient)
+    seal()
+    record("view", user=doctor, patient=patient, obj=patient, detail={"second": True})
+    seal()
+    return list(AuditBlock.objects.filter(chain=patient.clinic_id).order_by("seq"))
+
+
+def test_verify_detects_a_removed_block(doctor, patient):
+    first, _second = _two_blocks(doctor, patient)
+    unguarded("DELETE FROM audit_auditblock WHERE id = %s", [first.pk], kind="block")
+    texts = [text for _id, text in verify()[1]]
+    assert f"clinic {patient.clinic_id}, block 2: expected block 1 here (blocks before it were removed)" in texts
+    assert any("block 2: link to the block before broken" in text for text in texts)
+
+
+def test_verify_detects_a_rewritten_and_rehashed_block(doctor, patient):
+    """An attacker drops an event and reseals its block: the next block's link breaks."""
+    first, _second = _two_blocks(doctor, patient)
+    first.count, first.runs, first.total = 0, [], 0
+    unguarded("UPDATE audit_auditblock SET count = 0, runs = %s, total = 0, hash = %s WHERE id = %s",
+                     ["[]", first.compute_hash(), first.pk], kind="block")
+    texts = [text for _id, text in verify()[1]]
+    assert any(f"clinic {patient.clinic_id}, block 2: link to the block before broken" in text for text in texts)
+
+
+def test_a_late_event_below_sealed_ids_is_sealed_by_the_next_block(doctor, patient):
+    """An event committed after a later one was sealed (a longer transaction) is not lost:
+    the next seal takes it, and the block names exactly its ids."""
+    early = record("view", user=doctor, patient=patient, obj=patient)
+    record("view", user=doctor, patient=patient, obj=patient, detail={"n": 2})
+    seal()
+    block = AuditBlock.objects.get()
+    # Pretend the first event was not there yet when the block was sealed.
+    unguarded("UPDATE audit_auditblock SET runs = %s, count = 1, total = 1, digest = %s, hash = %s "
+                     "WHERE id = %s", _resealed_without(block, early), kind="block")
+    assert [tail["events"] for tail in unsealed()] == [1]
+    assert seal() == 1
+    assert AuditBlock.objects.get(seq=2).runs == [[early.pk, early.pk]]
+    assert verify()[1] == []
+
+
+def _resealed_without(block, event):
+    """The block's new columns as if ``event`` had not been committed when it was sealed."""
+    kept = list(AuditEvent.objects.exclude(pk=event.pk).order_by("id").values_list("id", "hash"))
+    block.runs, block.count, block.total = runs(i for i, _h in kept), 1, 1
+    block.digest = digest(kept)
+    return [json.dumps(block.runs), block.digest, block.compute_hash(), block.pk]
+
+
+def test_an_event_older_than_the_quick_seals_lookback_is_found_by_a_sweep(doctor, patient):
+    record("view", user=doctor, patient=patient, obj=patient)
+    seal()
+    # An event of a transaction that ran for an hour before it committed.
+    late = AuditEvent(at=timezone.now() - timedelta(hours=1), username="long", clinic=patient.clinic, action="view")
+    late.prev_hash, late.hash = "", late.compute_hash()
+    late.save()
+    assert seal() == 0
+    assert unsealed()[0]["events"] == 1
+    assert seal(sweep=True) == 1
+    assert unsealed() == [] and verify()[1] == []
+
+
+def test_blocks_cannot_be_changed_or_deleted(events):
+    block = AuditBlock.objects.first()
+    with pytest.raises(PermissionError):
+        block.save()
+    with pytest.raises(PermissionError):
+        block.delete()
+    with pytest.raises(PermissionError):
+        AuditBlock.objects.all().delete()
+    for sql in ("UPDATE audit_auditblock SET count = 0", "DELETE FROM audit_auditblock"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql)
 
 
 def test_events_cannot_be_changed_or_deleted_through_the_orm(events):
@@ -106,3 +228,30 @@ def test_an_event_rolls_back_with_the_change_it_describes(doctor, patient):
             record("update", user=doctor, patient=patient, obj=patient)
             raise RuntimeError("the change failed")
     assert not AuditEvent.objects.exists()
+
+
+def test_requests_seal_now_and_then(doctor_client, patient, settings):
+    settings.SEGMENTA_AUDIT_SEAL_SECONDS = 0.001
+    from segmenta.audit import trail
+
+    trail._last_seal.update(quick=0.0, sweep=0.0)
+    assert doctor_client.get(f"/patients/{patient.pk}/").status_code == 200
+    assert unsealed() == [] and AuditBlock.objects.filter(chain=patient.clinic_id).exists()
+    assert verify()[1] == []
+
+
+def test_with_sealing_after_requests_off_events_wait_for_the_command(doctor_client, patient):
+    assert doctor_client.get(f"/patients/{patient.pk}/").status_code == 200
+    assert not AuditBlock.objects.exists() and unsealed()
+
+
+def test_many_patients_of_many_clinics_verify(doctor, clinic, other_clinic):
+    for number in range(30):
+        person = make_patient(clinic if number % 3 else other_clinic, family=f"P{number}")
+        record("view", user=doctor, patient=person, obj=person)
+        if number % 7 == 0:
+            seal()
+    seal()
+    assert AuditBlock.objects.filter(chain=0).count() == 0
+    assert sum(AuditBlock.objects.values_list("count", flat=True)) == AuditEvent.objects.count() == 30
+    assert verify()[1] == []

@@ -3,14 +3,14 @@
 Emptying the whole database is an operator's act (and what the test runner does between
 transactional tests). On PostgreSQL flush uses TRUNCATE, which row triggers do not see; on
 SQLite it deletes row by row, which the audit trail's DELETE trigger refuses. So on SQLite
-the audit table's triggers are dropped and recreated from their own stored text around the
+the audit tables' triggers are dropped and recreated from their own stored text around the
 flush, all in one transaction: if anything fails, the guards are back as they were.
 """
 
 from django.core.management.commands import flush
 from django.db import connections, transaction
 
-AUDIT_TABLE = "audit_auditevent"
+AUDIT_TABLES = ("audit_auditevent", "audit_auditblock")
 
 
 class Command(flush.Command):
@@ -20,8 +20,8 @@ class Command(flush.Command):
             return super().handle(**options)
         with transaction.atomic(using=connection.alias):
             with connection.cursor() as cursor:
-                cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
-                               [AUDIT_TABLE])
+                cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (%s, %s)",
+                               AUDIT_TABLES)
                 triggers = cursor.fetchall()
                 for name, _sql in triggers:
                     cursor.execute(f'DROP TRIGGER "{name}"')
