@@ -22,6 +22,8 @@ from pathlib import Path
 # The repository instead of this folder, whose http.py would hide the standard library's.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
+from pydantic_core import to_json  # noqa: E402
+
 from benchmarks.common import django_setup, timed  # noqa: E402
 from segmenta import caseformat  # noqa: E402
 from segmenta.assessment.engine import assess  # noqa: E402
@@ -98,8 +100,8 @@ def main():
     report("validation (json.loads + validate)", timed(lambda: caseformat.validate(json.loads(text)), args.rounds),
            n, target=False)
     report("engine", timed(lambda: assess(case, kb), args.rounds), n, target=False)
-    report(f"JSON output ({len(json.dumps(result)) / 1000:.0f} KB compact)",
-           timed(lambda: json.dumps(result, ensure_ascii=False), args.rounds), n, target=False)
+    report(f"JSON output ({len(to_json(result)) / 1000:.0f} KB, pydantic-core)",
+           timed(lambda: to_json(result), args.rounds), n, target=False)
 
     client = api_client()
     from django.core.management import call_command
