@@ -36,6 +36,7 @@ import sqlite3
 import subprocess
 import tempfile
 import threading
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 
@@ -514,6 +515,49 @@ def check_files(src, manifest):
     return problems
 
 
+def _database_file(manifest):
+    vendor = manifest["database"].get("vendor")
+    name = DATABASE_FILES.get(vendor)
+    if name is None or manifest["database"].get("file") != name or name not in manifest["files"]:
+        raise BadInput(f"{MANIFEST}: database: expected a SQLite or PostgreSQL copy listed under files")
+    return name
+
+
+def check(src, passphrase=None):
+    """Read a backup through without restoring anything: every file's hash, every encrypted
+    chunk, every upload's content and the database copy (SQLite's quick check, or pg_restore
+    listing the archive). Returns (summary lines, problems)."""
+    src = Path(src)
+    manifest = read_manifest(src)
+    keys = _keys_for(manifest, passphrase)
+    name = _database_file(manifest)
+    problems = check_files(src, manifest)
+    if problems:
+        return [], problems
+    for relative, expected in sorted(manifest["uploads"].items()):
+        digest = hashlib.sha256()
+        with open(src / UPLOADS / relative, "rb") as source:
+            for block in _plain_blocks(source, f"{UPLOADS}/{relative}", keys):
+                digest.update(block)
+        if digest.hexdigest() != expected.get("sha256"):
+            problems.append(f"upload {relative}: its content differs from the manifest's")
+    if manifest["database"]["vendor"] == "sqlite":
+        with _sqlite_copy(src / name, name, keys, settings.VAR_DIR) as copy:
+            tables = copy.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        database = f"the SQLite copy passes its quick check ({tables} tables)"
+    else:
+        with open(src / name, "rb") as source:
+            for _block in _plain_blocks(source, name, keys):
+                pass  # every chunk decrypts
+        with open(src / name, "rb") as source:
+            _run_tool("pg_restore", ["--list"], feed=_plain_blocks(source, name, keys))
+        database = "pg_restore reads the PostgreSQL archive"
+    summary = [f"backup {src} made {manifest.get('created_at')} by Segmenta {manifest.get('segmenta_version')}: "
+               f"{len(manifest['files'])} files match their hashes{' and decrypt' if keys else ''}, "
+               f"{len(manifest['uploads'])} uploads, {database}; nothing restored"]
+    return summary, problems
+
+
 def _target_is_empty():
     names = tables()
     counts = row_counts()
@@ -538,9 +582,7 @@ def restore(src, passphrase=None):
         raise BadInput(f"the backup was made on {vendor}, this installation uses {connection.vendor}; "
                        "restore onto the same database engine (cross-engine restore is not supported)")
     keys = _keys_for(manifest, passphrase)
-    database_file = manifest["database"].get("file")
-    if database_file != DATABASE_FILES[vendor] or database_file not in manifest["files"]:
-        raise BadInput(f"{MANIFEST}: database: file: expected {DATABASE_FILES[vendor]} listed under files")
+    database_file = _database_file(manifest)
     _target_is_empty()
     media = Path(settings.MEDIA_ROOT)
     if media.is_dir() and any(path.is_file() for path in media.rglob("*")):
@@ -577,6 +619,28 @@ def _plain_blocks(source, name, keys):
         yield from keys.decrypt(name, source)
 
 
+@contextmanager
+def _sqlite_copy(stored, name, keys, beside):
+    """The stored SQLite copy opened read-only (decrypted first into a scratch folder in
+    ``beside`` if need be), after SQLite's own quick check."""
+    with tempfile.TemporaryDirectory(dir=beside, prefix=".restore-") as scratch:
+        plain = stored
+        if keys is not None:
+            plain = Path(scratch) / "copy.sqlite3"
+            with open(stored, "rb") as source, _private(plain) as out:
+                for block in keys.decrypt(name, source):
+                    out.write(block)
+        copy = sqlite3.connect(f"{plain.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            if copy.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise Failed(f"{name}: SQLite finds the copied database damaged")
+            yield copy
+        except sqlite3.DatabaseError as error:
+            raise Failed(f"{name}: not a readable SQLite database ({error})") from None
+        finally:
+            copy.close()
+
+
 def _restore_sqlite(stored, name, keys):
     """The copy goes into a new file beside the target, which then replaces the (empty) target."""
     target = Path(connection.settings_dict["NAME"])
@@ -584,24 +648,11 @@ def _restore_sqlite(stored, name, keys):
     partial = target.with_name(f".{target.name}.restoring")
     partial.unlink(missing_ok=True)
     try:
-        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".restore-") as scratch:
-            if keys is None:
-                plain = stored
-            else:
-                plain = Path(scratch) / "copy.sqlite3"
-                with open(stored, "rb") as source, open(plain, "xb") as out:
-                    for block in keys.decrypt(name, source):
-                        out.write(block)
-            source = sqlite3.connect(f"{plain.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        with _sqlite_copy(stored, name, keys, target.parent) as copy:
             out = sqlite3.connect(partial)
             try:
-                if source.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                    raise Failed(f"{name}: SQLite finds the copied database damaged")
-                source.backup(out)
-            except sqlite3.DatabaseError as error:
-                raise Failed(f"{name}: not a readable SQLite database ({error})") from None
+                copy.backup(out)
             finally:
-                source.close()
                 out.close()
         for suffix in ("-wal", "-shm", "-journal"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)

@@ -230,10 +230,11 @@ def test_a_changed_file_in_the_backup_is_named_and_nothing_is_restored(plain, pl
     shutil.copytree(plain[0], backup)
     scan = next(path for path in (backup / "uploads").rglob("*") if path.is_file())
     scan.write_bytes(scan.read_bytes() + b" forged")
-    done = fresh.run("restore", backup)
-    assert done.returncode == 1
-    assert f"{scan.relative_to(backup).as_posix()}: its SHA-256 differs" in done.stderr
-    assert fresh.is_empty()
+    for check in ([], ["--check"]):
+        done = fresh.run("restore", backup, *check)
+        assert done.returncode == 1
+        assert f"{scan.relative_to(backup).as_posix()}: its SHA-256 differs" in done.stderr
+        assert fresh.is_empty()
 
     scan.write_bytes((plain[0] / scan.relative_to(backup)).read_bytes())
     (backup / "uploads" / "smuggled.pdf").write_bytes(b"%PDF")
@@ -275,6 +276,10 @@ def test_an_encrypted_backup_restores_only_with_its_passphrase(source, encrypted
     assert fresh.is_empty()
     done = fresh.run("restore", backup)
     assert done.returncode == 2 and "encrypted" in done.stderr and fresh.is_empty()
+
+    done = fresh.run("restore", backup, "--check", "--passphrase-file", passphrase_file)
+    assert done.returncode == 0 and "files match their hashes and decrypt" in done.stdout, done.stderr
+    assert "nothing restored" in done.stdout and fresh.is_empty()
 
     done = fresh.run("restore", backup, "--passphrase-file", passphrase_file)
     assert done.returncode == 0, done.stderr
