@@ -52,10 +52,11 @@ class PatientQuerySet(models.QuerySet):
                                           folded, term, connection)
             born = _as_date(term)
             queryset = queryset.filter(found | models.Q(birth_date=born) if born else found)
-        if q.split():
+        if q.split() and connection.vendor == "postgresql":
             # In name order, but sorted after matching rather than by walking the name index
             # until 50 match: PostgreSQL's planner otherwise walks it for a name in the middle
-            # of the alphabet through tens of thousands of rows.
+            # of the alphabet through tens of thousands of rows. (SQLite picks well alone, and
+            # sorting whole rows by an expression would cost it more.)
             queryset = queryset.order_by(Concat("name_key", models.Value("")), "id")
         return queryset
 
