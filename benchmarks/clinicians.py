@@ -1,0 +1,216 @@
+"""Fifty clinicians at once: reads and writes mixed through the API, under gunicorn (issue 13).
+
+Each simulated clinician has a token of their own in one of several clinics and loops over
+what a working day does through the API: the patient list, a patient, the patient's case,
+and every fourth request a write (a complaint or a weight). All of them run at once for a
+fixed time; the run prints requests per second, p50/p95 latency and any answer that was not
+2xx. Production settings over plain HTTP on loopback, the repository's gunicorn.conf.py.
+
+    DATABASE_URL=postgres://…/scratch .venv/bin/python benchmarks/clinicians.py
+    .venv/bin/python benchmarks/clinicians.py --duration 10        # SQLite, a throwaway folder
+    .venv/bin/python benchmarks/clinicians.py --tree /tmp/old      # another checkout's code,
+        e.g. `git worktree add /tmp/old 4b9c1c1` for the trail with one global lock
+
+The database must be a scratch one: the run migrates it and adds its clinics. The target of
+issue 13 for PostgreSQL is five times what the trail with one global lock managed (133
+requests/s in the issue's measurement; measure both with --tree in one session) with a
+p95 of at most 150 ms.
+"""
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+
+# Run in the server's code tree (this checkout or --tree): clinics, clinicians, tokens, patients.
+SETUP = """
+import json, os, sys
+import django
+django.setup()
+from django.core.management import call_command
+from django.utils import timezone
+from segmenta.accounts.models import ApiToken, Clinic, Membership, PractitionerProfile
+from segmenta.patients.models import Patient
+from django.contrib.auth import get_user_model
+clinics, per_clinic, patients = (int(v) for v in sys.argv[1:4])
+call_command("migrate", verbosity=0)
+found = []
+for c in range(clinics):
+    clinic = Clinic.objects.create(name=f"Load clinic {c} {os.urandom(3).hex()}")
+    ids = [Patient.objects.create(clinic=clinic, family_name=f"Load{c}x{p}", given_name="Test",
+                                  birth_date="1970-01-02", sex="female").pk for p in range(patients)]
+    for u in range(per_clinic):
+        user = get_user_model().objects.create_user(username=f"load-{clinic.pk}-{u}", password=os.urandom(16).hex())
+        PractitionerProfile.objects.create(user=user, profession="physician", verified_at=timezone.now())
+        Membership.objects.create(user=user, clinic=clinic, role="practitioner")
+        found.append({"token": ApiToken.issue(user, "benchmarks/clinicians.py", days=1)[1], "patients": ids})
+print("SETUP " + json.dumps(found))
+"""
+
+
+def environment(args, var_dir):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SEGMENTA_")}
+    env.update(SEGMENTA_ENV="production", SEGMENTA_SECRET_KEY=secrets.token_urlsafe(50),
+               SEGMENTA_ALLOWED_HOSTS=HOST, SEGMENTA_SSL_REDIRECT="0", SEGMENTA_VAR_DIR=str(var_dir),
+               DJANGO_SETTINGS_MODULE="segmenta.settings", PYTHONPATH=str(args.tree),
+               SEGMENTA_WORKERS=str(args.workers), SEGMENTA_THREADS=str(args.threads))
+    return env
+
+
+def set_up(args, env):
+    done = subprocess.run([sys.executable, "-c", SETUP, str(args.clinics), str(args.clinicians // args.clinics),
+                           str(args.patients)], env=env, cwd=args.tree, capture_output=True, text=True)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("SETUP ")]
+    if done.returncode != 0 or not lines:
+        sys.exit(f"setting up failed:\n{done.stderr[-3000:]}")
+    return json.loads(lines[-1].removeprefix("SETUP "))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def serve(args, env, log):
+    port = free_port()
+    config = ROOT / "gunicorn.conf.py"
+    server = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "segmenta.wsgi", "-c", str(config),
+                               "--bind", f"{HOST}:{port}", "--chdir", str(args.tree), "--log-level", "warning",
+                               "--access-logfile", os.devnull, "--error-logfile", str(log)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited; see {log}")
+        try:
+            socket.create_connection((HOST, port), timeout=1).close()
+            return server, port
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    sys.exit(f"gunicorn did not start; see {log}")
+
+
+def _raw(port, token, method, path, body=None):
+    payload = json.dumps(body).encode() if body is not None else b""
+    head = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: close",
+            f"Authorization: Bearer {token}", f"Content-Length: {len(payload)}"]
+    if body is not None:
+        head.append("Content-Type: application/json")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + payload
+
+
+def _workload(port, clinician, step):
+    """The clinician's ``step``-th request: three reads, then a write."""
+    patient = clinician["patients"][step % len(clinician["patients"])]
+    token = clinician["token"]
+    kind = step % 4
+    if kind == 0:
+        return "list", _raw(port, token, "GET", "/api/v1/patients")
+    if kind == 1:
+        return "patient", _raw(port, token, "GET", f"/api/v1/patients/{patient}")
+    if kind == 2:
+        return "case", _raw(port, token, "GET", f"/api/v1/patients/{patient}/case")
+    if step % 8 == 3:
+        return "write", _raw(port, token, "POST", f"/api/v1/patients/{patient}/weights",
+                             {"date": time.strftime("%Y-%m-%d"), "weight_kg": 60 + step % 30})
+    return "write", _raw(port, token, "POST", f"/api/v1/patients/{patient}/complaints",
+                         {"description": f"load {step}", "regions": [{"choir": 107, "side": "right"}],
+                          "organs": [], "nrs": step % 11, "findings": [], "status": "active"})
+
+
+async def _clinician(port, clinician, deadline, found):
+    step = 0
+    while time.monotonic() < deadline:
+        kind, raw = _workload(port, clinician, step)
+        step += 1
+        start = time.monotonic()
+        try:
+            reader, writer = await asyncio.open_connection(HOST, port)
+            writer.write(raw)
+            data = await reader.read()
+            writer.close()
+        except OSError:
+            found["errors"] += 1
+            continue
+        found["latencies"].append(time.monotonic() - start)
+        status = data[9:12]
+        if not status.startswith(b"2"):
+            found["bad"].append(f"{kind} {status.decode(errors='replace')} {data[-200:]!r}")
+
+
+def _client_process(port, clinicians, duration):
+    found = {"latencies": [], "bad": [], "errors": 0}
+    deadline = time.monotonic() + duration
+
+    async def main():
+        await asyncio.gather(*(_clinician(port, clinician, deadline, found) for clinician in clinicians))
+
+    asyncio.run(main())
+    return found
+
+
+def load(port, clinicians, processes, duration):
+    shares = [clinicians[i::processes] for i in range(processes)]
+    start = time.monotonic()
+    with multiprocessing.Pool(processes, initializer=signal.signal, initargs=(signal.SIGTERM, signal.SIG_DFL)) as pool:
+        results = pool.starmap(_client_process, [(port, share, duration) for share in shares])
+    elapsed = time.monotonic() - start
+    latencies = sorted(value for found in results for value in found["latencies"])
+    cuts = statistics.quantiles(latencies, n=100)
+    return {"rps": len(latencies) / elapsed, "p50": cuts[49] * 1000, "p95": cuts[94] * 1000,
+            "requests": len(latencies), "bad": [line for found in results for line in found["bad"]],
+            "errors": sum(found["errors"] for found in results)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clinicians", type=int, default=50)
+    parser.add_argument("--clinics", type=int, default=10)
+    parser.add_argument("--patients", type=int, default=20, help="patients per clinic")
+    parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count() * 2 + 1)
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument("--tree", type=Path, default=ROOT, help="the checkout whose code serves (default: this one)")
+    args = parser.parse_args()
+    args.tree = args.tree.resolve()
+    with tempfile.TemporaryDirectory(prefix="segmenta-clinicians-") as var_dir:
+        env = environment(args, var_dir)
+        clinicians = set_up(args, env)
+        server, port = serve(args, env, Path(var_dir) / "gunicorn.log")
+        try:
+            if args.warmup:
+                load(port, clinicians, args.client_processes, args.warmup)
+            result = load(port, clinicians, args.client_processes, args.duration)
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    database = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+    print(f"{len(clinicians)} clinicians in {args.clinics} clinics, {database}, code of {args.tree}, "
+          f"{args.workers} workers x {args.threads} threads, {args.duration:.0f} s")
+    print(f"{result['rps']:8.1f} requests/s   p50 {result['p50']:6.1f} ms   p95 {result['p95']:6.1f} ms   "
+          f"{result['requests']} requests, {len(result['bad'])} not 2xx, {result['errors']} connection errors")
+    for line in result["bad"][:5]:
+        print("  not 2xx:", line)
+    print("target (PostgreSQL): at least 5x the one-lock trail's throughput, p95 <= 150 ms: "
+          + ("p95 met" if result["p95"] <= 150 else "p95 NOT met"))
+
+
+if __name__ == "__main__":
+    main()
