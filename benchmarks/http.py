@@ -12,6 +12,9 @@ share of the floor, with the targets: API reads >= 30 %, the chart page >= 10 %.
         injections and 200 history items (benchmarks/big_chart.py), under load and
         one request at a time (its server time; target <= 50 ms)
 
+Both servers run under the repository's gunicorn.conf.py (its production settings), with
+--workers and --gunicorn-threads from the command line (2 and 1, as in issue 13's table).
+
 The load generator is wrk when it is installed (apt-get install wrk), else a Python client
 (processes of asyncio connections; it needs CPU itself, so its ceiling is lower: compare
 shares from one run, never numbers across clients). --client python forces it.
@@ -51,6 +54,7 @@ import time
 from urllib.parse import urlencode
 
 HOST = "127.0.0.1"
+CONFIG = ROOT / "gunicorn.conf.py"
 PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"}
 TARGETS = {"api": 30.0, "chart": 10.0}
 BIG_CHART_MS = 50.0
@@ -167,8 +171,12 @@ class Server:
         self.port = free_port()
         command = [str(Path(sys.executable).with_name("gunicorn")), app, "--bind", f"{HOST}:{self.port}",
                    "--workers", str(args.workers), "--threads", str(args.gunicorn_threads),
-                   "--chdir", str(ROOT), "--error-logfile", str(log), "--log-level", "warning"]
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                   "--chdir", str(ROOT), "--error-logfile", str(log), "--log-level", "warning",
+                   "--access-logfile", os.devnull]
+        if CONFIG.is_file():  # the repository's production settings, the same for both servers
+            command += ["--config", str(CONFIG)]
+        self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -355,7 +363,9 @@ def main():
     parser.add_argument("--warmup", type=float, default=2, help="seconds of load before each measurement (2)")
     parser.add_argument("--connections", type=int, default=20, help="concurrent connections (20)")
     parser.add_argument("--threads", type=int, default=2, help="load generator threads or processes (2)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, both servers (2)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="gunicorn workers, both servers (2, as in issue 13's table; gunicorn.conf.py "
+                             "gives the rest of the settings)")
     parser.add_argument("--gunicorn-threads", type=int, default=1, help="gunicorn threads per worker (1)")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--big-chart", action="store_true",
@@ -386,7 +396,8 @@ def run(args, work):
                  if not key.startswith(("SEGMENTA_", "DJANGO_", "DATABASE_"))}
     floor_env["DJANGO_SETTINGS_MODULE"] = "benchmarks.floor"
 
-    print(f"gunicorn: {args.workers} workers × {args.gunicorn_threads} threads; load: {args.client}, "
+    config = f"{CONFIG.name} with " if CONFIG.is_file() else ""
+    print(f"gunicorn: {config}{args.workers} workers × {args.gunicorn_threads} threads; load: {args.client}, "
           f"{args.threads} threads, {args.connections} connections, {args.duration:g} s per endpoint "
           f"(after {args.warmup:g} s warm-up); database: {data['vendor']}\n", flush=True)
     print(f"{'endpoint':<52} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'share':>7}  target", flush=True)
