@@ -173,6 +173,9 @@ class ComplaintOutcome(models.Model):
     class Meta:
         indexes = [models.Index(fields=["clinic_id"])]
 
+    def __str__(self):
+        return gettext("Outcome of complaint %(complaint)s") % {"complaint": self.complaint_id}
+
 
 class PatientOutcome(models.Model):
     """A patient's sessions, those with an adverse event, test injections with a recorded
@@ -188,6 +191,9 @@ class PatientOutcome(models.Model):
     class Meta:
         indexes = [models.Index(fields=["clinic_id"])]
 
+    def __str__(self):
+        return gettext("Outcome figures of patient %(patient)s") % {"patient": self.patient_id}
+
 
 class OutcomeParameters(models.Model):
     """What the stored outcomes were computed with (responder threshold, which targets are
@@ -196,3 +202,6 @@ class OutcomeParameters(models.Model):
 
     fingerprint = models.CharField(max_length=64)
     built_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return gettext("Outcome parameters %(fingerprint)s") % {"fingerprint": self.fingerprint[:12]}
