@@ -28,10 +28,12 @@ logger = logging.getLogger(__name__)
 _PG_SEAL_LOCK = 0x5E6A_A0D1 & 0x7FFFFFFF
 # How long an event may take from being recorded to being committed and still be found by
 # the quick seal, which looks only this far back; a longer transaction's events are found
-# by a sweep (`segmenta audit seal --sweep`, `audit anchor`, hourly after requests), and
-# `audit verify` names every event not yet sealed.
+# by the hourly seal after requests, which looks back a day, or by a sweep over every event
+# (`segmenta audit seal --sweep`, `audit anchor`); `audit verify` names every event not
+# yet sealed.
 SEAL_LOOKBACK = timedelta(minutes=10)
-SWEEP_EVERY_SECONDS = 3600
+HOURLY_LOOKBACK = timedelta(days=1)
+HOURLY_EVERY_SECONDS = 3600
 _BATCH = 2000
 # The most events one block seals: verify reads a block's events at once.
 BLOCK_MAX = 10_000
@@ -115,16 +117,16 @@ def _expand(block_runs):
     return [event_id for first, last in block_runs for event_id in range(first, last + 1)]
 
 
-def seal(*, sweep=False):
+def seal(*, sweep=False, lookback=SEAL_LOOKBACK):
     """Seal each chain's unsealed events into one new block; return how many were sealed.
 
-    The quick seal looks back ``SEAL_LOOKBACK`` from the newest block; ``sweep`` looks at
-    every event. Each chain is sealed in its own short transaction under its own lock, so
+    The seal looks back ``lookback`` from the newest block (what it reads grows with that
+    window, not with the trail); ``sweep`` looks at every event. Each chain is sealed in its own short transaction under its own lock, so
     sealers of different clinics never wait for each other and a busy chain is skipped (its
     current sealer takes the new events too).
     """
     newest = AuditBlock.objects.order_by("-sealed_at").values_list("sealed_at", flat=True).first()
-    since = None if sweep or newest is None else newest - SEAL_LOOKBACK
+    since = None if sweep or newest is None else newest - lookback
     fresh = AuditEvent.objects.filter(prev_hash="")
     if since is not None:
         fresh = fresh.filter(at__gte=since)
@@ -184,22 +186,23 @@ def _seal_chain(chain, since):
 
 
 _seal_lock = threading.Lock()
-_last_seal = {"quick": 0.0, "sweep": 0.0}
+_last_seal = {"quick": 0.0, "hourly": 0.0}
 
 
 def seal_after_requests(**_kwargs):
     """Run by each finished request: seal at most every SEGMENTA_AUDIT_SEAL_SECONDS per
-    process (the response has gone out already), sweep hourly; never fail the request."""
+    process (the response has gone out already), looking back a day once an hour; never
+    fail the request."""
     every = settings.SEGMENTA_AUDIT_SEAL_SECONDS
     now = time.monotonic()
     if not every or now - _last_seal["quick"] < every or not _seal_lock.acquire(blocking=False):
         return
     try:
         _last_seal["quick"] = now
-        sweep = now - _last_seal["sweep"] >= SWEEP_EVERY_SECONDS
-        if sweep:
-            _last_seal["sweep"] = now
-        seal(sweep=sweep)
+        hourly = now - _last_seal["hourly"] >= HOURLY_EVERY_SECONDS
+        if hourly:
+            _last_seal["hourly"] = now
+        seal(lookback=HOURLY_LOOKBACK if hourly else SEAL_LOOKBACK)
     except DatabaseError:
         logger.exception("sealing the audit trail failed; the next request tries again")
     finally:

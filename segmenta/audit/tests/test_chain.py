@@ -168,8 +168,18 @@ def test_an_event_older_than_the_quick_seals_lookback_is_found_by_a_sweep(doctor
     late.save()
     assert seal() == 0
     assert unsealed()[0]["events"] == 1
-    assert seal(sweep=True) == 1
+    assert seal(lookback=timedelta(days=1)) == 1
     assert unsealed() == [] and verify()[1] == []
+
+
+def test_a_sweep_finds_what_even_the_days_lookback_misses(doctor, patient):
+    record("view", user=doctor, patient=patient, obj=patient)
+    seal()
+    late = AuditEvent(at=timezone.now() - timedelta(days=3), username="stuck", clinic=patient.clinic, action="view")
+    late.prev_hash, late.hash = "", late.compute_hash()
+    late.save()
+    assert seal(lookback=timedelta(days=1)) == 0
+    assert seal(sweep=True) == 1 and unsealed() == []
 
 
 def test_blocks_cannot_be_changed_or_deleted(events):
@@ -234,7 +244,7 @@ def test_requests_seal_now_and_then(doctor_client, patient, settings):
     settings.SEGMENTA_AUDIT_SEAL_SECONDS = 0.001
     from segmenta.audit import trail
 
-    trail._last_seal.update(quick=0.0, sweep=0.0)
+    trail._last_seal.update(quick=0.0, hourly=0.0)
     assert doctor_client.get(f"/patients/{patient.pk}/").status_code == 200
     assert unsealed() == [] and AuditBlock.objects.filter(chain=patient.clinic_id).exists()
     assert verify()[1] == []
