@@ -159,13 +159,17 @@ def _resealed_without(block, event):
     return [json.dumps(block.runs), block.digest, block.compute_hash(), block.pk]
 
 
-def test_an_event_older_than_the_quick_seals_lookback_is_found_by_a_sweep(doctor, patient):
+def _committed_late(doctor, patient, age):
+    """A sealed trail, then an event recorded ``age`` ago by a transaction that only now commits."""
     record("view", user=doctor, patient=patient, obj=patient)
     seal()
-    # An event of a transaction that ran for an hour before it committed.
-    late = AuditEvent(at=timezone.now() - timedelta(hours=1), username="long", clinic=patient.clinic, action="view")
+    late = AuditEvent(at=timezone.now() - age, username="long", clinic=patient.clinic, action="view")
     late.prev_hash, late.hash = "", late.compute_hash()
     late.save()
+
+
+def test_an_event_older_than_the_quick_seals_lookback_is_found_by_the_days_lookback(doctor, patient):
+    _committed_late(doctor, patient, timedelta(hours=1))
     assert seal() == 0
     assert unsealed()[0]["events"] == 1
     assert seal(lookback=timedelta(days=1)) == 1
@@ -173,11 +177,7 @@ def test_an_event_older_than_the_quick_seals_lookback_is_found_by_a_sweep(doctor
 
 
 def test_a_sweep_finds_what_even_the_days_lookback_misses(doctor, patient):
-    record("view", user=doctor, patient=patient, obj=patient)
-    seal()
-    late = AuditEvent(at=timezone.now() - timedelta(days=3), username="stuck", clinic=patient.clinic, action="view")
-    late.prev_hash, late.hash = "", late.compute_hash()
-    late.save()
+    _committed_late(doctor, patient, timedelta(days=3))
     assert seal(lookback=timedelta(days=1)) == 0
     assert seal(sweep=True) == 1 and unsealed() == []
 
