@@ -33,6 +33,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The repository instead of this folder, whose http.py would hide the standard library's.
+sys.path[0] = str(ROOT)
+
+from benchmarks.common import free_port  # noqa: E402
+
 HOST = "127.0.0.1"
 
 # Run in the server's code tree (this checkout or --tree): clinics, clinicians, tokens, patients.
@@ -79,14 +84,8 @@ def set_up(args, env):
     return json.loads(lines[-1].removeprefix("SETUP "))
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
 def serve(args, env, log):
-    port = free_port()
+    port = free_port(HOST)
     config = ROOT / "gunicorn.conf.py"
     server = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "segmenta.wsgi", "-c", str(config),
                                "--bind", f"{HOST}:{port}", "--chdir", str(args.tree), "--log-level", "warning",

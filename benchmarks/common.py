@@ -1,6 +1,7 @@
 """What the benchmarks share: Django on a throwaway database, and timing."""
 
 import os
+import socket
 import statistics
 import tempfile
 import time
@@ -41,3 +42,10 @@ def timed(run, rounds):
         wall.append((time.perf_counter() - start) * 1000)
         cpu.append((time.process_time() - start_cpu) * 1000)
     return statistics.median(cpu), statistics.median(wall)
+
+
+def free_port(host="127.0.0.1"):
+    """A port on ``host`` that nothing listens on now, for a server the benchmark starts."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]

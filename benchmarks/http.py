@@ -53,6 +53,8 @@ import tempfile
 import time
 from urllib.parse import urlencode
 
+from benchmarks.common import free_port
+
 HOST = "127.0.0.1"
 CONFIG = ROOT / "gunicorn.conf.py"
 PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"}
@@ -158,17 +160,11 @@ def totp(device):
 
 # --- Serving ---------------------------------------------------------------------------
 
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """gunicorn serving ``app`` with the run's settings, stopped on exit."""
 
     def __init__(self, app, env, args, log):
-        self.port = free_port()
+        self.port = free_port(HOST)
         command = [str(Path(sys.executable).with_name("gunicorn")), app, "--bind", f"{HOST}:{self.port}",
                    "--workers", str(args.workers), "--threads", str(args.gunicorn_threads),
                    "--chdir", str(ROOT), "--error-logfile", str(log), "--log-level", "warning",

@@ -13,18 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from segmenta.accounts.models import ApiToken
-from segmenta.conftest import PASSWORD, browser_login
+from segmenta.conftest import PASSWORD, browser_login, reauthenticated
 
 
 def api_get(raw):
     return Client().get(reverse("api:list_patients"), HTTP_AUTHORIZATION=f"Bearer {raw}")
-
-
-def reauthenticated(client):
-    session = client.session
-    session["reauth_at"] = time.time()
-    session.save()
-    return client
 
 
 def test_a_new_token_expires_after_90_days_by_default(doctor):

@@ -3,13 +3,12 @@ research use, never of a restricted chart, behind the password again and audited
 
 import csv
 import io
-import time
 
 import pyarrow.parquet as pq
 from django.urls import reverse
 
 from segmenta.audit.models import AuditEvent
-from segmenta.conftest import make_patient
+from segmenta.conftest import make_patient, reauthenticated
 from segmenta.outcomes.export import _key
 from segmenta.patients import models as pm
 
@@ -22,18 +21,11 @@ def consent(patient, on="2026-01-01", scopes=("injection_therapy", "research_use
 
 
 def export(client):
-    return sudo(client).get(reverse("outcomes:research_export", args=["csv"]))
+    return reauthenticated(client).get(reverse("outcomes:research_export", args=["csv"]))
 
 
 def exported_patients(client):
     return {row["patient"] for row in csv.DictReader(io.StringIO(export(client).content.decode()))}
-
-
-def sudo(client):
-    session = client.session
-    session["reauth_at"] = time.time()
-    session.save()
-    return client
 
 
 def test_export_needs_reauthentication(doctor_client):
@@ -47,7 +39,7 @@ def test_csv_holds_no_names_contact_or_free_text_and_shifts_dates_per_patient(do
     complaint = course(patient, "shoulder", [8, 5])
     complaint.description = "Schmerzen seit dem Unfall bei Firma Müller"
     complaint.save()
-    content = sudo(doctor_client).get(reverse("outcomes:research_export", args=["csv"])).content.decode()
+    content = reauthenticated(doctor_client).get(reverse("outcomes:research_export", args=["csv"])).content.decode()
     for secret in ("Geheim", "Greta", "+49 111", "greta@example.org", "Unfall", "Müller"):
         assert secret not in content
     rows = list(csv.DictReader(io.StringIO(content)))
@@ -64,7 +56,7 @@ def test_csv_holds_no_names_contact_or_free_text_and_shifts_dates_per_patient(do
 def test_parquet_has_the_same_rows(doctor_client, patient):
     consent(patient)
     course(patient, "knee", [6, 3, 2], target="wheal")
-    content = sudo(doctor_client).get(reverse("outcomes:research_export", args=["parquet"])).content
+    content = reauthenticated(doctor_client).get(reverse("outcomes:research_export", args=["parquet"])).content
     table = pq.read_table(io.BytesIO(content))
     assert table.num_rows == 3 and table.column("targets").to_pylist() == ["wheal"] * 3
 
@@ -72,7 +64,7 @@ def test_parquet_has_the_same_rows(doctor_client, patient):
 def test_assistants_cannot_export(client, assistant):
     from segmenta.conftest import login_verified
 
-    response = sudo(login_verified(client, assistant)).get(reverse("outcomes:research_export", args=["csv"]))
+    response = reauthenticated(login_verified(client, assistant)).get(reverse("outcomes:research_export", args=["csv"]))
     assert response.status_code == 404
 
 
@@ -85,7 +77,7 @@ def test_red_flags_stay_but_descriptions_go(doctor_client, patient):
     for day, value in ((1, 7), (2, 4)):
         session = Session.objects.create(patient=patient, started_at=f"2026-03-0{day}T10:00:00+00:00")
         ComplaintScore.objects.create(session=session, complaint=complaint, pre_nrs=value)
-    content = sudo(doctor_client).get(reverse("outcomes:research_export", args=["csv"])).content.decode()
+    content = reauthenticated(doctor_client).get(reverse("outcomes:research_export", args=["csv"])).content.decode()
     assert "night_pain" in content and "choir:218" in content and "private words" not in content
 
 
