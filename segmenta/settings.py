@@ -178,10 +178,12 @@ TEMPLATES = [
 def database_from_url(url):
     """The database settings for `url`. A server database keeps connections open for a
     minute, and checks one is still alive before reusing it: after a database restart the
-    first request of each worker would otherwise fail on a dead connection."""
+    first request of each worker would otherwise fail on a dead connection. SQLite keeps its
+    connection too (a file does not restart): opening one per request (and setting it up)
+    cost more than half of a simple API read (benchmarks/http.py: 268 → 640 requests/s)."""
     db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     if db["ENGINE"] == "django.db.backends.sqlite3":
-        db["CONN_MAX_AGE"] = 0
+        db["CONN_MAX_AGE"] = 600
         db["CONN_HEALTH_CHECKS"] = False
         db["OPTIONS"] = _SQLITE_OPTIONS
     return db

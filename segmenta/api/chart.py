@@ -62,8 +62,8 @@ class ListOptions(Schema):
     include_in_error: bool = False
 
 
-def _versions(model, pk):
-    return as_json(model, histories(model, [pk]).get(pk, []))
+def _versions(item):
+    return as_json(type(item), histories(type(item), [item.pk], item.clinic_id).get(item.pk, []))
 
 
 # url segment: (model, editable fields)
@@ -160,7 +160,7 @@ def _register(kind, model, fields):
         patient = _patient(request, patient_id)
         item = get_object_or_404(model, patient=patient, pk=item_id)
         record("view", request=request, patient=patient, obj=item, detail={"api": True, "versions": True})
-        return _versions(model, item.pk)
+        return _versions(item)
 
     @router.post(f"/{{int:patient_id}}/{kind}/{{int:item_id}}/entered-in-error", response={200: Out, **refusals(409, 423)},
                  url_name=f"in_error_{kind}", operation_id=f"in_error_{kind}",
@@ -216,14 +216,13 @@ def create_scanned_consent(request, patient_id: int, date: FormDate = Form(...),
 def patient_versions(request, patient_id: int):
     patient = _patient(request, patient_id)
     record("view", request=request, patient=patient, obj=patient, detail={"api": True, "versions": True})
-    return _versions(m.Patient, patient.pk)
+    return _versions(patient)
 
 
 @router.get("/{int:patient_id}/case", response=Case, url_name="patient_case", summary="The patient in the case format",
             description="segmenta-case/1, valid against the schema that `segmenta schema case` prints.")
 def case(request, patient_id: int):
-    patient = get_object_or_404(chart_queryset().filter(pk__in=m.Patient.objects.visible_to(request.user)),
-                                pk=patient_id)
+    patient = get_object_or_404(chart_queryset().visible_to(request.user), pk=patient_id)
     profile = getattr(request.user, "profile", None)
     with transaction.atomic():
         result = patient_case(patient, practitioner=profile)

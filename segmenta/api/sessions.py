@@ -169,7 +169,7 @@ class AmendmentIn(Strict):
 
 
 def _session(request, session_id, for_update=False):
-    sessions = Session.objects.filter(patient__in=Patient.objects.visible_to(request.user)).select_related(
+    sessions = Session.objects.visible_to(request.user).select_related(
         "patient", "patient__clinic")
     if for_update:
         sessions = sessions.select_for_update(of=("self",))

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from segmenta.accounts.scoping import ClinicScoped
 from segmenta.knowledge import vocabulary
 from segmenta.validators import BoundedDates
 
@@ -20,7 +21,7 @@ def validate_answers(value):
                               % {"codes": ", ".join(unknown) or "; ".join(problems)}, code="answers")
 
 
-class RedFlagScreening(BoundedDates, models.Model):
+class RedFlagScreening(ClinicScoped, BoundedDates, models.Model):
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="red_flag_screenings")
     complaint = models.ForeignKey("patients.Complaint", on_delete=models.CASCADE,
                                   related_name="red_flag_screenings")

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from segmenta.accounts.scoping import ClinicScoped
+
 
 def _digest(raw):
     return hashlib.sha256(raw.encode("ascii")).hexdigest()
@@ -19,7 +21,7 @@ class LinkAlreadyAnswered(Exception):
     """Answers came through a link that another submission has used in the meantime."""
 
 
-class AnswerLink(models.Model):
+class AnswerLink(ClinicScoped, models.Model):
     """A link for one patient and one questionnaire: single use, expiring. Only its hash
     is stored; the link itself is shown once."""
 
@@ -35,6 +37,8 @@ class AnswerLink(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # Its answer refers to it and its clinic at once (segmenta/accounts/scoping.py).
+        constraints = [models.UniqueConstraint(fields=["id", "clinic"], name="answerlink_id_clinic")]
 
     def __str__(self):
         from .labels import instrument_title
@@ -67,7 +71,7 @@ class AnswerLink(models.Model):
             token_hash=_digest(raw), used_at__isnull=False).exists()
 
 
-class Response(models.Model):
+class Response(ClinicScoped, models.Model):
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="responses")
     instrument = models.CharField(_("questionnaire"), max_length=40)
     complaint = models.ForeignKey("patients.Complaint", null=True, blank=True, on_delete=models.SET_NULL,
@@ -82,6 +86,8 @@ class Response(models.Model):
 
     class Meta:
         ordering = ["instrument", "answered_at", "id"]
+        # Alerts refer to it and its clinic at once (segmenta/accounts/scoping.py).
+        constraints = [models.UniqueConstraint(fields=["id", "clinic"], name="response_id_clinic")]
 
     def __str__(self):
         from .labels import band_label, instrument_title
@@ -119,7 +125,7 @@ def clinic_instruments(clinic):
     return {i.instrument_id: i.resource for i in ClinicInstrument.objects.filter(clinic=clinic)}
 
 
-class Alert(models.Model):
+class Alert(ClinicScoped, models.Model):
     """An answer that needs a clinician today (e.g. PHQ-9 item 9 above 0), raised when a
     response is stored. The chart shows it until a practitioner or clinic admin
     acknowledges it."""
@@ -144,7 +150,8 @@ class Alert(models.Model):
 
     @classmethod
     def open_for(cls, patients):
-        """Unacknowledged alerts of ``patients`` (a queryset or ids)."""
+        """Unacknowledged alerts of ``patients`` (a list of them names their clinics in the
+        query; a queryset or ids do not)."""
         return cls.objects.filter(patient__in=patients, acknowledged_at__isnull=True)
 
 

@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from segmenta.audit.trail import record
-from segmenta.patients.models import Patient
 from segmenta.treatment.forms import PlanReviewForm
 from segmenta.treatment.models import PlanReview, TreatmentPlan
 from segmenta.treatment.sessions import membership_for
@@ -19,7 +18,7 @@ from .reassessment import report
 
 @login_required
 def reassessment(request, plan_id):
-    plan = get_object_or_404(TreatmentPlan.objects.filter(patient__in=Patient.objects.visible_to(request.user))
+    plan = get_object_or_404(TreatmentPlan.objects.visible_to(request.user)
                              .select_related("complaint", "patient"), pk=plan_id)
     form = PlanReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from segmenta.accounts.scoping import ClinicScoped
 from segmenta.knowledge import vocabulary
 from segmenta.validators import CLOCK_SLACK, BoundedDates, upload_size, when_problem
 
@@ -109,7 +110,9 @@ class Patient(BoundedDates, models.Model):
                 fields=["clinic", "record_number"],
                 condition=~models.Q(record_number=""),
                 name="record_number_unique_per_clinic",
-            )
+            ),
+            # What the chart's entries refer to on PostgreSQL: their patient and its clinic at once.
+            models.UniqueConstraint(fields=["id", "clinic"], name="patient_id_clinic"),
         ]
         # Names and record numbers are searched through search_index's own index.
         indexes = [models.Index(fields=["clinic", "name_key"]), models.Index(fields=["birth_date"])]
@@ -138,7 +141,7 @@ class Patient(BoundedDates, models.Model):
 # dates ("1998", "2019-06", "2019-06-14") are kept as text in ISO form.
 
 
-class ChartItem(BoundedDates, models.Model):
+class ChartItem(ClinicScoped, BoundedDates, models.Model):
     """Common bookkeeping of every chart entry. Every version is kept (``versions``, with
     who and when: the original content and the time of a change stay visible, §630f BGB),
     and a mistake is marked "entered in error" with a reason, never deleted."""
@@ -412,7 +415,11 @@ class Complaint(ChartItem):
     class Meta:
         ordering = ["status", "-id"]
         verbose_name = _("complaint")
-        constraints = [models.CheckConstraint(condition=models.Q(nrs__lte=10), name="complaint_nrs_0_10")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(nrs__lte=10), name="complaint_nrs_0_10"),
+            # Rows of patient data refer to it and its clinic at once (segmenta/accounts/scoping.py).
+            models.UniqueConstraint(fields=["id", "clinic"], name="complaint_id_clinic"),
+        ]
 
     @property
     def case_id(self):
@@ -443,6 +450,8 @@ class HistoryItem(ChartItem):
         verbose_name = _("history item")
         constraints = [
             models.CheckConstraint(condition=~models.Q(kind="tooth", tooth=""), name="tooth_item_names_its_tooth"),
+            # Rows of patient data refer to it and its clinic at once (segmenta/accounts/scoping.py).
+            models.UniqueConstraint(fields=["id", "clinic"], name="historyitem_id_clinic"),
         ]
 
     def clean(self):

@@ -50,8 +50,9 @@ def _error_field(model):
     return "entered_in_error_at" if any(f.name == "entered_in_error_at" for f in model._meta.concrete_fields) else None
 
 
-def histories(model, ids):
-    """{id: [version, …] oldest first} of the entries ``ids`` of ``model``: one query.
+def histories(model, ids, clinic_id):
+    """{id: [version, …] oldest first} of the entries ``ids`` of ``model`` (of the clinic
+    ``clinic_id``): one query.
 
     A version's ``by`` is the user who saved it; where that was not recorded (entries that
     existed before versions were kept, or saved outside a request), the first version
@@ -61,7 +62,7 @@ def histories(model, ids):
     if not ids:
         return {}
     creator = _creator(model)
-    records = (model.versions.filter(id__in=ids).select_related("history_user", *([creator] if creator else []))
+    records = (model.versions.filter(clinic_id=clinic_id, id__in=ids).select_related("history_user", *([creator] if creator else []))
                .order_by("history_date", "history_id"))
     fields = _tracked(model)
     snapshots = {}
@@ -90,7 +91,7 @@ def attach(items):
     if not items:
         return items
     model = items[0]._meta.model
-    found = histories(model, [item.pk for item in items])
+    found = histories(model, [item.pk for item in items], items[0].clinic_id)
     changed = {pk: versions for pk, versions in found.items() if len(versions) > 1}
     lookups = _related_lookups(model, [v for versions in changed.values() for v in versions])
     for item in items:

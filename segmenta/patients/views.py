@@ -67,6 +67,7 @@ def _chart_queryset():
     marked = "entered_in_error_by"  # who marked an entry in error, shown beside it
     session = Patient.sessions.rel.related_model
     score = session.scores.rel.related_model
+    plan = Patient.plans.rel.related_model
     return Patient.objects.select_related("clinic").prefetch_related(
         *(Prefetch(name, queryset=model.objects.select_related(marked)) for name, model in (
             ("allergies", Allergy), ("medications", Medication), ("conditions", Condition),
@@ -77,10 +78,10 @@ def _chart_queryset():
         Prefetch("reviews", queryset=ChartReview.objects.select_related("recorded_by", marked)),
         # Sessions through the relation, without importing treatment (the floor above), and
         # of a session only what the chart shows: a long course has a thousand injections.
-        "plans__complaint", "plans__sessions", "plans__reviews",
-        Prefetch("sessions", queryset=session.objects.only("id", "patient_id", "started_at", "status")),
-        Prefetch("sessions__scores", queryset=score.objects.only("id", "session_id", "complaint_id", "pre_nrs",
-                                                                 "post_nrs")),
+        Prefetch("plans", queryset=plan.objects.select_related("complaint")), "plans__sessions", "plans__reviews",
+        Prefetch("sessions", queryset=session.objects.only("id", "clinic_id", "patient_id", "started_at", "status")),
+        Prefetch("sessions__scores", queryset=score.objects.only("id", "clinic_id", "session_id", "complaint_id",
+                                                                 "pre_nrs", "post_nrs")),
     )
 
 

@@ -11,7 +11,8 @@ def test_postgres_connections_are_kept_and_health_checked():
     assert db["CONN_HEALTH_CHECKS"] is True
 
 
-def test_sqlite_opens_a_connection_per_request():
+def test_sqlite_keeps_its_connection_between_requests():
     db = database_from_url("sqlite:////tmp/segmenta-test.sqlite3")
-    assert db["CONN_MAX_AGE"] == 0
+    assert db["CONN_MAX_AGE"] == 600
+    assert db["CONN_HEALTH_CHECKS"] is False
     assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]

@@ -9,7 +9,6 @@ from segmenta.knowledge import vocabulary
 from segmenta.knowledge.last import emergency_card
 from segmenta.audit.trail import record
 from segmenta.knowledge.service import for_clinic
-from segmenta.patients.models import Patient
 
 from . import vigilance
 from .models import AdverseEvent, EquipmentCheck, Injection
@@ -118,7 +117,7 @@ def vigilance_report(event, user):
 def lot_injections(user, lot, product=None):
     """Injections from ``lot`` in ``user``'s clinics, optionally of one product. Case and
     surrounding spaces are ignored on both sides: a recall must not miss "ab123 "."""
-    found = (Injection.objects.filter(session__patient__in=Patient.objects.visible_to(user))
+    found = (Injection.objects.visible_to(user)
              .annotate(lot_key=Upper(Trim("lot"))).filter(lot_key=lot.strip().upper())
              .select_related("session", "session__patient", "session__patient__clinic", "product")
              .order_by("session__patient__family_name", "session__patient__given_name", "session__started_at",

@@ -22,7 +22,6 @@ from segmenta.accounts.access import chosen_clinic, clinics_of, reauth_required
 from segmenta.accounts.models import Membership
 from segmenta.audit.trail import record
 from segmenta.spreadsheet import safe_cell
-from segmenta.patients.models import Patient
 
 from .emergency import (
     audit_lot_search,
@@ -176,7 +175,7 @@ def equipment_check(request):
 
 def _event(request, event_id):
     return get_object_or_404(
-        AdverseEvent.objects.filter(session__patient__in=Patient.objects.visible_to(request.user))
+        AdverseEvent.objects.visible_to(request.user)
         .select_related("session", "session__patient", "session__patient__clinic", "injection",
                         "injection__product"), pk=event_id)
 

@@ -103,8 +103,8 @@ class InjectionForm(forms.ModelForm):
     def __init__(self, *args, session, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         clinic = session.patient.clinic_id
-        self.fields["history_item"].queryset = HistoryItem.objects.filter(patient=session.patient_id)
-        self.fields["complaint"].queryset = Complaint.objects.filter(patient=session.patient_id)
+        self.fields["history_item"].queryset = HistoryItem.objects.filter(clinic_id=clinic, patient=session.patient_id)
+        self.fields["complaint"].queryset = Complaint.objects.filter(clinic_id=clinic, patient=session.patient_id)
         # Both optional: blank is an answer here, not a choice still to make.
         self.fields["history_item"].empty_label = _("None (not a test injection)")
         self.fields["complaint"].empty_label = _("None")
@@ -223,7 +223,8 @@ class ScoreForm(forms.ModelForm):
 
     def __init__(self, *args, session, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["complaint"].queryset = Complaint.objects.filter(patient=session.patient_id, status="active")
+        self.fields["complaint"].queryset = Complaint.objects.filter(clinic_id=session.clinic_id, patient=session.patient_id,
+                                                                   status="active")
 
 
 class AdverseEventForm(forms.ModelForm):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from segmenta.accounts.scoping import ClinicScoped
 from segmenta.knowledge import vocabulary
 from segmenta.patients import validation
 from segmenta.validators import BoundedDates
@@ -39,7 +40,7 @@ def _vocab(kind, code):
         return code
 
 
-class TreatmentPlan(models.Model):
+class TreatmentPlan(ClinicScoped, models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         COMPLETED = "completed", _("Completed")
@@ -66,6 +67,8 @@ class TreatmentPlan(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("treatment plan")
+        # What a plan's reviews refer to on PostgreSQL: their plan and its clinic at once.
+        constraints = [models.UniqueConstraint(fields=["id", "clinic"], name="treatmentplan_id_clinic")]
 
     def __str__(self):
         return gettext("%(complaint)s: plan of %(date)s, %(status)s") % {
@@ -102,7 +105,7 @@ class Product(models.Model):
         return self.name
 
 
-class Session(BoundedDates, models.Model):
+class Session(ClinicScoped, BoundedDates, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SIGNED = "signed", _("Signed")
@@ -132,6 +135,8 @@ class Session(BoundedDates, models.Model):
     class Meta:
         ordering = ["-started_at", "-id"]
         verbose_name = _("session")
+        # What a session's parts refer to on PostgreSQL: their session and its clinic at once.
+        constraints = [models.UniqueConstraint(fields=["id", "clinic"], name="session_id_clinic")]
 
     def __str__(self):
         label = gettext("Session of %(when)s") % {"when": _when(self.started_at)}
@@ -176,8 +181,10 @@ class Session(BoundedDates, models.Model):
         return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
-class SessionPart(BoundedDates, models.Model):
+class SessionPart(ClinicScoped, BoundedDates, models.Model):
     """A part of a session: refuses every change once the session is signed."""
+
+    clinic_parent = "session"
 
     class Meta:
         abstract = True
@@ -263,6 +270,8 @@ class Injection(SessionPart):
     class Meta:
         ordering = ["order", "id"]
         verbose_name = _("injection")
+        # Adverse events and follow-ups refer to it and its clinic at once (segmenta/accounts/scoping.py).
+        constraints = [models.UniqueConstraint(fields=["id", "clinic"], name="injection_id_clinic")]
 
     def __str__(self):
         """What, where, how much, when: "#2 Stellate ganglion, right · 3 mL procaine 1 % · 10:20"."""
@@ -355,7 +364,7 @@ class AdverseEvent(SessionPart):
         return found
 
 
-class FollowUp(BoundedDates, models.Model):
+class FollowUp(ClinicScoped, BoundedDates, models.Model):
     """Reported after the session (the next day, by phone): may be added after signing,
     because it is a new report, not a change of what happened in the session."""
 
@@ -366,6 +375,7 @@ class FollowUp(BoundedDates, models.Model):
         EMOTIONAL_RELEASE = "emotional_release", _("Emotional release")
         OTHER = "other", _("Other")
 
+    clinic_parent = "session"
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="follow_ups")
     injection = models.ForeignKey(Injection, null=True, blank=True, on_delete=models.CASCADE,
                                   related_name="follow_ups")
@@ -385,9 +395,10 @@ class FollowUp(BoundedDates, models.Model):
             "when": _when(self.reported_at), "reaction": self.get_reaction_display().lower()}
 
 
-class Amendment(models.Model):
+class Amendment(ClinicScoped, models.Model):
     """An addition to a signed session: appended, signed by its author, never edited."""
 
+    clinic_parent = "session"
     session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="amendments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("signed"), auto_now_add=True)
@@ -413,7 +424,7 @@ class Amendment(models.Model):
         raise SignedSessionError(_("Amendments are never deleted."))
 
 
-class PlanReview(models.Model):
+class PlanReview(ClinicScoped, models.Model):
     """The decision taken at a reassessment."""
 
     class Decision(models.TextChoices):
@@ -422,6 +433,7 @@ class PlanReview(models.Model):
         STOP = "stop", _("Stop: goal reached")
         REFER = "refer", _("Stop and refer for work-up")
 
+    clinic_parent = "plan"
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="reviews")
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
     note = models.TextField(_("note"), blank=True, max_length=4000)

@@ -324,7 +324,8 @@ def _save_checked(session, item, verdict, kb, user, override_reason, request):
         override_reason = ""  # nothing to override
     # Numbers are never reused: a removed injection keeps its number in the versions.
     numbers = [session.injections.aggregate(n=Max("order"))["n"],
-               Injection.versions.filter(session_id=session.pk).aggregate(n=Max("order"))["n"]]
+               Injection.versions.filter(clinic_id=session.clinic_id, session_id=session.pk)
+               .aggregate(n=Max("order"))["n"]]
     item.order = max((n for n in numbers if n is not None), default=0) + 1
     item.mg = Decimal(str(verdict["mg"]))
     item.cumulative_mg = Decimal(str(verdict["cumulative_mg"]))
@@ -470,7 +471,7 @@ def remove_injection(injection, user, reason, request=None):
 def removed_injections(session):
     """The injections removed from ``session``, newest first: their last version, with who
     removed them, when and why."""
-    return list(Injection.versions.filter(session_id=session.pk, history_type="-")
+    return list(Injection.versions.filter(clinic_id=session.clinic_id, session_id=session.pk, history_type="-")
                 .select_related("history_user").order_by("-history_date", "-history_id"))
 
 
@@ -489,7 +490,8 @@ def discard_draft(session, user, request=None):
         pk = fresh.pk
         detail = {"started_at": fresh.started_at.isoformat(), "plan": fresh.plan_id,
                   "practitioner": fresh.practitioner.get_username() if fresh.practitioner else None,
-                  "removed_injections": Injection.versions.filter(session_id=pk, history_type="-").count()}
+                  "removed_injections": Injection.versions.filter(clinic_id=fresh.clinic_id, session_id=pk,
+                                                                  history_type="-").count()}
         fresh.delete()
         record("delete", request=request, user=user, patient=session.patient, object_type="session",
                object_id=str(pk), detail=detail)

@@ -51,7 +51,7 @@ def _patient(request, pk):
 
 def _session(request, session_id):
     return get_object_or_404(
-        Session.objects.filter(patient__in=Patient.objects.visible_to(request.user))
+        Session.objects.visible_to(request.user)
         .select_related("patient", "patient__clinic", "plan", "practitioner", "signed_by"), pk=session_id)
 
 

@@ -10,7 +10,7 @@ def alert_banner(context, patient):
     from segmenta.outcomes.alerts import AcknowledgeForm, can_acknowledge
     from segmenta.outcomes.models import Alert
 
-    alerts = list(Alert.open_for([patient.pk]).select_related("response"))
+    alerts = list(Alert.open_for([patient]).select_related("response"))
     request = context.get("request")
     allowed = bool(alerts) and request is not None and can_acknowledge(request.user, patient)
     return {"alerts": alerts, "patient": patient, "can_acknowledge": allowed,
@@ -23,8 +23,8 @@ def open_alert_patients(patients):
     alert: one query, however many rows."""
     from segmenta.outcomes.models import Alert
 
-    ids = [p.pk for p in patients]
-    return set(Alert.open_for(ids).values_list("patient_id", flat=True)) if ids else set()
+    patients = list(patients)
+    return set(Alert.open_for(patients).values_list("patient_id", flat=True)) if patients else set()
 
 
 @register.inclusion_tag("outcomes/_ci_bar.html")

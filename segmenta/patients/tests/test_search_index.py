@@ -76,6 +76,16 @@ def test_an_index_whose_triggers_a_rebuilt_table_lost_is_repaired(clinic, people
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index is SQLite's")
+def test_the_migrations_leave_the_index_and_its_triggers_whole(db):
+    """A migration that rebuilds the patients' table (SQLite does, to add a constraint) must
+    set the triggers up again: a repair inside a request's transaction could be rolled back."""
+    names = [search_index.FTS, *search_index.TRIGGERS]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE name IN (%s)" % ", ".join(["%s"] * len(names)), names)
+        assert sorted(row[0] for row in cursor.fetchall()) == sorted(names)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index is SQLite's")
 def test_sqlite_searches_through_the_trigram_index(clinic, people):
     query = Patient.objects.filter(clinic=clinic).search("hoffmann").query
     sql, params = query.sql_with_params()
