@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lock clean
+.PHONY: install run test lock messages clean
 
 install: $(STAMP)
 
@@ -40,6 +40,14 @@ lock:
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --generate-hashes --no-emit-index-url --no-emit-find-links --strip-extras \
 	  -o requirements.lock requirements.in
+
+# Bring the German and Spanish catalogs up to date with the code's strings, then compile them
+# (needs GNU gettext: apt-get install gettext). Translate what is new before committing:
+# segmenta/tests/test_translations.py fails on any message without its translation.
+messages: install
+	cd segmenta && ../$(BIN)/segmenta makemessages -l de -l es -e html,py,txt --no-obsolete \
+	  --ignore 'tests/*' --ignore '*/tests/*'
+	cd segmenta && ../$(BIN)/segmenta compilemessages
 
 clean:
 	rm -rf $(VENV) var node_modules .pytest_cache .hypothesis

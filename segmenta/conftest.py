@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import Client
 from django.test.testcases import LiveServerThread
+from django.utils import translation
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
@@ -38,6 +39,10 @@ def _fast_and_isolated(settings, tmp_path):
     settings.SEGMENTA_REQUIRE_MFA = True
     # Sealing after requests depends on the clock; tests seal when they mean to.
     settings.SEGMENTA_AUDIT_SEAL_SECONDS = 0
+    yield
+    # A request in German or Spanish leaves its language active in the thread (LocaleMiddleware
+    # activates, nothing deactivates): the next test starts in English again.
+    translation.deactivate()
 
 
 def reauthenticated(client):

@@ -25,7 +25,7 @@ class ErasureRequestForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Request and reason"), max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("How and when the patient asked, e.g. \u201cletter of 2026-11-02\u201d. "
+        help_text=gettext_lazy("How and when the patient asked, e.g. “letter of 2026-11-02”. "
                                "Shown with the restriction; no clinical details."))
     confirm = forms.BooleanField(
         label=gettext_lazy("I understand that this deletes the chart, its sessions, answers and files for good."),
