@@ -3,10 +3,12 @@
 from datetime import date, datetime
 from typing import Literal, Optional
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -16,7 +18,7 @@ from segmenta.accounts.models import Clinic
 from segmenta.audit.trail import record
 from segmenta.knowledge import vocabulary
 from segmenta.patients.audit import record_list_view
-from segmenta.patients.models import Patient
+from segmenta.patients.models import Patient, offered_language
 
 from .dates import PastDate
 from .errors import refusals
@@ -26,6 +28,9 @@ from .schemas import Out, Strict
 router = Router(tags=["patients"])
 
 Sex = Literal[tuple(vocabulary.codes("sex"))]
+Language = Literal[tuple(code for code, _name in settings.LANGUAGES)]
+LANGUAGE_HELP = ("The patient's preferred language: what the patient reads (questionnaires, answer links, "
+                 "the patient's copy, consent texts) is in it.")
 
 
 class PatientOut(Out):
@@ -37,6 +42,7 @@ class PatientOut(Out):
     given_name: str
     birth_date: date
     sex: Sex
+    language: Language = Field(..., description=LANGUAGE_HELP)
     phone: str
     email: str
     created_at: datetime
@@ -64,6 +70,8 @@ class PatientIn(Strict):
     given_name: str = Field(..., min_length=1, max_length=100)
     birth_date: PastDate
     sex: Sex
+    language: Optional[Language] = Field(None, description=LANGUAGE_HELP + " Left out: the language the caller "
+                                         "works in (profile, else Accept-Language).")
     record_number: str = Field("", max_length=32)
     phone: str = Field("", max_length=40)
     email: str = Field("", max_length=254)
@@ -81,6 +89,7 @@ class PatientPatch(Strict):
     given_name: str = Field(None, min_length=1, max_length=100)
     birth_date: PastDate = None
     sex: Sex = None
+    language: Language = Field(None, description=LANGUAGE_HELP)
     record_number: str = Field(None, max_length=32)
     phone: str = Field(None, max_length=40)
     email: str = Field(None, max_length=254)
@@ -141,6 +150,7 @@ def create_patient(request, payload: PatientIn):
         if clinic is None:
             raise HttpError(422, "clinic: not one of your clinics")
     data = payload.dict(exclude={"clinic"})
+    data["language"] = data["language"] or offered_language(get_language())
     _unique_record_number(clinic, data["record_number"])
     try:
         with transaction.atomic():

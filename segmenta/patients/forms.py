@@ -1,21 +1,28 @@
 from django import forms
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from segmenta.accounts.models import Clinic
 from segmenta.stored_dates import DateInput
 
-from .models import Patient
+from .models import Patient, offered_language
 
 
 class PatientForm(forms.ModelForm):
     class Meta:
         model = Patient
-        fields = ["clinic", "family_name", "given_name", "birth_date", "sex", "record_number", "phone", "email"]
+        fields = ["clinic", "family_name", "given_name", "birth_date", "sex", "language", "record_number", "phone",
+                  "email"]
         widgets = {"birth_date": DateInput()}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.instance.pk and not self.is_bound:
+            # A new patient most likely speaks the language the clinician registering them
+            # works in (their profile's or browser's choice); the clinic has no language of its own.
+            self.initial.setdefault("language", offered_language(get_language()))
+        self.fields["language"].required = False  # a form sent without it keeps the default
         clinics = Clinic.objects.filter(memberships__user=user)
         if self.instance.pk or clinics.count() == 1:
             # A patient stays in the clinic that holds the chart.
@@ -30,6 +37,11 @@ class PatientForm(forms.ModelForm):
         if value > timezone.localdate():
             raise forms.ValidationError(_("The birth date lies in the future."))
         return value  # the model refuses a date before 1900, as it does every date out of range
+
+    def clean_language(self):
+        if self.cleaned_data["language"]:
+            return self.cleaned_data["language"]
+        return self.instance.language if self.instance.pk else offered_language(get_language())
 
     def clean(self):
         cleaned = super().clean()

@@ -10,7 +10,7 @@ from django.core.validators import FileExtensionValidator, MaxValueValidator, Mi
 from django.db import connections, models
 from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -97,6 +97,12 @@ class Patient(BoundedDates, models.Model):
     restricted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                       related_name="+", verbose_name=_("restricted by"))
     restriction_reason = models.CharField(_("reason for the restriction"), max_length=500, blank=True)
+    # The language of everything the patient reads (answer links, questionnaires, the
+    # patient's copy, consent texts), whatever the clinician's. Each language by its own name.
+    language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        help_text=_("The language of everything the patient reads: questionnaires and their links, "
+                    "the patient's copy, consent texts."))
 
     objects = PatientQuerySet.as_manager()
     versions = HistoricalRecords()
@@ -147,6 +153,18 @@ class ChartItem(ClinicScoped, BoundedDates, models.Model):
     and a mistake is marked "entered in error" with a reason, never deleted."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    def in_own_language(self):
+        """``with patient.in_own_language():`` what is made inside is in the patient's language."""
+        return translation.override(offered_language(self.language))
+
+
+def offered_language(code):
+    """``code`` ("de", "de-AT", "es-MX") as one of the languages Segmenta offers, else the default."""
+    try:
+        return translation.get_supported_language_variant(code or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
