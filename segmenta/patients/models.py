@@ -84,6 +84,12 @@ class Patient(BoundedDates, models.Model):
     sex = models.CharField(_("sex"), max_length=10, choices=vocabulary.choices("sex"))
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    # The language of everything the patient reads (answer links, questionnaires, the
+    # patient's copy, consent texts), whatever the clinician's. Each language by its own name.
+    language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        help_text=_("The language of everything the patient reads: questionnaires and their links, "
+                    "the patient's copy, consent texts."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     created_by = models.ForeignKey(
@@ -97,12 +103,6 @@ class Patient(BoundedDates, models.Model):
     restricted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                       related_name="+", verbose_name=_("restricted by"))
     restriction_reason = models.CharField(_("reason for the restriction"), max_length=500, blank=True)
-    # The language of everything the patient reads (answer links, questionnaires, the
-    # patient's copy, consent texts), whatever the clinician's. Each language by its own name.
-    language = models.CharField(
-        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
-        help_text=_("The language of everything the patient reads: questionnaires and their links, "
-                    "the patient's copy, consent texts."))
 
     objects = PatientQuerySet.as_manager()
     versions = HistoricalRecords()
@@ -140,6 +140,18 @@ class Patient(BoundedDates, models.Model):
     def display_name(self):
         return f"{self.given_name} {self.family_name}"
 
+    def in_own_language(self):
+        """``with patient.in_own_language():`` what is made inside is in the patient's language."""
+        return translation.override(offered_language(self.language))
+
+
+def offered_language(code):
+    """``code`` ("de", "de-AT", "es-MX") as one of the languages Segmenta offers, else the default."""
+    try:
+        return translation.get_supported_language_variant(code or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
 
 # --- The chart ----------------------------------------------------------------------
 # Lists of coded values (regions, organs, signs, findings) are JSON lists validated
@@ -153,18 +165,6 @@ class ChartItem(ClinicScoped, BoundedDates, models.Model):
     and a mistake is marked "entered in error" with a reason, never deleted."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
-    def in_own_language(self):
-        """``with patient.in_own_language():`` what is made inside is in the patient's language."""
-        return translation.override(offered_language(self.language))
-
-
-def offered_language(code):
-    """``code`` ("de", "de-AT", "es-MX") as one of the languages Segmenta offers, else the default."""
-    try:
-        return translation.get_supported_language_variant(code or "")
-    except LookupError:
-        return settings.LANGUAGE_CODE
-
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
