@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from segmenta.accounts.access import reauth_required
 from segmenta.audit.trail import record
-from segmenta.patients.models import Patient
+from segmenta.patients.models import Patient, offered_language
 from segmenta.treatment.case import chart_queryset, patient_case
 
 from .patient_copy import summary
@@ -27,14 +27,15 @@ def _patient(request, pk):
 @reauth_required
 @require_safe
 def patient_copy(request, pk):
-    """Everything stored about the patient, readable and printable."""
+    """Everything stored about the patient, readable and printable, in the patient's language."""
     patient = _patient(request, pk)
-    with transaction.atomic():
+    with transaction.atomic(), patient.in_own_language():
         sections = summary(patient)
         record("export", request=request, patient=patient, obj=patient,
                detail={"patient_copy": True, "format": "html", "restricted": patient.restricted})
     return render(request, "outcomes/patient_copy.html", {
-        "patient": patient, "sections": sections, "made_at": timezone.localtime()})
+        "patient": patient, "sections": sections, "made_at": timezone.localtime(),
+        "language": offered_language(patient.language)})
 
 
 @login_required

@@ -5,13 +5,14 @@ The codes themselves ("phq-9", "moderately_severe", "huneke") stay what the engi
 the case format and the exports use; only pages and drop-downs show these words.
 """
 
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from segmenta.knowledge import vocabulary
 from segmenta.patients.models import fold
 
 from .scoring import instruments
+from .translation import text_in
 
 # The bands of the knowledge base's instrument thresholds (instruments.yaml).
 BANDS = {
@@ -32,10 +33,11 @@ HUNEKE_CLASSES = {
 }
 
 
-def instrument_title(instrument_id, extra=None):
-    """The instrument's own title ("PHQ-9", "Pain intensity (NRS-11)"), else its id."""
+def instrument_title(instrument_id, extra=None, language=None):
+    """The instrument's own title ("PHQ-9", "Pain intensity (NRS-11)") in ``language`` (else
+    the active one) where it has a translation, else its id."""
     resource = {**instruments(), **(extra or {})}.get(instrument_id) or {}
-    return resource.get("title") or instrument_id
+    return text_in(resource, "title", language or get_language()) or instrument_id
 
 
 def band_label(instrument_id, band, extra=None):
@@ -48,7 +50,7 @@ def band_label(instrument_id, band, extra=None):
         for option in item.get("answerOption", []):
             coding = option.get("valueCoding", {})
             if coding.get("code") == band and coding.get("display"):
-                return coding["display"]
+                return text_in(coding, "display", get_language())
     return str(BANDS.get(band, band.replace("_", " ")))
 
 

@@ -65,6 +65,14 @@ class AnswerLink(ClinicScoped, models.Model):
             patient__restricted_at__isnull=True).first()
 
     @classmethod
+    def holder_language(cls, raw):
+        """The preferred language of the patient ``raw`` was issued to, also once it is used
+        or expired (to say so in their language), else None."""
+        if not raw or len(raw) > 64:
+            return None
+        return cls.objects.filter(token_hash=_digest(raw)).values_list("patient__language", flat=True).first()
+
+    @classmethod
     def was_answered(cls, raw):
         """Whether ``raw`` is a link that has been used (its holder may be told so)."""
         return bool(raw) and len(raw) <= 64 and cls.objects.filter(

@@ -4,12 +4,14 @@ QuestionnaireResponse JSON with their score."""
 from django import forms
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from segmenta.audit.trail import record
 
 from .models import Alert, AnswerLink, LinkAlreadyAnswered, Response, clinic_instruments
 from .scoring import _bounds, instrument, score
+from .translation import localized
 
 
 def _fields(items, fields, prefix=""):
@@ -32,9 +34,10 @@ def _fields(items, fields, prefix=""):
             fields[item["linkId"]] = forms.CharField(label=label, required=required, max_length=200)
 
 
-def answer_form(instrument_id, data=None, extra=None):
-    """A Django form with one field per Questionnaire item, in order."""
-    resource = instrument(instrument_id, extra)
+def answer_form(instrument_id, data=None, extra=None, language=None):
+    """A Django form with one field per Questionnaire item, in order, in ``language`` (else
+    the active one) where the Questionnaire has its translations."""
+    resource = localized(instrument(instrument_id, extra), language or get_language())
     fields = {}
     _fields(resource["item"], fields)
     form_class = type("AnswerForm", (forms.Form,), dict(fields))
@@ -66,16 +69,19 @@ def _response_items(resource, answers):
 
 
 def save_answers(patient, instrument_id, answers, *, entered_by=None, link=None, complaint=None, request=None,
-                 answered_at=None):
+                 answered_at=None, language=None):
     """Score and store answers ({linkId: value}) with the alerts they raise; return the Response.
 
     ``answered_at``: when the patient answered, if not now (answers on paper entered later,
-    the demo's questionnaires on the days of their sessions)."""
+    the demo's questionnaires on the days of their sessions). The stored response keeps the
+    questions and answers in ``language`` (else the active one), as they were read; its codes
+    and score are those of every language."""
     extra = clinic_instruments(patient.clinic_id)
-    resource = instrument(instrument_id, extra)
+    resource = localized(instrument(instrument_id, extra), language or get_language())
     now = timezone.now()
     answered_at = answered_at or now
     fhir = {"resourceType": "QuestionnaireResponse", "status": "completed",
+            **({"language": resource["language"]} if resource.get("language") else {}),
             "questionnaire": resource.get("url") or f"Questionnaire/{resource['id']}",
             "authored": answered_at.isoformat(), "item": _response_items(resource, answers)}
     QuestionnaireResponse.model_validate(fhir)

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.utils import timezone
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -20,13 +21,13 @@ from segmenta.audit.trail import record
 from segmenta.knowledge.base import load
 from segmenta.knowledge.service import for_clinic
 from segmenta.replica import reports_from_replica
-from segmenta.patients.models import Patient
+from segmenta.patients.models import Patient, offered_language
 from segmenta.patients.plot import course_chart, defines_band, important_band
 from segmenta.validators import load_json
 
 from .export import RESEARCH_SCOPE, to_csv, to_parquet
 from .alerts import AcknowledgeForm, can_acknowledge
-from .labels import by_label
+from .labels import by_label, instrument_title
 from segmenta.knowledge.crisis import contacts_for
 from .models import Alert, AnswerLink, ClinicInstrument, LinkAlreadyAnswered, clinic_instruments
 from .responses import answer_form, save_answers
@@ -197,7 +198,8 @@ def link_create(request, pk):
                detail={"instrument": link.instrument, "expires": link.expires_at.isoformat()})
     url = request.build_absolute_uri(reverse("outcomes:answer", args=[raw]))
     return render(request, "outcomes/link_created.html", {
-        "patient": patient, "link": link, "url": url,
+        "patient": patient, "link": link, "url": url, "language": offered_language(patient.language),
+        "title": instrument_title(link.instrument, clinic_instruments(patient.clinic_id), patient.language),
         "qr_svg": segno.make(url, error="m").svg_inline(scale=4, dark="#1d2b36", light="#ffffff"),
     })
 
@@ -221,13 +223,25 @@ def _already_answered(request):
     return render(request, "outcomes/link_gone.html", {"answered": True}, status=410)
 
 
+def _speak(request, language):
+    """This request answers in ``language`` (the patient's), whatever the browser or a
+    clinician logged in on the same device would get."""
+    translation.activate(offered_language(language))
+    request.LANGUAGE_CODE = translation.get_language()
+
+
 def answer(request, token):
-    """The patient's page: no login, one questionnaire, once, until it expires."""
+    """The patient's page: no login, one questionnaire, once, until it expires; in the
+    patient's language, as are its thank-you and error pages."""
     link = AnswerLink.find(token)
     if link is None:
+        language = AnswerLink.holder_language(token)
+        if language:
+            _speak(request, language)
         if AnswerLink.was_answered(token):
             return _already_answered(request)
         return render(request, "outcomes/link_gone.html", status=410)
+    _speak(request, link.patient.language)
     form = answer_form(link.instrument, request.POST or None, clinic_instruments(link.patient.clinic_id))
     if request.method == "POST" and form.is_valid():
         try:
