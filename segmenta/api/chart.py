@@ -22,7 +22,7 @@ from segmenta.knowledge import vocabulary
 from segmenta.patients import models as m
 from segmenta.patients.corrections import AlreadyInError, mark_in_error
 from segmenta.patients.versions import as_json, histories
-from segmenta.treatment.case import chart_queryset, patient_case
+from segmenta.treatment.case import patient_case, with_case_lists
 
 from .errors import FieldErrors, refusals
 from .modelschema import field_type, model_schema
@@ -222,7 +222,7 @@ def patient_versions(request, patient_id: int):
 @router.get("/{int:patient_id}/case", response=Case, url_name="patient_case", summary="The patient in the case format",
             description="segmenta-case/1, valid against the schema that `segmenta schema case` prints.")
 def case(request, patient_id: int):
-    patient = get_object_or_404(chart_queryset().visible_to(request.user), pk=patient_id)
+    patient = with_case_lists(m.Patient.objects.for_user_or_404(request.user, patient_id))
     profile = getattr(request.user, "profile", None)
     with transaction.atomic():
         result = patient_case(patient, practitioner=profile)

@@ -163,7 +163,7 @@ def create_patient(request, payload: PatientIn):
 
 @router.get("/{int:patient_id}", response=PatientOut, summary="Read a patient")
 def read_patient(request, patient_id: int):
-    patient = get_object_or_404(_visible(request), pk=patient_id)
+    patient = Patient.objects.for_user_or_404(request.user, patient_id)
     record("view", request=request, patient=patient, obj=patient, detail={"api": True})
     return patient
 

@@ -6,10 +6,12 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from segmenta import caseformat
+from segmenta.patients import models as chart
 from segmenta.patients.models import Complaint, Consent, HistoryItem, Patient
+from segmenta.prepared import Prepared
 from segmenta.validators import when_problem
 
-from .models import Injection
+from .models import FollowUp, Injection, Session
 
 
 def chart_queryset():
@@ -28,6 +30,54 @@ def chart_queryset():
             history_item__isnull=False, complaint__isnull=False, relief_percent__isnull=False
         ).prefetch_related("follow_ups").order_by("time", "id"), to_attr="test_injections"),
     )
+
+
+def _of_patient(model, *order):
+    """(model, a patient's rows of ``model`` (its clinic named), in ``order`` or the model's own)."""
+    def build(clinic_id, patient_id):
+        rows = model.objects.filter(clinic_id=clinic_id, patient_id=patient_id)
+        return rows.order_by(*order) if order else rows
+    return model, Prepared(build, int, int)
+
+
+# What chart_queryset() prefetches, each query's SQL built once (segmenta/prepared.py): the
+# case export is read on every assessment, safety check and API export.
+_LISTS = {
+    "allergies": _of_patient(chart.Allergy), "medications": _of_patient(chart.Medication),
+    "conditions": _of_patient(chart.Condition), "complaints": _of_patient(Complaint, "id"),
+    "history": _of_patient(HistoryItem, "id"), "weights": _of_patient(chart.WeightMeasurement),
+    "pregnancy_statuses": _of_patient(chart.PregnancyStatus), "reviews": _of_patient(chart.ChartReview),
+    "consents": _of_patient(Consent), "sessions": _of_patient(Session),
+}
+_TESTS = Prepared(lambda clinic_id, patient_id: Injection.objects.filter(
+    clinic_id=clinic_id, session__patient_id=patient_id, history_item__isnull=False, complaint__isnull=False,
+    relief_percent__isnull=False).order_by("time", "id"), int, int)
+_FOLLOW_UPS = Prepared(lambda clinic_id, patient_id: FollowUp.objects.filter(
+    clinic_id=clinic_id, session__patient_id=patient_id, injection__isnull=False), int, int)
+
+
+def with_case_lists(patient):
+    """``patient`` with the lists the case reads loaded, as chart_queryset() loads them."""
+    key = (patient.clinic_id, patient.pk)
+    cache = patient._prefetched_objects_cache = getattr(patient, "_prefetched_objects_cache", {})
+    for name, (model, rows) in _LISTS.items():
+        cache[name] = _as_prefetched(rows(*key), model)
+    tests, follow_ups = {}, {}
+    for follow_up in _FOLLOW_UPS(*key):
+        follow_ups.setdefault(follow_up.injection_id, []).append(follow_up)
+    for injection in _TESTS(*key):
+        injection._prefetched_objects_cache = {
+            "follow_ups": _as_prefetched(follow_ups.get(injection.pk, []), FollowUp)}
+        tests.setdefault(injection.session_id, []).append(injection)
+    for session in cache["sessions"]:
+        session.test_injections = tests.get(session.pk, [])
+    return patient
+
+
+def _as_prefetched(rows, model):
+    found = model.objects.none()
+    found._result_cache, found._prefetch_done = list(rows), True
+    return found
 
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,95 @@
+"""Prepared queries (segmenta/prepared.py) answer exactly what their queryset answers
+through the ORM: the same rows, in the same order, as the same instances with the same
+related objects."""
+
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
+
+from segmenta import prepared
+from segmenta.accounts.models import ApiToken, _active_token
+from segmenta.conftest import make_patient, make_user
+from segmenta.patients.models import Patient, _visible_patient
+from segmenta.treatment.case import chart_queryset, patient_case, with_case_lists
+
+
+def same(found, expected):
+    """Instances equal field by field, related objects loaded alike."""
+    assert [type(o) for o in found] == [type(o) for o in expected]
+    for a, b in zip(found, expected):
+        assert {f.attname: getattr(a, f.attname) for f in a._meta.concrete_fields} == \
+            {f.attname: getattr(b, f.attname) for f in b._meta.concrete_fields}
+        assert a._state.fields_cache.keys() == b._state.fields_cache.keys()
+        assert not a._state.adding
+
+
+def test_the_token_check_finds_what_the_orm_finds(doctor, outsider):
+    token, raw = ApiToken.issue(doctor, "t")
+    revoked, raw_revoked = ApiToken.issue(outsider, "r")
+    revoked.revoke()
+    for key_hash in [token.key_hash, revoked.key_hash, "no such hash"]:
+        expected = list(ApiToken.objects.select_related("user").filter(
+            key_hash=key_hash, revoked_at__isnull=True, user__is_active=True))
+        same(_active_token(key_hash), expected)
+    assert _active_token(token.key_hash)[0].user == doctor
+    assert ApiToken.authenticate(raw) == token and ApiToken.authenticate(raw_revoked) is None
+
+
+def test_a_visible_patient_is_found_as_the_orm_finds_it(doctor, clinic, other_clinic):
+    mine, theirs = make_patient(clinic), make_patient(other_clinic)
+    for patient in [mine, theirs]:
+        expected = list(Patient.objects.visible_to(doctor).select_related("clinic").filter(pk=patient.pk))
+        same(_visible_patient(doctor.pk, patient.pk), expected)
+    assert _visible_patient(doctor.pk, mine.pk)[0].clinic == clinic
+    assert _visible_patient(doctor.pk, theirs.pk) == []
+
+
+def test_the_sql_is_built_once_and_run_with_each_calls_values(doctor, clinic):
+    first, second = make_patient(clinic, family="Erste"), make_patient(clinic, family="Zweite")
+    _visible_patient(doctor.pk, first.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        assert _visible_patient(doctor.pk, second.pk)[0].family_name == "Zweite"
+    assert len(ctx) == 1
+
+
+def test_a_value_the_sql_does_not_carry_once_is_refused(db):
+    twice = prepared.Prepared(lambda pk: Patient.objects.filter(Q(pk=pk) | Q(clinic_id=pk)), int)
+    prepared.ALL.remove(twice)
+    with pytest.raises(ValueError):
+        twice(1)
+
+
+def test_the_case_reads_what_chart_queryset_reads(db):
+    """Every demo chart (entries in error, sessions, test injections with follow-ups) gives
+    the same case through the prepared lists as through chart_queryset()."""
+    with open("/dev/null", "w") as quiet:
+        call_command("demo", stdout=quiet)
+    for patient in Patient.objects.select_related("clinic"):
+        expected = patient_case(chart_queryset().get(pk=patient.pk))
+        assert patient_case(with_case_lists(Patient.objects.select_related("clinic").get(pk=patient.pk))) == expected
+    assert any(case_tests for case_tests in [patient_case(with_case_lists(p))["tests"] for p in Patient.objects.all()])
+
+
+def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
+    """All prepared queries run here from scratch: one added to the code without being run
+    here fails, until it is added here and compared with the ORM above."""
+    for query in prepared.ALL:
+        query._compiled = threading.local()
+    patient = make_patient(clinic)
+    token, _raw = ApiToken.issue(doctor, "t")
+    _active_token(token.key_hash)
+    _visible_patient(doctor.pk, patient.pk)
+    with_case_lists(patient)
+    assert [q for q in prepared.ALL if not hasattr(q._compiled, "default")] == []
+
+
+def test_a_deactivated_user_has_no_token(doctor):
+    _token, raw = ApiToken.issue(make_user("leaver"), "t")
+    leaver = ApiToken.authenticate(raw).user
+    leaver.is_active = False
+    leaver.save()
+    assert ApiToken.authenticate(raw) is None
