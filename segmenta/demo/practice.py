@@ -47,7 +47,8 @@ def demo_products(clinic):
 
 def create_demo_patient(clinic, entry):
     patient = _save(m.Patient(clinic=clinic, record_number=entry["record_number"], family_name=entry["family_name"],
-                              given_name=entry["given_name"], birth_date=entry["birth_date"], sex=entry["sex"]))
+                              given_name=entry["given_name"], birth_date=entry["birth_date"], sex=entry["sex"],
+                              language=entry.get("language", "en")))
     for date, kg, *height in entry.get("weights", []):  # [date, kg] or [date, kg, cm]
         _save(m.WeightMeasurement(patient=patient, date=date, weight_kg=kg, height_cm=height[0] if height else None))
     for date, status in entry.get("pregnancy", []):
@@ -150,4 +151,4 @@ def create_demo_course(patient, practitioner, rng):
         # Answered in the waiting room, a quarter of an hour before that session.
         save_answers(patient, "phq-9", {f"phq9-{i}": ("several_days" if value and i < 9 else "not_at_all")
                                         for i in range(1, 10)}, entered_by=practitioner,
-                     answered_at=sessions[answers_at].started_at - timedelta(minutes=15))
+                     answered_at=sessions[answers_at].started_at - timedelta(minutes=15), language=patient.language)
