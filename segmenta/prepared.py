@@ -51,6 +51,7 @@ class Prepared:
         start, end = fields[0], fields[-1] + 1
         compiled = {
             "sql": sql, "params": params, "places": places, "compiler": compiler, "start": start, "end": end,
+            "converters": compiler.get_converters([column[0] for column in compiler.select[:compiler.col_count]]),
             "model": klass_info["model"], "init": [f[0].target.attname for f in compiler.select[start:end]],
             "related": get_related_populators(klass_info, compiler.select, using),
         }
@@ -66,7 +67,9 @@ class Prepared:
             rows = cursor.fetchall()
         found = []
         start, end, model, init = compiled["start"], compiled["end"], compiled["model"], compiled["init"]
-        for row in compiled["compiler"].results_iter(results=[rows]):
+        if compiled["converters"]:
+            rows = compiled["compiler"].apply_converters(rows, compiled["converters"])
+        for row in rows:
             obj = model.from_db(using, init, row[start:end])
             for populator in compiled["related"]:
                 populator.populate(row, obj)
