@@ -13,12 +13,12 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from segmenta.accounts.models import ApiToken, Clinic
 from segmenta.accounts.scoping import ClinicScoped
 from segmenta.conftest import login_verified
 from segmenta.patients.models import Patient
+from segmenta.tests.pages import chart_items, readable_urls
 
 # Tables shared by every clinic (the knowledge base, users, the framework's own) or kept per
 # clinic by their own column: none of them holds a patient's data without its clinic.
@@ -162,33 +162,8 @@ def unscoped(sql):
     return missing
 
 
-def readable_urls(patient, session, plan, items):
-    """Every GET address of the site with its parameters taken from ``patient``'s chart."""
-    values = {"pk": patient.pk, "patient_id": patient.pk, "session_id": session.pk, "plan_id": plan.pk}
-
-    def walk(resolver, prefix):
-        for entry in resolver.url_patterns:
-            route = prefix + str(entry.pattern)
-            if isinstance(entry, URLResolver):
-                yield from walk(entry, route)
-            elif isinstance(entry, URLPattern):
-                yield route
-
-    for route in walk(get_resolver(), "/"):
-        names = re.findall(r"<(?:\w+:)?(\w+)>", route)
-        if set(names) - {"pk", "patient_id", "session_id", "plan_id", "kind", "item_id"}:
-            continue
-        if "kind" in names or "item_id" in names:
-            for kind, item_id in items:
-                yield re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str({**values, "kind": kind, "item_id": item_id}[m[1]]),
-                             route)
-        else:
-            yield re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m[1]]), route)
-
-
 @pytest.mark.django_db
 def test_every_page_and_api_read_names_the_clinic(client):
-    from segmenta.api.chart import KINDS as API_KINDS
     from segmenta.treatment.models import Session
 
     with open("/dev/null", "w") as quiet:
@@ -199,11 +174,7 @@ def test_every_page_and_api_read_names_the_clinic(client):
     session = Session.objects.filter(patient=patient).order_by("-started_at").first()
     plan = patient.plans.first()
     assert session is not None and plan is not None
-    items = []
-    for kind, (model, _fields) in API_KINDS.items():
-        item = model.objects.filter(patient=patient).first()
-        if item is not None:
-            items.append((kind, item.pk))
+    items = chart_items(patient)
     login_verified(client, doctor)
     _token, raw = ApiToken.issue(doctor, "scoping test")
     seen, problems = 0, []
