@@ -216,19 +216,34 @@ def _chromium():
 
 
 def browser_login(page, username="doctor", password=PASSWORD):
-    """Log in through the real login page (tests turn the second factor off first)."""
+    """Log in through the real login page (tests turn the second factor off first), by its
+    fields, whatever language the page speaks (test_browser_login reads its labels)."""
     page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Continue").click()
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.locator("form:has(#id_password) button[type=submit]").click()
     page.wait_for_url("**/patients/")
 
 
 @pytest.fixture
-def page(_chromium, live_server):
+def browser_pages(_chromium, live_server):
+    """Opens pages in browsers of their own: ``browser_pages(locale="de-DE", size=(1366, 900),
+    javascript=True)``; the locale is the browser's language (its Accept-Language)."""
+    contexts = []
+
+    def open_page(locale="en-US", size=(1024, 768), javascript=True):
+        context = _chromium.new_context(viewport={"width": size[0], "height": size[1]}, base_url=live_server.url,
+                                        locale=locale, java_script_enabled=javascript)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(browser_pages):
     # A tablet-sized viewport: the treatment-room device the app is built for.
-    context = _chromium.new_context(viewport={"width": 1024, "height": 768}, base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    return browser_pages()

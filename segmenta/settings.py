@@ -141,6 +141,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "segmenta.accounts.middleware.reject_nul",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The interface language the user chose in the profile (else the browser's, as above).
+    "segmenta.accounts.language.user_language",
     "django_otp.middleware.OTPMiddleware",
     "segmenta.accounts.middleware.idle_logoff",
     "segmenta.accounts.middleware.require_mfa",
@@ -288,6 +290,9 @@ SEGMENTA_MAX_REQUEST_BYTES = int(os.environ.get("SEGMENTA_MAX_REQUEST_BYTES") or
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Dates and numbers follow the active language (German 01.03.2026 and 72,5; Spanish
+# 01/03/2026 and 72,5); English keeps the ISO dates of its pages (segmenta/formats/en).
+FORMAT_MODULE_PATH = ["segmenta.formats"]
 USE_I18N = True
 TIME_ZONE = os.environ.get("SEGMENTA_TIME_ZONE", "Europe/Berlin")
 USE_TZ = True

@@ -8,6 +8,8 @@ from segmenta.api.api import api
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="patients:list", permanent=False)),
     path("accounts/", include("segmenta.accounts.urls")),
+    # The login page's language switch (Django's set_language: the language cookie, then back).
+    path("i18n/", include("django.conf.urls.i18n")),
     # Treatment and assessment first: the chart's generic /patients/<id>/<kind>/new/
     # would otherwise claim /patients/<id>/sessions/new/.
     path("", include("segmenta.treatment.urls")),

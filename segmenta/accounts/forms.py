@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from segmenta.knowledge import retention, vocabulary
 from segmenta.knowledge.base import load as load_knowledge
+from segmenta.l10n import DecimalInput
 from segmenta.stored_dates import DateInput
 from segmenta.validators import jurisdiction_code
 
@@ -114,7 +115,24 @@ class TrainingRecordForm(forms.ModelForm):
     class Meta:
         model = TrainingRecord
         fields = ["course", "provider", "date", "hours", "techniques", "certificate"]
-        widgets = {"date": DateInput()}
+        widgets = {"date": DateInput(), "hours": DecimalInput()}
+        localized_fields = ["hours"]
+
+
+class LanguageForm(forms.ModelForm):
+    """The interface language a user picks in their profile; empty: the browser's."""
+
+    class Meta:
+        model = PractitionerProfile
+        fields = ["language"]
+        labels = {"language": _("Interface language")}
+        help_texts = {"language": _("Dates and numbers follow it too. With the browser's language, the "
+                                    "language set in your browser applies.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each language by its own name, as people look for it; the first choice is ours to word.
+        self.fields["language"].choices = [("", _("The browser's language"))] + list(settings.LANGUAGES)
 
 
 class NewMemberForm(LicenceForm):

@@ -92,6 +92,9 @@ class PractitionerProfile(models.Model):
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", verbose_name=_("verified by"))
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    # The interface language the user chose; empty: the browser's (see accounts.language).
+    language = models.CharField(_("interface language"), max_length=10, blank=True,
+                                choices=settings.LANGUAGES)
 
     class Meta:
         verbose_name = _("practitioner profile")

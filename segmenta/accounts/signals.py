@@ -7,10 +7,19 @@ from django.dispatch import receiver
 
 from segmenta.audit.trail import record
 
+from .language import chosen_language, remember
+
 
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
     record("login", request=request, user=user)
+
+
+@receiver(user_logged_in)
+def remember_language(sender, request, user, **kwargs):
+    """The interface language the user chose applies from the first page on."""
+    if request is not None and hasattr(request, "session"):
+        remember(request, chosen_language(user))
 
 
 @receiver(user_logged_out)

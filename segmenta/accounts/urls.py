@@ -11,6 +11,7 @@ urlpatterns = [
     path("alive/", views.alive_view, name="alive"),
     path("reauth/", views.reauth_view, name="reauth"),
     path("profile/", views.profile_view, name="profile"),
+    path("profile/language/", views.profile_language, name="profile_language"),
     path("profile/training/", views.training_add, name="training_add"),
     path("profile/training/<int:pk>/delete/", views.training_delete, name="training_delete"),
     path("training/<int:pk>/certificate/", views.certificate_view, name="certificate"),

@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
@@ -25,10 +26,12 @@ from segmenta.knowledge import retention, vocabulary
 from segmenta.knowledge.base import load as load_knowledge
 
 from .middleware import SECOND_FACTOR_PENDING
+from . import language as interface_language
 from .access import admin_clinics, clinic_admin_required, mark_reauthenticated, reauth_required
 from .forms import (
     ApiTokenForm,
     ClinicSettingsForm,
+    LanguageForm,
     LicenceForm,
     LoginForm,
     MemberRoleForm,
@@ -194,7 +197,7 @@ def _clinic_kb(clinic):
     return knowledge_service.for_clinic(clinic)
 
 
-def _render_profile(request, profile, *, training_form=None, token_form=None, status=200):
+def _render_profile(request, profile, *, training_form=None, token_form=None, language_form=None, status=200):
     memberships = list(request.user.memberships.select_related("clinic"))
     records = list(profile.training_records.all())
     trained = set()
@@ -217,7 +220,32 @@ def _render_profile(request, profile, *, training_form=None, token_form=None, st
         "memberships": memberships,
         "training_form": training_form or TrainingRecordForm(),
         "token_form": token_form or ApiTokenForm(),
+        "language_form": language_form or LanguageForm(instance=profile),
     }, status=status)
+
+
+@login_required
+@require_POST
+def profile_language(request):
+    """The interface language: applied from the next page on, in every session of the user's
+    to come (this one at once), and kept in the language cookie for the login page."""
+    profile, _created = PractitionerProfile.objects.get_or_create(user=request.user)
+    before = profile.language
+    form = LanguageForm(request.POST, instance=profile)
+    if not form.is_valid():
+        return _render_profile(request, profile, language_form=form, status=400)
+    with transaction.atomic():
+        form.save()
+        if profile.language != before:
+            record("update", request=request, obj=profile, detail={"language": [before, profile.language]})
+    interface_language.remember(request, profile.language)
+    # The confirmation in the language just chosen: the browser's without the cookie, which goes.
+    request.COOKIES.pop(settings.LANGUAGE_COOKIE_NAME, None)
+    with translation.override(profile.language or translation.get_language_from_request(request)):
+        messages.success(request, _("Interface language saved."))
+    response = redirect("accounts:profile")
+    interface_language.set_cookie(response, profile.language)
+    return response
 
 
 @login_required

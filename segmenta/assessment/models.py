@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from segmenta import l10n
 from segmenta.accounts.scoping import ClinicScoped
 from segmenta.knowledge import vocabulary
 from segmenta.validators import BoundedDates
@@ -40,7 +41,7 @@ class RedFlagScreening(ClinicScoped, BoundedDates, models.Model):
         indexes = [models.Index(fields=["complaint", "-date"])]
 
     def __str__(self):
-        return f"{self.complaint} {self.date:%Y-%m-%d}"
+        return f"{self.complaint} {l10n.day(self.date)}"
 
     def codes(self, answer):
         return [code for code, given in self.answers.items() if given == answer]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from segmenta.accounts.access import admin_clinics, chosen_clinic, clinic_admin_required
 from segmenta.audit.trail import record
+from segmenta.l10n import DecimalInput
 from segmenta.validators import load_json
 
 from .base import KINDS, KnowledgeError, evidence_label, load
@@ -71,8 +72,10 @@ def learn_kind(request, kind):
 class WeightForm(forms.Form):
     """The LAST calculator: the checklist doses on lean body weight, which needs height and sex."""
 
-    weight = forms.FloatField(label=gettext_lazy("Patient's weight (kg)"), min_value=1, max_value=400)
-    height = forms.FloatField(label=gettext_lazy("Height (cm)"), min_value=30, max_value=250, required=False)
+    weight = forms.FloatField(label=gettext_lazy("Patient's weight (kg)"), min_value=1, max_value=400,
+                              localize=True, widget=DecimalInput())
+    height = forms.FloatField(label=gettext_lazy("Height (cm)"), min_value=30, max_value=250, required=False,
+                              localize=True, widget=DecimalInput())
     sex = forms.ChoiceField(label=gettext_lazy("Sex"), required=False,
                             choices=[("", gettext_lazy("Unknown")), ("female", gettext_lazy("Female")),
                                      ("male", gettext_lazy("Male"))])

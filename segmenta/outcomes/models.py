@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from segmenta import l10n
 from segmenta.accounts.scoping import ClinicScoped
 
 
@@ -45,7 +46,7 @@ class AnswerLink(ClinicScoped, models.Model):
 
         return gettext("Link to %(instrument)s, valid until %(when)s") % {
             "instrument": instrument_title(self.instrument),
-            "when": timezone.localtime(self.expires_at).strftime("%Y-%m-%d %H:%M") if self.expires_at else "?"}
+            "when": l10n.moment(self.expires_at)}
 
     @classmethod
     def issue(cls, patient, instrument, user, hours=72, complaint=None):
@@ -102,8 +103,7 @@ class Response(ClinicScoped, models.Model):
 
         label = gettext("%(instrument)s of %(date)s: %(total)s") % {
             "instrument": instrument_title(self.instrument),
-            "date": timezone.localtime(self.answered_at).strftime("%Y-%m-%d") if self.answered_at else "?",
-            "total": f"{self.total:g}" if self.total is not None else "?"}
+            "date": l10n.day(self.answered_at), "total": l10n.number(self.total)}
         band = band_label(self.instrument, self.band)
         return f"{label} ({band})" if band else label
 

@@ -8,11 +8,11 @@ are left out.
 """
 
 from django.db import models
-from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from segmenta import l10n
 from segmenta.knowledge import vocabulary
 from segmenta.patients.bodymap import segments
 
@@ -91,11 +91,11 @@ def _text(obj, field):
     if isinstance(field, models.BooleanField):
         return _("yes") if value else _("no")
     if isinstance(field, models.DecimalField):
-        return f"{value.normalize():f}"  # 64 kg, 0.5 mL: not the database's 64.0 and 0.50
+        return l10n.number(value)  # 64 kg, 0.5 mL (0,5 mL in German): not the database's 64.0 and 0.50
     if isinstance(field, models.DateTimeField):
-        return formats.date_format(timezone.localtime(value), "Y-m-d H:i")
+        return l10n.moment(value)
     if isinstance(field, models.DateField):
-        return value.isoformat()
+        return l10n.day(value)
     return str(value)
 
 
@@ -144,8 +144,8 @@ def summary(patient):
     answers = []
     for response in patient.responses.order_by("answered_at", "id"):
         answers.append({"label": f"{instrument_title(response.instrument)} · "
-                                 f"{formats.date_format(timezone.localtime(response.answered_at), 'Y-m-d H:i')}",
-                        "fields": [(_("Score"), f"{response.total:g}"),
+                                 f"{l10n.moment(response.answered_at)}",
+                        "fields": [(_("Score"), l10n.number(response.total)),
                                    *([(_("Band"), band_label(response.instrument, response.band))]
                                      if response.band else []),
                                    *_answers(response)],

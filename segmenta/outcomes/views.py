@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from segmenta import l10n
 from segmenta.accounts.access import admin_clinics, clinic_admin_required, outcome_clinics, reauth_required
 from segmenta.accounts.models import Clinic
 from segmenta.audit.trail import record
@@ -213,7 +214,7 @@ def enter_answers(request, pk, instrument):
     form = answer_form(instrument, request.POST or None, extra)
     if request.method == "POST" and form.is_valid():
         response = save_answers(patient, instrument, form.cleaned_data, entered_by=request.user, request=request)
-        messages.success(request, _("Answers saved: score %(total)s.") % {"total": f"{response.total:g}"})
+        messages.success(request, _("Answers saved: score %(total)s.") % {"total": l10n.number(response.total)})
         return redirect("outcomes:questionnaires", pk=patient.pk)
     return render(request, "outcomes/answer.html", {"form": form, "patient": patient, "staff": True},
                   status=400 if form.errors else 200)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from segmenta.knowledge import vocabulary
 from segmenta.knowledge.base import load
+from segmenta.l10n import DecimalInput
 from segmenta.stored_dates import DateInput, DateTimeInput
 from segmenta.validators import load_json
 
@@ -133,8 +134,8 @@ class WeightForm(ChartForm):
         model = m.WeightMeasurement
         fields = ["date", "weight_kg", "height_cm"]
         widgets = {"date": DATE_WIDGET,
-                   "weight_kg": forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
-                   "height_cm": forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"})}
+                   "weight_kg": DecimalInput(), "height_cm": DecimalInput()}
+        localized_fields = ["weight_kg", "height_cm"]
         help_texts = {"height_cm": _("Optional; with the weight it gives the lean body weight for emergency "
                                      "doses.")}
 

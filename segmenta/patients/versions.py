@@ -10,11 +10,10 @@ import datetime
 from decimal import Decimal
 
 from django.db import models
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from segmenta import l10n
 from segmenta.knowledge import vocabulary
 
 from .bodymap import segments
@@ -165,9 +164,9 @@ def display(field, value, lookups=None):
     if isinstance(field, models.BooleanField):
         return _("yes") if value else _("no")
     if isinstance(field, models.DateTimeField):
-        return date_format(timezone.localtime(value), "Y-m-d H:i")
+        return l10n.moment(value)
     if isinstance(field, models.DateField):
-        return value.isoformat() if isinstance(value, datetime.date) else str(value)
+        return l10n.day(value)
     if isinstance(field, models.FileField):
         return _("file %(name)s") % {"name": str(value).rsplit("/", 1)[-1]}
     if field.name == "signature_svg":
@@ -176,8 +175,8 @@ def display(field, value, lookups=None):
         return ", ".join(region_text(r) for r in value)
     if field.name in CODED and isinstance(value, list):
         return ", ".join(_(vocabulary.label(CODED[field.name], code)) for code in value)
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+    if isinstance(value, (Decimal, float)):
+        return l10n.number(value)
     return str(value)
 
 

@@ -4,6 +4,8 @@ emergency-equipment check."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from segmenta.l10n import DecimalInput
+
 from .models import Product
 
 
@@ -11,6 +13,8 @@ class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = ["name", "drug", "concentration_percent", "preservative", "multi_dose", "active"]
+        localized_fields = ["concentration_percent"]
+        widgets = {"concentration_percent": DecimalInput()}
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,6 +3,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from segmenta import l10n
+from segmenta.l10n import DecimalInput
 from segmenta.patients.chart_forms import RegionsField
 from segmenta.patients.models import Complaint, HistoryItem
 from segmenta.stored_dates import DateInput, DateTimeInput
@@ -61,6 +63,8 @@ class ProductSelect(forms.Select):
         if product is not None:
             option["attrs"]["data-drug"] = product.drug
             option["attrs"]["data-concentration"] = f"{product.concentration_percent:g}"
+            # As the strength field shows it in the page's language ("0,5" in German).
+            option["attrs"]["data-concentration-text"] = l10n.number(product.concentration_percent)
         return option
 
 
@@ -89,13 +93,13 @@ class InjectionForm(forms.ModelForm):
                   "performed_by", "history_item", "complaint", "technique_notes", "aspiration_done",
                   "onset_seconds", "relief_percent", "duration_hours"]
         widgets = {"time": LOCAL_DATETIME, "expiry": DateInput(),
-                   "volume_ml": forms.NumberInput(attrs={"step": "0.05", "min": "0.05", "inputmode": "decimal"}),
+                   "volume_ml": DecimalInput(),
                    "product": ProductSelect,
-                   "concentration_percent": forms.NumberInput(attrs={"step": "0.1", "min": "0.1",
-                                                                     "inputmode": "decimal"}),
+                   "concentration_percent": DecimalInput(),
                    "onset_seconds": forms.NumberInput(attrs={"min": "0", "inputmode": "numeric"}),
                    "relief_percent": forms.NumberInput(attrs={"min": "0", "max": "100", "inputmode": "numeric"}),
-                   "duration_hours": forms.NumberInput(attrs={"min": "0", "step": "0.5", "inputmode": "decimal"})}
+                   "duration_hours": DecimalInput()}
+        localized_fields = ["concentration_percent", "volume_ml", "duration_hours"]
         help_texts = {"product": _("From the clinic's product list; it sets the drug and strength."),
                       "drug": _("Only without a product."),
                       "lot": _("As printed on the ampoule or vial, for recalls.")}
@@ -166,7 +170,7 @@ class InjectionForm(forms.ModelForm):
                 if cleaned.get(name) not in (None, "") and cleaned[name] != value:
                     self.add_error(name, _("%(product)s holds %(drug)s %(conc)s %%; leave this empty or match it.")
                                    % {"product": product.name, "drug": product.get_drug_display(),
-                                      "conc": f"{product.concentration_percent:g}"})
+                                      "conc": l10n.number(product.concentration_percent)})
             cleaned["drug"], cleaned["concentration_percent"] = product.drug, product.concentration_percent
         else:
             for name in ("drug", "concentration_percent"):
@@ -197,7 +201,8 @@ class InjectionResponseForm(forms.ModelForm):
         fields = ["onset_seconds", "relief_percent", "duration_hours"]
         widgets = {"onset_seconds": forms.NumberInput(attrs={"min": "0", "inputmode": "numeric"}),
                    "relief_percent": forms.NumberInput(attrs={"min": "0", "max": "100", "inputmode": "numeric"}),
-                   "duration_hours": forms.NumberInput(attrs={"min": "0", "step": "0.5", "inputmode": "decimal"})}
+                   "duration_hours": DecimalInput()}
+        localized_fields = ["duration_hours"]
 
     def __init__(self, *args, instance, **kwargs):
         super().__init__(*args, instance=instance, prefix=f"response-{instance.pk}", **kwargs)
@@ -264,7 +269,9 @@ class FollowUpForm(forms.ModelForm):
     class Meta:
         model = FollowUp
         fields = ["reported_at", "injection", "relief_hours", "reaction", "notes"]
-        widgets = {"reported_at": LOCAL_DATETIME, "notes": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"reported_at": LOCAL_DATETIME, "notes": forms.Textarea(attrs={"rows": 2}),
+                   "relief_hours": DecimalInput()}
+        localized_fields = ["relief_hours"]
 
     def __init__(self, *args, session, **kwargs):
         super().__init__(*args, **kwargs)
@@ -278,7 +285,7 @@ class FollowUpForm(forms.ModelForm):
         when = self.cleaned_data["reported_at"]
         if when is not None and when < self.session.started_at:
             raise forms.ValidationError(_("A follow-up is reported after its session (%(start)s), not before.")
-                                        % {"start": _local(self.session.started_at)})
+                                        % {"start": l10n.moment(self.session.started_at)})
         return when
 
     def clean(self):
@@ -286,12 +293,8 @@ class FollowUpForm(forms.ModelForm):
         when, injection = cleaned.get("reported_at"), cleaned.get("injection")
         if when is not None and injection is not None and when < injection.time:
             self.add_error("reported_at", _("A follow-up is reported after the injection it is about (%(time)s).")
-                           % {"time": _local(injection.time)})
+                           % {"time": l10n.moment(injection.time)})
         return cleaned
-
-
-def _local(when):
-    return timezone.localtime(when).strftime("%Y-%m-%d %H:%M")
 
 
 def _injection_label(injection):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from segmenta import l10n
 from segmenta.accounts.scoping import ClinicScoped
 from segmenta.knowledge import vocabulary
 from segmenta.patients import validation
@@ -28,9 +29,9 @@ class SignedSessionError(ValidationError):
     """Raised on any change to a signed session or its parts."""
 
 
-def _when(value, fmt="%Y-%m-%d %H:%M"):
-    """A moment in the clinic's time, as the pages show it."""
-    return timezone.localtime(value).strftime(fmt) if value else "?"
+def _time(value):
+    """A moment's time of day in the clinic's time, as the pages show it."""
+    return timezone.localtime(value).strftime("%H:%M") if value else "?"
 
 
 def _vocab(kind, code):
@@ -73,7 +74,7 @@ class TreatmentPlan(ClinicScoped, models.Model):
     def __str__(self):
         return gettext("%(complaint)s: plan of %(date)s, %(status)s") % {
             "complaint": self.complaint.description if self.complaint_id else "?",
-            "date": _when(self.created_at, "%Y-%m-%d"), "status": self.get_status_display().lower()}
+            "date": l10n.day(self.created_at), "status": self.get_status_display().lower()}
 
     def clean(self):
         if self.sessions_min and self.sessions_max and self.sessions_min > self.sessions_max:
@@ -139,7 +140,7 @@ class Session(ClinicScoped, BoundedDates, models.Model):
         constraints = [models.UniqueConstraint(fields=["id", "clinic"], name="session_id_clinic")]
 
     def __str__(self):
-        label = gettext("Session of %(when)s") % {"when": _when(self.started_at)}
+        label = gettext("Session of %(when)s") % {"when": l10n.moment(self.started_at)}
         return label if self.signed else gettext("%(session)s (draft)") % {"session": label}
 
     @property
@@ -278,10 +279,10 @@ class Injection(SessionPart):
         where = _vocab("injection_target", self.target)
         if self.side:
             where = f"{where}, {_vocab('side', self.side).lower()}"
-        what = f"{float(self.volume_ml):g} mL {_vocab('drug', self.drug).lower()}" if self.volume_ml is not None else ""
+        what = f"{l10n.number(self.volume_ml)} mL {_vocab('drug', self.drug).lower()}" if self.volume_ml is not None else ""
         if what and self.concentration_percent is not None:
-            what = f"{what} {float(self.concentration_percent):g} %"
-        return " · ".join(part for part in (f"#{self.order} {where}", what, _when(self.time, "%H:%M")) if part)
+            what = f"{what} {l10n.number(self.concentration_percent)} %"
+        return " · ".join(part for part in (f"#{self.order} {where}", what, _time(self.time)) if part)
 
     def content(self, first_format=False):
         found = {"order": self.order, "time": self.time.isoformat(), "target": self.target, "regions": self.regions,
@@ -355,7 +356,7 @@ class AdverseEvent(SessionPart):
 
     def __str__(self):
         label = f"{self.get_kind_display()} ({self.get_severity_display().lower()})"
-        return f"{label} · {_when(self.occurred_at, '%H:%M')}" if self.occurred_at else label
+        return f"{label} · {_time(self.occurred_at)}" if self.occurred_at else label
 
     def content(self, first_format=False):
         found = [self.kind, self.description, self.occurred_at.isoformat() if self.occurred_at else None]
@@ -392,7 +393,7 @@ class FollowUp(ClinicScoped, BoundedDates, models.Model):
 
     def __str__(self):
         return gettext("Follow-up reported %(when)s: %(reaction)s") % {
-            "when": _when(self.reported_at), "reaction": self.get_reaction_display().lower()}
+            "when": l10n.moment(self.reported_at), "reaction": self.get_reaction_display().lower()}
 
 
 class Amendment(ClinicScoped, models.Model):
@@ -410,7 +411,7 @@ class Amendment(ClinicScoped, models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self):
-        return gettext("Amendment of %(when)s: %(reason)s") % {"when": _when(self.created_at), "reason": self.reason}
+        return gettext("Amendment of %(when)s: %(reason)s") % {"when": l10n.moment(self.created_at), "reason": self.reason}
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -446,7 +447,7 @@ class PlanReview(ClinicScoped, models.Model):
 
     def __str__(self):
         return gettext("%(decision)s on %(date)s") % {"decision": self.get_decision_display(),
-                                                       "date": _when(self.decided_at, "%Y-%m-%d")}
+                                                       "date": l10n.day(self.decided_at)}
 
 
 class EquipmentCheck(BoundedDates, models.Model):

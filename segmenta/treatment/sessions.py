@@ -14,6 +14,7 @@ from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from segmenta import l10n
 from segmenta.accounts.models import Membership
 from segmenta.audit.trail import record
 from segmenta.knowledge.service import for_clinic, remember
@@ -237,7 +238,7 @@ def time_error(session, when):
         when = timezone.make_aware(when)
     if abs((when - session.started_at).total_seconds()) > 24 * 3600:
         return _("The injection lies more than a day from its session (%(start)s); record it in a session of "
-                 "that day.") % {"start": timezone.localtime(session.started_at).strftime("%Y-%m-%d %H:%M")}
+                 "that day.") % {"start": l10n.moment(session.started_at)}
     return None
 
 
@@ -259,7 +260,7 @@ def _check_entry(session, injection):
                 str(injection["concentration_percent"])):
             raise TreatmentError("product", _("%(product)s is %(drug)s %(conc)s %%, not what was entered.")
                                  % {"product": product.name, "drug": product.get_drug_display(),
-                                    "conc": f"{product.concentration_percent:g}"})
+                                    "conc": l10n.number(product.concentration_percent)})
 
 
 def add_injection(session, injection, user, request=None, override_reason=""):

@@ -5,10 +5,10 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from segmenta import l10n
 from segmenta.audit.trail import record
 from segmenta.patients.models import Patient
 
@@ -228,7 +228,7 @@ def session_discard(request, session_id):
         messages.error(request, error.message)
         return redirect("treatment:session", session_id=session.pk)
     messages.success(request, _("The empty draft session of %(when)s was discarded.")
-                     % {"when": timezone.localtime(session.started_at).strftime("%Y-%m-%d %H:%M")})
+                     % {"when": l10n.moment(session.started_at)})
     return redirect("patients:detail", session.patient_id)
 
 

@@ -1,5 +1,7 @@
 from django import template
 
+from segmenta import l10n
+
 register = template.Library()
 
 
@@ -34,7 +36,7 @@ def ci_bar(group, population="", kind=""):
     if not group["n"]:
         return {"show": False}
     low, high = group["ci_low"] * 100, group["ci_high"] * 100
-    label = f"{group['proportion'] * 100:.0f} %"
+    label = f"{l10n.number(group['proportion'] * 100, places=0)} %"
     return {"show": True, "low": round(low, 1), "width": round(high - low, 1), "kind": kind,
             "point": round(group["proportion"] * 100, 1), "label": f"{population}: {label}" if population else label}
 
@@ -70,5 +72,5 @@ def signed(value, digits=1):
     if value is None:
         return ""
     number = round(float(value), int(digits))
-    text = f"{abs(number):.{int(digits)}f}".rstrip("0").rstrip(".") if digits else f"{abs(number):.0f}"
+    text = l10n.number(abs(number), places=int(digits))
     return f"−{text}" if number < 0 else f"+{text}" if number > 0 else "0"

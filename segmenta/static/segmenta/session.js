@@ -80,7 +80,7 @@
       var code = option ? option.getAttribute("data-drug") : null;
       if (code) {
         drug.value = code;
-        strength.value = option.getAttribute("data-concentration");
+        strength.value = option.getAttribute("data-concentration-text") || option.getAttribute("data-concentration");
         drug.disabled = strength.disabled = true;
       } else if (drug.disabled) {
         drug.disabled = strength.disabled = false;
