@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from segmenta import l10n
 from segmenta.accounts.scoping import ClinicScoped
 from segmenta.knowledge import vocabulary
 from segmenta.prepared import Prepared
@@ -206,13 +207,14 @@ class ChartItem(ClinicScoped, BoundedDates, models.Model):
 
 
 def _day(value):
-    """A date as the chart shows it (ISO), also before the form has turned text into a date."""
-    return value.isoformat() if hasattr(value, "isoformat") else str(value or "")
+    """A date as the page's language writes it (2026-03-01, 01.03.2026), also before the
+    form has turned text into a date."""
+    return l10n.day(value, empty="")
 
 
 def _number(value):
-    """72.0 → "72", 72.5 → "72.5"."""
-    return f"{float(value):g}" if value is not None else "?"
+    """72.0 → "72", 72.5 → "72.5" ("72,5" in German)."""
+    return l10n.number(value)
 
 
 def _vocab(kind, code):

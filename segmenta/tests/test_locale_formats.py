@@ -122,3 +122,13 @@ def test_the_last_calculator_reads_a_german_weight(doctor_client):
     html = page(doctor_client, reverse("knowledge:entry", args=["protocol", "last"]) + "?weight=72,5", "de")
     assert 'value="72,5"' in html
     assert "errorlist" not in html and 'class="error"' not in html
+
+
+@pytest.mark.parametrize("language, shown", [("en", "72.5 kg on 2026-03-01"), ("de", "01.03.2026"),
+                                             ("es", "01/03/2026")])
+def test_a_chart_entrys_label_writes_its_date_and_weight_in_the_language(patient, language, shown):
+    weight = WeightMeasurement(patient=patient, date=datetime.date(2026, 3, 1), weight_kg=Decimal("72.5"))
+    with translation.override(language):
+        label = str(weight)
+    assert shown in label
+    assert (language == "en") == ("72.5" in label) and (language != "en") == ("72,5" in label)
