@@ -1292,6 +1292,12 @@ def instrument_layout(kb, e, mono):
     if "free_to_embed" in e:
         section.fact(_("Licence"), _("free to use: Segmenta ships the questionnaire") if e["free_to_embed"]
                      else _("licence needed or unclear: Segmenta ships no item text"))
+    versions = e.get("translations") or {}  # where the questionnaire's German and Spanish come from
+    for language, title in (("de", _("German version")), ("es", _("Spanish version"))):
+        if versions.get(language):
+            section.fact(title, versions[language])
+    if versions.get("note"):
+        section.fact(_("Language versions"), versions["note"])
     mono.sections.append(section)
     bands = e.get("bands") or []
     if bands:
