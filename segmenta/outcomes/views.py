@@ -132,7 +132,7 @@ class LinkForm(forms.Form):
     def __init__(self, *args, extra=None, **kwargs):
         super().__init__(*args, **kwargs)
         available = {**instruments(), **(extra or {})}
-        self.fields["instrument"].choices = [(k, v.get("title", k)) for k, v in sorted(available.items())]
+        self.fields["instrument"].choices = [(k, instrument_title(k, extra)) for k in sorted(available)]
     hours = forms.TypedChoiceField(label=gettext_lazy("Valid for"), coerce=int, initial=72,
                                    choices=[(1, gettext_lazy("1 hour (in the waiting room)")),
                                             (24, gettext_lazy("1 day")), (72, gettext_lazy("3 days")),
@@ -149,7 +149,7 @@ def questionnaires(request, pk):
     patient = _patient(request, pk)
     record("view", request=request, patient=patient, object_type="responses", object_id=str(patient.pk))
     extra = clinic_instruments(patient.clinic_id)
-    titles = {k: v.get("title", k) for k, v in {**instruments(), **extra}.items()}
+    titles = {k: instrument_title(k, extra) for k in {**instruments(), **extra}}
     by_instrument = {}
     for response in patient.responses.all():
         by_instrument.setdefault(response.instrument, []).append(response)

@@ -158,3 +158,10 @@ def test_the_knowledge_base_says_where_each_language_version_comes_from(instrume
 
     versions = load().get("instrument-threshold", instrument_id)["translations"]
     assert versions["de"].strip() and versions["es"].strip()
+
+
+def test_clinicians_read_the_questionnaires_titles_in_their_own_language(doctor_client, clinic):
+    patient = make_patient(clinic, language="es")
+    page = doctor_client.get(reverse("outcomes:questionnaires", args=[patient.pk]), HTTP_ACCEPT_LANGUAGE="de")
+    assert "Schmerzintensität (NRS-11)" in page.content.decode()
+    assert ("nrs-11", "Schmerzintensität (NRS-11)") in page.context["link_form"].fields["instrument"].choices
