@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
-from segmenta.knowledge import retention, vocabulary
+from segmenta.knowledge import localize, retention
 from segmenta.knowledge.base import load as load_knowledge
 from segmenta.l10n import DecimalInput
 from segmenta.stored_dates import DateInput
@@ -60,7 +60,7 @@ class LicenceForm(forms.Form):
     """A member's profession, licence number and licence jurisdiction, as a clinic admin
     sets them; saving vouches for them (see PractitionerProfile.set_licence)."""
 
-    profession = forms.ChoiceField(label=_("Profession"), choices=[("", "—")] + vocabulary.choices("profession"),
+    profession = forms.ChoiceField(label=_("Profession"), choices=[("", "—")] + localize.choices("profession"),
                                    required=False)
     licence_number = forms.CharField(label=_("Licence number"), max_length=64, required=False)
     licence_jurisdiction = forms.CharField(
@@ -108,7 +108,7 @@ class ClinicSettingsForm(forms.ModelForm):
 
 class TrainingRecordForm(forms.ModelForm):
     techniques = forms.MultipleChoiceField(
-        label=_("Techniques covered"), choices=vocabulary.choices("injection_target"),
+        label=_("Techniques covered"), choices=localize.choices("injection_target"),
         widget=forms.CheckboxSelectMultiple, required=False,
     )
 

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from segmenta.knowledge import vocabulary
+from segmenta.knowledge import localize
 from segmenta.prepared import Prepared
 from segmenta.validators import BoundedDates, jurisdiction_code, upload_size
 
@@ -80,7 +80,7 @@ class Membership(models.Model):
 class PractitionerProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     profession = models.CharField(
-        _("profession"), max_length=30, choices=vocabulary.choices("profession"), blank=True
+        _("profession"), max_length=30, choices=localize.choices("profession"), blank=True
     )
     licence_number = models.CharField(_("licence number"), max_length=64, blank=True)
     licence_jurisdiction = models.CharField(
@@ -188,7 +188,7 @@ class TrainingRecord(BoundedDates, models.Model):
         return f"{self.course} ({self.provider}, {self.date})"
 
     def techniques_display(self):
-        return [vocabulary.label("injection_target", code) for code in self.techniques]
+        return [localize.label("injection_target", code) for code in self.techniques]
 
 
 def _digest(raw):

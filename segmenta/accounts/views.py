@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from segmenta.audit.trail import record
 from segmenta.knowledge.crisis import default_entry
 from segmenta.knowledge import service as knowledge_service
-from segmenta.knowledge import retention, vocabulary
+from segmenta.knowledge import localize, retention
 from segmenta.knowledge.base import load as load_knowledge
 
 from .middleware import SECOND_FACTOR_PENDING
@@ -203,7 +203,7 @@ def _render_profile(request, profile, *, training_form=None, token_form=None, la
     trained = set()
     for item in records:
         trained.update(item.techniques)
-    techniques = vocabulary.choices("injection_target")
+    techniques = localize.choices("injection_target")
     # What the safety check does with an unknown profession is a rule in the knowledge
     # base (clinic overrides included); the page says what it does, not a copy of it.
     kb = _clinic_kb(memberships[0].clinic if memberships else None)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from segmenta.audit.trail import record
+from segmenta.knowledge import localize
 from segmenta.knowledge.service import for_clinic, remember
 from segmenta.treatment.case import chart_queryset, patient_case
 from segmenta.patients import validation
@@ -56,6 +57,7 @@ def assess_view(request, pk):
         complaint["complaint"] = complaints[complaint["id"]]
         for candidate in complaint["candidates"]:
             candidate["item"] = items[candidate["history_id"]]
+    result["red_flags"] = localize.red_flags(kb, result["red_flags"])  # the page's words; codes unchanged
     for flag in result["red_flags"]:
         flag["complaint"] = complaints.get(flag["complaint_id"])
     last = {}
@@ -92,7 +94,9 @@ def screening_view(request, pk, complaint_id):
     patient = Patient.objects.for_user_or_404(request.user, pk)
     complaint = get_object_or_404(Complaint, patient=patient, pk=complaint_id)
     kb = for_clinic(patient.clinic)
-    groups = screening.questions({"regions": complaint.regions, "organs": complaint.organs}, kb)
+    # The questions in the active language (the answers are stored by code).
+    groups = screening.questions({"regions": complaint.regions, "organs": complaint.organs},
+                                 localize.base(kb, ["red-flag", "red-flag-area"]))
     back = request.POST.get("next") or request.GET.get("next")
     back = back if back in NEXT else "chart"
     form = ScreeningForm(request.POST or None, groups=groups, recorded=complaint.findings)
@@ -125,7 +129,7 @@ def screening_view(request, pk, complaint_id):
         record("view", request=request, patient=patient, obj=complaint, detail={"form": "red_flag_screening"})
     history = complaint.red_flag_screenings.select_related("screened_by").order_by("-date", "-id")[:10]
     flags = {flag["id"]: flag for flag in kb.all("red-flag")}
-    past = [{"screening": s, "yes": [flags[c]["name"] for c in s.codes(screening.YES) if c in flags],
+    past = [{"screening": s, "yes": [localize.text(flags[c]) for c in s.codes(screening.YES) if c in flags],
              "not_asked": len(s.codes(screening.NOT_ASKED))} for s in history]
     return render(request, "assessment/screening.html", {
         "patient": patient, "complaint": complaint, "form": form, "past": past, "next": back,

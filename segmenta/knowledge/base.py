@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft202012Validator
 
-from . import vocabulary
+from . import translations, vocabulary
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -78,6 +78,10 @@ COMMON = {
     "note": TEXT,
     "synonyms": SYNONYMS,
     "search_terms": SYNONYMS,
+    # The entry's texts in German and Spanish (segmenta.knowledge.translations); what each
+    # block may hold, and that none is missing, is checked there, field by field.
+    "i18n": {"type": "object", "propertyNames": _enum(translations.LANGUAGES),
+             "additionalProperties": {"type": ["object", "null"]}},
 }
 
 
@@ -320,7 +324,8 @@ class KnowledgeBase:
             if kind not in entries:
                 raise KnowledgeError([f"override {kind}/{entry_id}: unknown kind {kind!r}"])
             key = _key(kind, entry_id)
-            merged = {**_merge(entries[kind].get(key, {}), data), "id": key}
+            shipped = entries[kind].get(key, {})
+            merged = translations.drop_stale(shipped, {**_merge(shipped, data), "id": key}, data)
             entries[kind][key] = merged
             applied.append((kind, key, reason))
         problems = check(entries)
@@ -558,11 +563,28 @@ def load_from(data_dir):
     synonyms = read_synonyms(data_dir) if not problems else {}
     if not problems:
         problems += _apply_synonyms(entries, synonyms) + check(entries)
+    if not problems:
+        problems += translation_problems(entries, data_dir)
     if problems:
         raise KnowledgeError(problems)
     release = (data_dir / "VERSION").read_text().strip()
     content = [raw, synonyms] if synonyms else raw
     return KnowledgeBase(f"{release}+{_digest(content)[:12]}", entries)
+
+
+def translation_problems(entries, data_dir=DATA_DIR):
+    """Every shipped text without its German or Spanish translation (or with an empty one),
+    in the entries and in the vocabularies. Only the shipped files must be complete: a
+    clinic's override shows its own untranslated text in English (translations.drop_stale)."""
+    problems = []
+    for kind, items in entries.items():
+        for entry in items.values():
+            problems += translations.problems(kind, KINDS[kind][0], entry)
+    path = Path(data_dir) / vocabulary.DATA.name
+    if path.exists():
+        with path.open(encoding="utf-8") as fh:
+            problems += translations.vocabulary_problems(json.load(fh))
+    return problems
 
 
 SYNONYMS_FILE = "synonyms.yaml"

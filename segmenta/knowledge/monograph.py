@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from . import vocabulary
+from . import localize, vocabulary
 from .base import EVIDENCE_LABELS, KINDS, SYNONYM_LANGUAGES, cited
 from .relations import segment_links
 
@@ -272,14 +272,14 @@ def code_label(code, vocab=None):
                                     "consent_scope", "sex", "side", "drug"]
     for name in vocabs:
         try:
-            return _(vocabulary.label(name, code))
+            return localize.label(name, code)
         except KeyError:
             continue
     for table in (DEPTHS, APPROACHES, BLEEDING_POLICIES, SOURCE_TYPES, RED_FLAG_AREAS):
         if code in table:
             return str(table[code])
     if code in EVIDENCE_LABELS:
-        return _(EVIDENCE_LABELS[code])
+        return localize.evidence_label(code)
     text = code.replace("_", " ")
     return text[:1].upper() + text[1:]
 
@@ -357,7 +357,7 @@ def _link(kb, kind, entry_id, fallback=None):
     entry = kb.get(kind, entry_id) if kind in kb.entries else None
     if entry is None:
         return fallback if fallback is not None else code_label(entry_id)
-    return Link(kind, entry_id, entry["name"])
+    return Link(kind, entry_id, localize.text(entry))
 
 
 def segment_list(kb, segments):
@@ -434,7 +434,7 @@ def text_of(mono):
 
 # Shown by the page itself: title, badges, sources, per-indication evidence, clinic settings.
 PAGE_FIELDS = {"id", "name", "sources", "evidence", "synonyms", "search_terms", "indication_evidence",
-               "clinic_settable"}
+               "clinic_settable", "i18n"}
 
 
 class _Entry:
@@ -461,7 +461,8 @@ class _Entry:
 
 
 def monograph(kb, kind, entry):
-    """The page of one entry: lead, other names, sections."""
+    """The page of one entry in the active language: lead, other names, sections."""
+    entry = localize.entry(entry)
     e = _Entry(entry)
     mono = Monograph(synonyms=[(LANGUAGES[lang], names) for lang, names in entry.get("synonyms", {}).items()
                                if lang in LANGUAGES])
@@ -551,7 +552,7 @@ def _vocabulary_label(code):
     for name in ("finding", "condition", "region", "organ", "medication_class", "allergy_class", "profession",
                  "injection_target", "sign", "history_kind", "consent_scope"):
         try:
-            return _(vocabulary.label(name, code))
+            return localize.label(name, code)
         except KeyError:
             continue
     return None
@@ -666,7 +667,7 @@ def drug_layout(kb, e, mono):
                 most += " " + _("(%(ml)s mL at 1 %%)") % {"ml": number(limit["max_mg"] / per_ml)}
             if "max_ml" in limit:
                 most += " · " + _("at most %(ml)s mL") % {"ml": number(limit["max_ml"])}
-            targets.append([Link("technique", technique["id"], technique["name"]), most, limit.get("note", "")])
+            targets.append([Link("technique", technique["id"], localize.text(technique)), most, limit.get("note", "")])
     if targets:
         head = [_("Target"), _("At most"), _("Note")]
         if not any(row[-1] for row in targets):
@@ -895,17 +896,23 @@ def segment_layout(kb, e, mono):
     section = Section(_("In this segment"), "segment")
     section.fact(_("Dermatome key point"), e.get("key_point") or none(_("not stated")))
     roles = {"sympathetic": _("sympathetic"), "parasympathetic": _("parasympathetic")}
-    section.fact(_("Organs"), [With(Link("organ", o["organ"]["id"], o["organ"]["name"]),
+    section.fact(_("Organs"), [With(Link("organ", o["organ"]["id"], localize.text(o["organ"])),
                                     sentence(str(roles.get(r, r)) for r in o["roles"])
                                     + ("" if o["default"] else ", " + _("map “%(map)s”") % {"map": map_title(
                                         {"id": o["map"]})}))
                                for o in found["organs"]] or none())
-    section.fact(_("Head zones"), [With(Link("organ", h["organ"]["id"], h["organ"]["name"]), h["area"])
+    section.fact(_("Head zones"), [With(Link("organ", h["organ"]["id"], localize.text(h["organ"])), _head_zone_area(h))
                                    for h in found["head_zones"]] or none())
-    section.fact(_("Ganglia"), [Link("ganglion", g["id"], g["name"]) for g in found["ganglia"]] or none())
-    section.fact(_("Techniques"), [Link("technique", t["id"], t["name"]) for t in found["techniques"]] or none())
-    section.fact(_("Body regions"), [Link("region", r["id"], r["name"]) for r in found["regions"]] or none())
+    section.fact(_("Ganglia"), [Link("ganglion", g["id"], localize.text(g)) for g in found["ganglia"]] or none())
+    section.fact(_("Techniques"), [Link("technique", t["id"], localize.text(t)) for t in found["techniques"]] or none())
+    section.fact(_("Body regions"), [Link("region", r["id"], localize.text(r)) for r in found["regions"]] or none())
     mono.sections.append(section)
+
+
+def _head_zone_area(found):
+    """The area of a Head zone found by relations.segment_links, in the active language."""
+    organ = localize.entry(found["organ"])
+    return next((m.get("head_zone_area", "") for m in organ["maps"] if m["id"] == found["map"]), found["area"])
 
 
 def organ_layout(kb, e, mono):
@@ -972,13 +979,13 @@ def region_layout(kb, e, mono):
     mono.sections.append(supply)
     region_id = e["id"]
     related = Section(_("Related"), "related")
-    ganglia = [Link("ganglion", g["id"], g["name"]) for g in kb.all("ganglion")
+    ganglia = [Link("ganglion", g["id"], localize.text(g)) for g in kb.all("ganglion")
                if region_id in (g.get("serves") or {}).get("regions", [])]
     related.fact(_("Ganglia the assessment suggests for it"), ganglia or none())
-    areas = [Link("red-flag-area", a["id"], a["name"]) for a in kb.all("red-flag-area")
+    areas = [Link("red-flag-area", a["id"], localize.text(a)) for a in kb.all("red-flag-area")
              if region_id in a.get("regions", [])]
     related.fact(_("Red-flag screening"), areas or none())
-    parts = [Link("choir-segment", c["id"], c["name"]) for c in kb.all("choir-segment")
+    parts = [Link("choir-segment", c["id"], localize.text(c)) for c in kb.all("choir-segment")
              if region_id in c.get("regions", [])]
     related.fact(_("On the body map"), parts or none())
     mono.sections.append(related)
@@ -1082,7 +1089,7 @@ def _last(kb, e, mono):
     monitoring = kb.get("protocol", "last-monitoring")
     if monitoring is not None:  # the management's last step refers to it
         mono.sections.append(Section(_("After the event"), "after-the-event", facts=[
-            (_("How long to monitor"), Link("protocol", monitoring["id"], monitoring["name"]), "")]))
+            (_("How long to monitor"), Link("protocol", monitoring["id"], localize.text(monitoring)), "")]))
     if "incidence" in e:
         mono.sections.append(Section(_("How often"), "incidence", facts=[(_("Incidence"), e["incidence"], "")]))
 
@@ -1250,7 +1257,7 @@ def red_flag_area_layout(kb, e, mono):
     section.fact(_("Body regions"), links(kb, "region", e.get("regions"), "region") or none())
     section.fact(_("Organs"), links(kb, "organ", e.get("organs"), "organ") or none())
     mono.sections.append(section)
-    flags = [Link("red-flag", f["id"], f["name"]) for f in kb.all("red-flag")
+    flags = [Link("red-flag", f["id"], localize.text(f)) for f in kb.all("red-flag")
              if e["id"] == f.get("area") or e["id"] in (f.get("also_areas") or [])]
     mono.sections.append(Section(_("Red flags asked"), "flags", bullets=flags or [none()]))
 
@@ -1569,7 +1576,7 @@ def _citations(kb):
                 continue
             for entry in entries.values():
                 for source_id in sorted(cited(entry)):
-                    citations.setdefault(source_id, []).append(Link(kind, entry["id"], entry["name"]))
+                    citations.setdefault(source_id, []).append(Link(kind, entry["id"], localize.text(entry)))
         _CITATIONS.clear()
         _CITATIONS[kb.version] = citations
     return _CITATIONS[kb.version]

@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from . import translations
 from .models import SearchEntry, SearchIndexBuild
 from .monograph import monograph, text_of
 
@@ -63,6 +64,9 @@ def documents(kb):
             for entry in entries.values():
                 names = [n for field in ("synonyms", "search_terms")
                          for values in entry.get(field, {}).values() for n in values]
+                # Its name in German and Spanish too: the page shows it so in those languages.
+                names += [n for n in (translations.text(entry, "name", lang) for lang in translations.LANGUAGES)
+                          if n and n != entry.get("name") and n not in names]
                 page = monograph(kb, kind, entry)
                 page.sections = [s for s in page.sections if s.searchable]
                 rows.append(SearchEntry(version=kb.version, kind=kind, entry_id=str(entry["id"]),

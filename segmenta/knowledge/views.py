@@ -15,8 +15,10 @@ from segmenta.audit.trail import record
 from segmenta.l10n import DecimalInput
 from segmenta.validators import load_json
 
-from .base import KINDS, KnowledgeError, evidence_label, load
+from . import localize
+from .base import KINDS, KnowledgeError, load
 from .last import lean_body_weight, lipid_doses, weight_plausibility
+from .localize import evidence_label
 from .models import ClinicOverride, overridable_kinds
 from .monograph import generic_value, kind_title, label, map_title, monograph, organ_map_facts, source_type_label
 from .relations import cited, indication_evidence, organ_maps, settable
@@ -46,13 +48,20 @@ def _kb(request):
 def learn_index(request):
     kb, clinic, clinics = _kb(request)
     q = request.GET.get("q", "").strip()[:100]
-    results = [{**r, "kind_title": kind_title(r["kind"])} for r in search(kb, q)] if q else []
+    results = [{**r, "name": _name(kb, r), "kind_title": kind_title(r["kind"])} for r in search(kb, q)] if q else []
     kinds = [{"kind": kind, "title": kind_title(kind), "count": len(kb.entries[kind])} for kind in KINDS]
     return render(request, "knowledge/index.html", {
         "kb": kb, "kinds": kinds, "q": q, "results": results, "clinic": clinic, "clinics": clinics,
         "words": search_terms(q), "limit": SEARCH_LIMIT,
-        "studies": kb.all("study"),
+        "studies": [localize.entry(s) for s in kb.all("study")],
     })
+
+
+def _name(kb, result):
+    """A search result's entry name in the active language (the index holds the English)."""
+    entry_id = int(result["id"]) if result["kind"] == "choir-segment" and str(result["id"]).isdigit() else result["id"]
+    found = kb.get(result["kind"], entry_id) if result["kind"] in kb.entries else None
+    return localize.text(found) if found else result["name"]
 
 
 @login_required
@@ -60,7 +69,7 @@ def learn_kind(request, kind):
     if kind not in KINDS:
         raise Http404
     kb, clinic, clinics = _kb(request)
-    entries = [{"entry": e, "override": kb.is_override(kind, e["id"]),
+    entries = [{"entry": localize.entry(e), "override": kb.is_override(kind, e["id"]),
                 "evidence": evidence_label(e["evidence"]) if "evidence" in e else source_type_label(e.get("type")),
                 "unsourced": kind != "source" and not e.get("sources") and e.get("evidence") != "no_source",
                 "promotional": kind == "source" and e.get("type") == "promotional"}
@@ -97,6 +106,7 @@ def learn_entry(request, kind, entry_id):
     entry = kb.get(kind, int(entry_id) if kind == "choir-segment" and entry_id.isdigit() else entry_id)
     if entry is None:
         raise Http404
+    entry = localize.entry(entry)
     sources = cited(kb, [entry["id"]] if kind == "source" else entry.get("sources", []))
     page = monograph(kb, kind, entry)
     maps = [{**m, "title": map_title(m, m["cited"]), "facts": organ_map_facts(kb, m)}
@@ -106,7 +116,8 @@ def learn_entry(request, kind, entry_id):
         "monograph": page,
         "has_indications_section": any(section.slug == "indications" for section in page.sections),
         "promotional": kind == "source" and entry.get("type") == "promotional",
-        "indications": indication_evidence(kb, entry),
+        "indications": [{**claim, "study_entries": [localize.entry(s) for s in claim["study_entries"]]}
+                        for claim in indication_evidence(kb, entry)],
         "maps": maps,
         "settable": settable(entry),
         "evidence": evidence_label(entry["evidence"]) if "evidence" in entry else None,
@@ -199,7 +210,7 @@ def _override_entry(override):
     """The overridden entry's name (a shipped entry's, else the new entry's own), and whether
     its page exists to link to."""
     shipped = load().get(override.kind, override.entry_id)
-    name = (shipped or {}).get("name") or (override.data.get("name") if isinstance(override.data, dict) else None)
+    name = localize.text(shipped) or (override.data.get("name") if isinstance(override.data, dict) else None)
     return {"name": name or override.entry_id, "id": override.entry_id, "shipped": shipped is not None}
 
 

@@ -28,3 +28,11 @@ def label(kind, code):
 def choices(kind):
     """(code, English label) pairs, for model and form choices."""
     return list(_load()[kind].items())
+
+
+def translated(kind, code, lang):
+    """A code's label in ``lang`` (German or Spanish from the file's ``i18n`` block); the English
+    label for English, for a language the file does not hold, and for codes that are their own
+    labels (spinal segments, tooth numbers)."""
+    text = _load().get("i18n", {}).get(lang, {}).get(kind, {}).get(code)
+    return text or label(kind, code)

@@ -8,7 +8,7 @@ the case format and the exports use; only pages and drop-downs show these words.
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from segmenta.knowledge import vocabulary
+from segmenta.knowledge import localize, vocabulary
 from segmenta.patients.models import fold
 
 from .scoring import instruments
@@ -61,7 +61,7 @@ def huneke_label(classification):
 def group_label(value):
     """An outcome group's code as people read it: regions by their vocabulary label."""
     if value in vocabulary.codes("region"):
-        return gettext(vocabulary.label("region", value))
+        return localize.label("region", value)
     return gettext(str(value).replace("_", " ").capitalize())
 
 

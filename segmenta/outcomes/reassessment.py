@@ -4,6 +4,7 @@ red flags re-screened, and the decision."""
 from django.utils import timezone
 
 from segmenta.assessment.engine import red_flags
+from segmenta.knowledge import localize
 from segmenta.knowledge.service import for_clinic
 from segmenta.patients.chart import nrs_courses
 from segmenta.treatment.case import chart_queryset, patient_case
@@ -44,7 +45,8 @@ def report(plan):
     sessions = list(patient.sessions.prefetch_related("injections").order_by("started_at"))
     doses = [{"session": s, "mg": sum(i.mg for i in s.injections.all()), "injections": len(s.injections.all())}
              for s in sessions]
-    flags = [f for f in red_flags(case, kb) if f["complaint_id"] in (None, f"c{plan.complaint_id}")]
+    flags = localize.red_flags(kb, [f for f in red_flags(case, kb)
+                                    if f["complaint_id"] in (None, f"c{plan.complaint_id}")])
     courses = nrs_courses([plan.complaint], list(patient.sessions.prefetch_related("injections", "scores")
                                                   .order_by("started_at", "id")), day=timezone.localdate)
     return {"plan": plan, "patient": patient, "nrs": nrs, "courses": courses, "scores": scores, "proms": proms, "tests": tests,

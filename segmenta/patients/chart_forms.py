@@ -5,7 +5,7 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from segmenta.knowledge import vocabulary
+from segmenta.knowledge import localize
 from segmenta.knowledge.base import load
 from segmenta.l10n import DecimalInput
 from segmenta.stored_dates import DateInput, DateTimeInput
@@ -19,7 +19,7 @@ DATE_HINT = _("YYYY, YYYY-MM or YYYY-MM-DD; a year alone is fine")
 
 
 def _codes(kind, label, required=False):
-    return forms.MultipleChoiceField(label=label, choices=vocabulary.choices(kind), required=required,
+    return forms.MultipleChoiceField(label=label, choices=localize.choices(kind), required=required,
                                      widget=forms.CheckboxSelectMultiple)
 
 
@@ -71,10 +71,10 @@ class RegionFormMixin(ChartForm):
     placed_elsewhere = ("map_regions", "named_regions", "named_side")
 
     map_regions = RegionsField(label=_("Body map"))
-    named_regions = forms.MultipleChoiceField(label=_("Named regions"), choices=vocabulary.choices("region"),
+    named_regions = forms.MultipleChoiceField(label=_("Named regions"), choices=localize.choices("region"),
                                               required=False, widget=forms.SelectMultiple(attrs={"size": 6}))
     named_side = forms.ChoiceField(label=_("Side of the named regions"), required=False,
-                                   choices=[("", "—")] + vocabulary.choices("side"))
+                                   choices=[("", "—")] + localize.choices("side"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,7 +103,7 @@ class ComplaintForm(RegionFormMixin):
     # Red flags only: findings the safety rules ask for (a normal INR) belong to the session.
     findings = forms.MultipleChoiceField(
         label=_("Red-flag findings"), required=False, widget=forms.CheckboxSelectMultiple,
-        choices=lambda: [(code, label) for code, label in vocabulary.choices("finding")
+        choices=lambda: [(code, label) for code, label in localize.choices("finding")
                          if load().get("red-flag", code) is not None])
 
     class Meta:

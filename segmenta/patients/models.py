@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from segmenta import l10n
 from segmenta.accounts.scoping import ClinicScoped
-from segmenta.knowledge import vocabulary
+from segmenta.knowledge import localize
 from segmenta.prepared import Prepared
 from segmenta.validators import CLOCK_SLACK, BoundedDates, upload_size, when_problem
 
@@ -95,7 +95,7 @@ class Patient(BoundedDates, models.Model):
     family_name = models.CharField(_("family name"), max_length=100)
     given_name = models.CharField(_("given name"), max_length=100)
     birth_date = models.DateField(_("birth date"))
-    sex = models.CharField(_("sex"), max_length=10, choices=vocabulary.choices("sex"))
+    sex = models.CharField(_("sex"), max_length=10, choices=localize.choices("sex"))
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
     # The language of everything the patient reads (answer links, questionnaires, the
@@ -220,7 +220,7 @@ def _number(value):
 def _vocab(kind, code):
     """A coded value's label in the user's language."""
     try:
-        return gettext(vocabulary.label(kind, code))
+        return localize.label(kind, code)
     except KeyError:
         return code
 
@@ -249,7 +249,7 @@ class WeightMeasurement(ChartItem):
 class Allergy(ChartItem):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="allergies")
     substance = models.CharField(_("substance"), max_length=200)
-    allergy_class = models.CharField(_("class"), max_length=40, choices=vocabulary.choices("allergy_class"))
+    allergy_class = models.CharField(_("class"), max_length=40, choices=localize.choices("allergy_class"))
     reaction = models.CharField(_("reaction"), max_length=200, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
@@ -267,7 +267,7 @@ class Allergy(ChartItem):
 class Medication(ChartItem):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
     name = models.CharField(_("name"), max_length=200)
-    medication_class = models.CharField(_("class"), max_length=40, choices=vocabulary.choices("medication_class"))
+    medication_class = models.CharField(_("class"), max_length=40, choices=localize.choices("medication_class"))
     dose = models.CharField(_("dose"), max_length=100, blank=True)
     date_bounds = {"last_dose": None}  # clean() refuses a dose yet to come
     last_dose = models.DateTimeField(_("last dose taken"), null=True, blank=True,
@@ -319,7 +319,7 @@ class ChartReview(ChartItem):
 
 class Condition(ChartItem):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="conditions")
-    code = models.CharField(_("condition"), max_length=40, choices=vocabulary.choices("condition"), blank=True,
+    code = models.CharField(_("condition"), max_length=40, choices=localize.choices("condition"), blank=True,
                             help_text=_("Coded, where the condition matters to the safety rules."))
     text = models.CharField(_("description"), max_length=200, blank=True)
     active = models.BooleanField(_("active"), default=True)
@@ -441,7 +441,7 @@ class Complaint(ChartItem):
     nrs = models.PositiveSmallIntegerField(_("pain now (NRS 0–10)"), null=True, blank=True,
                                            validators=[MaxValueValidator(10)])
     findings = models.JSONField(_("red-flag findings"), default=list, blank=True, validators=[validation.findings])
-    status = models.CharField(_("status"), max_length=10, choices=vocabulary.choices("complaint_status"),
+    status = models.CharField(_("status"), max_length=10, choices=localize.choices("complaint_status"),
                               default="active")
     notes = models.TextField(_("notes"), blank=True, max_length=4000)
 
@@ -468,8 +468,8 @@ class HistoryItem(ChartItem):
     """A candidate interference field: scar, tooth, tonsils, sinus, fracture, …"""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="history")
-    kind = models.CharField(_("kind"), max_length=20, choices=vocabulary.choices("history_kind"))
-    tooth = models.CharField(_("tooth (FDI)"), max_length=2, choices=vocabulary.choices("tooth"), blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=localize.choices("history_kind"))
+    tooth = models.CharField(_("tooth (FDI)"), max_length=2, choices=localize.choices("tooth"), blank=True)
     date = models.CharField(_("date"), max_length=10, blank=True, help_text=_("YYYY, YYYY-MM or YYYY-MM-DD"),
                             validators=[validation.partial_date])
     regions = models.JSONField(_("body regions"), default=list, blank=True, validators=[validation.regions])

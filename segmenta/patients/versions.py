@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from segmenta import l10n
-from segmenta.knowledge import vocabulary
+from segmenta.knowledge import localize
 
 from .bodymap import segments
 from .timeline import CHANGED, CREATED, DELETED, ENTERED_IN_ERROR, last_change, timeline
@@ -174,7 +174,7 @@ def display(field, value, lookups=None):
     if field.name == "regions":
         return ", ".join(region_text(r) for r in value)
     if field.name in CODED and isinstance(value, list):
-        return ", ".join(_(vocabulary.label(CODED[field.name], code)) for code in value)
+        return ", ".join(localize.label(CODED[field.name], code) for code in value)
     if isinstance(value, (Decimal, float)):
         return l10n.number(value)
     return str(value)
@@ -187,11 +187,11 @@ def region_text(region):
     side = region.get("side")
     if "choir" in region:
         segment = segments().get(region["choir"])
-        name = _(segment["label"]) if segment else str(region["choir"])
+        name = localize.text(segment, "label") if segment else str(region["choir"])
         text = f"{name} ({region['choir']})"
     else:
-        text = _(vocabulary.label("region", region.get("region")))
-    return f"{text}, {_(vocabulary.label('side', side))}" if side else text
+        text = localize.label("region", region.get("region"))
+    return f"{text}, {localize.label('side', side)}" if side else text
 
 
 # --- For the API: plain values ---------------------------------------------------------

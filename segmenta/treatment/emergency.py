@@ -5,7 +5,7 @@ plain data to the pure functions in ``segmenta.knowledge.last`` and ``.vigilance
 from django.db.models.functions import Trim, Upper
 from django.utils import timezone
 
-from segmenta.knowledge import vocabulary
+from segmenta.knowledge import localize
 from segmenta.knowledge.last import emergency_card
 from segmenta.audit.trail import record
 from segmenta.knowledge.service import for_clinic
@@ -34,13 +34,15 @@ def card_for(patient, kb):
     card = emergency_card(
         weight_kg=float(weight.weight_kg) if weight else None,
         height_cm=float(height.height_cm) if height else None,
-        sex=patient.sex, age_years=age_on(patient.birth_date, timezone.localdate()), kb=kb)
+        sex=patient.sex, age_years=age_on(patient.birth_date, timezone.localdate()),
+        kb=localize.base(kb, ["protocol"]))
     card["weight_record"], card["height_record"] = weight, height
     return card
 
 
 def equipment_items(kb):
-    return kb.get("protocol", "emergency-equipment")["items"]
+    """The daily check's items, named in the active language."""
+    return localize.entry(kb.get("protocol", "emergency-equipment"))["items"]
 
 
 def equipment_today(clinic, kb):
@@ -68,7 +70,7 @@ def emergency_context(session):
 def _profession(user):
     profile = getattr(user, "profile", None)
     code = profile.verified_profession if profile is not None else None
-    return vocabulary.label("profession", code) if code else None
+    return localize.label("profession", code) if code else None
 
 
 def vigilance_report(event, user):
@@ -80,12 +82,12 @@ def vigilance_report(event, user):
     injected = None
     if injection is not None:
         technique = kb.get("technique", injection.target) or {}
-        target = vocabulary.label("injection_target", injection.target)
-        side = f", {vocabulary.label('side', injection.side)}" if injection.side else ""
+        target = localize.label("injection_target", injection.target)
+        side = f", {localize.label('side', injection.side)}" if injection.side else ""
         depth = f" ({technique['depth']})" if technique.get("depth") else ""
         product = injection.product
         injected = {
-            "time": timezone.localtime(injection.time), "drug_label": vocabulary.label("drug", injection.drug),
+            "time": timezone.localtime(injection.time), "drug_label": localize.label("drug", injection.drug),
             "product": product.name if product else None,
             "preservative": product.preservative if product else None,
             "multi_dose": product.multi_dose if product else None,
@@ -98,7 +100,7 @@ def vigilance_report(event, user):
         "clinic": {"name": patient.clinic.name, "jurisdiction": patient.clinic.jurisdiction},
         "reporter": {"name": reporter, "profession": _profession(user)},
         "patient": {"given_name": patient.given_name, "family_name": patient.family_name,
-                    "birth_date": patient.birth_date, "sex": vocabulary.label("sex", patient.sex),
+                    "birth_date": patient.birth_date, "sex": localize.label("sex", patient.sex),
                     "weight_kg": weight.weight_kg if weight else None},
         "event": {"kind_label": event.get_kind_display(), "description": event.description,
                   "occurred_at": timezone.localtime(event.occurred_at) if event.occurred_at else None,

@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from segmenta import l10n
 from segmenta.accounts.scoping import ClinicScoped
-from segmenta.knowledge import vocabulary
+from segmenta.knowledge import localize
 from segmenta.patients import validation
 from segmenta.validators import BoundedDates
 
@@ -36,7 +36,7 @@ def _time(value):
 
 def _vocab(kind, code):
     try:
-        return gettext(vocabulary.label(kind, code))
+        return localize.label(kind, code)
     except KeyError:
         return code
 
@@ -89,7 +89,7 @@ class Product(models.Model):
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="products")
     name = models.CharField(_("name"), max_length=200, help_text=_("As on the pack, e.g. Procaine 1 % 2 mL ampoule."))
-    drug = models.CharField(_("drug"), max_length=20, choices=vocabulary.choices("drug"))
+    drug = models.CharField(_("drug"), max_length=20, choices=localize.choices("drug"))
     concentration_percent = models.DecimalField(_("concentration (%)"), max_digits=4, decimal_places=2,
                                                 validators=[MinValueValidator(0.1), MaxValueValidator(20)])
     preservative = models.BooleanField(_("contains a preservative"), default=False)
@@ -231,14 +231,14 @@ class Injection(SessionPart):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="injections")
     order = models.PositiveSmallIntegerField(_("order"))
     time = models.DateTimeField(_("time"))
-    target = models.CharField(_("target"), max_length=30, choices=vocabulary.choices("injection_target"))
+    target = models.CharField(_("target"), max_length=30, choices=localize.choices("injection_target"))
     regions = models.JSONField(_("site"), default=list, blank=True, validators=[validation.regions])
-    side = models.CharField(_("side"), max_length=10, choices=vocabulary.choices("side"), blank=True)
+    side = models.CharField(_("side"), max_length=10, choices=localize.choices("side"), blank=True)
     history_item = models.ForeignKey("patients.HistoryItem", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="test_injections", verbose_name=_("tested history item"))
     complaint = models.ForeignKey("patients.Complaint", null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="test_injections", verbose_name=_("for complaint"))
-    drug = models.CharField(_("drug"), max_length=20, choices=vocabulary.choices("drug"), default="procaine")
+    drug = models.CharField(_("drug"), max_length=20, choices=localize.choices("drug"), default="procaine")
     concentration_percent = models.DecimalField(_("concentration (%)"), max_digits=4, decimal_places=2,
                                                 validators=[MinValueValidator(0.1), MaxValueValidator(20)])
     # Scope and training are checked against the person who injects, not who types.

@@ -6,7 +6,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from segmenta.knowledge import monograph
-from segmenta.knowledge.base import EVIDENCE_LABELS, evidence_label
+from segmenta.knowledge.base import EVIDENCE_LABELS
+from segmenta.knowledge.localize import evidence_label
 
 register = template.Library()
 

@@ -12,6 +12,8 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from segmenta.knowledge import vocabulary
+from segmenta.knowledge.localize import label as kb_label
+from segmenta.knowledge.localize import text as kb_text
 from segmenta.patients.bodymap import HEIGHT, WIDTH, segments, views
 from segmenta.validators import load_json
 
@@ -92,7 +94,7 @@ class _Segment:
 
     def __init__(self, choir_id, d, seg):
         self.id, self.d = choir_id, escape(d)
-        self.label = f"{_(seg['label'])}, {SIDE[seg['side']]} ({choir_id})"
+        self.label = f"{kb_text(seg, 'label')}, {SIDE[seg['side']]} ({choir_id})"
         self.supply = ", ".join(seg["trigeminal"] + seg["dermatomes"])
         self.label_html = escape(self.label)
         self.title_html = self.label_html + (f" — {escape(self.supply)}" if self.supply else "")
@@ -239,7 +241,7 @@ def json_regions(value):
 @register.filter
 def labels(codes, kind):
     """Coded values as their readable labels: {{ item.signs|labels:"sign" }}."""
-    return ", ".join(_(vocabulary.label(kind, code)) for code in codes or [])
+    return ", ".join(kb_label(kind, code) for code in codes or [])
 
 
 @register.filter

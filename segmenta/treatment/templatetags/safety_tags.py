@@ -3,9 +3,8 @@ a careful physician checks before injecting (the treatment floor assembles it, s
 chart page shows it without the patients app importing treatment)."""
 
 from django import template
-from django.utils.translation import gettext as _
 
-from segmenta.knowledge import vocabulary
+from segmenta.knowledge import localize
 from segmenta.patients.bodymap import segments
 from segmenta.treatment.models import Injection
 from segmenta.treatment.sessions import strip_facts
@@ -36,8 +35,8 @@ def site_names(regions):
     for region in regions or []:
         if "choir" in region and region["choir"] in data:
             segment = data[region["choir"]]
-            names.append(f"{_(segment['label'])}, {_(segment['side'])}")
+            names.append(f"{localize.text(segment, 'label')}, {localize.label('side', segment['side']).lower()}")
         elif "region" in region:
-            side = f", {_(vocabulary.label('side', region['side'])).lower()}" if region.get("side") else ""
-            names.append(f"{_(vocabulary.label('region', region['region']))}{side}")
+            side = f", {localize.label('side', region['side']).lower()}" if region.get("side") else ""
+            names.append(f"{localize.label('region', region['region'])}{side}")
     return "; ".join(names)
