@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from segmenta import l10n
-from segmenta.knowledge import vocabulary
+from segmenta.knowledge import localize, vocabulary
 from segmenta.patients.bodymap import segments
 
 from .labels import band_label, instrument_title
@@ -50,18 +50,18 @@ def _regions(value):
         if not isinstance(region, dict):
             continue
         if region.get("region"):
-            text = vocabulary.label("region", region["region"])
+            text = localize.label("region", region["region"])
         elif region.get("choir") in segments():
             # A body-map segment by its name and side, as the chart names it.
             segment = segments()[region["choir"]]
-            found.append(f"{_(segment['label'])}, {_(segment['side'])}")
+            found.append(f"{localize.text(segment, 'label')}, {localize.label('side', segment['side']).lower()}")
             continue
         elif region.get("choir"):
             text = _("body-map segment %(n)s") % {"n": region["choir"]}
         else:
             continue
         if region.get("side"):
-            text = f"{text} ({vocabulary.label('side', region['side']).lower()})"
+            text = f"{text} ({localize.label('side', region['side']).lower()})"
         found.append(text)
     return ", ".join(found)
 
@@ -75,9 +75,9 @@ def _text(obj, field):
     if field.name == "regions":
         return _regions(value)
     if field.name in CODED:
-        return ", ".join(vocabulary.label(CODED[field.name], code) for code in value)
+        return ", ".join(localize.label(CODED[field.name], code) for code in value)
     if field.name == "answers" and isinstance(value, dict):
-        return "; ".join(f"{vocabulary.label('finding', code) if code in vocabulary.codes('finding') else code}: "
+        return "; ".join(f"{localize.label('finding', code) if code in vocabulary.codes('finding') else code}: "
                          f"{answer}" for code, answer in value.items())
     if field.name == "reasons":
         return "; ".join(str(r.get("message", r.get("code", ""))) for r in value if isinstance(r, dict))

@@ -91,3 +91,13 @@ def test_another_clinic_gets_a_404(chart, outsider):
     client = reauthenticated(login_verified(Client(), outsider))
     assert client.get(copy_url(chart)).status_code == 404
     assert client.get(json_url(chart)).status_code == 404
+
+
+def test_a_german_patients_copy_names_regions_segments_and_codes_in_german(chart, doctor_client):
+    chart.patient.language = "de"
+    chart.patient.save()
+    pm.Complaint.objects.create(patient=chart.patient, description="Schulter vorn", regions=[{"choir": 107}])
+    html = reauthenticated(doctor_client).get(copy_url(chart)).content.decode()
+    for expected in ("Schulter (rechts)", "Schultervorderseite, rechts", "Injektionstherapie (Neuraltherapie)"):
+        assert expected in html, expected
+    assert "Shoulder (right)" not in html and "Front of shoulder" not in html
