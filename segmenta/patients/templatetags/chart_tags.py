@@ -4,7 +4,7 @@ from django import template
 from django.template.defaultfilters import floatformat
 from django.template.loader import get_template
 from django.urls import reverse
-from django.utils.formats import localize
+from django.utils.formats import date_format, localize
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import get_current_timezone, template_localtime
@@ -158,14 +158,14 @@ def dental_chart(marks=None, patient=None, input_id=None, selected=""):
 
 
 def _day(moment):
-    """A point's date as ``{{ moment|date:"Y-m-d" }}`` writes it (in the current time zone)."""
-    return _local_day(moment, get_current_timezone())
+    """A point's date as ``{{ moment|date:"SHORT_DATE_FORMAT" }}`` writes it (in the current
+    time zone and the page's language)."""
+    return _local_day(moment, get_current_timezone(), get_language())
 
 
 @lru_cache(maxsize=4096)
-def _local_day(moment, zone):
-    day = template_localtime(moment)
-    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
+def _local_day(moment, zone, language):
+    return date_format(template_localtime(moment), "SHORT_DATE_FORMAT")
 
 
 def _number(value):
