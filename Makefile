@@ -45,9 +45,9 @@ lock:
 # (needs GNU gettext: apt-get install gettext). Translate what is new before committing:
 # segmenta/tests/test_translations.py fails on any message without its translation.
 messages: install
-	cd segmenta && ../$(BIN)/segmenta makemessages -l de -l es -e html,py,txt --no-obsolete \
+	cd segmenta && SEGMENTA_VAR_DIR=$(CURDIR)/var ../$(BIN)/segmenta makemessages -l de -l es -e html,py,txt --no-obsolete \
 	  --ignore 'tests/*' --ignore '*/tests/*'
-	cd segmenta && ../$(BIN)/segmenta compilemessages
+	cd segmenta && SEGMENTA_VAR_DIR=$(CURDIR)/var ../$(BIN)/segmenta compilemessages
 
 clean:
 	rm -rf $(VENV) var node_modules .pytest_cache .hypothesis
