@@ -68,7 +68,9 @@ def _tolerant(loader, name):
 class DateInput(forms.DateInput):
     """A date field's input that shows every stored year with four digits: strftime writes
     year 1 as "1-01-01", which a browser's date input takes for no date at all, so a form
-    would open blank and could clear the stored value on save instead of showing it."""
+    would open blank and could clear the stored value on save instead of showing it. Always
+    ISO, whatever the page's language: Django's own DateInput writes a German page's date as
+    28.11.2026, which a browser's date input shows as empty. Every date input is this one."""
 
     input_type = "date"
 

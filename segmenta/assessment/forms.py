@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from segmenta.stored_dates import DateInput
 from segmenta.validators import clinical_date
 
 from . import screening
@@ -12,7 +13,7 @@ ANSWER_CHOICES = [(screening.YES, _("Yes")), (screening.NO, _("No")), (screening
 
 
 class ScreeningForm(forms.Form):
-    date = forms.DateField(label=_("Date of the screening"), widget=forms.DateInput(attrs={"type": "date"}),
+    date = forms.DateField(label=_("Date of the screening"), widget=DateInput(),
                            validators=[clinical_date(None)])  # clean_date() refuses a future day
 
     def __init__(self, *args, groups, recorded=(), **kwargs):

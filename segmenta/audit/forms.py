@@ -4,6 +4,8 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from segmenta.stored_dates import DateInput
+
 from .models import Action
 
 # Ids are 64-bit; dates outside these years only overflow time-zone arithmetic.
@@ -15,9 +17,9 @@ class AuditSearchForm(forms.Form):
     patient = forms.IntegerField(label=_("Patient ID"), required=False, min_value=1, max_value=MAX_ID)
     user = forms.CharField(label=_("Username"), required=False, max_length=150)
     action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", _("Any"))] + Action.choices)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput(),
                                 validators=DATE_RANGE)
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput(),
                               validators=DATE_RANGE)
 
     def clean(self):
