@@ -65,6 +65,7 @@ TEXT_FIELDS = {
     "red-flag-area": ["name", "note"],
     "study": ["name", "note", "about", "design", "size", "outcomes", "result"],
     "scope-rule": ["name", "note", "rule"],
+    "instrument-threshold": ["name", "note", "scoring", "alerts[].message", "alerts[].note"],
     "safety-rule": ["name", "note", "rule"],
     "bleeding-agent": ["name", "hold_note"],
     "test-method": ["name", "description", "reliability"],

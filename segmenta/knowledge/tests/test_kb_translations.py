@@ -190,3 +190,12 @@ def test_the_emergency_card_and_equipment_list_follow_the_language_with_the_same
             {k: v for k, v in english[part].items() if k != words}
     assert [i["id"] for i in items][0] == "oxygen" and items[0]["name"] == "Sauerstoff: Flasche voll, Maske mit Reservoir"
     assert kb.get("protocol", "emergency-equipment")["items"][0]["name"].startswith("Oxygen")  # the base is untouched
+
+
+def test_an_outcome_instruments_page_reads_in_german(doctor_client):
+    html = doctor_client.get(reverse("knowledge:entry", args=["instrument-threshold", "phq-9"]),
+                             HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Selbstverletzung" in html  # the item-9 alert, in German
+    nrs = doctor_client.get(reverse("knowledge:entry", args=["instrument-threshold", "nrs-11"]),
+                            HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Escala numérica de valoración del dolor" in nrs
