@@ -64,8 +64,14 @@ def test_the_live_verdict_shows_dose_total_and_what_is_left_and_stays_in_view(pa
 
     # Pressed from the keyboard, "Check safety" keeps the verdict in view and the focus on itself.
     page.get_by_role("button", name="Check safety").focus()
-    page.keyboard.press("Enter")
+    # The check answers over htmx: wait for its answer and the swap, not for a moment of quiet
+    # that can come before the request on a busy machine.
+    with page.expect_response(lambda response: "/injections/check/" in response.url):
+        page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")
+    page.wait_for_function("""() => { const box = document.querySelector("#verdict").getBoundingClientRect();
+                                      return box.top >= 0 && box.bottom <= window.innerHeight + 1; }""",
+                           timeout=5000)
     assert in_view(page, "#verdict")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Check safety"
     assert not Injection.objects.filter(target="paravertebral").exists()
