@@ -7,7 +7,6 @@ import re
 import pytest
 from django.utils import timezone, translation
 
-from segmenta.accounts.models import ApiToken
 from segmenta.assessment.forms import ScreeningForm
 from segmenta.audit.forms import AuditSearchForm
 from segmenta.conftest import login_verified, make_patient
@@ -46,7 +45,6 @@ def test_every_pages_date_inputs_are_iso_in_german_and_spanish(client, doctor, c
     fill_chart(patient, 2)
     session, plan = Session.objects.filter(patient=patient).first(), patient.plans.first()
     login_verified(client, doctor)
-    _token, _raw = ApiToken.issue(doctor, "dates")
     seen = 0
     for url in readable_urls(patient, session, plan, chart_items(patient)):
         if url.startswith("/api/"):
