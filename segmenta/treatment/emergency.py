@@ -2,11 +2,17 @@
 pharmacovigilance report: it reads the chart and the clinic's knowledge base and hands
 plain data to the pure functions in ``segmenta.knowledge.last`` and ``.vigilance``."""
 
+from datetime import date, datetime
+from decimal import Decimal
+
 from django.db.models.functions import Trim, Upper
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from segmenta import l10n
 from segmenta.knowledge import localize
 from segmenta.knowledge.last import emergency_card
+from segmenta.knowledge.monograph import DEPTHS
 from segmenta.audit.trail import record
 from segmenta.knowledge.service import for_clinic
 
@@ -73,8 +79,29 @@ def _profession(user):
     return localize.label("profession", code) if code else None
 
 
-def vigilance_report(event, user):
-    """The report of ``event`` (an AdverseEvent with its session and patient loaded)."""
+def report_words():
+    """The printed report's own words in the active language (``vigilance.WORDS``)."""
+    return {"unknown": _("unknown"), "yes": _("yes"), "no": _("no"),
+            "before_injection": _("before the injection: check the recorded times"),
+            "not_linked": _("unknown: the event is not linked to the injection it followed"),
+            "state_whether": _("state whether: %(criteria)s")}
+
+
+def printed(value, words):
+    """A value of the printed report as the reader's language writes it (01.03.2026 14:05,
+    "5,5" in German); the CSV keeps ``vigilance.as_text``."""
+    if isinstance(value, datetime):
+        return l10n.moment(value)
+    if isinstance(value, date):
+        return l10n.day(value)
+    if isinstance(value, (Decimal, float)):
+        return l10n.number(value)
+    return vigilance.as_text(value, words)
+
+
+def vigilance_report(event, user, printable=False):
+    """The report of ``event`` (an AdverseEvent with its session and patient loaded): for
+    the CSV, or ``printable`` in the active language (its words, dates and numbers)."""
     session, patient = event.session, event.session.patient
     kb, _fallback = clinic_kb(patient.clinic)
     weight = patient.weights.filter(entered_in_error_at=None).first()
@@ -84,7 +111,11 @@ def vigilance_report(event, user):
         technique = kb.get("technique", injection.target) or {}
         target = localize.label("injection_target", injection.target)
         side = f", {localize.label('side', injection.side)}" if injection.side else ""
-        depth = f" ({technique['depth']})" if technique.get("depth") else ""
+        depth = technique.get("depth")
+        if depth and printable:
+            depth = str(DEPTHS.get(depth, depth))
+            depth = depth[:1].lower() + depth[1:]
+        depth = f" ({depth})" if depth else ""
         product = injection.product
         injected = {
             "time": timezone.localtime(injection.time), "drug_label": localize.label("drug", injection.drug),
@@ -111,7 +142,10 @@ def vigilance_report(event, user):
         "session_start": timezone.localtime(session.started_at),
         "injection": injected,
     }
-    return vigilance.report(data, kb.get("protocol", "pharmacovigilance"), timezone.localdate())
+    rule = kb.get("protocol", "pharmacovigilance")
+    if printable:
+        return vigilance.report(data, localize.entry(rule), timezone.localdate(), report_words(), printed)
+    return vigilance.report(data, rule, timezone.localdate())
 
 
 # --- Lots (recalls) -----------------------------------------------------------------

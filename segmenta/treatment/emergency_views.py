@@ -185,10 +185,10 @@ def _filename(event, ext):
 
 
 def _report(request, event_id, fmt):
-    """The event and its report's fields; the export is audited."""
+    """The event and its report's fields (the PDF's in the user's language); the export is audited."""
     event = _event(request, event_id)
     with transaction.atomic():
-        row = vigilance_report(event, request.user)
+        row = vigilance_report(event, request.user, printable=fmt == "pdf")
         record("export", request=request, patient=event.session.patient, obj=event,
                detail={"report": "pharmacovigilance", "format": fmt})
     return event, row

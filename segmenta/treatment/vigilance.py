@@ -10,6 +10,15 @@ from decimal import Decimal
 
 UNKNOWN = "unknown"
 
+# The report's own words. The CSV keeps these; the printed report gets them in the reader's
+# language from the Django shell (``words``), with its own way of writing dates and numbers.
+WORDS = {
+    "unknown": UNKNOWN, "yes": "yes", "no": "no",
+    "before_injection": "before the injection: check the recorded times",
+    "not_linked": "unknown: the event is not linked to the injection it followed",
+    "state_whether": "state whether: %(criteria)s",
+}
+
 # Column order of the CSV and of the PDF's table.
 COLUMNS = [
     "report_id", "report_date", "reporter", "reporter_profession", "clinic", "clinic_jurisdiction",
@@ -22,49 +31,52 @@ COLUMNS = [
 ]
 
 
-def initials(given_name, family_name):
+def initials(given_name, family_name, words=WORDS):
     """"Erika Maria Muster" → "E.M.M."; the name itself never leaves the clinic."""
     parts = f"{given_name or ''} {family_name or ''}".replace("-", " ").split()
-    return "".join(f"{p[0].upper()}." for p in parts if p) or UNKNOWN
+    return "".join(f"{p[0].upper()}." for p in parts if p) or words["unknown"]
 
 
 def age_years(birth_date, on):
-    """Whole years between ``birth_date`` and the date ``on``."""
+    """Whole years between ``birth_date`` and the date ``on`` (None when either is unknown)."""
     if birth_date is None or on is None:
-        return UNKNOWN
+        return None
     if isinstance(on, datetime):
         on = on.date()
     return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
 
 
-def minutes_between(start, end):
+def minutes_between(start, end, words=WORDS):
     if start is None or end is None:
-        return UNKNOWN
+        return words["unknown"]
     minutes = (end - start).total_seconds() / 60
     if minutes < 0:
-        return "before the injection: check the recorded times"
+        return words["before_injection"]
     return str(round(minutes))
 
 
-def seriousness(severity, outcome, rule):
+def seriousness(severity, outcome, rule, words=WORDS, labels=None):
     """``("yes", criteria)`` when the record meets a seriousness criterion the knowledge
     base's ``pharmacovigilance`` entry lists; otherwise ``("unknown", what to state)``:
-    the record cannot rule out hospitalisation, disability or medical importance."""
+    the record cannot rule out hospitalisation, disability or medical importance.
+    ``labels``: {"severity", "outcome"} as the reader reads them (else the codes)."""
+    labels = labels or {}
     met = []
     if severity in rule["serious_when"]["severity"]:
-        met.append(severity.replace("_", "-"))
-    if outcome in rule["serious_when"]["outcome"] and "fatal" not in met:
-        met.append(outcome)
+        met.append(labels.get("severity") or severity.replace("_", "-"))
+    if outcome in rule["serious_when"]["outcome"] and severity != "fatal":
+        met.append(labels.get("outcome") or outcome)
     if met:
-        return "yes", ", ".join(met)
-    return UNKNOWN, "state whether: " + "; ".join(rule["criteria_to_state"])
+        return words["yes"], ", ".join(met)
+    return words["unknown"], words["state_whether"] % {"criteria": "; ".join(rule["criteria_to_state"])}
 
 
-def _text(value):
+def as_text(value, words=WORDS):
+    """A value as the CSV writes it: ISO dates, a point for decimals, ``words`` for the rest."""
     if value is None or value == "":
-        return UNKNOWN
+        return words["unknown"]
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return words["yes"] if value else words["no"]
     if isinstance(value, datetime):
         return value.isoformat(timespec="minutes")
     if isinstance(value, date):
@@ -74,8 +86,9 @@ def _text(value):
     return str(value)
 
 
-def report(data, rule, today):
-    """One report as an ordered dict of COLUMNS → text.
+def report(data, rule, today, words=WORDS, text=as_text):
+    """One report as an ordered dict of COLUMNS → text: ``text(value, words)`` writes each
+    value (dates, times, numbers, yes and no), ``words`` are the report's own words.
 
     ``data`` holds ``report_id``, ``clinic`` {name, jurisdiction}, ``reporter`` {name,
     profession}, ``patient`` {given_name, family_name, birth_date, sex, weight_kg},
@@ -86,12 +99,14 @@ def report(data, rule, today):
     """
     patient, event, injection = data["patient"], data["event"], data.get("injection")
     onset = event.get("occurred_at")
-    serious, criteria = seriousness(event["severity"], event["outcome"], rule)
+    serious, criteria = seriousness(event["severity"], event["outcome"], rule, words,
+                                    {"severity": event.get("severity_label"), "outcome": event.get("outcome_label")}
+                                    if words is not WORDS else None)
     found = {
         "report_id": data["report_id"], "report_date": today,
         "reporter": data["reporter"]["name"], "reporter_profession": data["reporter"].get("profession"),
         "clinic": data["clinic"]["name"], "clinic_jurisdiction": data["clinic"].get("jurisdiction"),
-        "patient_initials": initials(patient.get("given_name"), patient.get("family_name")),
+        "patient_initials": initials(patient.get("given_name"), patient.get("family_name"), words),
         "patient_age_years": age_years(patient.get("birth_date"), onset or data.get("session_start")),
         "patient_sex": patient.get("sex"), "patient_weight_kg": patient.get("weight_kg"),
         "reaction": event["kind_label"], "reaction_description": event.get("description"),
@@ -101,11 +116,10 @@ def report(data, rule, today):
         "treatment_given": event.get("treatment_given"), "reported_to_authority_at": event.get("reported_at"),
     }
     if injection is None:
-        missing = "unknown: the event is not linked to the injection it followed"
-        found.update({"suspected_drug": missing, "product": UNKNOWN, "preservative": UNKNOWN,
-                      "multi_dose": UNKNOWN, "lot": UNKNOWN, "expiry": UNKNOWN, "dose_mg": UNKNOWN,
-                      "volume_ml": UNKNOWN, "concentration_percent": UNKNOWN, "route_target": UNKNOWN,
-                      "injection_time": UNKNOWN, "time_to_onset_minutes": UNKNOWN})
+        found.update({name: None for name in ("product", "preservative", "multi_dose", "lot", "expiry", "dose_mg",
+                                              "volume_ml", "concentration_percent", "route_target", "injection_time",
+                                              "time_to_onset_minutes")})
+        found["suspected_drug"] = words["not_linked"]
     else:
         found.update({
             "suspected_drug": injection["drug_label"], "product": injection.get("product"),
@@ -113,6 +127,6 @@ def report(data, rule, today):
             "lot": injection.get("lot"), "expiry": injection.get("expiry"), "dose_mg": injection.get("mg"),
             "volume_ml": injection.get("volume_ml"), "concentration_percent": injection.get("concentration_percent"),
             "route_target": injection.get("route_target"), "injection_time": injection.get("time"),
-            "time_to_onset_minutes": minutes_between(injection.get("time"), onset),
+            "time_to_onset_minutes": minutes_between(injection.get("time"), onset, words),
         })
-    return {column: _text(found[column]) for column in COLUMNS}
+    return {column: text(found[column], words) for column in COLUMNS}

@@ -214,3 +214,52 @@ def test_the_event_time_is_now_in_the_session_and_typed_when_charted_afterwards(
                                      practitioner=doctor)
     # Charted afterwards: no invented time (the session's start would read "0 min to onset").
     assert AdverseEventForm(session=earlier).fields["occurred_at"].initial is None
+
+
+# --- The printed report in the language of whoever prints it ---------------------------------
+
+def _pdf_text(client, event):
+    response = reauthenticated(client).get(reverse("treatment:event_report_pdf", args=[event.pk]),
+                                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+
+
+@pytest.mark.parametrize("language, shown", [
+    ("de", ["31.03.2027", "25.11.2026 10:05", "25.11.2026 10:17", "2,5", "0,5", "unbekannt", "nein",
+            "Ganglion stellatum, Links (an einem Ganglion)", "Procain", "Mittelschwer", "Krankenhausaufenthalt"]),
+    ("es", ["31/03/2027", "25/11/2026 10:05", "25/11/2026 10:17", "2,5", "0,5", "desconocido", "no",
+            "Ganglio estrellado", "Procaína", "hospitalización"]),
+])
+def test_the_pdf_speaks_the_language_of_the_user_who_prints_it(doctor, event, injection, language, shown):
+    """The user's own language, not the browser's: its words, dates, times and decimal commas;
+    the codes (report id, lot, jurisdiction) stay as they are."""
+    from django.utils import translation
+
+    from segmenta.treatment.emergency_views import REPORT_LABELS
+
+    doctor.profile.language = language
+    doctor.profile.save()
+    Injection.objects.filter(pk=injection.pk).update(volume_ml="2.5", concentration_percent="0.5", mg="12.5")
+    Product.objects.filter(pk=injection.product_id).update(preservative=False)
+    text = _pdf_text(login_verified(Client(), doctor), event)
+    for expected in shown + ["LOT-4711", f"SEG-{event.session.patient.clinic_id}-{event.pk}"]:
+        assert expected in text, expected
+    with translation.override(language):
+        labels = [str(REPORT_LABELS[name]) for name in ("time_to_onset_minutes", "suspected_drug", "expiry")]
+    with translation.override("en"):
+        english = [str(REPORT_LABELS[name]) for name in ("time_to_onset_minutes", "suspected_drug", "expiry")]
+    for label, source in zip(labels, english):
+        assert label != source and label in text and source not in text
+    for english_only in ("2027-03-31", "2026-11-25", "unknown", "Stellate ganglion", "hospitalisation", " 2.5",
+                         "0.5 "):
+        assert english_only not in text, english_only
+
+
+def test_the_csv_keeps_iso_dates_and_decimal_points_on_a_german_users_export(doctor, event, injection):
+    doctor.profile.language = "de"
+    doctor.profile.save()
+    Injection.objects.filter(pk=injection.pk).update(volume_ml="2.5")
+    row = next(csv.DictReader(io.StringIO(
+        reauthenticated(login_verified(Client(), doctor)).get(reverse("treatment:event_report_csv", args=[event.pk])).content.decode())))
+    assert (row["expiry"], row["volume_ml"], row["injection_time"]) == ("2027-03-31", "2.5", "2026-11-25T10:05+01:00")
