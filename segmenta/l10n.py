@@ -17,6 +17,17 @@ def _local(value):
     return value
 
 
+def from_case(value):
+    """A date ("2026-11-24") or moment ("2026-11-24T20:00+01:00") as the case format writes
+    it, as a date or datetime to be written in the page's language; anything else as it is."""
+    if not isinstance(value, str) or not value:
+        return value
+    try:
+        return datetime.datetime.fromisoformat(value) if len(value) > 10 else datetime.date.fromisoformat(value)
+    except ValueError:
+        return value
+
+
 def day(value, empty="?"):
     """A date (or a moment's date, in the clinic's time): 2026-03-01 / 01.03.2026 / 01/03/2026."""
     if not value:

@@ -3,6 +3,7 @@ red flags re-screened, and the decision."""
 
 from django.utils import timezone
 
+from segmenta import l10n
 from segmenta.assessment.engine import red_flags
 from segmenta.knowledge import localize
 from segmenta.knowledge.service import for_clinic
@@ -39,7 +40,7 @@ def report(plan):
     tests = []
     for test, result in zip(case["tests"], classify(case, kb)["tests"]):
         if result["complaint_id"] == f"c{plan.complaint_id}":
-            tests.append({"item": history.get(test["history_id"]), "date": test.get("date"),
+            tests.append({"item": history.get(test["history_id"]), "date": l10n.day(l10n.from_case(test.get("date")), ""),
                           "classification": result["classification"], "label": huneke_label(result["classification"]),
                           "reasons": result["reasons"]})
     sessions = list(patient.sessions.prefetch_related("injections").order_by("started_at"))

@@ -6,17 +6,20 @@ with a written reason; the reason stays in the note and the audit trail.
 """
 
 import copy
-from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from segmenta import l10n
 from segmenta.accounts.models import Membership
 from segmenta.audit.trail import record
+from segmenta.knowledge import localize
+from segmenta.knowledge import wording
+from segmenta.knowledge.phrases import Phrase
 from segmenta.knowledge.service import for_clinic, remember
 from segmenta.patients.models import HistoryItem, Patient
 from segmenta.treatment.case import chart_queryset, patient_case
@@ -167,10 +170,24 @@ def strip_facts(patient, now=None, chart=None):
     patient, kb, case = chart or strip_chart(patient)
     case = {**case, "given_injections": given_elsewhere(patient, None, now, kb)}
     facts = summary(case, kb, now)
-    for thinner in facts["blood_thinners"]:  # shown in the clinic's time, not as ISO text
-        when = thinner["last_dose"]
-        thinner["last_dose"] = datetime.fromisoformat(when) if when and len(when) > 10 else when
-    return {**facts, "clinic_rules_invalid": bool(kb.problems)}
+    return {**facts, **_shown_facts(facts, case, kb), "clinic_rules_invalid": bool(kb.problems)}
+
+
+def _shown_facts(facts, case, kb):
+    """The facts the strip writes as words, in the page's language: an allergy recorded by
+    class and a blood thinner known only by its agent or class by the knowledge base's
+    label (the engine's are codes and English), dates as dates, written by the template."""
+    allergies = [a.get("substance") or localize.label("allergy_class", a["class"])
+                 for a in case["patient"].get("allergies", [])]
+    typed = {m.get("name") for m in case["patient"].get("medications", []) if m.get("name")}
+    agents = {agent["name"]: agent for agent in kb.all("bleeding-agent")}
+    for thinner in facts["blood_thinners"]:
+        name = thinner["name"]
+        if name not in typed:
+            thinner["name"] = (localize.text(agents[name]) if name in agents
+                               else localize.label("medication_class", thinner["class"]))
+        thinner["last_dose"] = l10n.from_case(thinner["last_dose"])
+    return {"allergies": allergies, "pregnancy_checked": l10n.from_case(facts["pregnancy_checked"])}
 
 
 def safety_preview(session, injection, user):
@@ -201,31 +218,32 @@ def _chart_checks(injection, kb, patient, performer, user):
     for someone else."""
     technique = kb.get("technique", injection["target"])
     found = []
+    # Phrases like the engine's: English where they are kept, the reader's language where shown.
     if technique["aspirate"] and not injection.get("aspiration_done"):
         found.append({"code": "aspiration_not_recorded",
-                      "message": _("aspirate before injecting at a deep target (not recorded)")})
+                      "message": Phrase(gettext_noop("aspirate before injecting at a deep target (not recorded)"))})
     if technique.get("preservative_free") and injection.get("product") is None:
-        found.append({"code": "product_not_recorded",
-                      "message": _("record the product: only a preservative-free single dose may be used here")})
+        found.append({"code": "product_not_recorded", "message": Phrase(gettext_noop(
+            "record the product: only a preservative-free single dose may be used here"))})
     uncoded = [c.text for c in patient.conditions.all() if c.active and not c.code and not c.in_error]
     if uncoded:
-        found.append({"code": "uncoded_condition",
-                      "message": _("conditions recorded only as text are not checked: %(conditions)s — code them")
-                      % {"conditions": ", ".join(uncoded)}})
+        found.append({"code": "uncoded_condition", "message": Phrase(
+            gettext_noop("conditions recorded only as text are not checked: %(conditions)s — code them"),
+            conditions=", ".join(uncoded))})
     if kb.problems:
-        found.append({"code": "clinic_rules_invalid",
-                      "message": _("the clinic's own knowledge-base rules no longer validate; the shipped rules "
-                                   "apply until an admin corrects them")})
+        found.append({"code": "clinic_rules_invalid", "message": Phrase(gettext_noop(
+            "the clinic's own knowledge-base rules no longer validate; the shipped rules apply until an admin "
+            "corrects them"))})
     profile = getattr(performer, "profile", None)
     elsewhere = profile.licensed_elsewhere(patient.clinic) if profile is not None else None
     if elsewhere:
-        found.append({"code": "licensed_elsewhere",
-                      "message": _("licensed in %(licence)s, injecting in %(clinic)s: check the licence is valid here")
-                      % {"licence": elsewhere, "clinic": patient.clinic.jurisdiction}})
+        found.append({"code": "licensed_elsewhere", "message": Phrase(
+            gettext_noop("licensed in %(licence)s, injecting in %(clinic)s: check the licence is valid here"),
+            licence=elsewhere, clinic=patient.clinic.jurisdiction)})
     if performer != user:
-        found.append({"code": "charted_for_another",
-                      "message": _("entered by %(user)s for %(performer)s, whose scope and training are checked")
-                      % {"user": user.get_username(), "performer": performer.get_username()}})
+        found.append({"code": "charted_for_another", "message": Phrase(
+            gettext_noop("entered by %(user)s for %(performer)s, whose scope and training are checked"),
+            user=user.get_username(), performer=performer.get_username())})
     return found
 
 
@@ -303,19 +321,20 @@ def add_injection(session, injection, user, request=None, override_reason=""):
 
 def _refusal(session, verdict, user, override_reason):
     """Why the checked injection may not be saved (a TreatmentError), or None."""
-    scope = [r["message"] for r in verdict["reasons"] if r["code"] in NOT_OVERRIDABLE and r["verdict"] == "block"]
+    scope = [r for r in verdict["reasons"] if r["code"] in NOT_OVERRIDABLE and r["verdict"] == "block"]
     if scope:
         return TreatmentError("performed_by", _("Outside the injecting practitioner's scope of practice: "
-                                                "%(reasons)s. No override lifts it.") % {"reasons": "; ".join(scope)})
+                                                "%(reasons)s. No override lifts it.")
+                              % {"reasons": wording.reasons(scope)})
     if verdict["verdict"] == "block":
         if not is_physician(user) or not (membership_for(user, session.patient) or Membership()).can_sign:
             return TreatmentError("override_reason", _("Blocked by the safety check: %(reasons)s. Only a "
                                                        "physician can override a block.")
-                                  % {"reasons": "; ".join(r["message"] for r in verdict["reasons"])})
+                                  % {"reasons": wording.reasons(verdict["reasons"])})
         if not override_reason:
             return TreatmentError("override_reason", _("Blocked by the safety check: %(reasons)s. To go ahead, "
                                                        "write why.")
-                                  % {"reasons": "; ".join(r["message"] for r in verdict["reasons"])})
+                                  % {"reasons": wording.reasons(verdict["reasons"])})
     return None
 
 
@@ -331,7 +350,7 @@ def _save_checked(session, item, verdict, kb, user, override_reason, request):
     item.mg = Decimal(str(verdict["mg"]))
     item.cumulative_mg = Decimal(str(verdict["cumulative_mg"]))
     item.verdict = verdict["verdict"]
-    item.reasons = verdict["reasons"]
+    item.reasons = wording.stored(verdict["reasons"])  # English, with each reason's phrase to show it in any language
     item.override_reason = override_reason
     item.overridden_by = user if override_reason else None
     item.save()

@@ -28,3 +28,12 @@ def test_test_injections_name_the_item_and_the_finding_in_words(doctor_client, p
     assert "tested on 2026-01-01: Huneke phenomenon</span>" in html
     assert "tested on 2026-02-01: Huneke phenomenon, confirmed on repetition</span>" in html
     assert "· huneke" not in html and "· confirmed" not in html
+
+
+def test_test_injections_are_dated_as_the_pages_language_writes_dates(doctor_client, patient):
+    plan = plan_with_course(patient)
+    url = reverse("outcomes:reassessment", args=[plan.pk])
+    german = doctor_client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    spanish = doctor_client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "01.01.2026" in german and "01.02.2026" in german and "2026-01-01" not in german
+    assert "01/01/2026" in spanish and "01/02/2026" in spanish and "2026-02-01" not in spanish

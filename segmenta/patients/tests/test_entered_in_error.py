@@ -29,7 +29,7 @@ def chart_text(client, patient, query=""):
 
 @pytest.fixture
 def allergy(patient, doctor):
-    return m.Allergy.objects.create(patient=patient, substance="Procaine", allergy_class="ester_local_anaesthetic",
+    return m.Allergy.objects.create(patient=patient, substance="Novocain", allergy_class="ester_local_anaesthetic",
                                     recorded_by=doctor)
 
 
@@ -50,7 +50,7 @@ def test_an_entry_marked_in_error_keeps_its_content_and_says_who_when_and_why(do
 
     assert response.status_code == 302
     allergy.refresh_from_db()
-    assert allergy.in_error and allergy.substance == "Procaine"
+    assert allergy.in_error and allergy.substance == "Novocain"
     assert (allergy.entered_in_error_by, allergy.error_reason) == (doctor, "recorded in the wrong chart")
     newest = allergy.versions.order_by("-history_id").first()
     assert (newest.history_user, newest.error_reason) == (doctor, "recorded in the wrong chart")
@@ -65,11 +65,11 @@ def test_an_entry_in_error_is_hidden_until_asked_for_then_struck_through_with_th
     hidden = chart_text(doctor_client, patient)
     assert "1 entry marked \"entered in error\" is hidden." in hidden
     assert "wrong patient" not in hidden
-    assert "Procaine" not in hidden  # neither in the list nor in the safety strip
+    assert "Novocain" not in hidden  # neither in the list nor in the safety strip
 
     response = doctor_client.get(reverse("patients:detail", args=[patient.pk]) + "?in_error=shown")
     struck = re.search(r'<li class="in-error">.*?</li>', response.content.decode(), re.DOTALL).group(0)
-    assert "<s>Procaine (Ester local anaesthetic)</s>" in struck
+    assert "<s>Novocain (Ester local anaesthetic)</s>" in struck
     shown = chart_text(doctor_client, patient, "?in_error=shown")
     assert "entered in error" in shown and "by doctor: wrong patient" in shown
     # No longer a known allergy: the list reads as never reviewed, not as "no known drug allergies".
@@ -88,7 +88,7 @@ def test_an_entry_in_error_cannot_be_edited_but_a_corrected_one_can_be_added(doc
     again = doctor_client.post(mark_url(patient, "allergies", allergy), {"reason": "twice"})
     assert again.status_code == 302
     allergy.refresh_from_db()
-    assert (allergy.substance, allergy.error_reason) == ("Procaine", "typing error")
+    assert (allergy.substance, allergy.error_reason) == ("Novocain", "typing error")
 
     added = doctor_client.post(reverse("patients:item_new", args=[patient.pk, "allergies"]),
                                {"substance": "Lidocaine", "allergy_class": "amide_local_anaesthetic", "active": "on"})
@@ -98,10 +98,10 @@ def test_an_entry_in_error_cannot_be_edited_but_a_corrected_one_can_be_added(doc
 
 def test_an_allergy_in_error_leaves_the_safety_strip(doctor_client, doctor, patient, allergy):
     complete_chart(patient, doctor)
-    assert "Procaine" in chart_text(doctor_client, patient)
+    assert "Novocain" in chart_text(doctor_client, patient)
     doctor_client.post(mark_url(patient, "allergies", allergy), {"reason": "other patient's"})
     strip = chart_text(doctor_client, patient)
-    assert "Procaine" not in strip and "none known" in strip
+    assert "Novocain" not in strip and "none known" in strip
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

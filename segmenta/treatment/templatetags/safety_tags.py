@@ -28,6 +28,15 @@ def verdict_label(code):
 
 
 @register.filter
+def drug_name(code):
+    """A drug's code ("procaine") as the page's language names it ("Procain")."""
+    try:
+        return localize.label("drug", code)
+    except KeyError:
+        return code
+
+
+@register.filter
 def site_names(regions):
     """An injection's site as words: body-map segments by name, named regions with their side."""
     data = segments()

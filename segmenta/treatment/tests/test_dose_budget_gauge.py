@@ -74,4 +74,4 @@ def test_the_live_check_says_what_is_left_after_this_injection(doctor_client, to
     # 100 mg elsewhere, 5 mg earlier in this session, 50 mg now: the engine's budget leaves the rest.
     assert preview["budget"]["used_mg"] == 155 and preview["budget"]["drugs"]["procaine"]["left_mg"] == limit - 155
     html = response.content.decode()
-    assert f"procaine {limit - 155:g} of {limit:g} mg" in html and "50 mg" in html and "55 mg in this session" in html
+    assert f"Procaine {limit - 155:g} of {limit:g} mg" in html and "50 mg" in html and "55 mg in this session" in html
