@@ -9,6 +9,7 @@ diagnosis. All clinical knowledge and every weight come from the knowledge base.
 from datetime import date
 
 from segmenta.caseformat import partial_date_key
+from segmenta.knowledge.phrases import Day, Number, Phrase, code, gettext_noop, term
 from segmenta.treatment import huneke, safety
 
 SEGMENT_ORDER = {code: i for i, code in enumerate(
@@ -38,10 +39,12 @@ def _span(earlier, later):
     """'5 months' / '3 years' between two dates, in words a practitioner reads at a glance."""
     months = (later.year - earlier.year) * 12 + later.month - earlier.month
     if months < 1:
-        return "less than a month"
+        return Phrase(gettext_noop("less than a month"))
+    if months == 1:
+        return Phrase(gettext_noop("1 month"))
     if months < 24:
-        return f"{months} month{'s' if months != 1 else ''}"
-    return f"{months // 12} years"
+        return Phrase(gettext_noop("%(months)s months"), months=Number(months))
+    return Phrase(gettext_noop("%(years)s years"), years=Number(months // 12))
 
 
 class Supply:
@@ -52,7 +55,7 @@ class Supply:
         self.segments = {}  # segment -> [origin text]
         self.trigeminal = set()
         self.regions = []  # (region, side)
-        self.referrals = []  # (organ name, region, side, note)
+        self.referrals = []  # (organ's name, its supply or "", region, side, note or None)
 
     def add(self, segments, origin):
         for segment in segments:
@@ -67,31 +70,36 @@ def supply_of(thing, kb, include_referrals=False):
     for region in thing.get("regions", []):
         if "choir" in region:
             segment = kb.get("choir-segment", region["choir"])
-            supply.add(segment["dermatomes"], f"body-map segment {region['choir']} ({segment['label']})")
+            supply.add(segment["dermatomes"], Phrase(gettext_noop("body-map segment %(segment)s (%(label)s)"),
+                                                     segment=region["choir"], label=term(segment, "label")))
             supply.trigeminal.update(segment["trigeminal"])
         else:
             entry = kb.get("region", region["region"])
-            supply.add(entry["dermatomes"], f"{entry['name'].lower()} dermatomes")
+            supply.add(entry["dermatomes"], Phrase(gettext_noop("%(region)s dermatomes"),
+                                                   region=term(entry, lower=True)))
             supply.trigeminal.update(entry["trigeminal"])
     if thing.get("kind") == "tooth" and thing.get("tooth"):
         teeth = next(c for c in kb.all("field-category") if "tooth" in c["kinds"])
         supply.trigeminal.add(teeth["trigeminal_by_quadrant"][thing["tooth"][0]])
     for organ_id in thing.get("organs", []):
         organ = kb.get("organ", organ_id)
-        for organ_map in organ["maps"]:
+        name = term(organ, lower=True)
+        for index, organ_map in enumerate(organ["maps"]):
             if organ_map["id"] == organ["default"]:
-                supply.add(organ_map["sympathetic"], f"{organ['name'].lower()} sympathetic supply "
-                                                     f"{_range(organ_map['sympathetic'])}")
+                supply.add(organ_map["sympathetic"], Phrase(gettext_noop("%(organ)s sympathetic supply %(segments)s"),
+                                                            organ=name, segments=_range(organ_map["sympathetic"])))
                 supply.add([s for s in organ_map["parasympathetic"] if s in SEGMENT_ORDER],
-                           f"{organ['name'].lower()} parasympathetic supply")
+                           Phrase(gettext_noop("%(organ)s parasympathetic supply"), organ=name))
             if organ_map["head_zone"]:
-                supply.add(organ_map["head_zone"], f"{organ['name'].lower()} Head zone {_range(organ_map['head_zone'])}")
+                supply.add(organ_map["head_zone"], Phrase(gettext_noop("%(organ)s Head zone %(segments)s"), organ=name,
+                                                          segments=_range(organ_map["head_zone"])))
             if include_referrals:
                 default = next(m for m in organ["maps"] if m["id"] == organ["default"])
-                via = f"sympathetic supply {_range(default['sympathetic'])}" if default["sympathetic"] else ""
+                via = Phrase(gettext_noop("sympathetic supply %(segments)s"),
+                             segments=_range(default["sympathetic"])) if default["sympathetic"] else ""
+                note = term(organ, ("maps", index, "referral_note")) if organ_map.get("referral_note") else None
                 for referred in organ_map.get("referred_regions", []):
-                    supply.referrals.append((organ["name"], via, referred["region"], referred.get("side"),
-                                             organ_map.get("referral_note", "")))
+                    supply.referrals.append((name, via, referred["region"], referred.get("side"), note))
     return supply
 
 
@@ -122,16 +130,16 @@ def red_flags(case, kb, today=None):
     # Case-level findings belong to the complaint when there is only one; otherwise
     # they concern the patient as a whole (and refer_first holds either way).
     active = [c for c in case.get("complaints", []) if c.get("status") != "resolved"]
-    for code in case.get("findings", []):
-        flag(code, active[0]["id"] if len(active) == 1 else None)
+    for finding in case.get("findings", []):
+        flag(finding, active[0]["id"] if len(active) == 1 else None)
     birth = case.get("patient", {}).get("birth_date")
     derived = kb.get("red-flag", "new_pain_over_50")["derived"]
     for complaint in case.get("complaints", []):
         if complaint.get("status") == "resolved":
             continue
-        for code in complaint.get("findings", []):
-            if code not in case.get("findings", []):
-                flag(code, complaint["id"])
+        for finding in complaint.get("findings", []):
+            if finding not in case.get("findings", []):
+                flag(finding, complaint["id"])
         if birth and complaint.get("onset"):
             onset, born = _date(complaint["onset"]), _date(birth)
             age = onset.year - born.year - ((onset.month, onset.day) < (born.month, born.day))
@@ -172,15 +180,19 @@ class _Item:
         self.signs = None
         if signs:
             w = weights["local_signs"]
+            named = Phrase.joined([code("sign", s) for s in signs], ", ")
             self.signs = (min(w["max_points"], w["points_per_sign"] * len(signs)),
-                          {"factor": "local_signs", "detail": f"local signs: {', '.join(s.replace('_', ' ') for s in signs)}"})
+                          {"factor": "local_signs",
+                           "detail": Phrase(gettext_noop("local signs: %(signs)s"), signs=named)})
         self.prior = None
         w = weights["category_prior"]
         if category["prior"] == "high":
             regions = {r for r, _side in supply.regions}
             if item["kind"] != "scar" or regions & set(w["scar_regions"]):
-                what = "abdominal or pelvic scar" if item["kind"] == "scar" else category["name"].lower()
-                self.prior = (w["points"], {"factor": "category_prior", "detail": f"{what}: a frequent interference field"})
+                what = (Phrase(gettext_noop("abdominal or pelvic scar")) if item["kind"] == "scar"
+                        else term(category, lower=True))
+                self.prior = (w["points"], {"factor": "category_prior", "detail": Phrase(
+                    gettext_noop("%(what)s: a frequent interference field"), what=what)})
 
 
 class _Complaint:
@@ -192,7 +204,7 @@ class _Complaint:
         self.segments = set(supply.segments)
         self.onset = _date(complaint["onset"]) if complaint.get("onset") else None
         self.onset_parts = complaint["onset"].split("-") if complaint.get("onset") else None
-        self.onset_text = _onset_text(complaint)
+        self.onset_text = Day(complaint["onset"]) if complaint.get("onset") else Phrase(gettext_noop("unknown"))
         upper_cervical = set(weights["head_territory"]["segments"]) & self.segments
         self.territory = None
         if supply.trigeminal or upper_cervical:
@@ -207,27 +219,29 @@ def _candidate(facts, about, tests, weights):
     # Temporal
     w = weights["temporal"]
     if about.onset is None:
-        reasons.append({"factor": "temporal", "detail": "the complaint's onset is unknown, so timing cannot be weighed"})
+        reasons.append({"factor": "temporal", "detail": Phrase(gettext_noop(
+            "the complaint's onset is unknown, so timing cannot be weighed"))})
     elif facts.date is None:
-        reasons.append({"factor": "temporal", "detail": "date unknown"})
+        reasons.append({"factor": "temporal", "detail": Phrase(gettext_noop("date unknown"))})
     elif _same_parts(facts.date_parts, about.onset_parts):
         score += w["base_points"]
-        reasons.append({"factor": "temporal",
-                        "detail": f"dated {item['date']}, in the same period as onset ({about.onset_text}): "
-                                  "which came first is unclear"})
+        reasons.append({"factor": "temporal", "detail": Phrase(gettext_noop(
+            "dated %(date)s, in the same period as onset (%(onset)s): which came first is unclear"),
+            date=Day(item["date"]), onset=about.onset_text)})
     else:
         when, onset = facts.date, about.onset
         if when <= onset:
             years = (onset - when).days / 365.25
             points = w["base_points"] + w["extra_points"] * max(0.0, 1 - years / w["horizon_years"])
             score += points
-            reasons.append({"factor": "temporal",
-                            "detail": f"dated {item['date']}, {_span(when, onset)} before onset ({about.onset_text})"})
+            reasons.append({"factor": "temporal", "detail": Phrase(
+                gettext_noop("dated %(date)s, %(span)s before onset (%(onset)s)"), date=Day(item["date"]),
+                span=_span(when, onset), onset=about.onset_text)})
         else:
             after_onset = True
-            reasons.append({"factor": "temporal",
-                            "detail": f"dated {item['date']}, after onset ({about.onset_text}): "
-                                      "it cannot have caused this complaint"})
+            reasons.append({"factor": "temporal", "detail": Phrase(
+                gettext_noop("dated %(date)s, after onset (%(onset)s): it cannot have caused this complaint"),
+                date=Day(item["date"]), onset=about.onset_text)})
     # Segmental
     shared = facts.segments & about.segments
     if shared:
@@ -235,20 +249,23 @@ def _candidate(facts, about, tests, weights):
         w = weights["segmental"]
         score += min(w["max_points"], w["points_per_segment"] * len(shared))
         via = sorted({o for s in shared for o in item_supply.segments[s]})
-        reasons.append({"factor": "segmental",
-                        "detail": f"shares {', '.join(shared)} with the complaint (through {'; '.join(via)})"})
+        reasons.append({"factor": "segmental", "detail": Phrase(
+            gettext_noop("shares %(segments)s with the complaint (through %(via)s)"), segments=", ".join(shared),
+            via=Phrase.joined(via, "; "))})
     for organ_name, via, region, side, note in item_supply.referrals:
         if _region_matches(region, side, complaint_supply.regions):
             score += weights["referral"]["points"]
-            where = f"{side} {region}" if side else region
-            reasons.append({"factor": "segmental",
-                            "detail": f"{organ_name.lower()}{f' ({via})' if via else ''}: its Head zone refers pain "
-                                      f"to the {where.replace('_', ' ')}{' ' + note if note else ''} — the complaint's region"})
+            where = (Phrase(gettext_noop("the %(side)s %(region)s"), side=code("side", side, lower=True),
+                            region=code("region", region)) if side
+                     else Phrase(gettext_noop("the %(region)s"), region=code("region", region)))
+            said = {"organ": organ_name, "where": where, **({"via": via} if via else {}),
+                    **({"note": note} if note else {})}
+            reasons.append({"factor": "segmental", "detail": Phrase(_REFERRAL[bool(via), bool(note)], **said)})
     if facts.head and about.territory is not None:
         score += weights["head_territory"]["points"]
-        reasons.append({"factor": "segmental",
-                        "detail": f"{item['kind'].replace('_', ' ')} relates to head and face complaints "
-                                  f"(trigeminal and upper cervical territory: {about.territory})"})
+        reasons.append({"factor": "segmental", "detail": Phrase(
+            gettext_noop("%(kind)s relates to head and face complaints (trigeminal and upper cervical territory: "
+                         "%(territory)s)"), kind=code("history_kind", item["kind"]), territory=about.territory)})
     # Local signs
     if facts.signs is not None:
         score += facts.signs[0]
@@ -260,24 +277,29 @@ def _candidate(facts, about, tests, weights):
     # Earlier test injections
     status = "candidate"
     for test in tests:
-        when = test.get("date") or "an unrecorded date"
+        when = Day(test["date"]) if test.get("date") else Phrase(gettext_noop("an unrecorded date"))
         if test.get("relief_percent") is None:
-            reasons.append({"factor": "test", "detail": f"tested on {when}: response not recorded"})
+            reasons.append({"factor": "test",
+                            "detail": Phrase(gettext_noop("tested on %(date)s: response not recorded"), date=when)})
             continue
         if test["classification"] in (huneke.HUNEKE, huneke.CONFIRMED):
             status = "confirmed"
-            reasons.append({"factor": "test", "detail": f"Huneke phenomenon when tested on {when}"
-                                                        f"{' (confirmed on repetition)' if test['classification'] == huneke.CONFIRMED else ''}"})
+            reasons.append({"factor": "test", "detail": Phrase(
+                gettext_noop("Huneke phenomenon when tested on %(date)s (confirmed on repetition)")
+                if test["classification"] == huneke.CONFIRMED
+                else gettext_noop("Huneke phenomenon when tested on %(date)s"), date=when)})
         elif test["classification"] == huneke.NEGATIVE:
             if status != "confirmed":
                 status = "excluded"
-            reasons.append({"factor": "test", "detail": f"tested negative on {when}"})
+            reasons.append({"factor": "test", "detail": Phrase(gettext_noop("tested negative on %(date)s"), date=when)})
         elif test["classification"] == huneke.PARTIAL:
             score += weights["partial_test"]["points"]
-            reasons.append({"factor": "test", "detail": f"partial relief when tested on {when}"})
+            reasons.append({"factor": "test", "detail": Phrase(gettext_noop("partial relief when tested on %(date)s"),
+                                                               date=when)})
         else:
-            reasons.append({"factor": "test", "detail": f"tested on {when}: relief at the complaint's own site, "
-                                                        "which says nothing about a remote field"})
+            reasons.append({"factor": "test", "detail": Phrase(gettext_noop(
+                "tested on %(date)s: relief at the complaint's own site, which says nothing about a remote field"),
+                date=when)})
     return {"history_id": item["id"], "status": status, "score": round(score, 1), "reasons": reasons,
             "_after_onset": after_onset}
 
@@ -287,8 +309,16 @@ def _same_parts(item_parts, onset_parts):
     return item_parts[:parts] == onset_parts[:parts]
 
 
-def _onset_text(complaint):
-    return complaint.get("onset", "unknown")
+# An organ's Head zone that refers pain to the complaint's region: (its supply said?, a note?).
+_REFERRAL = {
+    (True, True): gettext_noop("%(organ)s (%(via)s): its Head zone refers pain to %(where)s %(note)s — the "
+                               "complaint's region"),
+    (True, False): gettext_noop("%(organ)s (%(via)s): its Head zone refers pain to %(where)s — the complaint's "
+                                "region"),
+    (False, True): gettext_noop("%(organ)s: its Head zone refers pain to %(where)s %(note)s — the complaint's "
+                                "region"),
+    (False, False): gettext_noop("%(organ)s: its Head zone refers pain to %(where)s — the complaint's region"),
+}
 
 
 def _rank(candidates, history_order):
@@ -305,27 +335,44 @@ def _rank(candidates, history_order):
 
 # --- Targets --------------------------------------------------------------------------
 
-def _side_text(regions):
+# Paravertebral targets by the complaint's side.
+_PARAVERTEBRAL = {"left": gettext_noop("paravertebral at %(segment)s on the left side"),
+                  "right": gettext_noop("paravertebral at %(segment)s on the right side"),
+                  "both": gettext_noop("paravertebral at %(segment)s on both sides"),
+                  None: gettext_noop("paravertebral at %(segment)s")}
+
+
+def _side(regions):
     sides = {side for _region, side in regions if side in ("left", "right")}
     if len(sides) == 1:
-        return f" on the {sides.pop()} side"
-    return " on both sides" if sides else ""
+        return sides.pop()
+    return "both" if sides else None
 
 
 def segmental_targets(complaint_supply, kb):
     targets = []
-    side = _side_text(complaint_supply.regions)
+    side = _side(complaint_supply.regions)
     for segment in _sorted_segments(complaint_supply.segments):
-        key_point = kb.get("segment", segment)["key_point"]
+        key_point = term(kb.get("segment", segment), "key_point", lower=True)
         for technique in kb.all("technique"):
             if technique["approach"] != "segmental":
                 continue
             if technique["id"] == "wheal":
-                where = f"wheals in the {segment} dermatome over the painful area (key point: {key_point.lower()})"
+                where = Phrase(gettext_noop("wheals in the %(segment)s dermatome over the painful area (key point: "
+                                            "%(key_point)s)"), segment=segment, key_point=key_point)
             else:
-                where = f"paravertebral at {segment}{side}"
+                where = Phrase(_PARAVERTEBRAL[side], segment=segment)
             targets.append({"segment": segment, "technique": technique["id"], "where": where})
     return targets
+
+
+def _either(codes):
+    """"physician or dentist": the professions that may inject, as a phrase."""
+    said = code("profession", codes[0], english=codes[0])
+    for other in codes[1:]:
+        said = Phrase(gettext_noop("%(first)s or %(second)s"), first=said,
+                      second=code("profession", other, english=other))
+    return said if isinstance(said, Phrase) else Phrase.joined([said], "")
 
 
 def ganglionic_targets(complaint, complaint_supply, sex, kb):
@@ -340,10 +387,11 @@ def ganglionic_targets(complaint, complaint_supply, sex, kb):
         hit_organs = sorted(organs & set(serves["organs"]))
         if not hit_regions and not hit_organs:
             continue
-        what = ", ".join([r.replace("_", " ") for r in hit_regions] + [o.replace("_", " ") for o in hit_organs])
+        what = Phrase.joined([code("region", r) for r in hit_regions] + [code("organ", o) for o in hit_organs], ", ")
         targets.append({"target": ganglion["target"],
-                        "reason": f"{ganglion['name']} serves the complaint's {what}",
-                        "requires": " or ".join(ganglion["may_inject"])})
+                        "reason": Phrase(gettext_noop("%(ganglion)s serves the complaint's %(what)s"),
+                                         ganglion=term(ganglion), what=what),
+                        "requires": _either(ganglion["may_inject"])})
     return targets
 
 
@@ -359,7 +407,8 @@ def _mark_contraindicated(targets, key, contraindications):
         if "reason" in target:
             target["indication"] = target["reason"]
         target["contraindicated"] = True
-        target["reason"] = "; ".join(item["message"] for item in found)
+        target["reason"] = Phrase.joined([item["message"] for item in found])
+
         target["contraindications"] = [{"code": item["code"], "message": item["message"]} for item in found]
     return targets
 
@@ -395,7 +444,8 @@ def assess(case, kb, today=None):
     for complaint in case.get("complaints", []):
         supply = supply_of(complaint, kb)
         if complaint.get("segments"):
-            supply.segments = {s: ["given with the complaint"] for s in complaint["segments"]}
+            supply.segments = {s: [Phrase(gettext_noop("given with the complaint"))]
+                               for s in complaint["segments"]}
         about = _Complaint(complaint, supply, weights)
         candidates = [
             _candidate(facts, about, tests_by_pair.get((facts.item["id"], complaint["id"]), []), weights)

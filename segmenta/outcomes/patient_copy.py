@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from segmenta import l10n
-from segmenta.knowledge import localize, vocabulary
+from segmenta.knowledge import localize, vocabulary, wording
 from segmenta.patients.bodymap import segments
 
 from .labels import band_label, instrument_title
@@ -80,7 +80,7 @@ def _text(obj, field):
         return "; ".join(f"{localize.label('finding', code) if code in vocabulary.codes('finding') else code}: "
                          f"{answer}" for code, answer in value.items())
     if field.name == "reasons":
-        return "; ".join(str(r.get("message", r.get("code", ""))) for r in value if isinstance(r, dict))
+        return wording.reasons(r for r in value if isinstance(r, dict))
     if isinstance(field, models.FileField):
         return _("on file")
     if isinstance(field, models.ForeignKey):

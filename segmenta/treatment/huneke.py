@@ -13,6 +13,8 @@ classified, in input order, as one of:
 - ``negative``: less relief than that.
 """
 
+from segmenta.knowledge.phrases import Number, Phrase, gettext_noop
+
 LOCAL, HUNEKE, CONFIRMED, PARTIAL, NEGATIVE = "local", "huneke", "confirmed", "partial", "negative"
 
 # FDI quadrants 1, 4, 5, 8 lie on the patient's right; 2, 3, 6, 7 on the left.
@@ -67,22 +69,43 @@ def _meets_criteria(test, item, criteria):
     needed_hours = criteria["duration_hours_min_tooth"] if tooth else criteria["duration_hours_min"]
     reasons = []
     meets = True
+    least_relief = _as_written(criteria["relief_percent_min"])
+    most_seconds = _as_written(criteria["onset_seconds_max"])
     if relief is None or relief < criteria["relief_percent_min"]:
         meets = False
-        reasons.append(f"relief {relief if relief is not None else 'not recorded'} % is not complete "
-                       f"({criteria['relief_percent_min']} %)")
+        reasons.append(Phrase(gettext_noop("relief not recorded %% is not complete (%(least)s %%)"), least=least_relief)
+                       if relief is None else
+                       Phrase(gettext_noop("relief %(relief)s %% is not complete (%(least)s %%)"),
+                              relief=_as_written(relief), least=least_relief))
     if onset is None or onset > criteria["onset_seconds_max"]:
         meets = False
-        reasons.append(f"onset {'not recorded' if onset is None else f'after {onset:g} s'} "
-                       f"(at most {criteria['onset_seconds_max']} s)")
+        reasons.append(Phrase(gettext_noop("onset not recorded (at most %(most)s s)"), most=most_seconds)
+                       if onset is None else
+                       Phrase(gettext_noop("onset after %(onset)s s (at most %(most)s s)"), onset=Number(onset),
+                              most=most_seconds))
     if hours is None or hours < needed_hours:
         meets = False
-        reasons.append(f"relief lasted {'an unrecorded time' if hours is None else f'{hours:g} h'}, "
-                       f"under the {needed_hours:g} h {'for a tooth' if tooth else 'required'}")
+        lasted = {"hours": Number(hours)} if hours is not None else {}
+        reasons.append(Phrase(_SHORT[hours is None, tooth], needed=Number(needed_hours), **lasted))
     if meets:
-        reasons.append(f"complete relief within {onset:g} s lasting {hours:g} h "
-                       f"(at least {needed_hours:g} h{' for a tooth' if tooth else ''})")
+        reasons.append(Phrase(gettext_noop("complete relief within %(onset)s s lasting %(hours)s h (at least "
+                                           "%(needed)s h for a tooth)") if tooth else
+                              gettext_noop("complete relief within %(onset)s s lasting %(hours)s h (at least "
+                                           "%(needed)s h)"),
+                              onset=Number(onset), hours=Number(hours), needed=Number(needed_hours)))
     return meets, reasons
+
+
+def _as_written(value):
+    """A threshold or a recorded percentage as Python writes it."""
+    return Number(value, english=str(value))
+
+
+# Relief too short: (duration unrecorded?, a tooth?) -> what the reason says.
+_SHORT = {(True, True): gettext_noop("relief lasted an unrecorded time, under the %(needed)s h for a tooth"),
+          (True, False): gettext_noop("relief lasted an unrecorded time, under the %(needed)s h required"),
+          (False, True): gettext_noop("relief lasted %(hours)s h, under the %(needed)s h for a tooth"),
+          (False, False): gettext_noop("relief lasted %(hours)s h, under the %(needed)s h required")}
 
 
 def _same_pair(a, b):
@@ -111,19 +134,24 @@ def classify(case, kb, criteria=None):
         complaint = complaints[test["complaint_id"]]
         relief = test.get("relief_percent")
         if lies_in(item, complaint, kb):
-            assessed.append((LOCAL, ["the tested item lies in the complaint's own region: relief there is local "
-                                     "anaesthesia, not a Huneke phenomenon"]))
+            assessed.append((LOCAL, [Phrase(gettext_noop("the tested item lies in the complaint's own region: relief "
+                                                         "there is local anaesthesia, not a Huneke phenomenon"))]))
         elif relief is None:
-            assessed.append((PARTIAL, ["relief not recorded: the test can neither confirm nor exclude the item"]))
+            assessed.append((PARTIAL, [Phrase(gettext_noop("relief not recorded: the test can neither confirm nor "
+                                                           "exclude the item"))]))
         else:
             meets, reasons = _meets_criteria(test, item, criteria)
             if meets:
                 assessed.append((HUNEKE, reasons))
             elif relief >= criteria["partial_relief_percent_min"]:
-                assessed.append((PARTIAL, [f"relief of {relief:g} % (at least {criteria['partial_relief_percent_min']}"
-                                           " %) without meeting every Huneke criterion", *reasons]))
+                assessed.append((PARTIAL, [Phrase(
+                    gettext_noop("relief of %(relief)s %% (at least %(least)s %%) without meeting every Huneke "
+                                 "criterion"), relief=Number(relief),
+                    least=_as_written(criteria["partial_relief_percent_min"])), *reasons]))
             else:
-                assessed.append((NEGATIVE, [f"relief of {relief:g} % is under {criteria['partial_relief_percent_min']} %"]))
+                assessed.append((NEGATIVE, [Phrase(gettext_noop("relief of %(relief)s %% is under %(least)s %%"),
+                                                   relief=Number(relief),
+                                                   least=_as_written(criteria["partial_relief_percent_min"]))]))
     results = []
     for index, (test, (classification, reasons)) in enumerate(zip(tests, assessed)):
         if classification == HUNEKE:
@@ -132,9 +160,11 @@ def classify(case, kb, criteria=None):
                        and test["duration_hours"] >= other["duration_hours"]]
             if matched:
                 classification = CONFIRMED
-                reasons = [*reasons, f"an earlier test of this item for this complaint met the criteria too, and "
-                                     f"this one lasted as long or longer ({test['duration_hours']:g} h ≥ "
-                                     f"{min(matched):g} h)"]
+                reasons = [*reasons, Phrase(gettext_noop("an earlier test of this item for this complaint met the "
+                                                         "criteria too, and this one lasted as long or longer "
+                                                         "(%(hours)s h ≥ %(earlier)s h)"),
+                                            hours=Number(test["duration_hours"]), earlier=Number(min(matched)))]
+
         results.append({"index": index, "history_id": test["history_id"], "complaint_id": test["complaint_id"],
                         "classification": classification, "reasons": reasons})
     return {"tests": results}

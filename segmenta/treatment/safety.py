@@ -17,6 +17,7 @@ import math
 import re
 from datetime import date, datetime, timedelta, timezone
 
+from segmenta.knowledge.phrases import Day, Number, Phrase, code, gettext_noop, term
 from segmenta.treatment.huneke import item_regions
 
 OK, WARN, BLOCK = "ok", "warn", "block"
@@ -51,10 +52,6 @@ def _floor(mg):
     return math.floor(mg * 10 + 1e-9) / 10
 
 
-def _fmt(mg):
-    return f"{mg:g}"
-
-
 def _words(code):
     return code.replace("_", " ")
 
@@ -82,7 +79,19 @@ def _years_between(born, day):
 
 
 def _hours(hours):
-    return f"{hours / 24:g} days" if hours >= 48 and hours % 24 == 0 else f"{hours:g} h"
+    if hours >= 48 and hours % 24 == 0:
+        return Phrase(gettext_noop("%(days)s days"), days=Number(hours / 24))
+    return Phrase(gettext_noop("%(hours)s h"), hours=Number(hours))
+
+
+def _as_written(value):
+    """A number the engine writes as Python writes it (a count of days or hours)."""
+    return Number(value, english=str(value))
+
+
+def _whole(value):
+    """A count of hours as the engine writes it: rounded to whole ones."""
+    return Number(value, places=0, english=f"{value:.0f}")
 
 
 class Context:
@@ -199,16 +208,18 @@ def agent_status(medication, agent, ctx, when):
         if hold is not None and condition in ctx.conditions:
             hold = max(hold, hours)
     if hold is None:
-        return True, "agent not identified, so no hold time is known"
+        return True, Phrase(gettext_noop("agent not identified, so no hold time is known"))
     if last is None:
-        return True, f"last dose not recorded — it is held {_hours(hold)}"
+        return True, Phrase(gettext_noop("last dose not recorded — it is held %(hold)s"), hold=_hours(hold))
     since = (when - last).total_seconds() / 3600
     if since < 0:
-        return True, "the last dose recorded lies after this injection, so it was still being taken"
+        return True, Phrase(gettext_noop("the last dose recorded lies after this injection, so it was still being "
+                                         "taken"))
     if since < hold:
-        return True, f"last dose {since:.0f} h ago, inside the {_hours(hold)} it is held"
+        return True, Phrase(gettext_noop("last dose %(since)s h ago, inside the %(hold)s it is held"),
+                            since=_whole(since), hold=_hours(hold))
     if agent.get("requires_finding") and agent["requires_finding"] not in ctx.findings:
-        return True, f"held {since:.0f} h, but a normal INR is not recorded"
+        return True, Phrase(gettext_noop("held %(since)s h, but a normal INR is not recorded"), since=_whole(since))
     return False, None
 
 
@@ -262,23 +273,39 @@ def _allergy_and_condition_rules(injection, ctx):
         substance = allergy.get("substance", "").strip().lower()
         by_name = any(name in substance for name in contra.get("allergy_substances", []))
         if by_class or by_name:
-            found.append((BLOCK, "allergy", f"allergy to {allergy.get('substance') or allergy['class']} "
-                                            f"({_words(allergy['class'])}): {drug['name'].lower()} "
-                                            "is contraindicated"))
+            found.append((BLOCK, "allergy", Phrase(
+                gettext_noop("allergy to %(substance)s (%(allergy_class)s): %(drug)s is contraindicated"),
+                substance=allergy.get("substance") or code("allergy_class", allergy["class"], english=allergy["class"]),
+                allergy_class=code("allergy_class", allergy["class"]), drug=term(drug, lower=True))))
     for condition in sorted(ctx.conditions & set(contra["conditions"])):
-        found.append((BLOCK, condition, f"{_words(condition)}: {drug['name'].lower()} is contraindicated"))
+        found.append((BLOCK, condition, Phrase(gettext_noop("%(condition)s: %(drug)s is contraindicated"),
+                                               condition=code("condition", condition), drug=term(drug, lower=True))))
     ganglion = ctx.ganglion_targets.get(injection["target"])
     for condition in sorted(ctx.conditions & set((ganglion or {}).get("contraindications", {}).get("conditions", []))):
-        found.append((BLOCK, condition, f"{_words(condition)}: no injection at the {ganglion['name']}"))
+        found.append((BLOCK, condition, Phrase(gettext_noop("%(condition)s: no injection at the %(ganglion)s"),
+                                               condition=code("condition", condition),
+                                               ganglion=term(ganglion, inside=True))))
     # An allergy without a class that names no contraindicated substance may still be one.
     known = [name for d in ctx.kb.all("drug") for name in d["contraindications"].get("allergy_substances", [])]
     for allergy in ctx.allergies:
         substance = allergy.get("substance", "").strip().lower()
         if allergy["class"] == "other" and not any(name in substance for name in known):
-            found.append((ctx.rule("allergies")["unclassified"], "allergy_unclassified",
-                          f"allergy to {allergy.get('substance') or 'an unnamed substance'} has no class: check it "
-                          "is not to a local anaesthetic, PABA, a paraben or a sulfonamide, and class it"))
+            found.append((ctx.rule("allergies")["unclassified"], "allergy_unclassified", Phrase(
+                gettext_noop("allergy to %(substance)s has no class: check it is not to a local anaesthetic, PABA, "
+                             "a paraben or a sulfonamide, and class it"),
+                substance=allergy.get("substance") or Phrase(gettext_noop("an unnamed substance")))))
     return found
+
+
+def _agent_name(agent, medication):
+    """A blood thinner as the knowledge base names it; an unidentified one by its recorded class."""
+    return term(agent) if agent["id"] else code("medication_class", medication["class"])
+
+
+# The procedure a bleeding reason names, by its ASRA bleeding-risk class.
+_PROCEDURE = {"low": gettext_noop("a low-risk %(technique)s injection"),
+              "intermediate": gettext_noop("an intermediate-risk %(technique)s injection"),
+              "high": gettext_noop("a high-risk %(technique)s injection")}
 
 
 def _bleeding_rules(injection, ctx, when):
@@ -286,15 +313,21 @@ def _bleeding_rules(injection, ctx, when):
     technique = ctx.kb.get("technique", injection["target"])
     risk = technique["asra_class"]
     rule = ctx.rule("bleeding")
-    what = f"{'an' if risk[0] in 'aeiou' else 'a'} {risk}-risk {technique['name'].lower()} injection"
+    if risk in _PROCEDURE:
+        what = Phrase(_PROCEDURE[risk], technique=term(technique, lower=True))
+    else:  # a class the catalogs do not know: said in English
+        what = f"{'an' if risk[0] in 'aeiou' else 'a'} {risk}-risk {technique['name'].lower()} injection"
     found = []
     for medication, agent in ctx.bleeders:
         active, why = agent_status(medication, agent, ctx, when)
         if active:
-            name = f"{medication.get('name') or agent['name']} ({_words(medication['class'])})"
-            found.append((rule["policy"][agent["policy"]][risk], agent["code"], f"{name}: {why}, before {what}"))
+            found.append((rule["policy"][agent["policy"]][risk], agent["code"], Phrase(
+                gettext_noop("%(medication)s (%(medication_class)s): %(why)s, before %(procedure)s"),
+                medication=medication.get("name") or _agent_name(agent, medication), why=why, procedure=what,
+                medication_class=code("medication_class", medication["class"]))))
     if "coagulopathy" in ctx.conditions:
-        found.append((rule["coagulopathy"][risk], "coagulopathy", f"coagulopathy: bleeding risk at {what}"))
+        found.append((rule["coagulopathy"][risk], "coagulopathy",
+                      Phrase(gettext_noop("coagulopathy: bleeding risk at %(procedure)s"), procedure=what)))
     return found
 
 
@@ -309,19 +342,23 @@ def _pregnancy_rules(injection, ctx, day, unstated_is_unknown=False):
     rule = ctx.rule("pregnancy_status")
     if state == "pregnant":
         if hard_stop:
-            return [(BLOCK, "pregnancy", f"pregnancy: {ganglion['name']} is a hard stop")]
-        return [(WARN, "pregnancy", "pregnancy: weigh every injection")]
+            return [(BLOCK, "pregnancy", Phrase(gettext_noop("pregnancy: %(ganglion)s is a hard stop"),
+                                                ganglion=term(ganglion, inside=True)))]
+        return [(WARN, "pregnancy", Phrase(gettext_noop("pregnancy: weigh every injection")))]
     if state == "unknown":
-        why = (f"the last 'not pregnant' dates from {checked}, over {rule['valid_days']} days ago" if checked
-               else "no current status recorded")
+        why = (Phrase(gettext_noop("the last 'not pregnant' dates from %(date)s, over %(days)s days ago"),
+                      date=Day(checked), days=_as_written(rule["valid_days"])) if checked
+               else Phrase(gettext_noop("no current status recorded")))
         if hard_stop:
-            return [(rule["hard_stop_unknown"], "pregnancy_unknown",
-                     f"pregnancy status unknown ({why}): rule out pregnancy before the {ganglion['name']}, "
-                     "a hard stop in pregnancy")]
-        return [(WARN, "pregnancy_unknown", f"pregnancy status unknown ({why}): rule out pregnancy")]
+            return [(rule["hard_stop_unknown"], "pregnancy_unknown", Phrase(
+                gettext_noop("pregnancy status unknown (%(why)s): rule out pregnancy before the %(ganglion)s, "
+                             "a hard stop in pregnancy"), why=why, ganglion=term(ganglion, inside=True)))]
+        return [(WARN, "pregnancy_unknown",
+                 Phrase(gettext_noop("pregnancy status unknown (%(why)s): rule out pregnancy"), why=why))]
     if state == "unstated" and hard_stop:
-        return [(WARN, "pregnancy_unknown", f"pregnancy status unknown: rule out pregnancy before "
-                                            f"{ganglion['name']}")]
+        return [(WARN, "pregnancy_unknown", Phrase(
+            gettext_noop("pregnancy status unknown: rule out pregnancy before %(ganglion)s"),
+            ganglion=term(ganglion, inside=True)))]
     return []
 
 
@@ -329,24 +366,27 @@ def _age_rules(injection, ctx, day):
     rule = ctx.rule("age")
     youngest, oldest = ctx.ages(day)
     if youngest is None:
-        return [(rule["age_unknown"], "age_unknown", "age unknown (no birth date): the limits for children and "
-                                                     "older patients cannot be checked")]
+        return [(rule["age_unknown"], "age_unknown", Phrase(gettext_noop(
+            "age unknown (no birth date): the limits for children and older patients cannot be checked")))]
     technique = ctx.kb.get("technique", injection["target"])
     age = str(youngest) if youngest == oldest else f"{youngest}–{oldest}"
     if youngest < rule["child_below_years"]:
         found = []
         if technique["depth"] in rule["child_blocked_depths"] or injection["target"] in rule["child_blocked_targets"]:
-            found.append((BLOCK, "age_under_15", f"{age} years old: no {technique['name'].lower()} injection "
-                                                 f"under {rule['child_below_years']} (no labelled experience)"))
+            found.append((BLOCK, "age_under_15", Phrase(
+                gettext_noop("%(age)s years old: no %(technique)s injection under %(years)s (no labelled experience)"),
+                age=age, technique=term(technique, lower=True), years=_as_written(rule["child_below_years"]))))
         else:
-            found.append((WARN, "age_under_15", f"{age} years old: the labels report no experience under "
-                                                f"{rule['child_below_years']}; weight-based limits apply"))
+            found.append((WARN, "age_under_15", Phrase(
+                gettext_noop("%(age)s years old: the labels report no experience under %(years)s; weight-based "
+                             "limits apply"), age=age, years=_as_written(rule["child_below_years"]))))
         if not ctx.weight:
             found.append((rule["child_weight_unknown"], "weight_unknown",
-                          "a child's weight must be known before any injection"))
+                          Phrase(gettext_noop("a child's weight must be known before any injection"))))
         return found
     if oldest >= rule["older_from_years"]:
-        return [(WARN, "age_65_or_over", f"{age} years old: the labels ask for a reduced dose in older patients")]
+        return [(WARN, "age_65_or_over", Phrase(
+            gettext_noop("%(age)s years old: the labels ask for a reduced dose in older patients"), age=age))]
     return []
 
 
@@ -361,16 +401,25 @@ def _caution_rules(injection, ctx):
         caution_conditions |= ganglion_conditions
         caution_medications |= set(ganglion.get("cautions", {}).get("medication_classes", []))
     found = []
-    for code in sorted(ctx.conditions & caution_conditions):
-        where = f" at the {ganglion['name']}" if code in ganglion_conditions else ""
-        found.append((WARN, code, f"{_words(code)}: caution with {drug['name'].lower()}{where}"))
-    for code in sorted(ctx.medication_classes & caution_medications):
-        found.append((WARN, code, f"{_words(code)}: caution with {drug['name'].lower()}"))
-    for interaction in drug.get("interactions", []):
+    for condition in sorted(ctx.conditions & caution_conditions):
+        if condition in ganglion_conditions:
+            found.append((WARN, condition, Phrase(gettext_noop("%(condition)s: caution with %(drug)s at the "
+                                                               "%(ganglion)s"), condition=code("condition", condition),
+                                                  drug=term(drug, lower=True), ganglion=term(ganglion, inside=True))))
+        else:
+            found.append((WARN, condition, Phrase(gettext_noop("%(condition)s: caution with %(drug)s"),
+                                                  condition=code("condition", condition), drug=term(drug, lower=True))))
+    for medication_class in sorted(ctx.medication_classes & caution_medications):
+        found.append((WARN, medication_class, Phrase(gettext_noop("%(condition)s: caution with %(drug)s"),
+                                                     condition=code("medication_class", medication_class),
+                                                     drug=term(drug, lower=True))))
+    for index, interaction in enumerate(drug.get("interactions", [])):
         if interaction["medication_class"] in ctx.medication_classes and interaction["medication_class"] != "other":
-            found.append((WARN, interaction["medication_class"], interaction["effect"]))
-    for code in sorted(ctx.conditions & set(drug["limits"].get("warn_for_conditions", []))):
-        found.append((WARN, "organ_impairment", f"{_words(code)}: reduce the dose"))
+            found.append((WARN, interaction["medication_class"],
+                          Phrase.text(term(drug, ("interactions", index, "effect")))))
+    for condition in sorted(ctx.conditions & set(drug["limits"].get("warn_for_conditions", []))):
+        found.append((WARN, "organ_impairment", Phrase(gettext_noop("%(condition)s: reduce the dose"),
+                                                       condition=code("condition", condition))))
     return found
 
 
@@ -388,20 +437,28 @@ def _consent_rules(ctx):
     if status == "given":
         scope = ctx.consent.get("scope")
         if scope is not None and rule["required_scope"] not in scope:
-            return [(WARN, "consent_scope", f"the consent on record does not cover {_words(rule['required_scope'])}")]
+            return [(WARN, "consent_scope", Phrase(gettext_noop("the consent on record does not cover %(scope)s"),
+                                                   scope=code("consent_scope", rule["required_scope"])))]
         return []
-    code = {"none": "no_consent", "withdrawn": "consent_withdrawn", "refused": "consent_refused"}[status]
-    message = {"none": "no consent to injection therapy on record",
-               "withdrawn": f"consent withdrawn{' on ' + ctx.consent['date'] if ctx.consent.get('date') else ''}",
-               "refused": f"consent refused{' on ' + ctx.consent['date'] if ctx.consent.get('date') else ''}"}[status]
-    return [(rule["verdicts"][status], code, message)]
+    reason = {"none": "no_consent", "withdrawn": "consent_withdrawn", "refused": "consent_refused"}[status]
+    dated = ctx.consent.get("date")
+    message = {"none": Phrase(gettext_noop("no consent to injection therapy on record")),
+               "withdrawn": Phrase(gettext_noop("consent withdrawn on %(date)s"), date=Day(dated)) if dated
+               else Phrase(gettext_noop("consent withdrawn")),
+               "refused": Phrase(gettext_noop("consent refused on %(date)s"), date=Day(dated)) if dated
+               else Phrase(gettext_noop("consent refused"))}[status]
+    return [(rule["verdicts"][status], reason, message)]
+
+
+_NOT_REVIEWED = {"allergies": gettext_noop("allergies never reviewed: unknown, not none — ask and record them"),
+                 "medications": gettext_noop("medications never reviewed: unknown, not none — ask and record them")}
 
 
 def _review_rules(ctx):
     if ctx.reviewed is None:
         return []
     verdict = ctx.rule("list_review")["verdict"]
-    return [(verdict, f"{kind}_not_reviewed", f"{kind} never reviewed: unknown, not none — ask and record them")
+    return [(verdict, f"{kind}_not_reviewed", Phrase(_NOT_REVIEWED[kind]))
             for kind in ("allergies", "medications") if ctx.reviewed.get(kind) is None]
 
 
@@ -410,24 +467,33 @@ def _product_rules(injection, ctx, day):
     if not product:
         return []
     found = []
-    name = product.get("name") or "the product"
+    name = product.get("name") or Phrase(gettext_noop("the product"))
     expiry = product.get("expiry")
     rule = ctx.rule("product_expiry")
     if expiry and date.fromisoformat(expiry) < day:
         found.append((rule["verdict"], "product_expired",
-                      f"{name}{' lot ' + product['lot'] if product.get('lot') else ''} expired on {expiry}"))
+                      Phrase(gettext_noop("%(product)s lot %(lot)s expired on %(date)s"), product=name,
+                             lot=product["lot"], date=Day(expiry)) if product.get("lot")
+                      else Phrase(gettext_noop("%(product)s expired on %(date)s"), product=name, date=Day(expiry))))
     elif not expiry:
-        found.append((rule["unknown"], "expiry_unknown", f"{name}: expiry date not recorded"))
+        found.append((rule["unknown"], "expiry_unknown",
+                      Phrase(gettext_noop("%(product)s: expiry date not recorded"), product=name)))
     technique = ctx.kb.get("technique", injection["target"])
     if technique.get("preservative_free"):
         verdict = ctx.rule("preserved_products")["verdict"]
-        if product.get("preservative") or product.get("multi_dose"):
-            what = "contains a preservative" if product.get("preservative") else "comes from a multi-dose vial"
-            found.append((verdict, "preserved_product", f"{name} {what}: only a preservative-free single dose may "
-                                                        f"be used at the {technique['name'].lower()}"))
+        where = term(technique, lower=True)
+        if product.get("preservative"):
+            found.append((verdict, "preserved_product", Phrase(gettext_noop(
+                "%(product)s contains a preservative: only a preservative-free single dose may be used at the "
+                "%(technique)s"), product=name, technique=where)))
+        elif product.get("multi_dose"):
+            found.append((verdict, "preserved_product", Phrase(gettext_noop(
+                "%(product)s comes from a multi-dose vial: only a preservative-free single dose may be used at the "
+                "%(technique)s"), product=name, technique=where)))
         elif "preservative" not in product or "multi_dose" not in product:
-            found.append((WARN, "preservative_unknown", f"{name}: not known to be a preservative-free single dose, "
-                                                        f"required at the {technique['name'].lower()}"))
+            found.append((WARN, "preservative_unknown", Phrase(gettext_noop(
+                "%(product)s: not known to be a preservative-free single dose, required at the %(technique)s"),
+                product=name, technique=where)))
     return found
 
 
@@ -454,40 +520,53 @@ def _scope_rules(injection, ctx):
     if ctx.profession is None:
         rule = ctx.rule("unknown_profession")
         verdict = rule["deep_verdict"] if technique["deep"] else rule["other_verdict"]
-        return [(verdict, "scope_unknown", "the injecting practitioner's profession is unknown or not verified: "
-                                           "scope of practice not checked"
-                                           + ("; no deep or ganglion injection" if verdict == BLOCK else ""))]
+        if verdict == BLOCK:
+            return [(verdict, "scope_unknown", Phrase(gettext_noop(
+                "the injecting practitioner's profession is unknown or not verified: scope of practice not checked; "
+                "no deep or ganglion injection")))]
+        return [(verdict, "scope_unknown", Phrase(gettext_noop(
+            "the injecting practitioner's profession is unknown or not verified: scope of practice not checked")))]
     rules = [r for r in kb.all("scope-rule") if _applies(r, ctx.jurisdiction)]
     profession = next((r["treat_as"] for r in rules if "treat_as" in r and ctx.profession in r["professions"]),
                       ctx.profession)
-    where = f" in {ctx.jurisdiction}" if ctx.jurisdiction else ""
+    place = {"jurisdiction": ctx.jurisdiction} if ctx.jurisdiction else {}
     found = []
     for rule in rules:
         if "treat_as" in rule:
             continue
         verdict = BLOCK if rule.get("enforcement") == "block" else WARN
+        name = term(rule)
         if profession in rule["professions"]:
             if rule.get("status") == "denied":
-                found.append((verdict, "scope_of_practice", f"{rule['name']}: no injections by a "
-                                                            f"{_words(profession)}{where}"))
+                found.append((verdict, "scope_of_practice", Phrase(
+                    gettext_noop("%(rule)s: no injections by a %(profession)s in %(jurisdiction)s") if place
+                    else gettext_noop("%(rule)s: no injections by a %(profession)s"),
+                    rule=name, profession=code("profession", profession), **place)))
             elif rule.get("status") == "unknown":
-                found.append((verdict, "scope_unknown", f"{rule['name']}: check that the licence allows a "
-                                                        f"{_words(target)} injection{where}"))
+                found.append((verdict, "scope_unknown", Phrase(
+                    gettext_noop("%(rule)s: check that the licence allows a %(target)s injection in %(jurisdiction)s")
+                    if place else gettext_noop("%(rule)s: check that the licence allows a %(target)s injection"),
+                    rule=name, target=code("injection_target", target), **place)))
             allowed = rule.get("allowed_targets")
             if allowed is not None and target not in allowed:
                 outside = BLOCK if technique["deep"] and rule.get("deep_enforcement") == "block" else verdict
-                found.append((outside, "scope_of_practice", f"{rule['name']}: not a {_words(target)} injection"))
+                found.append((outside, "scope_of_practice", Phrase(gettext_noop("%(rule)s: not a %(target)s injection"),
+                                                                   rule=name, target=code("injection_target", target))))
             limit = rule.get("max_concentration_percent")
             if limit is not None and injection["concentration_percent"] > limit:
-                found.append((verdict, "scope_of_practice", f"{rule['name']}: "
-                              f"{_fmt(injection['concentration_percent'])} % is above {_fmt(limit)} %"))
+                found.append((verdict, "scope_of_practice", Phrase(
+                    gettext_noop("%(rule)s: %(given)s %% is above %(limit)s %%"), rule=name,
+                    given=Number(injection["concentration_percent"]), limit=Number(limit))))
         elif target in rule.get("targets", []):
             exceptions = {e["profession"]: e["targets"] for e in rule.get("exceptions", [])}
             if target not in exceptions.get(profession, []):
-                found.append((verdict, "scope_of_practice", f"{rule['name']}: not for a {_words(profession)}"))
+                found.append((verdict, "scope_of_practice", Phrase(gettext_noop("%(rule)s: not for a %(profession)s"),
+                                                                   rule=name,
+                                                                   profession=code("profession", profession))))
     if ctx.trained is not None and target not in ctx.trained:
-        found.append((WARN, "untrained_technique", f"{_words(target)} is not among the techniques of the "
-                                                   "practitioner's recorded training"))
+        found.append((WARN, "untrained_technique", Phrase(
+            gettext_noop("%(target)s is not among the techniques of the practitioner's recorded training"),
+            target=code("injection_target", target))))
     return found
 
 
@@ -499,23 +578,27 @@ def _target_rules(injection, mg, kb):
     technique = kb.get("technique", injection["target"])
     found = []
     if injection["concentration_percent"] > drug["limits"]["max_concentration_percent"]:
-        found.append((BLOCK, "concentration_too_high", f"{_fmt(injection['concentration_percent'])} % is above the "
-                                                       f"{_fmt(drug['limits']['max_concentration_percent'])} % limit"))
+        found.append((BLOCK, "concentration_too_high", Phrase(
+            gettext_noop("%(given)s %% is above the %(limit)s %% limit"),
+            given=Number(injection["concentration_percent"]),
+            limit=Number(drug["limits"]["max_concentration_percent"]))))
     limit = technique["limits"][injection["drug"]]
     if mg > limit["max_mg"] + 1e-9:
-        found.append((BLOCK, "per_application_limit",
-                      f"{_fmt(mg)} mg of {drug['name'].lower()} is above the {_fmt(limit['max_mg'])} mg limit "
-                      f"for one {technique['name'].lower()} application"))
+        found.append((BLOCK, "per_application_limit", Phrase(
+            gettext_noop("%(mg)s mg of %(drug)s is above the %(limit)s mg limit for one %(technique)s application"),
+            mg=Number(mg), drug=term(drug, lower=True), limit=Number(limit["max_mg"]),
+            technique=term(technique, lower=True))))
     elif "max_ml" in limit and injection["volume_ml"] > limit["max_ml"] + 1e-9:
-        found.append((BLOCK, "per_application_limit",
-                      f"{_fmt(injection['volume_ml'])} mL is above the {_fmt(limit['max_ml'])} mL of one "
-                      f"{technique['name'].lower()}"))
+        found.append((BLOCK, "per_application_limit", Phrase(
+            gettext_noop("%(ml)s mL is above the %(limit)s mL of one %(technique)s"), ml=Number(injection["volume_ml"]),
+            limit=Number(limit["max_ml"]), technique=term(technique, lower=True))))
     ganglion = kb.get("ganglion", technique["ganglion"]) if "ganglion" in technique else None
     typical = technique.get("typical_ml") or (ganglion or {}).get("volume_ml")
     if typical and injection["volume_ml"] > typical["max"] + 1e-9:
-        found.append((WARN, "above_typical_volume",
-                      f"{_fmt(injection['volume_ml'])} mL is more than the {_fmt(typical['min'])}–"
-                      f"{_fmt(typical['max'])} mL usually given at the {technique['name'].lower()}"))
+        found.append((WARN, "above_typical_volume", Phrase(
+            gettext_noop("%(ml)s mL is more than the %(least)s–%(most)s mL usually given at the %(technique)s"),
+            ml=Number(injection["volume_ml"]), least=Number(typical["min"]), most=Number(typical["max"]),
+            technique=term(technique, lower=True))))
     return found
 
 
@@ -528,11 +611,12 @@ def _stellate_rule(injection, kb, rule, when, earlier):
             or abs((when - t).total_seconds()) < rule["window_hours"] * 3600]
     found = []
     if not sides:
-        found.append((rule["side_unknown"], "stellate_side_unknown", "stellate ganglion: side not recorded"))
+        found.append((rule["side_unknown"], "stellate_side_unknown",
+                      Phrase(gettext_noop("stellate ganglion: side not recorded"))))
     if len(sides) == 2 or (near and (not sides or any(not s or s != sides for s in near))):
-        found.append((rule["verdict"], "bilateral_stellate",
-                      f"stellate ganglion on both sides (or a side unknown) within {rule['window_hours']} h: "
-                      "risk of bilateral recurrent laryngeal palsy"))
+        found.append((rule["verdict"], "bilateral_stellate", Phrase(
+            gettext_noop("stellate ganglion on both sides (or a side unknown) within %(hours)s h: risk of bilateral "
+                         "recurrent laryngeal palsy"), hours=_as_written(rule["window_hours"]))))
     return found
 
 
@@ -570,23 +654,26 @@ def check(case, kb):
         day = _day(injection.get("time")) or max(ctx.as_of.date(), date.today())
         reasons = _target_rules(injection, mg, kb)
         if not ctx.weight:
-            reasons.append((weight_verdict, "weight_unknown", f"weight unknown: the session limit is "
-                                                              f"{_fmt(session_limit)} mg, not adjusted to body weight"))
+            reasons.append((weight_verdict, "weight_unknown", Phrase(
+                gettext_noop("weight unknown: the session limit is %(limit)s mg, not adjusted to body weight"),
+                limit=Number(session_limit))))
         # This session counts whole; other sessions by the worst 24-hour window around it,
         # later ones included (a session charted afterwards must not slip past the limit).
         elsewhere = _window_load(given_shares, when, total_hours * 3600) if given_shares else 0.0
         if crossed or used + elsewhere > 1 + 1e-9:
             if crossed:
-                message = "the session limit is already exceeded"
+                message = Phrase(gettext_noop("the session limit is already exceeded"))
             elif elsewhere:
-                message = (f"with what other sessions gave within {total_hours} h, about "
-                           f"{_fmt(round((used + elsewhere) * 100))} % of the limit is used "
-                           f"({_fmt(session_limit)} mg of {drug['name'].lower()})")
+                message = Phrase(gettext_noop("with what other sessions gave within %(hours)s h, about %(share)s %% of "
+                                              "the limit is used (%(limit)s mg of %(drug)s)"),
+                                 hours=_as_written(total_hours), share=Number(round((used + elsewhere) * 100)),
+                                 limit=Number(session_limit), drug=term(drug, lower=True))
             elif len({i["drug"] for i in injections[:index + 1]}) > 1:
-                message = (f"procaine and lidocaine together use about {_fmt(round(used * 100))} % of their "
-                           "limits in this session")
+                message = Phrase(gettext_noop("procaine and lidocaine together use about %(share)s %% of their limits "
+                                              "in this session"), share=Number(round(used * 100)))
             else:
-                message = f"{_fmt(total)} mg in this session exceeds the {_fmt(session_limit)} mg limit"
+                message = Phrase(gettext_noop("%(total)s mg in this session exceeds the %(limit)s mg limit"),
+                                 total=Number(total), limit=Number(session_limit))
             reasons.append((BLOCK, "session_limit", message))
             crossed = True
         if hng_limit is not None and _in_head_neck_genital(injection, kb):
@@ -594,9 +681,11 @@ def check(case, kb):
             window = drug["limits"]["head_neck_genital"]["window_minutes"]
             share = _window_load(hng_given, when, window * 60)
             if share > 1 + 1e-9:
-                reasons.append((BLOCK, "head_neck_genital_limit",
-                                f"about {_fmt(round(share * hng_limit, 1))} mg in the head, neck or genital area "
-                                f"within {window // 60} h exceeds {_fmt(hng_limit)} mg"))
+                reasons.append((BLOCK, "head_neck_genital_limit", Phrase(
+                    gettext_noop("about %(mg)s mg in the head, neck or genital area within %(hours)s h exceeds "
+                                 "%(limit)s mg"), mg=Number(round(share * hng_limit, 1)),
+                    hours=_as_written(window // 60),
+                    limit=Number(hng_limit))))
         if injection["target"] in stellate["targets"]:
             reasons += _stellate_rule(injection, kb, stellate, when, stellates)
             stellates.append((when, _sides(injection, kb)))
@@ -624,17 +713,18 @@ def _unique(reasons):
     """Each code once, at its worst: two reasons with the same code keep the graver one
     (messages joined when they differ)."""
     by_code = {}
-    for verdict, code, message in reasons:
-        if code not in by_code:
-            by_code[code] = [verdict, code, message]
+    for verdict, reason, message in reasons:
+        if reason not in by_code:
+            by_code[reason] = [verdict, reason, message]
         else:
-            kept = by_code[code]
+            kept = by_code[reason]
             if SEVERITY[verdict] > SEVERITY[kept[0]]:
                 kept[0] = verdict
             if message not in kept[2]:
-                kept[2] = f"{kept[2]}; {message}"
-    for verdict, code, message in by_code.values():
-        yield verdict, code, message
+                kept[2] = Phrase.joined([kept[2], message])
+
+    for verdict, reason, message in by_code.values():
+        yield verdict, reason, message
 
 
 def target_contraindications(case, target, kb):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from segmenta import l10n
 from segmenta.audit.trail import record
+from segmenta.knowledge import wording
 from segmenta.patients.models import Patient
 
 from .forms import (
@@ -161,7 +162,7 @@ def injection_add(request, session_id):
                      injection_form=form, preview=verdict)
     if item.verdict == "warn":
         messages.warning(request, _("Injection #%(n)s saved with warnings: %(reasons)s")
-                         % {"n": item.order, "reasons": "; ".join(r["message"] for r in item.reasons)})
+                         % {"n": item.order, "reasons": wording.reasons(item.reasons)})
     else:
         messages.success(request, _("Injection #%(n)s saved.") % {"n": item.order})
     return redirect("treatment:session", session_id=session.pk)

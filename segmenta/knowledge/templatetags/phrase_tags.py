@@ -1,0 +1,18 @@
+"""The engines' reasons in the page's language (segmenta.knowledge.wording)."""
+
+from django import template
+
+from segmenta.knowledge import wording
+
+register = template.Library()
+
+
+@register.filter
+def said(value):
+    """An engine's text for this page: a safety reason ({"code", "message", …}, live or
+    stored), a phrase, a phrase's stored data, or plain text; a list of them, each."""
+    if isinstance(value, (list, tuple)):
+        return [said(item) for item in value]
+    if isinstance(value, dict) and "message" in value:
+        return wording.reason(value)
+    return wording.say(value)
