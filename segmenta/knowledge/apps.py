@@ -18,15 +18,17 @@ class KnowledgeConfig(AppConfig):
 
 def index_after_migrate(sender, using="default", plan=None, **kwargs):
     """After `migrate` (not after a flush, which passes no plan), index the shipped knowledge base
-    for the Learn search unless this version is indexed already."""
+    for the Learn search in every language unless this version is indexed already."""
     from django.db import connections
 
     from .base import KnowledgeError, load
-    from .search import ensure_index
+    from .search import LANGUAGES, ensure_index
 
     if plan is None or "knowledge_searchentry" not in connections[using].introspection.table_names():
         return
     try:
-        ensure_index(load())
+        kb = load()
+        for lang in LANGUAGES:
+            ensure_index(kb, lang)
     except KnowledgeError as error:  # `segmenta kb validate` says what is wrong; migrate goes on
         log.warning("the Learn search index was not built: %s", error)

@@ -1,9 +1,12 @@
 """The Learn search: the database's own full-text search over an index of the knowledge base.
 
 Every entry of a version of the knowledge base (the shipped one, or a clinic's with its
-overrides) is indexed with its name, its other names (synonyms.yaml: German, Spanish, Latin,
-abbreviations) and its page as text (the monograph). The index is built on the first search
-after the version changes, by `segmenta kb reindex`, and at migrate. SQLite searches it with
+overrides) is indexed once per interface language with its name and its page as text (the
+monograph) in that language, and its other names (synonyms.yaml: German, Spanish, Latin,
+abbreviations; its names in the other languages). A search reads the index of the page's
+language, so "Störfeld" finds what only the German text says, and shows that language's
+snippet. The index is built on the first search after the version changes (per language),
+by `segmenta kb reindex`, and at migrate (every language). SQLite searches it with
 FTS5 (bm25), PostgreSQL with tsvector/tsquery (ts_rank over a GIN index): every word must match,
 in any field, as a word or the start of one. Ranking: entries whose name holds every word first,
 then those whose name and other names hold them, then the rest; within each, clinical entries
@@ -15,20 +18,21 @@ snippet, matches marked.
 import logging
 import re
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from . import translations
+from . import localize, translations
 from .models import SearchEntry, SearchIndexBuild
 from .monograph import monograph, text_of
 
 log = logging.getLogger(__name__)
 
-# Builds kept (one per version in use: the shipped base and each clinic's overrides).
-KEEP_BUILDS = 20
+# The languages indexed: the source language and each the data files translate into.
+LANGUAGES = ("en", *translations.LANGUAGES)
+# Builds kept (one per version in use and language: the shipped base and each clinic's overrides).
+KEEP_BUILDS = 20 * len(LANGUAGES)
 MAX_WORDS = 8
 LIMIT = 50
 # Snippet markers: characters the knowledge base does not use, replaced by <mark> after escaping.
@@ -56,41 +60,54 @@ def terms(query):
     return words[:MAX_WORDS]
 
 
-def documents(kb):
-    """The index's rows for one version of the knowledge base, in the site's language."""
+def index_key(kb, lang):
+    """What the index's rows and builds of ``kb`` in ``lang`` are filed under: the version
+    for English, "VERSION@de" for another language."""
+    return kb.version if lang == "en" else f"{kb.version}@{lang}"
+
+
+def documents(kb, lang="en"):
+    """The index's rows for one version of the knowledge base, in ``lang``: its name and page
+    in that language, its other names (in every language) as other names."""
     rows = []
-    with translation.override(settings.LANGUAGE_CODE):
+    key = index_key(kb, lang)
+    with translation.override(lang):
         for kind, entries in kb.entries.items():
             for entry in entries.values():
+                name = (translations.text(entry, "name", lang) if lang != "en" else None) or entry.get("name")
                 names = [n for field in ("synonyms", "search_terms")
                          for values in entry.get(field, {}).values() for n in values]
-                # Its name in German and Spanish too: the page shows it so in those languages.
-                names += [n for n in (translations.text(entry, "name", lang) for lang in translations.LANGUAGES)
-                          if n and n != entry.get("name") and n not in names]
+                # Its name in the other languages too: a German page still finds "stellate".
+                names += [n for n in (translations.text(entry, "name", other) if other != "en" else entry.get("name")
+                                      for other in LANGUAGES if other != lang)
+                          if n and n != name and n not in names]
                 page = monograph(kb, kind, entry)
                 page.sections = [s for s in page.sections if s.searchable]
-                rows.append(SearchEntry(version=kb.version, kind=kind, entry_id=str(entry["id"]),
-                                        name=str(entry.get("name", entry["id"]))[:300], synonyms=" · ".join(names),
+                rows.append(SearchEntry(version=key, kind=kind, entry_id=str(entry["id"]),
+                                        name=str(name or entry["id"])[:300], synonyms=" · ".join(names),
                                         body=text_of(page)))
     return rows
 
 
-def ensure_index(kb):
-    """Build the index for this version unless it is there already; True when it was built."""
-    if SearchIndexBuild.objects.filter(version=kb.version).exists():
+def ensure_index(kb, lang=None):
+    """Build the index for this version in ``lang`` (else the active language) unless it is
+    there already; True when it was built."""
+    lang = localize.language(lang)
+    if SearchIndexBuild.objects.filter(version=index_key(kb, lang)).exists():
         return False
-    return build(kb)
+    return build(kb, lang=lang)
 
 
-def build(kb, force=False):
-    """Index every entry of ``kb`` (again, with ``force``), and drop the oldest builds."""
-    rows = documents(kb)
+def build(kb, force=False, lang="en"):
+    """Index every entry of ``kb`` in ``lang`` (again, with ``force``), and drop the oldest builds."""
+    rows = documents(kb, lang)
+    key = index_key(kb, lang)
     with transaction.atomic():
         # Two first searches at once: the second waits for the first's row, then finds it.
-        built, created = SearchIndexBuild.objects.get_or_create(version=kb.version, defaults={"entries": len(rows)})
+        built, created = SearchIndexBuild.objects.get_or_create(version=key, defaults={"entries": len(rows)})
         if not created and not force:
             return False
-        SearchEntry.objects.filter(version=kb.version).delete()
+        SearchEntry.objects.filter(version=key).delete()
         SearchEntry.objects.bulk_create(rows, batch_size=200)
         if not created:
             built.entries = len(rows)
@@ -99,21 +116,23 @@ def build(kb, force=False):
         if stale:
             SearchEntry.objects.filter(version__in=stale).delete()
             SearchIndexBuild.objects.filter(version__in=stale).delete()
-    log.info("Learn search index built for knowledge version %s (%d entries)", kb.version, len(rows))
+    log.info("Learn search index built for knowledge version %s in %s (%d entries)", kb.version, lang, len(rows))
     return True
 
 
-def search(kb, query, limit=LIMIT):
-    """Entries of ``kb`` matching every word of ``query``, best first:
-    [{"kind", "id", "name", "snippet" (safe HTML), "field" ("text" or "synonyms")}]."""
+def search(kb, query, limit=LIMIT, lang=None):
+    """Entries of ``kb`` matching every word of ``query`` in ``lang`` (else the active
+    language), best first: [{"kind", "id", "name", "snippet" (safe HTML), "field" ("text" or
+    "synonyms")}]."""
     words = terms(query)
     if not words:
         return []
-    ensure_index(kb)
+    lang = localize.language(lang)
+    ensure_index(kb, lang)
     if connection.vendor == "postgresql":
-        rows = _postgresql(kb.version, words, limit)
+        rows = _postgresql(index_key(kb, lang), words, limit)
     elif connection.vendor == "sqlite":
-        rows = _sqlite(kb.version, words, limit)
+        rows = _sqlite(index_key(kb, lang), words, limit)
     else:  # pragma: no cover - Segmenta runs on SQLite and PostgreSQL only
         raise NotImplementedError(f"no full-text search for {connection.vendor}")
     results = []

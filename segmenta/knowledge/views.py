@@ -58,7 +58,7 @@ def learn_index(request):
 
 
 def _name(kb, result):
-    """A search result's entry name in the active language (the index holds the English)."""
+    """A search result's entry name in the active language (as the index of that language holds it)."""
     entry_id = int(result["id"]) if result["kind"] == "choir-segment" and str(result["id"]).isdigit() else result["id"]
     found = kb.get(result["kind"], entry_id) if result["kind"] in kb.entries else None
     return localize.text(found) if found else result["name"]

@@ -172,3 +172,41 @@ def test_the_search_page_lists_results_with_kind_and_snippet(doctor_client):
 def test_the_search_page_says_when_nothing_matches(doctor_client):
     html = doctor_client.get(reverse("knowledge:index"), {"q": "stellate zebra"}).content.decode()
     assert "0 results" in html and "Nothing matches every word" in html
+
+
+# --- Each language searches its own texts ----------------------------------------------------------
+
+@pytest.mark.parametrize("lang, query", [("de", "Krankenhausaufenthalt"), ("es", "hospitalización prolongación")])
+def test_words_only_the_translated_text_holds_find_the_entry_in_that_language(db, lang, query):
+    """The pharmacovigilance protocol's criteria in German and Spanish are in no synonym list."""
+    assert search(load(), query, lang="en") == []
+    results = search(load(), query, lang=lang)
+    assert ("protocol", "pharmacovigilance") in [(r["kind"], r["id"]) for r in results]
+
+
+@pytest.mark.parametrize("lang, query", [("de", "Störfeld"), ("de", "Sekundenphänomen"), ("es", "campo interferente"),
+                                         ("es", "fenómeno en segundos"), ("de", "stellate"), ("es", "Stellatum")])
+def test_german_and_spanish_pages_still_find_by_any_languages_names(db, lang, query):
+    assert search(load(), query, lang=lang)
+
+
+def test_each_language_is_indexed_once_under_its_own_key(db):
+    kb = load()
+    for lang in learn_search.LANGUAGES:
+        ensure_index(kb, lang)
+        assert ensure_index(kb, lang) is False
+    keys = set(SearchIndexBuild.objects.values_list("version", flat=True))
+    assert {kb.version, f"{kb.version}@de", f"{kb.version}@es"} <= keys
+    assert SearchEntry.objects.get(version=f"{kb.version}@de", kind="ganglion", entry_id="stellate").name == \
+        "Ganglion stellatum"
+
+
+@pytest.mark.parametrize("lang, query, name, marked", [
+    ("de", "Krankenhausaufenthalt", "Meldung einer vermuteten Nebenwirkung", "<mark>Krankenhausaufenthalt</mark>"),
+    ("es", "hospitalización", "Notificación de una sospecha de reacción adversa a un medicamento",
+     "<mark>hospitalización</mark>"),
+])
+def test_the_search_page_shows_results_in_the_pages_language(doctor_client, lang, query, name, marked):
+    html = doctor_client.get(reverse("knowledge:index"), {"q": query}, HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    assert f'href="{reverse("knowledge:entry", args=["protocol", "pharmacovigilance"])}"' in html
+    assert name in html and marked in html

@@ -37,9 +37,10 @@ class Command(BaseCommand):
             return
         kb = load()
         if subcommand == "reindex":
-            from segmenta.knowledge.search import build
+            from segmenta.knowledge.search import LANGUAGES, build
 
-            build(kb, force=True)
+            for lang in LANGUAGES:
+                build(kb, force=True, lang=lang)
             self.stdout.write(f"search index built: version {kb.version}, "
                               f"{sum(len(entries) for entries in kb.entries.values())} entries")
             return
