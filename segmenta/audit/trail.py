@@ -6,6 +6,7 @@ happen. Recording is one plain insert; :func:`seal` later links the new events o
 clinic into that clinic's chain of blocks (see ``sealing``).
 """
 
+import bisect
 import ipaddress
 import logging
 import threading
@@ -27,10 +28,10 @@ logger = logging.getLogger(__name__)
 # PostgreSQL (readers and writers never take it).
 _PG_SEAL_LOCK = 0x5E6A_A0D1 & 0x7FFFFFFF
 # How long an event may take from being recorded to being committed and still be found by
-# the quick seal, which looks only this far back; a longer transaction's events are found
-# by the hourly seal after requests, which looks back a day, or by a sweep over every event
-# (`segmenta audit seal --sweep`, `audit anchor`); `audit verify` names every event not
-# yet sealed.
+# a seal that looks back (`segmenta audit seal`, and once a minute after requests); a longer
+# transaction's events are found by the hourly seal after requests, which looks back a day,
+# or by a sweep over every event (`segmenta audit seal --sweep`, `audit anchor`);
+# `audit verify` names every event not yet sealed.
 SEAL_LOOKBACK = timedelta(minutes=10)
 HOURLY_LOOKBACK = timedelta(days=1)
 HOURLY_EVERY_SECONDS = 3600
@@ -117,25 +118,58 @@ def _expand(block_runs):
     return [event_id for first, last in block_runs for event_id in range(first, last + 1)]
 
 
-def seal(*, sweep=False, lookback=SEAL_LOOKBACK):
+class _Covered:
+    """The event ids that blocks hold, kept as runs: asking whether an id is sealed costs a
+    binary search, not a set of every id of the last ten minutes (at a thousand reads a
+    second that set alone took longer to build than the seal it served)."""
+
+    def __init__(self, block_runs):
+        merged = []
+        for first, last in sorted(r for one in block_runs for r in one):
+            if merged and first <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], last)
+            else:
+                merged.append([first, last])
+        self.starts = [first for first, _last in merged]
+        self.runs = merged
+        self.highest = merged[-1][1] if merged else 0
+
+    def __contains__(self, event_id):
+        i = bisect.bisect_right(self.starts, event_id) - 1
+        return i >= 0 and event_id <= self.runs[i][1]
+
+
+def seal(*, sweep=False, lookback=SEAL_LOOKBACK, new_only=False):
     """Seal each chain's unsealed events into one new block; return how many were sealed.
 
     The seal looks back ``lookback`` from the newest block (what it reads grows with that
-    window, not with the trail); ``sweep`` looks at every event. Each chain is sealed in its own short transaction under its own lock, so
-    sealers of different clinics never wait for each other and a busy chain is skipped (its
-    current sealer takes the new events too).
+    window, not with the trail); ``sweep`` looks at every event; ``new_only`` takes only
+    events above the highest id the window's blocks hold, so its cost follows the new
+    events alone (the frequent seal after requests; an event committed late, below that id,
+    waits for the next seal that looks back).
+
+    Each chain is sealed on its own, so sealers of different clinics never wait for each
+    other. What to seal is read first, without any lock; only writing the block takes the
+    chain's lock (PostgreSQL) or the write lock (SQLite), and if another sealer extended the
+    chain in between, this one leaves it (the next run takes whatever is left).
     """
     newest = AuditBlock.objects.order_by("-sealed_at").values_list("sealed_at", flat=True).first()
     since = None if sweep or newest is None else newest - lookback
     fresh = AuditEvent.objects.filter(prev_hash="")
-    if since is not None:
+    if new_only and since is not None:
+        # The chains with events above the highest id any recent block holds (a chain whose
+        # only new events lie below it waits for the next seal that looks back). By id
+        # alone: the index on the time would lead the database through the whole window.
+        recent = AuditBlock.objects.filter(sealed_at__gte=since - SEAL_LOOKBACK).values_list("runs", flat=True)
+        fresh = fresh.filter(id__gt=max((block_runs[-1][1] for block_runs in recent if block_runs), default=0))
+    elif since is not None:
         fresh = fresh.filter(at__gte=since)
     chains = {clinic or 0 for clinic in fresh.order_by().values_list("clinic_id", flat=True).distinct()}
     sealed = 0
     for chain in sorted(chains):
         try:
             while True:
-                count = _seal_chain(chain, since)
+                count = _seal_chain(chain, since, new_only)
                 sealed += count
                 if count < BLOCK_MAX:
                     break
@@ -146,7 +180,24 @@ def seal(*, sweep=False, lookback=SEAL_LOOKBACK):
     return sealed
 
 
-def _seal_chain(chain, since):
+def _seal_chain(chain, since, new_only=False):
+    head = AuditBlock.objects.filter(chain=chain).order_by("-seq").first()
+    candidates = _chain_events(chain).filter(prev_hash="")
+    blocks = AuditBlock.objects.filter(chain=chain)
+    if since is not None:
+        # A block sealed before an event was recorded cannot hold it (with some slack
+        # for clocks of several servers).
+        blocks = blocks.filter(sealed_at__gte=since - SEAL_LOOKBACK)
+    covered = _Covered(blocks.values_list("runs", flat=True).iterator())
+    if new_only:
+        candidates = candidates.filter(id__gt=covered.highest)
+    elif since is not None:
+        candidates = candidates.filter(at__gte=since)
+    new = [(event_id, event_hash, at) for event_id, event_hash, at
+           in candidates.order_by("id").values_list("id", "hash", "at").iterator() if event_id not in covered]
+    new = new[:BLOCK_MAX]
+    if not new:
+        return 0
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -154,21 +205,9 @@ def _seal_chain(chain, since):
                 if not cursor.fetchone()[0]:
                     return 0
         # (On SQLite the IMMEDIATE transaction holds the database's write lock already.)
-        head = AuditBlock.objects.filter(chain=chain).order_by("-seq").first()
-        candidates = _chain_events(chain).filter(prev_hash="")
-        blocks = AuditBlock.objects.filter(chain=chain)
-        if since is not None:
-            candidates = candidates.filter(at__gte=since)
-            # A block sealed before an event was recorded cannot hold it (with some slack
-            # for clocks of several servers).
-            blocks = blocks.filter(sealed_at__gte=since - SEAL_LOOKBACK)
-        already = {event_id for block_runs in blocks.values_list("runs", flat=True).iterator()
-                   for event_id in _expand(block_runs)}
-        new = [(event_id, event_hash, at) for event_id, event_hash, at
-               in candidates.order_by("id").values_list("id", "hash", "at").iterator() if event_id not in already]
-        new = new[:BLOCK_MAX]
-        if not new:
-            return 0
+        now_head = AuditBlock.objects.filter(chain=chain).order_by("-seq").values_list("seq", flat=True).first()
+        if now_head != (head.seq if head else None):
+            return 0  # another sealer extended the chain since we read it, perhaps with these events
         block = AuditBlock(
             chain=chain,
             seq=head.seq + 1 if head else 1,
@@ -186,23 +225,30 @@ def _seal_chain(chain, since):
 
 
 _seal_lock = threading.Lock()
-_last_seal = {"quick": 0.0, "hourly": 0.0}
+_last_seal = {"quick": 0.0, "window": 0.0, "hourly": 0.0}
+# After requests, the seal every SEGMENTA_AUDIT_SEAL_SECONDS takes the new events only; one
+# a minute looks back SEAL_LOOKBACK for events committed late, and one an hour a whole day.
+WINDOW_EVERY_SECONDS = 60
 
 
 def seal_after_requests(**_kwargs):
     """Run by each finished request: seal at most every SEGMENTA_AUDIT_SEAL_SECONDS per
-    process (the response has gone out already), looking back a day once an hour; never
-    fail the request."""
+    process (the response has gone out already), looking back ten minutes once a minute and
+    a day once an hour; never fail the request."""
     every = settings.SEGMENTA_AUDIT_SEAL_SECONDS
     now = time.monotonic()
     if not every or now - _last_seal["quick"] < every or not _seal_lock.acquire(blocking=False):
         return
     try:
         _last_seal["quick"] = now
-        hourly = now - _last_seal["hourly"] >= HOURLY_EVERY_SECONDS
-        if hourly:
-            _last_seal["hourly"] = now
-        seal(lookback=HOURLY_LOOKBACK if hourly else SEAL_LOOKBACK)
+        if now - _last_seal["hourly"] >= HOURLY_EVERY_SECONDS:
+            _last_seal["hourly"] = _last_seal["window"] = now
+            seal(lookback=HOURLY_LOOKBACK)
+        elif now - _last_seal["window"] >= WINDOW_EVERY_SECONDS:
+            _last_seal["window"] = now
+            seal()
+        else:
+            seal(new_only=True)
     except DatabaseError:
         logger.exception("sealing the audit trail failed; the next request tries again")
     finally:

@@ -153,7 +153,8 @@ def test_a_late_event_below_sealed_ids_is_sealed_by_the_next_block(doctor, patie
 
 def _resealed_without(block, event):
     """The block's new columns as if ``event`` had not been committed when it was sealed."""
-    kept = list(AuditEvent.objects.exclude(pk=event.pk).order_by("id").values_list("id", "hash"))
+    kept = list(AuditEvent.objects.filter(clinic_id=block.chain).exclude(pk=event.pk).order_by("id")
+                .values_list("id", "hash"))
     block.runs, block.count, block.total = runs(i for i, _h in kept), 1, 1
     block.digest = digest(kept)
     return [json.dumps(block.runs), block.digest, block.compute_hash(), block.pk]
@@ -265,3 +266,59 @@ def test_many_patients_of_many_clinics_verify(doctor, clinic, other_clinic):
     assert AuditBlock.objects.filter(chain=0).count() == 0
     assert sum(AuditBlock.objects.values_list("count", flat=True)) == AuditEvent.objects.count() == 30
     assert verify()[1] == []
+
+
+def _sealed_but_for_a_late_event(doctor, patient):
+    """Two events sealed, then the block rewritten as if the first had committed late."""
+    early = record("view", user=doctor, patient=patient, obj=patient)
+    record("view", user=doctor, patient=patient, obj=patient, detail={"n": 2})
+    seal()
+    block = AuditBlock.objects.get(chain=patient.clinic_id)
+    unguarded("UPDATE audit_auditblock SET runs = %s, count = 1, total = 1, digest = %s, hash = %s "
+              "WHERE id = %s", _resealed_without(block, early), kind="block")
+    return early
+
+
+def test_a_seal_of_new_events_only_leaves_a_late_event_below_them_to_a_seal_that_looks_back(doctor, patient):
+    """The frequent seal after requests reads only events above the highest sealed id, so its
+    cost follows the new events; the late one below waits for the next seal that looks back."""
+    _sealed_but_for_a_late_event(doctor, patient)
+    newer = record("view", user=doctor, patient=patient, obj=patient, detail={"n": 3})
+    assert seal(new_only=True) == 1
+    assert AuditBlock.objects.get(seq=2).runs == [[newer.pk, newer.pk]]
+    assert seal(new_only=True) == 0 and [tail["events"] for tail in unsealed()] == [1]
+    assert seal() == 1 and unsealed() == [] and verify()[1] == []
+
+
+def test_a_sealer_whose_chain_grew_while_it_read_leaves_the_chain_as_it_is(doctor, patient, monkeypatch):
+    """What to seal is read without a lock; if another sealer extends the chain before this
+    one writes, this one writes nothing (never a second block of the same events)."""
+    from segmenta.audit import trail
+
+    record("view", user=doctor, patient=patient, obj=patient)
+    real_atomic, raced = trail.transaction.atomic, []
+
+    def atomic_after_another_sealer(*args, **kwargs):
+        if not raced:
+            raced.append(True)
+            assert seal() == 1  # the other sealer, between this one's read and its write
+        return real_atomic(*args, **kwargs)
+
+    monkeypatch.setattr(trail.transaction, "atomic", atomic_after_another_sealer)
+    assert seal() == 0
+    monkeypatch.undo()
+    assert AuditBlock.objects.count() == 1 and unsealed() == [] and verify()[1] == []
+
+
+def test_requests_seal_new_events_often_and_look_back_once_a_minute(doctor_client, doctor, patient, settings):
+    from segmenta.audit import trail
+
+    settings.SEGMENTA_AUDIT_SEAL_SECONDS = 0.001
+    _sealed_but_for_a_late_event(doctor, patient)
+    now = trail.time.monotonic()
+    trail._last_seal.update(quick=0.0, window=now, hourly=now)
+    assert doctor_client.get(f"/patients/{patient.pk}/").status_code == 200
+    assert [tail["events"] for tail in unsealed()] == [1]  # the chart's own view was sealed, the late one not
+    trail._last_seal.update(quick=0.0, window=now - trail.WINDOW_EVERY_SECONDS)
+    assert doctor_client.get(f"/patients/{patient.pk}/").status_code == 200
+    assert unsealed() == [] and verify()[1] == []
