@@ -44,6 +44,12 @@ def _day(iso, lang):
     return iso
 
 
+def day(iso, lang=None):
+    """A case-format date, whole or partial ("2019-06-15", "2019-06", "2019"), as the language
+    writes it: 15.06.2019, Juni 2019, 2019 in German; ISO in English."""
+    return _day(iso, localize.language(lang)) if iso else ""
+
+
 def _param(value, lang):
     if is_phrase(value):
         return _render(value, lang)

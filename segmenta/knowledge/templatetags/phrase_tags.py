@@ -16,3 +16,9 @@ def said(value):
     if isinstance(value, dict) and "message" in value:
         return wording.reason(value)
     return wording.say(value)
+
+
+@register.filter
+def case_date(value):
+    """A case-format date, whole or partial (a complaint's onset), as the page's language writes it."""
+    return wording.day(value)
