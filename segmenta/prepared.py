@@ -58,12 +58,26 @@ class Prepared:
         setattr(self._compiled, using, compiled)
         return compiled
 
-    def __call__(self, *values, using="default"):
+    def _params(self, values, using):
         compiled = getattr(self._compiled, using, None) or self._compile(using)
-        params = [values[place] if place is not None else constant
-                  for place, constant in zip(compiled["places"], compiled["params"])]
+        return compiled, [values[place] if place is not None else constant
+                          for place, constant in zip(compiled["places"], compiled["params"])]
+
+    def count(self, *values, using="default"):
+        """How many rows calling with ``values`` would return."""
+        compiled, params = self._params(values, using)
         with connections[using].cursor() as cursor:
-            cursor.execute(compiled["sql"], params)
+            cursor.execute(f"SELECT COUNT(*) FROM ({compiled['sql']}) counted", params)
+            return cursor.fetchone()[0]
+
+    def __call__(self, *values, using="default", limit=None, offset=0):
+        """The rows for ``values`` as model instances; ``limit`` and ``offset`` page them."""
+        compiled, params = self._params(values, using)
+        sql = compiled["sql"]
+        if limit is not None:
+            sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, int(limit), int(offset)]
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         found = []
         start, end, model, init = compiled["start"], compiled["end"], compiled["model"], compiled["init"]

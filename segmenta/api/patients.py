@@ -18,7 +18,7 @@ from segmenta.accounts.models import Clinic
 from segmenta.audit.trail import record
 from segmenta.knowledge import vocabulary
 from segmenta.patients.audit import record_list_view
-from segmenta.patients.models import Patient, offered_language
+from segmenta.patients.models import Patient, offered_language, visible_list
 
 from .dates import PastDate
 from .errors import refusals
@@ -36,7 +36,7 @@ LANGUAGE_HELP = ("The patient's preferred language: what the patient reads (ques
 class PatientOut(Out):
     id: int
     clinic: int = Field(..., alias="clinic_id")
-    clinic_name: str = Field(..., alias="clinic.name")
+    clinic_name: str
     record_number: str
     family_name: str
     given_name: str
@@ -51,6 +51,10 @@ class PatientOut(Out):
     # (every change answers 423) until it is purged.
     restricted_at: Optional[datetime] = Field(None, description="When processing was restricted (GDPR Art. 18); "
                                                                   "null while the chart may be changed.")
+
+    @staticmethod
+    def resolve_clinic_name(patient):
+        return patient.clinic.name
 
 
 def _check_email(value):
@@ -107,18 +111,23 @@ def _visible(request):
 
 
 class AuditedList:
-    """A queryset that records which patients the paginated page actually showed."""
+    """A list of patients that records which ones the paginated page actually showed:
+    ``rows(limit, offset)`` reads a page, ``count()`` counts them all."""
 
-    def __init__(self, request, queryset, detail):
-        self.request, self.queryset, self.detail = request, queryset, detail
+    def __init__(self, request, rows, count, detail):
+        self.request, self.rows, self.count, self.detail = request, rows, count, detail
+
+    @classmethod
+    def of(cls, request, queryset, detail):
+        return cls(request, lambda limit, offset: list(queryset[offset:offset + limit]), queryset.count, detail)
 
     def __getitem__(self, index):
-        page = list(self.queryset[index])
+        page = self.rows(index.stop - index.start, index.start)
         record_list_view(self.request, page, self.detail)
         return page
 
-    def count(self):
-        return self.queryset.count()
+    def all(self):  # the paginator counts through .all().count()
+        return self
 
     def all(self):  # the paginator counts through .all().count()
         return self
@@ -132,10 +141,13 @@ def _unique_record_number(clinic, number, exclude=None):
 @router.get("", response=list[PatientOut], summary="List patients")
 @paginate(BoundedPagination)
 def list_patients(request, filters: Query[ListFilters]):
+    detail = {"api": True, "q": filters.q}
+    if not filters.q.split():
+        return AuditedList(request, *visible_list(request.user, filters.clinic), detail)
     patients = _visible(request)
     if filters.clinic is not None:
         patients = patients.filter(clinic_id=filters.clinic)
-    return AuditedList(request, patients.search(filters.q), {"api": True, "q": filters.q})
+    return AuditedList.of(request, patients.search(filters.q), detail)
 
 
 @router.post("", response={201: PatientOut, **refusals(409)}, summary="Create a patient")

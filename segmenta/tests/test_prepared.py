@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from segmenta import prepared
 from segmenta.accounts.models import ApiToken, _active_token
 from segmenta.conftest import make_patient, make_user
-from segmenta.patients.models import Patient, _visible_patient
+from segmenta.accounts.models import Membership
+from segmenta.patients.models import Patient, _visible_patient, visible_list
 from segmenta.treatment.case import chart_queryset, patient_case, with_case_lists
 
 
@@ -46,6 +47,22 @@ def test_a_visible_patient_is_found_as_the_orm_finds_it(doctor, clinic, other_cl
         same(_visible_patient(doctor.pk, patient.pk), expected)
     assert _visible_patient(doctor.pk, mine.pk)[0].clinic == clinic
     assert _visible_patient(doctor.pk, theirs.pk) == []
+
+
+def test_the_list_of_visible_patients_pages_and_counts_as_the_orm_does(doctor, clinic, other_clinic):
+    """In name order, a page at a time, of all the user's clinics or of one; nothing of a
+    clinic the user does not belong to."""
+    for number, name in enumerate(["Zeller", "Öztürk", "Abel", "Meier", "Abel"]):
+        make_patient(clinic if number % 2 else other_clinic, family=name)
+    third = make_patient(clinic.__class__.objects.create(name="Third"), family="Outside")
+    Membership.objects.create(user=doctor, clinic=other_clinic, role="practitioner")
+    everyone = Patient.objects.visible_to(doctor).select_related("clinic")
+    for clinic_id, expected in [(None, everyone), (other_clinic.pk, everyone.filter(clinic_id=other_clinic.pk))]:
+        rows, count = visible_list(doctor, clinic_id)
+        assert count() == expected.count()
+        for limit, offset in [(100, 0), (2, 0), (2, 2), (2, 4), (1, 50)]:
+            same(rows(limit, offset), list(expected[offset:offset + limit]))
+    assert third.pk not in [p.pk for p in visible_list(doctor)[0](100, 0)]
 
 
 def test_the_sql_is_built_once_and_run_with_each_calls_values(doctor, clinic):
@@ -84,6 +101,8 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
     token, _raw = ApiToken.issue(doctor, "t")
     _active_token(token.key_hash)
     _visible_patient(doctor.pk, patient.pk)
+    for clinic_id in [None, clinic.pk]:
+        visible_list(doctor, clinic_id)[0](10, 0)
     with_case_lists(patient)
     assert [q for q in prepared.ALL if not hasattr(q._compiled, "default")] == []
 
