@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from segmenta import l10n
+
 from . import localize, vocabulary
 from .base import EVIDENCE_LABELS, KINDS, SYNONYM_LANGUAGES, cited
 from .relations import segment_links
@@ -289,12 +291,12 @@ def codes(values, vocab=None):
 
 
 def number(value):
-    """1.0 → "1", 0.6666667 → "0.67", 1500 → "1500"."""
+    """1.0 → "1", 0.6666667 → "0.67" (on a German or Spanish page "0,67"), 1500 → "1500"."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
     if float(value).is_integer():
         return str(int(value))
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    return l10n.number(value, places=2)
 
 
 def amount(value, unit):

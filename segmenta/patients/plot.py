@@ -130,7 +130,8 @@ def course_chart(points, lo, hi, band=None):
         "plot_width": plot_width, "middle": round(TOP + PLOT_HEIGHT / 2, 1),
         "tick_end": bottom + 5,
         "date_y": bottom + 27, "year_y": bottom + 41,
-        "y_ticks": [{"y": y(v), "text_y": round(y(v) + 4, 1), "label": f"{v:g}"} for v in value_ticks(lo, hi)],
+        # Tick values stay numbers: the template writes them as the page's language does.
+        "y_ticks": [{"y": y(v), "text_y": round(y(v) + 4, 1), "value": v} for v in value_ticks(lo, hi)],
         "slots": xs,
         "x_ticks": x_ticks,
         "points": drawn,

@@ -84,3 +84,21 @@ def test_the_answers_table_gives_bands_in_words_and_who_entered_them_by_name(doc
     html = doctor_client.get(reverse("outcomes:questionnaires", args=[patient.pk])).content.decode()
     row = re.search(r"<tbody><tr>(.*?)</tr>", html, re.S).group(1)
     assert "moderately severe" in row and "moderately_severe" not in row and "Dana Doktor" in row
+
+
+def test_german_and_spanish_charts_write_their_own_dates_months_and_decimal_commas(doctor_client, patient):
+    answered(patient, "psfs", [3, 4.5, 6.5])
+    pages = {}
+    for language in ("de", "es"):
+        html = doctor_client.get(reverse("outcomes:questionnaires", args=[patient.pk]),
+                                 HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        start = html.index('<figure class="prom-course">')
+        pages[language] = html[start:html.index("</figure>", start)]
+    de, es = pages["de"], pages["es"]
+    assert re.findall(r'class="tick date">([^<]+)</text>', de) == ["2. Mär", "16. Mär", "30. Mär"]
+    assert re.findall(r'class="tick date">([^<]+)</text>', es) == ["2 mar", "16 mar", "30 mar"]
+    for figure, day in ((de, "16.03.2026"), (es, "16/03/2026")):
+        assert f"<title>{day}: 4,5</title>" in figure  # the point's tooltip
+        text = re.sub(r"<[^>]+>", " ", figure)  # what is read: not the drawing's coordinates
+        assert "4.5" not in text and "6.5" not in text and "6,5" in text
+        assert re.findall(r'class="tick value">([^<]+)</text>', figure) == ["0", "2", "4", "6", "8", "10"]

@@ -1,7 +1,6 @@
 from functools import lru_cache
 
 from django import template
-from django.template.defaultfilters import floatformat
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.formats import date_format, localize
@@ -11,6 +10,7 @@ from django.utils.timezone import get_current_timezone, template_localtime
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
+from segmenta import l10n
 from segmenta.knowledge import vocabulary
 from segmenta.knowledge.localize import label as kb_label
 from segmenta.knowledge.localize import text as kb_text
@@ -169,13 +169,31 @@ def _local_day(moment, zone, language):
 
 
 def _number(value):
-    """``{{ value|floatformat:"-2" }}``, without its cost for the whole numbers NRS scores are."""
-    return str(value) if type(value) is int else floatformat(value, "-2")
+    """A score at most to two decimals without needless zeros (4,5 on a German page), without
+    the cost of formatting for the whole numbers NRS scores are."""
+    return str(value) if type(value) is int else l10n.number(value, places=2)
 
 
 def _shown(value):
     """``{{ value }}`` for a number: whole numbers as they are, others as the page writes them."""
     return str(value) if type(value) is int else localize(value)
+
+
+# A date under a course chart's axis, day and month as each language writes them short:
+# "1 Sep" in English, "1. Sep" in German, "1 sep" in Spanish (month names from Django's catalogs).
+CHART_DAY = {"de": "j. M", "es": "j b"}
+
+
+@register.filter
+def chart_day(moment):
+    """A course chart's date label in the page's language and the current time zone."""
+    return date_format(template_localtime(moment), CHART_DAY.get(get_language(), "j M"))
+
+
+@register.filter
+def chart_number(value):
+    """A value on a chart's axis as the page writes numbers (2,5 on a German page)."""
+    return l10n.number(value)
 
 
 @register.simple_tag
