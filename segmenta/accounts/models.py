@@ -149,7 +149,8 @@ class PractitionerProfile(models.Model):
     def trained_techniques(self):
         """Every technique covered by any recorded training course."""
         found = set()
-        for record in self.training_records.all():
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("training_records")
+        for record in prefetched if prefetched is not None else _training_records(self.pk):
             found.update(record.techniques)
         return sorted(found)
 
@@ -269,5 +270,8 @@ class ApiToken(models.Model):
 
 # The token with this hash, if it is neither revoked nor its user deactivated (its expiry is
 # compared after: Prepared takes no times).
-_active_token = Prepared(lambda key_hash: ApiToken.objects.select_related("user").filter(
+# With the user's practitioner profile: the case export, the safety check and the scope
+# check read it on nearly every API call.
+_active_token = Prepared(lambda key_hash: ApiToken.objects.select_related("user", "user__profile").filter(
     key_hash=key_hash, revoked_at__isnull=True, user__is_active=True), str)
+_training_records = Prepared(lambda profile_id: TrainingRecord.objects.filter(profile_id=profile_id), int)

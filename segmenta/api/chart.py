@@ -224,8 +224,9 @@ def patient_versions(request, patient_id: int):
 def case(request, patient_id: int):
     patient = with_case_lists(m.Patient.objects.for_user_or_404(request.user, patient_id))
     profile = getattr(request.user, "profile", None)
-    with transaction.atomic():
-        result = patient_case(patient, practitioner=profile)
-        record("export", request=request, patient=patient, obj=patient, detail={"format": "case", "api": True})
+    # Built first, then recorded: no transaction held open (on SQLite, the write lock)
+    # while the case is worked out, and no event for an export that failed.
+    result = patient_case(patient, practitioner=profile)
+    record("export", request=request, patient=patient, obj=patient, detail={"format": "case", "api": True})
     return result
 

@@ -33,7 +33,7 @@ def test_the_token_check_finds_what_the_orm_finds(doctor, outsider):
     revoked, raw_revoked = ApiToken.issue(outsider, "r")
     revoked.revoke()
     for key_hash in [token.key_hash, revoked.key_hash, "no such hash"]:
-        expected = list(ApiToken.objects.select_related("user").filter(
+        expected = list(ApiToken.objects.select_related("user", "user__profile").filter(
             key_hash=key_hash, revoked_at__isnull=True, user__is_active=True))
         same(_active_token(key_hash), expected)
     assert _active_token(token.key_hash)[0].user == doctor
@@ -100,11 +100,24 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
     patient = make_patient(clinic)
     token, _raw = ApiToken.issue(doctor, "t")
     _active_token(token.key_hash)
+    doctor.profile.trained_techniques()
     _visible_patient(doctor.pk, patient.pk)
     for clinic_id in [None, clinic.pk]:
         visible_list(doctor, clinic_id)[0](10, 0)
     with_case_lists(patient)
     assert [q for q in prepared.ALL if not hasattr(q._compiled, "default")] == []
+
+
+def test_the_trained_techniques_are_those_the_orm_reads(doctor, outsider):
+    from segmenta.accounts.models import TrainingRecord, _training_records
+
+    for user, techniques in [(doctor, [["wheal", "scar"], ["stellate"]]), (outsider, [])]:
+        for covered in techniques:
+            TrainingRecord.objects.create(profile=user.profile, course="c", provider="p", date="2024-01-01",
+                                          hours=8, techniques=covered)
+        same(_training_records(user.profile.pk), list(TrainingRecord.objects.filter(profile_id=user.profile.pk)))
+    assert doctor.profile.trained_techniques() == ["scar", "stellate", "wheal"]
+    assert outsider.profile.trained_techniques() == []
 
 
 def test_a_deactivated_user_has_no_token(doctor):
