@@ -22,6 +22,8 @@ English text of a reason and shown again later in whatever language its reader u
 ``Phrase.joined(parts)`` is several phrases in a row ("…; …").
 """
 
+from functools import cache
+
 from segmenta.knowledge import translations, vocabulary
 
 LANGUAGES = ("en", *translations.LANGUAGES)
@@ -80,13 +82,20 @@ def term(entry, field="name", lower=False, inside=False):
     ``("interactions", 0, "effect")``) in every language. ``inside`` a sentence Spanish
     starts it in lower case ("ganglio estrellado"); ``lower`` lowercases the English too, as
     the engine writes it there. German keeps its capitals (its nouns have them)."""
-    path = (field,) if isinstance(field, str) else tuple(field)
-    found = {lang: _at(translations.localized(entry, lang), path) for lang in LANGUAGES}
+    if isinstance(field, str):  # a top-level text: no need to translate the whole entry
+        found = {lang: translations.text(entry, field, lang) for lang in LANGUAGES}
+    else:
+        found = {lang: _at(translations.localized(entry, lang), field) for lang in LANGUAGES}
     if lower or inside:
         found["es"] = _lower_first(found["es"])
     if lower:
         found["en"] = found["en"].lower()
     return Words(found)
+
+
+@cache
+def _codes(kind):
+    return frozenset(vocabulary.codes(kind))
 
 
 def code(kind, value, english=None, lower=False):
@@ -95,7 +104,7 @@ def code(kind, value, english=None, lower=False):
     Spanish, inside a sentence (Spanish in lower case; German too with ``lower``, for words
     that are no nouns, like sides); a code the vocabulary does not hold reads as its words."""
     words = value.replace("_", " ")
-    known = value in vocabulary.codes(kind)
+    known = value in _codes(kind)
     found = {lang: vocabulary.translated(kind, value, lang) if known else words for lang in LANGUAGES}
     found = {lang: _lower_first(text) if lang == "es" or (lower and lang != "en") else text
              for lang, text in found.items()}
