@@ -150,6 +150,7 @@ class OverrideForm(forms.ModelForm):
     class Meta:
         model = ClinicOverride
         fields = ["clinic", "kind", "entry_id", "reason"]
+        labels = {"clinic": gettext_lazy("Clinic")}  # the model's field has no label of its own
 
     def __init__(self, *args, clinics, **kwargs):
         super().__init__(*args, **kwargs)

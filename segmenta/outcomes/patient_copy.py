@@ -99,10 +99,20 @@ def _text(obj, field):
     return str(value)
 
 
+# Fields whose models give them no label of their own (Django would show the English field name).
+FIELD_LABELS = {
+    "clinic": gettext_lazy("Clinic"), "injection": gettext_lazy("Injection"), "complaint": gettext_lazy("complaint"),
+    "practitioner": gettext_lazy("practitioner"), "created_by": gettext_lazy("Entered by"),
+    "recorded_by": gettext_lazy("Entered by"), "decided_by": gettext_lazy("decided by"),
+    "screened_by": gettext_lazy("screened by"), "author": gettext_lazy("author"),
+    "overridden_by": gettext_lazy("overridden by"), "checked_by": gettext_lazy("checked by"),
+}
+
+
 def entry(obj, **children):
     """One stored entry: its label, every field with a value, and nested entries."""
-    fields = [(capfirst(str(f.verbose_name)), _text(obj, f)) for f in obj._meta.concrete_fields
-              if f.name not in INTERNAL]
+    fields = [(capfirst(str(FIELD_LABELS.get(f.name, f.verbose_name))), _text(obj, f))
+              for f in obj._meta.concrete_fields if f.name not in INTERNAL]
     return {"label": str(obj), "fields": [(name, text) for name, text in fields if text is not None],
             "in_error": bool(getattr(obj, "in_error", False)),
             "children": [(str(CHILD_TITLES[name]), found) for name, found in children.items() if found]}

@@ -10,9 +10,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from segmenta import l10n
 from segmenta.accounts.access import admin_clinics, reauth_required
 from segmenta.audit.trail import record
 from segmenta.knowledge import retention
@@ -24,15 +26,17 @@ from .models import Patient
 class ErasureRequestForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Request and reason"), max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("How and when the patient asked, e.g. “letter of 2026-11-02”. "
-                               "Shown with the restriction; no clinical details."))
+        widget=forms.Textarea(attrs={"rows": 3}))
     confirm = forms.BooleanField(
         label=gettext_lazy("I understand that this deletes the chart, its sessions, answers and files for good."),
         required=False)
 
     def __init__(self, *args, past=False, **kwargs):
         super().__init__(*args, **kwargs)
+        # The example's date as the page writes dates (today's, so it reads as a date of now).
+        example = l10n.day(timezone.localdate())
+        self.fields["reason"].help_text = _("How and when the patient asked, e.g. “letter of %(date)s”. Shown with "
+                                            "the restriction; no clinical details.") % {"date": example}
         self.past = past
         if not past:
             del self.fields["confirm"]

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from segmenta import l10n
@@ -21,6 +22,7 @@ class PlanForm(forms.ModelForm):
         model = TreatmentPlan
         fields = ["complaint", "goals", "approach", "sessions_min", "sessions_max", "reassess_after", "review_rule",
                   "status"]
+        labels = {"complaint": capfirst(_("complaint"))}  # the model's field has no label of its own
         widgets = {"goals": forms.Textarea(attrs={"rows": 3}), "approach": forms.Textarea(attrs={"rows": 4}),
                    "review_rule": forms.Textarea(attrs={"rows": 4})}
 
@@ -225,6 +227,7 @@ class ScoreForm(forms.ModelForm):
     class Meta:
         model = ComplaintScore
         fields = ["complaint", "pre_nrs", "post_nrs"]
+        labels = {"complaint": capfirst(_("complaint"))}
 
     def __init__(self, *args, session, **kwargs):
         super().__init__(*args, **kwargs)
@@ -243,6 +246,7 @@ class AdverseEventForm(forms.ModelForm):
         model = AdverseEvent
         fields = ["kind", "occurred_at", "injection", "severity", "causality", "outcome", "description",
                   "treatment_given"]
+        labels = {"injection": _("Injection")}
         widgets = {"occurred_at": LOCAL_DATETIME, "description": forms.Textarea(attrs={"rows": 2}),
                    "treatment_given": forms.Textarea(attrs={"rows": 2})}
         help_texts = {"causality": _("Certain, probable, possible, unlikely, conditional or unassessable "
@@ -269,6 +273,7 @@ class FollowUpForm(forms.ModelForm):
     class Meta:
         model = FollowUp
         fields = ["reported_at", "injection", "relief_hours", "reaction", "notes"]
+        labels = {"injection": _("Injection")}  # the model's field has no label of its own
         widgets = {"reported_at": LOCAL_DATETIME, "notes": forms.Textarea(attrs={"rows": 2}),
                    "relief_hours": DecimalInput()}
         localized_fields = ["relief_hours"]
