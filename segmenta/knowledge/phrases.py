@@ -106,7 +106,9 @@ def code(kind, value, english=None, lower=False):
     words = value.replace("_", " ")
     known = value in _codes(kind)
     found = {lang: vocabulary.translated(kind, value, lang) if known else words for lang in LANGUAGES}
-    found = {lang: _lower_first(text) if lang == "es" or (lower and lang != "en") else text
+    # A word Spanish took from English's label as it is ("Heilpraktiker") keeps its capital.
+    borrowed = known and found["es"] == vocabulary.label(kind, value)
+    found = {lang: _lower_first(text) if (lang == "es" and not borrowed) or (lower and lang != "en") else text
              for lang, text in found.items()}
     return Words({**found, "en": words if english is None else english})
 

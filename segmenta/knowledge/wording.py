@@ -100,7 +100,12 @@ def reason(found, lang=None):
     if isinstance(message, Phrase) or localize.language(lang) == "en":
         return say(message, lang)
     stored = found.get("phrase")
-    return render(stored, lang) if is_phrase(stored) else str(message)
+    if not is_phrase(stored):
+        return str(message)
+    try:
+        return render(stored, lang)
+    except (KeyError, TypeError, ValueError, AttributeError):  # a phrase kept damaged: its English
+        return str(message)
 
 
 def reasons(found, lang=None):
