@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from segmenta import l10n
 from segmenta.accounts.scoping import ClinicScoped
-from segmenta.knowledge import localize
+from segmenta.knowledge import localize, wording
 from segmenta.prepared import Prepared
 from segmenta.validators import CLOCK_SLACK, BoundedDates, upload_size, when_problem
 
@@ -517,4 +517,4 @@ class HistoryItem(ChartItem):
         """As the chart lists it: "Tooth 38: wisdom tooth removed (2015)"."""
         kind = _vocab("history_kind", self.kind)
         label = f"{kind} {self.tooth}: {self.description}" if self.tooth else f"{kind}: {self.description}"
-        return f"{label} ({self.date})" if self.date else label
+        return f"{label} ({wording.day(self.date)})" if self.date else label
