@@ -1,7 +1,7 @@
 """The engines' reasons on German and Spanish pages, in a real browser: a safety check on a
 German session page answers in German with decimal commas; the assessment and the Huneke
 findings of the reassessment speak the page's language too. Screenshots of each, on a laptop
-(1366 x 900) and a phone (390 x 844), land in SEGMENTA_SCREENSHOTS when set (else the test's
+(1366 x 900), a tablet (1024 x 768) and a phone (390 x 844), land in SEGMENTA_SCREENSHOTS when set (else the test's
 temporary folder), and no page scrolls sideways."""
 
 import datetime
@@ -23,7 +23,7 @@ from segmenta.treatment.models import Injection, Session, TreatmentPlan
 pytestmark = pytest.mark.browser
 
 LOCALES = {"de": "de-DE", "es": "es-ES"}
-SIZES = {"laptop": (1366, 900), "phone": (390, 844)}
+SIZES = {"laptop": (1366, 900), "tablet": (1024, 768), "phone": (390, 844)}
 
 
 @pytest.fixture
