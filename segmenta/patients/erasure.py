@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from segmenta.audit.trail import record
-from segmenta.knowledge import retention
+from segmenta.knowledge import localize, retention
 from segmenta.knowledge.base import load
 
 from . import restriction
@@ -208,7 +208,7 @@ def _remove_files(files):
 def explain(kept_for, jurisdiction):
     """The period in words, for pages and the report."""
     # The country by name ("Germany"), as the knowledge base calls it; the code where it has none.
-    code = (kept_for.rule or {}).get("name") or jurisdiction or _("no jurisdiction")
+    code = (localize.text(kept_for.rule) if kept_for.rule else "") or jurisdiction or _("no jurisdiction")
     counted = (_("the chart's last entry or session") if kept_for.counted_from == "last_entry"
                else _("the last treatment"))
     if kept_for.basis == retention.CLINIC:

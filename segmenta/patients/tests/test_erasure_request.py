@@ -69,6 +69,9 @@ def test_the_page_says_how_long_the_chart_is_kept_and_from_when_it_may_go(chart,
     html = admin.get(url(chart.patient)).content.decode()
     assert "10 years after the last treatment, as the law of Germany requires." in html
     assert "§630f(3) BGB" in html  # the knowledge base's basis
+    # A Spanish page names the country as the knowledge base does in Spanish.
+    spanish = admin.get(url(chart.patient), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Alemania" in spanish and "Germany" not in spanish
 
 
 def test_within_retention_the_request_restricts_processing_and_is_audited(chart, admin, admin_user):
