@@ -42,15 +42,16 @@ class Prepared:
         queryset = self.build(*stand_ins).using(using)
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
-        places = [next((i for i, value in enumerate(stand_ins) if type(param) is type(value) and param == value), None)
-                  for param in params]
+        # (A value may come back wrapped, as PostgreSQL's backend marks a bigint: Int8(…).)
+        places = [next((i for i, value in enumerate(stand_ins) if isinstance(param, type(value)) and param == value),
+                       None) for param in params]
         if sorted(i for i in places if i is not None) != list(range(len(stand_ins))):
             raise ValueError(f"each value must appear once in the SQL of {self.build.__qualname__}")
         klass_info = compiler.klass_info
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         compiled = {
-            "sql": sql, "params": params, "places": places, "compiler": compiler, "start": start, "end": end,
+            "sql": sql, "params": params, "places": places, "kinds": [type(param) for param in params], "compiler": compiler, "start": start, "end": end,
             "converters": compiler.get_converters([column[0] for column in compiler.select[:compiler.col_count]]),
             "model": klass_info["model"], "init": [f[0].target.attname for f in compiler.select[start:end]],
             "related": get_related_populators(klass_info, compiler.select, using),
@@ -60,8 +61,8 @@ class Prepared:
 
     def _params(self, values, using):
         compiled = getattr(self._compiled, using, None) or self._compile(using)
-        return compiled, [values[place] if place is not None else constant
-                          for place, constant in zip(compiled["places"], compiled["params"])]
+        return compiled, [kind(values[place]) if place is not None else constant
+                          for place, kind, constant in zip(compiled["places"], compiled["kinds"], compiled["params"])]
 
     def count(self, *values, using="default"):
         """How many rows calling with ``values`` would return."""
@@ -89,3 +90,28 @@ class Prepared:
                 populator.populate(row, obj)
             found.append(obj)
         return found
+
+
+def of_patient(model, *order, related=()):
+    """A Prepared query of one patient's rows of ``model``, called with (clinic id, patient
+    id): its clinic named, ``related`` selected along, in ``order`` or the model's own."""
+    def build(clinic_id, patient_id):
+        rows = model.objects.filter(clinic_id=clinic_id, patient_id=patient_id).select_related(*related)
+        return rows.order_by(*order) if order else rows
+    build.__qualname__ = f"of_patient({model.__name__})"
+    return Prepared(build, int, int)
+
+
+def as_prefetched(rows, model, **owners):
+    """``rows`` as a queryset already read, as prefetch_related leaves one in
+    ``_prefetched_objects_cache``: ``.all()`` and templates read it without a query.
+    ``owners`` (``patient=patient``) are set on every row as the related object that
+    prefetching would have set, so reading ``row.patient`` costs no query either."""
+    rows = list(rows)
+    for name, owner in owners.items():
+        field = model._meta.get_field(name)
+        for row in rows:
+            field.set_cached_value(row, owner)
+    found = model.objects.none()
+    found._result_cache, found._prefetch_done = rows, True
+    return found

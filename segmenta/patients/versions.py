@@ -9,12 +9,14 @@ entries and versions; what a version shows is worked out by :mod:`.timeline`.
 import datetime
 from decimal import Decimal
 
+from django.apps import apps
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from segmenta import l10n
 from segmenta.knowledge import localize
+from segmenta.prepared import Prepared
 
 from .bodymap import segments
 from .timeline import CHANGED, CREATED, DELETED, ENTERED_IN_ERROR, last_change, timeline
@@ -49,9 +51,9 @@ def _error_field(model):
     return "entered_in_error_at" if any(f.name == "entered_in_error_at" for f in model._meta.concrete_fields) else None
 
 
-def histories(model, ids, clinic_id):
+def histories(model, ids, clinic_id, patient_id=None):
     """{id: [version, …] oldest first} of the entries ``ids`` of ``model`` (of the clinic
-    ``clinic_id``): one query.
+    ``clinic_id``, and of the patient ``patient_id`` where known): one query.
 
     A version's ``by`` is the user who saved it; where that was not recorded (entries that
     existed before versions were kept, or saved outside a request), the first version
@@ -61,8 +63,15 @@ def histories(model, ids, clinic_id):
     if not ids:
         return {}
     creator = _creator(model)
-    records = (model.versions.filter(clinic_id=clinic_id, id__in=ids).select_related("history_user", *([creator] if creator else []))
-               .order_by("history_date", "history_id"))
+    of_patient = _of_one_patient(model) if patient_id is not None else None
+    if of_patient is not None:
+        # Entries of one patient, as the chart asks: every version of that patient's entries
+        # of this model, through SQL built once, keeping those asked for.
+        wanted = set(ids)
+        records = [record for record in of_patient(clinic_id, patient_id) if record.id in wanted]
+    else:
+        records = (model.versions.filter(clinic_id=clinic_id, id__in=ids)
+                   .select_related("history_user", *([creator] if creator else [])).order_by("history_date", "history_id"))
     fields = _tracked(model)
     snapshots = {}
     for record in records:
@@ -79,6 +88,27 @@ def histories(model, ids, clinic_id):
     return {pk: timeline(found, names, error_field) for pk, found in snapshots.items()}
 
 
+_OF_ONE_PATIENT = {}
+_PATIENT = apps.get_model("patients", "Patient")
+
+
+def _of_one_patient(model):
+    """A Prepared query (clinic id, patient id) of every version of one patient's entries of
+    ``model`` (of the patient's own details, for the patient), oldest first; None for a model
+    whose rows name no patient (an injection's)."""
+    if model not in _OF_ONE_PATIENT:
+        names = {f.name for f in model._meta.concrete_fields}
+        if model is not _PATIENT and "patient" not in names:
+            _OF_ONE_PATIENT[model] = None
+        else:
+            field = "id" if model is _PATIENT else "patient_id"
+            creator = _creator(model)
+            _OF_ONE_PATIENT[model] = Prepared(lambda clinic_id, patient_id: model.versions.filter(
+                clinic_id=clinic_id, **{field: patient_id}).select_related(
+                "history_user", *([creator] if creator else [])).order_by("history_date", "history_id"), int, int)
+    return _OF_ONE_PATIENT[model]
+
+
 # --- For the chart: labels and readable values ------------------------------------------
 
 def attach(items):
@@ -90,7 +120,9 @@ def attach(items):
     if not items:
         return items
     model = items[0]._meta.model
-    found = histories(model, [item.pk for item in items], items[0].clinic_id)
+    patients = {item.pk if model is _PATIENT else getattr(item, "patient_id", None) for item in items}
+    found = histories(model, [item.pk for item in items], items[0].clinic_id,
+                      patient_id=patients.pop() if len(patients) == 1 else None)
     changed = {pk: versions for pk, versions in found.items() if len(versions) > 1}
     lookups = _related_lookups(model, [v for versions in changed.values() for v in versions])
     for item in items:

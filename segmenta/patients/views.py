@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from segmenta.audit.models import AuditEvent
 from segmenta.audit.trail import record
 from segmenta.spreadsheet import safe_cell
 from segmenta.knowledge.service import for_clinic
+from segmenta.prepared import Prepared, as_prefetched, of_patient
 
 from .audit import record_list_view
 from .chart import body_map_marks, list_review, nrs_courses, pregnancy_review, tooth_marks
@@ -62,27 +62,61 @@ def _recent_access(events, shown=10):
     return lines
 
 
-def _chart_queryset():
-    """Patients with everything their chart page shows, in a fixed number of queries."""
-    marked = "entered_in_error_by"  # who marked an entry in error, shown beside it
-    session = Patient.sessions.rel.related_model
-    score = session.scores.rel.related_model
-    plan = Patient.plans.rel.related_model
-    return Patient.objects.select_related("clinic").prefetch_related(
-        *(Prefetch(name, queryset=model.objects.select_related(marked)) for name, model in (
-            ("allergies", Allergy), ("medications", Medication), ("conditions", Condition),
-            ("weights", WeightMeasurement), ("consents", Consent))),
-        Prefetch("complaints", queryset=Complaint.objects.select_related(marked).order_by("id")),
-        Prefetch("history", queryset=HistoryItem.objects.select_related(marked).order_by("id")),
-        Prefetch("pregnancy_statuses", queryset=PregnancyStatus.objects.select_related("recorded_by", marked)),
-        Prefetch("reviews", queryset=ChartReview.objects.select_related("recorded_by", marked)),
-        # Sessions through the relation, without importing treatment (the floor above), and
-        # of a session only what the chart shows: a long course has a thousand injections.
-        Prefetch("plans", queryset=plan.objects.select_related("complaint")), "plans__sessions", "plans__reviews",
-        Prefetch("sessions", queryset=session.objects.only("id", "clinic_id", "patient_id", "started_at", "status")),
-        Prefetch("sessions__scores", queryset=score.objects.only("id", "clinic_id", "session_id", "complaint_id",
-                                                                 "pre_nrs", "post_nrs")),
-    )
+# What the chart page reads of a patient, each query's SQL built once (segmenta/prepared.py):
+# the chart is the most read page. Sessions, plans and their parts through the relations,
+# without importing treatment (the floor above).
+_MARKED = "entered_in_error_by"  # who marked an entry in error, shown beside it
+_SESSION = Patient.sessions.rel.related_model
+_SCORE = _SESSION.scores.rel.related_model
+_PLAN = Patient.plans.rel.related_model
+_PLAN_REVIEW = _PLAN.reviews.rel.related_model
+_CHART_LISTS = {
+    **{name: (model, of_patient(model, related=(_MARKED,))) for name, model in (
+        ("allergies", Allergy), ("medications", Medication), ("conditions", Condition),
+        ("weights", WeightMeasurement), ("consents", Consent))},
+    "complaints": (Complaint, of_patient(Complaint, "id", related=(_MARKED,))),
+    "history": (HistoryItem, of_patient(HistoryItem, "id", related=(_MARKED,))),
+    "pregnancy_statuses": (PregnancyStatus, of_patient(PregnancyStatus, related=("recorded_by", _MARKED))),
+    "reviews": (ChartReview, of_patient(ChartReview, related=("recorded_by", _MARKED))),
+    "plans": (_PLAN, of_patient(_PLAN, related=("complaint",))),
+}
+# Of a session only what the chart shows: a long course has a thousand injections.
+_SESSIONS = Prepared(lambda clinic_id, patient_id: _SESSION.objects.filter(
+    clinic_id=clinic_id, patient_id=patient_id).only("id", "clinic_id", "patient_id", "plan_id", "started_at", "status"),
+    int, int)
+_SCORES = Prepared(lambda clinic_id, patient_id: _SCORE.objects.filter(
+    clinic_id=clinic_id, session__patient_id=patient_id).only(
+    "id", "clinic_id", "session_id", "complaint_id", "pre_nrs", "post_nrs"), int, int)
+_PLAN_REVIEWS = Prepared(lambda clinic_id, patient_id: _PLAN_REVIEW.objects.filter(
+    clinic_id=clinic_id, plan__patient_id=patient_id), int, int)
+
+
+def _chart_patient(user, pk):
+    """The patient ``pk`` of ``user``'s clinics (else 404) with everything the chart page
+    shows loaded, as prefetch_related would leave it, in a fixed number of queries."""
+    patient = Patient.objects.for_user_or_404(user, pk)
+    key = (patient.clinic_id, patient.pk)
+    loaded = patient._prefetched_objects_cache = {
+        name: as_prefetched(rows(*key), model, patient=patient) for name, (model, rows) in _CHART_LISTS.items()}
+    scores, reviews = _grouped(_SCORES(*key), "session_id"), _grouped(_PLAN_REVIEWS(*key), "plan_id")
+    sessions = _SESSIONS(*key)
+    for session in sessions:
+        session._prefetched_objects_cache = {"scores": as_prefetched(scores.get(session.pk, []), _SCORE,
+                                                                     session=session)}
+    loaded["sessions"] = as_prefetched(sessions, _SESSION, patient=patient)
+    for plan in loaded["plans"]:
+        # (A plan's sessions are the same objects as the patient's: the chart reads their times.)
+        plan._prefetched_objects_cache = {
+            "sessions": as_prefetched([s for s in sessions if s.plan_id == plan.pk], _SESSION),
+            "reviews": as_prefetched(reviews.get(plan.pk, []), _PLAN_REVIEW, plan=plan)}
+    return patient
+
+
+def _grouped(rows, attribute):
+    found = {}
+    for row in rows:
+        found.setdefault(getattr(row, attribute), []).append(row)
+    return found
 
 
 class _Injection:
@@ -123,7 +157,7 @@ def _pregnancy_rule(clinic):
 def patient_detail(request, pk):
     """The chart: complaints and history on the body map and dental chart, the
     clinical background with what has been reviewed, and who looked at it lately."""
-    patient = get_object_or_404(_chart_queryset().filter(pk__in=_visible(request).values("pk")), pk=pk)
+    patient = _chart_patient(request.user, pk)
     record("view", request=request, patient=patient, obj=patient)
     # Read in chunks until ten lines are full: a burst of one user's reloads must not push
     # everyone else's access off the card (capped, so a chart read by a script stays cheap).

@@ -13,7 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from segmenta import prepared
 from segmenta.accounts.models import ApiToken, _active_token
 from segmenta.conftest import make_patient, make_user
+from django.apps import apps
+from django.contrib.auth import get_user_model
+
 from segmenta.accounts.models import Membership
+from segmenta.patients import models as m
+from segmenta.patients.versions import _of_one_patient
+from segmenta.patients.views import _chart_patient
 from segmenta.patients.models import Patient, _visible_patient, visible_list
 from segmenta.treatment.case import chart_queryset, patient_case, with_case_lists
 
@@ -92,6 +98,61 @@ def test_the_case_reads_what_chart_queryset_reads(db):
     assert any(patient_case(with_case_lists(p))["tests"] for p in Patient.objects.select_related("clinic"))
 
 
+def _chart_by_prefetching(pk):
+    """The chart's patient as prefetch_related loads it (how the chart page read it before)."""
+    from django.db.models import Prefetch
+
+    from segmenta.patients import views
+
+    marked = "entered_in_error_by"
+    return Patient.objects.select_related("clinic").prefetch_related(
+        *(Prefetch(name, queryset=model.objects.select_related(*related).order_by(*order or model._meta.ordering))
+          for name, (model, related, order)
+          in {"allergies": (m.Allergy, [marked], []), "medications": (m.Medication, [marked], []),
+              "conditions": (m.Condition, [marked], []), "weights": (m.WeightMeasurement, [marked], []),
+              "consents": (m.Consent, [marked], []), "complaints": (m.Complaint, [marked], ["id"]),
+              "history": (m.HistoryItem, [marked], ["id"]),
+              "pregnancy_statuses": (m.PregnancyStatus, ["recorded_by", marked], []),
+              "reviews": (m.ChartReview, ["recorded_by", marked], []),
+              "plans": (views._PLAN, ["complaint"], [])}.items()),
+        "plans__sessions", "plans__reviews", "sessions", "sessions__scores").get(pk=pk)
+
+
+def test_the_chart_reads_what_prefetching_reads(db):
+    """Every demo chart: each list, each plan's sessions and reviews, each session's scores,
+    and every entry's versions, the same through prepared SQL as through the ORM."""
+    from segmenta.patients.versions import histories
+    from segmenta.patients.views import _chart_patient
+
+    with open("/dev/null", "w") as quiet:
+        call_command("demo", stdout=quiet)
+    doctor = get_user_model().objects.get(username="demo-doctor")
+    compared = 0
+    for pk in Patient.objects.visible_to(doctor).values_list("pk", flat=True):
+        found, expected = _chart_patient(doctor, pk), _chart_by_prefetching(pk)
+        same([found], [expected])
+        for name, rows in expected._prefetched_objects_cache.items():
+            got = list(found._prefetched_objects_cache[name])
+            assert [r.pk for r in got] == [r.pk for r in rows], name
+            if name != "sessions":  # the chart reads only some columns of a session
+                same(got, list(rows))
+        for plan, plan_expected in zip(found.plans.all(), expected.plans.all()):
+            assert [(s.pk, s.started_at) for s in plan.sessions.all()] == \
+                [(s.pk, s.started_at) for s in plan_expected.sessions.all()]
+            same(list(plan.reviews.all()), list(plan_expected.reviews.all()))
+        for session, session_expected in zip(found.sessions.all(), expected.sessions.all()):
+            same(list(session.scores.all()), list(session_expected.scores.all()))
+        for name in ["allergies", "medications", "conditions", "weights", "consents", "complaints", "history",
+                     "pregnancy_statuses", "reviews", "plans"]:
+            items = list(getattr(found, name).all())
+            if items:
+                model, ids = type(items[0]), [i.pk for i in items]
+                assert histories(model, ids, found.clinic_id, patient_id=pk) == histories(model, ids, found.clinic_id)
+                compared += 1
+        assert histories(Patient, [pk], found.clinic_id, patient_id=pk) == histories(Patient, [pk], found.clinic_id)
+    assert compared > 10
+
+
 def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
     """All prepared queries run here from scratch: one added to the code without being run
     here fails, until it is added here and compared with the ORM above."""
@@ -104,6 +165,10 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
     _visible_patient(doctor.pk, patient.pk)
     for clinic_id in [None, clinic.pk]:
         visible_list(doctor, clinic_id)[0](10, 0)
+    _chart_patient(doctor, patient.pk)
+    for model in apps.get_models():
+        if hasattr(model, "versions") and _of_one_patient(model) is not None:
+            _of_one_patient(model)(clinic.pk, patient.pk)
     with_case_lists(patient)
     assert [q for q in prepared.ALL if not hasattr(q._compiled, "default")] == []
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from segmenta import caseformat
 from segmenta.patients import models as chart
 from segmenta.patients.models import Complaint, Consent, HistoryItem, Patient
-from segmenta.prepared import Prepared
+from segmenta.prepared import Prepared, as_prefetched, of_patient
 from segmenta.validators import when_problem
 
 from .models import FollowUp, Injection, Session
@@ -34,10 +34,7 @@ def chart_queryset():
 
 def _of_patient(model, *order):
     """(model, a patient's rows of ``model`` (its clinic named), in ``order`` or the model's own)."""
-    def build(clinic_id, patient_id):
-        rows = model.objects.filter(clinic_id=clinic_id, patient_id=patient_id)
-        return rows.order_by(*order) if order else rows
-    return model, Prepared(build, int, int)
+    return model, of_patient(model, *order)
 
 
 # What chart_queryset() prefetches, each query's SQL built once (segmenta/prepared.py): the
@@ -61,23 +58,17 @@ def with_case_lists(patient):
     key = (patient.clinic_id, patient.pk)
     cache = patient._prefetched_objects_cache = getattr(patient, "_prefetched_objects_cache", {})
     for name, (model, rows) in _LISTS.items():
-        cache[name] = _as_prefetched(rows(*key), model)
+        cache[name] = as_prefetched(rows(*key), model)
     tests, follow_ups = {}, {}
     for follow_up in _FOLLOW_UPS(*key):
         follow_ups.setdefault(follow_up.injection_id, []).append(follow_up)
     for injection in _TESTS(*key):
         injection._prefetched_objects_cache = {
-            "follow_ups": _as_prefetched(follow_ups.get(injection.pk, []), FollowUp)}
+            "follow_ups": as_prefetched(follow_ups.get(injection.pk, []), FollowUp)}
         tests.setdefault(injection.session_id, []).append(injection)
     for session in cache["sessions"]:
         session.test_injections = tests.get(session.pk, [])
     return patient
-
-
-def _as_prefetched(rows, model):
-    found = model.objects.none()
-    found._result_cache, found._prefetch_done = list(rows), True
-    return found
 
 
 log = logging.getLogger(__name__)
