@@ -151,6 +151,16 @@ APPROACHES = {
     "regional": gettext_lazy("Regional therapy"), "ganglionic": gettext_lazy("Ganglionic therapy"),
     "interference_field": gettext_lazy("Interference-field therapy"),
 }
+# A questionnaire's severity bands and answer categories (the engines' codes), as the outcome
+# pages and the questionnaires name them; and the population a formula was derived in.
+SCORE_WORDS = {
+    "minimal": gettext_lazy("minimal"), "mild": gettext_lazy("mild"), "moderate": gettext_lazy("moderate"),
+    "moderately_severe": gettext_lazy("moderately severe"), "severe": gettext_lazy("severe"),
+    "very_much_improved": gettext_lazy("Very much improved"), "much_improved": gettext_lazy("Much improved"),
+    "minimally_improved": gettext_lazy("Minimally improved"), "no_change": gettext_lazy("No change"),
+    "minimally_worse": gettext_lazy("Minimally worse"), "much_worse": gettext_lazy("Much worse"),
+    "very_much_worse": gettext_lazy("Very much worse"), "adults": gettext_lazy("adults"),
+}
 ASRA_CLASSES = {"low": gettext_lazy("Low risk"), "intermediate": gettext_lazy("Intermediate risk"),
                 "high": gettext_lazy("High risk")}
 BLEEDING_POLICIES = {"anticoagulant": gettext_lazy("Anticoagulant"), "p2y12": gettext_lazy("P2Y12 inhibitor"),
@@ -277,7 +287,7 @@ def code_label(code, vocab=None):
             return localize.label(name, code)
         except KeyError:
             continue
-    for table in (DEPTHS, APPROACHES, BLEEDING_POLICIES, SOURCE_TYPES, RED_FLAG_AREAS):
+    for table in (DEPTHS, APPROACHES, BLEEDING_POLICIES, SOURCE_TYPES, RED_FLAG_AREAS, SCORE_WORDS):
         if code in table:
             return str(table[code])
     if code in EVIDENCE_LABELS:
@@ -1176,13 +1186,22 @@ def _equipment(kb, e, mono):
         mono.sections.append(Section(_("Why"), "requirement", prose=[e["requirement"]]))
 
 
+# An adverse event's severities and outcomes as the event form names them (treatment's choices).
+REACTION_WORDS = {"life_threatening": gettext_lazy("Life-threatening"), "fatal": gettext_lazy("Fatal"),
+                  "severe": gettext_lazy("Severe"), "moderate": gettext_lazy("Moderate"), "mild": gettext_lazy("Mild")}
+
+
+def _reaction_words(codes):
+    return either(_lower(REACTION_WORDS.get(c) or code_label(c)) for c in codes)
+
+
 def _pharmacovigilance(kb, e, mono):
     serious = e.get("serious_when") or {}
     section = Section(_("When a reaction is serious"), "serious")
     if serious.get("severity"):
-        section.fact(_("Severity"), either(code_label(s).lower() for s in serious["severity"]))
+        section.fact(_("Severity"), _reaction_words(serious["severity"]))
     if serious.get("outcome"):
-        section.fact(_("Outcome"), either(code_label(s).lower() for s in serious["outcome"]))
+        section.fact(_("Outcome"), _reaction_words(serious["outcome"]))
     if e.get("criteria_to_state"):
         section.fact(_("Also serious, stated by the reporter"), either(e["criteria_to_state"]))
     if e.get("causality_scale"):
@@ -1315,12 +1334,12 @@ def instrument_layout(kb, e, mono):
         for i, band in enumerate(bands):
             high = bands[i + 1]["min"] - 1 if i + 1 < len(bands) else top
             rows.append([span(band["min"], high) if high is not None else f"{number(band['min'])}+",
-                         code_label(band.get("band"))])
+                         _cap(code_label(band.get("band")))])
         mono.sections.append(Section(_("Severity bands"), "bands", tables=[Table([_("Score"), _("Severity")], rows)]))
     categories = e.get("categories") or []
     if categories:
         responders = set(e.get("responder_categories") or [])
-        rows = [[str(i + 1), code_label(c), _("yes") if c in responders else none(_("no"))]
+        rows = [[str(i + 1), _cap(code_label(c)), _("yes") if c in responders else none(_("no"))]
                 for i, c in enumerate(categories)]
         mono.sections.append(Section(_("Answers"), "answers", tables=[
             Table([_("Score"), _("Answer"), _("Counts as a responder")], rows)]))

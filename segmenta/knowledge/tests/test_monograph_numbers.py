@@ -25,3 +25,20 @@ def test_the_procaine_page_writes_its_strengths_with_the_languages_decimal_mark(
     assert strengths in text
     table = text[text.index("mg/mL") - 20:text.index("mg/mL")]
     assert ("0,5 %" if language != "en" else "0.5 %") in table
+
+
+@pytest.mark.parametrize("language, words", [
+    ("de", ["lebensbedrohlich oder tödlich", "Mittelgradig"]),
+    ("es", ["potencialmente mortal o mortal"]),
+])
+def test_coded_severities_and_bands_read_in_the_pages_language(doctor_client, language, words):
+    """The pharmacovigilance protocol's serious severities and a questionnaire's bands are codes
+    in the data files; their pages name them in the page's language, not as English words."""
+    text = ""
+    for entry in (["protocol", "pharmacovigilance"], ["instrument-threshold", "phq-9"]):
+        html = doctor_client.get(reverse("knowledge:entry", args=entry), HTTP_ACCEPT_LANGUAGE=language)
+        text += re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.content.decode()))
+    for expected in words:
+        assert expected in text, expected
+    for english in ("life threatening", "Moderately severe"):
+        assert english not in text, english
