@@ -12,6 +12,7 @@ from django.db.models.functions import Concat
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
+from django.utils.encoding import force_str
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -220,6 +221,24 @@ class ChartItem(ClinicScoped, BoundedDates, models.Model):
 
     def clinical_label(self):
         return str(self._meta.verbose_name)
+
+    def _get_FIELD_display(self, field):
+        """``get_kind_display()`` and the like, by looking up the one label. Django's own hashes
+        every label of the field's choices on each call, and ours are lazy (they follow the
+        page's language): a chart of 200 history items translated some thousand labels to
+        show two hundred."""
+        labels = _CHOICE_LABELS.get(field)
+        if labels is None:
+            labels = _CHOICE_LABELS[field] = dict(field.flatchoices)
+        value = getattr(self, field.attname)
+        try:
+            shown = labels.get(value, value)
+        except TypeError:  # a value that cannot be looked up (a list): as Django does it
+            return super()._get_FIELD_display(field)
+        return force_str(shown, strings_only=True)
+
+
+_CHOICE_LABELS = {}  # {field: {code: its lazy label}}
 
 
 def _day(value):

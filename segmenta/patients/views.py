@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -119,30 +120,30 @@ def _grouped(rows, attribute):
     return found
 
 
-class _Injection:
-    """What the chart shows of an injection: its session, target, site and dose."""
+class _Sites:
+    """Injections of one target at one site, as the body map shows them: how many."""
 
-    __slots__ = ("_labels", "mg", "regions", "session_id", "target")
+    __slots__ = ("_labels", "count", "regions", "target")
 
-    def __init__(self, session_id, target, regions, mg, labels):
-        self.session_id, self.target, self.regions, self.mg, self._labels = session_id, target, regions, mg, labels
+    def __init__(self, target, regions, count, labels):
+        self.target, self.regions, self.count, self._labels = target, regions, count, labels
 
     def get_target_display(self):
         return str(self._labels.get(self.target, self.target))
 
 
 def _injections(patient):
-    """{session id: [_Injection, …]} of the patient's sessions, in the order they were given:
-    one query of plain values (a long course has a thousand injections; as model objects
-    they cost the chart more than everything else it reads)."""
-    model = Patient.sessions.rel.related_model.injections.rel.related_model
+    """({session id: (injections, total mg)}, [_Sites, …]) of the patient's injections: two
+    queries of sums, however long the course (a thousand injections, read one by one, cost
+    the chart more than everything else it reads)."""
+    model = _SESSION.injections.rel.related_model
     labels = dict(model._meta.get_field("target").flatchoices)
-    found = {}
-    for row in (model.objects.filter(session__patient=patient)
-                .order_by("session__started_at", "session_id", "order", "id")
-                .values_list("session_id", "target", "regions", "mg")):
-        found.setdefault(row[0], []).append(_Injection(*row, labels))
-    return found
+    given = model.objects.filter(clinic_id=patient.clinic_id, session__patient_id=patient.pk).order_by()
+    per_session = {session_id: (count, mg or 0) for session_id, count, mg in given.values("session_id").annotate(
+        count=Count("id"), mg=Sum("mg")).values_list("session_id", "count", "mg")}
+    sites = [_Sites(target, regions, count, labels) for target, regions, count in given.values(
+        "target", "regions").annotate(count=Count("id")).values_list("target", "regions", "count")]
+    return per_session, sites
 
 
 def _pregnancy_rule(clinic):
@@ -177,7 +178,7 @@ def patient_detail(request, pk):
     complaints = standing["complaints"]
     history = standing["history"]
     sessions = list(reversed(patient.sessions.all()))  # the model orders newest first; the chart oldest first
-    given = _injections(patient)
+    given, sites = _injections(patient)
     allergies = standing["allergies"]
     medications = standing["medications"]
     reviews = standing["reviews"]
@@ -198,9 +199,9 @@ def patient_detail(request, pk):
         "folded": folded,
         "shown": CHART_SHOWN,
         "counts": {"sessions": len(sessions), "history": len(history)},
-        "map_marks": body_map_marks(complaints, history, [i for s in sessions for i in given.get(s.pk, [])]),
-        "sessions": [{"session": s, "total_mg": sum((i.mg for i in given.get(s.pk, [])), 0),
-                      "injections": len(given.get(s.pk, []))} for s in reversed(listed["sessions"])],
+        "map_marks": body_map_marks(complaints, history, sites),
+        "sessions": [{"session": s, "total_mg": given.get(s.pk, (0, 0))[1],
+                      "injections": given.get(s.pk, (0, 0))[0]} for s in reversed(listed["sessions"])],
         "nrs_courses": nrs_courses(complaints, sessions, day=timezone.localdate, injected=set(given)),
         "plans": attach(patient.plans.all()),
         "tooth_marks": tooth_marks(history),

@@ -72,13 +72,16 @@ _MARK_CLASSES = (("complaints", "has-complaint"), ("history", "has-history"), ("
 
 def _titles(mark, targets):
     """What is placed on a segment, as its tooltip lists it. ``targets``: {injection target:
-    its tooltip line}, filled as targets come up."""
+    its label}, filled as targets come up."""
     found = [c.description for c in mark.get("complaints", [])] + [h.description for h in mark.get("history", [])]
+    counts = {}
     for injection in mark.get("injections", []):
-        line = targets.get(injection.target)
-        if line is None:
-            line = targets[injection.target] = _("injection: %(target)s") % {"target": injection.get_target_display()}
-        found.append(line)
+        # One line per target with how many (``count`` where the chart summed them already).
+        counts[injection.target] = counts.get(injection.target, 0) + getattr(injection, "count", 1)
+        targets.setdefault(injection.target, injection.get_target_display())
+    for target, count in counts.items():
+        found.append(ngettext("injection: %(target)s", "%(count)s injections: %(target)s", count)
+                     % {"target": targets[target], "count": count})
     return found
 
 
