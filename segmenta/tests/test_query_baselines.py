@@ -28,7 +28,7 @@ BASELINES = {
     "accounts:reauth": 8,
     "api:list_patients": 4,
     "api:openapi-json": 0,
-    "api:patient_case": 19,
+    "api:patient_case": 16,
     "api:patient_versions": 4,
     "api:read_patient": 3,
     "api:read_session": 6,
