@@ -501,7 +501,7 @@ def _default_crisis_contacts(clinic):
     kb = _clinic_kb(clinic)
     if "crisis-contact" not in kb.kinds():
         return None
-    return default_entry(clinic.jurisdiction, kb.entries["crisis-contact"])
+    return localize.entry(default_entry(clinic.jurisdiction, kb.entries["crisis-contact"]))  # in the page's language
 
 
 def _retention_period(clinic):

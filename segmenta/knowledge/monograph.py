@@ -679,7 +679,8 @@ def drug_layout(kb, e, mono):
                 most += " " + _("(%(ml)s mL at 1 %%)") % {"ml": number(limit["max_mg"] / per_ml)}
             if "max_ml" in limit:
                 most += " · " + _("at most %(ml)s mL") % {"ml": number(limit["max_ml"])}
-            targets.append([Link("technique", technique["id"], localize.text(technique)), most, limit.get("note", "")])
+            note = localize.entry(technique).get("limits", {}).get(drug_id, {}).get("note", "")
+            targets.append([Link("technique", technique["id"], localize.text(technique)), most, note])
     if targets:
         head = [_("Target"), _("At most"), _("Note")]
         if not any(row[-1] for row in targets):

@@ -102,7 +102,8 @@ def _text(obj, field):
 # Fields whose models give them no label of their own (Django would show the English field name).
 FIELD_LABELS = {
     "clinic": gettext_lazy("Clinic"), "injection": gettext_lazy("Injection"), "complaint": gettext_lazy("complaint"),
-    "practitioner": gettext_lazy("practitioner"), "created_by": gettext_lazy("Entered by"),
+    "practitioner": gettext_lazy("Practitioner"), "signed_by": gettext_lazy("signed by"),
+    "created_by": gettext_lazy("Entered by"),
     "recorded_by": gettext_lazy("Entered by"), "decided_by": gettext_lazy("decided by"),
     "screened_by": gettext_lazy("screened by"), "author": gettext_lazy("author"),
     "overridden_by": gettext_lazy("overridden by"), "checked_by": gettext_lazy("checked by"),

@@ -122,7 +122,7 @@ def instrument_import(request):
         return redirect("outcomes:instrument_import")
     return render(request, "outcomes/instruments.html", {
         "form": form, "imported": ClinicInstrument.objects.filter(clinic__in=clinics).select_related("clinic"),
-        "shipped": sorted((k, v["title"]) for k, v in instruments().items()),
+        "shipped": sorted((k, instrument_title(k)) for k in instruments()),
     }, status=400 if form.errors else 200)
 
 

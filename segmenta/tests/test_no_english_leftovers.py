@@ -23,6 +23,7 @@ from django.utils.text import capfirst
 from django.utils.translation import trans_real
 
 from segmenta.conftest import login_verified, make_patient, reauthenticated
+from segmenta.knowledge import localize
 from segmenta.knowledge.base import load
 from segmenta.patients.tests.test_query_counts import fill_chart
 from segmenta.tests.pages import chart_items, readable_urls
@@ -102,14 +103,44 @@ def untranslated_messages(language):
     return found
 
 
-def leftovers(html, language, messages, units=True):
-    """(where, text, why) for each English message, ISO date or decimal point shown on a page."""
+def _differing(english, translated, found):
+    """Every English text of ``english`` whose counterpart in ``translated`` says it otherwise."""
+    if isinstance(english, str) and isinstance(translated, str):
+        if english.strip() != translated.strip() and len(english) >= KB_TEXT_LENGTH:
+            found.add(" ".join(english.split()))
+    elif isinstance(english, dict) and isinstance(translated, dict):
+        for key, value in english.items():
+            if key != "i18n":
+                _differing(value, translated.get(key), found)
+    elif isinstance(english, list) and isinstance(translated, list):
+        for value, other in zip(english, translated):
+            _differing(value, other, found)
+
+
+KB_TEXT_LENGTH = 30  # shorter texts ("Hand", "Paraben") may read the same in both languages
+
+
+def knowledge_texts(language):
+    """The knowledge base's English texts that its data files translate otherwise into ``language``."""
+    found = set()
+    for entries in load().entries.values():
+        for entry in entries.values():
+            _differing(entry, localize.entry(entry, language), found)
+    return {text[:KB_TEXT_LENGTH]: text for text in found}
+
+
+def leftovers(html, language, messages, units=True, kb_texts=None):
+    """(where, text, why) for each English message or knowledge-base text, ISO date or decimal
+    point shown on a page."""
     parser = Texts(language)
     parser.feed(html)
     found = []
     for where, text in parser.found:
+        english = (kb_texts or {}).get(text[:KB_TEXT_LENGTH])
         if text in messages:
             found.append((where, text, "English"))
+        elif english and text.startswith(english):
+            found.append((where, text, "English of the knowledge base"))
         elif ISO_DATE.search(text):
             found.append((where, text, "ISO date"))
         elif units and POINT_BEFORE_UNIT.search(text.replace("\u00a0", " ")):
@@ -123,9 +154,12 @@ def test_the_check_finds_english_iso_dates_and_points_and_leaves_the_rest(db):
             '<p>2.5 mL</p><p>Claudia Berger</p><button aria-label="Save">x</button>'
             '<span lang="en">Patients</span><option>English</option><textarea>Patients</textarea>'
             '<input type="date" value="2026-03-01"><script>var x = "Patients";</script></body></html>')
-    assert leftovers(html, "de", messages) == [
+    requirement = load().get("protocol", "emergency-equipment")["requirement"]
+    html = html.replace("</body>", f"<p>{requirement} Prüfen Sie sie täglich.</p></body>")
+    assert leftovers(html, "de", messages, kb_texts=knowledge_texts("de")) == [
         ("h1", "Patients", "English"), ("p", "seit 2026-03-01", "ISO date"), ("p", "2.5 mL", "decimal point"),
-        ("button@aria-label", "Save", "English")]
+        ("button@aria-label", "Save", "English"),
+        ("p", f"{requirement} Prüfen Sie sie täglich.", "English of the knowledge base")]
 
 
 @pytest.fixture
@@ -138,6 +172,8 @@ def walked_chart(clinic, admin_user):
     ChartReview.objects.filter(patient=patient).update(note="Liste durchgesehen")
     TreatmentPlan.objects.filter(patient=patient).update(approach="Segmenttherapie", review_rule="Neu beurteilen")
     session = Session.objects.filter(patient=patient).first()
+    Session.objects.filter(patient=patient).exclude(pk=session.pk).update(practitioner=admin_user,
+                                                                           signed_by=admin_user)
     injection = Injection.objects.filter(session=session).first()
     AdverseEvent.objects.create(session=session, injection=injection, kind="vasovagal", severity="mild",
                                 causality="probable", outcome="recovered", occurred_at=session.started_at)
@@ -165,7 +201,7 @@ def test_no_page_shows_english_of_ours_an_iso_date_or_a_decimal_point(admin_user
     admin_user.profile.language = language
     admin_user.profile.save()
     client = reauthenticated(login_verified(Client(), admin_user))
-    messages = untranslated_messages(language)
+    messages, kb_texts = untranslated_messages(language), knowledge_texts(language)
     problems, seen = [], 0
     chart = list(readable_urls(patient, session, patient.plans.first(), chart_items(patient)))
     for url in [u for u in chart if not u.startswith(("/api/", "/admin/"))] + list(learn_pages()):
@@ -174,7 +210,8 @@ def test_no_page_shows_english_of_ours_an_iso_date_or_a_decimal_point(admin_user
             continue
         seen += 1
         # The Learn pages cite their sources by their own titles ("… 0.7 mL per cm"), in their language.
-        found = leftovers(response.content.decode(), language, messages, units=not url.startswith("/learn/"))
+        found = leftovers(response.content.decode(), language, messages, units=not url.startswith("/learn/"),
+                          kb_texts=kb_texts)
         problems += [(url, *problem) for problem in found]
     assert seen > 60
     assert problems == [], "\n".join(" | ".join(p) for p in problems)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from segmenta.accounts.access import chosen_clinic, clinics_of, reauth_required
 from segmenta.accounts.models import Membership
 from segmenta.audit.trail import record
+from segmenta.knowledge import localize
 from segmenta.spreadsheet import safe_cell
 
 from .emergency import (
@@ -166,7 +167,7 @@ def equipment_check(request):
         return redirect(reverse("treatment:equipment_check") + _clinic_query(clinic, clinics))
     return render(request, "treatment/equipment_check.html", {
         "clinic": clinic, "clinics": clinics, "form": form, "today": equipment_today(clinic, kb),
-        "entry": kb.get("protocol", "emergency-equipment"),
+        "entry": localize.entry(kb.get("protocol", "emergency-equipment")),
         "recent": clinic.equipment_checks.select_related("checked_by")[:10],
     }, status=400 if form.errors else 200)
 

@@ -246,7 +246,6 @@ class AdverseEventForm(forms.ModelForm):
         model = AdverseEvent
         fields = ["kind", "occurred_at", "injection", "severity", "causality", "outcome", "description",
                   "treatment_given"]
-        labels = {"injection": _("Injection")}
         widgets = {"occurred_at": LOCAL_DATETIME, "description": forms.Textarea(attrs={"rows": 2}),
                    "treatment_given": forms.Textarea(attrs={"rows": 2})}
         help_texts = {"causality": _("Certain, probable, possible, unlikely, conditional or unassessable "

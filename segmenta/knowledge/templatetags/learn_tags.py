@@ -8,11 +8,18 @@ from django.utils.safestring import mark_safe
 from segmenta.knowledge import monograph
 from segmenta.knowledge.base import EVIDENCE_LABELS
 from segmenta.knowledge.localize import evidence_label
+from segmenta.knowledge.localize import text as localized_text
 
 register = template.Library()
 
 # Lists of values longer than this read better one to a line.
 LONG = 60
+
+
+@register.filter
+def kb_text(entry, field="name"):
+    """One text of a knowledge-base entry in the page's language: {{ rule|kb_text:"note" }}."""
+    return localized_text(entry, field)
 
 
 @register.filter

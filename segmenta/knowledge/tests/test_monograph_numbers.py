@@ -42,3 +42,10 @@ def test_coded_severities_and_bands_read_in_the_pages_language(doctor_client, la
         assert expected in text, expected
     for english in ("life threatening", "Moderately severe"):
         assert english not in text, english
+
+
+def test_a_per_target_limits_note_reads_in_the_pages_language(doctor_client):
+    html = doctor_client.get(reverse("knowledge:entry", args=["drug", "lidocaine"]),
+                             HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Grenze des Procains, zur Sicherheit angewandt" in html
+    assert "procaine&#x27;s limit, applied to be safe" not in html and "procaine's limit" not in html
