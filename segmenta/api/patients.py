@@ -115,7 +115,8 @@ class AuditedList:
     ``rows(limit, offset)`` reads a page, ``count()`` counts them all."""
 
     def __init__(self, request, rows, count, detail):
-        self.request, self.rows, self.count, self.detail = request, rows, count, detail
+        self.request, self.rows, self._count, self.detail = request, rows, count, detail
+        self._known = None
 
     @classmethod
     def of(cls, request, queryset, detail):
@@ -124,7 +125,12 @@ class AuditedList:
     def __getitem__(self, index):
         page = self.rows(index.stop - index.start, index.start)
         record_list_view(self.request, page, self.detail)
+        # A page that is not full (and not empty) ends the list: its count is known.
+        self._known = index.start + len(page) if 0 < len(page) < index.stop - index.start else None
         return page
+
+    def count(self):
+        return self._known if self._known is not None else self._count()
 
     def all(self):  # the paginator counts through .all().count()
         return self

@@ -26,7 +26,7 @@ from segmenta.treatment.models import Session
 BASELINES = {
     "accounts:profile": 12,
     "accounts:reauth": 8,
-    "api:list_patients": 4,
+    "api:list_patients": 3,
     "api:openapi-json": 0,
     "api:patient_case": 16,
     "api:patient_versions": 4,

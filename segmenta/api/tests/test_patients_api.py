@@ -59,6 +59,13 @@ def test_list_is_paginated(api_client, clinic):
         make_patient(clinic, family=f"P{i}")
     page = api_client.get(reverse("api:list_patients") + "?limit=3&offset=3").json()
     assert page["count"] == 7 and [p["family_name"] for p in page["items"]] == ["P3", "P4", "P5"]
+    # Every kind of page counts the whole list: the last, one past the end, one that holds
+    # everything, and each with a search too.
+    for query, count, names in [("limit=3&offset=6", 7, ["P6"]), ("limit=3&offset=9", 7, []),
+                                ("limit=100", 7, [f"P{i}" for i in range(7)]), ("q=p&limit=3&offset=6", 7, ["P6"]),
+                                ("q=p&limit=2&offset=1", 7, ["P1", "P2"]), ("q=p5", 1, ["P5"])]:
+        page = api_client.get(reverse("api:list_patients") + "?" + query).json()
+        assert (page["count"], [p["family_name"] for p in page["items"]]) == (count, names), query
 
 
 def test_malformed_json_is_a_400_naming_the_body(api_client):
