@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from segmenta.accounts.access import chosen_clinic, clinics_of, reauth_required
@@ -51,7 +51,7 @@ REPORT_LABELS = {
     "volume_ml": gettext_lazy("Volume (mL)"), "concentration_percent": gettext_lazy("Concentration (%)"),
     "route_target": gettext_lazy("Route and target"), "injection_time": gettext_lazy("Injected at"),
     "reaction": gettext_lazy("Reaction"), "reaction_description": gettext_lazy("Description"),
-    "reaction_onset": gettext_lazy("Onset"), "time_to_onset_minutes": gettext_lazy("Time to onset (min)"),
+    "reaction_onset": pgettext_lazy("adverse reaction", "Onset"), "time_to_onset_minutes": gettext_lazy("Time to onset (min)"),
     "severity": gettext_lazy("Severity"), "serious": gettext_lazy("Serious"),
     "seriousness_criteria": gettext_lazy("Seriousness criteria"), "outcome": gettext_lazy("Outcome"),
     "causality_who_umc": gettext_lazy("Causality (WHO-UMC)"), "treatment_given": gettext_lazy("Treatment given"),
