@@ -19,8 +19,8 @@ _MFA_EXEMPT = ("/accounts/mfa/", "/accounts/logout/", "/static/", "/i18n/")
 
 
 def _is_api(request):
-    # The API authenticates every request by bearer token, never by session cookie.
-    return request.path.startswith("/api/")
+    # The API (and the FHIR API) authenticates every request by bearer token, never by session cookie.
+    return request.path.startswith(("/api/", "/fhir/"))
 
 
 def reject_nul(get_response):

@@ -267,6 +267,14 @@ KINDS = {
                         "additionalProperties": False}),
         emergency={"type": "string", "pattern": "^[0-9]+$"})),
     # How long charts are kept per jurisdiction (segmenta.knowledge.retention reads it).
+    # Standard codes (SNOMED CT, ICD-10, LOINC with UCUM units) of vocabulary entries and
+    # measurements, for the FHIR API: one entry per code, with its source.
+    "code": ("codes.yaml", {**_schema(
+        vocabulary=_enum(["condition"]), code=TEXT, measurement=_enum(["body_weight", "body_height"]),
+        snomed={"type": "string", "pattern": r"^[0-9]{6,18}$"},
+        icd10={"type": "string", "pattern": r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"},
+        loinc={"type": "string", "pattern": r"^[0-9]{1,7}-[0-9]$"}, unit=TEXT),
+        "oneOf": [{"required": ["vocabulary", "code"]}, {"required": ["measurement", "loinc", "unit"]}]}),
     "retention": ("retention_rules.yaml", _schema(
         ["years", "counted_from", "clinic_must_confirm"],
         id={"type": "string", "pattern": "^[A-Z]{2}(-[A-Z0-9]{1,3})?$"},
@@ -453,6 +461,10 @@ def _cross_check(entries):
          "the assessment needs every tracing weight")
     _check_huneke_thresholds(entries, need)
     _check_weight_plausibility(entries, need)
+    for code_id, code in entries.get("code", {}).items():
+        if "vocabulary" in code:
+            need(code["code"] in vocabulary.codes(code["vocabulary"]), "code", code_id,
+                 f"{code['code']!r} is no code of the vocabulary {code['vocabulary']!r}")
     promotional = {s for s, source in entries["source"].items() if source.get("type") == "promotional"}
     for kind, items in entries.items():
         for entry_id, entry in items.items():

@@ -126,6 +126,7 @@ KIND_TITLES = {
     "tracing-weight": gettext_lazy("How candidate fields are ranked"),
     "crisis-contact": gettext_lazy("Crisis contacts"),
     "retention": gettext_lazy("How long charts are kept"),
+    "code": gettext_lazy("Standard codes (SNOMED CT, ICD-10, LOINC)"),
     "source": gettext_lazy("Sources"),
 }
 

@@ -72,6 +72,7 @@ TEXT_FIELDS = {
     "tracing-weight": ["name", "description", "note"],
     "crisis-contact": ["name", "note", "contacts[].name"],
     "retention": ["name", "note"],
+    "code": ["name", "note"],
 }
 # Vocabularies whose labels are the codes themselves (spinal segments, FDI tooth numbers).
 UNTRANSLATED_VOCABULARIES = ("segment", "tooth")

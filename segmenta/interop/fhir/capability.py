@@ -1,0 +1,45 @@
+"""The CapabilityStatement: exactly the types, interactions and search parameters served."""
+
+from django.utils import timezone
+
+from .search import PAGING
+from .types import TYPES
+
+FHIR_VERSION = "4.0.1"
+
+
+def capability_statement(base):
+    resources = []
+    for resource_type in TYPES.values():
+        resource = {
+            "type": resource_type.name,
+            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "searchParam": [{"name": name, "type": kind, "documentation": about}
+                            for name, (kind, about) in sorted(resource_type.search.items())],
+        }
+        if resource_type.profile_note:
+            resource["documentation"] = resource_type.profile_note
+        resources.append(resource)
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": timezone.localdate().isoformat(),
+        "kind": "instance",
+        "software": {"name": "Segmenta"},
+        "implementation": {"description": "Segmenta FHIR R4 API (read and search)", "url": base},
+        "fhirVersion": FHIR_VERSION,
+        "format": ["json"],
+        "rest": [{
+            "mode": "server",
+            "documentation": (
+                "Every search also takes " + ", ".join(PAGING) + " (_count: default 50, at most 1000). "
+                "A search parameter not listed here is refused with an OperationOutcome (400), never ignored."),
+            "security": {
+                "service": [{"text": "Bearer token"}],
+                "description": "Send 'Authorization: Bearer TOKEN' with a personal token of the Segmenta API "
+                               "(profile page or 'segmenta token USERNAME'); every answer is limited to the "
+                               "clinics of the token's user.",
+            },
+            "resource": resources,
+        }],
+    }

@@ -1,0 +1,142 @@
+"""The resource types the FHIR API serves, each from one or more tables ("sources").
+
+A resource id is the source's prefix and the row's id ("c-12": complaint 12, "k-12":
+condition 12, both Conditions); a Patient's id is the patient's. Ids are the database's,
+so they say nothing about another clinic's rows, and every query is limited to the clinics
+of the token's user before anything else.
+
+Each search parameter is a function (source, value) → Q, or None when the source cannot
+hold a match; every type knows _id, _lastUpdated and _count, the clinical types
+``patient`` too."""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Concat
+from django.db.models import Case, When
+
+from segmenta.patients import models as charts
+from segmenta.patients.models import Patient
+
+from . import params, resources, terms
+
+
+@dataclass
+class Source:
+    prefix: str  # "" for Patient, whose id is the patient's own
+    model: type
+    to_resource: Callable
+    patient_field: str = "patient_id"
+    only: Q = field(default_factory=Q)  # rows of the table this source takes
+    code: Callable = None  # (system, code) -> Q, or None: no row can match
+    dates: dict = field(default_factory=dict)  # {parameter: (field, "instant" | "day" | "partial")}
+
+    def resource_id(self, pk):
+        return f"{self.prefix}-{pk}" if self.prefix else str(pk)
+
+    def pk_of(self, resource_id):
+        """The row id of ``resource_id`` if it is one of this source's, else None."""
+        head, dash, tail = resource_id.rpartition("-")
+        if (head if dash else "") != self.prefix or not tail.isdigit() or len(tail) > 18:
+            return None
+        return int(tail)
+
+    def rows(self, user):
+        rows = self.model.objects.visible_to(user).filter(self.only)
+        if self.model is Patient:
+            return rows.select_related("clinic").annotate(last_updated=F("updated_at"))
+        versions = self.model.versions.model.objects.filter(id=OuterRef("pk")).order_by("-history_date")
+        return rows.select_related("patient__clinic").annotate(
+            last_updated=Subquery(versions.values("history_date")[:1]))
+
+    def date_q(self, parameter, wanted):
+        name, kind = self.dates[parameter]
+        if kind == "instant":
+            return params.instant_q(name, wanted)
+        if kind == "day":
+            return params.day_q(name, wanted)
+        return params.partial_date_q(f"_{name}_low", f"_{name}_high", wanted) & ~Q(**{name: ""})
+
+    def partial_dates(self, rows):
+        """Each partial date's first and last day as text, for ``date_q``."""
+        for name, kind in self.dates.values():
+            if kind == "partial":
+                rows = rows.alias(**{f"_{name}_low": _padded(name, "-01-01", "-01"),
+                                     f"_{name}_high": _padded(name, "-12-31", "-31")})
+        return rows
+
+
+def _padded(name, after_year, after_month):
+    return Concat(name, Case(When(**{f"{name}__regex": r"^[0-9]{4}$"}, then=Value(after_year)),
+                             When(**{f"{name}__regex": r"^[0-9]{4}-[0-9]{2}$"}, then=Value(after_month)),
+                             default=Value(""), output_field=CharField()))
+
+
+@dataclass
+class ResourceType:
+    name: str
+    sources: list
+    # Search parameters besides the common ones: {name: (FHIR type, what it searches)}.
+    search: dict = field(default_factory=dict)
+    profile_note: str = ""
+
+    def source_of(self, resource_id):
+        for source in self.sources:
+            pk = source.pk_of(resource_id)
+            if pk is not None:
+                return source, pk
+        return None, None
+
+
+def _no_code(system, code):
+    return None
+
+
+def _condition_code(system, code):
+    found = terms.vocabulary_codes_for("condition", system, code)
+    return Q(code__in=found) if found else None
+
+
+def _measurement_code(name):
+    def code_q(system, code):
+        entry = terms.measurement(name)
+        return Q() if code == entry["loinc"] and system in (None, terms.LOINC) else None
+    return code_q
+
+
+COMMON = {
+    "_id": ("token", "The resource's id"),
+    "_lastUpdated": ("date", "When the resource last changed (its latest version)"),
+}
+CLINICAL = {**COMMON, "patient": ("reference", "The patient (Patient/ID)")}
+
+TYPES = {t.name: t for t in [
+    ResourceType("Patient", [Source("", Patient, resources.patient, patient_field="pk",
+                                    dates={"birthdate": ("birth_date", "day")})],
+                 {**COMMON, "birthdate": ("date", "The birth date"),
+                  "identifier": ("token", "The clinic's record number")}),
+    ResourceType("Condition", [
+        Source("c", charts.Complaint, resources.complaint_condition, code=_no_code,
+               dates={"recorded-date": ("recorded_at", "instant"), "onset-date": ("onset", "partial")}),
+        Source("k", charts.Condition, resources.chart_condition, code=_condition_code,
+               dates={"recorded-date": ("recorded_at", "instant")}),
+    ], {**CLINICAL, "code": ("token", "SNOMED CT or ICD-10 code (system|code or code)"),
+        "recorded-date": ("date", "When it was recorded"),
+        "onset-date": ("date", "When it began (complaints)")},
+        "Complaints (ids c-N) and recorded conditions (ids k-N)"),
+    ResourceType("AllergyIntolerance", [
+        Source("a", charts.Allergy, resources.allergy, code=_no_code, dates={"date": ("recorded_at", "instant")}),
+    ], {**CLINICAL, "date": ("date", "When it was recorded")}),
+    ResourceType("MedicationStatement", [
+        Source("m", charts.Medication, resources.medication, code=_no_code),
+    ], CLINICAL),
+    ResourceType("Observation", [
+        Source("w", charts.WeightMeasurement, resources.body_weight, code=_measurement_code("body_weight"),
+               dates={"date": ("date", "day")}),
+        Source("h", charts.WeightMeasurement, resources.body_height, code=_measurement_code("body_height"),
+               only=Q(height_cm__isnull=False), dates={"date": ("date", "day")}),
+    ], {**CLINICAL, "code": ("token", "LOINC code (29463-7 body weight, 8302-2 body height)"),
+        "date": ("date", "When it was measured")},
+        "Body weight (ids w-N) and body height (ids h-N)"),
+]}

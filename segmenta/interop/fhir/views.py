@@ -1,0 +1,130 @@
+"""/fhir/r4/: the CapabilityStatement, read and search, behind the API's bearer tokens.
+
+Every answer is ``application/fhir+json``; every refusal an OperationOutcome whose
+diagnostics name the problem (401 without a valid token, 404 for an id that is not among
+the user's clinics' — another clinic's resource answers exactly the same —, 400 for a
+search parameter that cannot be read). Reads and searches are audited as the API's are:
+one event per patient whose data was shown, in that patient's clinic."""
+
+import json
+from functools import wraps
+
+from django.http import Http404, HttpResponse
+from django.views.decorators.http import require_GET
+
+from segmenta.accounts.models import ApiToken
+from segmenta.audit.trail import record
+
+from . import search
+from .capability import capability_statement
+from .params import BadParameter
+from .types import TYPES
+
+CONTENT_TYPE = "application/fhir+json; charset=utf-8"
+
+
+def fhir_response(body, status=200):
+    return HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type=CONTENT_TYPE)
+
+
+def outcome(status, code, diagnostics):
+    """An OperationOutcome with one error issue (``code`` from FHIR's issue-type codes)."""
+    response = fhir_response({"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error", "code": code, "diagnostics": diagnostics}]}, status)
+    if status == 401:
+        response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def base_url(request):
+    return request.build_absolute_uri("/fhir/r4")
+
+
+def token_required(view):
+    """The API's bearer tokens: the token's user becomes the request's user."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+        token = ApiToken.authenticate(raw.strip()) if scheme.lower() == "bearer" else None
+        if token is None:
+            if scheme.lower() == "bearer" and ApiToken.has_expired(raw.strip()):
+                message = "token expired: create a new one on your profile page or with 'segmenta token USERNAME'"
+            else:
+                message = "missing, unknown or revoked token (send 'Authorization: Bearer TOKEN')"
+            return outcome(401, "login", message)
+        request.user = token.user
+        request.api_token = token
+        try:
+            return view(request, *args, **kwargs)
+        except BadParameter as error:
+            return outcome(400, "invalid", str(error))
+        except Http404:
+            return outcome(404, "not-found", f"{request.path}: no such resource among your clinics' records")
+
+    return guarded
+
+
+@require_GET
+def metadata(request):
+    """Open, as FHIR asks: it describes the server, not any patient."""
+    return fhir_response(capability_statement(base_url(request)))
+
+
+def _type_or_404(name):
+    resource_type = TYPES.get(name)
+    if resource_type is None:
+        raise Http404
+    return resource_type
+
+
+@require_GET
+@token_required
+def read(request, type_name, resource_id):
+    resource_type = _type_or_404(type_name)
+    source, pk = resource_type.source_of(resource_id)
+    if source is None:
+        raise Http404
+    row = source.rows(request.user).filter(pk=pk).first()
+    if row is None:
+        raise Http404
+    patient = row if type_name == "Patient" else row.patient
+    record("view", request=request, patient=patient, object_type=f"fhir:{type_name}", object_id=resource_id,
+           detail={"fhir": True})
+    return fhir_response(source.to_resource(row, resource_id))
+
+
+@require_GET
+@token_required
+def search_type(request, type_name):
+    resource_type = _type_or_404(type_name)
+    conditions, count, offset = search.read_query(resource_type, request.GET)
+    total, rows = search.page(search.querysets(resource_type, request.user, conditions), count, offset)
+    base = base_url(request)
+    entries = [{"fullUrl": f"{base}/{type_name}/{source.resource_id(row.pk)}",
+                "resource": source.to_resource(row, source.resource_id(row.pk)),
+                "search": {"mode": "match"}} for source, row in rows]
+    _record_search(request, type_name, rows, conditions)
+    bundle = {"resourceType": "Bundle", "type": "searchset", "total": total,
+              "link": search.links(f"{base}/{type_name}", conditions, count, offset, total)}
+    if entries:  # FHIR allows no empty lists
+        bundle["entry"] = entries
+    return fhir_response(bundle)
+
+
+def _record_search(request, type_name, rows, conditions):
+    """One event per patient the page showed, in the patient's clinic, naming what it showed."""
+    detail = {"fhir": True, "search": conditions}
+    shown = {}
+    for source, row in rows:
+        patient = row if type_name == "Patient" else row.patient
+        shown.setdefault(patient.pk, (patient, []))[1].append(source.resource_id(row.pk))
+    if not shown:
+        record("view", request=request, object_type=f"fhir:{type_name}", detail={**detail, "resources": []})
+    for patient, ids in shown.values():
+        record("view", request=request, patient=patient, object_type=f"fhir:{type_name}",
+               detail={**detail, "resources": ids})
+
+
+def unknown(request, rest=""):
+    return outcome(404, "not-supported", f"{request.path}: not an interaction this server offers (see /fhir/r4/metadata)")

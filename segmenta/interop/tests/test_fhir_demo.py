@@ -1,0 +1,97 @@
+"""The FHIR API over the demo practice (`segmenta demo`): every resource it emits validates
+as FHIR R4 (fhir.resources' R4B models), reads answer what searches list, paging links walk
+the whole set, and the other clinic sees none of it."""
+
+import importlib
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+
+from segmenta.accounts.models import ApiToken
+from segmenta.interop.fhir.types import TYPES
+
+MODELS = {"Patient": "patient", "Condition": "condition", "AllergyIntolerance": "allergyintolerance",
+          "MedicationStatement": "medicationstatement", "Observation": "observation", "Bundle": "bundle",
+          "CapabilityStatement": "capabilitystatement", "OperationOutcome": "operationoutcome"}
+
+
+def validate(resource):
+    """Parse ``resource`` with its fhir.resources R4B model (raises on anything invalid)."""
+    name = resource["resourceType"]
+    module = importlib.import_module(f"fhir.resources.R4B.{MODELS[name]}")
+    return getattr(module, name).model_validate(resource)
+
+
+def client_of(username):
+    _token, raw = ApiToken.issue(get_user_model().objects.get(username=username), "fhir tests")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+def walk(client, url):
+    """Every entry of a search, following its next links; the bundles on the way."""
+    entries, bundles = [], []
+    while url:
+        parts = urlsplit(url)
+        response = client.get(f"{parts.path}?{parts.query}" if parts.query else parts.path)
+        assert response.status_code == 200, response.content
+        assert response["Content-Type"].startswith("application/fhir+json")
+        bundle = response.json()
+        validate(bundle)
+        bundles.append(bundle)
+        entries += bundle.get("entry", [])
+        url = next((link["url"] for link in bundle["link"] if link["relation"] == "next"), None)
+    return entries, bundles
+
+
+@pytest.fixture
+def demo(db):
+    call_command("demo", stdout=open("/dev/null", "w"))
+
+
+def test_demo_practice_through_fhir(demo):
+    doctor, other = client_of("demo-doctor"), client_of("other-doctor")
+    for type_name in TYPES:
+        everything, _bundles = walk(doctor, f"/fhir/r4/{type_name}?_count=1000")
+        assert everything, f"the demo practice has no {type_name}"
+        ids = [entry["resource"]["id"] for entry in everything]
+        assert len(ids) == len(set(ids))
+        for entry in everything:
+            validate(entry["resource"])
+            assert entry["fullUrl"] == f"http://testserver/fhir/r4/{type_name}/{entry['resource']['id']}"
+        # Read answers what the search listed.
+        for entry in everything:
+            read = doctor.get(f"/fhir/r4/{type_name}/{entry['resource']['id']}")
+            assert read.status_code == 200 and read.json() == entry["resource"]
+        # Pages of 3 walk the same set, each page's previous link leading back one page.
+        paged, bundles = walk(doctor, f"/fhir/r4/{type_name}?_count=3")
+        assert [e["resource"]["id"] for e in paged] == ids
+        assert {b["total"] for b in bundles} == {len(ids)}
+        assert all(len(b.get("entry", [])) == 3 for b in bundles[:-1])
+        for before, after in zip(bundles, bundles[1:]):
+            previous = next(link["url"] for link in after["link"] if link["relation"] == "previous")
+            assert previous == next(link["url"] for link in before["link"] if link["relation"] == "self")
+        assert not any(link["relation"] == "previous" for link in bundles[0]["link"])
+        # The other clinic: none of it in its searches, every read a 404.
+        theirs, _bundles = walk(other, f"/fhir/r4/{type_name}?_count=1000")
+        assert not {e["resource"]["id"] for e in theirs} & set(ids)
+        for resource_id in ids[:5]:
+            refused = other.get(f"/fhir/r4/{type_name}/{resource_id}")
+            assert refused.status_code == 404
+            assert validate(refused.json()).issue[0].code == "not-found"
+
+
+def test_capability_statement_lists_what_is_served(db):
+    for accept in ("application/fhir+json", "application/json", "*/*"):
+        response = Client().get("/fhir/r4/metadata", HTTP_ACCEPT=accept)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
+    statement = validate(response.json())
+    assert statement.fhirVersion == "4.0.1"
+    served = {r.type: r for r in statement.rest[0].resource}
+    assert set(served) == set(TYPES)
+    for name, resource in served.items():
+        assert [i.code for i in resource.interaction] == ["read", "search-type"]
+        assert {p.name for p in resource.searchParam} == set(TYPES[name].search)
