@@ -57,12 +57,12 @@ def date_range(name, raw):
             end = timezone.make_aware(datetime.combine(last, datetime.min.time()))
         else:
             start = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if start.tzinfo is None:
-                raise BadParameter(f"{name}: a date with a time needs its time zone (Z or +01:00), got {raw!r}")
             end = start + timedelta(seconds=1)
     except (ValueError, OverflowError):
         raise BadParameter(f"{name}: not a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD or a dateTime, "
                            f"optionally after ge, le, gt, lt, eq or ne), got {raw!r}") from None
+    if start.tzinfo is None:
+        raise BadParameter(f"{name}: a date with a time needs its time zone (Z or +01:00), got {raw!r}")
     return DateRange(prefix, start, end)
 
 
@@ -93,13 +93,16 @@ def partial_date_q(low, high, wanted):
     """For a partial date (YYYY, YYYY-MM or YYYY-MM-DD, kept as text): ``low`` and ``high``
     are its first and last day as text (2019-06 → 2019-06-01 and 2019-06-31, which sorts
     after every day of June); a range is matched as FHIR matches ranges."""
-    first, last = wanted.first_day().isoformat(), wanted.last_day().isoformat()
-    eq = Q(**{f"{low}__gte": first, f"{high}__lte": last})
+    first, last = wanted.first_day().isoformat(), wanted.last_day()
+    # Against ``high`` a month's last day is written as ``high`` writes it (June's 30th as 06-31).
+    last_as_high = last.strftime("%Y-%m-31") if (last + timedelta(days=1)).day == 1 else last.isoformat()
+    last = last.isoformat()
+    eq = Q(**{f"{low}__gte": first, f"{high}__lte": last_as_high})
     return {
         "eq": eq,
         "ne": ~eq,
         "ge": Q(**{f"{high}__gte": first}),
-        "gt": Q(**{f"{high}__gt": last}),
+        "gt": Q(**{f"{high}__gt": last_as_high}),
         "le": Q(**{f"{low}__lte": last}),
         "lt": Q(**{f"{low}__lt": first}),
     }[wanted.prefix]

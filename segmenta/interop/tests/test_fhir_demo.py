@@ -95,3 +95,10 @@ def test_capability_statement_lists_what_is_served(db):
     for name, resource in served.items():
         assert [i.code for i in resource.interaction] == ["read", "search-type"]
         assert {p.name for p in resource.searchParam} == set(TYPES[name].search)
+
+
+def test_the_validation_refuses_what_fhir_refuses():
+    with pytest.raises(ValueError):
+        validate({"resourceType": "Patient", "gender": "robot"})
+    with pytest.raises(ValueError):
+        validate({"resourceType": "Observation", "status": "final", "code": {"text": "x"}, "colour": "red"})
