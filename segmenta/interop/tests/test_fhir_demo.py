@@ -98,7 +98,11 @@ def test_capability_statement_lists_what_is_served(db):
 
 
 def test_the_validation_refuses_what_fhir_refuses():
+    """(Its models check structure, types, required elements and formats, not value sets:
+    codes are checked where we emit them, e.g. test_every_sex_code_is_a_fhir_administrative_gender.)"""
     with pytest.raises(ValueError):
-        validate({"resourceType": "Patient", "gender": "robot"})
+        validate({"resourceType": "Patient", "birthDate": "1970-13-01"})
+    with pytest.raises(ValueError):
+        validate({"resourceType": "Observation", "code": {"text": "x"}})
     with pytest.raises(ValueError):
         validate({"resourceType": "Observation", "status": "final", "code": {"text": "x"}, "colour": "red"})
