@@ -5,15 +5,22 @@ import json
 import logging
 from functools import lru_cache
 
+from segmenta.prepared import Prepared
+
 from .base import KnowledgeError, load
 from .models import ClinicOverride, KnowledgeRelease
 
 log = logging.getLogger(__name__)
 
 
+# Read on every chart, safety check and assessment: its SQL is built once (segmenta/prepared.py).
+_active_overrides = Prepared(lambda clinic_id: ClinicOverride.objects.filter(
+    clinic_id=clinic_id, active=True).order_by("id"), int)
+
+
 def overrides_of(clinic):
-    return [(o.kind, o.entry_id, o.data, o.reason)
-            for o in ClinicOverride.objects.filter(clinic=clinic, active=True).order_by("id")]
+    """The clinic's active overrides as (kind, entry id, data, reason), oldest first."""
+    return [(o.kind, o.entry_id, o.data, o.reason) for o in _active_overrides(getattr(clinic, "pk", clinic))]
 
 
 def for_clinic(clinic):

@@ -5,22 +5,21 @@ related objects."""
 import threading
 
 import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from segmenta import prepared
-from segmenta.accounts.models import ApiToken, _active_token
+from segmenta.accounts.models import ApiToken, Membership, _active_token
 from segmenta.conftest import make_patient, make_user
-from django.apps import apps
-from django.contrib.auth import get_user_model
-
-from segmenta.accounts.models import Membership
+from segmenta.knowledge.service import _active_overrides
 from segmenta.patients import models as m
+from segmenta.patients.models import Patient, _visible_patient, visible_list
 from segmenta.patients.versions import _of_one_patient
 from segmenta.patients.views import _chart_patient
-from segmenta.patients.models import Patient, _visible_patient, visible_list
 from segmenta.treatment.case import chart_queryset, patient_case, with_case_lists
 
 
@@ -69,6 +68,17 @@ def test_the_list_of_visible_patients_pages_and_counts_as_the_orm_does(doctor, c
         for limit, offset in [(100, 0), (2, 0), (2, 2), (2, 4), (1, 50)]:
             same(rows(limit, offset), list(expected[offset:offset + limit]))
     assert third.pk not in [p.pk for p in visible_list(doctor)[0](100, 0)]
+
+
+def test_a_clinics_active_overrides_are_those_the_orm_reads(clinic, other_clinic):
+    from segmenta.knowledge.models import ClinicOverride
+    for entry_id, owner, active in [("a", clinic, True), ("b", clinic, False), ("c", clinic, True),
+                                    ("a", other_clinic, True)]:
+        ClinicOverride.objects.create(clinic=owner, kind="drug", entry_id=entry_id, data={}, reason="r",
+                                      active=active)
+    for owner in [clinic, other_clinic]:
+        same(_active_overrides(owner.pk), list(ClinicOverride.objects.filter(clinic=owner, active=True).order_by("id")))
+    assert len(_active_overrides(clinic.pk)) == 2
 
 
 def test_the_sql_is_built_once_and_run_with_each_calls_values(doctor, clinic):
@@ -122,7 +132,6 @@ def test_the_chart_reads_what_prefetching_reads(db):
     """Every demo chart: each list, each plan's sessions and reviews, each session's scores,
     and every entry's versions, the same through prepared SQL as through the ORM."""
     from segmenta.patients.versions import histories
-    from segmenta.patients.views import _chart_patient
 
     with open("/dev/null", "w") as quiet:
         call_command("demo", stdout=quiet)
@@ -166,6 +175,7 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
     for clinic_id in [None, clinic.pk]:
         visible_list(doctor, clinic_id)[0](10, 0)
     _chart_patient(doctor, patient.pk)
+    _active_overrides(clinic.pk)
     for model in apps.get_models():
         if hasattr(model, "versions") and _of_one_patient(model) is not None:
             _of_one_patient(model)(clinic.pk, patient.pk)
