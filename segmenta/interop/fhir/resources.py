@@ -18,6 +18,36 @@ def _patient_ref(row):
     return {"reference": f"Patient/{row.patient_id}"}
 
 
+def _encounter_ref(session_id):
+    return {"reference": f"Encounter/e-{session_id}"}
+
+
+def _plain(number):
+    """A decimal as written by hand: 0.50 → "0.5", 30.00 → "30"."""
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _labels(kind, codes):
+    return ", ".join(vocabulary.label(kind, code) for code in codes)
+
+
+def _sites(regions, side=""):
+    """Body sites as text: named regions and body-map segments with their side."""
+    sites = []
+    for region in regions:
+        if "choir" in region:  # a body-map segment's name says its side
+            sites.append(_concept(text=terms.body_map_segment(region["choir"])))
+            continue
+        name = vocabulary.label("region", region["region"])
+        if region.get("side"):
+            name = f"{name} ({vocabulary.label('side', region['side']).lower()})"
+        sites.append(_concept(text=name))
+    if side and not regions:
+        sites.append(_concept(text=vocabulary.label("side", side)))
+    return sites
+
+
 def _concept(codings=(), text=""):
     concept = {}
     if codings:
@@ -128,20 +158,26 @@ def medication(row, resource_id):
     })
 
 
-def _measurement(row, resource_id, name, value):
-    entry = terms.measurement(name)
+def _observation(row, resource_id, status, category, entry, **rest):
+    """An Observation coded with a knowledge-base entry's LOINC code (``rest``: subject, value …)."""
     return _drop_empty({
         "resourceType": "Observation",
         "id": resource_id,
         "meta": _meta(row),
-        "status": "entered-in-error" if row.in_error else "final",
-        "category": [{"coding": [{"system": terms.OBSERVATION_CATEGORY, "code": "vital-signs"}]}],
+        "status": status,
+        "category": [{"coding": [{"system": terms.OBSERVATION_CATEGORY, "code": category}]}],
         "code": _concept([{"system": terms.LOINC, "code": entry["loinc"], "display": entry["name"]}], entry["name"]),
-        "subject": _patient_ref(row),
-        "effectiveDateTime": row.date.isoformat(),
-        "valueQuantity": {"value": float(value), "unit": entry["unit"], "system": terms.UCUM, "code": entry["unit"]},
-        "note": _notes(row.error_reason),
+        **rest,
     })
+
+
+def _measurement(row, resource_id, name, value):
+    entry = terms.measurement(name)
+    return _observation(
+        row, resource_id, "entered-in-error" if row.in_error else "final", "vital-signs", entry,
+        subject=_patient_ref(row), effectiveDateTime=row.date.isoformat(),
+        valueQuantity={"value": float(value), "unit": entry["unit"], "system": terms.UCUM, "code": entry["unit"]},
+        note=_notes(row.error_reason))
 
 
 def body_weight(row, resource_id):
@@ -150,3 +186,80 @@ def body_weight(row, resource_id):
 
 def body_height(row, resource_id):
     return _measurement(row, resource_id, "body_height", row.height_cm)
+
+
+def nrs(row, resource_id, value, moment):
+    """A pain score of a session's complaint, before or after its injections (NRS-11)."""
+    session = row.session
+    return _observation(
+        row, resource_id, "final" if session.signed else "preliminary", "survey", terms.instrument("nrs-11"),
+        subject={"reference": f"Patient/{session.patient_id}"}, encounter=_encounter_ref(session.pk),
+        focus=[{"reference": f"Condition/c-{row.complaint_id}"}], effectiveDateTime=session.started_at.isoformat(),
+        valueInteger=value, note=_notes(moment))
+
+
+def nrs_before(row, resource_id):
+    return nrs(row, resource_id, row.pre_nrs, "before the session's injections")
+
+
+def nrs_after(row, resource_id):
+    return nrs(row, resource_id, row.post_nrs, "after the session's injections")
+
+
+def encounter(row, resource_id):
+    """A session: finished once signed, in progress while a draft."""
+    practitioner = row.practitioner
+    return _drop_empty({
+        "resourceType": "Encounter",
+        "id": resource_id,
+        "meta": _meta(row),
+        "status": "finished" if row.signed else "in-progress",
+        "class": {"system": terms.ACT_CODE, "code": "AMB"},
+        "subject": _patient_ref(row),
+        "participant": [{"individual": {"display": practitioner.get_full_name() or practitioner.get_username()}}]
+        if practitioner else [],
+        "period": {"start": row.started_at.isoformat()},
+        "serviceProvider": {"display": row.patient.clinic.name},
+    })
+
+
+def history_procedure(row, resource_id):
+    """A history item (operation, extraction, fracture, scar …) as a past procedure or event."""
+    sites = _sites(row.regions)
+    if row.tooth:
+        sites.insert(0, _concept(text=f"Tooth {row.tooth} (FDI)"))
+    return _drop_empty({
+        "resourceType": "Procedure",
+        "id": resource_id,
+        "meta": _meta(row),
+        "status": "entered-in-error" if row.in_error else "completed",
+        "category": _concept(text=vocabulary.label("history_kind", row.kind)),
+        "code": _concept(text=row.description),
+        "subject": _patient_ref(row),
+        "performedDateTime": row.date,
+        "bodySite": sites,
+        "note": _notes(_labels("organ", row.organs), _labels("sign", row.signs), row.notes, row.error_reason),
+    })
+
+
+def injection_procedure(row, resource_id):
+    """An injection given: where (target, site, side), which drug and how much."""
+    session = row.session
+    drug = vocabulary.label("drug", row.drug)
+    strength = f"{_plain(row.concentration_percent)} %"
+    dose = f"{_plain(row.volume_ml)} mL {drug.lower()} {strength} ({_plain(row.mg)} mg)"
+    return _drop_empty({
+        "resourceType": "Procedure",
+        "id": resource_id,
+        "meta": _meta(row),
+        "status": "completed" if session.signed else "in-progress",
+        "category": _concept(text="Neural therapy injection"),
+        "code": _concept(text=vocabulary.label("injection_target", row.target)),
+        "subject": {"reference": f"Patient/{session.patient_id}"},
+        "encounter": _encounter_ref(session.pk),
+        "performedDateTime": row.time.isoformat(),
+        "bodySite": _sites(row.regions, row.side),
+        "usedCode": [_concept(text=f"{drug} {strength}")],
+        "reasonReference": [{"reference": f"Condition/c-{row.complaint_id}"}] if row.complaint_id else [],
+        "note": _notes(dose, row.lot and f"Lot {row.lot}", row.technique_notes),
+    })

@@ -17,6 +17,7 @@ CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 
 SYSTEMS = {"snomed": SNOMED, "icd10": ICD10, "loinc": LOINC}
 
@@ -60,3 +61,16 @@ def vocabulary_codes_for(vocabulary, system, code):
 def matches(entry, system, code):
     """Whether ``entry`` carries ``code`` (in ``system``, or in any system when None)."""
     return any(entry.get(key) == code for key, url in SYSTEMS.items() if system is None or url == system)
+
+
+@lru_cache(maxsize=None)
+def instrument(instrument_id):
+    """An outcome instrument's entry (name, LOINC code) from the knowledge base."""
+    return load().get("instrument-threshold", instrument_id)
+
+
+@lru_cache(maxsize=None)
+def body_map_segment(number):
+    """A body-map (CHOIR) segment's name, e.g. "Top of head (front), right"."""
+    entry = load().get("choir-segment", number)
+    return entry["name"] if entry else f"CHOIR {number}"

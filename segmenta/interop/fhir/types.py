@@ -13,13 +13,20 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat
 from django.db.models import Case, When
 
 from segmenta.patients import models as charts
 from segmenta.patients.models import Patient
+from segmenta.treatment.models import ComplaintScore, Injection, Session
 
 from . import params, resources, terms
+
+
+def _latest_version(model):
+    """When the row's latest version was made (its change history)."""
+    versions = model.versions.model.objects.filter(id=OuterRef("pk")).order_by("-history_date")
+    return Subquery(versions.values("history_date")[:1])
 
 
 @dataclass
@@ -27,10 +34,21 @@ class Source:
     prefix: str  # "" for Patient, whose id is the patient's own
     model: type
     to_resource: Callable
-    patient_field: str = "patient_id"
+    patient_path: str = "patient"  # how a row reaches its patient ("" for the Patient itself)
     only: Q = field(default_factory=Q)  # rows of the table this source takes
     code: Callable = None  # (system, code) -> Q, or None: no row can match
     dates: dict = field(default_factory=dict)  # {parameter: (field, "instant" | "day" | "partial")}
+    related: tuple = ()  # more to read along with each row
+    updated: Callable = _latest_version  # model -> the expression of a row's last change
+
+    @property
+    def patient_field(self):
+        return f"{self.patient_path}_id" if self.patient_path else "pk"
+
+    def patient_of(self, row):
+        for step in filter(None, self.patient_path.split("__")):
+            row = getattr(row, step)
+        return row
 
     def resource_id(self, pk):
         return f"{self.prefix}-{pk}" if self.prefix else str(pk)
@@ -43,12 +61,9 @@ class Source:
         return int(tail)
 
     def rows(self, user):
-        rows = self.model.objects.visible_to(user).filter(self.only)
-        if self.model is Patient:
-            return rows.select_related("clinic").annotate(last_updated=F("updated_at"))
-        versions = self.model.versions.model.objects.filter(id=OuterRef("pk")).order_by("-history_date")
-        return rows.select_related("patient__clinic").annotate(
-            last_updated=Subquery(versions.values("history_date")[:1]))
+        clinic = "__".join(filter(None, (self.patient_path, "clinic")))
+        return (self.model.objects.visible_to(user).filter(self.only).select_related(clinic, *self.related)
+                .annotate(last_updated=self.updated(self.model)))
 
     def date_q(self, parameter, wanted):
         name, kind = self.dates[parameter]
@@ -98,6 +113,15 @@ def _condition_code(system, code):
     return Q(code__in=found) if found else None
 
 
+def _nrs_code(system, code):
+    return Q() if code == terms.instrument("nrs-11")["loinc"] and system in (None, terms.LOINC) else None
+
+
+def _session_updated(_model, path=""):
+    """A session's last change: its signing, else its creation (a signed session no longer changes)."""
+    return Coalesce(f"{path}signed_at", f"{path}created_at")
+
+
 def _measurement_code(name):
     def code_q(system, code):
         entry = terms.measurement(name)
@@ -112,7 +136,7 @@ COMMON = {
 CLINICAL = {**COMMON, "patient": ("reference", "The patient (Patient/ID)")}
 
 TYPES = {t.name: t for t in [
-    ResourceType("Patient", [Source("", Patient, resources.patient, patient_field="pk",
+    ResourceType("Patient", [Source("", Patient, resources.patient, patient_path="", updated=lambda _m: F("updated_at"),
                                     dates={"birthdate": ("birth_date", "day")})],
                  {**COMMON, "birthdate": ("date", "The birth date"),
                   "identifier": ("token", "The clinic's record number")}),
@@ -136,7 +160,26 @@ TYPES = {t.name: t for t in [
                dates={"date": ("date", "day")}),
         Source("h", charts.WeightMeasurement, resources.body_height, code=_measurement_code("body_height"),
                only=Q(height_cm__isnull=False), dates={"date": ("date", "day")}),
-    ], {**CLINICAL, "code": ("token", "LOINC code (29463-7 body weight, 8302-2 body height)"),
+        Source("n", ComplaintScore, resources.nrs_before, patient_path="session__patient", code=_nrs_code,
+               dates={"date": ("session__started_at", "instant")}, related=("session",),
+               updated=lambda model: _session_updated(model, "session__")),
+        Source("p", ComplaintScore, resources.nrs_after, patient_path="session__patient", code=_nrs_code,
+               only=Q(post_nrs__isnull=False), dates={"date": ("session__started_at", "instant")},
+               related=("session",), updated=lambda model: _session_updated(model, "session__")),
+    ], {**CLINICAL, "code": ("token", "LOINC code (29463-7 body weight, 8302-2 body height, 72514-3 pain NRS)"),
         "date": ("date", "When it was measured")},
-        "Body weight (ids w-N) and body height (ids h-N)"),
+        "Body weight (ids w-N), body height (h-N), a session's pain score before (n-N) and after (p-N) "
+        "its injections"),
+    ResourceType("Procedure", [
+        Source("hi", charts.HistoryItem, resources.history_procedure, code=_no_code,
+               dates={"date": ("date", "partial")}),
+        Source("i", Injection, resources.injection_procedure, patient_path="session__patient", code=_no_code,
+               dates={"date": ("time", "instant")}, related=("session",)),
+    ], {**CLINICAL, "date": ("date", "When it was done (history items: as exactly as known)")},
+        "History items such as operations, extractions, scars and fractures (ids hi-N) and every injection "
+        "given (ids i-N)"),
+    ResourceType("Encounter", [
+        Source("e", Session, resources.encounter, dates={"date": ("started_at", "instant")},
+               related=("practitioner",), updated=_session_updated),
+    ], {**CLINICAL, "date": ("date", "When the session began")}, "Treatment sessions"),
 ]}

@@ -88,8 +88,7 @@ def read(request, type_name, resource_id):
     row = source.rows(request.user).filter(pk=pk).first()
     if row is None:
         raise Http404
-    patient = row if type_name == "Patient" else row.patient
-    record("view", request=request, patient=patient, object_type=f"fhir:{type_name}", object_id=resource_id,
+    record("view", request=request, patient=source.patient_of(row), object_type=f"fhir:{type_name}", object_id=resource_id,
            detail={"fhir": True})
     return fhir_response(source.to_resource(row, resource_id))
 
@@ -117,7 +116,7 @@ def _record_search(request, type_name, rows, conditions):
     detail = {"fhir": True, "search": conditions}
     shown = {}
     for source, row in rows:
-        patient = row if type_name == "Patient" else row.patient
+        patient = source.patient_of(row)
         shown.setdefault(patient.pk, (patient, []))[1].append(source.resource_id(row.pk))
     if not shown:
         record("view", request=request, object_type=f"fhir:{type_name}", detail={**detail, "resources": []})

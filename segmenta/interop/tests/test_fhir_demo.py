@@ -14,7 +14,8 @@ from segmenta.accounts.models import ApiToken
 from segmenta.interop.fhir.types import TYPES
 
 MODELS = {"Patient": "patient", "Condition": "condition", "AllergyIntolerance": "allergyintolerance",
-          "MedicationStatement": "medicationstatement", "Observation": "observation", "Bundle": "bundle",
+          "MedicationStatement": "medicationstatement", "Observation": "observation", "Procedure": "procedure",
+          "Encounter": "encounter", "Bundle": "bundle",
           "CapabilityStatement": "capabilitystatement", "OperationOutcome": "operationoutcome"}
 
 

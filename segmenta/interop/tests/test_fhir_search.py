@@ -15,6 +15,9 @@ from segmenta.audit.models import AuditEvent
 from segmenta.conftest import make_patient
 from segmenta.knowledge import vocabulary
 from segmenta.patients import models as m
+from segmenta.treatment.models import ComplaintScore, Injection, Session
+
+from segmenta.interop.fhir.types import TYPES
 
 from .test_fhir_demo import validate
 
@@ -51,7 +54,20 @@ def chart(patient, foreign_patient):
             "early": m.WeightMeasurement.objects.create(patient=who, date="2020-01-15", weight_kg=70),
             "late": m.WeightMeasurement.objects.create(patient=who, date="2024-06-01", weight_kg=72,
                                                        height_cm=180),
+            "tooth": m.HistoryItem.objects.create(patient=who, kind="tooth", tooth="38", date="2015-03",
+                                                  description="extraction"),
+            "scar": m.HistoryItem.objects.create(patient=who, kind="scar", date="2019-01-20",
+                                                 description="appendectomy", regions=[{"region": "abdomen_lower",
+                                                                                       "side": "right"}]),
         }
+        made[who.pk]["session"] = session = Session.objects.create(
+            patient=who, started_at=datetime(2026, 3, 2, 9, 0, tzinfo=dt_timezone.utc))
+        made[who.pk]["score"] = ComplaintScore.objects.create(session=session, complaint=made[who.pk]["complaint"],
+                                                              pre_nrs=6, post_nrs=3)
+        made[who.pk]["injection"] = Injection.objects.create(
+            session=session, order=1, time=session.started_at, target="scar", regions=[{"choir": 107, "side": "right"}],
+            concentration_percent=1, volume_ml="0.50", verdict="ok", mg=5, cumulative_mg=5, lot="L-1",
+            history_item=made[who.pk]["scar"], complaint=made[who.pk]["complaint"])
     return made[patient.pk]
 
 
@@ -92,7 +108,8 @@ def test_id_and_patient(api_client, chart, patient, foreign_patient):
     mine = ids(api_client.get("/fhir/r4/Condition", {"patient": f"Patient/{patient.pk}"}))
     assert len(mine) == 4 and mine == ids(api_client.get("/fhir/r4/Condition", {"patient": str(patient.pk)}))
     assert ids(api_client.get("/fhir/r4/Condition", {"patient": f"Patient/{foreign_patient.pk}"})) == []
-    for type_name, count in (("AllergyIntolerance", 1), ("MedicationStatement", 1), ("Observation", 3)):
+    for type_name, count in (("AllergyIntolerance", 1), ("MedicationStatement", 1), ("Observation", 5),
+                             ("Procedure", 3), ("Encounter", 1)):
         assert len(ids(api_client.get(f"/fhir/r4/{type_name}", {"patient": patient.pk}))) == count
         assert ids(api_client.get(f"/fhir/r4/{type_name}", {"patient": foreign_patient.pk})) == []
 
@@ -107,6 +124,8 @@ def test_code_searches_the_knowledge_base_codes(api_client, chart):
     weights = ids(api_client.get("/fhir/r4/Observation", {"code": "http://loinc.org|29463-7"}))
     assert weights == [f"w-{chart['early'].pk}", f"w-{chart['late'].pk}"]
     assert ids(api_client.get("/fhir/r4/Observation", {"code": "8302-2"})) == [f"h-{chart['late'].pk}"]
+    score = chart["score"].pk
+    assert ids(api_client.get("/fhir/r4/Observation", {"code": "72514-3"})) == [f"n-{score}", f"p-{score}"]
     condition = api_client.get(f"/fhir/r4/Condition/{asthma[0]}").json()
     assert {(c["system"], c["code"]) for c in condition["code"]["coding"]} == {
         ("http://snomed.info/sct", "195967001"), ("http://hl7.org/fhir/sid/icd-10", "J45.9")}
@@ -179,11 +198,11 @@ def test_entered_in_error_is_said_so(api_client, chart, doctor):
 def test_count_and_links_keep_the_parameters(api_client, chart, patient):
     response = api_client.get("/fhir/r4/Observation", {"patient": patient.pk, "_count": 2, "date": "ge2000"})
     bundle = response.json()
-    assert bundle["total"] == 3 and len(bundle["entry"]) == 2
+    assert bundle["total"] == 5 and len(bundle["entry"]) == 2
     links = {link["relation"]: link["url"] for link in bundle["link"]}
     assert links["self"] == f"http://testserver/fhir/r4/Observation?date=ge2000&patient={patient.pk}&_count=2&_offset=0"
     assert links["next"].endswith("_count=2&_offset=2") and "previous" not in links
-    assert len(api_client.get("/fhir/r4/Observation", {"_count": 5000}).json()["entry"]) == 3
+    assert len(api_client.get("/fhir/r4/Observation", {"_count": 5000}).json()["entry"]) == 5
     assert "entry" not in api_client.get("/fhir/r4/Observation", {"_count": 0}).json()
 
 
@@ -206,7 +225,7 @@ def test_reads_and_searches_are_audited_per_patient_in_its_clinic(api_client, ch
 def test_search_queries_stay_flat_as_the_data_grows(api_client, doctor, clinic, patient):
     def queries():
         found = {}
-        for type_name in ("Patient", "Condition", "AllergyIntolerance", "MedicationStatement", "Observation"):
+        for type_name in TYPES:
             url = f"/fhir/r4/{type_name}?_count=5"
             api_client.get(url)
             with CaptureQueriesContext(connection) as ctx:
@@ -222,8 +241,53 @@ def test_search_queries_stay_flat_as_the_data_grows(api_client, doctor, clinic, 
             m.Allergy.objects.create(patient=who, substance="x", allergy_class="other")
             m.Medication.objects.create(patient=who, name="y", medication_class="other")
             m.WeightMeasurement.objects.create(patient=who, date="2020-01-01", weight_kg=60, height_cm=170)
+            m.HistoryItem.objects.create(patient=who, kind="scar", date="2019", description="scar")
+            session = Session.objects.create(patient=who, started_at=timezone.now(), practitioner=doctor)
+            complaint = m.Complaint.objects.filter(patient=who).first()
+            ComplaintScore.objects.create(session=session, complaint=complaint, pre_nrs=5, post_nrs=2)
+            Injection.objects.create(session=session, order=1, time=session.started_at, target="wheal",
+                                     concentration_percent=1, volume_ml=1, verdict="ok", mg=10, cumulative_mg=10)
 
     add(5)
     few = queries()
     add(20)
     assert queries() == few
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2015", ["tooth"]), ("2019-01", ["scar"]), ("2019-01-20", ["scar"]), ("2019-01-21", []),
+    ("ge2019-01-20", ["scar", "injection"]), ("lt2019", ["tooth"]), ("2026-03-02", ["injection"]),
+    ("le2026-03-02T09:00:00Z", ["tooth", "scar", "injection"]), ("gt2026-03-02T09:00:00+01:00", ["injection"]),
+])
+def test_procedure_dates_over_history_and_injections(api_client, chart, value, expected):
+    prefix = {"tooth": "hi", "scar": "hi", "injection": "i"}
+    found = ids(api_client.get("/fhir/r4/Procedure", {"date": value}))
+    assert found == [f"{prefix[name]}-{chart[name].pk}" for name in expected]
+
+
+def test_procedures_say_site_drug_and_dose(api_client, chart):
+    tooth = api_client.get(f"/fhir/r4/Procedure/hi-{chart['tooth'].pk}").json()
+    assert tooth["bodySite"] == [{"text": "Tooth 38 (FDI)"}] and tooth["performedDateTime"] == "2015-03"
+    scar = api_client.get(f"/fhir/r4/Procedure/hi-{chart['scar'].pk}").json()
+    assert scar["bodySite"] == [{"text": "Lower abdomen (right)"}] and scar["code"] == {"text": "appendectomy"}
+    injection = api_client.get(f"/fhir/r4/Procedure/i-{chart['injection'].pk}").json()
+    validate(injection)
+    assert injection["usedCode"] == [{"text": "Procaine 1 %"}]
+    assert {"text": "0.5 mL procaine 1 % (5 mg)"} in injection["note"]
+    assert injection["encounter"] == {"reference": f"Encounter/e-{chart['session'].pk}"}
+    assert injection["reasonReference"] == [{"reference": f"Condition/c-{chart['complaint'].pk}"}]
+    assert injection["status"] == "in-progress"  # the session is a draft
+
+
+def test_encounters_by_date_and_their_pain_scores(api_client, chart, patient):
+    session = chart["session"]
+    assert ids(api_client.get("/fhir/r4/Encounter", {"date": "2026-03"})) == [f"e-{session.pk}"]
+    assert ids(api_client.get("/fhir/r4/Encounter", {"date": "lt2026-03-02"})) == []
+    assert ids(api_client.get("/fhir/r4/Encounter", {"_id": f"e-{session.pk}", "patient": patient.pk})) == [
+        f"e-{session.pk}"]
+    before = api_client.get(f"/fhir/r4/Observation/n-{chart['score'].pk}").json()
+    after = api_client.get(f"/fhir/r4/Observation/p-{chart['score'].pk}").json()
+    assert (before["valueInteger"], after["valueInteger"]) == (6, 3)
+    assert before["focus"] == [{"reference": f"Condition/c-{chart['complaint'].pk}"}]
+    assert ids(api_client.get("/fhir/r4/Observation", {"date": "2026-03-02", "patient": patient.pk})) == [
+        f"n-{chart['score'].pk}", f"p-{chart['score'].pk}"]
