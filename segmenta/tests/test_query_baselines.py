@@ -33,6 +33,7 @@ BASELINES = {
     "api:read_patient": 3,
     "api:read_session": 6,
     "assessment:assess": 28,
+    "fhir:metadata": 0,
     "knowledge:index": 9,
     "outcomes:practice": 13,
     "outcomes:questionnaires": 11,
@@ -61,7 +62,8 @@ def counts(client, token, urls):
     api = Client()
     found = {}
     for url in urls:
-        caller, headers = (api, {"HTTP_AUTHORIZATION": f"Bearer {token}"}) if url.startswith("/api/") else (client, {})
+        caller, headers = ((api, {"HTTP_AUTHORIZATION": f"Bearer {token}"}) if url.startswith(("/api/", "/fhir/"))
+                           else (client, {}))
         caller.get(url, **headers)  # once first: what a page sets up on a first visit is not counted
         with CaptureQueriesContext(connection) as ctx:
             response = caller.get(url, **headers)
