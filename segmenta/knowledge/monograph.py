@@ -1621,12 +1621,31 @@ def retention_layout(kb, e, mono):
     mono.sections.append(section)
 
 
+# What a measurement's code stands for (codes.yaml's ``measurement``).
+MEASUREMENTS = {"body_weight": gettext_lazy("Weight"), "body_height": gettext_lazy("Height")}
+
+
+def code_layout(kb, e, mono):
+    """A standard code (codes.yaml): what it stands for, in words, and its codes as they are."""
+    section = Section(_("Standard codes (SNOMED CT, ICD-10, LOINC)"), "codes")
+    if e.get("vocabulary") and e.get("code"):
+        section.fact(_("Stands for"), code_label(e["code"], e["vocabulary"]))
+    if e.get("measurement"):
+        section.fact(_("Stands for"), str(MEASUREMENTS.get(e["measurement"], code_label(e["measurement"]))))
+    for key, name in (("snomed", "SNOMED CT"), ("icd10", "ICD-10"), ("loinc", "LOINC")):
+        if e.get(key):
+            section.fact(name, str(e[key]))
+    if e.get("unit"):
+        section.fact(_("Unit (UCUM)"), str(e["unit"]))
+    mono.sections.append(section)
+
+
 LAYOUTS = {
     "drug": drug_layout, "technique": technique_layout, "ganglion": ganglion_layout, "segment": segment_layout,
     "organ": organ_layout, "region": region_layout, "choir-segment": choir_layout,
     "field-category": field_category_layout, "protocol": protocol_layout, "red-flag": red_flag_layout,
     "red-flag-area": red_flag_area_layout, "instrument-threshold": instrument_layout, "study": study_layout,
     "scope-rule": scope_rule_layout, "safety-rule": safety_rule_layout, "bleeding-agent": bleeding_agent_layout,
-    "test-method": test_method_layout, "tracing-weight": tracing_weight_layout,
+    "test-method": test_method_layout, "tracing-weight": tracing_weight_layout, "code": code_layout,
     "crisis-contact": crisis_contact_layout, "source": source_layout, "retention": retention_layout,
 }
