@@ -10,7 +10,7 @@ import json
 from functools import wraps
 
 from django.http import Http404, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
 
 from segmenta.accounts.models import ApiToken
 from segmenta.audit.trail import record
@@ -40,6 +40,23 @@ def base_url(request):
     return request.build_absolute_uri("/fhir/r4")
 
 
+def read_only(view):
+    """GET only (HEAD too): anything else is a 405 OperationOutcome; this server does not write yet.
+    (No CSRF check: a bearer token, never a session cookie, says who asks.)"""
+
+    @csrf_exempt
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            response = outcome(405, "not-supported", f"{request.method}: this server only reads and searches "
+                                                     "(GET); see /fhir/r4/metadata")
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 def token_required(view):
     """The API's bearer tokens: the token's user becomes the request's user."""
 
@@ -65,7 +82,7 @@ def token_required(view):
     return guarded
 
 
-@require_GET
+@read_only
 def metadata(request):
     """Open, as FHIR asks: it describes the server, not any patient."""
     return fhir_response(capability_statement(base_url(request)))
@@ -78,7 +95,7 @@ def _type_or_404(name):
     return resource_type
 
 
-@require_GET
+@read_only
 @token_required
 def read(request, type_name, resource_id):
     resource_type = _type_or_404(type_name)
@@ -93,7 +110,7 @@ def read(request, type_name, resource_id):
     return fhir_response(source.to_resource(row, resource_id))
 
 
-@require_GET
+@read_only
 @token_required
 def search_type(request, type_name):
     resource_type = _type_or_404(type_name)
@@ -125,5 +142,6 @@ def _record_search(request, type_name, rows, conditions):
                detail={**detail, "resources": ids})
 
 
+@csrf_exempt
 def unknown(request, rest=""):
     return outcome(404, "not-supported", f"{request.path}: not an interaction this server offers (see /fhir/r4/metadata)")

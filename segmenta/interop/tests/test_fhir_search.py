@@ -291,3 +291,14 @@ def test_encounters_by_date_and_their_pain_scores(api_client, chart, patient):
     assert before["focus"] == [{"reference": f"Condition/c-{chart['complaint'].pk}"}]
     assert ids(api_client.get("/fhir/r4/Observation", {"date": "2026-03-02", "patient": patient.pk})) == [
         f"n-{chart['score'].pk}", f"p-{chart['score'].pk}"]
+
+
+def test_writes_are_refused_as_not_supported(api_client, patient):
+    api_client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=api_client.defaults["HTTP_AUTHORIZATION"])
+    for method in ("post", "put", "patch", "delete"):
+        response = getattr(api_client, method)(f"/fhir/r4/Patient/{patient.pk}", "{}",
+                                               content_type="application/fhir+json")
+        assert refused(response, 405, method.upper()).code == "not-supported"
+        assert response["Allow"] == "GET, HEAD"
+    assert refused(api_client.post("/fhir/r4/Patient", "{}", content_type="application/fhir+json"), 405).code
+    assert api_client.get("/fhir/r4/Patient/1/_history").status_code == 404
