@@ -1,6 +1,7 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from segmenta.accounts.models import PractitionerProfile, TrainingRecord
 from segmenta.audit.models import AuditEvent
@@ -37,7 +38,7 @@ def test_profile_shows_who_verified_the_profession_and_when(doctor, doctor_clien
     admin_user.first_name, admin_user.last_name = "Anna", "Admin"
     admin_user.save()
     html = doctor_client.get(reverse("accounts:profile")).content.decode()
-    assert f"verified by Anna Admin on {profile.verified_at:%Y-%m-%d}" in html
+    assert f"verified by Anna Admin on {timezone.localtime(profile.verified_at):%Y-%m-%d}" in html
     assert "LÄK-4711" in html
     assert 'name="profession"' not in html and 'name="licence_number"' not in html
     assert "treats it as unknown" not in html

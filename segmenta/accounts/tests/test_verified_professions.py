@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from segmenta.accounts.models import Membership, PractitionerProfile, Role
 from segmenta.audit.models import AuditEvent
@@ -142,7 +143,7 @@ def test_the_list_shows_each_profession_with_its_verification_state(sudo_admin, 
         row = row[row.index('<td class="profession"'):]
         return row[:row.index("</td>")]
 
-    assert "Physician" in cell(doctor) and f"verified by boss on {profile.verified_at:%Y-%m-%d}" in cell(doctor)
+    assert "Physician" in cell(doctor) and f"verified by boss on {timezone.localtime(profile.verified_at):%Y-%m-%d}" in cell(doctor)
     assert "Physician" in cell(unverified) and "not verified" in cell(unverified)
 
 
