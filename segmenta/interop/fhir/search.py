@@ -44,11 +44,16 @@ def _identifier_q(source, raw):
     return Q(record_number__in=values)
 
 
+def _name_q(source, raw):
+    """Every word a part of the family or given name, accents and case aside (as the patient list searches)."""
+    return Q(pk__in=source.model.objects.search(" ".join(raw.split())).values("pk"))
+
+
 def _last_updated_q(source, raw):
     return params.instant_q("last_updated", params.date_range("_lastUpdated", raw))
 
 
-HANDLERS = {"_id": _id_q, "patient": _patient_q, "code": _code_q, "identifier": _identifier_q,
+HANDLERS = {"_id": _id_q, "patient": _patient_q, "code": _code_q, "identifier": _identifier_q, "name": _name_q,
             "_lastUpdated": _last_updated_q}
 
 

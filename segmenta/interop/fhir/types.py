@@ -139,7 +139,8 @@ TYPES = {t.name: t for t in [
     ResourceType("Patient", [Source("", Patient, resources.patient, patient_path="", updated=lambda _m: F("updated_at"),
                                     dates={"birthdate": ("birth_date", "day")})],
                  {**COMMON, "birthdate": ("date", "The birth date"),
-                  "identifier": ("token", "The clinic's record number")}),
+                  "identifier": ("token", "The clinic's record number"),
+                  "name": ("string", "Words of the family or given name (accents and case aside)")}),
     ResourceType("Condition", [
         Source("c", charts.Complaint, resources.complaint_condition, code=_no_code,
                dates={"recorded-date": ("recorded_at", "instant"), "onset-date": ("onset", "partial")}),

@@ -177,6 +177,8 @@ def test_patient_parameters(api_client, patient, foreign_patient):
     assert ids(api_client.get("/fhir/r4/Patient", {"identifier": "A-17"})) == [str(patient.pk)]
     assert ids(api_client.get("/fhir/r4/Patient", {"birthdate": "1970-01-02"})) == [str(patient.pk)]
     assert ids(api_client.get("/fhir/r4/Patient", {"birthdate": "gt1970"})) == []
+    assert ids(api_client.get("/fhir/r4/Patient", {"name": "MUSTER erika"})) == [str(patient.pk)]
+    assert ids(api_client.get("/fhir/r4/Patient", {"name": "Fremd"})) == []  # another clinic's
     body = api_client.get(f"/fhir/r4/Patient/{patient.pk}").json()
     assert body["identifier"][0]["value"] == "A-17" and body["gender"] == "female"
 
