@@ -90,7 +90,7 @@ def patient(row, resource_id):
     })
 
 
-def _condition(row, resource_id, code, clinical, category, onset="", notes=()):
+def _condition(row, resource_id, code, clinical, category, onset="", notes=(), sites=()):
     verification = "entered-in-error" if row.in_error else "confirmed"
     return _drop_empty({
         "resourceType": "Condition",
@@ -101,6 +101,7 @@ def _condition(row, resource_id, code, clinical, category, onset="", notes=()):
         "verificationStatus": _status(terms.CONDITION_VERIFICATION, verification),
         "category": [_status(terms.CONDITION_CATEGORY, category)],
         "code": code,
+        "bodySite": list(sites),
         "subject": _patient_ref(row),
         "onsetDateTime": onset,
         "recordedDate": row.recorded_at.isoformat(),
@@ -111,7 +112,7 @@ def _condition(row, resource_id, code, clinical, category, onset="", notes=()):
 def complaint_condition(row, resource_id):
     """A presenting complaint: the patient's problem in the clinician's words."""
     return _condition(row, resource_id, _concept(text=row.description), row.status, "problem-list-item",
-                      onset=row.onset, notes=[row.notes, row.error_reason])
+                      onset=row.onset, notes=[row.notes, row.error_reason], sites=_sites(row.regions))
 
 
 def chart_condition(row, resource_id):

@@ -42,7 +42,8 @@ def chart(patient, foreign_patient):
     made = {}
     for who in (patient, foreign_patient):
         made[who.pk] = {
-            "complaint": m.Complaint.objects.create(patient=who, description="neck pain", onset="2019-06"),
+            "complaint": m.Complaint.objects.create(patient=who, description="neck pain", onset="2019-06",
+                                                    regions=[{"region": "neck", "side": "left"}]),
             "old_complaint": m.Complaint.objects.create(patient=who, description="knee pain", onset="2012",
                                                         status="resolved"),
             "asthma": m.Condition.objects.create(patient=who, code="asthma"),
@@ -129,6 +130,9 @@ def test_code_searches_the_knowledge_base_codes(api_client, chart):
     condition = api_client.get(f"/fhir/r4/Condition/{asthma[0]}").json()
     assert {(c["system"], c["code"]) for c in condition["code"]["coding"]} == {
         ("http://snomed.info/sct", "195967001"), ("http://hl7.org/fhir/sid/icd-10", "J45.9")}
+    complaint = api_client.get(f"/fhir/r4/Condition/c-{chart['complaint'].pk}").json()
+    assert complaint["bodySite"] == [{"text": "Neck (left)"}] and complaint["onsetDateTime"] == "2019-06"
+    assert complaint["code"] == {"text": "neck pain"}
     text_only = api_client.get(f"/fhir/r4/Condition/k-{chart['text_condition'].pk}").json()
     assert text_only["code"] == {"text": "migraine"}
 
