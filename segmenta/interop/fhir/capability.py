@@ -33,7 +33,8 @@ def capability_statement(base):
             "mode": "server",
             "documentation": (
                 "Every search also takes " + ", ".join(PAGING) + " (_count: default 50, at most 1000). "
-                "A search parameter not listed here is refused with an OperationOutcome (400), never ignored."),
+                "A search parameter not listed here is refused with an OperationOutcome (400), unless the client "
+                "sends 'Prefer: handling=lenient': it is then left out, and the self link shows what was used."),
             "security": {
                 "service": [{"text": "Bearer token"}],
                 "description": "Send 'Authorization: Bearer TOKEN' with a personal token of the Segmenta API "

@@ -2,7 +2,8 @@
 searchset Bundle with its total and self, next and previous links.
 
 Unknown parameters are refused (400 with an OperationOutcome naming them), never silently
-ignored: a client that misspells ``patient`` must not receive every patient's data. Paging
+ignored: a client that misspells ``patient`` must not receive every patient's data (unless
+it asks for that with ``Prefer: handling=lenient``, as FHIR provides). Paging
 is ``_count`` (default 50, at most 1000) and ``_offset``, which only the links need to
 carry. Rows are in id order within a source, sources in their order (complaints before
 conditions), so pages never overlap while the data stands still."""
@@ -66,10 +67,12 @@ def _condition(source, name, raw):
     return source.date_q(name, params.date_range(name, raw))
 
 
-def read_query(resource_type, query):
-    """(conditions {name: [values]}, count, offset) of a request's query, or BadParameter."""
+def read_query(resource_type, query, lenient=False):
+    """(conditions {name: [values]}, count, offset) of a request's query, or BadParameter.
+    ``lenient`` (the client sent ``Prefer: handling=lenient``): unknown parameters are left
+    out, and the self link shows what was used."""
     unknown = sorted(set(query) - set(resource_type.search) - set(PAGING))
-    if unknown:
+    if unknown and not lenient:
         raise BadParameter(f"{', '.join(unknown)}: not a search parameter of {resource_type.name} here "
                            f"(supported: {', '.join(sorted(resource_type.search))}, _count; see /fhir/r4/metadata)")
     for value in query.getlist("_format"):

@@ -102,6 +102,14 @@ def test_unknown_or_unreadable_parameters_are_refused_naming_them(api_client, ch
     refused(api_client.get("/fhir/r4/Condition", {"code": "http://snomed.info/sct|"}), 400, "code")
 
 
+def test_a_lenient_client_has_unknown_parameters_left_out(api_client, chart, patient):
+    response = api_client.get("/fhir/r4/Condition", {"patinet": "1", "patient": patient.pk},
+                              HTTP_PREFER="handling=lenient")
+    assert len(ids(response)) == 4
+    assert response.json()["link"][0]["url"].endswith(f"/Condition?patient={patient.pk}&_count=50&_offset=0")
+    refused(api_client.get("/fhir/r4/Condition", {"patinet": "1"}, HTTP_PREFER="handling=strict"), 400, "patinet")
+
+
 def test_id_and_patient(api_client, chart, patient, foreign_patient):
     c, k = chart["complaint"], chart["asthma"]
     assert ids(api_client.get("/fhir/r4/Condition", {"_id": f"c-{c.pk},k-{k.pk}"})) == [f"c-{c.pk}", f"k-{k.pk}"]
