@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import Error as PlaywrightError
 
 from segmenta.accounts.models import TrainingRecord
 from segmenta.conftest import browser_login, complete_chart, make_patient
@@ -89,3 +90,54 @@ def test_the_main_pages_fit_in_german_and_spanish(browser_pages, settings, clini
         if found["wide"] or found["spilled"]:
             problems[name] = found
     assert problems == {}
+
+
+def every_page(patient, session):
+    """Every page a clinic admin can open for ``patient``'s chart (the API's and the admin's
+    addresses aside), the Learn index, each kind of entry and one entry of each kind."""
+    from django.urls import reverse
+
+    from segmenta.knowledge.base import load
+    from segmenta.tests.pages import chart_items, readable_urls
+
+    skipped = ("/api/", "/admin/", "/fhir/", "/accounts/logout/", "/i18n/")
+    yield from (url for url in readable_urls(patient, session, patient.plans.first(), chart_items(patient))
+                if not url.startswith(skipped))
+    yield reverse("knowledge:index")
+    for kind, entries in load().entries.items():
+        yield reverse("knowledge:kind", args=[kind])
+        yield reverse("knowledge:entry", args=[kind, next(iter(entries))])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_page_fits_in_german_and_spanish(browser_pages, settings, clinic, doctor, admin_user, tmp_path,
+                                                language, size):
+    """Every page, not just the main ones: what a clinic admin opens of a full chart."""
+    from segmenta.patients.tests.test_query_counts import fill_chart
+
+    settings.SEGMENTA_REQUIRE_MFA = False
+    patient, session = a_course(clinic, doctor)
+    fill_chart(patient, 2)
+    page = browser_pages(locale=LANGUAGES[language], size=size)
+    browser_login(page, "boss")
+    shots = os.environ.get("SEGMENTA_SCREENSHOTS")
+    problems, seen = {}, 0
+    for url in dict.fromkeys(every_page(patient, session)):
+        try:
+            response = page.goto(url)
+        except PlaywrightError:  # a download (the exports) or a beacon: no page to look at
+            continue
+        if response is None or response.status != 200 or "html" not in response.headers.get("content-type", ""):
+            continue
+        seen += 1
+        assert page.locator("html").get_attribute("lang") == language, url
+        if shots:
+            name = url.strip("/").replace("/", "_") or "home"
+            page.screenshot(path=shots_folder(tmp_path) / f"every-{name}-{language}-{size[0]}x{size[1]}.png",
+                            full_page=True)
+        found = page.evaluate(OVERFLOW)
+        if found["wide"] or found["spilled"]:
+            problems[url] = found
+    assert seen > 60
+    assert problems == {}, "\n".join(f"{url}: {found}" for url, found in problems.items())
