@@ -105,10 +105,11 @@ def _chart_patient(user, pk):
         session._prefetched_objects_cache = {"scores": as_prefetched(scores.get(session.pk, []), _SCORE,
                                                                      session=session)}
     loaded["sessions"] = as_prefetched(sessions, _SESSION, patient=patient)
+    # (A plan's sessions are the same objects as the patient's: the chart reads their times.)
+    of_plan = _grouped(sessions, "plan_id")
     for plan in loaded["plans"]:
-        # (A plan's sessions are the same objects as the patient's: the chart reads their times.)
         plan._prefetched_objects_cache = {
-            "sessions": as_prefetched([s for s in sessions if s.plan_id == plan.pk], _SESSION),
+            "sessions": as_prefetched(of_plan.get(plan.pk, []), _SESSION),
             "reviews": as_prefetched(reviews.get(plan.pk, []), _PLAN_REVIEW, plan=plan)}
     return patient
 
