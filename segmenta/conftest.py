@@ -178,16 +178,36 @@ class _OneRequestAtATime(ThreadedWSGIServer):
     refuses now and then ("cannot start a transaction within a transaction"). Connections
     are still accepted and read in threads (a browser's idle preconnection must not stall
     the others); only the application runs one request at a time. The app itself runs on a
-    file database, with a connection per thread."""
+    file database, with a connection per thread.
+
+    Between tests the server is closed: a request the browser sent just before its context
+    closed (a favicon, a late htmx check) would otherwise run on that shared connection
+    while the test's teardown empties the database, and its rollback could undo half of
+    the flush (CI saw "trigger already exists" and then a clinic left behind)."""
+
+    lock = threading.Lock()
+    closed = False
 
     def set_app(self, application):
-        lock = threading.Lock()
-
         def one_at_a_time(environ, start_response):
-            with lock:
+            with self.lock:
+                if _OneRequestAtATime.closed:
+                    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+                    return [b"the test is over"]
                 return application(environ, start_response)
 
         super().set_app(one_at_a_time)
+
+    @classmethod
+    def open(cls):
+        cls.closed = False
+
+    @classmethod
+    def close_and_wait(cls):
+        """No request starts after this; the one running (if any) has finished."""
+        cls.closed = True
+        with cls.lock:
+            pass
 
 
 if django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -238,9 +258,12 @@ def browser_pages(_chromium, live_server):
         contexts.append(context)
         return context.new_page()
 
+    _OneRequestAtATime.open()
     yield open_page
     for context in contexts:
         context.close()
+    # The database is emptied after this fixture; no request may run on it meanwhile.
+    _OneRequestAtATime.close_and_wait()
 
 
 @pytest.fixture
