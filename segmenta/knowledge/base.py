@@ -270,8 +270,11 @@ KINDS = {
     # Standard codes (SNOMED CT, ICD-10, LOINC with UCUM units) of vocabulary entries and
     # measurements, for the FHIR API: one entry per code, with its source.
     "code": ("codes.yaml", {**_schema(
-        vocabulary=_enum(["condition"]), code=TEXT, measurement=_enum(["body_weight", "body_height"]),
+        vocabulary=_enum(["condition", "tooth"]), code=TEXT, measurement=_enum(["body_weight", "body_height"]),
         snomed={"type": "string", "pattern": r"^[0-9]{6,18}$"},
+        # A tooth's code in FHIR's FDI tooth code system; SNOMED CT codes the sources disagree on (never sent).
+        fdi={"type": "string", "pattern": r"^[1-4][1-8]$"},
+        snomed_unverified=_list({"type": "string", "pattern": r"^[0-9]{6,18}$"}),
         icd10={"type": "string", "pattern": r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"},
         loinc={"type": "string", "pattern": r"^[0-9]{1,7}-[0-9]$"}, unit=TEXT),
         "oneOf": [{"required": ["vocabulary", "code"]}, {"required": ["measurement", "loinc", "unit"]}]}),

@@ -5,6 +5,10 @@ their latest version, annotated by the query in ``types``). Texts are the chart'
 clinician's words); coded values take their standard codes from the knowledge base
 (``terms``), and a vocabulary code without one is sent as its English label."""
 
+from html import escape
+
+from django.utils import translation
+
 from segmenta.knowledge import vocabulary
 
 from . import terms
@@ -46,6 +50,11 @@ def _sites(regions, side=""):
     if side and not regions:
         sites.append(_concept(text=vocabulary.label("side", side)))
     return sites
+
+
+def _tooth(number):
+    """A tooth as a body site: its FDI number in words, with the codes the knowledge base verified."""
+    return _concept(terms.tooth_codings(number), f"Tooth {number} (FDI)")
 
 
 def _concept(codings=(), text=""):
@@ -228,7 +237,7 @@ def history_procedure(row, resource_id):
     """A history item (operation, extraction, fracture, scar …) as a past procedure or event."""
     sites = _sites(row.regions)
     if row.tooth:
-        sites.insert(0, _concept(text=f"Tooth {row.tooth} (FDI)"))
+        sites.insert(0, _tooth(row.tooth))
     return _drop_empty({
         "resourceType": "Procedure",
         "id": resource_id,
@@ -259,8 +268,140 @@ def injection_procedure(row, resource_id):
         "subject": {"reference": f"Patient/{session.patient_id}"},
         "encounter": _encounter_ref(session.pk),
         "performedDateTime": row.time.isoformat(),
-        "bodySite": _sites(row.regions, row.side),
+        "bodySite": ([_tooth(row.history_item.tooth)] if row.history_item_id and row.history_item.tooth else [])
+        + _sites(row.regions, row.side),
         "usedCode": [_concept(text=f"{drug} {strength}")],
         "reasonReference": [{"reference": f"Condition/c-{row.complaint_id}"}] if row.complaint_id else [],
         "note": _notes(dose, row.lot and f"Lot {row.lot}", row.technique_notes),
+    })
+
+
+def _english(label):
+    """A model choice's label in English, whatever the request's language (FHIR displays are English)."""
+    with translation.override("en"):
+        return str(label)
+
+
+def questionnaire_response(row, resource_id):
+    """An outcome questionnaire's answers, as stored (in the language the patient read them),
+    with who answered and for whom."""
+    stored = row.resource
+    author = _user_ref(row.entered_by) if row.entered_by_id else _patient_ref(row)
+    return _drop_empty({
+        **stored,
+        "resourceType": "QuestionnaireResponse",
+        "id": resource_id,
+        "meta": _meta(row),
+        "subject": _patient_ref(row),
+        "authored": row.answered_at.isoformat(),
+        "author": author,
+        "source": _patient_ref(row),
+    })
+
+
+def _user_ref(user):
+    return {"display": user.get_full_name() or user.get_username()}
+
+
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+# The case format's consent scopes as FHIR's consent scopes (FHIR's own codes, as statuses are).
+_CONSENT_SCOPES = {"injection_therapy": "treatment", "research_use": "research"}
+
+
+def consent(row, resource_id):
+    """A patient's consent or refusal: permit or deny, from its date until a withdrawal."""
+    if row.in_error:
+        status = "entered-in-error"
+    else:
+        status = "inactive" if row.withdrawn_on else "active"
+    scopes = row.scopes or ["injection_therapy"]
+    scope = "treatment" if "injection_therapy" in scopes else _CONSENT_SCOPES.get(scopes[0], "treatment")
+    period = {"start": row.date.isoformat(), **({"end": row.withdrawn_on.isoformat()} if row.withdrawn_on else {})}
+    return _drop_empty({
+        "resourceType": "Consent",
+        "id": resource_id,
+        "meta": _meta(row),
+        "status": status,
+        "scope": _concept([{"system": CONSENT_SCOPE, "code": scope}], "Consent to treatment"
+                          if scope == "treatment" else "Consent to research use"),
+        "category": [_concept(text="Informed consent to neural therapy")],
+        "patient": _patient_ref(row),
+        "dateTime": row.date.isoformat(),
+        "organization": [{"display": row.patient.clinic.name}],
+        "sourceAttachment": {"title": _english(row.get_method_display())} if row.method else None,
+        # FHIR asks for a policy or policy rule (ppc-1): the patient's informed consent as the clinic takes it.
+        "policyRule": _concept(text="Informed consent signed by the patient"),
+        "provision": _drop_empty({
+            "type": "deny" if row.decision == row.Decision.REFUSED else "permit",
+            "period": period,
+            "code": [_concept(text=vocabulary.label("consent_scope", code)) for code in scopes],
+        }),
+    })
+
+
+AE_SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
+AE_OUTCOME = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
+# Our outcomes as FHIR's adverse-event outcomes; our severities FHIR names (the others go as text).
+_AE_OUTCOMES = {"recovered": "resolved", "recovering": "recovering", "not_recovered": "ongoing",
+                "sequelae": "resolvedWithSequelae", "fatal": "fatal", "unknown": "unknown"}
+_AE_SEVERITIES = ("mild", "moderate", "severe")
+
+
+def _narrative(*lines):
+    """A resource's human-readable text (escaped), for what FHIR gives no element of its own."""
+    body = "".join(f"<p>{escape(line)}</p>" for line in lines if line)
+    return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{body}</div>'} if body else None
+
+
+def adverse_event(row, resource_id):
+    """An adverse event in a session, after the injection it followed where the chart names it."""
+    session = row.session
+    kind = _english(row.get_kind_display())
+    severity = _english(row.get_severity_display())
+    causality = f"{_english(row.get_causality_display())} (WHO-UMC)"
+    suspect = [{"instance": {"reference": f"Procedure/i-{row.injection_id}"},
+                "causality": [{"assessment": _concept(text=causality)}]}] if row.injection_id else []
+    return _drop_empty({
+        "resourceType": "AdverseEvent",
+        "id": resource_id,
+        "meta": _meta(row),
+        "text": _narrative(kind, row.description, row.treatment_given and f"Treatment given: {row.treatment_given}",
+                           not row.injection_id and f"Causality: {causality}",
+                           row.reported_at and f"Reported to the authority: {row.reported_at.isoformat()}"),
+        "actuality": "actual",
+        "event": _concept(text=": ".join(part for part in (kind, row.description) if part)),
+        "subject": {"reference": f"Patient/{session.patient_id}"},
+        "encounter": _encounter_ref(session.pk),
+        "date": (row.occurred_at or session.started_at).isoformat(),
+        "severity": _concept([{"system": AE_SEVERITY, "code": row.severity}] if row.severity in _AE_SEVERITIES else [],
+                             severity),
+        "outcome": _concept([{"system": AE_OUTCOME, "code": _AE_OUTCOMES[row.outcome]}],
+                            _english(row.get_outcome_display())),
+        "suspectEntity": suspect,
+    })
+
+
+def care_plan(row, resource_id):
+    """A treatment plan with its sessions so far as activities (each session's Encounter)."""
+    sessions = sorted(row.sessions.all(), key=lambda s: (s.started_at, s.pk))
+    expected = f"{row.sessions_min}–{row.sessions_max} sessions, reassessment after session {row.reassess_after}"
+    return _drop_empty({
+        "resourceType": "CarePlan",
+        "id": resource_id,
+        "meta": _meta(row),
+        "status": {"active": "active", "completed": "completed", "stopped": "revoked"}[row.status],
+        "intent": "plan",
+        "title": "Neural therapy treatment plan",
+        "description": row.goals,
+        "subject": _patient_ref(row),
+        "period": {"start": row.created_at.isoformat()},
+        "created": row.created_at.isoformat(),
+        "author": _user_ref(row.created_by) if row.created_by_id else None,
+        "addresses": [{"reference": f"Condition/c-{row.complaint_id}"}],
+        "activity": [{"outcomeReference": [_encounter_ref(session.pk)],
+                      "detail": {"status": "completed" if session.signed else "in-progress",
+                                 "description": f"Session {number} of {row.sessions_min}–{row.sessions_max}",
+                                 "scheduledPeriod": {"start": session.started_at.isoformat()}}}
+                     for number, session in enumerate(sessions, 1)],
+        "note": _notes(f"Approach: {row.approach}", f"Expected: {expected}", f"Review rule: {row.review_rule}"),
     })

@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from . import params
 from .params import BadParameter
+from .questionnaires import response_q
 
 # Parameters every search takes besides the type's own.
 PAGING = ("_count", "_offset", "_format")
@@ -55,7 +56,7 @@ def _last_updated_q(source, raw):
 
 
 HANDLERS = {"_id": _id_q, "patient": _patient_q, "code": _code_q, "identifier": _identifier_q, "name": _name_q,
-            "_lastUpdated": _last_updated_q}
+            "_lastUpdated": _last_updated_q, "questionnaire": response_q}
 
 
 def _condition(source, name, raw):
@@ -91,6 +92,9 @@ def querysets(resource_type, user, conditions):
     """Per source, its matching rows (None for a source no row of which can match)."""
     found = []
     for source in resource_type.sources:
+        if hasattr(source, "search"):  # not a table: it filters itself
+            found.append((source, source.search(user, conditions)))
+            continue
         rows = source.partial_dates(source.rows(user))
         for name, values in conditions.items():
             for raw in values:  # repeated parameters: all must hold

@@ -10,6 +10,8 @@ ICD10 = "http://hl7.org/fhir/sid/icd-10"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 BCP47 = "urn:ietf:bcp:47"
+# FHIR's code system of FDI tooth numbers (ISO 3950): it holds the permanent teeth only.
+FDI_TOOTH = "http://terminology.hl7.org/CodeSystem/ex-tooth"
 # FHIR's own code systems (statuses and categories every FHIR server names).
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -40,6 +42,17 @@ def codings(entry):
         return []
     return [{"system": system, "code": entry[key], "display": entry["name"]}
             for key, system in SYSTEMS.items() if key in entry]
+
+
+def tooth_codings(number):
+    """A tooth (FDI number) as codings: its FDI code where FHIR's FDI code system holds it,
+    then its SNOMED CT body structure where the knowledge base has a verified one; [] for a
+    tooth with neither (it goes out as text)."""
+    entry = vocabulary_entry("tooth", number)
+    if entry is None:
+        return []
+    found = [{"system": FDI_TOOTH, "code": entry["fdi"]}] if "fdi" in entry else []
+    return found + codings(entry)
 
 
 def vocabulary_entry(vocabulary, code):

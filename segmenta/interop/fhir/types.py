@@ -16,11 +16,13 @@ from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 from django.db.models import Case, When
 
+from segmenta.outcomes.models import Response
 from segmenta.patients import models as charts
 from segmenta.patients.models import Patient
-from segmenta.treatment.models import ComplaintScore, Injection, Session
+from segmenta.treatment.models import AdverseEvent, ComplaintScore, Injection, Session, TreatmentPlan
 
 from . import params, resources, terms
+from .questionnaires import QuestionnaireSource
 
 
 def _latest_version(model):
@@ -39,6 +41,8 @@ class Source:
     code: Callable = None  # (system, code) -> Q, or None: no row can match
     dates: dict = field(default_factory=dict)  # {parameter: (field, "instant" | "day" | "partial")}
     related: tuple = ()  # more to read along with each row
+    prefetch: tuple = ()  # rows of other tables each row shows (one query each per page)
+    computed: dict = field(default_factory=dict)  # {name: expression} a date parameter may search
     updated: Callable = _latest_version  # model -> the expression of a row's last change
 
     @property
@@ -63,7 +67,11 @@ class Source:
     def rows(self, user):
         clinic = "__".join(filter(None, (self.patient_path, "clinic")))
         return (self.model.objects.visible_to(user).filter(self.only).select_related(clinic, *self.related)
-                .annotate(last_updated=self.updated(self.model)))
+                .prefetch_related(*self.prefetch).alias(**self.computed).annotate(last_updated=self.updated(self.model)))
+
+    def get(self, user, pk):
+        """The row ``pk`` if ``user`` may see it, else None."""
+        return self.rows(user).filter(pk=pk).first()
 
     def date_q(self, parameter, wanted):
         name, kind = self.dates[parameter]
@@ -175,7 +183,7 @@ TYPES = {t.name: t for t in [
         Source("hi", charts.HistoryItem, resources.history_procedure, code=_no_code,
                dates={"date": ("date", "partial")}),
         Source("i", Injection, resources.injection_procedure, patient_path="session__patient", code=_no_code,
-               dates={"date": ("time", "instant")}, related=("session",)),
+               dates={"date": ("time", "instant")}, related=("session", "history_item")),
     ], {**CLINICAL, "date": ("date", "When it was done (history items: as exactly as known)")},
         "History items such as operations, extractions, scars and fractures (ids hi-N) and every injection "
         "given (ids i-N)"),
@@ -183,4 +191,32 @@ TYPES = {t.name: t for t in [
         Source("e", Session, resources.encounter, dates={"date": ("started_at", "instant")},
                related=("practitioner",), updated=_session_updated),
     ], {**CLINICAL, "date": ("date", "When the session began")}, "Treatment sessions"),
+    ResourceType("QuestionnaireResponse", [
+        Source("qr", Response, resources.questionnaire_response, related=("entered_by",),
+               dates={"authored": ("answered_at", "instant")}, updated=lambda _m: F("answered_at")),
+    ], {**CLINICAL, "authored": ("date", "When the patient answered"),
+        "questionnaire": ("reference", "The questionnaire answered (Questionnaire/ID or its canonical url)")},
+        "Outcome questionnaires as answered (in the language the patient read them)"),
+    ResourceType("Questionnaire", [QuestionnaireSource()], {
+        **COMMON, "url": ("uri", "The questionnaire's canonical url"),
+        "name": ("string", "Words of its name or title (any language)"),
+        "code": ("token", "A code of the questionnaire (LOINC)")},
+        "The outcome instruments the clinic uses (NRS-11, PGIC, PSFS, PHQ-9, GAD-7, with German and Spanish texts "
+        "as translation extensions) and those it imported itself (ids ci-N)"),
+    ResourceType("Consent", [
+        Source("co", charts.Consent, resources.consent, dates={"date": ("date", "day")}),
+    ], {**CLINICAL, "date": ("date", "When the patient consented or refused")},
+        "Informed consent to neural therapy (or its refusal), with its withdrawal"),
+    ResourceType("AdverseEvent", [
+        Source("ae", AdverseEvent, resources.adverse_event, patient_path="session__patient",
+               dates={"date": ("_date", "instant")}, related=("session",),
+               computed={"_date": Coalesce("occurred_at", "session__started_at")},
+               updated=lambda model: _session_updated(model, "session__")),
+    ], {**CLINICAL, "date": ("date", "When it occurred (else the session's start)")},
+        "Adverse events in treatment sessions, naming the injection they followed"),
+    ResourceType("CarePlan", [
+        Source("cp", TreatmentPlan, resources.care_plan, dates={"date": ("created_at", "instant")},
+               prefetch=("sessions",)),
+    ], {**CLINICAL, "date": ("date", "When the plan was made (its period's start)")},
+        "Treatment plans, their sessions as activities (each an Encounter)"),
 ]}

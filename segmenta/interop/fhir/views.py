@@ -102,7 +102,7 @@ def read(request, type_name, resource_id):
     source, pk = resource_type.source_of(resource_id)
     if source is None:
         raise Http404
-    row = source.rows(request.user).filter(pk=pk).first()
+    row = source.get(request.user, pk)
     if row is None:
         raise Http404
     record("view", request=request, patient=source.patient_of(row), object_type=f"fhir:{type_name}", object_id=resource_id,
@@ -133,11 +133,15 @@ def _record_search(request, type_name, rows, conditions):
     """One event per patient the page showed, in the patient's clinic, naming what it showed."""
     detail = {"fhir": True, "search": conditions}
     shown = {}
+    unrelated = []  # resources of no patient (questionnaires)
     for source, row in rows:
         patient = source.patient_of(row)
+        if patient is None:
+            unrelated.append(source.resource_id(row.pk))
+            continue
         shown.setdefault(patient.pk, (patient, []))[1].append(source.resource_id(row.pk))
     if not shown:
-        record("view", request=request, object_type=f"fhir:{type_name}", detail={**detail, "resources": []})
+        record("view", request=request, object_type=f"fhir:{type_name}", detail={**detail, "resources": unrelated})
     for patient, ids in shown.values():
         record("view", request=request, patient=patient, object_type=f"fhir:{type_name}",
                detail={**detail, "resources": ids})

@@ -281,7 +281,11 @@ def test_procedure_dates_over_history_and_injections(api_client, chart, value, e
 
 def test_procedures_say_site_drug_and_dose(api_client, chart):
     tooth = api_client.get(f"/fhir/r4/Procedure/hi-{chart['tooth'].pk}").json()
-    assert tooth["bodySite"] == [{"text": "Tooth 38 (FDI)"}] and tooth["performedDateTime"] == "2015-03"
+    assert tooth["bodySite"] == [{"coding": [
+        {"system": "http://terminology.hl7.org/CodeSystem/ex-tooth", "code": "38"},
+        {"system": "http://snomed.info/sct", "code": "74344005", "display": "Permanent mandibular left third molar tooth"}],
+        "text": "Tooth 38 (FDI)"}]
+    assert tooth["performedDateTime"] == "2015-03"
     scar = api_client.get(f"/fhir/r4/Procedure/hi-{chart['scar'].pk}").json()
     assert scar["bodySite"] == [{"text": "Lower abdomen (right)"}] and scar["code"] == {"text": "appendectomy"}
     injection = api_client.get(f"/fhir/r4/Procedure/i-{chart['injection'].pk}").json()
