@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from .fhir import views
+from .fhir import bulk_views, views
 
 app_name = "fhir"
 
@@ -10,5 +10,12 @@ urlpatterns = [
     path("metadata", views.metadata, name="metadata"),
     re_path(r"^(?P<type_name>[A-Z][A-Za-z]{1,63})$", views.search_type, name="search"),
     re_path(r"^(?P<type_name>[A-Z][A-Za-z]{1,63})/(?P<resource_id>[A-Za-z0-9\-.]{1,64})$", views.read, name="read"),
+    # Bulk Data export (segmenta/interop/fhir/bulk.py): kick-off, status, files.
+    path("$export", bulk_views.system_export, name="export"),
+    path("Patient/$export", bulk_views.patient_export, name="patient-export"),
+    re_path(r"^Group/(?P<group_id>[A-Za-z0-9\-.]{1,64})/\$export$", bulk_views.group_export, name="group-export"),
+    re_path(r"^\$export-status/(?P<job_id>[0-9a-f]{32})$", bulk_views.status, name="export-status"),
+    re_path(r"^\$export-file/(?P<job_id>[0-9a-f]{32})/(?P<name>[A-Za-z]{1,64}\.ndjson)$", bulk_views.download,
+            name="export-file"),
     re_path(r"^(?P<rest>.*)$", views.unknown, name="unknown"),
 ]

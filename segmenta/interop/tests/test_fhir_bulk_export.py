@@ -1,0 +1,350 @@
+"""FHIR Bulk Data export over the demo practice: kick-off, polling, the manifest, the NDJSON
+files (every line a valid R4 resource of the clinic asked for, counted right), cancelling,
+_type and _since, who may export, the audit event, chunked reading, and the command line."""
+
+import json
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from segmenta.accounts.models import Clinic, Membership, Role
+from segmenta.audit.models import AuditEvent
+from segmenta.interop.fhir import bulk
+from segmenta.interop.fhir.types import TYPES
+from segmenta.patients.models import Patient
+
+from .test_fhir_demo import client_of, validate
+
+# The export's thread reads what the test wrote: committed data, not a test transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ASYNC = {"HTTP_PREFER": "respond-async", "HTTP_ACCEPT": "application/fhir+json"}
+
+
+def local(url):
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+@pytest.fixture
+def demo(settings, tmp_path):
+    settings.VAR_DIR = tmp_path / "var"
+    call_command("demo", stdout=open("/dev/null", "w"))
+    other = Clinic.objects.get(name="Other Clinic")
+    admin = get_user_model().objects.create_user("other-admin")
+    Membership.objects.create(user=admin, clinic=other, role=Role.ADMIN)
+    return {"demo": Clinic.objects.get(name="Demo Praxis"), "other": other}
+
+
+def kick_off(client, url="/fhir/r4/$export", **extra):
+    response = client.get(url, **ASYNC, **extra)
+    assert response.status_code == 202, response.content
+    return response["Content-Location"]
+
+
+def wait(client, status_url, seconds=60):
+    """Poll the status URL until it answers something other than 202."""
+    deadline = time.monotonic() + seconds
+    while True:
+        response = client.get(local(status_url))
+        if response.status_code != 202:
+            return response
+        assert response["X-Progress"]
+        assert time.monotonic() < deadline, "the export did not finish"
+        time.sleep(0.05)
+
+
+def download(client, manifest):
+    """{type: [resources]} of every file the manifest lists, fetched with the client's token."""
+    found = {}
+    for output in manifest["output"]:
+        response = client.get(local(output["url"]))
+        assert response.status_code == 200, response
+        assert response["Content-Type"] == "application/fhir+ndjson"
+        text = b"".join(response.streaming_content).decode()
+        assert text.endswith("\n")
+        found[output["type"]] = [json.loads(line) for line in text.splitlines()]
+    return found
+
+
+def exported(client, url="/fhir/r4/$export"):
+    status_url = kick_off(client, url)
+    response = wait(client, status_url)
+    assert response.status_code == 200, response.content
+    manifest = response.json()
+    return status_url, manifest, download(client, manifest)
+
+
+def searched_ids(username):
+    """{type: ids} of everything the FHIR search shows ``username`` (following next links)."""
+    client, ids = client_of(username), {}
+    for name in TYPES:
+        url = f"/fhir/r4/{name}?_count=1000"
+        ids[name] = set()
+        while url:
+            bundle = client.get(url).json()
+            ids[name] |= {entry["resource"]["id"] for entry in bundle.get("entry", [])}
+            url = next((local(link["url"]) for link in bundle["link"] if link["relation"] == "next"), None)
+    return ids
+
+
+def test_kick_off_poll_download_and_delete(demo):
+    admin = client_of("demo-admin")
+    status_url, manifest, files = exported(admin)
+    assert urlsplit(status_url).path.startswith("/fhir/r4/$export-status/")
+    assert manifest["request"].endswith("/fhir/r4/$export")
+    assert manifest["requiresAccessToken"] is True and manifest["error"] == []
+    assert timezone.now() - timezone.datetime.fromisoformat(manifest["transactionTime"]) < timedelta(minutes=5)
+    expected = searched_ids("demo-admin")
+    # A file for every type the clinic has, each line valid R4, counted right, and all of its resources.
+    assert sorted(files) == sorted(name for name, ids in expected.items() if ids)
+    for output in manifest["output"]:
+        resources = files[output["type"]]
+        assert output["count"] == len(resources) > 0
+        for resource in resources:
+            assert resource["resourceType"] == output["type"]
+            validate(resource)
+        assert {resource["id"] for resource in resources} == expected[output["type"]]
+    # Deleting removes the job and its files.
+    file_url = local(manifest["output"][0]["url"])
+    assert admin.delete(local(status_url)).status_code == 202
+    assert admin.get(local(status_url)).status_code == 404
+    assert admin.get(file_url).status_code == 404
+    assert not any(bulk.jobs_dir().iterdir())
+
+
+def test_another_clinics_records_are_never_in_the_files(demo):
+    _status, _manifest, files = exported(client_of("other-admin"))
+    own, foreign = searched_ids("other-admin"), searched_ids("demo-admin")
+    foreign_patients = {f"Patient/{pk}" for pk in Patient.objects.filter(clinic=demo["demo"]).values_list("pk", flat=True)}
+    assert files, "the other clinic exported nothing"
+    for type_name, resources in files.items():
+        ids = {resource["id"] for resource in resources}
+        assert ids == own[type_name]
+        assert not bulk.in_patient_compartment(TYPES[type_name]) or not ids & foreign[type_name]
+        text = json.dumps(resources)
+        assert not any(f'"{reference}"' in text for reference in foreign_patients)
+
+
+def test_the_group_is_the_clinic_and_patient_level_exports_the_patient_compartment(demo):
+    admin = client_of("demo-admin")
+    _s, group_manifest, group_files = exported(admin, f"/fhir/r4/Group/{demo['demo'].pk}/$export")
+    _s, patient_manifest, patient_files = exported(admin, "/fhir/r4/Patient/$export")
+    assert group_manifest["request"].endswith(f"/Group/{demo['demo'].pk}/$export")
+    expected = searched_ids("demo-admin")
+    for files in (group_files, patient_files):
+        assert {name: {r["id"] for r in resources} for name, resources in files.items()} == \
+            {name: ids for name, ids in expected.items() if ids and bulk.in_patient_compartment(TYPES[name])}
+    # Another clinic's group is not found; a clinic where the user is not admin is forbidden.
+    assert admin.get(f"/fhir/r4/Group/{demo['other'].pk}/$export", **ASYNC).status_code == 404
+    assert admin.get("/fhir/r4/Group/nonsense/$export", **ASYNC).status_code == 404
+    doctor = client_of("demo-doctor")
+    response = doctor.get(f"/fhir/r4/Group/{demo['demo'].pk}/$export", **ASYNC)
+    assert response.status_code == 403 and "admin" in validate(response.json()).issue[0].diagnostics
+
+
+def test_type_and_since_choose_what_is_exported(demo):
+    admin = client_of("demo-admin")
+    _s, manifest, files = exported(admin, "/fhir/r4/$export?_type=Patient,Encounter")
+    assert [output["type"] for output in manifest["output"]] == ["Patient", "Encounter"]
+    assert manifest["request"].endswith("_type=Patient,Encounter")
+    # _since: only what changed after it (a patient edited now, nothing else of the clinic's).
+    patient = Patient.objects.filter(clinic=demo["demo"]).order_by("pk").first()
+    since = timezone.now()
+    time.sleep(0.01)
+    patient.phone = "+49 30 1234"
+    patient.save()
+    query = f"_type=Patient,Condition&_since={since.isoformat().replace('+00:00', 'Z')}"
+    _s, manifest, files = exported(admin, f"/fhir/r4/$export?{query}")
+    assert manifest["output"] == [{"type": "Patient", "url": manifest["output"][0]["url"], "count": 1}]
+    assert [resource["id"] for resource in files["Patient"]] == [str(patient.pk)]
+    _s, manifest, files = exported(admin, "/fhir/r4/$export?_since=2100-01-01T00:00:00Z")
+    assert manifest["output"] == [] and files == {}
+
+
+@pytest.mark.parametrize("query, words", [
+    ("_type=Patient,Nonsense", ["_type", "Nonsense"]),
+    ("_type=", ["_type"]),
+    ("_since=yesterday", ["_since"]),
+    ("_since=2026-01-01T00:00:00", ["_since", "time zone"]),
+    ("_outputFormat=text/csv", ["_outputFormat"]),
+    ("_elements=id", ["_elements", "not a parameter"]),
+    ("_typeFilter=Patient%3Fgender%3Dmale", ["_typeFilter"]),
+])
+def test_parameters_it_cannot_honour_are_refused(demo, query, words):
+    response = client_of("demo-admin").get(f"/fhir/r4/$export?{query}", **ASYNC)
+    assert response.status_code == 400, response.content
+    issue = validate(response.json()).issue[0]
+    assert all(word in issue.diagnostics for word in words), issue.diagnostics
+    assert not bulk.jobs_dir().exists() or not any(bulk.jobs_dir().iterdir())
+
+
+def test_only_a_clinic_admin_may_export_and_only_with_respond_async(demo):
+    for username in ("demo-doctor", "demo-assistant", "other-doctor"):
+        response = client_of(username).get("/fhir/r4/$export", **ASYNC)
+        assert response.status_code == 403, username
+        assert validate(response.json()).issue[0].code == "forbidden"
+    assert Client().get("/fhir/r4/$export", **ASYNC).status_code == 401
+    admin = client_of("demo-admin")
+    response = admin.get("/fhir/r4/$export")
+    assert response.status_code == 400 and "respond-async" in response.json()["issue"][0]["diagnostics"]
+    assert admin.post("/fhir/r4/$export", **ASYNC).status_code == 405
+    assert not bulk.jobs_dir().exists() or not any(bulk.jobs_dir().iterdir())
+
+
+def test_a_job_and_its_files_belong_to_the_user_who_started_it(demo):
+    admin = client_of("demo-admin")
+    status_url, manifest, _files = exported(admin)
+    other_admin = client_of("other-admin")
+    Membership.objects.create(user=get_user_model().objects.get(username="other-admin"), clinic=demo["demo"],
+                              role=Role.ADMIN)
+    assert other_admin.get(local(status_url)).status_code == 404
+    assert other_admin.delete(local(status_url)).status_code == 404
+    assert other_admin.get(local(manifest["output"][0]["url"])).status_code == 404
+    assert admin.get(local(status_url)).status_code == 200
+
+
+def test_every_export_is_audited_once_per_clinic_with_its_types_and_counts(demo):
+    get_user_model()  # the admin of both clinics exports both; one event each
+    admin = get_user_model().objects.get(username="demo-admin")
+    Membership.objects.create(user=admin, clinic=demo["other"], role=Role.ADMIN)
+    before = AuditEvent.objects.count()
+    status_url, manifest, files = exported(client_of("demo-admin"), "/fhir/r4/$export?_type=Patient,Procedure")
+    events = list(AuditEvent.objects.filter(action="export", object_type="fhir_bulk_export").order_by("id"))
+    assert AuditEvent.objects.count() == before + 2 == before + len(events)
+    job_id = urlsplit(status_url).path.rsplit("/", 1)[1]
+    for event, clinic in zip(events, (demo["demo"], demo["other"])):
+        assert (event.clinic, event.user, event.patient, event.object_id) == (clinic, admin, None, job_id)
+        assert event.detail["level"] == "system" and event.source_ip == "127.0.0.1"
+        assert event.detail["types"]["Patient"] == Patient.objects.filter(clinic=clinic).count()
+    counts = {output["type"]: output["count"] for output in manifest["output"]}
+    assert {name: sum(e.detail["types"].get(name, 0) for e in events) for name in counts} == counts
+    patients = {r["id"] for r in files["Patient"]}
+    assert patients == {str(pk) for pk in Patient.objects.filter(clinic__in=demo.values()).values_list("pk", flat=True)}
+
+
+def test_a_running_export_answers_202_with_its_progress_and_a_dead_one_says_so(demo):
+    admin = get_user_model().objects.get(username="demo-admin")
+    client = client_of("demo-admin")
+    job = bulk.create(user=admin, clinic_ids=[demo["demo"].pk], types=["Patient"], since=None, level="system",
+                      request_url="http://testserver/fhir/r4/$export", base_url="http://testserver/fhir/r4",
+                      client={})
+    job.set_progress(written=12, current="Patient")
+    response = client.get(f"/fhir/r4/$export-status/{job.id}")
+    assert response.status_code == 202
+    assert response["X-Progress"] == "12 resources written, now Patient" and response["Retry-After"]
+    # A second export waits for the first.
+    assert client.get("/fhir/r4/$export", **ASYNC).status_code == 429
+    # No heartbeat for longer than STALE_AFTER: the thread died with its process.
+    progress = job.path / "progress.json"
+    data = json.loads(progress.read_text())
+    progress.write_text(json.dumps({**data, "heartbeat": time.time() - bulk.STALE_AFTER.total_seconds() - 1}))
+    response = client.get(f"/fhir/r4/$export-status/{job.id}")
+    assert response.status_code == 500 and "start it again" in validate(response.json()).issue[0].diagnostics
+    assert client.get(f"/fhir/r4/$export-status/{job.id}/x").status_code == 404
+
+
+def test_a_cancelled_export_stops_leaves_no_files_and_no_audit_event(demo, settings):
+    settings.SEGMENTA_FHIR_EXPORT_CHUNK = 1
+    admin = get_user_model().objects.get(username="demo-admin")
+    client = client_of("demo-admin")
+    for cancel_before_it_starts in (True, False):
+        job = bulk.create(user=admin, clinic_ids=[demo["demo"].pk], types=list(TYPES), since=None, level="system",
+                          request_url="http://testserver/fhir/r4/$export", base_url="http://testserver/fhir/r4",
+                          client={})
+        if cancel_before_it_starts:
+            assert client.delete(f"/fhir/r4/$export-status/{job.id}").status_code == 202
+            bulk.run(job)
+        else:
+            # Cancelled while it runs: the next heartbeat finds the directory gone and stops.
+            beats = []
+
+            def cancel_on_the_third_chunk(written, current):
+                beats.append(written)
+                if len(beats) == 3:
+                    assert client.delete(f"/fhir/r4/$export-status/{job.id}").status_code == 202
+                job.set_progress(written=written, current=current)
+
+            with pytest.raises(bulk.Cancelled):
+                bulk.write_ndjson(job.path, [demo["demo"].pk], list(TYPES), heartbeat=cancel_on_the_third_chunk)
+            assert len(beats) == 3
+        assert not any(bulk.jobs_dir().iterdir())
+    assert not AuditEvent.objects.filter(object_type="fhir_bulk_export").exists()
+
+
+def test_finished_exports_are_removed_after_they_expire(demo):
+    client = client_of("demo-admin")
+    status_url, _manifest, _files = exported(client)
+    job = bulk.Job(urlsplit(status_url).path.rsplit("/", 1)[1])
+    progress = json.loads((job.path / "progress.json").read_text())
+    (job.path / "progress.json").write_text(json.dumps(
+        {**progress, "heartbeat": time.time() - bulk.KEEP_FOR.total_seconds() - 1}))
+    assert client.get(local(status_url)).status_code == 404
+    assert not job.path.exists()
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1000])
+def test_chunked_reading_writes_every_row_once_whatever_the_chunk_size(demo, tmp_path, chunk):
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    bulk.write_ndjson(reference, [demo["demo"].pk], list(TYPES), chunk=100_000)
+    out = tmp_path / f"chunk-{chunk}"
+    out.mkdir()
+    beats = []
+    result = bulk.write_ndjson(out, [demo["demo"].pk], list(TYPES), chunk=chunk,
+                               heartbeat=lambda written, current: beats.append(written))
+    for path in reference.iterdir():
+        assert (out / path.name).read_text() == path.read_text()
+        ids = [json.loads(line)["id"] for line in path.read_text().splitlines()]
+        assert len(ids) == len(set(ids)) == result.counts[path.stem]
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in reference.iterdir())
+    assert beats == sorted(beats) and beats[-1] == sum(result.counts.values())
+    if chunk == 1:
+        assert len(beats) >= sum(result.counts.values())
+
+
+def test_the_command_line_writes_the_same_files(demo, tmp_path, settings):
+    from django.core.management import call_command as call
+
+    out = tmp_path / "cli"
+    call("fhir", "export", "--clinic", "Demo Praxis", "--type", "Patient", "--type", "Procedure", "-o", str(out),
+         stdout=open("/dev/null", "w"))
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    bulk.write_ndjson(reference, [demo["demo"].pk], ["Patient", "Procedure"])
+    assert sorted(p.name for p in out.iterdir()) == ["Patient.ndjson", "Procedure.ndjson"]
+    for path in reference.iterdir():
+        assert (out / path.name).read_text() == path.read_text()
+    event = AuditEvent.objects.get(object_type="fhir_bulk_export")
+    assert event.clinic == demo["demo"] and event.detail["via"] == "cli"
+    assert event.detail["types"]["Patient"] == Patient.objects.filter(clinic=demo["demo"]).count()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--clinic", "No Such Clinic", "-o", "{tmp}/x"], ["--clinic", "No Such Clinic"]),
+    (["--clinic", "Demo Praxis", "--type", "Nonsense", "-o", "{tmp}/x"], ["--type", "Nonsense"]),
+    (["--clinic", "Demo Praxis", "--since", "yesterday", "-o", "{tmp}/x"], ["--since"]),
+    (["--clinic", "Demo Praxis", "-o", "{package}/exported"], ["-o", "inside the package"]),
+    (["--clinic", "Demo Praxis", "-o", "{tmp}/not-empty"], ["-o", "not empty"]),
+])
+def test_the_command_line_refuses_bad_input_with_one_line_and_exit_2(demo, tmp_path, args, words):
+    from django.core.management import call_command as call
+    from django.core.management.base import CommandError
+
+    (tmp_path / "not-empty").mkdir()
+    (tmp_path / "not-empty" / "old.ndjson").write_text("{}\n")
+    package = Path(__file__).resolve().parents[2]
+    args = [a.format(tmp=tmp_path, package=package) for a in args]
+    with pytest.raises(CommandError) as refused:
+        call("fhir", "export", *args)
+    assert refused.value.returncode == 2
+    message = str(refused.value)
+    assert "\n" not in message and all(word in message for word in words), message
+    assert not (package / "exported").exists()
