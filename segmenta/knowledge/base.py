@@ -278,6 +278,20 @@ KINDS = {
         icd10={"type": "string", "pattern": r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"},
         loinc={"type": "string", "pattern": r"^[0-9]{1,7}-[0-9]$"}, unit=TEXT),
         "oneOf": [{"required": ["vocabulary", "code"]}, {"required": ["measurement", "loinc", "unit"]}]}),
+    # Another system's codes (SNOMED CT, ICD-10) that name a candidate interference field, and
+    # its medications' and allergy substances' codes (RxNorm, ATC) with their class: what the
+    # FHIR import proposes and classes by (segmenta/interop/fhir/imports.py). ICD-10 and ATC
+    # codes may be a category, which takes the codes below it.
+    "field-code": ("field_codes.yaml", _schema(
+        ["system", "code", "kind", "verified"], system=_enum(["snomed", "icd10"]),
+        code={"type": "string", "pattern": r"^([0-9]{6,18}|[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?)$"},
+        kind=_enum(vocabulary.codes("history_kind")), regions=_list(_enum(vocabulary.codes("region"))),
+        organs=_list(_enum(vocabulary.codes("organ"))), verified={"type": "boolean"})),
+    "substance-code": ("medication_codes.yaml", _schema(
+        ["system", "code", "medication_class", "verified"], system=_enum(["rxnorm", "atc"]),
+        code={"type": "string", "pattern": r"^([0-9]{1,10}|[A-Z]([0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?)?)$"},
+        medication_class=_enum([c for c in vocabulary.codes("medication_class") if c != "unknown"]),
+        allergy_class=_enum(vocabulary.codes("allergy_class")), verified={"type": "boolean"})),
     "retention": ("retention_rules.yaml", _schema(
         ["years", "counted_from", "clinic_must_confirm"],
         id={"type": "string", "pattern": "^[A-Z]{2}(-[A-Z0-9]{1,3})?$"},
@@ -468,6 +482,13 @@ def _cross_check(entries):
         if "vocabulary" in code:
             need(code["code"] in vocabulary.codes(code["vocabulary"]), "code", code_id,
                  f"{code['code']!r} is no code of the vocabulary {code['vocabulary']!r}")
+    for kind, system_field in (("field-code", "system"), ("substance-code", "system")):
+        for entry_id, entry in entries.get(kind, {}).items():
+            need(entry_id == f"{entry[system_field]}.{entry['code']}", kind, entry_id,
+                 f"the id must be {entry[system_field]}.{entry['code']} (system and code)")
+            numeric = entry["code"].isdigit()
+            need(numeric == (entry[system_field] in ("snomed", "rxnorm")), kind, entry_id,
+                 f"{entry['code']!r} is no {entry[system_field]} code")
     promotional = {s for s, source in entries["source"].items() if source.get("type") == "promotional"}
     for kind, items in entries.items():
         for entry_id, entry in items.items():

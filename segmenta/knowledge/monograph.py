@@ -127,6 +127,8 @@ KIND_TITLES = {
     "crisis-contact": gettext_lazy("Crisis contacts"),
     "retention": gettext_lazy("How long charts are kept"),
     "code": gettext_lazy("Standard codes (SNOMED CT, ICD-10, LOINC)"),
+    "field-code": gettext_lazy("Other systems' codes that name a candidate field (FHIR import)"),
+    "substance-code": gettext_lazy("Other systems' medication codes and their classes (FHIR import)"),
     "source": gettext_lazy("Sources"),
 }
 

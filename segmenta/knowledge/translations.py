@@ -73,6 +73,8 @@ TEXT_FIELDS = {
     "crisis-contact": ["name", "note", "contacts[].name"],
     "retention": ["name", "note"],
     "code": ["name", "note"],
+    "field-code": ["name", "note"],
+    "substance-code": ["name", "note"],
 }
 # Vocabularies whose labels are the codes themselves (spinal segments, FDI tooth numbers).
 UNTRANSLATED_VOCABULARIES = ("segment", "tooth")

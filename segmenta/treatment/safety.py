@@ -454,6 +454,18 @@ _NOT_REVIEWED = {"allergies": gettext_noop("allergies never reviewed: unknown, n
                  "medications": gettext_noop("medications never reviewed: unknown, not none — ask and record them")}
 
 
+def _unclassified_medications(ctx):
+    """A medication whose class nobody has said yet (one taken over from another system that
+    the knowledge base's code map does not know) may be a blood thinner: it is named, never
+    passed as harmless. One the bleeding agents' names identify is judged by those rules."""
+    return [(WARN, "medication_unclassified", Phrase(
+        gettext_noop("%(medication)s has no class yet: check whether it thins the blood or interacts with "
+                     "the local anaesthetic, and class it"),
+        medication=medication.get("name") or Phrase(gettext_noop("an unnamed medication"))))
+        for medication in ctx.medications
+        if medication["class"] == "unknown" and not bleeding_agents([medication], ctx.kb)]
+
+
 def _review_rules(ctx):
     if ctx.reviewed is None:
         return []
@@ -637,7 +649,7 @@ def check(case, kb):
     hng_given = [(t, mg / ctx.limits(drug)[1]) for t, drug, mg, g in given
                  if ctx.limits(drug)[1] is not None and _in_head_neck_genital(g, kb)]
     stellates = [(t, _sides(g, kb)) for t, _d, _mg, g in given if g["target"] in stellate["targets"]]
-    general = _review_rules(ctx) + _consent_rules(ctx)
+    general = _review_rules(ctx) + _consent_rules(ctx) + _unclassified_medications(ctx)
     weight_verdict = ctx.rule("weight")["unknown"]
     results = []
     total = 0.0
