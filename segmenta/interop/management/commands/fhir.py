@@ -2,6 +2,8 @@
 module, which provides ``add_arguments(parser)`` and ``handle(command, options)``:
 
 - ``export``: a clinic's records as NDJSON files (segmenta/interop/fhir/bulk_cli.py).
+- ``import``: FHIR Bundles and NDJSON files into a clinic's charts, proposing candidate
+  fields (segmenta/interop/fhir/imports_cli.py).
 """
 
 import importlib
@@ -10,6 +12,7 @@ from django.core.management.base import BaseCommand
 
 SUBCOMMANDS = {
     "export": "segmenta.interop.fhir.bulk_cli",
+    "import": "segmenta.interop.fhir.imports_cli",
 }
 
 
