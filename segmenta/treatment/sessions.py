@@ -27,6 +27,7 @@ from segmenta.validators import when_problem
 
 from .models import Amendment, Injection, Session, SignedSessionError
 from .safety import budget, check, summary, window_start
+from .signals import session_signed
 
 
 class TreatmentError(Exception):
@@ -385,6 +386,7 @@ def sign(session, user, request=None):
             setattr(session, name, getattr(fresh, name))
         record("update", request=request, user=user, patient=session.patient, obj=session,
                detail={"signed": True, "content_hash": session.content_hash})
+        transaction.on_commit(lambda: session_signed.send(sender=Session, session=session, user=user))
     return session
 
 
