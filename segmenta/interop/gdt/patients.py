@@ -9,6 +9,8 @@ clinic's own chart number, unique in the clinic. A request is matched
    record number: one such patient gets the number (and the audit trail says so); several
    are refused, for a person to decide;
 3. else a new patient is created from the master data.
+
+A chart whose processing is restricted (GDPR Art. 18) is never opened or changed this way.
 """
 
 from django.core.exceptions import ValidationError
@@ -47,6 +49,7 @@ def open_or_create(clinic, parsed, source=""):
     with transaction.atomic():
         patient = Patient.objects.select_for_update().filter(clinic=clinic, record_number=data["number"]).first()
         if patient is not None:
+            _unrestricted(patient)
             if patient.birth_date != data["birth_date"]:
                 raise format.GdtError(
                     f"patient number {data['number']} belongs to a patient born {patient.birth_date:%d.%m.%Y}, "
@@ -64,6 +67,7 @@ def open_or_create(clinic, parsed, source=""):
                 f"{data['number']} in Segmenta", field=format.PATIENT_NUMBER)
         if namesakes:
             patient = namesakes[0]
+            _unrestricted(patient)
             patient.record_number = data["number"]
             _validated(patient, exclude=["clinic"])
             patient.save(update_fields=["record_number", "updated_at"])
@@ -77,6 +81,13 @@ def open_or_create(clinic, parsed, source=""):
         patient.save()
         record("create", clinic=clinic, patient=patient, obj=patient, username="gdt", detail=detail)
         return patient, CREATED, []
+
+
+def _unrestricted(patient):
+    """A chart whose processing is restricted (GDPR Art. 18) takes no request."""
+    if patient.restricted:
+        raise format.GdtError(f"the chart of patient {patient.pk} is restricted (GDPR Art. 18) and takes no "
+                              "request from the practice system", field=format.PATIENT_NUMBER)
 
 
 def _validated(patient, exclude=None):

@@ -176,3 +176,13 @@ def test_poll_without_an_inbox_exits_2(clinic, tmp_path, settings):
     with pytest.raises(CommandError, match="is not a folder") as error:
         call_command("gdt", "poll", "--clinic", "Praxis Nord")
     assert error.value.returncode == 2
+
+
+def test_a_restricted_chart_takes_no_request(clinic):
+    from django.utils import timezone
+
+    make_patient(clinic, family="Größer-Öztürk", given="Jürgen", birth_date="1961-03-17", record_number="4711",
+                 restricted_at=timezone.now())
+    with pytest.raises(format.GdtError, match="restricted") as error:
+        patients.open_or_create(clinic, parsed(CP437.name))
+    assert error.value.field == "3000" and Patient.objects.count() == 1
