@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 
 from segmenta import l10n
 from segmenta.knowledge import localize
+from segmenta.patients.bodymap import segments
 from segmenta.treatment.models import Session
 
 from . import format
@@ -30,13 +31,20 @@ def _label(kind, code):
 
 
 def _sites(injection):
+    """The injection's body regions and body-map segments as the chart names them."""
     found = []
     for region in injection.regions or []:
-        if isinstance(region, dict) and region.get("region"):
+        if not isinstance(region, dict):
+            continue
+        side = region.get("side")
+        if region.get("region"):
             text = _label("region", region["region"])
-            if region.get("side"):
-                text = f"{text} ({_label('side', region['side']).lower()})"
-            found.append(text)
+        elif region.get("choir") in segments():
+            segment = segments()[region["choir"]]
+            text, side = localize.text(segment, "label"), side or segment.get("side")
+        else:
+            continue
+        found.append(f"{text} ({_label('side', side).lower()})" if side else text)
     return found
 
 

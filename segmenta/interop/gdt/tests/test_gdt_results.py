@@ -204,3 +204,18 @@ def test_a_signature_rolled_back_writes_no_result(draft, doctor, outbox, django_
             raise RuntimeError("the request failed after signing")
     draft.refresh_from_db()
     assert not draft.signed and list(outbox.iterdir()) == []
+
+
+def test_signing_on_the_session_page_sends_the_result_with_body_map_sites(draft, doctor_client, outbox, settings,
+                                                                          django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    settings.SEGMENTA_GDT_LANGUAGE = "en"
+    Injection.objects.filter(session=draft, order=2).update(regions=[{"choir": 101}])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = doctor_client.post(reverse("treatment:sign", args=[draft.pk]))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.signed
+    summary = " ".join(format.values(format.parse((outbox / "PRAXSEGM.gdt").read_bytes()), "6220"))
+    assert "Sites: Neck (right), Top of head (front) (right)" in summary
