@@ -10,6 +10,10 @@ urlpatterns = [
     path("metadata", views.metadata, name="metadata"),
     re_path(r"^(?P<type_name>[A-Z][A-Za-z]{1,63})$", views.search_type, name="search"),
     re_path(r"^(?P<type_name>[A-Z][A-Za-z]{1,63})/(?P<resource_id>[A-Za-z0-9\-.]{1,64})$", views.read, name="read"),
+    # The patient compartment and the patient summary (segmenta/interop/fhir/everything.py).
+    re_path(r"^Patient/(?P<resource_id>[A-Za-z0-9\-.]{1,64})/\$everything$", views.patient_everything,
+            name="everything"),
+    re_path(r"^Patient/(?P<resource_id>[A-Za-z0-9\-.]{1,64})/\$summary$", views.patient_summary, name="summary"),
     # Bulk Data export (segmenta/interop/fhir/bulk.py): kick-off, status, files.
     path("$export", bulk_views.system_export, name="export"),
     path("Patient/$export", bulk_views.patient_export, name="patient-export"),

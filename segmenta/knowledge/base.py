@@ -276,8 +276,12 @@ KINDS = {
         fdi={"type": "string", "pattern": r"^[1-4][1-8]$"},
         snomed_unverified=_list({"type": "string", "pattern": r"^[0-9]{6,18}$"}),
         icd10={"type": "string", "pattern": r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"},
-        loinc={"type": "string", "pattern": r"^[0-9]{1,7}-[0-9]$"}, unit=TEXT),
-        "oneOf": [{"required": ["vocabulary", "code"]}, {"required": ["measurement", "loinc", "unit"]}]}),
+        loinc={"type": "string", "pattern": r"^[0-9]{1,7}-[0-9]$"}, unit=TEXT,
+        # The patient summary (International Patient Summary): its document type and sections.
+        document=_enum(["patient_summary"]),
+        section=_enum(["allergies", "medications", "problems", "procedures", "vital_signs"])),
+        "oneOf": [{"required": ["vocabulary", "code"]}, {"required": ["measurement", "loinc", "unit"]},
+                  {"required": ["document", "loinc"]}, {"required": ["section", "loinc"]}]}),
     # Another system's codes (SNOMED CT, ICD-10) that name a candidate interference field, and
     # its medications' and allergy substances' codes (RxNorm, ATC) with their class: what the
     # FHIR import proposes and classes by (segmenta/interop/fhir/imports.py). ICD-10 and ATC

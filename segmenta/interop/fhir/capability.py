@@ -6,6 +6,15 @@ from .search import PAGING
 from .types import TYPES
 
 FHIR_VERSION = "4.0.1"
+# The operations on a Patient (segmenta/interop/fhir/everything.py), by the definitions they follow.
+OPERATIONS = [
+    {"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+     "documentation": "Patient/ID/$everything: the patient and every resource about them (searchset, _count "
+                      "and _offset page it)"},
+    {"name": "summary", "definition": "http://hl7.org/fhir/uv/ips/OperationDefinition/summary",
+     "documentation": "Patient/ID/$summary: a patient summary aligned with the International Patient Summary "
+                      "(document Bundle; allergies, medications, problems, procedures, vital signs)"},
+]
 
 
 def capability_statement(base):
@@ -19,6 +28,8 @@ def capability_statement(base):
         }
         if resource_type.profile_note:
             resource["documentation"] = resource_type.profile_note
+        if resource_type.name == "Patient":
+            resource["operation"] = OPERATIONS
         resources.append(resource)
     return {
         "resourceType": "CapabilityStatement",

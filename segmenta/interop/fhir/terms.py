@@ -26,14 +26,22 @@ SYSTEMS = {"snomed": SNOMED, "icd10": ICD10, "loinc": LOINC}
 
 @lru_cache(maxsize=1)
 def _codes():
-    """({(vocabulary, code): entry}, {measurement: entry}) from the shipped knowledge base."""
-    by_vocabulary, by_measurement = {}, {}
+    """({(vocabulary, code): entry}, {measurement: entry}, {document or section: entry}) from the
+    shipped knowledge base."""
+    by_vocabulary, by_measurement, by_part = {}, {}, {}
     for entry in load().all("code"):
         if "vocabulary" in entry:
             by_vocabulary[entry["vocabulary"], entry["code"]] = entry
-        else:
+        elif "measurement" in entry:
             by_measurement[entry["measurement"]] = entry
-    return by_vocabulary, by_measurement
+        else:
+            by_part[entry.get("document") or entry["section"]] = entry
+    return by_vocabulary, by_measurement, by_part
+
+
+def summary_part(name):
+    """The patient summary's document type or a section of it ("allergies" …): its LOINC entry."""
+    return _codes()[2][name]
 
 
 def codings(entry):

@@ -15,7 +15,10 @@ from django.views.decorators.csrf import csrf_exempt
 from segmenta.accounts.models import ApiToken
 from segmenta.audit.trail import record
 
-from . import search
+from segmenta.patients.models import Patient
+
+from . import everything as compartment
+from . import params, search
 from .capability import capability_statement
 from .params import BadParameter
 from .types import TYPES
@@ -145,6 +148,56 @@ def _record_search(request, type_name, rows, conditions):
     for patient, ids in shown.values():
         record("view", request=request, patient=patient, object_type=f"fhir:{type_name}",
                detail={**detail, "resources": ids})
+
+
+def _visible_patient(request, resource_id):
+    if not resource_id.isdigit() or len(resource_id) > 18:
+        raise Http404
+    patient = Patient.objects.visible_to(request.user).select_related("clinic").filter(pk=int(resource_id)).first()
+    if patient is None:
+        raise Http404
+    return patient
+
+
+def _operation_query(request, allowed):
+    unknown_names = sorted(set(request.GET) - set(allowed))
+    if unknown_names:
+        raise BadParameter(f"{', '.join(unknown_names)}: not a parameter of this operation here "
+                           f"(supported: {', '.join(allowed)})")
+    for value in request.GET.getlist("_format"):
+        if value not in search.FORMATS:
+            raise BadParameter(f"_format: only JSON is served (json, application/fhir+json), got {value!r}")
+
+
+@read_only
+@token_required
+def patient_everything(request, resource_id):
+    """Patient/ID/$everything: the patient and every resource about them, a searchset paged with _count."""
+    _operation_query(request, search.PAGING)
+    patient = _visible_patient(request, resource_id)
+    count = params.number("_count", request.GET.get("_count"), 0, params.MAX_COUNT, params.DEFAULT_COUNT)
+    offset = params.number("_offset", request.GET.get("_offset"), 0, 10**9, 0)
+    base = base_url(request)
+    total, entries = compartment.everything_page(patient, base, count, offset)
+    record("view", request=request, patient=patient, object_type="fhir:Patient/$everything", object_id=resource_id,
+           detail={"fhir": True, "resources": [e["resource"]["id"] for e in entries]})
+    bundle = {"resourceType": "Bundle", "type": "searchset", "total": total,
+              "link": search.links(f"{base}/Patient/{resource_id}/$everything", {}, count, offset, total)}
+    if entries:
+        bundle["entry"] = entries
+    return fhir_response(bundle)
+
+
+@read_only
+@token_required
+def patient_summary(request, resource_id):
+    """Patient/ID/$summary: the patient summary (International Patient Summary), a document Bundle."""
+    _operation_query(request, ("_format",))
+    patient = _visible_patient(request, resource_id)
+    bundle = compartment.summary(patient, base_url(request))
+    record("view", request=request, patient=patient, object_type="fhir:Patient/$summary", object_id=resource_id,
+           detail={"fhir": True, "resources": [e["resource"]["id"] for e in bundle["entry"][1:]]})
+    return fhir_response(bundle)
 
 
 @csrf_exempt
