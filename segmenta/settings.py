@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "segmenta.interop",
     "segmenta.api",
     "segmenta.demo",
+    "segmenta.documents",
 ]
 
 # Widgets render through the project's templates, so segmenta/templates/django/forms/ can

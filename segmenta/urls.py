@@ -18,8 +18,10 @@ urlpatterns = [
     path("patients/", include("segmenta.patients.urls")),
     path("clinic/audit/", include("segmenta.audit.urls")),
     path("learn/", include("segmenta.knowledge.urls")),
+    path("documents/", include("segmenta.documents.urls")),
     path("api/v1/", api.urls),
     path("fhir/r4/", include("segmenta.interop.urls")),
+    path("import/", include("segmenta.interop.import_urls")),
     # The admin uses the app's own login (password, lockout, TOTP), never its own form; a
     # logged-in user who is no server operator is told so there instead of being looped back.
     path("admin/login/", admin_login, name="admin_login"),

@@ -78,21 +78,50 @@ class LicenceForm(forms.Form):
 
 
 class ClinicSettingsForm(forms.ModelForm):
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
     class Meta:
         model = Clinic
-        fields = ["jurisdiction", "crisis_contacts", "reassess_after", "retention_years"]
+        fields = ["jurisdiction", "crisis_contacts", "reassess_after", "retention_years",
+                  "address", "phone", "email", "letterhead", "logo"]
         widgets = {"jurisdiction": JurisdictionInput(),
                    "retention_years": forms.NumberInput(attrs={"min": 1, "max": 100, "inputmode": "numeric"}),
                    "crisis_contacts": forms.Textarea(attrs={"rows": 4}),
-                   "reassess_after": forms.NumberInput(attrs={"min": 3, "max": 5, "inputmode": "numeric"})}
+                   "reassess_after": forms.NumberInput(attrs={"min": 3, "max": 5, "inputmode": "numeric"}),
+                   "address": forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+                   "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+                   "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+                   "letterhead": forms.Textarea(attrs={"rows": 3}),
+                   # A plain file input: the stored file is shown as an image, not as a link
+                   # (uploads are not served); "Remove the logo" clears it.
+                   "logo": forms.FileInput(attrs={"accept": "image/png,image/jpeg"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.logo:
+            del self.fields["remove_logo"]
 
     def clean_jurisdiction(self):
         return _jurisdiction(self.cleaned_data.get("jurisdiction"))
 
-    def clean_crisis_contacts(self):
-        # One contact per line: blank lines and stray spaces are dropped.
-        lines = (line.strip() for line in (self.cleaned_data.get("crisis_contacts") or "").splitlines())
+    def _lines(self, name):
+        # One item per line: blank lines and stray spaces are dropped.
+        lines = (line.strip() for line in (self.cleaned_data.get(name) or "").splitlines())
         return "\n".join(line for line in lines if line)
+
+    def clean_crisis_contacts(self):
+        return self._lines("crisis_contacts")
+
+    def clean_address(self):
+        return self._lines("address")
+
+    def save(self, commit=True):
+        clinic = super().save(commit=False)
+        if self.cleaned_data.get("remove_logo") and not self.files.get(self.add_prefix("logo")):
+            clinic.logo = ""
+        if commit:
+            clinic.save()
+        return clinic
 
     def clean(self):
         cleaned = super().clean()

@@ -15,6 +15,17 @@ from segmenta.prepared import Prepared
 from segmenta.validators import BoundedDates, jurisdiction_code, upload_size
 
 
+def clinic_logo_path(instance, filename):
+    """Under MEDIA_ROOT (in SEGMENTA_VAR_DIR), never in the package; a fresh name each time."""
+    import secrets
+
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
+    return f"clinic-logos/{instance.pk or 'new'}/{secrets.token_hex(8)}.{ext}"
+
+
+LOGO_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg"}
+
+
 class Clinic(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     reassess_after = models.PositiveSmallIntegerField(
@@ -33,6 +44,18 @@ class Clinic(models.Model):
         _("crisis contacts"), blank=True, max_length=2000,
         help_text=_("Shown to patients after a questionnaire, one contact per line. "
                     "Empty: the defaults for the clinic's jurisdiction."))
+    # The letterhead of printed documents (letters, consent sheets, the patient's copy).
+    address = models.TextField(_("address"), blank=True, max_length=500,
+                               help_text=_("As on the letterhead, one line per line (street, postcode and town)."))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    letterhead = models.TextField(
+        _("letterhead text"), blank=True, max_length=1000,
+        help_text=_("Printed under the clinic's name on every document, e.g. the practitioners and their "
+                    "qualifications."))
+    logo = models.ImageField(_("logo"), upload_to=clinic_logo_path, blank=True,
+                             validators=[FileExtensionValidator(list(LOGO_TYPES)), upload_size],
+                             help_text=_("PNG or JPEG, printed at the top of every document."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -42,6 +65,24 @@ class Clinic(models.Model):
 
     def __str__(self):
         return self.name
+
+    def address_lines(self):
+        return [line.strip() for line in self.address.splitlines() if line.strip()]
+
+    def logo_data_uri(self):
+        """The logo as a data: URI (for a page and a PDF alike; uploads are not served), or ""
+        when there is none or its file is gone."""
+        import base64
+
+        if not self.logo:
+            return ""
+        try:
+            with self.logo.open("rb") as image:
+                data = image.read()
+        except OSError:
+            return ""
+        kind = LOGO_TYPES.get(self.logo.name.rsplit(".", 1)[-1].lower(), "image/png")
+        return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 class Role(models.TextChoices):

@@ -509,8 +509,13 @@ def _retention_period(clinic):
     return retention.period(clinic.retention_years, clinic.jurisdiction, load_knowledge().entries["retention"])
 
 
-def _settings_form(clinic, data=None):
-    return ClinicSettingsForm(data, instance=clinic, prefix=f"clinic-{clinic.pk}")
+def _settings_form(clinic, data=None, files=None):
+    return ClinicSettingsForm(data, files, instance=clinic, prefix=f"clinic-{clinic.pk}")
+
+
+def _setting(clinic, name):
+    value = getattr(clinic, name)
+    return value.name if name == "logo" else value  # the stored file's name, for the audit trail
 
 
 @clinic_admin_required
@@ -537,14 +542,16 @@ def _render_settings(request, bound=None, status=200):
 def clinic_settings_save(request, pk):
     clinic = get_object_or_404(admin_clinics(request.user), pk=pk)
     fields = ClinicSettingsForm.Meta.fields
-    before = {name: getattr(clinic, name) for name in fields}
-    form = _settings_form(clinic, request.POST)
+    before = {name: _setting(clinic, name) for name in fields}
+    form = _settings_form(clinic, request.POST, request.FILES)
     if not form.is_valid():
         return _render_settings(request, bound=form, status=400)
     with transaction.atomic():
         clinic = form.save()
-        changes = {name: [before[name], getattr(clinic, name)] for name in fields
-                   if before[name] != getattr(clinic, name)}
+        changes = {name: [before[name], _setting(clinic, name)] for name in fields
+                   if before[name] != _setting(clinic, name)}
+        if "logo" in changes and before["logo"]:  # the replaced or removed logo's file goes once saved
+            transaction.on_commit(lambda: clinic.logo.storage.delete(before["logo"]))
         record("update", request=request, clinic=clinic, obj=clinic, detail={"settings": changes})
     messages.success(request, _("Settings of %(clinic)s saved.") % {"clinic": clinic.name})
     return redirect("accounts:clinic_settings")

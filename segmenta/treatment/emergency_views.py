@@ -4,7 +4,6 @@ check, and the pharmacovigilance report of an adverse event (PDF and CSV)."""
 import csv
 import io
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
@@ -22,6 +21,7 @@ from segmenta.accounts.access import chosen_clinic, clinics_of, reauth_required
 from segmenta.accounts.models import Membership
 from segmenta.audit.trail import record
 from segmenta.knowledge import localize
+from segmenta.pdf import html_to_pdf
 from segmenta.spreadsheet import safe_cell
 
 from .emergency import (
@@ -35,8 +35,6 @@ from .emergency import (
 from .emergency_forms import EquipmentCheckForm, LotSearchForm, ProductForm
 from .models import AdverseEvent, EquipmentCheck, Product
 from .vigilance import COLUMNS
-
-REPORT_CSS = settings.PACKAGE_DIR / "static" / "segmenta" / "report.css"
 
 # The report's field labels, in COLUMNS order (the CSV header keeps the plain keys).
 REPORT_LABELS = {
@@ -216,10 +214,8 @@ def report_html(event, row):
 @login_required
 @reauth_required
 def event_report_pdf(request, event_id):
-    from weasyprint import CSS, HTML  # imported here: it loads Pango, which only this page needs
-
     event, row = _report(request, event_id, "pdf")
-    pdf = HTML(string=report_html(event, row)).write_pdf(stylesheets=[CSS(filename=str(REPORT_CSS))])
+    pdf = html_to_pdf(report_html(event, row))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(event, "pdf")}"'
     return response

@@ -1,0 +1,167 @@
+"""What each document says, gathered from the chart and the clinic's knowledge base, in the
+active language (the caller chooses it: the patient's for what the patient reads, the user's
+for a note or a letter to a colleague). Plain dicts for the templates; nothing is written."""
+
+import re
+from collections import Counter
+
+from django.utils.translation import gettext as _
+
+from segmenta import l10n
+from segmenta.assessment.engine import red_flags
+from segmenta.knowledge import localize, wording
+from segmenta.knowledge.service import for_clinic
+from segmenta.outcomes.labels import huneke_label
+from segmenta.outcomes.patient_copy import entry, summary
+from segmenta.outcomes.reassessment import report
+from segmenta.patients.bodymap import segments
+from segmenta.treatment.case import chart_queryset, patient_case
+from segmenta.treatment.huneke import classify
+
+# A risk whose text states a figure ("in 10–20 %", "1 in 3,000") says how often it happens.
+STATES_A_FIGURE = re.compile(r"\d")
+
+
+class NotAvailable(Exception):
+    """This document cannot be made for this record (a session not signed, say); the message
+    says why in the active language."""
+
+
+def chart(patient_id):
+    """The patient with everything the case format reads, and the clinic."""
+    return chart_queryset().select_related("clinic").get(pk=patient_id)
+
+
+# --- The signed session note --------------------------------------------------------------
+
+def session_note(session):
+    if not session.signed:
+        raise NotAvailable(_("Session %(id)s is not signed: only a signed note is printed.") % {"id": session.pk})
+    note = entry(session, injections=[entry(i) for i in session.injections.all()],
+                 scores=[entry(s) for s in session.scores.all()],
+                 adverse_events=[entry(e) for e in session.adverse_events.all()],
+                 follow_ups=[entry(f) for f in session.follow_ups.all()],
+                 amendments=[entry(a) for a in session.amendments.all()])
+    return {"session": session, "patient": session.patient, "note": note,
+            "title": _("Signed session note of %(date)s") % {"date": l10n.moment(session.started_at)}}
+
+
+# --- The referral letter ------------------------------------------------------------------
+
+def _site(region):
+    if region.get("region"):
+        return localize.label("region", region["region"])
+    found = segments().get(region.get("choir"))
+    return localize.text(found, "label") if found else ""
+
+
+def findings(patient):
+    """The complaints as a colleague reads them: description, since when, regions, pain now."""
+    lines = []
+    for complaint in patient.complaints.all():
+        if complaint.in_error:
+            continue
+        parts = [complaint.clinical_label()]
+        if complaint.onset:
+            parts.append(_("since %(when)s") % {"when": wording.day(complaint.onset)})
+        sites = ", ".join(s for s in (_site(r) for r in complaint.regions or [] if isinstance(r, dict)) if s)
+        if sites:
+            parts.append(sites)
+        if complaint.nrs is not None:
+            parts.append(_("pain now NRS %(nrs)s/10") % {"nrs": complaint.nrs})
+        lines.append("; ".join(parts))
+    return lines
+
+
+def tested_fields(patient, case, kb):
+    """Each test injection of a candidate field, with its date and how it was read (Huneke)."""
+    history = {f"h{h.pk}": h for h in patient.history.all()}
+    lines = []
+    for test, result in zip(case["tests"], classify(case, kb)["tests"]):
+        item = history.get(test["history_id"])
+        when = wording.day(test["date"]) if test.get("date") else ""
+        lines.append(" — ".join(part for part in (str(item) if item else "", when, huneke_label(result["classification"]))
+                                if part))
+    return lines
+
+
+def flags(case, kb):
+    return [f"{flag['message']} — {flag['action']}" for flag in localize.red_flags(kb, red_flags(case, kb))]
+
+
+def referral_draft(patient):
+    """The referral's texts prefilled from the chart, for the practitioner to edit."""
+    patient = chart(patient.pk)
+    kb = for_clinic(patient.clinic)
+    case = patient_case(patient)
+    return {"findings": "\n".join(findings(patient)),
+            "tested_fields": "\n".join(tested_fields(patient, case, kb)),
+            "red_flags": "\n".join(flags(case, kb)) or _("None found in the chart as recorded."),
+            "question": "", "recipient_name": ""}
+
+
+def referral(patient, texts, recipient_label):
+    return {"patient": patient, "texts": texts, "recipient": recipient_label,
+            "title": _("Referral to: %(recipient)s") % {"recipient": recipient_label}}
+
+
+# --- The end-of-course letter -------------------------------------------------------------
+
+def course_letter(plan):
+    """Baseline against now (the reassessment report) and what was done in the plan's sessions."""
+    found = report(plan)
+    sessions = list(plan.sessions.prefetch_related("injections").order_by("started_at", "id"))
+    techniques, sites = Counter(), Counter()
+    for session in sessions:
+        for injection in session.injections.all():
+            techniques[injection.get_target_display()] += 1
+            for region in injection.regions or []:
+                if isinstance(region, dict) and _site(region):
+                    sites[_site(region)] += 1
+    done = {"sessions": len(sessions), "first": sessions[0].started_at if sessions else None,
+            "last": sessions[-1].started_at if sessions else None,
+            "techniques": techniques.most_common(), "sites": sites.most_common(),
+            "injections": sum(techniques.values())}
+    return {**found, "done": done, "title": _("End-of-course letter: %(complaint)s") % {
+        "complaint": plan.complaint.description}}
+
+
+# --- The information and consent sheet ----------------------------------------------------
+
+def techniques(kb):
+    """(id, name) of every technique, in the active language."""
+    return [(key, localize.text(value)) for key, value in kb.entries["technique"].items()]
+
+
+def _risk(text):
+    return {"text": text, "frequency_known": bool(STATES_A_FIGURE.search(text))}
+
+
+def consent_sheet(consent, technique_id):
+    """What the technique does, its risks as the knowledge base names them (a frequency only
+    where its text states one: none is made up), the sources, alternatives and costs."""
+    kb = for_clinic(consent.patient.clinic)
+    technique = kb.get("technique", technique_id)
+    if technique is None:
+        raise NotAvailable(_("Unknown technique %(id)s.") % {"id": technique_id})
+    shown = localize.entry(technique)
+    ganglion = kb.get("ganglion", technique.get("ganglion")) if technique.get("ganglion") else None
+    ganglion = localize.entry(ganglion) if ganglion else None
+    risks = [_risk(text) for text in (ganglion or {}).get("complications", [])]
+    drug = localize.entry(kb.get("drug", "procaine"))
+    sources = []
+    for key in [*technique.get("sources", []), *(ganglion or {}).get("sources", [])]:
+        source = kb.get("source", key)
+        if source and source["name"] not in sources:
+            sources.append(source["name"])
+    return {"consent": consent, "patient": consent.patient, "technique": shown, "technique_id": technique_id,
+            "ganglion": ganglion, "risks": risks, "risks_note": (ganglion or {}).get("complications_note", ""),
+            "drug": drug, "evidence": localize.evidence_label(technique["evidence"]), "sources": sources,
+            "title": _("Information and consent: %(technique)s") % {"technique": shown["name"]}}
+
+
+# --- The patient's copy -------------------------------------------------------------------
+
+def record_copy(patient):
+    patient = chart(patient.pk)
+    return {"patient": patient, "sections": summary(patient), "title": _("Patient's copy of the chart")}

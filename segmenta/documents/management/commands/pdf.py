@@ -1,0 +1,93 @@
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+
+from segmenta.documents import content
+from segmenta.documents.make import compose, issue
+from segmenta.documents.models import Kind, Recipient
+from segmenta.knowledge.base import load
+from segmenta.patients.models import Consent, Patient, offered_language
+from segmenta.treatment.models import Session, TreatmentPlan
+
+# KIND: (what ID names, its model)
+TARGETS = {
+    Kind.SESSION_NOTE: ("session", Session),
+    Kind.REFERRAL: ("patient", Patient),
+    Kind.COURSE_LETTER: ("treatment plan", TreatmentPlan),
+    Kind.CONSENT_SHEET: ("consent", Consent),
+    Kind.RECORD_COPY: ("patient", Patient),
+}
+
+
+def bad(message):
+    return CommandError(message, returncode=2)
+
+
+class Command(BaseCommand):
+    help = ("Print a document as PDF/A with the clinic's letterhead: session-note SESSION_ID, referral PATIENT_ID, "
+            "course-letter PLAN_ID, consent-sheet CONSENT_ID --technique ID, record-copy PATIENT_ID. What the "
+            "patient reads is in the patient's language; the rest in --language (default: the server's).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", help="session-note, referral, course-letter, consent-sheet or record-copy")
+        parser.add_argument("id", help="the session, patient, plan or consent the document is about")
+        parser.add_argument("-o", "--output", help="the PDF file to write")
+        parser.add_argument("--technique", default="", help="consent-sheet: the technique (e.g. stellate)")
+        parser.add_argument("--to", default=Recipient.GP, help="referral: dentist, gp or specialist (default gp)")
+        parser.add_argument("--question", default="", help="referral: the question to the colleague")
+        parser.add_argument("--language", default="", help="session-note and referral: en, de or es")
+
+    def handle(self, *args, kind, id, output, technique, to, question, language, **options):
+        if kind not in Kind.values:
+            raise bad(f"KIND: {kind!r} is not one of {', '.join(Kind.values)}")
+        what, model = TARGETS[kind]
+        if not id.isdigit():
+            raise bad(f"ID: {id!r} is not a {what} id (a positive number)")
+        if not output:
+            raise bad("-o/--output: name the PDF file to write")
+        path = Path(output).expanduser().resolve()
+        if path == settings.PACKAGE_DIR or settings.PACKAGE_DIR in path.parents:
+            raise bad(f"-o/--output: {output} lies inside the Segmenta package; write it elsewhere")
+        if not path.parent.is_dir():
+            raise bad(f"-o/--output: the folder {path.parent} does not exist")
+        if language and language not in dict(settings.LANGUAGES):
+            raise bad(f"--language: {language!r} is not one of {', '.join(dict(settings.LANGUAGES))}")
+        target = model.objects.filter(pk=int(id)).first()
+        if target is None:
+            raise bad(f"ID: no {what} with id {id}")
+        options = {}
+        if kind == Kind.CONSENT_SHEET:
+            if load().get("technique", technique) is None:
+                raise bad(f"--technique: {technique!r} is not a technique of the knowledge base "
+                          f"(e.g. {', '.join(list(load().entries['technique'])[:4])}, …)")
+            options["technique"] = technique
+        texts = None
+        if kind == Kind.REFERRAL:
+            if to not in Recipient.values:
+                raise bad(f"--to: {to!r} is not one of {', '.join(Recipient.values)}")
+            with translation.override(offered_language(language)):
+                texts = {**content.referral_draft(target), "question": question.strip()}
+                options.update(texts=texts, recipient_label=str(Recipient(to).label))
+        with translation.override(offered_language(language)):
+            try:
+                made = compose(kind, target, **options)
+            except content.NotAvailable as error:
+                raise bad(f"ID: {error}") from error
+            pdf, _issued = issue(made, texts=texts, recipient=to if kind == Kind.REFERRAL else "",
+                                technique=options.get("technique", ""))
+        # Whole or not at all: written beside the target, then moved into place.
+        handle, scratch = tempfile.mkstemp(dir=path.parent, prefix=".segmenta-pdf-", suffix=".pdf")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(pdf)
+            os.replace(scratch, path)
+        except BaseException:
+            if os.path.exists(scratch):
+                os.unlink(scratch)
+            raise
+        self.stdout.write(f"{path} ({len(pdf)} bytes, {made.language}, SHA-256 {hashlib.sha256(pdf).hexdigest()})")
