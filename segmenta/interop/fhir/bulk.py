@@ -59,9 +59,11 @@ from django.utils import timezone
 
 from segmenta.accounts.models import Clinic
 from segmenta.audit.trail import record
+from segmenta.outcomes.models import ClinicInstrument
 from segmenta.patients.models import Patient
 
 from .params import BadParameter
+from .questionnaires import CLINIC_PREFIX
 from .types import TYPES
 
 logger = logging.getLogger(__name__)
@@ -162,12 +164,17 @@ def _rows(source, clinic_id, user, since):
     return rows
 
 
-def _listed(source, user, since):
-    """A non-table source's resources as the user sees them, in one chunk (they are few);
-    with ``_since``, only those that say when they last changed, and changed after it."""
+def _listed(source, user, since, clinic_ids):
+    """A non-table source's resources as the user sees them, in one chunk (they are few),
+    without a clinic's own questionnaires (ids ci-N) of clinics not exported (the user may
+    belong to one without administering it); with ``_since``, only those that say when they
+    last changed, and changed after it. None from the command line: they are listed per user."""
     if user is None:
         return None
-    shown = list(source.search(user, {}))
+    own = {f"{CLINIC_PREFIX}-{pk}" for pk in
+           ClinicInstrument.objects.filter(clinic_id__in=clinic_ids).values_list("pk", flat=True)}
+    shown = [one for one in source.search(user, {})
+             if not str(one.pk).startswith(f"{CLINIC_PREFIX}-") or one.pk in own]
     if since is not None:
         shown = [one for one in shown if one.last_updated is not None and one.last_updated > since]
     return [shown] if shown else []
@@ -250,7 +257,7 @@ def write_ndjson(directory, clinic_ids, type_names, since=None, user=None, chunk
             for source in TYPES[type_name].sources:
                 # A table's rows clinic by clinic; a source of no clinic once (counted for none).
                 parts = ([(clinic_id, _chunks(_rows(source, clinic_id, user, since), size)) for clinic_id in clinic_ids]
-                         if is_table(source) else [(None, _listed(source, user, since))])
+                         if is_table(source) else [(None, _listed(source, user, since, clinic_ids))])
                 for clinic_id, chunks in parts:
                     if chunks is None:
                         result.skipped.append(type_name)

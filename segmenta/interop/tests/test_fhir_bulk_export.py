@@ -133,6 +133,30 @@ def test_another_clinics_records_are_never_in_the_files(demo):
         assert not any(f'"{reference}"' in text for reference in foreign_patients)
 
 
+def test_questionnaires_are_the_shipped_ones_and_the_exported_clinics_own(demo):
+    """An admin of one clinic who also works in another exports only the first one's own
+    questionnaires; the patient-level export holds none (they are not patient data)."""
+    from segmenta.outcomes.models import ClinicInstrument
+    from segmenta.outcomes.scoring import instruments
+
+    admin = get_user_model().objects.get(username="demo-admin")
+    Membership.objects.create(user=admin, clinic=demo["other"], role=Role.PRACTITIONER)
+    resource = {**instruments()["nrs-11"], "url": "https://clinic.example/own-scale", "title": "Our own scale"}
+    mine = ClinicInstrument.objects.create(clinic=demo["demo"], instrument_id="own", resource=resource)
+    theirs = ClinicInstrument.objects.create(clinic=demo["other"], instrument_id="own", resource=resource)
+    client = client_of("demo-admin")
+    _s, _manifest, files = exported(client, "/fhir/r4/$export?_type=Questionnaire")
+    ids = {resource["id"] for resource in files["Questionnaire"]}
+    assert f"ci-{mine.pk}" in ids and f"ci-{theirs.pk}" not in ids
+    assert set(instruments()) <= ids
+    for line in files["Questionnaire"]:
+        validate(line)
+    _s, _manifest, files = exported(client, "/fhir/r4/$export?_since=2000-01-01T00:00:00Z&_type=Questionnaire")
+    assert [resource["id"] for resource in files["Questionnaire"]] == [f"ci-{mine.pk}"]
+    response = client.get("/fhir/r4/Patient/$export?_type=Questionnaire", **ASYNC)
+    assert response.status_code == 400 and "Questionnaire" in response.json()["issue"][0]["diagnostics"]
+
+
 def test_the_group_is_the_clinic_and_patient_level_exports_the_patient_compartment(demo):
     admin = client_of("demo-admin")
     _s, group_manifest, group_files = exported(admin, f"/fhir/r4/Group/{demo['demo'].pk}/$export")
