@@ -113,6 +113,8 @@ def test_an_amendment_and_the_english_setting_show_in_a_result_written_on_the_co
     text = format.values(record, "6228")
     assert any(line.startswith("Amendment of ") and line.endswith(": dose corrected") for line in text)
     assert "The scar got 1.5 mL." in text
+    event = AuditEvent.objects.get(action="export", detail__via="cli")
+    assert (event.patient, event.object_id, event.detail["gdt"]) == (draft.patient, str(draft.pk), "result.gdt")
     assert "Techniques: Stellate ganglion, Scar" in " ".join(format.values(record, "6220"))
 
 
@@ -219,3 +221,17 @@ def test_signing_on_the_session_page_sends_the_result_with_body_map_sites(draft,
     assert draft.signed
     summary = " ".join(format.values(format.parse((outbox / "PRAXSEGM.gdt").read_bytes()), "6220"))
     assert "Sites: Neck (right), Top of head (front) (right)" in summary
+
+
+def test_a_request_read_and_its_session_signed_come_back_as_a_result_for_the_same_patient(
+        doctor, outbox, capsys, django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    request = Path(__file__).parent / "fixtures" / "request_6302_gdt30_cp437.gdt"
+    call_command("gdt", "read", "--clinic", "Praxis Nord", str(request))
+    patient = pm.Patient.objects.get(pk=int(capsys.readouterr().out))
+    session = Session.objects.create(patient=patient, started_at="2026-11-25T10:15:00+01:00", practitioner=doctor)
+    signed(session, doctor, django_capture_on_commit_callbacks)
+    asked, answered = format.parse(request.read_bytes()), format.parse((outbox / "PRAXSEGM.gdt").read_bytes())
+    assert answered["patient"] == asked["patient"]
+    assert (answered["receiver"], answered["sender"]) == (asked["sender"], asked["receiver"])

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from segmenta.accounts.models import Clinic
+from segmenta.audit.trail import record
 from segmenta.interop.gdt import config, folders, format, patients, results
 from segmenta.treatment.models import Session
 
@@ -88,7 +90,10 @@ class Command(BaseCommand):
         if not target.parent.is_dir():
             raise _refuse(f"-o: the folder {str(target.parent)!r} does not exist")
         try:
-            folders.write_file(session, _config(), target)
+            with transaction.atomic():
+                folders.write_file(session, _config(), target)
+                record("export", patient=session.patient, obj=session,
+                       detail={"gdt": target.name, "record_type": format.RESULT, "via": "cli"})
         except results.ResultError as error:
             raise _refuse(str(error)) from None
         except OSError as error:
