@@ -186,3 +186,14 @@ def test_a_restricted_chart_takes_no_request(clinic):
     with pytest.raises(format.GdtError, match="restricted") as error:
         patients.open_or_create(clinic, parsed(CP437.name))
     assert error.value.field == "3000" and Patient.objects.count() == 1
+
+
+def test_poll_takes_the_inbox_from_the_command_line_too(clinic, tmp_path, settings, capsys):
+    settings.SEGMENTA_GDT_INBOX = ""
+    inbox = tmp_path / "clinic-inbox"
+    inbox.mkdir()
+    (inbox / "PRAXSEGM.gdt").write_bytes((FIXTURES / "request_6302_gdt21_iso8859_15.gdt").read_bytes())
+    aged(inbox / "PRAXSEGM.gdt")
+    call_command("gdt", "poll", "--clinic", "Praxis Nord", "--inbox", str(inbox))
+    assert capsys.readouterr().out.startswith("PRAXSEGM.gdt: patient ")
+    assert Patient.objects.get().family_name == "Weiß" and (inbox / "done" / "PRAXSEGM.gdt").exists()

@@ -10,6 +10,7 @@
 Invalid input exits 2 with one line on standard error naming the line and field.
 """
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -104,7 +105,7 @@ class Command(BaseCommand):
         clinic = _clinic(clinic)
         settings_now = _config()
         if inbox:
-            settings_now = config.Config(**{**settings_now.__dict__, "inbox": Path(inbox)})
+            settings_now = dataclasses.replace(settings_now, inbox=Path(inbox))
         try:
             found = folders.poll(clinic, settings_now)
         except OSError as error:
