@@ -89,7 +89,7 @@ def poll(clinic, config, now=None):
     found = []
     for path in requests(config.inbox, now):
         try:
-            parsed = format.parse(path.read_bytes())
+            parsed = format.check_receiver(format.parse(path.read_bytes()), config.own_id)
             patient, how, _notes = patients.open_or_create(clinic, parsed, source=path.name)
         except format.GdtError as error:
             moved = _move(path, FAILED)

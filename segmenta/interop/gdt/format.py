@@ -251,6 +251,17 @@ def _sex(item):
     return SEX_CODES[text]
 
 
+def check_receiver(record, own_id):
+    """Refuse a record addressed (8315) to another program than ``own_id``; one without a
+    receiver is taken, as practice systems that cannot name one send them."""
+    receiver = record["receiver"]
+    if receiver and receiver != own_id:
+        item = next(item for item in record["fields"] if item["field"] == RECEIVER)
+        raise GdtError(f"the record is addressed to {receiver!r}, not to Segmenta's GDT id {own_id!r} "
+                       "(SEGMENTA_GDT_OWN_ID)", line=item["line"], field=RECEIVER)
+    return record
+
+
 def values(record, field):
     """Every value of ``field`` in a parsed record, in order."""
     return [item["value"] for item in record["fields"] if item["field"] == field]

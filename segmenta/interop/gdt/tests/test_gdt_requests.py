@@ -197,3 +197,13 @@ def test_poll_takes_the_inbox_from_the_command_line_too(clinic, tmp_path, settin
     call_command("gdt", "poll", "--clinic", "Praxis Nord", "--inbox", str(inbox))
     assert capsys.readouterr().out.startswith("PRAXSEGM.gdt: patient ")
     assert Patient.objects.get().family_name == "Weiß" and (inbox / "done" / "PRAXSEGM.gdt").exists()
+
+
+def test_a_request_addressed_to_another_program_is_refused(clinic, settings):
+    settings.SEGMENTA_GDT_OWN_ID = "EKG1"
+    with pytest.raises(CommandError) as error:
+        call_command("gdt", "read", "--clinic", "Praxis Nord", str(CP437))
+    assert error.value.returncode == 2
+    assert str(error.value) == (f"{CP437}: line 4, field 8315: the record is addressed to 'SEGMENTA', not to "
+                                "Segmenta's GDT id 'EKG1' (SEGMENTA_GDT_OWN_ID)")
+    assert not Patient.objects.exists()

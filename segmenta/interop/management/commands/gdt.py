@@ -69,12 +69,14 @@ class Command(BaseCommand):
 
     def _read(self, clinic, file, **options):
         clinic = _clinic(clinic)
+        own_id = _config().own_id
         try:
             data = Path(file).read_bytes()
         except OSError as error:
             raise _refuse(f"FILE: cannot read {file!r} ({error.strerror})") from None
         try:
-            patient, _how, notes = patients.open_or_create(clinic, format.parse(data), source=Path(file).name)
+            parsed = format.check_receiver(format.parse(data), own_id)
+            patient, _how, notes = patients.open_or_create(clinic, parsed, source=Path(file).name)
         except format.GdtError as error:
             raise _refuse(f"{file}: {error}") from None
         for note in notes:
