@@ -60,12 +60,18 @@ def _gdt_id(name, default):
 
 def _folder(name):
     value = _setting(name)
-    return Path(value).expanduser() if value else None
+    if not value:
+        return None
+    folder = Path(value).expanduser()
+    resolved = folder.resolve()
+    if resolved == settings.PACKAGE_DIR or settings.PACKAGE_DIR in resolved.parents:
+        raise ConfigError(name, f"{resolved} is inside the package {settings.PACKAGE_DIR}; choose a folder elsewhere")
+    return folder
 
 
 def outbox_configured():
     """Whether results are to be written at all (SEGMENTA_GDT_OUTBOX set)."""
-    return _folder("SEGMENTA_GDT_OUTBOX") is not None
+    return bool(_setting("SEGMENTA_GDT_OUTBOX"))
 
 
 def load():

@@ -235,3 +235,9 @@ def test_a_request_read_and_its_session_signed_come_back_as_a_result_for_the_sam
     asked, answered = format.parse(request.read_bytes()), format.parse((outbox / "PRAXSEGM.gdt").read_bytes())
     assert answered["patient"] == asked["patient"]
     assert (answered["receiver"], answered["sender"]) == (asked["sender"], asked["receiver"])
+
+
+def test_an_exchange_folder_inside_the_package_is_refused(settings):
+    settings.SEGMENTA_GDT_INBOX = str(settings.PACKAGE_DIR / "interop")
+    with pytest.raises(config.ConfigError, match="^SEGMENTA_GDT_INBOX: .* is inside the package"):
+        config.load()
