@@ -2,6 +2,7 @@
 
 from django.urls import path, re_path
 
+from . import imports_views
 from .fhir import bulk_views, views
 
 app_name = "fhir"
@@ -21,5 +22,7 @@ urlpatterns = [
     re_path(r"^\$export-status/(?P<job_id>[0-9a-f]{32})$", bulk_views.status, name="export-status"),
     re_path(r"^\$export-file/(?P<job_id>[0-9a-f]{32})/(?P<name>[A-Za-z]{1,64}\.ndjson)$", bulk_views.download,
             name="export-file"),
+    # Import (segmenta/interop/fhir/imports.py): a transaction or batch Bundle POSTed to the base.
+    path("", imports_views.transaction, name="transaction"),
     re_path(r"^(?P<rest>.*)$", views.unknown, name="unknown"),
 ]

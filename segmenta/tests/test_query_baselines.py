@@ -34,6 +34,9 @@ BASELINES = {
     "api:read_session": 6,
     "assessment:assess": 28,
     "fhir:metadata": 0,
+    # The FHIR import's upload page (the user's clinics, recent imports) and a patient's proposals.
+    "imports:proposals": 11,
+    "imports:upload": 10,
     "knowledge:index": 9,
     "outcomes:practice": 13,
     "outcomes:questionnaires": 11,

@@ -32,6 +32,7 @@ from django.utils import timezone
 from segmenta import caseformat
 from segmenta.audit.trail import record
 from segmenta.knowledge import vocabulary
+from segmenta.knowledge.base import load
 from segmenta.knowledge.service import for_clinic
 from segmenta.patients.models import (Allergy, Condition, HistoryItem, Medication, Patient, WeightMeasurement,
                                       fold)
@@ -131,9 +132,10 @@ def _subject(resource):
     return field, _reference_key(reference)
 
 
-def group_by_patient(found):
+def group_by_patient(found, outcomes):
     """({patient key: {"patient": resource, "label": …, "resources": [(label, resource)]}},
-    refused [{"resource", "field", "error"}], skipped {type: count})."""
+    refused [{"resource", "field", "error"}], skipped {type: count}); ``outcomes`` gets what
+    became of each resource refused or left here ({id(resource): (outcome, …)})."""
     groups, refused, skipped, aliases = {}, [], {}, {}
     for label, resource, refusal in found:
         if refusal:
@@ -142,6 +144,7 @@ def group_by_patient(found):
         kind = resource.get("resourceType")
         if not isinstance(kind, str) or not kind:
             refused.append(_refusal(label, Refused("resourceType", "missing")))
+            outcomes[id(resource)] = ("refused", refused[-1])
             continue
         if kind == "Patient":
             key = f"Patient/{resource['id']}" if resource.get("id") else (resource.get("_fullUrl") or label)
@@ -156,6 +159,7 @@ def group_by_patient(found):
         kind = resource["resourceType"]
         if kind not in TAKEN:
             skipped[kind] = skipped.get(kind, 0) + 1
+            outcomes[id(resource)] = ("not_taken", f"{kind} is not imported")
             continue
         label = _name_of(label, resource)
         try:
@@ -164,6 +168,7 @@ def group_by_patient(found):
                 raise Refused(field, f"refers to {reference}, which is not in this import")
         except Refused as error:
             refused.append(_refusal(label, error))
+            outcomes[id(resource)] = ("refused", refused[-1])
             continue
         groups[aliases[reference]]["resources"].append((label, resource))
     return groups, refused, skipped
@@ -279,11 +284,22 @@ def _label_in_notes(resource, kind):
     return None
 
 
+def _codes_in_notes(resource, kind):
+    """Codes Segmenta's own export lists in a note by their English labels ("Gallbladder, Liver")."""
+    labels = {vocabulary.label(kind, code).lower(): code for code in vocabulary.codes(kind)}
+    for note in resource.get("note") or []:
+        parts = [part.strip().lower() for part in str((note or {}).get("text", "")).split(",")]
+        if parts and all(part in labels for part in parts):
+            return [labels[part] for part in parts]
+    return []
+
+
 def _regions_of(resource):
     """Body sites written as Segmenta writes them ("Shoulder (right)"), as case-format regions;
     and a tooth ("Tooth 38 (FDI)", or FHIR's FDI tooth code)."""
     names = {vocabulary.label("region", code).lower(): code for code in vocabulary.codes("region")}
     sides = {vocabulary.label("side", code).lower(): code for code in vocabulary.codes("side")}
+    choir = {entry["name"].lower(): entry["id"] for entry in load().all("choir-segment")}
     regions, tooth = [], ""
     for site in resource.get("bodySite") or []:
         for coding in _codings(site):
@@ -293,6 +309,9 @@ def _regions_of(resource):
         found = re.fullmatch(r"tooth (\d{2})(?: \(fdi\))?", text.lower())
         if found and found.group(1) in vocabulary.codes("tooth"):
             tooth = found.group(1)
+            continue
+        if text.lower() in choir:  # a body-map segment, by the name Segmenta's export gives it
+            regions.append({"choir": choir[text.lower()]})
             continue
         found = re.fullmatch(r"(.+?)(?: \((.+)\))?", text.lower())
         if found and found.group(1) in names:
@@ -371,8 +390,9 @@ def match(clinic, resource):
 class PatientImport:
     """Everything of one source patient, taken in one transaction."""
 
-    def __init__(self, clinic, run, user, maps, patient_resource, resources):
+    def __init__(self, clinic, run, user, maps, patient_resource, resources, outcomes=None):
         self.clinic, self.run, self.user, self.maps = clinic, run, user, maps
+        self.outcomes = {} if outcomes is None else outcomes  # {id(resource): (outcome, …)}
         self.source = patient_resource
         self.resources = resources
         self.identity = _identity(patient_resource)
@@ -386,6 +406,7 @@ class PatientImport:
 
     def _remember(self, resource, target):
         key = _source_key(resource, self.identity)
+        self.outcomes[id(resource)] = ("taken", target)
         self.seen.add(key)
         self.remembered[key] = ImportedResource(clinic=self.clinic, key=key, digest=_digest(resource),
                                                 patient=self.patient, target=target, run=self.run)
@@ -414,6 +435,7 @@ class PatientImport:
             self.chart = {}
             if not self._seen(self.source):
                 self._remember(self.source, f"patient:{patient.pk}")
+            self.outcomes[id(self.source)] = ("taken" if how == "new" else "in_chart", f"patient:{patient.pk}")
             for system, value in _identifiers(self.source):
                 PatientIdentifier.objects.get_or_create(clinic=self.clinic, system=system, value=value,
                                                         defaults={"patient": patient})
@@ -421,6 +443,7 @@ class PatientImport:
             for label, resource in self.resources:
                 if self._seen(resource):
                     self.already += 1
+                    self.outcomes[id(resource)] = ("already_imported", None)
                     continue
                 try:
                     with transaction.atomic():
@@ -430,6 +453,7 @@ class PatientImport:
                             getattr(self, "_" + resource["resourceType"])(resource)
                 except Refused as error:
                     self.refused.append(_refusal(label, error))
+                    self.outcomes[id(resource)] = ("refused", self.refused[-1])
             self._weights([w for w in weights if w])
             self._merge_proposals()
             ImportedResource.objects.bulk_create(self.remembered.values())
@@ -530,8 +554,11 @@ class PatientImport:
                  for c in terms.vocabulary_codes_for("condition", coding.get("system"), str(coding["code"]))]
         code = codes[0] if codes else ""
         active = _status_code(resource.get("clinicalStatus")) in (None, "active", "recurrence", "relapse")
-        if code and text.lower() == vocabulary.label("condition", code).lower():
+        label = vocabulary.label("condition", code).lower() if code else None
+        if label and text.lower() == label:
             text = ""
+        elif label and text.lower().startswith(f"{label}: "):  # as Segmenta's export writes it
+            text = text[len(label) + 2:]
         existing = self._existing(Condition, code=code, text__iexact=text[:200])
         if existing:
             return self._link(resource, existing, active)
@@ -546,7 +573,8 @@ class PatientImport:
             return
         kind = _kind_in_category(resource)
         if kind:  # Segmenta's own export: the category is the history kind's name
-            own = {"id": None, "kind": kind, "regions": [], "organs": [], "name": _concept_text(resource.get("code"))}
+            own = {"id": None, "kind": kind, "regions": [], "organs": _codes_in_notes(resource, "organ"),
+                   "name": _concept_text(resource.get("code"))}
             return self._propose(resource, own, None, date)
         return self._not_taken(resource, "no candidate field in the code map")
 
@@ -572,6 +600,7 @@ class PatientImport:
             existing.save(update_fields=["active"])
         self.in_chart += 1
         self._remember(resource, f"{existing._meta.model_name}:{existing.pk}")
+        self.outcomes[id(resource)] = ("in_chart", f"{existing._meta.model_name}:{existing.pk}")
 
     def _propose(self, resource, entry, coding, date):
         regions, tooth = _regions_of(resource)
@@ -595,7 +624,8 @@ class PatientImport:
         """One proposal per kind and day: a laceration and its suture on one day are one scar."""
         kept = {}
         for proposal in list(self.proposals):
-            key = (proposal.kind, proposal.date, proposal.tooth) if proposal.date else None
+            # Only what the code map proposed: the items of Segmenta's own export stay apart.
+            key = (proposal.kind, proposal.date, proposal.tooth) if proposal.date and proposal.origin[0]["map"] else None
             first = kept.get(key) if key else None
             if first is None:
                 if key:
@@ -666,6 +696,7 @@ class PatientImport:
             except Refused as error:
                 for resource in day["resources"]:
                     self.refused.append(_refusal(_name_of("", resource), error))
+                    self.outcomes[id(resource)] = ("refused", self.refused[-1])
                 continue
             row.save()
             for resource in day["resources"]:
@@ -704,12 +735,14 @@ def _proposal_line(proposal):
 
 # --- A whole import ----------------------------------------------------------------------------
 
-def run_import(clinic, found, *, user=None, via=ImportRun.Via.CLI, files=""):
+def run_import(clinic, found, *, user=None, via=ImportRun.Via.CLI, files="", outcomes=None):
     """Import ``found`` (from ``read_document``) into ``clinic``; returns the report:
-    ``patients``, ``imported``, ``proposed``, ``refused`` (counts) and ``details``."""
+    ``patients``, ``imported``, ``proposed``, ``refused`` (counts) and ``details``.
+    ``outcomes`` (a dict) gets what became of each resource, by ``id(resource)``."""
+    outcomes = {} if outcomes is None else outcomes
     run = ImportRun.objects.create(clinic=clinic, by=user, via=via, files=files[:1000])
     maps = CodeMaps(for_clinic(clinic))
-    groups, refused, skipped = group_by_patient(found)
+    groups, refused, skipped = group_by_patient(found, outcomes)
     lines, pending = [], []
     for key, group in groups.items():
         if "patient" not in group:
@@ -718,13 +751,17 @@ def run_import(clinic, found, *, user=None, via=ImportRun.Via.CLI, files=""):
             patient, how, candidates = match(clinic, group["patient"])
         except Refused as error:
             refused.append(_refusal(group["label"], error))
-            refused += [_refusal(label, Refused("subject", f"its patient {group['label']} was refused"))
-                        for label, _r in group["resources"]]
+            outcomes[id(group["patient"])] = ("refused", refused[-1])
+            for label, resource in group["resources"]:
+                refused.append(_refusal(label, Refused("subject", f"its patient {group['label']} was refused")))
+                outcomes[id(resource)] = ("refused", refused[-1])
             continue
         if how == "needs_decision":
             pending.append(_hold(clinic, run, key, group, candidates))
+            for resource in [group["patient"], *(r for _l, r in group["resources"])]:
+                outcomes[id(resource)] = ("held", pending[-1])
             continue
-        lines.append(PatientImport(clinic, run, user, maps, group["patient"], group["resources"]).take())
+        lines.append(PatientImport(clinic, run, user, maps, group["patient"], group["resources"], outcomes).take())
     report = {
         "patients": len(lines) + len(pending),
         "imported": sum(sum(line["imported"].values()) for line in lines),
