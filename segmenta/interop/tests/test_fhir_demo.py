@@ -1,9 +1,20 @@
 """The FHIR API over the demo practice (`segmenta demo`): every resource it emits validates
-as FHIR R4 (fhir.resources' R4B models), reads answer what searches list, paging links walk
-the whole set, and the other clinic sees none of it."""
+as FHIR R4 (fhir.resources' R4B models and HL7's R4 JSON Schema), reads answer what searches
+list, paging links walk the whole set, and the other clinic sees none of it.
 
+The JSON Schema is HL7's ``fhir.schema.json`` for R4 (``"id": "http://hl7.org/fhir/json-schema/4.0"``,
+JSON Schema draft-06, 680 definitions), kept as test data in ``data/fhir.schema.json.gz``
+(see ``data/README.md`` for where it comes from and why it is that file)."""
+
+import gzip
+import hashlib
 import importlib
+import json
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
+
+import jsonschema_rs
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -21,9 +32,47 @@ MODELS = {"Patient": "patient", "Condition": "condition", "AllergyIntolerance": 
           "CapabilityStatement": "capabilitystatement", "OperationOutcome": "operationoutcome"}
 
 
+SCHEMA_FILE = Path(__file__).parent / "data" / "fhir.schema.json.gz"
+SCHEMA_SHA256 = "15b9548af6412c44faaa411456e0652542de286fd1c58ef882b09bdc8947909d"  # of the unpacked file
+
+
+@lru_cache(maxsize=1)
+def _schema():
+    raw = gzip.decompress(SCHEMA_FILE.read_bytes())
+    assert hashlib.sha256(raw).hexdigest() == SCHEMA_SHA256, f"{SCHEMA_FILE} is not the file data/README.md names"
+    return json.loads(raw)
+
+
+@lru_cache(maxsize=None)
+def _schema_validator(name):
+    """HL7's R4 JSON Schema with the definition of ``name`` (e.g. Patient) as its entry point."""
+    schema = _schema()
+    return jsonschema_rs.Draft6Validator({"definitions": schema["definitions"],
+                                          "allOf": [{"$ref": f"#/definitions/{name}"}]})
+
+
+def schema_errors(resource):
+    """What HL7's R4 JSON Schema finds wrong with ``resource``: ["path: message", …], [] when valid."""
+    name = resource.get("resourceType")
+    if name not in _schema()["definitions"]:
+        return [f"resourceType: {name!r} is no R4 resource type"]
+    return [f"{'/'.join(map(str, error.instance_path)) or '(resource)'}: {error.message[:300]}"
+            for error in _schema_validator(name).iter_errors(resource) if not _release_gap(resource, error)]
+
+
+def _release_gap(resource, error):
+    """The one place the R4 4.0.0 schema file differs from 4.0.1 for what we send: its list of
+    FHIR versions ends at 4.0.0, so the CapabilityStatement's ``fhirVersion`` 4.0.1 is not in it."""
+    return list(error.instance_path) == ["fhirVersion"] and resource.get("fhirVersion") == "4.0.1"
+
+
 def validate(resource):
-    """Parse ``resource`` with its fhir.resources R4B model (raises on anything invalid)."""
+    """Check ``resource`` with HL7's R4 JSON Schema, then parse it with its fhir.resources R4B
+    model (raises on anything either finds invalid); the model is returned."""
     name = resource["resourceType"]
+    errors = schema_errors(resource)
+    if errors:
+        raise ValueError(f"{name} fails the R4 JSON Schema: " + "; ".join(errors[:5]))
     module = importlib.import_module(f"fhir.resources.R4B.{MODELS[name]}")
     return getattr(module, name).model_validate(resource)
 
@@ -106,9 +155,28 @@ def test_capability_statement_lists_what_is_served(db):
 def test_the_validation_refuses_what_fhir_refuses():
     """(Its models check structure, types, required elements and formats, not value sets:
     codes are checked where we emit them, e.g. test_every_sex_code_is_a_fhir_administrative_gender.)"""
-    with pytest.raises(ValueError):
-        validate({"resourceType": "Patient", "birthDate": "1970-13-01"})
+    wrong = [({"resourceType": "Patient", "birthDate": "1970-13-01"}, "birthDate"),
+             ({"resourceType": "Observation", "status": "final"}, "code"),
+             ({"resourceType": "Observation", "status": "final", "code": {"text": "x"}, "colour": "red"}, "colour"),
+             ({"resourceType": "Procedure", "status": "completed", "subject": {"reference": "Patient/1"},
+               "bodySite": {"text": "not a list"}}, "bodySite"),
+             ({"resourceType": "Spaceship"}, "resourceType")]
+    for resource, word in wrong:
+        with pytest.raises(ValueError):
+            validate(resource)
+        # The JSON Schema on its own refuses each one, naming what is wrong.
+        assert any(word in error for error in schema_errors(resource)), schema_errors(resource)
+    assert schema_errors({"resourceType": "Patient", "birthDate": "1970-01-02"}) == []
+    # A required primitive may stand as its extension alone ("_status"), so the schema leaves
+    # such elements to the models, which refuse an Observation without its status.
     with pytest.raises(ValueError):
         validate({"resourceType": "Observation", "code": {"text": "x"}})
-    with pytest.raises(ValueError):
-        validate({"resourceType": "Observation", "status": "final", "code": {"text": "x"}, "colour": "red"})
+
+
+def test_the_json_schema_is_hls_r4_schema_as_data_readme_names_it():
+    readme = (SCHEMA_FILE.parent / "README.md").read_text(encoding="utf-8")
+    assert SCHEMA_SHA256 in readme
+    schema = _schema()
+    assert schema["id"] == "http://hl7.org/fhir/json-schema/4.0" and len(schema["definitions"]) == 680
+    assert set(TYPES) | {"Bundle", "Composition", "CapabilityStatement", "OperationOutcome"} <= set(
+        schema["discriminator"]["mapping"])
