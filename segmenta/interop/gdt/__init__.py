@@ -33,7 +33,8 @@ below are taken from public implementations and sample files that agree with eac
   when 9206 is missing, 3 = ISO 8859-15 in GDT 3.0 (inSuite ``gdt_v_30``: "ASCII (german)",
   "Code page 437", "ISO 8859-15"). For GDT 2.1, tools name 3 differently (inSuite: ISO
   8859-15; optigdt: ANSI code page 1252); Segmenta reads 3 as ISO 8859-15, which agrees
-  with ISO 8859-1 and code page 1252 on every letter German names use.
+  with ISO 8859-1 and code page 1252 on every letter German names use, and bytes 0x80-0x9F
+  (control codes in ISO 8859, never text) as code page 1252's letters; it writes ISO 8859-15.
 - Record types: 6301 master data, 6302 request for a new examination, 6310 examination
   data (results), 6311 request to show examination data.
 - Fields used: 8315/8316 GDT ids of receiver/sender, 3000 patient number, 3101 family name,

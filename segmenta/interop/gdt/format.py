@@ -72,6 +72,10 @@ def decode(raw, charset):
         if high is not None:
             raise ValueError(f"byte 0x{high:02X} is not 7-bit, but 9206 declares the 7-bit character set")
         return "".join(_DIN_66003.get(byte, chr(byte)) for byte in raw)
+    if charset == ISO_8859_15 and any(0x80 <= byte <= 0x9F for byte in raw):
+        # Control codes in ISO 8859-15, never text: a system that writes code page 1252 under
+        # 3 (some GDT 2.1 tools name 3 so) means that page's letters there (Š, Ž, Œ, „ …).
+        return "".join(bytes([byte]).decode("cp1252" if 0x80 <= byte <= 0x9F else "iso8859_15") for byte in raw)
     return raw.decode(CHARSETS[charset])
 
 

@@ -154,3 +154,12 @@ def test_a_line_longer_than_999_bytes_is_refused_and_text_is_wrapped_to_fit():
 def test_line_breaks_inside_a_value_never_split_a_gdt_line():
     data = format.line("6228", "one\r\ntwo", "2")
     assert data == b"0176228one  two\r\n"
+
+
+def test_code_page_1252_letters_under_character_set_3_are_read_as_such():
+    data = format.build("6302", [("9206", "3"), ("3101", "Simic")], charset="3", version="02.10")
+    data = data.replace(b"3101Simic", b"3101\x8aimi\xe6")  # Š in code page 1252, æ in both
+    assert format.parse(data)["patient"]["family_name"] == "Šimiæ"
+    with pytest.raises(format.GdtError) as error:
+        format.parse(data.replace(b"\x8aimi", b"\x81imi"))  # a byte code page 1252 leaves empty
+    assert error.value.field == "3101"
