@@ -59,8 +59,7 @@ class PatientQuerySet(models.QuerySet):
         connection = connections[self.db]
         for term in q.split()[:5]:
             folded = fold(term)
-            found = search_index.narrowed(models.Q(name_key__contains=folded) | models.Q(record_number__iexact=term),
-                                          folded, term, connection)
+            found = search_index.name_contains(folded, connection) | search_index.record_number_is(term, connection)
             born = _as_date(term)
             queryset = queryset.filter(found | models.Q(birth_date=born) if born else found)
         if q.split() and connection.vendor == "postgresql":

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from segmenta.conftest import make_patient
 from segmenta.patients import search_index
-from segmenta.patients.models import Patient
+from segmenta.patients.models import Patient, fold
 
 
 def found(clinic, q):
@@ -68,9 +68,11 @@ def test_an_index_whose_triggers_a_rebuilt_table_lost_is_repaired(clinic, people
     with connection.cursor() as cursor:
         for name in search_index.TRIGGERS:
             cursor.execute(f"DROP TRIGGER {name}")
+        cursor.execute(f"DROP INDEX {search_index.RECORD_NUMBER_INDEX}")
     connection._segmenta_patient_search_ready = False  # as on the next connection
-    make_patient(clinic, family="Neuberg", given="Nina")
+    make_patient(clinic, family="Neuberg", given="Nina", record_number="N-1")
     assert found(clinic, "neuberg") == ["Neuberg"]
+    assert found(clinic, "n-1") == ["Neuberg"]
     make_patient(clinic, family="Altberg", given="Otto")  # the triggers are back
     assert found(clinic, "berg") == ["Altberg", "Neuberg"]
 
@@ -79,7 +81,7 @@ def test_an_index_whose_triggers_a_rebuilt_table_lost_is_repaired(clinic, people
 def test_the_migrations_leave_the_index_and_its_triggers_whole(db):
     """A migration that rebuilds the patients' table (SQLite does, to add a constraint) must
     set the triggers up again: a repair inside a request's transaction could be rolled back."""
-    names = [search_index.FTS, *search_index.TRIGGERS]
+    names = [search_index.FTS, *search_index.TRIGGERS, search_index.RECORD_NUMBER_INDEX]
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE name IN (%s)" % ", ".join(["%s"] * len(names)), names)
         assert sorted(row[0] for row in cursor.fetchall()) == sorted(names)
@@ -93,6 +95,31 @@ def test_sqlite_searches_through_the_trigram_index(clinic, people):
         cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
         plan = " ".join(row[-1] for row in cursor.fetchall())
     assert f"SCAN {search_index.FTS} VIRTUAL TABLE" in plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index is SQLite's")
+def test_the_record_number_is_looked_up_in_its_own_index(clinic, people):
+    query = Patient.objects.filter(clinic=clinic).search("b-2").query
+    sql, params = query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " ".join(row[-1] for row in cursor.fetchall())
+    assert f"INDEX {search_index.RECORD_NUMBER_INDEX}" in plan and "SCAN patients_patient " not in plan + " "
+
+
+TRICKY = [("Straße", "Zoë"), ("Øster-Gaard", "Łukasz"), ("Yılmaz", "İlkay"), ("Ολυμπία", "Σοφία"),
+          ("O'Neil_100%", "Anne-Marie"), ("STRASSER", "ǅemal"), ("Weiß", "ﬁona")]
+
+
+@pytest.mark.parametrize("word", ["strasse", "STRASS", "ße", "øster", "łuk", "yılm", "ilkay", "λυμπ", "ΣΟΦ",
+                                  "l_1", "00%", "'ne", "ǆem", "dzem", "fion", "weiss", "ss", "zoe", "ann"])
+def test_the_index_finds_exactly_what_a_plain_comparison_of_folded_names_finds(clinic, word):
+    """Names are taken as the index finds them, unchecked: so it must find the same names
+    as comparing the folded name with the folded word, letter for letter."""
+    for family, given in TRICKY:
+        make_patient(clinic, family=family, given=given)
+    plain = sorted(p.family_name for p in Patient.objects.filter(clinic=clinic, name_key__contains=fold(word)))
+    assert found(clinic, word) == plain
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm is PostgreSQL's")
