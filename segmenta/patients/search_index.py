@@ -79,6 +79,11 @@ def install(connection):
                            "ON patients_patient (upper(record_number::text))")
 
 
+def reinstall(apps, schema_editor):
+    """For a migration that changes what ``install`` sets up."""
+    install(schema_editor.connection)
+
+
 def uninstall(connection):
     statements = {
         "sqlite": [*(f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS), f"DROP TABLE IF EXISTS {FTS}",

@@ -1,10 +1,6 @@
 from django.db import migrations
 
-
-def install(apps, schema_editor):
-    from segmenta.patients import search_index
-
-    search_index.install(schema_editor.connection)
+from segmenta.patients.search_index import reinstall
 
 
 class Migration(migrations.Migration):
@@ -14,6 +10,4 @@ class Migration(migrations.Migration):
         ('patients', '0010_alter_historicalmedication_medication_class_and_more'),
     ]
 
-    operations = [
-        migrations.RunPython(install, migrations.RunPython.noop),
-    ]
+    operations = [migrations.RunPython(reinstall, migrations.RunPython.noop)]
