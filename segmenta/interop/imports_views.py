@@ -11,6 +11,7 @@
 Clinic admins and practitioners only (assistants document, but do not decide what enters
 the chart from elsewhere); everyone else gets a 404."""
 
+import datetime
 import json
 
 from django import forms
@@ -106,6 +107,7 @@ def report(request, pk):
     held = {p.pk: p for p in PendingPatient.objects.filter(run=run).prefetch_related("candidates")}
     for line in details.get("needs_decision", []):
         line["held"] = held.get(line["pending"])
+        line["born"] = datetime.date.fromisoformat(line["birth_date"])
     for line in details.get("patients", []):
         line["match_label"] = MATCHED.get(line["match"], line["match"])
     record("view", request=request, clinic=run.clinic, obj=run, detail={"import_report": run.pk})
