@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.utils import timezone
 
 from segmenta.audit.models import AuditEvent
@@ -119,3 +120,11 @@ def test_everything_as_a_plain_function(patient, with_base):
     bundle = everything(patient, "https://clinic.example/fhir/r4" if with_base else None)
     validate(bundle)
     assert ("fullUrl" in bundle["entry"][0]) == with_base
+
+
+def test_the_capability_statement_names_both_operations(db):
+    statement = Client().get("/fhir/r4/metadata").json()
+    patient = next(r for r in statement["rest"][0]["resource"] if r["type"] == "Patient")
+    assert [(o["name"], o["definition"]) for o in patient["operation"]] == [
+        ("everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything"),
+        ("summary", "http://hl7.org/fhir/uv/ips/OperationDefinition/summary")]

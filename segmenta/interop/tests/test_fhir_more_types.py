@@ -165,3 +165,20 @@ def test_reads_and_searches_of_the_new_types_are_audited(api_client, records, pa
         ("fhir:CarePlan", patient.pk, doctor.pk), ("fhir:AdverseEvent", patient.pk, doctor.pk),
         ("fhir:Questionnaire", None, doctor.pk)]
     assert events[1].detail["resources"] == [f"ae-{records['faint'].pk}", f"ae-{records['bruise'].pk}"]
+
+
+def test_answers_to_a_clinics_own_questionnaire_are_found_by_it(api_client, clinic, other_clinic, patient):
+    resource = {**instrument("nrs-11"), "id": "own-scale", "url": "https://clinic.example/own-scale"}
+    mine = ClinicInstrument.objects.create(clinic=clinic, instrument_id="own-scale", resource=resource,
+                                           licence_note="ours")
+    theirs = ClinicInstrument.objects.create(clinic=other_clinic, instrument_id="own-scale", resource=resource,
+                                             licence_note="theirs")
+    answered = save_answers(patient, "own-scale", {"now": 3, "average": 3, "worst": 4}, answered_at=MARCH)
+    wanted = [f"qr-{answered.pk}"]
+    assert ids(api_client.get("/fhir/r4/QuestionnaireResponse", {"questionnaire": f"Questionnaire/ci-{mine.pk}"})) \
+        == wanted
+    assert ids(api_client.get("/fhir/r4/QuestionnaireResponse",
+                              {"questionnaire": "https://clinic.example/own-scale"})) == wanted
+    # The other clinic's questionnaire of the same name is not this one.
+    assert ids(api_client.get("/fhir/r4/QuestionnaireResponse", {"questionnaire": f"ci-{theirs.pk}"})) == []
+    validate(api_client.get(f"/fhir/r4/QuestionnaireResponse/qr-{answered.pk}").json())
