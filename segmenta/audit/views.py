@@ -14,6 +14,7 @@ OBJECT_LABELS = {
     "patient_list": _("patient list"), "assessment": _("assessment"), "red_flags": _("red flags"),
     "refused_injection": _("refused injection"), "research_export": _("research export"),
     "responses": _("questionnaire answers"), "totpdevice": _("second factor"),
+    "fhir_bulk_export": _("FHIR bulk export"),
 }
 
 

@@ -3,6 +3,7 @@ files (every line a valid R4 resource of the clinic asked for, counted right), c
 _type and _since, who may export, the audit event, chunked reading, and the command line."""
 
 import json
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -11,14 +12,16 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from segmenta.accounts.models import Clinic, Membership, Role
 from segmenta.audit.models import AuditEvent
+from segmenta.audit.views import object_label
 from segmenta.interop.fhir import bulk
 from segmenta.interop.fhir.types import TYPES
-from segmenta.patients.models import Patient
+from segmenta.patients.models import Complaint, Condition, Patient
 
 from .test_fhir_demo import client_of, validate
 
@@ -250,6 +253,7 @@ def test_every_export_is_audited_once_per_clinic_with_its_types_and_counts(demo)
         assert event.detail["types"]["Patient"] == Patient.objects.filter(clinic=clinic).count()
     counts = {output["type"]: output["count"] for output in manifest["output"]}
     assert {name: sum(e.detail["types"].get(name, 0) for e in events) for name in counts} == counts
+    assert object_label("fhir_bulk_export") == "FHIR bulk export"  # as the audit page names it
     patients = {r["id"] for r in files["Patient"]}
     assert patients == {str(pk) for pk in Patient.objects.filter(clinic__in=demo.values()).values_list("pk", flat=True)}
 
@@ -372,3 +376,39 @@ def test_the_command_line_refuses_bad_input_with_one_line_and_exit_2(demo, tmp_p
     message = str(refused.value)
     assert "\n" not in message and all(word in message for word in words), message
     assert not (package / "exported").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite reads each chunk on its own (see bulk.py)")
+def test_on_postgresql_the_files_are_the_state_when_the_export_began(demo, tmp_path):
+    """A condition recorded and a patient renamed while the export runs (committed by another
+    connection) are not in the files: every chunk reads the snapshot the export began with."""
+    patients = list(Patient.objects.filter(clinic=demo["demo"]).order_by("pk"))
+    changed = []
+
+    def change_meanwhile(written, current):
+        if changed:
+            return
+
+        def other_connection():
+            try:
+                Condition.objects.create(patient=patients[0], text="recorded during the export")
+                Patient.objects.filter(pk=patients[-1].pk).update(family_name="Renamed")
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=other_connection)
+        thread.start()
+        thread.join()
+        changed.append(written)
+
+    conditions_before = Condition.objects.filter(clinic=demo["demo"]).count()
+    with bulk.snapshot():
+        result = bulk.write_ndjson(tmp_path, [demo["demo"].pk], ["Patient", "Condition"], chunk=1,
+                                   heartbeat=change_meanwhile)
+    assert changed == [1]
+    assert Patient.objects.get(pk=patients[-1].pk).family_name == "Renamed"
+    names = [json.loads(line)["name"][0]["family"] for line in (tmp_path / "Patient.ndjson").read_text().splitlines()]
+    assert names == [p.family_name for p in patients]
+    texts = (tmp_path / "Condition.ndjson").read_text()
+    assert "recorded during the export" not in texts
+    assert result.counts["Condition"] == conditions_before + Complaint.objects.filter(clinic=demo["demo"]).count()
