@@ -23,4 +23,6 @@ class ReferralForm(forms.Form):
     TEXTS = ("recipient_name", "question", "findings", "tested_fields", "red_flags")
 
     def texts(self):
-        return {name: self.cleaned_data[name].strip() for name in self.TEXTS}
+        """The texts as kept: line ends as "\n" (a browser sends "\r\n"), no stray spaces around."""
+        return {name: "\n".join(line.rstrip() for line in self.cleaned_data[name].strip().splitlines())
+                for name in self.TEXTS}

@@ -17,7 +17,10 @@ from segmenta.knowledge.service import for_clinic
 from segmenta.patients.models import Consent, Patient
 from segmenta.treatment.models import Session, TreatmentPlan
 
-from . import content, fhir
+from segmenta.interop.fhir.everything import everything
+from segmenta.interop.fhir.views import base_url
+
+from . import content
 from .forms import ReferralForm
 from .make import compose, filename, issue
 from .models import IssuedDocument, Kind, Recipient
@@ -85,8 +88,7 @@ def index(request, patient_id):
         "plans": patient.plans.select_related("complaint").order_by("-created_at"),
         "consents": patient.consents.order_by("-date", "-id"),
         "techniques": content.techniques(for_clinic(patient.clinic)),
-        "issued": IssuedDocument.objects.filter(patient=patient).select_related("made_by", "consent"),
-        "fhir_bundle": fhir.available()})
+        "issued": IssuedDocument.objects.filter(patient=patient).select_related("made_by", "consent")})
 
 
 def _pair(kind, load, pdf_name, options=lambda request, target: {}):
@@ -132,10 +134,8 @@ record_copy, record_copy_pdf = _pair(Kind.RECORD_COPY, _patient, "documents:reco
 def record_copy_fhir(request, patient_id):
     """Everything about the patient as a FHIR Bundle (the interoperability app's $everything)."""
     patient = _patient(request, patient_id)
-    if not fhir.available():
-        raise Http404("the FHIR Bundle is not available in this installation")
     with transaction.atomic():
-        bundle = fhir.bundle(patient)
+        bundle = everything(patient, base_url(request))
         record("export", request=request, patient=patient, obj=patient,
                detail={"document": Kind.RECORD_COPY, "format": "fhir", "restricted": patient.restricted})
     response = HttpResponse(json.dumps(bundle, indent=2, ensure_ascii=False), content_type="application/fhir+json")

@@ -62,6 +62,15 @@ def test_bad_input_exits_2_naming_the_field(demo, tmp_path, args, field):
     assert IssuedDocument.objects.count() == 0
 
 
+def test_a_file_inside_the_package_is_refused(demo):
+    from django.conf import settings
+
+    target = settings.PACKAGE_DIR / "documents" / "note.pdf"
+    with pytest.raises(CommandError, match="^-o/--output: .* inside the Segmenta package") as error:
+        run("session-note", str(signed_session().pk), "-o", str(target))
+    assert error.value.returncode == 2 and not target.exists()
+
+
 def test_an_unsigned_session_or_a_folder_that_is_not_there_exits_2(demo, tmp_path):
     from segmenta.treatment.models import Session
 

@@ -102,3 +102,19 @@ def test_another_clinics_plan_and_consent_are_404(demo):
     assert client.get(reverse("documents:course_letter", args=[plan.pk])).status_code == 404
     assert client.get(reverse("documents:consent_sheet", args=[consent.pk]) + "?technique=stellate").status_code == 404
     assert client.post(reverse("documents:record_copy_pdf", args=[plan.patient_id])).status_code == 404
+
+
+def test_the_record_copy_as_a_fhir_bundle_validates_and_is_audited(demo):
+    from fhir.resources.R4B.bundle import Bundle
+
+    from segmenta.audit.models import AuditEvent
+
+    patient = signed_session().patient
+    response = client_of("demo-doctor").get(reverse("documents:record_copy_fhir", args=[patient.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/fhir+json"
+    bundle = response.json()
+    Bundle.model_validate(bundle)
+    types = {e["resource"]["resourceType"] for e in bundle["entry"]}
+    assert {"Patient", "Condition", "Procedure", "Encounter"} <= types
+    assert AuditEvent.objects.filter(action="export", patient=patient, detail__format="fhir").exists()
+    assert client_of("other-doctor").get(reverse("documents:record_copy_fhir", args=[patient.pk])).status_code == 404
