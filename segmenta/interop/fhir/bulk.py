@@ -365,6 +365,10 @@ class Job:
             return "interrupted"
         return state
 
+    def expires(self):
+        """When a finished job's files will be removed (seconds since the epoch)."""
+        return (self.progress() or {}).get("heartbeat", time.time()) + KEEP_FOR.total_seconds()
+
     def file(self, name):
         """The path of one of the job's NDJSON files, or None."""
         if "/" in name or name.startswith(".") or not name.endswith(".ndjson"):
@@ -392,8 +396,7 @@ def find(job_id, user):
     spec = job.spec()
     if spec is None or spec["owner"] != user.pk:
         return None
-    if job.state() in ("complete", "error") and time.time() - job.progress().get("heartbeat", 0) > \
-            KEEP_FOR.total_seconds():
+    if job.state() in ("complete", "error") and time.time() > job.expires():
         job.remove()
         return None
     return job

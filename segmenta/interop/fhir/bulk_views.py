@@ -17,6 +17,7 @@ anyone else's token gets 404.
 """
 
 from django.http import FileResponse, HttpResponse
+from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from segmenta.accounts.access import admin_clinics
@@ -78,7 +79,17 @@ def _clinics(request, level, group_id):
     return administered
 
 
+def _accepts_fhir_json(request):
+    """The kick-off's Accept (the format of an OperationOutcome it may answer): FHIR JSON, or
+    none given, which the IG lets a server take as FHIR JSON."""
+    accept = [part.split(";")[0].strip().lower() for part in request.headers.get("Accept", "").split(",")]
+    return accept == [""] or any(kind in ("application/fhir+json", "application/json", "*/*") for kind in accept)
+
+
 def _kick_off(request, level, group_id=""):
+    if not _accepts_fhir_json(request):
+        return outcome(400, "not-supported", f"Accept: {request.headers['Accept']!r}: only application/fhir+json "
+                                             "is answered")
     if "respond-async" not in _prefer(request):
         return outcome(400, "invalid", "Prefer: respond-async is required: an export runs in the background "
                                        "(see the Bulk Data Access IG)")
@@ -148,6 +159,7 @@ def status(request, job_id):
         return response
     if state == "complete":
         response = HttpResponse(fhir_response(job.manifest()).content, content_type="application/json")
+        response["Expires"] = http_date(job.expires())
         return response
     if state == "interrupted":
         return outcome(500, "incomplete", "the export stopped (the server was restarted while it ran); "

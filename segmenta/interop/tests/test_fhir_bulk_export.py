@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from datetime import timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -81,6 +82,9 @@ def exported(client, url="/fhir/r4/$export"):
     status_url = kick_off(client, url)
     response = wait(client, status_url)
     assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/json"
+    expires = parsedate_to_datetime(response["Expires"])
+    assert timedelta(hours=23) < expires - timezone.now() <= bulk.KEEP_FOR
     manifest = response.json()
     return status_url, manifest, download(client, manifest)
 
@@ -223,6 +227,8 @@ def test_only_a_clinic_admin_may_export_and_only_with_respond_async(demo):
     response = admin.get("/fhir/r4/$export")
     assert response.status_code == 400 and "respond-async" in response.json()["issue"][0]["diagnostics"]
     assert admin.post("/fhir/r4/$export", **ASYNC).status_code == 405
+    response = admin.get("/fhir/r4/$export", HTTP_PREFER="respond-async", HTTP_ACCEPT="application/fhir+xml")
+    assert response.status_code == 400 and "Accept" in response.json()["issue"][0]["diagnostics"]
     assert not bulk.jobs_dir().exists() or not any(bulk.jobs_dir().iterdir())
 
 
