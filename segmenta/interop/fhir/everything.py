@@ -27,15 +27,27 @@ from .types import TYPES
 SUMMARY_TYPES = ("Patient", "Condition", "AllergyIntolerance", "MedicationStatement", "Observation", "Procedure")
 
 
-def compartment(patient):
-    """[(source, rows)] of every table source holding the patient's resources, in type order."""
+def compartment(patient, types=None, since=None):
+    """[(source, rows)] of every table source holding the patient's resources, in type order;
+    only of ``types`` (names) when given, only changed after ``since`` (an aware datetime) when given."""
     found = []
-    for resource_type in TYPES.values():
+    for name, resource_type in TYPES.items():
+        if types is not None and name not in types:
+            continue
         for source in resource_type.sources:
             if not hasattr(source, "rows_of"):  # not a table (the questionnaires): no patient's data
                 continue
-            found.append((source, source.rows_of(patient.pk).order_by("pk")))
+            rows = source.rows_of(patient.pk)
+            if since is not None:
+                rows = rows.filter(last_updated__gt=since)
+            found.append((source, rows.order_by("pk")))
     return found
+
+
+def compartment_types():
+    """The names of the types ``everything`` holds."""
+    return [name for name, resource_type in TYPES.items()
+            if any(hasattr(source, "rows_of") for source in resource_type.sources)]
 
 
 def _type_of(source):
@@ -51,9 +63,9 @@ def entry(source, row, base):
     return found
 
 
-def everything_page(patient, base=None, count=None, offset=0):
+def everything_page(patient, base=None, count=None, offset=0, types=None, since=None):
     """(total, entries) of one page of everything about ``patient`` (all of it when ``count`` is None)."""
-    found = compartment(patient)
+    found = compartment(patient, types, since)
     if count is None:
         rows = [(source, row) for source, queryset in found for row in queryset]
         return len(rows), [entry(source, row, base) for source, row in rows]

@@ -172,20 +172,46 @@ def _operation_query(request, allowed):
 @read_only
 @token_required
 def patient_everything(request, resource_id):
-    """Patient/ID/$everything: the patient and every resource about them, a searchset paged with _count."""
-    _operation_query(request, search.PAGING)
+    """Patient/ID/$everything: the patient and every resource about them, a searchset paged with
+    _count; _type (type names, comma-separated) and _since (an instant) narrow it as FHIR defines."""
+    _operation_query(request, (*search.PAGING, "_type", "_since"))
     patient = _visible_patient(request, resource_id)
     count = params.number("_count", request.GET.get("_count"), 0, params.MAX_COUNT, params.DEFAULT_COUNT)
     offset = params.number("_offset", request.GET.get("_offset"), 0, 10**9, 0)
+    types = _everything_types(request.GET.getlist("_type"))
+    since = _instant("_since", request.GET.get("_since"))
     base = base_url(request)
-    total, entries = compartment.everything_page(patient, base, count, offset)
+    total, entries = compartment.everything_page(patient, base, count, offset, types, since)
     record("view", request=request, patient=patient, object_type="fhir:Patient/$everything", object_id=resource_id,
            detail={"fhir": True, "resources": [e["resource"]["id"] for e in entries]})
+    used = {name: request.GET.getlist(name) for name in ("_since", "_type") if name in request.GET}
     bundle = {"resourceType": "Bundle", "type": "searchset", "total": total,
-              "link": search.links(f"{base}/Patient/{resource_id}/$everything", {}, count, offset, total)}
+              "link": search.links(f"{base}/Patient/{resource_id}/$everything", used, count, offset, total)}
     if entries:
         bundle["entry"] = entries
     return fhir_response(bundle)
+
+
+def _everything_types(values):
+    if not values:
+        return None
+    allowed = compartment.compartment_types()
+    wanted = [part.strip() for value in values for part in value.split(",")]
+    unknown_types = [part for part in wanted if part not in allowed]
+    if unknown_types:
+        raise BadParameter(f"_type: {', '.join(repr(part) for part in unknown_types)} is not one of the patient "
+                           f"compartment's types ({', '.join(allowed)})")
+    return set(wanted)
+
+
+def _instant(name, raw):
+    """A FHIR instant (date, time and zone) as an aware datetime, or None when not given."""
+    if raw is None:
+        return None
+    wanted = params.date_range(name, raw)
+    if wanted.prefix != "eq" or "T" not in raw:
+        raise BadParameter(f"{name}: an instant with its time zone, e.g. 2026-01-31T08:00:00Z, got {raw!r}")
+    return wanted.start
 
 
 @read_only

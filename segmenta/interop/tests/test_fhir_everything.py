@@ -1,5 +1,6 @@
 """Patient/ID/$everything and Patient/ID/$summary, and the plain functions behind them."""
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -128,3 +129,21 @@ def test_the_capability_statement_names_both_operations(db):
     assert [(o["name"], o["definition"]) for o in patient["operation"]] == [
         ("everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything"),
         ("summary", "http://hl7.org/fhir/uv/ips/OperationDefinition/summary")]
+
+
+def test_everything_narrowed_by_type_and_since(api_client, chart, patient):
+    url = f"/fhir/r4/Patient/{patient.pk}/$everything"
+    body = api_client.get(url, {"_type": "AllergyIntolerance,MedicationStatement"}).json()
+    validate(body)
+    assert [e["resource"]["id"] for e in body["entry"]] == [f"a-{chart['allergy'].pk}", f"m-{chart['medication'].pk}"]
+    assert "_type=AllergyIntolerance%2CMedicationStatement" in body["link"][0]["url"]
+    # _since: only what changed after it (an edit makes a new version).
+    later = timezone.now() + timedelta(minutes=5)
+    medication = chart["medication"]
+    medication.versions.filter(pk=medication.versions.order_by("-history_date").first().pk).update(
+        history_date=later)
+    stamp = (later - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    since = api_client.get(url, {"_since": stamp}).json()
+    assert [e["resource"]["id"] for e in since["entry"]] == [f"m-{chart['medication'].pk}"]
+    refused(api_client.get(url, {"_type": "Questionnaire"}), 400, "_type", "Questionnaire")
+    refused(api_client.get(url, {"_since": "2026-01-01"}), 400, "_since")
