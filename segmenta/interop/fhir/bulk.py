@@ -57,6 +57,7 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from segmenta.accounts.access import admin_clinics
 from segmenta.accounts.models import Clinic
 from segmenta.audit.trail import record
 from segmenta.outcomes.models import ClinicInstrument
@@ -388,13 +389,20 @@ class Job:
         return True
 
 
+def administers(user, clinic_ids):
+    """Whether ``user`` is an admin of each of the clinics (asked again when the export runs
+    and at each status and file request: a role taken away ends access to its exports)."""
+    return admin_clinics(user).filter(pk__in=clinic_ids).count() == len(set(clinic_ids))
+
+
 def find(job_id, user):
-    """The user's job ``job_id``, or None (another user's job is none of theirs)."""
+    """The user's job ``job_id``, or None (another user's job is none of theirs, nor one of a
+    clinic they no longer administer)."""
     if not job_id.isalnum() or len(job_id) != 32:
         return None
     job = Job(job_id)
     spec = job.spec()
-    if spec is None or spec["owner"] != user.pk:
+    if spec is None or spec["owner"] != user.pk or not administers(user, spec["clinics"]):
         return None
     if job.state() in ("complete", "error") and time.time() > job.expires():
         job.remove()
@@ -447,9 +455,11 @@ def run(job):
     spec = job.spec()
     if spec is None:  # cancelled before it began
         return
-    user = get_user_model().objects.get(pk=spec["owner"])
     since = datetime.fromisoformat(spec["since"]) if spec["since"] else None
     try:
+        user = get_user_model().objects.get(pk=spec["owner"])
+        if not administers(user, spec["clinics"]):
+            raise PermissionError("you no longer administer every clinic this export was for")
         with snapshot():
             result = write_ndjson(job.path, spec["clinics"], spec["types"], since=since, user=user,
                                   heartbeat=lambda written, current: job.set_progress(written=written, current=current))
@@ -472,6 +482,8 @@ def run(job):
         pass
     except Exception as error:
         logger.exception("FHIR export %s failed", job.id)
+        for path in job.path.glob("*.ndjson"):  # half an export is served to nobody; keep none of it
+            path.unlink(missing_ok=True)
         try:
             job.set_progress(state="error", error=f"{type(error).__name__}: {error}")
         except Cancelled:
@@ -490,3 +502,29 @@ def start(job):
     thread = threading.Thread(target=_in_thread, args=(job,), name=f"fhir-export-{job.id}", daemon=True)
     thread.start()
     return thread
+
+
+# --- The CapabilityStatement -----------------------------------------------------------
+
+BULK_DATA = "http://hl7.org/fhir/uv/bulkdata"
+
+
+def declare_in(statement):
+    """``statement`` (the CapabilityStatement, changed in place and returned) declaring the
+    export: the Bulk Data IG's server capability, ``$export`` at system level, on Patient,
+    and on Group (a clinic). For capability.py to call (its owner wires it in)."""
+    statement.setdefault("instantiates", []).append(f"{BULK_DATA}/CapabilityStatement/bulk-data")
+    rest = statement["rest"][0]
+    rest.setdefault("operation", []).append({
+        "name": "export", "definition": f"{BULK_DATA}/OperationDefinition/export",
+        "documentation": "$export with 'Prefer: respond-async' (clinic admins; their clinics): _type, _since, "
+                         "_outputFormat (NDJSON). A status URL, then a manifest of NDJSON files per type."})
+    resources = {resource["type"]: resource for resource in rest["resource"]}
+    if "Group" not in resources:
+        resources["Group"] = {"type": "Group", "documentation": "Group/{clinic id}: a clinic's patients; only its "
+                                                                "$export is served"}
+        rest["resource"].append(resources["Group"])
+    for name, definition in (("Patient", "patient-export"), ("Group", "group-export")):
+        resources[name].setdefault("operation", []).append({
+            "name": "export", "definition": f"{BULK_DATA}/OperationDefinition/{definition}"})
+    return statement

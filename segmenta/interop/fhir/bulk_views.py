@@ -12,8 +12,10 @@ Access IG); the export itself, its jobs and its audit are in ``bulk``.
 
 Only a clinic admin may export, and only their clinics' records; a practitioner or an
 assistant gets 403, another clinic's group 404 (as any record of another clinic). One export
-at a time per user (429 while one runs). Jobs and files belong to the user who started them:
-anyone else's token gets 404.
+at a time per user (429 while one runs). Jobs and files belong to the user who started them,
+while they administer its clinics: anyone else's token gets 404, and so does theirs once the
+admin role is taken away (an export that had not run yet then fails, saying why). The
+CapabilityStatement declares the export through ``bulk.declare_in``.
 """
 
 from django.http import FileResponse, HttpResponse

@@ -285,6 +285,34 @@ def test_a_running_export_answers_202_with_its_progress_and_a_dead_one_says_so(d
     assert client.get(f"/fhir/r4/$export-status/{job.id}/x").status_code == 404
 
 
+def test_a_failed_export_says_why_and_keeps_no_files(demo):
+    """The clinic's admin role is taken away between the kick-off and the run: nothing is
+    exported, the status says why; an export that fails after writing keeps no half files."""
+    admin = get_user_model().objects.get(username="demo-admin")
+    client = client_of("demo-admin")
+
+    def new_job(clinic_ids):
+        return bulk.create(user=admin, clinic_ids=clinic_ids, types=["Patient"], since=None, level="system",
+                           request_url="http://testserver/fhir/r4/$export", base_url="http://testserver/fhir/r4",
+                           client={})
+
+    job = new_job([demo["demo"].pk])
+    Membership.objects.filter(user=admin, clinic=demo["demo"]).update(role=Role.PRACTITIONER)
+    bulk.run(job)
+    assert job.state() == "error" and "no longer administer" in job.progress()["error"]
+    assert client.get(f"/fhir/r4/$export-status/{job.id}").status_code == 404  # nor may they see it
+    Membership.objects.filter(user=admin, clinic=demo["demo"]).update(role=Role.ADMIN)
+    response = client.get(f"/fhir/r4/$export-status/{job.id}")
+    assert response.status_code == 500 and "no longer administer" in validate(response.json()).issue[0].diagnostics
+    # The Patient file was written, then the manifest could not be (a folder stands in its place): no file kept.
+    job = new_job([demo["demo"].pk])
+    (job.path / "manifest.json").mkdir()
+    bulk.run(job)
+    assert job.state() == "error" and "manifest.json" in job.progress()["error"]
+    assert not list(job.path.glob("*.ndjson"))
+    assert client.get(f"/fhir/r4/$export-status/{job.id}").status_code == 500
+
+
 def test_a_cancelled_export_stops_leaves_no_files_and_no_audit_event(demo, settings):
     settings.SEGMENTA_FHIR_EXPORT_CHUNK = 1
     admin = get_user_model().objects.get(username="demo-admin")
@@ -418,3 +446,17 @@ def test_on_postgresql_the_files_are_the_state_when_the_export_began(demo, tmp_p
     texts = (tmp_path / "Condition.ndjson").read_text()
     assert "recorded during the export" not in texts
     assert result.counts["Condition"] == conditions_before + Complaint.objects.filter(clinic=demo["demo"]).count()
+
+
+def test_the_capability_statement_can_declare_the_export(db):
+    from segmenta.interop.fhir.capability import capability_statement
+
+    statement = bulk.declare_in(capability_statement("http://testserver/fhir/r4"))
+    validate(statement)
+    assert "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data" in statement["instantiates"]
+    rest = statement["rest"][0]
+    assert [op["name"] for op in rest["operation"]].count("export") == 1
+    resources = {resource["type"]: resource for resource in rest["resource"]}
+    for name, definition in (("Patient", "patient-export"), ("Group", "group-export")):
+        exports = [op for op in resources[name]["operation"] if op["name"] == "export"]
+        assert [op["definition"] for op in exports] == [f"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/{definition}"]
