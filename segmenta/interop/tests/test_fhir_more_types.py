@@ -10,7 +10,7 @@ from segmenta.audit.models import AuditEvent
 from segmenta.outcomes.models import ClinicInstrument
 from segmenta.outcomes.responses import save_answers
 from segmenta.outcomes.scoring import instrument
-from segmenta.outcomes.translation import TRANSLATION_URL
+from segmenta.outcomes.translation import TRANSLATION_URL, translations, untranslated
 from segmenta.patients import models as m
 from segmenta.treatment.models import AdverseEvent, Injection, Session, TreatmentPlan
 
@@ -182,3 +182,12 @@ def test_answers_to_a_clinics_own_questionnaire_are_found_by_it(api_client, clin
     # The other clinic's questionnaire of the same name is not this one.
     assert ids(api_client.get("/fhir/r4/QuestionnaireResponse", {"questionnaire": f"ci-{theirs.pk}"})) == []
     validate(api_client.get(f"/fhir/r4/QuestionnaireResponse/qr-{answered.pk}").json())
+
+
+def test_every_shipped_questionnaire_carries_its_german_and_spanish(api_client):
+    shipped = api_client.get("/fhir/r4/Questionnaire").json()["entry"]
+    assert {e["resource"]["id"] for e in shipped} == {"nrs-11", "pgic", "psfs", "phq-9", "gad-7"}
+    for found in shipped:
+        resource = found["resource"]
+        assert untranslated(resource, ("de", "es")) == [], resource["id"]
+        assert set(translations(resource, "title")) == {"de", "es"}
