@@ -1642,6 +1642,38 @@ def code_layout(kb, e, mono):
     mono.sections.append(section)
 
 
+# The other systems' code systems that the FHIR import reads (field_codes.yaml, medication_codes.yaml).
+CODE_SYSTEMS = {"snomed": "SNOMED CT", "icd10": "ICD-10", "rxnorm": "RxNorm", "atc": "ATC"}
+
+
+def _foreign_code(e, section):
+    """The code as its system writes it, and whether the entry was checked in the source."""
+    section.fact(CODE_SYSTEMS.get(e["system"], str(e["system"])), str(e["code"]))
+    section.fact(_("Checked against the source"), _("yes") if e.get("verified") else _("not yet"))
+
+
+def field_code_layout(kb, e, mono):
+    """Another system's code that names a candidate field: what the import proposes for it."""
+    section = Section(_("What the FHIR import proposes"), "proposes")
+    section.fact(_("History item"), code_label(e["kind"], "history_kind"))
+    if e.get("regions"):
+        section.fact(_("Body regions"), _listed(codes(e["regions"], "region")))
+    if e.get("organs"):
+        section.fact(_("Organs"), _listed(codes(e["organs"], "organ")))
+    _foreign_code(e, section)
+    mono.sections.append(section)
+
+
+def substance_code_layout(kb, e, mono):
+    """Another system's medication code: the class the import records it with."""
+    section = Section(_("What the FHIR import records"), "records")
+    section.fact(_("Medication class"), code_label(e["medication_class"], "medication_class"))
+    if e.get("allergy_class"):
+        section.fact(_("Allergy class"), code_label(e["allergy_class"], "allergy_class"))
+    _foreign_code(e, section)
+    mono.sections.append(section)
+
+
 LAYOUTS = {
     "drug": drug_layout, "technique": technique_layout, "ganglion": ganglion_layout, "segment": segment_layout,
     "organ": organ_layout, "region": region_layout, "choir-segment": choir_layout,
@@ -1649,5 +1681,6 @@ LAYOUTS = {
     "red-flag-area": red_flag_area_layout, "instrument-threshold": instrument_layout, "study": study_layout,
     "scope-rule": scope_rule_layout, "safety-rule": safety_rule_layout, "bleeding-agent": bleeding_agent_layout,
     "test-method": test_method_layout, "tracing-weight": tracing_weight_layout, "code": code_layout,
+    "field-code": field_code_layout, "substance-code": substance_code_layout,
     "crisis-contact": crisis_contact_layout, "source": source_layout, "retention": retention_layout,
 }
