@@ -15,6 +15,7 @@ from segmenta.interop.fhir import imports
 from segmenta.interop.models import FieldProposal, ImportRun
 from segmenta.patients.models import HistoryItem, Patient
 
+from .test_fhir_demo import validate
 from .test_fhir_import import SNOMED, bundle, coded, medication, person
 
 
@@ -39,6 +40,7 @@ def test_a_transaction_bundle_is_answered_entry_by_entry(clinic, doctor):
     assert response.status_code == 200 and response["Content-Type"].startswith("application/fhir+json")
     answer = response.json()
     assert answer["resourceType"] == "Bundle" and answer["type"] == "transaction-response"
+    validate(answer)
     statuses = [e["response"]["status"] for e in answer["entry"]]
     assert statuses == ["201 Created", "201 Created", "202 Accepted", "422 Unprocessable Entity", "200 OK"]
     patient = Patient.objects.get(clinic=clinic)
@@ -59,6 +61,7 @@ def test_the_transaction_endpoint_refuses_what_it_cannot_take(clinic, doctor, as
     assert post_bundle(token_client(assistant), bundle(person(), kind="transaction")).status_code == 403
     refused = post_bundle(client, bundle(person(), kind="collection"))
     assert refused.status_code == 400 and "transaction or batch" in refused.json()["issue"][0]["diagnostics"]
+    validate(refused.json())
     assert post_bundle(client, "{not json").status_code == 400
     assert client.get("/fhir/r4/").status_code == 405
     assert not Patient.objects.exists()
