@@ -744,7 +744,7 @@ def run_import(clinic, found, *, user=None, via=ImportRun.Via.CLI, files="", out
     maps = CodeMaps(for_clinic(clinic))
     groups, refused, skipped = group_by_patient(found, outcomes)
     lines, pending = [], []
-    for key, group in groups.items():
+    for group in groups.values():
         if "patient" not in group:
             continue
         try:
@@ -757,7 +757,7 @@ def run_import(clinic, found, *, user=None, via=ImportRun.Via.CLI, files="", out
                 outcomes[id(resource)] = ("refused", refused[-1])
             continue
         if how == "needs_decision":
-            pending.append(_hold(clinic, run, key, group, candidates))
+            pending.append(_hold(clinic, run, group, candidates))
             for resource in [group["patient"], *(r for _l, r in group["resources"])]:
                 outcomes[id(resource)] = ("held", pending[-1])
             continue
@@ -775,16 +775,21 @@ def run_import(clinic, found, *, user=None, via=ImportRun.Via.CLI, files="", out
     return report
 
 
-def _hold(clinic, run, key, group, candidates):
+def _hold(clinic, run, group, candidates):
+    """The patient and their records, held until someone decides who it is (held once: the
+    same patient imported again while undecided is the same decision)."""
     resource = group["patient"]
     family, given, birth, _sex = _patient_fields(resource)
     reason = ("several patients match" if any(p.birth_date == birth for p in candidates)
               else "the same name with another birth date")
-    with transaction.atomic():
-        held = PendingPatient.objects.create(
-            clinic=clinic, run=run, key=key[:300], name=f"{given} {family}"[:210], birth_date=birth.isoformat(),
-            reason=reason, resources=[resource] + [r for _l, r in group["resources"]])
-        held.candidates.set(candidates)
+    key = _source_key(resource, _identity(resource))
+    held = PendingPatient.objects.filter(clinic=clinic, key=key, decided_at__isnull=True).first()
+    if held is None:
+        with transaction.atomic():
+            held = PendingPatient.objects.create(
+                clinic=clinic, run=run, key=key, name=f"{given} {family}"[:210], birth_date=birth.isoformat(),
+                reason=reason, resources=[resource] + [r for _l, r in group["resources"]])
+            held.candidates.set(candidates)
     return {"pending": held.pk, "name": held.name, "birth_date": held.birth_date, "reason": reason,
             "candidates": [p.pk for p in candidates], "resources": len(group["resources"])}
 

@@ -122,6 +122,10 @@ def test_the_same_name_with_another_birth_date_is_held_for_a_decision(clinic, do
     assert held[0]["reason"] == "the same name with another birth date" and held[0]["candidates"] == [existing.pk]
     assert not Medication.objects.filter(clinic=clinic).exists()
     assert Patient.objects.filter(clinic=clinic).count() == 1
+    # The same file again while nobody has decided: still the one question.
+    again = run(clinic, bundle(person(), medication("m1", "Metoprolol 47.5 mg")), doctor)
+    assert again["details"]["needs_decision"][0]["pending"] == held[0]["pending"]
+    assert PendingPatient.objects.count() == 1
     # Someone decides she is a different person: a new patient gets her records.
     line = imports.decide(PendingPatient.objects.get(), doctor)
     created = Patient.objects.get(pk=line["patient"])
