@@ -164,6 +164,10 @@ def group_by_patient(found, outcomes):
         label = _name_of(label, resource)
         try:
             field, reference = _subject(resource)
+            if reference not in aliases and reference.startswith("Patient/"):
+                # Not in this import: perhaps a patient an earlier import took (run_import looks).
+                groups[reference] = {"resources": [], "label": reference, "field": field}
+                aliases[reference] = reference
             if reference not in aliases:
                 raise Refused(field, f"refers to {reference}, which is not in this import")
         except Refused as error:
@@ -390,12 +394,12 @@ def match(clinic, resource):
 class PatientImport:
     """Everything of one source patient, taken in one transaction."""
 
-    def __init__(self, clinic, run, user, maps, patient_resource, resources, outcomes=None):
+    def __init__(self, clinic, run, user, maps, patient_resource, resources, outcomes=None, identity=None):
         self.clinic, self.run, self.user, self.maps = clinic, run, user, maps
         self.outcomes = {} if outcomes is None else outcomes  # {id(resource): (outcome, …)}
         self.source = patient_resource
         self.resources = resources
-        self.identity = _identity(patient_resource)
+        self.identity = identity or _identity(patient_resource)
         self.counts = {"allergies": 0, "medications": 0, "conditions": 0, "weights": 0}
         self.proposals = []
         self.refused = []
@@ -417,17 +421,15 @@ class PatientImport:
     def _skip(self, why):
         self.skipped[why] = self.skipped.get(why, 0) + 1
 
-    def take(self, patient=None):
-        """Into ``patient`` (a decision's answer), or whoever ``match`` finds; returns the
-        patient's report line."""
+    def take(self, patient=None, how="decided"):
+        """Into ``patient`` (a decision's answer, or the patient of an earlier import), or
+        whoever ``match`` finds; returns the patient's report line."""
         with transaction.atomic():
             if patient is None:
                 patient, how, _candidates = match(self.clinic, self.source)
                 if patient is None:
                     patient = self._create_patient()
                     how = "new"
-            else:
-                how = "decided"
             self.patient = patient
             self.seen = set(ImportedResource.objects.filter(clinic=self.clinic, key__endswith=f"@{self.identity}")
                             .values_list("key", flat=True))
@@ -744,8 +746,9 @@ def run_import(clinic, found, *, user=None, via=ImportRun.Via.CLI, files="", out
     maps = CodeMaps(for_clinic(clinic))
     groups, refused, skipped = group_by_patient(found, outcomes)
     lines, pending = [], []
-    for group in groups.values():
+    for reference, group in groups.items():
         if "patient" not in group:
+            lines += _into_earlier_patient(clinic, run, user, maps, reference, group, refused, outcomes)
             continue
         try:
             patient, how, candidates = match(clinic, group["patient"])
@@ -773,6 +776,23 @@ def run_import(clinic, found, *, user=None, via=ImportRun.Via.CLI, files="", out
     run.report = report
     run.save(update_fields=["report"])
     return report
+
+
+def _into_earlier_patient(clinic, run, user, maps, reference, group, refused, outcomes):
+    """Resources whose Patient is not in this import, for the patient an earlier import took
+    under that reference ([the report line]); refused if there is none (or several)."""
+    earlier = list(ImportedResource.objects.filter(clinic=clinic, key__startswith=f"{reference}@",
+                                                   patient__isnull=False).select_related("patient")[:2])
+    if len(earlier) != 1:
+        for label, resource in group["resources"]:
+            refused.append(_refusal(label, Refused(group["field"], f"refers to {reference}, which is neither in "
+                                                                   "this import nor taken by an earlier one")))
+            outcomes[id(resource)] = ("refused", refused[-1])
+        return []
+    source = {"resourceType": "Patient", "id": reference.split("/", 1)[1]}
+    identity = earlier[0].key.rsplit("@", 1)[1]
+    taker = PatientImport(clinic, run, user, maps, source, group["resources"], outcomes, identity=identity)
+    return [taker.take(patient=earlier[0].patient, how="earlier_import")]
 
 
 def _hold(clinic, run, group, candidates):

@@ -223,3 +223,22 @@ def test_accepting_a_proposal_puts_it_into_the_chart_and_rejecting_keeps_it_out(
     imports.reject(sinus, doctor)
     sinus.refresh_from_db()
     assert sinus.status == "rejected" and HistoryItem.objects.filter(clinic=clinic).count() == 1
+
+
+@needs_synthea
+def test_records_whose_patient_an_earlier_import_took_find_that_patient(clinic, doctor):
+    """An export's files one at a time: the patients first, their conditions later."""
+    imports.run_import(clinic, imports.read_document("p.ndjson", (SYNTHEA / "Patient.000.ndjson").read_bytes()),
+                       user=doctor)
+    report = imports.run_import(
+        clinic, imports.read_document("c.ndjson", (SYNTHEA / "Condition.000.ndjson").read_bytes())
+        + imports.read_document("x.json", json.dumps(
+            {"resourceType": "Condition", "id": "lost", "code": {"text": "Migraine"},
+             "subject": {"reference": "Patient/nobody-knows"}})), user=doctor)
+    assert (report["patients"], report["proposed"], report["refused"]) == (13, 17, 1)
+    assert report["details"]["refused"][0]["resource"] == "Condition/lost"
+    assert report["details"]["refused"][0]["field"] == "subject"
+    assert {line["match"] for line in report["details"]["patients"]} == {"earlier_import"}
+    assert Patient.objects.filter(clinic=clinic).count() == 13
+    denis = Patient.objects.get(clinic=clinic, family_name="Schmitt836")
+    assert FieldProposal.objects.filter(patient=denis).count() == 2
