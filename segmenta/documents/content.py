@@ -12,9 +12,9 @@ from segmenta.assessment.engine import red_flags
 from segmenta.knowledge import localize, wording
 from segmenta.knowledge.service import for_clinic
 from segmenta.outcomes.labels import huneke_label
+from segmenta.outcomes.patient_copy import _regions as regions_text
 from segmenta.outcomes.patient_copy import entry, summary
 from segmenta.outcomes.reassessment import report
-from segmenta.patients.bodymap import segments
 from segmenta.treatment.case import chart_queryset, patient_case
 from segmenta.treatment.huneke import classify
 
@@ -48,11 +48,9 @@ def session_note(session):
 
 # --- The referral letter ------------------------------------------------------------------
 
-def _site(region):
-    if region.get("region"):
-        return localize.label("region", region["region"])
-    found = segments().get(region.get("choir"))
-    return localize.text(found, "label") if found else ""
+def _sites(regions):
+    """Each body region or body-map segment with its side, as the chart names it."""
+    return [text for text in (regions_text([region]) for region in regions or []) if text]
 
 
 def findings(patient):
@@ -64,7 +62,7 @@ def findings(patient):
         parts = [complaint.clinical_label()]
         if complaint.onset:
             parts.append(_("since %(when)s") % {"when": wording.day(complaint.onset)})
-        sites = ", ".join(s for s in (_site(r) for r in complaint.regions or [] if isinstance(r, dict)) if s)
+        sites = ", ".join(_sites(complaint.regions))
         if sites:
             parts.append(sites)
         if complaint.nrs is not None:
@@ -115,9 +113,8 @@ def course_letter(plan):
     for session in sessions:
         for injection in session.injections.all():
             techniques[injection.get_target_display()] += 1
-            for region in injection.regions or []:
-                if isinstance(region, dict) and _site(region):
-                    sites[_site(region)] += 1
+            for site in _sites(injection.regions):
+                sites[site] += 1
     done = {"sessions": len(sessions), "first": sessions[0].started_at if sessions else None,
             "last": sessions[-1].started_at if sessions else None,
             "techniques": techniques.most_common(), "sites": sites.most_common(),

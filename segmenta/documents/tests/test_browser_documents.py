@@ -82,3 +82,32 @@ def test_a_consent_sheet_from_the_documents_page_in_the_patients_language(page, 
         page.get_by_role("button", name="Download PDF").click()
     assert download.value.suggested_filename.startswith("consent-sheet-")
     assert IssuedDocument.objects.get().consent == consent
+
+
+SIZES = [(1366, 900), (1024, 768), (390, 844)]
+
+
+@pytest.mark.parametrize("language", ["en-US", "de-DE", "es-ES"])
+def test_the_documents_pages_fit_a_laptop_a_tablet_and_a_phone(browser_pages, settings, demo, tmp_path, language):
+    """No sideways scrolling, no card or button spilling, in each language and size; the
+    screenshots land in SEGMENTA_SCREENSHOTS when set."""
+    from segmenta.tests.test_browser_german_spanish_layout import OVERFLOW, shots_folder
+
+    settings.SEGMENTA_REQUIRE_MFA = False
+    session, consent = signed_session(), spanish_consent()
+    folder = shots_folder(tmp_path)
+    for size in SIZES:
+        page = browser_pages(locale=language, size=size)
+        browser_login(page, "demo-doctor", PASSWORD)
+        page.goto(f"/documents/patients/{session.patient_id}/")
+        page.locator("#id_password").fill(PASSWORD)
+        page.locator("form:has(#id_password) button[type=submit]").click()
+        page.wait_for_url(f"**/documents/patients/{session.patient_id}/")
+        for name, url in [("index", f"/documents/patients/{session.patient_id}/"),
+                          ("referral", f"/documents/patients/{session.patient_id}/referral/"),
+                          ("note", f"/documents/sessions/{session.pk}/note/"),
+                          ("sheet", f"/documents/consents/{consent.pk}/sheet/?technique=stellate"),
+                          ("copy", f"/documents/patients/{session.patient_id}/record-copy/")]:
+            page.goto(url)
+            page.screenshot(path=str(folder / f"documents-{name}-{language}-{size[0]}x{size[1]}.png"), full_page=True)
+            assert page.evaluate(OVERFLOW) == {"wide": 0, "spilled": []}, (name, language, size)
