@@ -9,21 +9,26 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from segmenta.accounts.access import reauth_required
 from segmenta.audit.trail import record
+from segmenta.interop.fhir.everything import everything
+from segmenta.interop.fhir.views import base_url
 from segmenta.knowledge.service import for_clinic
 from segmenta.patients.models import Consent, Patient
 from segmenta.treatment.models import Session, TreatmentPlan
-
-from segmenta.interop.fhir.everything import everything
-from segmenta.interop.fhir.views import base_url
+from segmenta.treatment.sessions import membership_for
 
 from . import content
 from .forms import ReferralForm
 from .make import compose, filename, issue
 from .models import IssuedDocument, Kind, Recipient
+
+
+# Letters that carry the name of whoever prints them as their signature.
+SIGNED_BY_WHOEVER_PRINTS = {Kind.REFERRAL, Kind.COURSE_LETTER}
 
 
 def _patient(request, patient_id):
@@ -68,6 +73,11 @@ def _pdf(request, kind, target, *, texts=None, recipient="", technique="", **opt
         made = compose(kind, target, texts=texts, technique=technique, **options)
     except content.NotAvailable as error:
         return _unavailable(request, getattr(target, "patient", target), error)
+    if kind in SIGNED_BY_WHOEVER_PRINTS:
+        membership = membership_for(request.user, made.patient)
+        if membership is None or not membership.can_sign:
+            return render(request, "documents/unavailable.html", {"patient": made.patient, "message": _(
+                "Only a practitioner signs a letter; assistants may prepare and preview it.")}, status=403)
     pdf, _issued = issue(made, request=request, texts=texts, recipient=recipient, technique=technique)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename(made)}"'

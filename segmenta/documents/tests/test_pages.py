@@ -118,3 +118,17 @@ def test_the_record_copy_as_a_fhir_bundle_validates_and_is_audited(demo):
     assert {"Patient", "Condition", "Procedure", "Encounter"} <= types
     assert AuditEvent.objects.filter(action="export", patient=patient, detail__format="fhir").exists()
     assert client_of("other-doctor").get(reverse("documents:record_copy_fhir", args=[patient.pk])).status_code == 404
+
+
+def test_an_assistant_previews_a_letter_but_only_a_practitioner_issues_it(demo):
+    patient = signed_session().patient
+    plan = patient_with_plan().plans.first()
+    assistant = client_of("demo-assistant")
+    assert assistant.get(reverse("documents:course_letter", args=[plan.pk])).status_code == 200
+    assert assistant.post(reverse("documents:course_letter_pdf", args=[plan.pk])).status_code == 403
+    response = assistant.post(reverse("documents:referral", args=[patient.pk]),
+                              {"recipient": "gp", "question": "Blood count?", "action": "pdf"})
+    assert response.status_code == 403
+    # A signed note and a consent sheet an assistant may print.
+    assert assistant.post(reverse("documents:session_note_pdf", args=[signed_session().pk])).status_code == 200
+    assert IssuedDocument.objects.get().kind == "session-note"
