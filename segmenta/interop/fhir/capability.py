@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from . import bulk
 from .search import PAGING
 from .types import TYPES
 
@@ -17,7 +18,14 @@ OPERATIONS = [
 ]
 
 
-def capability_statement(base):
+def capability_statement(base, bulk_export=False):
+    """The statement of ``base``; with ``bulk_export`` declaring the Bulk Data export as well
+    (bulk.declare_in), as /fhir/r4/metadata answers."""
+    statement = _statement(base)
+    return bulk.declare_in(statement) if bulk_export else statement
+
+
+def _statement(base):
     resources = []
     for resource_type in TYPES.values():
         resource = {
@@ -29,7 +37,7 @@ def capability_statement(base):
         if resource_type.profile_note:
             resource["documentation"] = resource_type.profile_note
         if resource_type.name == "Patient":
-            resource["operation"] = OPERATIONS
+            resource["operation"] = [dict(operation) for operation in OPERATIONS]
         resources.append(resource)
     return {
         "resourceType": "CapabilityStatement",

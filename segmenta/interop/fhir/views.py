@@ -88,7 +88,7 @@ def token_required(view):
 @read_only
 def metadata(request):
     """Open, as FHIR asks: it describes the server, not any patient."""
-    return fhir_response(capability_statement(base_url(request)))
+    return fhir_response(capability_statement(base_url(request), bulk_export=True))
 
 
 def _type_or_404(name):

@@ -146,10 +146,17 @@ def test_capability_statement_lists_what_is_served(db):
     statement = validate(response.json())
     assert statement.fhirVersion == "4.0.1"
     served = {r.type: r for r in statement.rest[0].resource}
-    assert set(served) == set(TYPES)
+    # Besides the types read and searched, Group: a clinic, for its $export only (bulk.py).
+    assert set(served) == set(TYPES) | {"Group"}
+    assert not served["Group"].interaction and [o.name for o in served["Group"].operation] == ["export"]
     for name, resource in served.items():
+        if name == "Group":
+            continue
         assert [i.code for i in resource.interaction] == ["read", "search-type"]
         assert {p.name for p in resource.searchParam} == set(TYPES[name].search)
+    assert [o.name for o in statement.rest[0].operation] == ["export"]
+    # Asked again, the same statement (nothing it is built from grows).
+    assert Client().get("/fhir/r4/metadata").json() == response.json()
 
 
 def test_the_validation_refuses_what_fhir_refuses():
