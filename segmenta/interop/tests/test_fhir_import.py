@@ -242,3 +242,15 @@ def test_records_whose_patient_an_earlier_import_took_find_that_patient(clinic, 
     assert Patient.objects.filter(clinic=clinic).count() == 13
     denis = Patient.objects.get(clinic=clinic, family_name="Schmitt836")
     assert FieldProposal.objects.filter(patient=denis).count() == 2
+
+
+def test_a_patient_that_cannot_be_read_is_refused_with_their_records_and_the_others_go_through(clinic, doctor):
+    report = run(clinic, bundle(
+        person(pid="p1", birth="12.03.1970"), medication("m1", "Metoprolol 47.5 mg", patient="p1"),
+        person(pid="p2", family="Roth", given=("Jonas",), birth="1980-01-01"),
+        medication("m2", "Ramipril 5 mg", patient="p2")), doctor)
+    refused = [(r["resource"], r["field"]) for r in report["details"]["refused"]]
+    assert refused == [("Patient/p1", "birthDate"), ("MedicationStatement/m1", "subject")]
+    assert "'12.03.1970' is no full date (YYYY-MM-DD)" in report["details"]["refused"][0]["error"]
+    assert report["patients"] == 1 and report["imported"] == 1
+    assert Patient.objects.get(clinic=clinic).family_name == "Roth"
