@@ -460,3 +460,18 @@ def test_the_capability_statement_can_declare_the_export(db):
     for name, definition in (("Patient", "patient-export"), ("Group", "group-export")):
         exports = [op for op in resources[name]["operation"] if op["name"] == "export"]
         assert [op["definition"] for op in exports] == [f"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/{definition}"]
+
+
+def test_the_queries_follow_the_chunks_not_the_rows(demo, tmp_path):
+    """Each chunk costs its query and a few prefetches (patients, clinic, a plan's sessions),
+    never one query per row: the demo clinic in one chunk per table takes a handful of queries
+    per table, however many rows it has."""
+    from django.db import connection as default
+    from django.test.utils import CaptureQueriesContext
+
+    tables = [source for t in TYPES.values() for source in t.sources if bulk.is_table(source)]
+    with CaptureQueriesContext(default) as queries:
+        result = bulk.write_ndjson(tmp_path, [demo["demo"].pk], list(TYPES), chunk=100_000)
+    rows = sum(result.counts.values())
+    assert rows > 10 * len(tables)
+    assert len(queries) <= 5 * len(tables), [q["sql"][:120] for q in queries]
