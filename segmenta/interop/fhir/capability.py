@@ -45,7 +45,7 @@ def _statement(base):
         "date": timezone.localdate().isoformat(),
         "kind": "instance",
         "software": {"name": "Segmenta"},
-        "implementation": {"description": "Segmenta FHIR R4 API (read and search)", "url": base},
+        "implementation": {"description": "Segmenta FHIR R4 API (read, search, import by transaction)", "url": base},
         "fhirVersion": FHIR_VERSION,
         "format": ["json"],
         "rest": [{
@@ -61,5 +61,11 @@ def _statement(base):
                                "clinics of the token's user.",
             },
             "resource": resources,
+            # POST of a transaction or batch Bundle to the base imports it (segmenta/interop/fhir/imports.py).
+            "interaction": [
+                {"code": "transaction", "documentation": "A transaction Bundle is imported: allergies, medications, "
+                 "conditions and weights are taken, past operations and injuries proposed as candidate fields"},
+                {"code": "batch", "documentation": "As a transaction, entry by entry"},
+            ],
         }],
     }

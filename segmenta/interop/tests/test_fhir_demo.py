@@ -155,6 +155,8 @@ def test_capability_statement_lists_what_is_served(db):
         assert [i.code for i in resource.interaction] == ["read", "search-type"]
         assert {p.name for p in resource.searchParam} == set(TYPES[name].search)
     assert [o.name for o in statement.rest[0].operation] == ["export"]
+    # Importing: a transaction or batch Bundle POSTed to the base (test_fhir_import_http).
+    assert [i.code for i in statement.rest[0].interaction] == ["transaction", "batch"]
     # Asked again, the same statement (nothing it is built from grows).
     assert Client().get("/fhir/r4/metadata").json() == response.json()
 
