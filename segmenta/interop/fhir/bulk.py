@@ -6,6 +6,10 @@ line is one resource; nothing is collected in memory: rows are read in chunks by
 (``id > last ORDER BY id LIMIT chunk``) and each line is written to its file as it is
 made, so memory stays flat however large the clinic (benchmarks/fhir_export.py).
 
+A chart whose processing is restricted (GDPR Art. 18: kept, but not processed further) is
+left out with all its records, as GDT leaves it alone; ``errors.ndjson`` says how many such
+charts each clinic has (an information issue, never who), and so does the audit event.
+
 Levels. System (``/$export``): every clinic the user administers. Patient
 (``/Patient/$export``): the same, limited to the patient compartment (types whose rows
 belong to a patient). Group (``/Group/{id}/$export``): a Group is a clinic's patient
@@ -55,6 +59,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import connection, connections, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from segmenta.accounts.access import admin_clinics
@@ -166,6 +171,8 @@ def _rows(source, clinic_id, user, since):
     where = _clinic_field(source)
     if where is not None:
         rows = rows.filter(**{where: clinic_id})
+    if source.model is Patient or path:  # a restricted chart is left out whole (see left_out)
+        rows = rows.filter(**{"__".join(filter(None, (path, "restricted_at__isnull"))): True})
     if since is not None:
         rows = rows.filter(last_updated__gt=since)
     return rows
@@ -212,7 +219,8 @@ def _error_line(resource_id, type_name, error):
 class Result:
     counts: dict = field(default_factory=dict)  # {type: resources written}
     per_clinic: dict = field(default_factory=dict)  # {clinic id: {type: count}}
-    errors: int = 0
+    errors: int = 0  # rows that could not be mapped
+    restricted: dict = field(default_factory=dict)  # {clinic id: patients left out (GDPR Art. 18)}
     files: dict = field(default_factory=dict)  # {type: path}
     skipped: list = field(default_factory=list)  # types not written: listed only for a user (the web)
 
@@ -251,15 +259,34 @@ def _lines(source, type_name, rows, files, result):
     return lines
 
 
+def _left_out(clinic_ids, type_names, files, result):
+    """The patients whose processing is restricted (GDPR Art. 18: kept, not processed further)
+    are left out with all their records, as from every transfer to another system; an
+    information line in errors.ndjson says how many, per clinic, never who."""
+    if not any(in_patient_compartment(TYPES[name]) for name in type_names):
+        return
+    counts = dict(Patient.objects.filter(clinic_id__in=clinic_ids, restricted_at__isnull=False).order_by()
+                  .values("clinic_id").annotate(n=Count("pk")).values_list("clinic_id", "n"))
+    names = dict(Clinic.objects.filter(pk__in=counts).values_list("pk", "name"))
+    for clinic_id, count in sorted(counts.items()):
+        result.restricted[clinic_id] = count
+        files.write("errors", [json.dumps({"resourceType": "OperationOutcome", "issue": [{
+            "severity": "information", "code": "suppressed",
+            "diagnostics": f"{names[clinic_id]}: {count} patient(s) whose processing is restricted (GDPR Art. 18) "
+                           "left out, with all their records"}]}, ensure_ascii=False)])
+
+
 def write_ndjson(directory, clinic_ids, type_names, since=None, user=None, chunk=None, heartbeat=None):
     """Write ``Type.ndjson`` into ``directory`` for each type with at least one resource
-    (and ``errors.ndjson`` with an OperationOutcome for each row that could not be mapped);
+    (and ``errors.ndjson`` with an OperationOutcome for each row that could not be mapped, and
+    one saying how many restricted charts were left out);
     return a Result. ``heartbeat(written, type_name)`` is called after every chunk; it may
     raise Cancelled."""
     size = chunk or chunk_size()
     result = Result(per_clinic={clinic_id: {} for clinic_id in clinic_ids})
     files = _Files(Path(directory), result)
     try:
+        _left_out(clinic_ids, type_names, files, result)
         for type_name in type_names:
             for source in TYPES[type_name].sources:
                 # A table's rows clinic by clinic; a source of no clinic once (counted for none).
@@ -321,6 +348,7 @@ def audit(clinic_ids, result, *, level, since, job_id, user=None, request=None, 
                    object_type="fhir_bulk_export", object_id=job_id,
                    detail={"format": "ndjson", "via": via, "level": level,
                            "types": result.per_clinic.get(clinic_id, {}),
+                           "restricted_left_out": result.restricted.get(clinic_id, 0),
                            "since": since.isoformat() if since else None})
 
 
@@ -476,7 +504,8 @@ def run(job):
             "requiresAccessToken": True,
             "output": [{"type": name, "url": f"{files}/{name}.ndjson", "count": result.counts[name]}
                        for name in spec["types"] if name in result.files],
-            "error": [{"type": "OperationOutcome", "url": f"{files}/errors.ndjson"}] if result.errors else [],
+            "error": [{"type": "OperationOutcome", "url": f"{files}/errors.ndjson"}]
+            if result.errors or result.restricted else [],
         }
         if not job.path.is_dir():
             raise Cancelled

@@ -60,5 +60,6 @@ def handle(command, options):
     summary = {"clinic": clinic.name, "output": [{"type": name, "file": str(result.files[name]),
                                                   "count": result.counts[name]}
                                                  for name in types if name in result.files],
-               "errors": result.errors, "not_exported_here": result.skipped}
+               "errors": result.errors, "restricted_left_out": sum(result.restricted.values()),
+               "not_exported_here": result.skipped}
     command.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False))

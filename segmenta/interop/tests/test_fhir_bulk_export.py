@@ -164,6 +164,26 @@ def test_questionnaires_are_the_shipped_ones_and_the_exported_clinics_own(demo):
     assert response.status_code == 400 and "Questionnaire" in response.json()["issue"][0]["diagnostics"]
 
 
+def test_a_restricted_chart_is_left_out_whole_and_the_manifest_says_how_many(demo):
+    """GDPR Art. 18: a chart whose processing is restricted is kept, not handed on: neither
+    the patient nor anything of theirs is in the files; an information line says how many."""
+    restricted = Patient.objects.filter(clinic=demo["demo"]).order_by("pk").first()
+    Patient.objects.filter(pk=restricted.pk).update(restricted_at=timezone.now(), restriction_reason="erasure asked")
+    client = client_of("demo-admin")
+    _s, manifest, files = exported(client)
+    reference = f'"Patient/{restricted.pk}"'
+    assert files["Patient"] and str(restricted.pk) not in {r["id"] for r in files["Patient"]}
+    assert not any(reference in json.dumps(resource) for resources in files.values() for resource in resources)
+    [error] = manifest["error"]
+    response = client.get(local(error["url"]))
+    [line] = [json.loads(text) for text in b"".join(response.streaming_content).decode().splitlines()]
+    issue = validate(line).issue[0]
+    assert (issue.severity, issue.code) == ("information", "suppressed")
+    assert issue.diagnostics.startswith("Demo Praxis: 1 patient(s)") and restricted.family_name not in issue.diagnostics
+    event = AuditEvent.objects.get(object_type="fhir_bulk_export")
+    assert event.detail["restricted_left_out"] == 1
+
+
 def test_the_group_is_the_clinic_and_patient_level_exports_the_patient_compartment(demo):
     admin = client_of("demo-admin")
     _s, group_manifest, group_files = exported(admin, f"/fhir/r4/Group/{demo['demo'].pk}/$export")
