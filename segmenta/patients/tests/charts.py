@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from segmenta.assessment.models import RedFlagScreening
 from segmenta.conftest import complete_chart
+from segmenta.documents.models import IssuedDocument
 from segmenta.outcomes.models import Alert, AnswerLink, Response
 from segmenta.patients import models as pm
 from segmenta.patients.restriction import owners
@@ -57,6 +58,8 @@ def build_chart(patient, user):
     alert = Alert.objects.create(patient=patient, response=response, code="self_harm_risk", message="Item 9 above 0")
     RedFlagScreening.objects.create(patient=patient, complaint=complaint, screened_by=user, answers={},
                                     knowledge_version="test")
+    IssuedDocument.objects.create(patient=patient, kind="consent-sheet", consent=patient.consents.first(),
+                                  technique="wheal", language="en", pdf_sha256="0" * 64, made_by=user)
     return SimpleNamespace(patient=patient, complaint=complaint, other_complaint=other, history=history, plan=plan,
                            session=session, empty_session=empty, signed_session=signed, injection=injection,
                            second_injection=second, link=raw, alert=alert)
