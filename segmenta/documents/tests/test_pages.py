@@ -132,3 +132,16 @@ def test_an_assistant_previews_a_letter_but_only_a_practitioner_issues_it(demo):
     # A signed note and a consent sheet an assistant may print.
     assert assistant.post(reverse("documents:session_note_pdf", args=[signed_session().pk])).status_code == 200
     assert IssuedDocument.objects.get().kind == "session-note"
+
+
+def test_a_signed_session_and_a_reassessment_link_to_their_documents(demo):
+    client = client_of("demo-doctor")
+    session = signed_session()
+    page = client.get(reverse("treatment:session", args=[session.pk])).content.decode()
+    assert reverse("documents:session_note", args=[session.pk]) in page
+    draft = Session.objects.create(patient=session.patient, started_at="2026-01-01T10:00:00+00:00")
+    assert reverse("documents:session_note", args=[draft.pk]) not in client.get(
+        reverse("treatment:session", args=[draft.pk])).content.decode()
+    plan = patient_with_plan().plans.first()
+    page = client.get(reverse("outcomes:reassessment", args=[plan.pk])).content.decode()
+    assert reverse("documents:course_letter", args=[plan.pk]) in page
