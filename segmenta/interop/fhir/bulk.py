@@ -59,7 +59,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 
 from segmenta.accounts.access import admin_clinics
@@ -166,8 +166,9 @@ def _rows(source, clinic_id, user, since):
         rows = (source.model.objects.filter(source.only).prefetch_related(*getattr(source, "prefetch", ()))
                 .alias(**getattr(source, "computed", {})).annotate(last_updated=source.updated(source.model)))
     path = source.patient_path
-    rows = rows.select_related(None).select_related(*source.related).prefetch_related(
-        *((path, f"{path}__clinic") if path else ("clinic",)))
+    patients = (Prefetch(path, queryset=Patient.objects.filter(clinic_id=clinic_id)), f"{path}__clinic") if path \
+        else ("clinic",)
+    rows = rows.select_related(None).select_related(*source.related).prefetch_related(*patients)
     where = _clinic_field(source)
     if where is not None:
         rows = rows.filter(**{where: clinic_id})

@@ -23,6 +23,7 @@ from segmenta.audit.views import object_label
 from segmenta.interop.fhir import bulk
 from segmenta.interop.fhir.types import TYPES
 from segmenta.patients.models import Complaint, Condition, Patient
+from segmenta.tests.test_clinic_scoping import unscoped
 
 from .test_fhir_demo import client_of, validate
 
@@ -482,7 +483,7 @@ def test_the_capability_statement_can_declare_the_export(db):
         assert [op["definition"] for op in exports] == [f"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/{definition}"]
 
 
-def test_the_queries_follow_the_chunks_not_the_rows(demo, tmp_path):
+def test_the_queries_follow_the_chunks_not_the_rows_and_name_the_clinic(demo, tmp_path):
     """Each chunk costs its query and a few prefetches (patients, clinic, a plan's sessions),
     never one query per row: the demo clinic in one chunk per table takes a handful of queries
     per table, however many rows it has."""
@@ -495,3 +496,7 @@ def test_the_queries_follow_the_chunks_not_the_rows(demo, tmp_path):
     rows = sum(result.counts.values())
     assert rows > 10 * len(tables)
     assert len(queries) <= 5 * len(tables), [q["sql"][:120] for q in queries]
+    # Every query names the clinic (segmenta/accounts/scoping.py), the patients' prefetch too; only
+    # the lastUpdated subquery into a table's change history does not (types.py, as for a search).
+    unnamed = {table for q in queries for table in unscoped(q["sql"])}
+    assert all(table.split("_", 1)[1].startswith("historical") for table in unnamed), unnamed
