@@ -3,6 +3,8 @@ files (every line a valid R4 resource of the clinic asked for, counted right), c
 _type and _since, who may export, the audit event, chunked reading, and the command line."""
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -500,3 +502,16 @@ def test_the_queries_follow_the_chunks_not_the_rows_and_name_the_clinic(demo, tm
     # the lastUpdated subquery into a table's change history does not (types.py, as for a search).
     unnamed = {table for q in queries for table in unscoped(q["sql"])}
     assert all(table.split("_", 1)[1].startswith("historical") for table in unnamed), unnamed
+
+
+def test_the_command_exits_2_with_one_line_on_stderr(tmp_path):
+    env = {"SEGMENTA_VAR_DIR": str(tmp_path / "var"), "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-m", "segmenta", "migrate", "-v", "0"], env=env, check=True, timeout=300)
+    result = subprocess.run([sys.executable, "-m", "segmenta", "fhir", "export", "--clinic", "Nowhere",
+                             "-o", str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stderr.strip().count("\n") == 0 and "--clinic" in result.stderr
+    # A missing option: argparse's usage, then the one line naming it.
+    result = subprocess.run([sys.executable, "-m", "segmenta", "fhir", "export", "--clinic", "Nowhere"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "-o" in result.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "out").exists()
