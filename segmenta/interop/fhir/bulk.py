@@ -52,6 +52,7 @@ import shutil
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -80,7 +81,6 @@ KEEP_FOR = timedelta(hours=24)  # how long a finished job's files stay
 OUTPUT_FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")
 NDJSON = "application/fhir+ndjson"
 PARAMETERS = ("_type", "_since", "_outputFormat")
-LEVELS = ("system", "patient", "group")
 
 
 class Cancelled(Exception):
@@ -312,32 +312,18 @@ def write_ndjson(directory, clinic_ids, type_names, since=None, user=None, chunk
     return result
 
 
+@contextmanager
 def snapshot():
     """The transaction an export reads in: one consistent snapshot on PostgreSQL (REPEATABLE
-    READ, read only), none on SQLite (see the module's docstring)."""
-    if connection.vendor != "postgresql":
-        return _Nothing()
-    return _RepeatableRead()
-
-
-class _Nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-class _RepeatableRead:
-    def __enter__(self):
-        self.atomic = transaction.atomic()
-        self.atomic.__enter__()
+    READ, read only), none on SQLite (see the module's docstring), nor inside a transaction
+    already begun (its own isolation holds)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        return self
-
-    def __exit__(self, *exc):
-        return self.atomic.__exit__(*exc)
+        yield
 
 
 def audit(clinic_ids, result, *, level, since, job_id, user=None, request=None, username=None, via="fhir"):
