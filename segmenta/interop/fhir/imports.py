@@ -752,6 +752,7 @@ def run_import(clinic, found, *, user=None, via=ImportRun.Via.CLI, files="", out
             continue
         try:
             patient, how, candidates = match(clinic, group["patient"])
+            _refuse_if_restricted(patient)
         except Refused as error:
             refused.append(_refusal(group["label"], error))
             outcomes[id(group["patient"])] = ("refused", refused[-1])
@@ -783,16 +784,30 @@ def _into_earlier_patient(clinic, run, user, maps, reference, group, refused, ou
     under that reference ([the report line]); refused if there is none (or several)."""
     earlier = list(ImportedResource.objects.filter(clinic=clinic, key__startswith=f"{reference}@",
                                                    patient__isnull=False).select_related("patient")[:2])
-    if len(earlier) != 1:
+    problem = None if len(earlier) == 1 else Refused(
+        group["field"], f"refers to {reference}, which is neither in this import nor taken by an earlier one")
+    if problem is None:
+        try:
+            _refuse_if_restricted(earlier[0].patient)
+        except Refused as error:
+            problem = Refused(group["field"], error.message)
+    if problem:
         for label, resource in group["resources"]:
-            refused.append(_refusal(label, Refused(group["field"], f"refers to {reference}, which is neither in "
-                                                                   "this import nor taken by an earlier one")))
+            refused.append(_refusal(label, problem))
             outcomes[id(resource)] = ("refused", refused[-1])
         return []
     source = {"resourceType": "Patient", "id": reference.split("/", 1)[1]}
     identity = earlier[0].key.rsplit("@", 1)[1]
     taker = PatientImport(clinic, run, user, maps, source, group["resources"], outcomes, identity=identity)
     return [taker.take(patient=earlier[0].patient, how="earlier_import")]
+
+
+def _refuse_if_restricted(patient):
+    """A chart whose processing is restricted (GDPR Art. 18) takes nothing from an import: its
+    models would refuse every row anyway, but as a refusal in the report, not a failed import."""
+    if patient is not None and patient.restricted:
+        raise Refused("patient", "processing of this patient's data is restricted (GDPR Art. 18): nothing is "
+                                 "taken into the chart")
 
 
 def _hold(clinic, run, group, candidates):

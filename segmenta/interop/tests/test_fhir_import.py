@@ -254,3 +254,22 @@ def test_a_patient_that_cannot_be_read_is_refused_with_their_records_and_the_oth
     assert "'12.03.1970' is no full date (YYYY-MM-DD)" in report["details"]["refused"][0]["error"]
     assert report["patients"] == 1 and report["imported"] == 1
     assert Patient.objects.get(clinic=clinic).family_name == "Roth"
+
+
+def test_a_patient_whose_processing_is_restricted_takes_nothing_and_the_others_go_through(clinic, doctor, admin_user):
+    from segmenta.patients.restriction import restrict
+
+    kept = make_patient(clinic, family="Weber", given="Anna", birth_date="1970-03-12")
+    restrict(kept, admin_user, "erasure request of 2026-11-02")
+    report = run(clinic, bundle(
+        person(pid="p1"), medication("m1", "Metoprolol 47.5 mg", patient="p1"),
+        {"resourceType": "Procedure", "id": "x1", "status": "completed", "subject": {"reference": "Patient/p1"},
+         "code": coded(SNOMED, "173422009", "Tonsillectomy"), "performedDateTime": "1990-05-01"},
+        person(pid="p2", family="Roth", given=("Jonas",), birth="1980-01-01"),
+        medication("m2", "Ramipril 5 mg", patient="p2")), doctor)
+    refused = [(r["resource"], r["field"]) for r in report["details"]["refused"]]
+    assert refused[0] == ("Patient/p1", "patient") and "restricted" in report["details"]["refused"][0]["error"]
+    assert {resource for resource, _field in refused[1:]} == {"MedicationStatement/m1", "Procedure/x1"}
+    assert not Medication.objects.filter(patient=kept).exists()
+    assert not FieldProposal.objects.filter(patient=kept).exists()
+    assert Medication.objects.get(patient__family_name="Roth").name == "Ramipril 5 mg"

@@ -9,6 +9,7 @@ from django.utils import timezone
 from segmenta.assessment.models import RedFlagScreening
 from segmenta.conftest import complete_chart
 from segmenta.documents.models import IssuedDocument
+from segmenta.interop.models import FieldProposal, ImportedResource, PatientIdentifier, PendingPatient
 from segmenta.outcomes.models import Alert, AnswerLink, Response
 from segmenta.patients import models as pm
 from segmenta.patients.restriction import owners
@@ -60,6 +61,14 @@ def build_chart(patient, user):
                                     knowledge_version="test")
     IssuedDocument.objects.create(patient=patient, kind="consent-sheet", consent=patient.consents.first(),
                                   technique="wheal", language="en", pdf_sha256="0" * 64, made_by=user)
+    # What an import remembers of the patient: the other system's id, a resource taken, a
+    # proposed candidate field, and a held patient someone said was this one.
+    PatientIdentifier.objects.create(clinic=patient.clinic, patient=patient, system="urn:test", value=f"p-{patient.pk}")
+    ImportedResource.objects.create(clinic=patient.clinic, key=f"Patient/p-{patient.pk}", digest="0" * 64,
+                                    patient=patient, target=f"patient:{patient.pk}")
+    FieldProposal.objects.create(patient=patient, kind="scar", date="2001", description="Tonsillectomy")
+    PendingPatient.objects.create(clinic=patient.clinic, key=f"Patient/q-{patient.pk}", name=str(patient),
+                                  reason="test", patient=patient)
     return SimpleNamespace(patient=patient, complaint=complaint, other_complaint=other, history=history, plan=plan,
                            session=session, empty_session=empty, signed_session=signed, injection=injection,
                            second_injection=second, link=raw, alert=alert)
