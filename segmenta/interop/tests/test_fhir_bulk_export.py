@@ -515,3 +515,48 @@ def test_the_command_exits_2_with_one_line_on_stderr(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "-o" in result.stderr.strip().splitlines()[-1]
     assert not (tmp_path / "out").exists()
+
+
+def without_segment_sides(fields):
+    """History fields with the side of a body-map segment left out. KNOWN GAP (told to the
+    lead): a segment's side ({"choir": 116, "side": "right"}) goes out only inside the
+    segment's name (resources._sites) and comes back without it; everything else must match."""
+    def plain(regions):
+        return json.dumps([{k: v for k, v in region.items() if not ("choir" in region and k == "side")}
+                           for region in json.loads(regions)], sort_keys=True)
+    return sorted((kind, tooth, date, text, plain(regions), organs) for kind, tooth, date, text, regions, organs
+                  in fields)
+
+
+def test_a_clinic_exported_in_bulk_and_imported_elsewhere_has_the_same_charts(demo):
+    """The round trip: the demo clinic's NDJSON files into a new clinic through the import
+    (segmenta/interop/fhir/imports.py): every patient, with the same allergies, medications and
+    weights, the history proposed as it was, and a second import adds nothing."""
+    from segmenta.interop.fhir import imports
+    from segmenta.interop.models import FieldProposal
+    from segmenta.patients.models import HistoryItem
+
+    from .test_fhir_import_http import _chart, _fields
+
+    _s, manifest, _files = exported(client_of("demo-admin"))
+    client = client_of("demo-admin")
+    found = []
+    for output in manifest["output"]:
+        body = b"".join(client.get(local(output["url"])).streaming_content)
+        found += imports.read_document(f"{output['type']}.ndjson", body)
+    target = Clinic.objects.create(name="Next practice")
+    report = imports.run_import(target, found)
+    sources = list(Patient.objects.filter(clinic=demo["demo"]))
+    assert report["refused"] == 0, report["details"]
+    assert report["patients"] == len(sources) == Patient.objects.filter(clinic=target).count()
+    for source in sources:
+        copy = Patient.objects.get(clinic=target, family_name=source.family_name, given_name=source.given_name,
+                                   birth_date=source.birth_date)
+        theirs, ours = _chart(source), _chart(copy)
+        for key in ("allergies", "medications", "weights"):
+            assert ours[key] == theirs[key], (source, key)
+        history = HistoryItem.objects.filter(patient=source, entered_in_error_at__isnull=True)
+        assert without_segment_sides(_fields(FieldProposal.objects.filter(patient=copy))) == \
+            without_segment_sides(_fields(history)), source
+    again = imports.run_import(target, found)
+    assert (again["imported"], again["proposed"]) == (0, 0)
