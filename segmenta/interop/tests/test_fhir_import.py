@@ -4,6 +4,7 @@ rest, classing medications, and the command."""
 
 import datetime
 import json
+import os
 import pathlib
 
 import pytest
@@ -14,12 +15,17 @@ from segmenta.interop.fhir import imports
 from segmenta.interop.models import FieldProposal, PendingPatient
 from segmenta.patients.models import Allergy, Condition, HistoryItem, Medication, Patient, WeightMeasurement
 
-SYNTHEA = pathlib.Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "synthea-10"
+# The project's shared folder lies beside the repository; CI sets SEGMENTA_REQUIRE_SHARED=1 so
+# that a missing fixture fails instead of skipping (as the worked cases do).
+SYNTHEA = pathlib.Path(os.environ.get("SEGMENTA_SHARED_DIR", pathlib.Path(__file__).resolve().parents[4] / "shared")
+                       ) / "fixtures" / "synthea-10"
 RXNORM, SNOMED, LOINC = imports.RXNORM, "http://snomed.info/sct", "http://loinc.org"
-needs_synthea = pytest.mark.skipif(not SYNTHEA.is_dir(), reason="the Synthea fixture is not beside the checkout")
+needs_synthea = pytest.mark.skipif(not SYNTHEA.is_dir() and os.environ.get("SEGMENTA_REQUIRE_SHARED") != "1",
+                                   reason="the Synthea fixture is not beside the checkout")
 
 
 def synthea():
+    assert SYNTHEA.is_dir(), f"the Synthea fixture {SYNTHEA} is missing (SEGMENTA_REQUIRE_SHARED=1)"
     found = []
     for path in sorted(SYNTHEA.glob("*.ndjson")):
         found += imports.read_document(path.name, path.read_bytes())
