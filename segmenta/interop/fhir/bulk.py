@@ -535,18 +535,19 @@ def declare_in(statement):
     """``statement`` (the CapabilityStatement, changed in place and returned) declaring the
     export: the Bulk Data IG's server capability, ``$export`` at system level, on Patient,
     and on Group (a clinic). For capability.py to call (its owner wires it in)."""
-    statement.setdefault("instantiates", []).append(f"{BULK_DATA}/CapabilityStatement/bulk-data")
+    # New lists throughout: the statement may share its lists with module constants.
+    statement["instantiates"] = [*statement.get("instantiates", []), f"{BULK_DATA}/CapabilityStatement/bulk-data"]
     rest = statement["rest"][0]
-    rest.setdefault("operation", []).append({
+    rest["operation"] = [*rest.get("operation", []), {
         "name": "export", "definition": f"{BULK_DATA}/OperationDefinition/export",
         "documentation": "$export with 'Prefer: respond-async' (clinic admins; their clinics): _type, _since, "
-                         "_outputFormat (NDJSON). A status URL, then a manifest of NDJSON files per type."})
+                         "_outputFormat (NDJSON). A status URL, then a manifest of NDJSON files per type."}]
     resources = {resource["type"]: resource for resource in rest["resource"]}
     if "Group" not in resources:
         resources["Group"] = {"type": "Group", "documentation": "Group/{clinic id}: a clinic's patients; only its "
                                                                 "$export is served"}
-        rest["resource"].append(resources["Group"])
+        rest["resource"] = [*rest["resource"], resources["Group"]]
     for name, definition in (("Patient", "patient-export"), ("Group", "group-export")):
-        resources[name].setdefault("operation", []).append({
-            "name": "export", "definition": f"{BULK_DATA}/OperationDefinition/{definition}"})
+        resources[name]["operation"] = [*resources[name].get("operation", []), {
+            "name": "export", "definition": f"{BULK_DATA}/OperationDefinition/{definition}"}]
     return statement

@@ -476,6 +476,9 @@ def test_the_capability_statement_can_declare_the_export(db):
 
     statement = bulk.declare_in(capability_statement("http://testserver/fhir/r4"))
     validate(statement)
+    # It adds to new lists, never to those the statement may share with the module's constants.
+    again = bulk.declare_in(capability_statement("http://testserver/fhir/r4"))
+    assert again == statement
     assert "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data" in statement["instantiates"]
     rest = statement["rest"][0]
     assert [op["name"] for op in rest["operation"]].count("export") == 1
