@@ -2,12 +2,13 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Recipient
 
 
 class ReferralForm(forms.Form):
-    recipient = forms.ChoiceField(label=_("To"), choices=Recipient.choices)
+    recipient = forms.ChoiceField(label=pgettext_lazy("the addressee of a letter", "To"), choices=Recipient.choices)
     recipient_name = forms.CharField(
         label=_("Name and address"), required=False, max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Of the colleague, as on the envelope."))
