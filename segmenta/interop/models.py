@@ -6,6 +6,8 @@ with certainty, held until someone decides."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from segmenta.accounts.scoping import ClinicScoped
@@ -33,6 +35,10 @@ class ImportRun(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("import")
 
+    def __str__(self):
+        return _("Import of %(when)s (%(via)s)") % {"when": date_format(localtime(self.at), "SHORT_DATETIME_FORMAT"),
+                                                    "via": self.get_via_display()}
+
 
 class ImportedResource(models.Model):
     """A resource of another system, taken once: ``key`` is its type and id (or, without an id,
@@ -49,6 +55,9 @@ class ImportedResource(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["clinic", "key"], name="imported_resource_once_per_clinic")]
 
+    def __str__(self):
+        return f"{self.key} → {self.target}"
+
 
 class PatientIdentifier(models.Model):
     """Another system's identifier of one of the clinic's patients, as an import met it."""
@@ -61,6 +70,9 @@ class PatientIdentifier(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["clinic", "system", "value"],
                                                name="patient_identifier_once_per_clinic")]
+
+    def __str__(self):
+        return f"{self.system}|{self.value}" if self.system else self.value
 
 
 class Decided(models.Model):
@@ -103,6 +115,10 @@ class FieldProposal(ClinicScoped, Decided):
         ordering = ["date", "id"]
         verbose_name = _("proposed history item")
 
+    def __str__(self):
+        when = f" ({self.date})" if self.date else ""
+        return f"{self.get_kind_display()}: {self.description}{when}"
+
 
 class PendingPatient(Decided):
     """A patient of an import whom the clinic's patients matched only in part (same name, other
@@ -123,3 +139,7 @@ class PendingPatient(Decided):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self):
+        born = f" ({self.birth_date})" if self.birth_date else ""
+        return f"{self.name}{born}"

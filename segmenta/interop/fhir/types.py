@@ -26,9 +26,13 @@ from .questionnaires import QuestionnaireSource
 
 
 def _latest_version(model):
-    """When the row's latest version was made (its change history)."""
-    versions = model.versions.model.objects.filter(id=OuterRef("pk")).order_by("-history_date")
-    return Subquery(versions.values("history_date")[:1])
+    """When the row's latest version was made (its change history, read within the row's
+    clinic as every read of patient data is); a row written without a version (bulk_create
+    writes none) counts from when it was recorded or created (an injection: when it was given)."""
+    versions = model.versions.model.objects.filter(id=OuterRef("pk"), clinic_id=OuterRef("clinic_id"))
+    names = {f.name for f in model._meta.fields}
+    made = next(name for name in ("recorded_at", "created_at", "time") if name in names)
+    return Coalesce(Subquery(versions.order_by("-history_date").values("history_date")[:1]), F(made))
 
 
 @dataclass

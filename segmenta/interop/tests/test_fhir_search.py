@@ -320,3 +320,14 @@ def test_writes_are_refused_as_not_supported(api_client, patient):
         assert response["Allow"] == "GET, HEAD"
     assert refused(api_client.post("/fhir/r4/Patient", "{}", content_type="application/fhir+json"), 405).code
     assert api_client.get("/fhir/r4/Patient/1/_history").status_code == 404
+
+
+def test_a_row_written_without_a_version_is_served_as_of_when_it_was_recorded(api_client, patient):
+    """bulk_create writes no change history: such a row's lastUpdated is when it was recorded."""
+    [allergy] = m.Allergy.objects.bulk_create([m.Allergy(patient=patient, clinic=patient.clinic, substance="latex",
+                                                         allergy_class="other")])
+    assert not allergy.versions.exists()
+    read = api_client.get(f"/fhir/r4/AllergyIntolerance/a-{allergy.pk}")
+    assert read.status_code == 200, read.content
+    assert datetime.fromisoformat(validate(read.json()).meta.lastUpdated.isoformat()) == allergy.recorded_at
+    assert ids(api_client.get("/fhir/r4/AllergyIntolerance", {"patient": patient.pk})) == [f"a-{allergy.pk}"]
