@@ -10,9 +10,8 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import CommandError
 
-from segmenta.accounts.models import Clinic
+from segmenta.commandline import clinic_named, inside_package, refuse
 
 from . import bulk
 from .params import BadParameter
@@ -29,28 +28,22 @@ def add_arguments(parser):
     parser.add_argument("-o", "--output", required=True, metavar="DIR", help="a new or empty folder")
 
 
-def _refuse(message):
-    return CommandError(message, returncode=2)
-
-
 def _output(raw):
     directory = Path(raw).resolve()
-    if directory == settings.PACKAGE_DIR or settings.PACKAGE_DIR in directory.parents:
-        raise _refuse(f"-o: {directory} is inside the package {settings.PACKAGE_DIR}; choose a folder elsewhere")
+    if inside_package(directory):
+        raise refuse(f"-o: {directory} is inside the package {settings.PACKAGE_DIR}; choose a folder elsewhere")
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
-        raise _refuse(f"-o: {directory} is not empty (or not a folder); give a new or empty folder")
+        raise refuse(f"-o: {directory} is not empty (or not a folder); give a new or empty folder")
     return directory
 
 
 def handle(command, options):
-    clinic = Clinic.objects.filter(name=options["clinic"]).first()
-    if clinic is None:
-        raise _refuse(f"--clinic: no clinic named {options['clinic']!r}")
+    clinic = clinic_named(options["clinic"])
     try:
         types = bulk.read_types(options["type"], "system", "--type")
         since = bulk.read_since(options["since"], "--since")
     except BadParameter as error:
-        raise _refuse(str(error)) from None
+        raise refuse(str(error)) from None
     directory = _output(options["output"])
     directory.mkdir(parents=True, exist_ok=True)
     with bulk.snapshot():

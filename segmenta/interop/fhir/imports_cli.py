@@ -7,9 +7,7 @@ resource that cannot be read is refused in the report and the rest goes through.
 import json
 from pathlib import Path
 
-from django.core.management.base import CommandError
-
-from segmenta.accounts.models import Clinic
+from segmenta.commandline import clinic_named, refuse
 
 from ..models import ImportRun
 from . import imports
@@ -24,10 +22,6 @@ def add_arguments(parser):
     parser.add_argument("paths", nargs="+", metavar="PATH", help="a .json or .ndjson file, or a folder of them")
 
 
-def _refuse(message):
-    return CommandError(message, returncode=2)
-
-
 def files_of(paths):
     """The files named and the .json/.ndjson files inside the folders named, in name order."""
     found = []
@@ -36,25 +30,23 @@ def files_of(paths):
         if path.is_dir():
             inside = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(SUFFIXES))
             if not inside:
-                raise _refuse(f"{raw}: no .json or .ndjson file in this folder")
+                raise refuse(f"{raw}: no .json or .ndjson file in this folder")
             found += inside
         elif path.is_file():
             found.append(path)
         else:
-            raise _refuse(f"{raw}: no such file or folder")
+            raise refuse(f"{raw}: no such file or folder")
     return found
 
 
 def handle(command, options):
-    clinic = Clinic.objects.filter(name=options["clinic"]).first()
-    if clinic is None:
-        raise _refuse(f"--clinic: no clinic named {options['clinic']!r}")
+    clinic = clinic_named(options["clinic"])
     found = []
     paths = files_of(options["paths"])
     for path in paths:
         try:
             found += imports.read_document(str(path), path.read_bytes())
         except (imports.Unreadable, UnicodeDecodeError) as error:
-            raise _refuse(str(error) if isinstance(error, imports.Unreadable) else f"{path}: not UTF-8 text") from None
+            raise refuse(str(error) if isinstance(error, imports.Unreadable) else f"{path}: not UTF-8 text") from None
     report = imports.run_import(clinic, found, via=ImportRun.Via.CLI, files=", ".join(p.name for p in paths))
     command.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))

@@ -227,7 +227,7 @@ TYPES = {t.name: t for t in [
         "Adverse events in treatment sessions, naming the injection they followed"),
     ResourceType("CarePlan", [
         Source("cp", TreatmentPlan, resources.care_plan, dates={"date": ("created_at", "instant")},
-               prefetch=("sessions",)),
+               related=("created_by",), prefetch=("sessions",)),
     ], {**CLINICAL, "date": ("date", "When the plan was made (its period's start)")},
         "Treatment plans, their sessions as activities (each an Encounter)"),
 ]}

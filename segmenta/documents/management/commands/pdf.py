@@ -4,9 +4,10 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import translation
 
+from segmenta.commandline import inside_package, refuse
 from segmenta.documents import content
 from segmenta.documents.make import compose, issue
 from segmenta.documents.models import Kind, Recipient
@@ -22,10 +23,6 @@ TARGETS = {
     Kind.CONSENT_SHEET: ("consent", Consent),
     Kind.RECORD_COPY: ("patient", Patient),
 }
-
-
-def bad(message):
-    return CommandError(message, returncode=2)
 
 
 class Command(BaseCommand):
@@ -44,32 +41,32 @@ class Command(BaseCommand):
 
     def handle(self, *args, kind, id, output, technique, to, question, language, **options):
         if kind not in Kind.values:
-            raise bad(f"KIND: {kind!r} is not one of {', '.join(Kind.values)}")
+            raise refuse(f"KIND: {kind!r} is not one of {', '.join(Kind.values)}")
         what, model = TARGETS[kind]
         if not id.isdigit():
-            raise bad(f"ID: {id!r} is not a {what} id (a positive number)")
+            raise refuse(f"ID: {id!r} is not a {what} id (a positive number)")
         if not output:
-            raise bad("-o/--output: name the PDF file to write")
+            raise refuse("-o/--output: name the PDF file to write")
         path = Path(output).expanduser().resolve()
-        if path == settings.PACKAGE_DIR or settings.PACKAGE_DIR in path.parents:
-            raise bad(f"-o/--output: {output} lies inside the Segmenta package; write it elsewhere")
+        if inside_package(path):
+            raise refuse(f"-o/--output: {output} lies inside the Segmenta package; write it elsewhere")
         if not path.parent.is_dir():
-            raise bad(f"-o/--output: the folder {path.parent} does not exist")
+            raise refuse(f"-o/--output: the folder {path.parent} does not exist")
         if language and language not in dict(settings.LANGUAGES):
-            raise bad(f"--language: {language!r} is not one of {', '.join(dict(settings.LANGUAGES))}")
+            raise refuse(f"--language: {language!r} is not one of {', '.join(dict(settings.LANGUAGES))}")
         target = model.objects.filter(pk=int(id)).first()
         if target is None:
-            raise bad(f"ID: no {what} with id {id}")
+            raise refuse(f"ID: no {what} with id {id}")
         options = {}
         if kind == Kind.CONSENT_SHEET:
             if load().get("technique", technique) is None:
-                raise bad(f"--technique: {technique!r} is not a technique of the knowledge base "
+                raise refuse(f"--technique: {technique!r} is not a technique of the knowledge base "
                           f"(e.g. {', '.join(list(load().entries['technique'])[:4])}, …)")
             options["technique"] = technique
         texts = None
         if kind == Kind.REFERRAL:
             if to not in Recipient.values:
-                raise bad(f"--to: {to!r} is not one of {', '.join(Recipient.values)}")
+                raise refuse(f"--to: {to!r} is not one of {', '.join(Recipient.values)}")
             with translation.override(offered_language(language)):
                 texts = {**content.referral_draft(target), "question": question.strip()}
                 options.update(texts=texts, recipient_label=str(Recipient(to).label))
@@ -77,7 +74,7 @@ class Command(BaseCommand):
             try:
                 made = compose(kind, target, **options)
             except content.NotAvailable as error:
-                raise bad(f"ID: {error}") from error
+                raise refuse(f"ID: {error}") from error
             pdf, _issued = issue(made, texts=texts, recipient=to if kind == Kind.REFERRAL else "",
                                 technique=options.get("technique", ""))
         # Whole or not at all: written beside the target, then moved into place.

@@ -15,37 +15,26 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from segmenta.accounts.models import Clinic
 from segmenta.audit.trail import record
+from segmenta.commandline import clinic_named, inside_package, refuse
 from segmenta.interop.gdt import config, folders, format, patients, results
 from segmenta.treatment.models import Session
-
-
-def _refuse(message):
-    return CommandError(message, returncode=2)
-
-
-def _clinic(name):
-    clinic = Clinic.objects.filter(name=name).first()
-    if clinic is None:
-        raise _refuse(f"--clinic: no clinic named {name!r}")
-    return clinic
 
 
 def _config():
     try:
         return config.load()
     except config.ConfigError as error:
-        raise _refuse(str(error)) from None
+        raise refuse(str(error)) from None
 
 
 def _outside_package(path, option):
     resolved = Path(path).resolve()
-    if resolved == settings.PACKAGE_DIR or settings.PACKAGE_DIR in resolved.parents:
-        raise _refuse(f"{option}: {resolved} is inside the package {settings.PACKAGE_DIR}; choose a place elsewhere")
+    if inside_package(resolved):
+        raise refuse(f"{option}: {resolved} is inside the package {settings.PACKAGE_DIR}; choose a place elsewhere")
     return resolved
 
 
@@ -68,50 +57,50 @@ class Command(BaseCommand):
         getattr(self, f"_{subcommand}")(**options)
 
     def _read(self, clinic, file, **options):
-        clinic = _clinic(clinic)
+        clinic = clinic_named(clinic)
         own_id = _config().own_id
         try:
             data = Path(file).read_bytes()
         except OSError as error:
-            raise _refuse(f"FILE: cannot read {file!r} ({error.strerror})") from None
+            raise refuse(f"FILE: cannot read {file!r} ({error.strerror})") from None
         try:
             parsed = format.check_receiver(format.parse(data), own_id)
             patient, _how, notes = patients.open_or_create(clinic, parsed, source=Path(file).name)
         except format.GdtError as error:
-            raise _refuse(f"{file}: {error}") from None
+            raise refuse(f"{file}: {error}") from None
         for note in notes:
             self.stderr.write(f"{file}: {note}")
         self.stdout.write(str(patient.pk))
 
     def _write(self, session_id, output, **options):
         if not session_id.isdigit():
-            raise _refuse(f"SESSION_ID: {session_id!r} is not a session id")
+            raise refuse(f"SESSION_ID: {session_id!r} is not a session id")
         session = Session.objects.filter(pk=int(session_id)).first()
         if session is None:
-            raise _refuse(f"SESSION_ID: no session {session_id}")
+            raise refuse(f"SESSION_ID: no session {session_id}")
         target = _outside_package(output, "-o")
         if not target.parent.is_dir():
-            raise _refuse(f"-o: the folder {str(target.parent)!r} does not exist")
+            raise refuse(f"-o: the folder {str(target.parent)!r} does not exist")
         try:
             with transaction.atomic():
                 folders.write_file(session, _config(), target)
                 record("export", patient=session.patient, obj=session,
                        detail={"gdt": target.name, "record_type": format.RESULT, "via": "cli"})
         except results.ResultError as error:
-            raise _refuse(str(error)) from None
+            raise refuse(str(error)) from None
         except OSError as error:
-            raise _refuse(f"-o: cannot write {output!r} ({error.strerror})") from None
+            raise refuse(f"-o: cannot write {output!r} ({error.strerror})") from None
         self.stdout.write(str(target))
 
     def _poll(self, clinic, inbox=None, **options):
-        clinic = _clinic(clinic)
+        clinic = clinic_named(clinic)
         settings_now = _config()
         if inbox:
             settings_now = dataclasses.replace(settings_now, inbox=Path(inbox))
         try:
             found = folders.poll(clinic, settings_now)
         except OSError as error:
-            raise _refuse(f"--inbox: {error}") from None
+            raise refuse(f"--inbox: {error}") from None
         failed = 0
         for name, patient, how in found:
             if patient is None:
