@@ -119,6 +119,8 @@ INSTALLED_APPS = [
     "segmenta.assessment",
     "segmenta.treatment",
     "segmenta.outcomes",
+    "segmenta.scheduling",
+    "segmenta.billing",
     "segmenta.interop",
     "segmenta.api",
     "segmenta.demo",

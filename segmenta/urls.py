@@ -19,6 +19,8 @@ urlpatterns = [
     path("clinic/audit/", include("segmenta.audit.urls")),
     path("learn/", include("segmenta.knowledge.urls")),
     path("documents/", include("segmenta.documents.urls")),
+    path("calendar/", include("segmenta.scheduling.urls")),
+    path("invoices/", include("segmenta.billing.urls")),
     path("api/v1/", api.urls),
     path("fhir/r4/", include("segmenta.interop.urls")),
     path("import/", include("segmenta.interop.import_urls")),

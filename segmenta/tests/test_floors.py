@@ -1,8 +1,9 @@
 """The house has floors: imports run downward. The bottom floor (knowledge, audit and the
 accounts they check permissions with) imports nothing above it; the chart (patients) sits on
-it, treatment on the chart, the assessment on treatment, outcomes on all of these, and the
-API, interoperability and the demo on top. A page of a lower floor shows what a higher one
-knows through that floor's template tags, never through an import."""
+it, treatment on the chart, the assessment on treatment, outcomes on all of these, running the
+practice (scheduling, billing) on outcomes, and the API, interoperability and the demo on top.
+A page of a lower floor shows what a higher one knows through that floor's template tags,
+never through an import."""
 
 import ast
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1]
 FLOORS = [{"knowledge", "audit", "accounts"}, {"patients"}, {"treatment"}, {"assessment"}, {"outcomes"},
-          {"api", "interop", "demo", "documents"}]
+          {"scheduling", "billing"}, {"api", "interop", "demo", "documents"}]
 LEVEL = {app: level for level, apps in enumerate(FLOORS) for app in apps}
 
 
