@@ -13,8 +13,8 @@ class PatientForm(forms.ModelForm):
     class Meta:
         model = Patient
         fields = ["clinic", "family_name", "given_name", "birth_date", "sex", "language", "record_number", "phone",
-                  "email"]
-        widgets = {"birth_date": DateInput()}
+                  "email", "address"]
+        widgets = {"birth_date": DateInput(), "address": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

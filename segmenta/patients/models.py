@@ -114,6 +114,9 @@ class Patient(BoundedDates, models.Model):
     sex = models.CharField(_("sex"), max_length=10, choices=localize.choices("sex"))
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    # Where letters and invoices go: printed as written, one line per line.
+    address = models.TextField(_("address"), blank=True, max_length=500,
+                               help_text=_("Street, postcode and town, one per line, as printed on invoices."))
     # The language of everything the patient reads (answer links, questionnaires, the
     # patient's copy, consent texts), whatever the clinician's. Each language by its own name.
     language = models.CharField(
