@@ -15,6 +15,7 @@ from segmenta.audit.models import AuditEvent
 from segmenta.documents import content
 from segmenta.documents.make import compose, issue
 from segmenta.documents.models import IssuedDocument, Kind
+from segmenta.outcomes.reassessment import report
 from segmenta.patients.models import Consent, Patient
 from segmenta.patients.restriction import ProcessingRestricted, restrict
 from segmenta.treatment.models import Session
@@ -134,6 +135,10 @@ def test_the_course_letter_compares_baseline_with_now_in_the_patients_language(d
     sessions = plan.sessions.count()
     assert f"{sessions} sessions" in text
     assert issued.plan == plan
+    change = report(plan)["nrs"]["percent_change"]
+    assert change is not None and change < 0, "the demo's course improved"
+    # a fall is printed with a real minus sign, as the reassessment page prints it
+    assert f"(\u2212{abs(round(change))}\u00a0%)" in text.replace(" %", "\u00a0%")
 
 
 def test_a_german_patients_course_letter_is_in_german(demo):
