@@ -13,6 +13,7 @@ from segmenta.interop.models import FieldProposal, ImportedResource, PatientIden
 from segmenta.outcomes.models import Alert, AnswerLink, Response
 from segmenta.patients import models as pm
 from segmenta.patients.restriction import owners
+from segmenta.scheduling.models import Appointment, AppointmentType, Room
 from segmenta.treatment.models import (AdverseEvent, Amendment, ComplaintScore, FollowUp, Injection, PlanReview,
                                        Session, TreatmentPlan)
 from segmenta.treatment.sessions import sign
@@ -69,6 +70,11 @@ def build_chart(patient, user):
     FieldProposal.objects.create(patient=patient, kind="scar", date="2001", description="Tonsillectomy")
     PendingPatient.objects.create(clinic=patient.clinic, key=f"Patient/q-{patient.pk}", name=str(patient),
                                   reason="test", patient=patient)
+    # A booked appointment of the plan, opened into the draft session.
+    Appointment.objects.create(
+        patient=patient, practitioner=user, plan=plan, session=session, starts_at=now - datetime.timedelta(minutes=30),
+        ends_at=now, room=Room.objects.get_or_create(clinic=patient.clinic, name="Room 1")[0],
+        type=AppointmentType.objects.get_or_create(clinic=patient.clinic, name="Treatment")[0], created_by=user)
     return SimpleNamespace(patient=patient, complaint=complaint, other_complaint=other, history=history, plan=plan,
                            session=session, empty_session=empty, signed_session=signed, injection=injection,
                            second_injection=second, link=raw, alert=alert)
