@@ -134,9 +134,26 @@ def _risk(text):
     return {"text": text, "frequency_known": bool(STATES_A_FIGURE.search(text))}
 
 
+def why_no_sheet(consent):
+    """Why no consent sheet is printed for this consent (in the active language), or None when
+    one is. The sheet is what the patient signs with a consent given: printing it for a refusal
+    or a withdrawn consent would put on paper an agreement the chart says the patient did not
+    give (a withdrawal announced for a later day counts already)."""
+    if consent.decision != consent.Decision.GIVEN:
+        return _("The patient refused consent on %(date)s: no consent sheet is printed for a refusal.") % {
+            "date": l10n.day(consent.date)}
+    if consent.withdrawn_on is not None:
+        return _("This consent was withdrawn on %(date)s: no consent sheet is printed for it. Record a new "
+                 "consent first.") % {"date": l10n.day(consent.withdrawn_on)}
+    return None
+
+
 def consent_sheet(consent, technique_id):
     """What the technique does, its risks as the knowledge base names them (a frequency only
     where its text states one: none is made up), the sources, alternatives and costs."""
+    refusal = why_no_sheet(consent)
+    if refusal:
+        raise NotAvailable(refusal)
     kb = for_clinic(consent.patient.clinic)
     technique = kb.get("technique", technique_id)
     if technique is None:

@@ -96,7 +96,7 @@ def index(request, patient_id):
         "patient": patient,
         "sessions": patient.sessions.filter(status=Session.Status.SIGNED).order_by("-started_at"),
         "plans": patient.plans.select_related("complaint").order_by("-created_at"),
-        "consents": patient.consents.order_by("-date", "-id"),
+        "consents": [(consent, content.why_no_sheet(consent)) for consent in patient.consents.order_by("-date", "-id")],
         "techniques": content.techniques(for_clinic(patient.clinic)),
         "issued": IssuedDocument.objects.filter(patient=patient).select_related("made_by", "consent")})
 
