@@ -1,14 +1,18 @@
-"""/api/v1/lots: which patients got a lot (recalls), within the token user's clinics."""
+"""/api/v1/lots: which patients got a lot (recalls), within the token user's clinics; and
+/api/v1/lots/stock: the lots on the shelf, with what is left of each."""
 
 from datetime import date, datetime
 from typing import Optional
 
 from django.db import transaction
+from django.db.models import Count, Window
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from segmenta.accounts.access import clinics_of
 from segmenta.treatment.emergency import audit_lot_search, lot_injections
-from segmenta.treatment.models import Product
+from segmenta.treatment.models import Lot, Product
+from segmenta.treatment.stockroom import balances
 
 from .errors import refusals
 from .schemas import Out
@@ -46,6 +50,7 @@ class LotInjectionOut(Out):
     concentration_percent: str
     volume_ml: str
     product: Optional[LotProductOut]
+    stock_lot: Optional[int] = Field(None, description="id of the lot in stock it was drawn from, if any")
     lot: str
     expiry: Optional[date]
 
@@ -67,7 +72,7 @@ def _out(injection):
             "id": product.pk, "name": product.name, "drug": product.drug,
             "concentration_percent": str(product.concentration_percent), "preservative": product.preservative,
             "multi_dose": product.multi_dose},
-        "lot": injection.lot, "expiry": injection.expiry,
+        "stock_lot": injection.stock_lot_id, "lot": injection.lot, "expiry": injection.expiry,
     }
 
 
@@ -83,6 +88,45 @@ def lot_search(request, filters: Query[LotFilters]):
             raise HttpError(404, "product: not found")
     found = lot_injections(request.user, lot, product)
     with transaction.atomic():
-        page = list(found[filters.offset:filters.offset + filters.limit])
+        # One query answers the recall: the page of injections with their patients, and
+        # the total beside each row (a window count), so no second query counts them.
+        page = list(found.annotate(total=Window(Count("id")))[filters.offset:filters.offset + filters.limit])
         audit_lot_search(request, page, lot, user=request.user)
-    return {"count": found.count(), "items": [_out(i) for i in page]}
+    # Past the last row the page is empty and cannot carry the total: only then count.
+    count = page[0].total if page else (found.count() if filters.offset else 0)
+    return {"count": count, "items": [_out(i) for i in page]}
+
+
+class StockLotOut(Out):
+    id: int
+    product: int
+    product_name: str
+    number: str
+    expiry: date
+    quantity_received: int
+    received_on: date
+    drawn: str = Field(..., description="units drawn by injections (a multi-dose vial by volume)")
+    written_off: str
+    on_hand: str
+    state: str = Field(..., description="ok, expiring (within the stock list's horizon) or expired")
+
+
+class StockFilters(Schema):
+    product: Optional[int] = Field(None, ge=1, le=2**31 - 1, description="Only lots of this product")
+    clinic: Optional[int] = Field(None, ge=1, le=2**31 - 1, description="Your clinic's id, if you belong to several")
+
+
+@router.get("/stock", response={200: list[StockLotOut], **refusals(404)},
+            summary="Lots on the shelf with what is left of each (an injection's stock_lot is one of these ids)")
+def stock_lots(request, filters: Query[StockFilters]):
+    clinics = clinics_of(request.user)
+    clinic = (clinics.filter(pk=filters.clinic) if filters.clinic else clinics.order_by("name")).first()
+    if clinic is None:
+        raise HttpError(404, "clinic: not found")
+    lots = Lot.objects.filter(clinic=clinic).select_related("product")
+    if filters.product is not None:
+        lots = lots.filter(product=filters.product)
+    return [{"id": lot.pk, "product": lot.product_id, "product_name": lot.product.name, "number": lot.number,
+             "expiry": lot.expiry, "quantity_received": lot.quantity_received, "received_on": lot.received_on,
+             "drawn": str(lot.drawn), "written_off": str(lot.written_off), "on_hand": str(lot.on_hand),
+             "state": lot.state} for lot in balances(lots, clinic.pk) if lot.on_hand > 0]

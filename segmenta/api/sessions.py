@@ -15,7 +15,7 @@ from pydantic import ConfigDict
 from segmenta.audit.trail import record
 from segmenta.knowledge import vocabulary
 from segmenta.patients.models import Complaint, HistoryItem, Patient
-from segmenta.treatment.models import Injection, Product, Session
+from segmenta.treatment.models import Injection, Lot, Product, Session
 from segmenta.treatment.sessions import (TreatmentError, add_injection, amend, discard_draft, record_response,
                                         remove_injection, removed_injections, sign)
 
@@ -55,6 +55,7 @@ class InjectionOut(schemas.Out):
     complaint: Optional[int]
     performed_by: Optional[str] = Field(..., description="username of who injected")
     product: Optional[int]
+    stock_lot: Optional[int] = Field(None, description="id of the lot in stock it was drawn from, if any")
     lot: str
     expiry: Optional[date]
 
@@ -148,6 +149,10 @@ class InjectionIn(Strict):
     relief_percent: Optional[int] = Field(None, ge=0, le=100)
     performed_by: Optional[str] = Field(None, max_length=150, description="username of who injects; default: you")
     product: Optional[int] = Field(None, description="id of a product of the clinic; sets drug and strength")
+    stock_lot: Optional[int] = Field(None, description="id of a lot in stock (GET /api/v1/lots/stock); sets product, "
+                                                       "lot and expiry. Without it a product whose stock is kept "
+                                                       "draws from the lot typed in `lot`, else from its lot that "
+                                                       "expires first")
     lot: str = Field("", max_length=40)
     expiry: Optional[ExpiryDate] = None
     override_reason: str = Field("", max_length=2000)
@@ -191,7 +196,7 @@ def _out(session):
                         "verdict": i.verdict, "reasons": i.reasons, "override_reason": i.override_reason,
                         "history_item": i.history_item_id, "complaint": i.complaint_id,
                         "performed_by": i.performed_by.username if i.performed_by else None,
-                        "product": i.product_id, "lot": i.lot, "expiry": i.expiry.isoformat() if i.expiry else None}
+                        "product": i.product_id, "stock_lot": i.stock_lot_id, "lot": i.lot, "expiry": i.expiry.isoformat() if i.expiry else None}
                        for i in session.injections.select_related("performed_by")],
         "amendments": [{"id": a.pk, "author": a.author.username, "created_at": a.created_at.isoformat(),
                         "reason": a.reason, "text": a.text, "content_hash": a.content_hash}
@@ -269,6 +274,12 @@ def create_injection(request, session_id: int, payload: InjectionIn):
             username=data["performed_by"], memberships__clinic=session.patient.clinic_id, is_active=True).first()
         if data["performed_by"] is None:
             raise FieldErrors([{"field": "performed_by", "message": "nobody of this clinic has that username"}])
+    if data["stock_lot"] is not None:
+        data["stock_lot"] = Lot.objects.filter(clinic=session.patient.clinic_id, pk=data["stock_lot"]).first()
+        if data["stock_lot"] is None:
+            raise FieldErrors([{"field": "stock_lot", "message": "not a lot of this clinic"}])
+        if data["product"] is None:
+            data["product"] = data["stock_lot"].product_id  # the lot says which product it is
     if data["product"] is not None:
         data["product"] = Product.objects.filter(clinic=session.patient.clinic_id, pk=data["product"],
                                                  active=True).first()

@@ -12,9 +12,10 @@ from .models import Product
 class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
-        fields = ["name", "drug", "concentration_percent", "preservative", "multi_dose", "active"]
-        localized_fields = ["concentration_percent"]
-        widgets = {"concentration_percent": DecimalInput()}
+        fields = ["name", "drug", "concentration_percent", "preservative", "multi_dose", "units_per_pack",
+                  "unit_volume_ml", "low_stock_units", "active"]
+        localized_fields = ["concentration_percent", "unit_volume_ml"]
+        widgets = {"concentration_percent": DecimalInput(), "unit_volume_ml": DecimalInput()}
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
@@ -22,6 +23,14 @@ class ProductForm(forms.ModelForm):
         self.fields["active"].help_text = _("Untick to retire a product: it stays on past injections.")
         self.fields["preservative"].help_text = _("Preserved products are refused at retrobulbar, ciliary and "
                                                   "neuraxial-adjacent targets.")
+
+    def clean_unit_volume_ml(self):
+        volume = self.cleaned_data["unit_volume_ml"]
+        # Past draws were counted in units of this volume: changing it would recount them.
+        if self.instance.pk and volume != self.instance.unit_volume_ml and self.instance.lots.exists():
+            raise forms.ValidationError(_("Lots of this product are on record, counted in units of this volume; "
+                                          "enter a new product for another pack."))
+        return volume
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())

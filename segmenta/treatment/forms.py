@@ -11,8 +11,9 @@ from segmenta.patients.models import Complaint, HistoryItem
 from segmenta.stored_dates import DateInput, DateTimeInput
 
 from .sessions import time_error
-from .models import (AdverseEvent, Amendment, ComplaintScore, FollowUp, Injection, PlanReview, Product, Session,
+from .models import (AdverseEvent, Amendment, ComplaintScore, FollowUp, Injection, Lot, PlanReview, Product, Session,
                      TreatmentPlan)
+from .stockroom import StockError, choose_lot, in_stock, lot_label
 
 LOCAL_DATETIME = DateTimeInput()
 
@@ -70,6 +71,20 @@ class ProductSelect(forms.Select):
         return option
 
 
+class LotSelect(forms.Select):
+    """The lots in stock, each option naming its product (the page's script shows only the
+    lots of the product picked and proposes the first, which expires first)."""
+
+    lots = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        lot = self.lots.get(str(value))
+        if lot is not None:
+            option["attrs"]["data-product"] = str(lot.product_id)
+        return option
+
+
 class InjectionForm(forms.ModelForm):
     """One injection as the treatment room enters it. A product from the clinic's list sets
     the drug and strength; the injecting practitioner (scope and training are checked
@@ -79,7 +94,8 @@ class InjectionForm(forms.ModelForm):
     rarer ones away (``details``)."""
 
     prefix = "injection"
-    primary = ("target", "product", "volume_ml", "drug", "concentration_percent", "aspiration_done", "time")
+    primary = ("target", "product", "volume_ml", "stock_lot", "drug", "concentration_percent", "aspiration_done",
+               "time")
     details = ("side", "lot", "expiry", "performed_by", "history_item", "complaint", "technique_notes",
                "onset_seconds", "relief_percent", "duration_hours")
 
@@ -91,12 +107,13 @@ class InjectionForm(forms.ModelForm):
 
     class Meta:
         model = Injection
-        fields = ["time", "target", "side", "product", "drug", "concentration_percent", "volume_ml", "lot", "expiry",
-                  "performed_by", "history_item", "complaint", "technique_notes", "aspiration_done",
+        fields = ["time", "target", "side", "product", "stock_lot", "drug", "concentration_percent", "volume_ml", "lot",
+                  "expiry", "performed_by", "history_item", "complaint", "technique_notes", "aspiration_done",
                   "onset_seconds", "relief_percent", "duration_hours"]
         widgets = {"time": LOCAL_DATETIME, "expiry": DateInput(),
                    "volume_ml": DecimalInput(),
                    "product": ProductSelect,
+                   "stock_lot": LotSelect,
                    "concentration_percent": DecimalInput(),
                    "onset_seconds": forms.NumberInput(attrs={"min": "0", "inputmode": "numeric"}),
                    "relief_percent": forms.NumberInput(attrs={"min": "0", "max": "100", "inputmode": "numeric"}),
@@ -104,7 +121,8 @@ class InjectionForm(forms.ModelForm):
         localized_fields = ["concentration_percent", "volume_ml", "duration_hours"]
         help_texts = {"product": _("From the clinic's product list; it sets the drug and strength."),
                       "drug": _("Only without a product."),
-                      "lot": _("As printed on the ampoule or vial, for recalls.")}
+                      "stock_lot": _("The lot it is drawn from; empty: the product's lot that expires first."),
+                      "lot": _("As printed on the ampoule or vial, for recalls; filled from the lot in stock.")}
 
     def __init__(self, *args, session, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,6 +133,14 @@ class InjectionForm(forms.ModelForm):
         self.fields["history_item"].empty_label = _("None (not a test injection)")
         self.fields["complaint"].empty_label = _("None")
         self.fields["product"].queryset = Product.objects.filter(clinic=clinic, active=True)
+        # Any lot of the clinic is accepted (an expired or empty one is refused with a reason,
+        # not as an unknown choice); only those one can draw from are offered.
+        lots = self.fields["stock_lot"]
+        lots.queryset = Lot.objects.filter(clinic_id=clinic).select_related("product")
+        offered = in_stock(clinic)
+        lots.widget.lots = {str(lot.pk): lot for lot in offered}
+        lots.widget.choices = [("", _("The product's lot that expires first"))] + [
+            (str(lot.pk), lot_label(lot)) for lot in offered]
         self.fields["performed_by"].queryset = get_user_model().objects.filter(
             memberships__clinic=clinic, is_active=True).select_related("profile").order_by("username")
         self.fields["performed_by"].label_from_instance = _person
@@ -165,7 +191,19 @@ class InjectionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        lot = cleaned.get("stock_lot")
+        if lot is not None and cleaned.get("product") is None and "product" not in self.errors:
+            cleaned["product"] = lot.product  # the lot says which product it is
         product = cleaned.get("product")
+        if product is not None and not self.errors:
+            # The lot it is drawn from, now: the live verdict then sees its expiry.
+            drawn = {name: cleaned.get(name) for name in ("stock_lot", "product", "lot", "expiry", "time")}
+            try:
+                choose_lot(self.session.patient.clinic_id, drawn)
+            except StockError as error:
+                self.add_error(error.field, error.message)
+            else:
+                cleaned.update(drawn)
         if product is not None:
             # The product says what is in the syringe; a drug or strength typed as well must agree.
             for name, value in (("drug", product.drug), ("concentration_percent", product.concentration_percent)):

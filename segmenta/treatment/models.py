@@ -8,6 +8,7 @@ or admin path can edit one.
 
 import hashlib
 import json
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -95,6 +96,18 @@ class Product(models.Model):
     preservative = models.BooleanField(_("contains a preservative"), default=False)
     multi_dose = models.BooleanField(_("multi-dose vial"), default=False)
     active = models.BooleanField(_("in use"), default=True)
+    # Pack data for the stock (segmenta/treatment/stock.py): empty on products entered before
+    # the clinic kept its stock here; a lot can be received only once the unit volume is known.
+    units_per_pack = models.PositiveSmallIntegerField(
+        _("units per pack"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_("Ampoules or vials in one pack."))
+    unit_volume_ml = models.DecimalField(
+        _("volume per unit (mL)"), max_digits=6, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(1000)],
+        help_text=_("What one ampoule or vial holds."))
+    low_stock_units = models.PositiveIntegerField(
+        _("low-stock threshold (units)"), null=True, blank=True, validators=[MaxValueValidator(100000)],
+        help_text=_("Listed as low when fewer usable units than this are left; empty: never listed."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -104,6 +117,70 @@ class Product(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Lot(BoundedDates, models.Model):
+    """A lot of a product as delivered: its number and expiry as printed on the pack and how
+    many units came. What is left is computed (segmenta/treatment/stock.py says how), never
+    stored. A delivery of a lot already on the shelf adds to its quantity."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="lots")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="lots", verbose_name=_("product"))
+    number = models.CharField(_("lot number"), max_length=40, help_text=_("As printed on the pack."))
+    date_bounds = {"expiry": "expiry", "received_on": "today"}
+    expiry = models.DateField(_("expiry"))
+    quantity_received = models.PositiveIntegerField(_("units received"),
+                                                    validators=[MinValueValidator(1), MaxValueValidator(100000)])
+    received_on = models.DateField(_("received on"), default=timezone.localdate)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("received by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["product__name", "expiry", "received_on", "id"]
+        verbose_name = _("lot")
+        constraints = [models.UniqueConstraint(fields=["product", "number"], name="lot_number_unique_per_product")]
+
+    def __str__(self):
+        return gettext("%(product)s, lot %(lot)s (expires %(date)s)") % {
+            "product": self.product.name if self.product_id else "?", "lot": self.number,
+            "date": l10n.day(self.expiry) if self.expiry else "?"}
+
+    def clean(self):
+        if self.product_id and self.clinic_id and self.product.clinic_id != self.clinic_id:
+            raise ValidationError({"product": _("Not a product of this clinic.")})
+
+
+class WriteOff(models.Model):
+    """Units of a lot taken off the shelf without an injection: broken, expired, spoiled, or
+    the rest of an opened multi-dose vial past its in-use time."""
+
+    class Reason(models.TextChoices):
+        BROKEN = "broken", _("Broken or damaged")
+        EXPIRED = "expired", _("Expired")
+        CONTAMINATED = "contaminated", _("Contaminated or discoloured")
+        IN_USE_TIME = "in_use_time", _("Opened vial past its in-use time")
+        OTHER = "other", _("Other (see note)")
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="write_offs")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="write_offs", verbose_name=_("lot"))
+    units = models.DecimalField(_("units"), max_digits=8, decimal_places=2,
+                                validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100000)])
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    written_off_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                                       related_name="+", verbose_name=_("written off by"))
+    written_off_at = models.DateTimeField(_("written off"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-written_off_at", "-id"]
+        verbose_name = _("write-off")
+
+    def __str__(self):
+        return gettext("%(units)s units of lot %(lot)s written off: %(reason)s") % {
+            "units": l10n.number(self.units), "lot": self.lot.number if self.lot_id else "?",
+            "reason": self.get_reason_display().lower() if self.reason else "?"}
 
 
 class Session(ClinicScoped, BoundedDates, models.Model):
@@ -247,6 +324,11 @@ class Injection(SessionPart):
     product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="injections",
                                 verbose_name=_("product"))
     lot = models.CharField(_("lot"), max_length=40, blank=True, db_index=True)
+    # The lot on the shelf it was drawn from (its number and expiry are copied to ``lot`` and
+    # ``expiry``, which the signature covers); empty for injections recorded before the
+    # clinic kept its stock here, or of a product whose stock is not kept.
+    stock_lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="injections",
+                                  verbose_name=_("lot in stock"))
     date_bounds = {"expiry": "expiry"}
     expiry = models.DateField(_("expiry"), null=True, blank=True)
     volume_ml = models.DecimalField(_("volume (mL)"), max_digits=5, decimal_places=2,

@@ -28,6 +28,7 @@ from segmenta.validators import when_problem
 from .models import Amendment, Injection, Session, SignedSessionError
 from .safety import budget, check, summary, window_start
 from .signals import session_signed
+from .stockroom import StockError, choose_lot, ensure_available
 
 
 class TreatmentError(Exception):
@@ -282,6 +283,15 @@ def _check_entry(session, injection):
                                     "conc": l10n.number(product.concentration_percent)})
 
 
+def _drawn_from(session, injection):
+    """The lot in stock ``injection`` draws from (its product, lot and expiry filled from
+    it), or None; a refused lot is a TreatmentError on its field."""
+    try:
+        return choose_lot(session.clinic_id, injection)
+    except StockError as error:
+        raise TreatmentError(error.field, error.message) from None
+
+
 def add_injection(session, injection, user, request=None, override_reason=""):
     """Check and save one injection; return it. Raises TreatmentError when refused."""
     if session.signed:
@@ -293,6 +303,7 @@ def add_injection(session, injection, user, request=None, override_reason=""):
     injection["performed_by"] = injection.get("performed_by") or user
     if time_error(session, injection.get("time")):
         raise TreatmentError("time", time_error(session, injection["time"]))
+    lot = _drawn_from(session, injection)
     _check_entry(session, injection)
     item = Injection(session=session, order=0, mg=0, cumulative_mg=0, verdict="ok", **injection)
     item.full_clean(exclude=["session", "order", "mg", "cumulative_mg", "verdict", "reasons"])
@@ -300,6 +311,11 @@ def add_injection(session, injection, user, request=None, override_reason=""):
     with transaction.atomic():
         if Session.objects.select_for_update().get(pk=session.pk).signed:
             raise TreatmentError("session", _("This session is signed; add an amendment instead."), status=409)
+        if lot is not None:
+            try:
+                ensure_available(lot, session, injection["volume_ml"])
+            except StockError as error:
+                raise TreatmentError(error.field, error.message) from None
         result, verdict, kb = safety_preview(session, injection, user)
         refused = _refusal(session, verdict, user, override_reason)
         if refused is None:
@@ -362,7 +378,8 @@ def _save_checked(session, item, verdict, kb, user, override_reason, request):
            detail={"session": session.pk, "verdict": verdict["verdict"],
                    "performed_by": item.performed_by.username,
                    "codes": [r["code"] for r in verdict["reasons"]],
-                   **({"override_reason": override_reason} if override_reason else {})})
+                   **({"override_reason": override_reason} if override_reason else {}),
+                   **({"stock_lot": item.stock_lot_id, "lot": item.lot} if item.stock_lot_id else {})})
     return item
 
 

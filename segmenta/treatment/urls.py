@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import emergency_views, views
+from . import emergency_views, stock_views, views
 
 app_name = "treatment"
 
@@ -24,6 +24,10 @@ urlpatterns = [
     path("products/", emergency_views.products, name="products"),
     path("products/<int:product_id>/", emergency_views.product_edit, name="product_edit"),
     path("lots/", emergency_views.lots, name="lots"),
+    path("stock/", stock_views.stock, name="stock"),
+    path("stock/receive/", stock_views.stock_receive, name="stock_receive"),
+    path("stock/lots/<int:lot_id>/", stock_views.stock_lot, name="stock_lot"),
+    path("stock/lots/<int:lot_id>/write-off/", stock_views.stock_write_off, name="stock_write_off"),
     path("emergency-equipment/", emergency_views.equipment_check, name="equipment_check"),
     path("adverse-events/<int:event_id>/report.pdf", emergency_views.event_report_pdf, name="event_report_pdf"),
     path("adverse-events/<int:event_id>/report.csv", emergency_views.event_report_csv, name="event_report_csv"),

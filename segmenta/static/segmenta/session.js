@@ -92,6 +92,30 @@
     apply();
   }
 
+  // --- The lots in stock: only the picked product's are offered, and the one expiring
+  // first (the first listed) is proposed. Without a product every lot shows.
+  var stockLot = form.querySelector("select[name$='-stock_lot']");
+  if (product && stockLot) {
+    var showLots = function (propose) {
+      var chosen = product.value;
+      var first = null;
+      Array.prototype.forEach.call(stockLot.options, function (option) {
+        var of = option.getAttribute("data-product");
+        var hidden = Boolean(of && chosen && of !== chosen);
+        option.hidden = option.disabled = hidden;
+        if (!hidden && of && first === null) {
+          first = option;
+        }
+      });
+      var current = stockLot.options[stockLot.selectedIndex];
+      if (propose || (current && current.disabled)) {
+        stockLot.value = first && chosen ? first.value : "";
+      }
+    };
+    product.addEventListener("change", function () { showLots(true); });
+    showLots(false);
+  }
+
   // --- The live verdict is redrawn around the keyboard: whoever had focus in it keeps it.
   var kept = null;
   var inVerdict = function (element) {

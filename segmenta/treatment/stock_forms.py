@@ -1,0 +1,92 @@
+"""Forms of the stock: receiving a lot and writing units off."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from segmenta import l10n
+from segmenta.l10n import DecimalInput
+from segmenta.stored_dates import DateInput
+
+from .models import Lot, Product, WriteOff
+from .stock import shown
+
+
+class ReceiveForm(forms.ModelForm):
+    """A delivery: product, lot and expiry as printed on the pack, and how many units came.
+    A lot of the product already on the shelf with the same expiry is added to; the same
+    number with another expiry is a typing error (a lot has one expiry)."""
+
+    class Meta:
+        model = Lot
+        fields = ["product", "number", "expiry", "quantity_received", "received_on", "note"]
+        widgets = {"expiry": DateInput(), "received_on": DateInput(),
+                   "quantity_received": forms.NumberInput(attrs={"min": "1", "inputmode": "numeric"})}
+
+    def __init__(self, *args, clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+        self.instance.clinic = clinic
+        self.fields["product"].queryset = Product.objects.filter(clinic=clinic, active=True)
+        self.fields["quantity_received"].help_text = _("In units (ampoules or vials), not packs.")
+        self.existing = None
+
+    def clean_number(self):
+        number = "".join(self.cleaned_data["number"].split()).upper()
+        if not number:
+            raise forms.ValidationError(_("Enter the lot number."))
+        return number
+
+    def clean_product(self):
+        product = self.cleaned_data["product"]
+        if product is not None and not product.unit_volume_ml:
+            raise forms.ValidationError(_("Set the volume per unit of %(product)s on the products page first: "
+                                          "without it no draw can be counted.") % {"product": product.name})
+        return product
+
+    def clean(self):
+        cleaned = super().clean()
+        product, number, expiry = cleaned.get("product"), cleaned.get("number"), cleaned.get("expiry")
+        if product is not None and number:
+            self.existing = Lot.objects.filter(clinic=self.clinic, product=product, number=number).first()
+            if self.existing is not None and expiry and self.existing.expiry != expiry:
+                self.add_error("expiry", _("Lot %(lot)s of this product is on record expiring %(date)s; check the "
+                                           "pack.") % {"lot": number, "date": l10n.day(self.existing.expiry)})
+        return cleaned
+
+    def validate_unique(self):
+        """A second delivery of a lot on record adds to it (``existing``), so the number's
+        uniqueness is not an error here."""
+
+
+class WriteOffForm(forms.ModelForm):
+    class Meta:
+        model = WriteOff
+        fields = ["units", "reason", "note"]
+        localized_fields = ["units"]
+        widgets = {"units": DecimalInput()}
+
+    def __init__(self, *args, lot, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lot = lot
+        self.fields["note"].help_text = _("What happened; required for \u201cOther\u201d.")
+        if not lot.product.multi_dose:
+            self.fields["units"].help_text = _("Whole ampoules.")
+        else:
+            self.fields["units"].help_text = _("Vials; the rest of an opened vial as a fraction, e.g. 0.4.")
+
+    def clean_units(self):
+        units = self.cleaned_data["units"]
+        if not self.lot.product.multi_dose and units != units.to_integral_value():
+            raise forms.ValidationError(_("A single-dose ampoule is written off whole."))
+        if units > self.lot.on_hand:
+            raise forms.ValidationError(_("Only %(left)s units of this lot are left.")
+                                        % {"left": l10n.number(shown(self.lot.on_hand))})
+        return units
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["note"] = (cleaned.get("note") or "").strip()
+        if cleaned.get("reason") == WriteOff.Reason.OTHER and not cleaned["note"]:
+            self.add_error("note", _("Say why these units are written off."))
+        return cleaned
+
