@@ -187,7 +187,7 @@ class InvoiceLine(ClinicScoped, models.Model):
     quantity = models.PositiveSmallIntegerField(_("quantity"), default=1,
                                                 validators=[MinValueValidator(1), MaxValueValidator(99)])
     # The fee at factor 1 (points × point value), or the expense's own price when there is no factor.
-    unit_fee = models.DecimalField(_("simple fee"), max_digits=10, decimal_places=4)
+    unit_fee = models.DecimalField(_("simple fee"), max_digits=14, decimal_places=7)
     factor = models.DecimalField(_("factor"), max_digits=4, decimal_places=2, null=True, blank=True,
                                  validators=[MinValueValidator(Decimal("1.00"))])
     # The schedule's threshold (GOÄ: 2.3 for personal services) and its ceiling, from its data.

@@ -99,7 +99,7 @@ class Migration(migrations.Migration):
                 ('code', models.CharField(max_length=20, verbose_name='code')),
                 ('description', models.CharField(max_length=300, verbose_name='description')),
                 ('quantity', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(99)], verbose_name='quantity')),
-                ('unit_fee', models.DecimalField(decimal_places=4, max_digits=10, verbose_name='simple fee')),
+                ('unit_fee', models.DecimalField(decimal_places=7, max_digits=14, verbose_name='simple fee')),
                 ('factor', models.DecimalField(blank=True, decimal_places=2, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(Decimal('1.00'))], verbose_name='factor')),
                 ('threshold', models.DecimalField(blank=True, decimal_places=2, max_digits=4, null=True, verbose_name='threshold factor')),
                 ('ceiling', models.DecimalField(blank=True, decimal_places=2, max_digits=4, null=True, verbose_name='highest factor')),

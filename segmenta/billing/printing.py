@@ -1,0 +1,146 @@
+"""An issued invoice as the patient receives it: a PDF/A-3 in the patient's language with the
+content the GOÄ asks for (§12: date of treatment, code, short description, factor, amount, the
+justification above the threshold, §10 expenses), carrying its Factur-X XML (EN 16931) as the
+embedded file e-invoicing software reads; and the payment reminder letter.
+
+The XML is made by the factur-x library from the invoice's values and checked against the
+standard's XSD as it is made (its schematron needs a separate Saxon server, which a practice
+does not run)."""
+
+from decimal import Decimal
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from segmenta.pdf import ARCHIVAL, html_to_pdf
+
+from .models import Invoice, money
+
+STYLESHEET = "documents.css"
+LEVEL = "en16931"
+# UNTDID 1001: 380 a commercial invoice, 381 a credit note (what a cancellation invoice is).
+TYPE_INVOICE, TYPE_CREDIT_NOTE = "380", "381"
+# UNTDID 4461: 58 SEPA credit transfer.
+SEPA_TRANSFER = "58"
+# VAT category E (exempt) with the reason code of the EU VAT directive's Art. 132(1)(c),
+# medical care by the medical and paramedical professions (the CEF VATEX code list).
+EXEMPT, EXEMPT_REASON_CODE = "E", "VATEX-EU-132-1C"
+# UN/ECE Recommendation 20: C62 "one" (a unit without a dimension).
+UNIT = "C62"
+
+
+def _amount(value):
+    return f"{Decimal(value):.2f}"
+
+
+def _address(lines, country):
+    """A printed address as EN 16931 wants it: lines, and a last line "postcode town"."""
+    lines = [line.strip() for line in (lines or "").splitlines() if line.strip()]
+    found = {"country_code": country or "DE"}
+    if lines:
+        last = lines[-1].split(None, 1)
+        if len(last) == 2 and any(ch.isdigit() for ch in last[0]):
+            found["postcode"], found["city"] = last
+            lines = lines[:-1]
+    for key, line in zip(("addr_l1", "addr_l2", "addr_l3"), lines):
+        found[key] = line
+    return found
+
+
+def facturx_data(invoice):
+    """The invoice's EN 16931 values, as the factur-x library takes them."""
+    seller = invoice.seller
+    sign = Decimal(-1) if invoice.is_cancellation else Decimal(1)  # a credit note states positive amounts
+    net, total = invoice.net_total * sign, invoice.total * sign
+    exemption = seller.get("vat_note") or "Exempt from VAT"
+    lines = []
+    for line in invoice.lines.all():
+        amount = line.amount * sign
+        description = line.description
+        if line.factor is not None:
+            description += f" ({line.factor}×)"
+        if line.justification:
+            description += f" — {line.justification}"
+        lines.append({
+            "BT-126": str(line.position), "BT-129": str(line.quantity), "BT-130": UNIT, "BT-131": _amount(amount),
+            "BT-146": f"{(amount / line.quantity):.4f}", "BT-151": EXEMPT, "BT-152": "0",
+            "BT-153": f"{line.code} {line.description}"[:100], "BT-154": description, "BT-155": line.code,
+            "BT-134": line.date, "BT-135": line.date,
+        })
+    data = {
+        "BT-1": invoice.number, "BT-2": invoice.issue_date,
+        "BT-3": TYPE_CREDIT_NOTE if invoice.is_cancellation else TYPE_INVOICE, "BT-5": invoice.currency,
+        "BT-9": invoice.due_date, "BT-83": invoice.number,
+        "BG-1": [{"BT-22": exemption}],
+        "BG-4": {"name": seller["name"], **_address(
+            "\n".join(filter(None, [seller.get("street"), f"{seller.get('postcode', '')} {seller.get('city', '')}"])),
+            seller.get("country")),
+            **({"vat_identifier": seller["vat_id"]} if seller.get("vat_id") else {}),
+            **({"tax_identifier": seller["tax_number"]} if seller.get("tax_number") else {})},
+        "BG-7": {"name": invoice.recipient_name, **_address(invoice.recipient_address, invoice.recipient_country)},
+        "BG-23": [{"BT-116": _amount(net), "BT-117": "0.00", "BT-118": EXEMPT, "BT-119": "0",
+                   "BT-120": exemption, "BT-121": EXEMPT_REASON_CODE}],
+        "BG-25": lines,
+        "BT-106": _amount(net), "BT-109": _amount(net), "BT-110": "0.00", "BT-112": _amount(total),
+        "BT-115": _amount(total),
+    }
+    if lines:
+        data["BT-72"] = min(line.date for line in invoice.lines.all())
+    if not invoice.is_cancellation and seller.get("iban"):
+        data.update({"BT-81": SEPA_TRANSFER, "BT-84": seller["iban"].replace(" ", ""),
+                     "BT-20": f"{seller.get('payment_days', 30)} days"})
+    else:
+        data["BT-20"] = "Cancellation; nothing to pay" if invoice.is_cancellation else "On receipt"
+    if invoice.cancels_id:
+        data["BG-3"] = [{"BT-25": invoice.cancels.number, "BT-26": invoice.cancels.issue_date}]
+    return data
+
+
+def facturx_xml(invoice):
+    """The Factur-X XML (EN 16931 profile) of an issued invoice, checked against the XSD."""
+    from facturx import generate_xml
+
+    return generate_xml(facturx_data(invoice), flavor="factur-x", level=LEVEL, check_xsd=True,
+                        check_schematron=False)
+
+
+def _context(invoice):
+    lines = list(invoice.lines.all())
+    return {
+        "invoice": invoice, "seller": invoice.seller, "clinic": invoice.clinic, "lines": lines,
+        "patient": invoice.patient, "session": invoice.session,
+        "has_justification": any(line.justification for line in lines),
+        "money": money,
+    }
+
+
+def invoice_html(invoice):
+    """The invoice's printed HTML, in the patient's language (the language kept at issuing)."""
+    with translation.override(invoice.language or invoice.patient.language):
+        return render_to_string("billing/print.html", {**_context(invoice), "language": translation.get_language(),
+                                                       "body_template": "billing/_invoice_body.html"})
+
+
+def invoice_pdf(invoice):
+    """The PDF/A-3 of an issued invoice with its Factur-X XML embedded."""
+    if invoice.status == Invoice.Status.DRAFT:
+        raise ValueError("a draft has no PDF")
+    from facturx import generate_from_binary
+
+    pdf = html_to_pdf(invoice_html(invoice), STYLESHEET, ARCHIVAL)
+    return generate_from_binary(pdf, facturx_xml(invoice), flavor="factur-x", level=LEVEL, check_xsd=False,
+                                lang=invoice.language or "de",
+                                pdf_metadata={"author": invoice.seller.get("name", ""),
+                                              "keywords": "Factur-X, Invoice",
+                                              "title": f"{invoice.seller.get('name', '')}: {invoice.number}",
+                                              "subject": invoice.number})
+
+
+def reminder_pdf(reminder, outstanding):
+    """The payment reminder letter, in the patient's language."""
+    invoice = reminder.invoice
+    with translation.override(reminder.language or invoice.patient.language):
+        html = render_to_string("billing/print.html", {
+            **_context(invoice), "reminder": reminder, "outstanding": outstanding, "today": timezone.localdate(),
+            "language": translation.get_language(), "body_template": "billing/_reminder_body.html"})
+    return html_to_pdf(html, STYLESHEET, ARCHIVAL)

@@ -1,0 +1,89 @@
+"""The invoice's own rules as plain Python (no Django): a line's amount, what must be
+justified before issuing, totals, numbers, where a payment leaves an invoice, and which
+reminder comes next. The fee facts (point values, threshold factors) come from the
+knowledge base's fee schedules and reach here as plain numbers on each line."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+LAST_REMINDER_LEVEL = 3  # a first, a second and a last reminder; then it is a matter for a collector
+
+
+def cents(value):
+    """``value`` rounded to whole cents, from half a cent up."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_amount(unit_fee, factor, quantity):
+    """The amount of a line: the fee at its factor, rounded to cents, times the quantity
+    (the GOÄ rounds each single fee); an expense (no factor) is its price times the quantity."""
+    single = cents(Decimal(unit_fee) * Decimal(factor)) if factor is not None else cents(unit_fee)
+    return single * int(quantity)
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    position: int
+    code: str
+    problem: str  # "justification" or "ceiling"
+    factor: Decimal
+    limit: Decimal
+
+
+def problems(lines):
+    """What stands in the way of issuing, line by line: a factor above the threshold without a
+    written justification, or above the highest factor. ``lines``: dicts or objects with
+    position, code, factor, threshold, ceiling and justification."""
+    found = []
+    for line in lines:
+        get = line.get if isinstance(line, dict) else lambda name, _line=line: getattr(_line, name)
+        factor, threshold, ceiling = get("factor"), get("threshold"), get("ceiling")
+        if factor is None:
+            continue
+        if ceiling is not None and Decimal(factor) > Decimal(ceiling):
+            found.append(LineProblem(get("position"), get("code"), "ceiling", Decimal(factor), Decimal(ceiling)))
+        elif threshold is not None and Decimal(factor) > Decimal(threshold) and not (get("justification") or "").strip():
+            found.append(LineProblem(get("position"), get("code"), "justification", Decimal(factor),
+                                     Decimal(threshold)))
+    return found
+
+
+def totals(amounts, vat_rate=Decimal("0")):
+    """(net, VAT, gross) of the lines' amounts. Medical care is exempt (rate 0)."""
+    net = sum((Decimal(a) for a in amounts), Decimal("0.00"))
+    vat = cents(net * Decimal(vat_rate) / 100)
+    return cents(net), vat, cents(net + vat)
+
+
+def invoice_number(prefix, year, sequence):
+    """The printed number: the clinic's prefix, the year and the sequence within it (2026-000123)."""
+    return f"{prefix}{year}-{sequence:06d}"
+
+
+OPEN, PARTLY_PAID, PAID, OVERDUE = "open", "partly_paid", "paid", "overdue"
+
+
+def payment_state(total, paid, due_date, today):
+    """Where an issued invoice stands: paid once payments reach its total; overdue when not
+    paid after its due date; otherwise open or partly paid."""
+    total, paid = Decimal(total), Decimal(paid)
+    if paid >= total:
+        return PAID
+    if due_date is not None and today > due_date:
+        return OVERDUE
+    return PARTLY_PAID if paid > 0 else OPEN
+
+
+def next_reminder(levels_sent, state):
+    """The level of the next reminder for an invoice in ``state`` that has had the reminders
+    ``levels_sent``, or None when none is due (not overdue, or the last one sent)."""
+    if state != OVERDUE:
+        return None
+    level = max(levels_sent, default=0) + 1
+    return level if level <= LAST_REMINDER_LEVEL else None
+
+
+def due(issued_on, days):
+    return issued_on + datetime.timedelta(days=days)
