@@ -103,6 +103,8 @@ RED_FLAG_AREAS = ["spine", "headache", "abdomen", "pelvis", "chest", "any"]
 
 VERDICT = _enum(["warn", "block"])
 COUNT = {"type": "integer", "minimum": 1}
+MONEY = {"type": "number", "minimum": 0}
+FEE_SCHEDULES = ["goae", "gebueh", "tarif590"]
 
 
 def _rule(**parameters):
@@ -166,6 +168,7 @@ KINDS = {
         ["target", "location", "segments", "indications", "complications", "contraindications", "may_inject"],
         target=_enum(vocabulary.codes("injection_target")), location=TEXT, segments=_list(SEGMENT),
         indications=_list(TEXT), complications=_list(TEXT), may_inject=PROFESSIONS,
+        complications_with_frequency=_list(TEXT), related_warnings=_list(TEXT),
         indication_evidence=_list({"type": "object", "required": ["indication", "evidence", "sources"],
                                    "properties": {"indication": TEXT, "evidence": _enum(EVIDENCE),
                                                   "sources": _list({"type": "string"}), "studies": _list(ID),
@@ -301,6 +304,26 @@ KINDS = {
         id={"type": "string", "pattern": "^[A-Z]{2}(-[A-Z0-9]{1,3})?$"},
         years={"type": ["integer", "null"], "minimum": 1, "maximum": 100},
         counted_from=_enum(["last_treatment", "last_entry"]), clinic_must_confirm={"type": "boolean"})),
+    # Fee schedules per jurisdiction and profession and their codes (segmenta/billing/engine.py).
+    "fee-schedule": ("fee_schedules.yaml", _schema(
+        ["jurisdictions", "professions", "currency", "pricing", "rounding", "expenses", "verified"],
+        id=_enum(FEE_SCHEDULES), jurisdictions=_list(JURISDICTION), professions=PROFESSIONS,
+        currency=_enum(["EUR", "CHF"]), pricing=_enum(["points", "amount", "time"]),
+        point_value={"type": "number", "exclusiveMinimum": 0},
+        factor={"type": "object", "required": ["min", "threshold", "max", "default"],
+                "properties": {key: MONEY for key in ("min", "threshold", "max", "default")} | {"note": TEXT}},
+        time_unit_minutes=COUNT, rate_per_unit={"anyOf": [MONEY, {"type": "null"}]},
+        rounding=_enum(["half_up"]), expenses=ID, verified={"type": "boolean"})),
+    "fee-code": ("fee_codes.yaml", _schema(
+        ["schedule", "code", "wording", "targets", "quantity", "kind", "verified"],
+        schedule=_enum(FEE_SCHEDULES), code=TEXT, wording={"anyOf": [TEXT, {"type": "null"}]},
+        points={"type": "integer", "minimum": 1},
+        amount={"type": "object", "required": ["min", "max", "default"], "additionalProperties": False,
+                "properties": {key: {"anyOf": [MONEY, {"type": "null"}]} for key in ("min", "max", "default")}},
+        targets=TARGETS, quantity=_enum(["per_session", "per_area", "per_unit", "per_product"]),
+        several_areas_code=TEXT, kind=_enum(["service", "expense"]), verified={"type": "boolean"},
+        not_with=_list({"type": "object", "required": ["code", "scope"], "additionalProperties": False,
+                        "properties": {"code": TEXT, "scope": _enum(["session", "same_area"])}}))),
 }
 
 
@@ -469,6 +492,10 @@ def _cross_check(entries):
     for organ_id, organ in entries["organ"].items():
         need(organ["default"] in {m["id"] for m in organ["maps"]}, "organ", organ_id,
              f"default map {organ['default']!r} is not among its maps")
+    for ganglion_id, ganglion in entries["ganglion"].items():
+        for stated in ganglion.get("complications_with_frequency", []):
+            need(stated in ganglion["complications"], "ganglion", ganglion_id,
+                 f"complications_with_frequency names {stated!r}, which is not one of its complications")
     ganglia = set(entries["ganglion"])
     for technique_id, technique in entries["technique"].items():
         if "ganglion" in technique:
@@ -505,6 +532,7 @@ def _cross_check(entries):
              "without a period (years: null) the clinic must set one: say clinic_must_confirm: true")
     need("other" in entries["crisis-contact"], "crisis-contact", "*",
          "the fallback entry 'other' (any other or unknown jurisdiction) is missing")
+    _check_fee_codes(entries, need)
     choir = entries["choir-segment"]
     need(sorted(choir) == [*range(101, 137), *range(201, 239)], "choir-segment", "*",
          "the body map needs exactly the 74 CHOIR segments 101–136 and 201–238")
@@ -530,6 +558,55 @@ def cited(value):
 # defaults a clinic may override; an override of `criteria` must give every one of them.
 HUNEKE_THRESHOLDS = ("onset_seconds_max", "relief_percent_min", "duration_hours_min", "duration_hours_min_tooth",
                      "partial_relief_percent_min")
+
+
+def _check_fee_codes(entries, need):
+    """Each fee code belongs to its schedule and is priced the way its schedule prices;
+    every code it names (exclusions, the several-areas code, the expenses line) exists in
+    the same schedule; an unverified entry says in its note what could not be verified."""
+    schedules, codes = entries["fee-schedule"], entries["fee-code"]
+    by_schedule = {}
+    for code_id, code in codes.items():
+        by_schedule.setdefault(code["schedule"], {})[code["code"]] = code_id
+    for schedule_id, schedule in schedules.items():
+        need(schedule["verified"] or schedule.get("note"), "fee-schedule", schedule_id,
+             "verified: false needs a note saying what could not be verified")
+        expense = codes.get(schedule["expenses"])
+        need(expense is not None and expense["schedule"] == schedule_id and expense["kind"] == "expense",
+             "fee-schedule", schedule_id, f"expenses: {schedule['expenses']!r} is no expense code of this schedule")
+        if schedule["pricing"] == "points":
+            need("point_value" in schedule and "factor" in schedule, "fee-schedule", schedule_id,
+                 "pricing by points needs point_value and factor")
+            factor = schedule.get("factor", {})
+            if factor:
+                need(factor["min"] <= factor["default"] <= factor["max"] and
+                     factor["min"] <= factor["threshold"] <= factor["max"], "fee-schedule", schedule_id,
+                     "factor: min ≤ default, threshold ≤ max")
+        if schedule["pricing"] == "time":
+            need("time_unit_minutes" in schedule and "rate_per_unit" in schedule, "fee-schedule", schedule_id,
+                 "pricing by time needs time_unit_minutes and rate_per_unit")
+    for code_id, code in codes.items():
+        schedule = schedules.get(code["schedule"])
+        need(schedule is not None, "fee-code", code_id, f"unknown schedule {code['schedule']!r}")
+        need(code_id.startswith(f"{code['schedule']}."), "fee-code", code_id,
+             f"the id must start with its schedule ({code['schedule']}.)")
+        need(code["verified"] or code.get("note"), "fee-code", code_id,
+             "verified: false needs a note saying what could not be verified")
+        same = by_schedule.get(code["schedule"], {})
+        for other in [item["code"] for item in code.get("not_with", [])] + (
+                [code["several_areas_code"]] if "several_areas_code" in code else []):
+            need(other in same and other != code["code"], "fee-code", code_id,
+                 f"{other!r} is no other code of the schedule {code['schedule']!r}")
+        if schedule is None or code["kind"] == "expense":
+            continue
+        pricing = schedule["pricing"]
+        need(pricing != "points" or "points" in code, "fee-code", code_id, "the schedule prices by points: give points")
+        need(pricing != "amount" or "amount" in code, "fee-code", code_id,
+             "the schedule prices by amount: give amount {min, max, default}")
+        amount = code.get("amount")
+        if amount and None not in amount.values():
+            need(amount["min"] <= amount["default"] <= amount["max"], "fee-code", code_id,
+                 "amount: min ≤ default ≤ max")
 
 
 def _check_weight_plausibility(entries, need):

@@ -75,6 +75,8 @@ TEXT_FIELDS = {
     "code": ["name", "note"],
     "field-code": ["name", "note"],
     "substance-code": ["name", "note"],
+    "fee-schedule": ["name", "note", "factor.note"],
+    "fee-code": ["name", "note"],
 }
 # Vocabularies whose labels are the codes themselves (spinal segments, FDI tooth numbers).
 UNTRANSLATED_VOCABULARIES = ("segment", "tooth")

@@ -1,0 +1,308 @@
+"""The invoice a session proposes, priced by a fee schedule: pure Python, plain data in and out.
+
+In: the session (its date, its injections in the case format or close to it, optionally its
+duration in minutes) and one fee schedule with its codes as the knowledge base holds them
+(fee_schedules.yaml, fee_codes.yaml). Out::
+
+    {"schedule": "goae", "currency": "EUR", "date": "2026-11-25",
+     "lines": [{"code", "description", "quantity", "factor", "amount", "unit_fee", "threshold",
+                "ceiling", "is_expense", "justification_required", "verified", "fee_code"}],
+     "total", "warnings": [...]}
+
+Every amount is a Decimal rounded to cents the way the schedule rounds (``to_json`` writes
+them as numbers with two decimals). Which code an injection gets, how often it counts and
+what it may not be billed with all come from the data; nothing about a schedule is written
+here. The practitioner edits the proposal before issuing it, so where the data is unsure the
+proposal says so (``verified``, ``warnings``) instead of guessing.
+"""
+
+import json
+import math
+import re
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ROUNDING = {"half_up": ROUND_HALF_UP}
+SIDES = ("left", "right")
+
+
+class EngineError(ValueError):
+    """Input the engine cannot price; ``field`` names where."""
+
+    def __init__(self, field, message):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class NoSchedule(EngineError):
+    """No shipped fee schedule fits the clinic's jurisdiction and the practitioner's profession."""
+
+
+def _decimal(value):
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _country(jurisdiction):
+    return (jurisdiction or "").split("-")[0]
+
+
+def schedule_for(schedules, jurisdiction, profession):
+    """The fee schedule for a clinic in ``jurisdiction`` (DE, CH, CH-ZH …) and a practitioner
+    of ``profession`` (the verified one; None when unknown), or NoSchedule saying why none."""
+    if not jurisdiction:
+        raise NoSchedule("jurisdiction", "the clinic's jurisdiction is not set (Clinic settings), so no fee "
+                                         "schedule can be chosen")
+    if not profession:
+        raise NoSchedule("profession", "the practitioner's profession is not verified by a clinic admin, so no "
+                                       "fee schedule can be chosen")
+    for schedule in schedules:
+        places = schedule["jurisdictions"]
+        if (jurisdiction in places or _country(jurisdiction) in places) and profession in schedule["professions"]:
+            return schedule
+    offered = "; ".join(f"{s['id']} ({', '.join(s['professions'])} in {', '.join(s['jurisdictions'])})"
+                        for s in schedules)
+    raise NoSchedule("schedule", f"no fee schedule for a {profession} in {jurisdiction}; Segmenta has {offered}")
+
+
+def _areas(injection):
+    """The areas an injection treats: (region, side) per region, a side "both" as two; an
+    injection without a region counts by its target and side."""
+    found = []
+    for region in injection.get("regions") or []:
+        name = region.get("region") or f"choir:{region.get('choir')}"
+        side = region.get("side") or injection.get("side") or ""
+        found += [(name, s) for s in SIDES] if side == "both" else [(name, side)]
+    if not found:
+        side = injection.get("side") or ""
+        found = [(injection["target"], s) for s in SIDES] if side == "both" else [(injection["target"], side)]
+    return found
+
+
+def _area_text(area):
+    region, side = area
+    return f"{region.replace('_', ' ')}, {side}" if side else region.replace("_", " ")
+
+
+class _Pricer:
+    """One schedule's prices: a unit fee per code, the factor rules, rounding."""
+
+    def __init__(self, schedule, factors, amounts, rate):
+        self.schedule = schedule
+        self.rounding = ROUNDING[schedule["rounding"]]
+        self.factors = {str(k): _decimal(v) for k, v in (factors or {}).items()}
+        self.amounts = {str(k): _decimal(v) for k, v in (amounts or {}).items()}
+        rate = rate if rate is not None else schedule.get("rate_per_unit")
+        self.rate = _decimal(rate) if rate is not None else None
+
+    def cents(self, value):
+        return value.quantize(CENT, rounding=self.rounding)
+
+    def rank(self, code):
+        """How much a code is worth, to decide which of two excluded codes to keep."""
+        if "points" in code:
+            return _decimal(code["points"])
+        default = (code.get("amount") or {}).get("default")
+        return _decimal(default) if default is not None else Decimal(0)
+
+    def factor(self, code):
+        """(factor, threshold, ceiling) of a code priced by points; the factor given for it or
+        the schedule's default, refused outside the schedule's range."""
+        rules = self.schedule["factor"]
+        low, threshold, high = (_decimal(rules[k]) for k in ("min", "threshold", "max"))
+        factor = self.factors.get(code["code"], _decimal(rules["default"]))
+        if not low <= factor <= high:
+            raise EngineError(f"factors.{code['code']}", f"{factor} lies outside the schedule's range {low}–{high}")
+        return factor, threshold, high
+
+    def amount(self, code, warnings):
+        """The fee of one unit of a code priced by amount: the amount given, else the code's default."""
+        given = self.amounts.get(code["code"])
+        bounds = code.get("amount") or {}
+        low, high = bounds.get("min"), bounds.get("max")
+        if given is not None:
+            if given < 0 or (low is not None and given < _decimal(low)) or (high is not None and given > _decimal(high)):
+                raise EngineError(f"amounts.{code['code']}", f"{given} lies outside the code's range {low}–{high}")
+            return self.cents(given)
+        if bounds.get("default") is None:
+            warnings.append(f"{code['code']}: the schedule's data has no amount for it; enter the practice's fee "
+                            "before issuing")
+            return Decimal("0.00")
+        return self.cents(_decimal(bounds["default"]))
+
+
+def _line(code, description, quantity, unit_fee, unit_amount, *, factor=None, threshold=None, ceiling=None):
+    return {"code": code["code"], "description": description, "quantity": quantity, "factor": factor,
+            "amount": unit_amount * quantity, "unit_fee": unit_fee, "threshold": threshold, "ceiling": ceiling,
+            "is_expense": code["kind"] == "expense",
+            "justification_required": factor is not None and threshold is not None and factor > threshold,
+            "verified": bool(code["verified"]), "fee_code": code["id"]}
+
+
+def _drop_excluded(items, by_code, pricer, warnings):
+    """Remove the lower fee of every pair the schedule forbids together; say which and why."""
+    dropped = {}
+    for code_id in list(items):
+        code = by_code[code_id]
+        for rule in code.get("not_with", []):
+            other = next((c for c in by_code.values() if c["code"] == rule["code"]), None)
+            if other is None or other["id"] not in items or code_id not in items:
+                continue
+            mine, theirs = items[code_id], items[other["id"]]
+            shared = set(mine) & set(theirs) if rule["scope"] == "same_area" else set(mine)
+            if not shared:
+                continue
+            loser, keeper = (code, other) if pricer.rank(code) <= pricer.rank(other) else (other, code)
+            lost = shared if rule["scope"] == "same_area" else set(items[loser["id"]])
+            for area in sorted(lost):
+                items[loser["id"]].pop(area, None)
+            dropped.setdefault(loser["id"], []).append((keeper, sorted(lost), rule["scope"]))
+            if not items[loser["id"]]:
+                del items[loser["id"]]
+    for loser_id, reasons in dropped.items():
+        loser = by_code[loser_id]
+        for keeper, areas, scope in reasons:
+            rule = "for the same area" if scope == "same_area" else "in the same session"
+            what = (f"Line {loser['code']} dropped" if loser_id not in items else
+                    f"{loser['code']} does not cover {'; '.join(_area_text(a) for a in areas)}")
+            warnings.append(f"{what}: it may not be billed beside {keeper['code']} {rule} "
+                            f"({'; '.join(_area_text(a) for a in areas)}); {keeper['code']}, the higher fee, is kept")
+
+
+def _duration_units(session, schedule, warnings):
+    minutes = session.get("duration_minutes")
+    unit = schedule["time_unit_minutes"]
+    if minutes is None:
+        times = sorted(i["time"] for i in session.get("injections", []) if i.get("time"))
+        span = (datetime.fromisoformat(times[-1]) - datetime.fromisoformat(times[0])).total_seconds() / 60 \
+            if times else 0
+        minutes = max(span, unit)
+        warnings.append(f"The session's duration is not recorded; {math.ceil(minutes / unit) * unit} minutes were "
+                        "estimated from the injection times: adjust the time units before issuing")
+    elif minutes <= 0:
+        raise EngineError("duration_minutes", "must be more than 0")
+    return math.ceil(_decimal(minutes) / unit)
+
+
+def _expense_lines(session, schedule, codes, pricer, warnings):
+    """The drug or product used: one line per product (or drug and strength where no product
+    is named), its units counted from the volume where a unit volume is known."""
+    code = codes.get(schedule["expenses"])
+    if code is None:
+        return []
+    used = {}
+    for index, injection in enumerate(session.get("injections", [])):
+        product = injection.get("product") or {}
+        strength = injection.get("concentration_percent")
+        name = product.get("name") or " ".join(
+            str(part) for part in (injection.get("drug", "drug"), strength, "%" if strength is not None else None)
+            if part is not None)
+        volume = _decimal(injection.get("volume_ml") or 0)
+        if volume < 0:
+            raise EngineError(f"injections[{index}].volume_ml", "must not be negative")
+        entry = used.setdefault(name, {"volume": Decimal(0), "lots": [], "product": product})
+        entry["volume"] += volume
+        if product.get("lot") and product["lot"] not in entry["lots"]:
+            entry["lots"].append(product["lot"])
+    lines = []
+    for name, entry in used.items():
+        product = entry["product"]
+        unit_volume = product.get("unit_volume_ml")
+        quantity = max(1, math.ceil(entry["volume"] / _decimal(unit_volume))) if unit_volume else 1
+        price = product.get("unit_price")
+        if price is None:
+            warnings.append(f"{code['code']} {name}: no price recorded for the product; enter what it cost "
+                            "before issuing")
+            unit_amount = Decimal("0.00")
+        else:
+            unit_amount = pricer.cents(_decimal(price))
+            if unit_amount < 0:
+                raise EngineError("product.unit_price", "must not be negative")
+        volume = format(entry["volume"].normalize(), "f")
+        lots = f", lot {', '.join(entry['lots'])}" if entry["lots"] else ""
+        description = f"{code['name']}: {name}, {volume} mL{lots}"
+        lines.append(_line(code, description, quantity, unit_amount, unit_amount))
+    return lines
+
+
+def propose(session, schedule, codes, *, factors=None, amounts=None, rate=None):
+    """The proposed invoice of ``session`` under ``schedule`` (a fee-schedule entry) with its
+    ``codes`` (fee-code entries; others are ignored). ``factors`` ({code: factor}) and
+    ``amounts`` ({code: amount}) change a code's default; ``rate`` the price per time unit."""
+    by_code = {c["id"]: c for c in codes if c["schedule"] == schedule["id"]}
+    services = [c for c in by_code.values() if c["kind"] == "service"]
+    pricer = _Pricer(schedule, factors, amounts, rate)
+    warnings = []
+    items = {}  # fee-code id -> {area: [injection indexes]}
+    unbilled = []
+    for index, injection in enumerate(session.get("injections", [])):
+        target = injection.get("target")
+        if not target:
+            raise EngineError(f"injections[{index}].target", "is missing")
+        code = next((c for c in services if target in c["targets"]), None)
+        if code is None:
+            if target not in unbilled:
+                unbilled.append(target)
+            continue
+        for area in _areas(injection):
+            items.setdefault(code["id"], {}).setdefault(area, []).append(index)
+    for target in unbilled:
+        warnings.append(f"No {schedule['id']} code for the injection target {target.replace('_', ' ')}: bill it by hand "
+                        "(e.g. by analogy) or leave it out")
+    _drop_excluded(items, by_code, pricer, warnings)
+
+    lines = []
+    for code_id, areas in items.items():
+        code = by_code[code_id]
+        if code.get("several_areas_code") and len(areas) > 1:
+            code = next(c for c in by_code.values() if c["code"] == code["several_areas_code"])
+        quantity = {"per_session": 1, "per_area": len(areas)}.get(code["quantity"])
+        if schedule["pricing"] == "points":
+            factor, threshold, ceiling = pricer.factor(code)
+            base = _decimal(code["points"]) * _decimal(schedule["point_value"])
+            line = _line(code, code["name"], quantity, base.quantize(Decimal("0.0001"), rounding=pricer.rounding),
+                         pricer.cents(base * factor), factor=factor, threshold=threshold, ceiling=ceiling)
+            if line["justification_required"]:
+                warnings.append(f"{code['code']}: factor {factor} is above the threshold {threshold}; the invoice "
+                                "must give a written justification for it")
+        elif schedule["pricing"] == "amount":
+            unit_amount = pricer.amount(code, warnings)
+            line = _line(code, code["name"], quantity, unit_amount, unit_amount)
+        else:
+            quantity = _duration_units(session, schedule, warnings)
+            if pricer.rate is None:
+                warnings.append(f"{code['code']}: the practice's price per {schedule['time_unit_minutes']} minutes is "
+                                "not set; enter it before issuing")
+            unit_amount = pricer.cents(pricer.rate) if pricer.rate is not None else Decimal("0.00")
+            line = _line(code, code["name"], quantity, unit_amount, unit_amount)
+        if not code["verified"]:
+            warnings.append(f"{code['code']}: not every detail of this code could be verified ({code['note']})")
+        lines.append(line)
+    lines.sort(key=lambda line: line["fee_code"])
+    if lines:
+        lines += _expense_lines(session, schedule, by_code, pricer, warnings)
+    total = sum((line["amount"] for line in lines), Decimal("0.00"))
+    return {"schedule": schedule["id"], "currency": schedule["currency"], "date": session.get("date"),
+            "lines": lines, "total": total, "warnings": warnings}
+
+
+_NUMBER = re.compile(r'"@number:(-?[0-9]+\.[0-9]+)@"')
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        places = 4 if value.as_tuple().exponent < -2 else 2
+        return f"@number:{value.quantize(Decimal(1).scaleb(-places))}@"
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def to_json(proposal, indent=2):
+    """The proposal as JSON, every amount a number with two decimals (a unit fee with four),
+    as the API and `segmenta invoice propose` both write it."""
+    text = json.dumps(_plain(proposal), indent=indent, ensure_ascii=False)
+    return _NUMBER.sub(r"\1", text)
