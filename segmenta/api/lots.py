@@ -76,7 +76,7 @@ def _out(injection):
     }
 
 
-@router.get("", response={200: LotResultOut, **refusals(404)}, summary="Injections from a lot, with their patients (recall)")
+@router.get("", url_name="lot_search", response={200: LotResultOut, **refusals(404)}, summary="Injections from a lot, with their patients (recall)")
 def lot_search(request, filters: Query[LotFilters]):
     lot = filters.lot.strip()
     if not lot:
@@ -116,7 +116,7 @@ class StockFilters(Schema):
     clinic: Optional[int] = Field(None, ge=1, le=2**31 - 1, description="Your clinic's id, if you belong to several")
 
 
-@router.get("/stock", response={200: list[StockLotOut], **refusals(404)},
+@router.get("/stock", url_name="stock_lots", response={200: list[StockLotOut], **refusals(404)},
             summary="Lots on the shelf with what is left of each (an injection's stock_lot is one of these ids)")
 def stock_lots(request, filters: Query[StockFilters]):
     clinics = clinics_of(request.user)

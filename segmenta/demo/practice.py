@@ -10,7 +10,7 @@ from django.utils.timezone import get_default_timezone, make_aware
 
 from segmenta.outcomes.responses import save_answers
 from segmenta.patients import models as m
-from segmenta.treatment.models import AdverseEvent, ComplaintScore, Injection, Product, Session, TreatmentPlan
+from segmenta.treatment.models import AdverseEvent, ComplaintScore, Injection, Lot, Product, Session, TreatmentPlan
 from segmenta.treatment.sessions import sign
 
 DATA = Path(__file__).resolve().parent / "data" / "demo_patients.json"
@@ -37,11 +37,30 @@ PRODUCTS = [
 ]
 
 
+# Pack data and the shelf, per product: (units per pack, mL per unit, low below, lots as
+# (number, expiry in days from today or a fixed date, units received)). The 2 % ampoules
+# expire within the stock list's 60 days; the preserved vial is down to its last one (low).
+STOCK = {
+    PRODUCTS[0][0]: (10, 2, 20, [("DEMO-2611", date(2028, 6, 30), 400)]),
+    PRODUCTS[1][0]: (10, 2, 10, [("DEMO-2544", 40, 30)]),
+    PRODUCTS[2][0]: (1, 50, 2, [("DEMO-V318", 300, 1)]),
+    PRODUCTS[3][0]: (10, 5, 10, [("DEMO-L207", 500, 20)]),
+}
+
+
 def demo_products(clinic):
-    """The clinic's demo products (idempotent); returns the everyday procaine 1 % ampoule."""
+    """The clinic's demo products with their lots on the shelf (idempotent); returns the
+    everyday procaine 1 % ampoule."""
+    today = date.today()
     for name, drug, conc, preservative, multi_dose in PRODUCTS:
-        Product.objects.get_or_create(clinic=clinic, name=name, defaults={
-            "drug": drug, "concentration_percent": conc, "preservative": preservative, "multi_dose": multi_dose})
+        per_pack, unit_ml, low, lots = STOCK[name]
+        product, _created = Product.objects.get_or_create(clinic=clinic, name=name, defaults={
+            "drug": drug, "concentration_percent": conc, "preservative": preservative, "multi_dose": multi_dose,
+            "units_per_pack": per_pack, "unit_volume_ml": unit_ml, "low_stock_units": low})
+        for number, expiry, units in lots:
+            expiry = expiry if isinstance(expiry, date) else today + timedelta(days=expiry)
+            Lot.objects.get_or_create(clinic=clinic, product=product, number=number, defaults={
+                "expiry": expiry, "quantity_received": units, "received_on": today - timedelta(days=100)})
     return Product.objects.get(clinic=clinic, name=PRODUCTS[0][0])
 
 
@@ -109,7 +128,9 @@ def create_demo_course(patient, practitioner, rng):
         return  # red flags first: no treatment course for them in the demo
     item = patient.history.first()
     ampoule = demo_products(patient.clinic)
-    given = {"performed_by": practitioner, "product": ampoule, "lot": "DEMO-2611", "expiry": "2028-06-30"}
+    lot = Lot.objects.get(clinic=patient.clinic, product=ampoule, number="DEMO-2611")
+    given = {"performed_by": practitioner, "product": ampoule, "stock_lot": lot, "lot": lot.number,
+             "expiry": lot.expiry}
     plan = TreatmentPlan.objects.create(patient=patient, complaint=complaint, created_by=practitioner,
                                         goals="Pain below 3 on the NRS; back to work without restrictions")
     count = rng.randint(3, 7)

@@ -328,7 +328,7 @@ class Injection(SessionPart):
     # ``expiry``, which the signature covers); empty for injections recorded before the
     # clinic kept its stock here, or of a product whose stock is not kept.
     stock_lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="injections",
-                                  verbose_name=_("lot in stock"))
+                                  verbose_name=_("drawn from"))
     date_bounds = {"expiry": "expiry"}
     expiry = models.DateField(_("expiry"), null=True, blank=True)
     volume_ml = models.DecimalField(_("volume (mL)"), max_digits=5, decimal_places=2,

@@ -53,9 +53,11 @@ class ReceiveForm(forms.ModelForm):
                                            "pack.") % {"lot": number, "date": l10n.day(self.existing.expiry)})
         return cleaned
 
-    def validate_unique(self):
-        """A second delivery of a lot on record adds to it (``existing``), so the number's
-        uniqueness is not an error here."""
+    def _post_clean(self):
+        """A second delivery of a lot on record adds to it (``existing``): no new lot is built,
+        so the number's uniqueness is not an error here."""
+        if self.existing is None:
+            super()._post_clean()
 
 
 class WriteOffForm(forms.ModelForm):

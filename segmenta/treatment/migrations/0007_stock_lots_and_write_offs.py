@@ -56,12 +56,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalinjection',
             name='stock_lot',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='treatment.lot', verbose_name='lot in stock'),
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='treatment.lot', verbose_name='drawn from'),
         ),
         migrations.AddField(
             model_name='injection',
             name='stock_lot',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='injections', to='treatment.lot', verbose_name='lot in stock'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='injections', to='treatment.lot', verbose_name='drawn from'),
         ),
         migrations.CreateModel(
             name='WriteOff',
