@@ -1,0 +1,96 @@
+"""The stock in the browser: receiving a delivery, and an injection that draws from a lot,
+filled in as a person would, then checked in the database."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from segmenta.accounts.models import TrainingRecord
+from segmenta.conftest import browser_login, complete_chart
+from segmenta.knowledge import vocabulary
+from segmenta.patients import models as pm
+from segmenta.treatment.models import Injection, Lot, Product, WriteOff
+from segmenta.treatment.stockroom import balances
+
+pytestmark = pytest.mark.browser
+
+TODAY = timezone.localdate()
+
+
+def left(lot):
+    (counted,) = balances([Lot.objects.select_related("product").get(pk=lot.pk)], lot.clinic_id)
+    return counted.on_hand
+
+
+def test_receiving_stock_and_writing_off_a_broken_ampoule(page, settings, doctor, clinic):
+    settings.SEGMENTA_REQUIRE_MFA = False
+    Product.objects.create(clinic=clinic, name="Procaine 1 % 2 mL ampoule", drug="procaine",
+                           concentration_percent=1, unit_volume_ml=2, units_per_pack=10, low_stock_units=30)
+    browser_login(page)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Stock").click()
+    page.get_by_role("link", name="Receive stock").click()
+    page.get_by_label("Product").select_option(label="Procaine 1 % 2 mL ampoule")
+    page.get_by_label("Lot number").fill("p2417")
+    expiry = TODAY + timedelta(days=45)
+    page.get_by_label("Expiry").fill(expiry.isoformat())
+    page.get_by_label("Units received").fill("20")
+    page.get_by_role("button", name="Receive").click()
+    page.wait_for_url("**/stock/")
+    lot = Lot.objects.get()
+    assert (lot.number, lot.expiry, lot.quantity_received, lot.received_on, lot.received_by) == (
+        "P2417", expiry, 20, TODAY, doctor)
+    # 20 is below the threshold of 30, and 45 days lie within the 60.
+    assert "Procaine 1 % 2 mL ampoule" in page.locator("#low-stock").inner_text()
+    assert "P2417" in page.locator("#expiring").inner_text()
+
+    page.locator("#on-hand").get_by_role("link", name="P2417").click()
+    page.get_by_label("Units").fill("1")
+    page.get_by_label("Reason").select_option(label="Broken or damaged")
+    page.get_by_label("Note").fill("Dropped while unpacking")
+    page.get_by_role("button", name="Write off").click()
+    page.wait_for_url(f"**/stock/lots/{lot.pk}/")
+    write_off = WriteOff.objects.get()
+    assert (write_off.lot, write_off.units, write_off.reason, write_off.written_off_by) == (lot, 1, "broken", doctor)
+    assert left(lot) == 19
+
+
+def test_an_injection_draws_from_the_lot_expiring_first_of_the_product_picked(page, settings, doctor, patient, clinic):
+    settings.SEGMENTA_REQUIRE_MFA = False
+    TrainingRecord.objects.create(profile=doctor.profile, course="Basic", provider="Society", date="2020-01-01",
+                                  hours=40, techniques=vocabulary.codes("injection_target"))
+    pm.WeightMeasurement.objects.create(patient=patient, date=TODAY, weight_kg=70)
+    complete_chart(patient, doctor)
+    ampoule = Product.objects.create(clinic=clinic, name="Procaine 1 % 2 mL ampoule", drug="procaine",
+                                     concentration_percent=1, unit_volume_ml=2)
+    lido = Product.objects.create(clinic=clinic, name="Lidocaine 1 % 5 mL ampoule", drug="lidocaine",
+                                  concentration_percent=1, unit_volume_ml=5)
+    made = {"clinic": clinic, "quantity_received": 10, "received_on": TODAY}
+    later = Lot.objects.create(product=ampoule, number="LATE-9", expiry=TODAY + timedelta(days=700), **made)
+    sooner = Lot.objects.create(product=ampoule, number="SOON-1", expiry=TODAY + timedelta(days=90), **made)
+    Lot.objects.create(product=ampoule, number="GONE-0", expiry=TODAY - timedelta(days=1), **made)
+    Lot.objects.create(product=lido, number="LIDO-1", expiry=TODAY + timedelta(days=30), **made)
+    browser_login(page)
+    page.goto(f"/patients/{patient.pk}/")
+    page.get_by_role("link", name="New session").click()
+    page.get_by_role("button", name="Start session").click()
+    page.wait_for_url("**/sessions/*/")
+
+    page.get_by_label("Target").select_option("wheal")
+    page.locator('.bodymap.selectable path[data-choir="107"]').click()
+    page.get_by_label("Product").select_option(label="Procaine 1 % 2 mL ampoule")
+    lots = page.get_by_label("Drawn from")
+    # Only the picked product's lots in stock, the one expiring first proposed; the expired
+    # lot is not offered at all.
+    assert lots.input_value() == str(sooner.pk)
+    shown = [text.split(" · ")[1] for text in lots.locator("option:not([hidden])").all_inner_texts()[1:]]
+    assert shown == ["lot SOON-1", "lot LATE-9"]
+    lots.select_option(str(later.pk))
+    page.get_by_label("Volume (mL)").fill("0.5")
+    page.locator("#verdict.verdict-ok").wait_for()
+    page.get_by_role("button", name="Save injection").click()
+    page.wait_for_url("**/sessions/*/")
+    injection = Injection.objects.get()
+    assert (injection.product, injection.stock_lot, injection.lot, injection.expiry) == (
+        ampoule, later, "LATE-9", later.expiry)
+    assert (left(later), left(sooner)) == (9, 10)
