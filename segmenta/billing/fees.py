@@ -39,6 +39,22 @@ def simple_fee(clinic, schedule_id, entry):
     return _decimal((entry.get("amount") or {}).get("default"))
 
 
+def code(clinic, code_id):
+    """A fee code's entry by its id (goae.267), or None."""
+    kb = _kb(clinic)
+    if not code_id or "fee-code" not in kb.kinds():
+        return None
+    return kb.get("fee-code", code_id)
+
+
+def describe(entry, lang):
+    """What a line calls a code: the schedule's own (German) wording on a German invoice where
+    it was read, else the code's name in the invoice's language."""
+    if localize.language(lang) == "de" and entry.get("wording"):
+        return entry["wording"]
+    return localize.text(entry, "name", lang) or entry.get("code", "")
+
+
 def codes(clinic, schedule_id):
     """The schedule's codes a line can be added from, in the active language: [{"id", "code",
     "description", "unit_fee" (None: to be entered), "is_expense", "verified"}]."""
@@ -50,7 +66,7 @@ def codes(clinic, schedule_id):
         if entry.get("schedule") != schedule_id:
             continue
         found.append({"id": entry["id"], "code": entry["code"],
-                      "description": localize.text(entry, "wording") or localize.text(entry, "name") or entry["code"],
+                      "description": describe(entry, None),
                       "unit_fee": simple_fee(clinic, schedule_id, entry),
                       "is_expense": entry.get("kind") == "expense", "verified": bool(entry.get("verified"))})
     return sorted(found, key=lambda c: (c["is_expense"], c["code"]))

@@ -4,7 +4,6 @@ reminded. Every change is one transaction with its audit event; the rules themse
 rules.py. Pages, the API and the command all come here."""
 
 import datetime
-import importlib
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -69,13 +68,15 @@ def state_label(key):
 # --- Drafts -----------------------------------------------------------------------------
 
 def _proposal(session):
-    """The session's invoice proposal (segmenta.billing.proposal), or None where there is
-    none yet (the module, or a schedule for the clinic and practitioner)."""
+    """The session's invoice proposal (segmenta.billing.proposal); refused with its reason
+    where no fee schedule fits the clinic and practitioner."""
+    from .proposal import ProposalRefused, propose_invoice
+
     try:
-        module = importlib.import_module("segmenta.billing.proposal")
-    except ImportError:
-        return None
-    return module.propose_invoice(session)
+        return propose_invoice(session)
+    except ProposalRefused as refused:
+        raise InvoiceError(_("No invoice can be proposed: %(reason)s") % {"reason": refused.message},
+                           refused.field) from refused
 
 
 def _decimal(value, field, *, minimum=None, allow_none=False):
@@ -91,8 +92,13 @@ def _decimal(value, field, *, minimum=None, allow_none=False):
     return number
 
 
-def _unit_fee(line):
-    """A proposal line's fee at factor 1 (its amount back through quantity and factor)."""
+def _unit_fee(clinic, schedule_id, line):
+    """A proposal line's fee at factor 1: exact from the code's points where the schedule
+    prices by points, else the proposal's own, else its amount back through quantity and factor."""
+    entry = fees.code(clinic, line.get("fee_code"))
+    exact = fees.simple_fee(clinic, schedule_id, entry) if entry else None
+    if exact is not None and entry.get("points"):
+        return exact
     if line.get("unit_fee") is not None:
         return Decimal(str(line["unit_fee"]))
     amount = Decimal(str(line.get("amount") or 0))
@@ -101,21 +107,32 @@ def _unit_fee(line):
     return (amount / quantity / factor).quantize(Decimal("0.0000001"))
 
 
+def _optional(value):
+    return None if value in (None, "") else Decimal(str(value))
+
+
 def _lines_from_proposal(invoice, proposal, on):
+    """The proposal's priced lines; one without a price (the data names none yet) is left
+    for the practice to add by hand, and the proposal's warnings say so."""
     threshold, ceiling, _default = fees.factor_limits(invoice.clinic, invoice.schedule)
     position = 0
     for line in proposal.get("lines", []):
-        if line.get("amount") is None:
-            continue  # the data names no price: the practice adds it by hand
+        if not line.get("amount"):
+            continue
         position += 1
-        factor = Decimal(str(line["factor"])) if line.get("factor") not in (None, "") else None
-        unit_fee = _unit_fee(line)
+        factor = _optional(line.get("factor"))
+        quantity = int(line.get("quantity") or 1)
+        unit_fee = _unit_fee(invoice.clinic, invoice.schedule, line)
+        entry = fees.code(invoice.clinic, line.get("fee_code"))
+        description = fees.describe(entry, invoice.patient.language) if entry else line.get("description")
         InvoiceLine.objects.create(
             invoice=invoice, position=position, date=on, code=str(line["code"]),
-            description=str(line.get("description") or line["code"])[:300], quantity=int(line.get("quantity") or 1),
-            unit_fee=unit_fee, factor=factor, threshold=threshold if factor is not None else None,
-            ceiling=ceiling if factor is not None else None, is_expense=factor is None,
-            amount=rules.line_amount(unit_fee, factor, int(line.get("quantity") or 1)))
+            description=str(description or line["code"])[:300], quantity=quantity,
+            unit_fee=unit_fee, factor=factor,
+            threshold=_optional(line.get("threshold", threshold)) if factor is not None else None,
+            ceiling=_optional(line.get("ceiling", ceiling)) if factor is not None else None,
+            is_expense=bool(line.get("is_expense", factor is None)),
+            amount=rules.line_amount(unit_fee, factor, quantity))
 
 
 def draft_for_session(session, user, *, request=None):
@@ -129,7 +146,7 @@ def draft_for_session(session, user, *, request=None):
         if existing is not None:
             return existing, False
         patient = session.patient
-        proposal = _proposal(session) or {}
+        proposal = _proposal(session)
         billing = settings_of(patient.clinic)
         invoice = Invoice.objects.create(
             patient=patient, session=session, schedule=proposal.get("schedule") or "",
@@ -140,6 +157,7 @@ def draft_for_session(session, user, *, request=None):
         record("create", request=request, user=user, patient=patient, obj=invoice,
                detail={"invoice": "draft", "session": session.pk, "schedule": invoice.schedule,
                        "lines": invoice.lines.count()})
+    invoice.warnings = [str(w) for w in proposal.get("warnings", [])]
     return invoice, True
 
 
@@ -228,7 +246,7 @@ def add_line(invoice, user, *, code_id, quantity=1, factor=None, price=None, req
         on = timezone.localdate(invoice.session.started_at) if invoice.session else timezone.localdate()
         line = InvoiceLine.objects.create(
             invoice=invoice, position=invoice.lines.count() + 1, date=on, code=found["code"],
-            description=found["description"][:300], quantity=int(quantity), unit_fee=unit_fee, factor=line_factor,
+            description=fees.describe(fees.code(invoice.clinic, found["id"]), invoice.patient.language)[:300], quantity=int(quantity), unit_fee=unit_fee, factor=line_factor,
             threshold=threshold if line_factor is not None else None,
             ceiling=ceiling if line_factor is not None else None, is_expense=line_factor is None,
             amount=rules.line_amount(unit_fee, line_factor, int(quantity)))
@@ -428,3 +446,35 @@ def listed(queryset, which, today=None):
     if which == "draft":
         return queryset.filter(status=Invoice.Status.DRAFT)
     return queryset
+
+
+# --- The accountant's export --------------------------------------------------------------------
+
+CSV_HEADER = ["number", "date", "kind", "cancels", "patient", "record_number", "net", "vat", "gross", "paid",
+              "status", "currency"]
+
+
+def export_rows(queryset, date_from, date_to, today=None):
+    """Issued and cancellation invoices dated within the period, oldest first, as rows of
+    CSV_HEADER (amounts with a decimal point; text safe from spreadsheet formulas)."""
+    from segmenta.spreadsheet import safe_cell
+
+    found = (with_paid(queryset.exclude(status=Invoice.Status.DRAFT)
+                       .filter(issue_date__gte=date_from, issue_date__lte=date_to))
+             .select_related("patient", "cancels").order_by("issue_date", "number"))
+    for invoice in found:
+        yield [safe_cell(invoice.number), invoice.issue_date.isoformat(), invoice.kind,
+               safe_cell(invoice.cancels.number if invoice.cancels_id else ""), safe_cell(str(invoice.patient)),
+               safe_cell(invoice.patient.record_number), f"{invoice.net_total:.2f}", f"{invoice.vat_total:.2f}",
+               f"{invoice.total:.2f}", f"{invoice.paid:.2f}", state(invoice, today), invoice.currency]
+
+
+def export_csv(queryset, date_from, date_to, today=None):
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    writer.writerows(export_rows(queryset, date_from, date_to, today))
+    return out.getvalue()

@@ -115,8 +115,8 @@ def _context(invoice):
 
 
 def invoice_html(invoice):
-    """The invoice's printed HTML, in the patient's language (the language kept at issuing)."""
-    with translation.override(invoice.language or invoice.patient.language):
+    """The invoice's printed HTML, in the patient's language."""
+    with invoice.patient.in_own_language():
         return render_to_string("billing/print.html", {**_context(invoice), "language": translation.get_language(),
                                                        "body_template": "billing/_invoice_body.html"})
 
@@ -129,7 +129,7 @@ def invoice_pdf(invoice):
 
     pdf = html_to_pdf(invoice_html(invoice), STYLESHEET, ARCHIVAL)
     return generate_from_binary(pdf, facturx_xml(invoice), flavor="factur-x", level=LEVEL, check_xsd=False,
-                                lang=invoice.language or "de",
+                                lang=invoice.patient.language or "de",
                                 pdf_metadata={"author": invoice.seller.get("name", ""),
                                               "keywords": "Factur-X, Invoice",
                                               "title": f"{invoice.seller.get('name', '')}: {invoice.number}",
@@ -139,7 +139,7 @@ def invoice_pdf(invoice):
 def reminder_pdf(reminder, outstanding):
     """The payment reminder letter, in the patient's language."""
     invoice = reminder.invoice
-    with translation.override(reminder.language or invoice.patient.language):
+    with invoice.patient.in_own_language():
         html = render_to_string("billing/print.html", {
             **_context(invoice), "reminder": reminder, "outstanding": outstanding, "today": timezone.localdate(),
             "language": translation.get_language(), "body_template": "billing/_reminder_body.html"})
