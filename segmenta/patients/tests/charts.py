@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 from segmenta.assessment.models import RedFlagScreening
+from segmenta.billing.models import Invoice, InvoiceLine, Payment, PaymentReminder
 from segmenta.conftest import complete_chart
 from segmenta.documents.models import IssuedDocument
 from segmenta.interop.models import FieldProposal, ImportedResource, PatientIdentifier, PendingPatient
@@ -75,6 +76,15 @@ def build_chart(patient, user):
         patient=patient, practitioner=user, plan=plan, session=session, starts_at=now - datetime.timedelta(minutes=30),
         ends_at=now, room=Room.objects.get_or_create(clinic=patient.clinic, name="Room 1")[0],
         type=AppointmentType.objects.get_or_create(clinic=patient.clinic, name="Treatment")[0], created_by=user)
+    # An issued invoice of the signed session with its line, a payment and a reminder.
+    invoice = Invoice.objects.create(patient=patient, session=signed, schedule="goae", recipient_name=str(patient),
+                                     recipient_address="Lindenweg 5\n10115 Berlin", created_by=user)
+    InvoiceLine.objects.create(invoice=invoice, date=timezone.localdate(), code="267", description="Infiltration",
+                               unit_fee="4.6629840", factor="2.30", threshold="2.30", ceiling="3.50", amount="10.72")
+    invoice.status, invoice.number, invoice.issue_date, invoice.total = "issued", f"T-{patient.pk}", now.date(), 10.72
+    invoice.save()
+    Payment.objects.create(invoice=invoice, date=now.date(), amount="5.00", recorded_by=user)
+    PaymentReminder.objects.create(invoice=invoice, level=1, date=now.date(), pay_by=now.date(), sent_by=user)
     return SimpleNamespace(patient=patient, complaint=complaint, other_complaint=other, history=history, plan=plan,
                            session=session, empty_session=empty, signed_session=signed, injection=injection,
                            second_injection=second, link=raw, alert=alert)
