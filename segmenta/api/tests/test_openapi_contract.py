@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from segmenta.accounts.models import ApiToken
+from segmenta.accounts.models import ApiToken, Clinic
 from segmenta.conftest import complete_chart, make_patient
 from segmenta.patients.restriction import restrict
 from segmenta.treatment.models import Product
@@ -134,8 +134,12 @@ def test_every_documented_operation_answers_as_documented(caller, chart, admin_u
          {**sid, "injection_id": mistaken["id"]}, body={"reason": "typed twice"}, expect=200)
     call("POST", "/api/v1/sessions/{session_id}/amendments", sid, body={"reason": "r", "text": "t"}, expect=409)
     call("DELETE", "/api/v1/sessions/{session_id}", sid, expect=422)  # it holds injections
+    call("GET", "/api/v1/sessions/{session_id}/invoice-proposal", sid, expect=409)  # a draft
     call("POST", "/api/v1/sessions/{session_id}/sign", sid, expect=200)
     call("GET", "/api/v1/sessions/{session_id}", sid, expect=200)
+    call("GET", "/api/v1/sessions/{session_id}/invoice-proposal", sid, expect=422)  # the clinic has no jurisdiction
+    Clinic.objects.filter(pk=patient.clinic_id).update(jurisdiction="DE")
+    call("GET", "/api/v1/sessions/{session_id}/invoice-proposal", sid, expect=200)
     call("POST", "/api/v1/sessions/{session_id}/sign", sid, expect=409)
     call("PATCH", "/api/v1/sessions/{session_id}", sid, body={"notes": "later"}, expect=409)
     call("POST", "/api/v1/sessions/{session_id}/amendments", sid, expect=201,
