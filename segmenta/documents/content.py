@@ -2,7 +2,6 @@
 active language (the caller chooses it: the patient's for what the patient reads, the user's
 for a note or a letter to a colleague). Plain dicts for the templates; nothing is written."""
 
-import re
 from collections import Counter
 
 from django.utils.translation import gettext as _
@@ -17,10 +16,7 @@ from segmenta.outcomes.patient_copy import entry, summary
 from segmenta.outcomes.reassessment import report
 from segmenta.treatment.case import chart_queryset, patient_case
 from segmenta.treatment.huneke import classify
-
-# A risk whose text states a figure ("in 10–20 %", "1 in 3,000") says how often it happens.
-STATES_A_FIGURE = re.compile(r"\d")
-
+from segmenta.treatment.models import Injection, Product
 
 class NotAvailable(Exception):
     """This document cannot be made for this record (a session not signed, say); the message
@@ -130,8 +126,22 @@ def techniques(kb):
     return [(key, localize.text(value)) for key, value in kb.entries["technique"].items()]
 
 
-def _risk(text):
-    return {"text": text, "frequency_known": bool(STATES_A_FIGURE.search(text))}
+def sheet_drugs(clinic, kb):
+    """(id, name) of the drugs a consent sheet may name: those of the clinic's products in use,
+    else (a clinic that keeps no products) every drug of the knowledge base."""
+    stocked = set(Product.objects.filter(clinic=clinic, active=True).values_list("drug", flat=True))
+    return [(key, localize.text(value)) for key, value in kb.entries["drug"].items() if not stocked or key in stocked]
+
+
+def proposed_drug(patient, kb):
+    """The drug a consent sheet names unless told otherwise: the one the patient was last
+    injected with, else the clinic's only drug; None when the practitioner has to choose."""
+    last = (Injection.objects.filter(session__patient=patient, session__clinic_id=patient.clinic_id)
+            .order_by("-time", "-id").values_list("drug", flat=True).first())
+    if last and kb.get("drug", last):
+        return last
+    offered = sheet_drugs(patient.clinic, kb)
+    return offered[0][0] if len(offered) == 1 else None
 
 
 def why_no_sheet(consent):
@@ -148,9 +158,23 @@ def why_no_sheet(consent):
     return None
 
 
-def consent_sheet(consent, technique_id):
-    """What the technique does, its risks as the knowledge base names them (a frequency only
-    where its text states one: none is made up), the sources, alternatives and costs."""
+def _risks(ganglion, shown):
+    """The technique's complications as the knowledge base names them, each with whether a
+    source states how often it happens (the entry's ``complications_with_frequency`` says so;
+    nothing is guessed from the wording), and the related warnings (reports from nearby
+    injections), in the active language."""
+    if not ganglion:
+        return [], []
+    stated = set(ganglion.get("complications_with_frequency", []))
+    risks = [{"text": text, "frequency_known": original in stated}
+             for original, text in zip(ganglion.get("complications", []), shown.get("complications", []))]
+    return risks, list(shown.get("related_warnings", []))
+
+
+def consent_sheet(consent, technique_id, drug_id=""):
+    """What the technique does with which drug, every risk and warning the knowledge base holds
+    for it (a frequency only where a source states one: none is made up), the sources,
+    alternatives and costs."""
     refusal = why_no_sheet(consent)
     if refusal:
         raise NotAvailable(refusal)
@@ -158,20 +182,26 @@ def consent_sheet(consent, technique_id):
     technique = kb.get("technique", technique_id)
     if technique is None:
         raise NotAvailable(_("Unknown technique %(id)s.") % {"id": technique_id})
+    drug_id = drug_id or proposed_drug(consent.patient, kb)
+    if drug_id is None:
+        raise NotAvailable(_("Choose the drug the sheet is for."))
+    if kb.get("drug", drug_id) is None:
+        raise NotAvailable(_("Unknown drug %(id)s.") % {"id": drug_id})
     shown = localize.entry(technique)
-    ganglion = kb.get("ganglion", technique.get("ganglion")) if technique.get("ganglion") else None
-    ganglion = localize.entry(ganglion) if ganglion else None
-    risks = [_risk(text) for text in (ganglion or {}).get("complications", [])]
-    drug = localize.entry(kb.get("drug", "procaine"))
+    raw_ganglion = kb.get("ganglion", technique.get("ganglion")) if technique.get("ganglion") else None
+    ganglion = localize.entry(raw_ganglion) if raw_ganglion else None
+    risks, related = _risks(raw_ganglion, ganglion)
+    drug = localize.entry(kb.get("drug", drug_id))
     sources = []
     for key in [*technique.get("sources", []), *(ganglion or {}).get("sources", [])]:
         source = kb.get("source", key)
         if source and source["name"] not in sources:
             sources.append(source["name"])
     return {"consent": consent, "patient": consent.patient, "technique": shown, "technique_id": technique_id,
-            "ganglion": ganglion, "risks": risks, "risks_note": (ganglion or {}).get("complications_note", ""),
-            "drug": drug, "evidence": localize.evidence_label(technique["evidence"]), "sources": sources,
-            "title": _("Information and consent: %(technique)s") % {"technique": shown["name"]}}
+            "ganglion": ganglion, "risks": risks, "related_warnings": related,
+            "risks_note": (ganglion or {}).get("complications_note", ""),
+            "drug": drug, "drug_id": drug_id, "evidence": localize.evidence_label(technique["evidence"]),
+            "sources": sources, "title": _("Information and consent: %(technique)s") % {"technique": shown["name"]}}
 
 
 # --- The patient's copy -------------------------------------------------------------------

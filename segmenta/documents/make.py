@@ -37,7 +37,7 @@ def _language(kind, patient):
     return patient.in_own_language() if kind in FOR_THE_PATIENT else contextlib.nullcontext()
 
 
-def compose(kind, target, *, texts=None, recipient_label="", technique="", signer=""):
+def compose(kind, target, *, texts=None, recipient_label="", technique="", drug="", signer=""):
     """The document of ``kind`` about ``target`` (a session, patient, plan or consent) as
     HTML, in its language. Raises content.NotAvailable when it cannot be made."""
     patient = target if kind in (Kind.REFERRAL, Kind.RECORD_COPY) else target.patient
@@ -52,7 +52,7 @@ def compose(kind, target, *, texts=None, recipient_label="", technique="", signe
         elif kind == Kind.COURSE_LETTER:
             context = content.course_letter(target)
         elif kind == Kind.CONSENT_SHEET:
-            context = content.consent_sheet(target, technique)
+            context = content.consent_sheet(target, technique, drug)
         else:
             context = content.record_copy(target)
         context = {"signer": signer, **context, "clinic": patient.clinic, "made_at": timezone.localtime()}
@@ -74,6 +74,8 @@ def issue(made, *, request=None, user=None, texts=None, recipient="", technique=
     pdf = printed(made)
     digest = hashlib.sha256(pdf).hexdigest()
     target = made.context
+    if made.kind == Kind.CONSENT_SHEET:
+        texts = {"drug": target["drug_id"], **(texts or {})}  # which drug the sheet named
     with transaction.atomic():
         issued = None
         if made.kind != Kind.RECORD_COPY:

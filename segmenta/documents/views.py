@@ -92,12 +92,14 @@ def index(request, patient_id):
     patient = _patient(request, patient_id)
     with transaction.atomic():
         record("view", request=request, patient=patient, obj=patient, detail={"documents": "index"})
+    kb = for_clinic(patient.clinic)
     return render(request, "documents/index.html", {
         "patient": patient,
         "sessions": patient.sessions.filter(status=Session.Status.SIGNED).order_by("-started_at"),
         "plans": patient.plans.select_related("complaint").order_by("-created_at"),
         "consents": [(consent, content.why_no_sheet(consent)) for consent in patient.consents.order_by("-date", "-id")],
-        "techniques": content.techniques(for_clinic(patient.clinic)),
+        "techniques": content.techniques(kb), "drugs": content.sheet_drugs(patient.clinic, kb),
+        "proposed_drug": content.proposed_drug(patient, kb),
         "issued": IssuedDocument.objects.filter(patient=patient).select_related("made_by", "consent")})
 
 
@@ -125,10 +127,15 @@ def _pair(kind, load, pdf_name, options=lambda request, target: {}):
 
 
 def _technique(request, consent):
+    """The technique and drug the sheet is for (the drug may be left to content.proposed_drug)."""
     technique = request.GET.get("technique") or request.POST.get("technique") or ""
-    if for_clinic(consent.patient.clinic).get("technique", technique) is None:
+    drug = request.GET.get("drug") or request.POST.get("drug") or ""
+    kb = for_clinic(consent.patient.clinic)
+    if kb.get("technique", technique) is None:
         raise Http404("no such technique")
-    return {"technique": technique}
+    if drug and kb.get("drug", drug) is None:
+        raise Http404("no such drug")
+    return {"technique": technique, "drug": drug}
 
 
 session_note, session_note_pdf = _pair(Kind.SESSION_NOTE, _session, "documents:session_note_pdf")

@@ -11,7 +11,7 @@ from segmenta.commandline import inside_package, refuse
 from segmenta.documents import content
 from segmenta.documents.make import compose, issue
 from segmenta.documents.models import Kind, Recipient
-from segmenta.knowledge.base import load
+from segmenta.knowledge.service import for_clinic
 from segmenta.patients.models import Consent, Patient, offered_language
 from segmenta.treatment.models import Session, TreatmentPlan
 
@@ -27,7 +27,7 @@ TARGETS = {
 
 class Command(BaseCommand):
     help = ("Print a document as PDF/A with the clinic's letterhead: session-note SESSION_ID, referral PATIENT_ID, "
-            "course-letter PLAN_ID, consent-sheet CONSENT_ID --technique ID, record-copy PATIENT_ID. What the "
+            "course-letter PLAN_ID, consent-sheet CONSENT_ID --technique ID [--drug ID], record-copy PATIENT_ID. What the "
             "patient reads is in the patient's language; the rest in --language (default: the server's).")
 
     def add_arguments(self, parser):
@@ -35,11 +35,13 @@ class Command(BaseCommand):
         parser.add_argument("id", help="the session, patient, plan or consent the document is about")
         parser.add_argument("-o", "--output", help="the PDF file to write")
         parser.add_argument("--technique", default="", help="consent-sheet: the technique (e.g. stellate)")
+        parser.add_argument("--drug", default="", help="consent-sheet: the drug (default: the one the patient was "
+                                                       "last injected with, else the clinic's only one)")
         parser.add_argument("--to", default=Recipient.GP, help="referral: dentist, gp or specialist (default gp)")
         parser.add_argument("--question", default="", help="referral: the question to the colleague")
         parser.add_argument("--language", default="", help="session-note and referral: en, de or es")
 
-    def handle(self, *args, kind, id, output, technique, to, question, language, **options):
+    def handle(self, *args, kind, id, output, technique, drug, to, question, language, **options):
         if kind not in Kind.values:
             raise refuse(f"KIND: {kind!r} is not one of {', '.join(Kind.values)}")
         what, model = TARGETS[kind]
@@ -59,10 +61,14 @@ class Command(BaseCommand):
             raise refuse(f"ID: no {what} with id {id}")
         options = {}
         if kind == Kind.CONSENT_SHEET:
-            if load().get("technique", technique) is None:
+            # The consent's clinic's knowledge base, as the page reads it (its overrides included).
+            kb = for_clinic(target.patient.clinic)
+            if kb.get("technique", technique) is None:
                 raise refuse(f"--technique: {technique!r} is not a technique of the knowledge base "
-                          f"(e.g. {', '.join(list(load().entries['technique'])[:4])}, …)")
-            options["technique"] = technique
+                             f"(e.g. {', '.join(list(kb.entries['technique'])[:4])}, …)")
+            if drug and kb.get("drug", drug) is None:
+                raise refuse(f"--drug: {drug!r} is not a drug of the knowledge base ({', '.join(kb.entries['drug'])})")
+            options.update(technique=technique, drug=drug)
         texts = None
         if kind == Kind.REFERRAL:
             if to not in Recipient.values:
