@@ -114,7 +114,7 @@ class ClinicCalendar(models.Model):
         if not code:
             return None, None
         country, _sep, sub = code.partition("-")
-        return country, (sub or None)
+        return country, (self.holiday_subdivision or sub or None)
 
 
 class Closure(BoundedDates, models.Model):
