@@ -5,6 +5,7 @@ for a note or a letter to a colleague). Plain dicts for the templates; nothing i
 from collections import Counter
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from segmenta import l10n
 from segmenta.assessment.engine import red_flags
@@ -83,6 +84,30 @@ def flags(case, kb):
     return [f"{flag['message']} — {flag['action']}" for flag in localize.red_flags(kb, red_flags(case, kb))]
 
 
+def screenings(patient, kb):
+    """The latest red-flag screening of each complaint, with its date and result: which flags
+    were answered yes, how many no and how many not asked. A flag found is only as good as the
+    screening behind it, so the letter says which screening that was (or that there was none)."""
+    latest = {}
+    for screening in patient.red_flag_screenings.select_related("complaint").order_by("-date", "-id"):
+        if not screening.complaint.in_error:
+            latest.setdefault(screening.complaint_id, screening)
+    lines = []
+    for screening in sorted(latest.values(), key=lambda s: (s.date, s.pk)):
+        yes = [localize.name(kb, "red-flag", code) for code in screening.codes("yes")]
+        no, not_asked = len(screening.codes("no")), len(screening.codes("not_asked"))
+        if yes:
+            result = _("positive: %(flags)s") % {"flags": ", ".join(yes)}
+        else:
+            result = ngettext("no red flag: %(count)s question answered no", "no red flag: %(count)s questions answered no",
+                              no) % {"count": no}
+        if not_asked:
+            result += "; " + ngettext("%(count)s not asked", "%(count)s not asked", not_asked) % {"count": not_asked}
+        lines.append(_("Red-flag screening of %(date)s (%(complaint)s): %(result)s") % {
+            "date": l10n.day(screening.date), "complaint": screening.complaint.clinical_label(), "result": result})
+    return lines
+
+
 def referral_draft(patient):
     """The referral's texts prefilled from the chart, for the practitioner to edit."""
     patient = chart(patient.pk)
@@ -90,7 +115,8 @@ def referral_draft(patient):
     case = patient_case(patient)
     return {"findings": "\n".join(findings(patient)),
             "tested_fields": "\n".join(tested_fields(patient, case, kb)),
-            "red_flags": "\n".join(flags(case, kb)) or _("None found in the chart as recorded."),
+            "red_flags": "\n".join([*flags(case, kb), *(screenings(patient, kb) or [
+                _("No red-flag screening is recorded in the chart.")])]),
             "question": "", "recipient_name": ""}
 
 
