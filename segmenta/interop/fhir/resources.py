@@ -309,21 +309,33 @@ _CONSENT_SCOPES = {"injection_therapy": "treatment", "research_use": "research"}
 
 
 def consent(row, resource_id):
-    """A patient's consent or refusal: permit or deny, from its date until a withdrawal."""
+    """A patient's consent or refusal, from its date until a withdrawal, saying no more than the
+    chart records. FHIR R4 reads a Consent's root provision as its base rule (permit or deny)
+    for the actions its scope names: a consent given permits exactly the uses it records as
+    covered; one that records none (rows from before coverage was recorded) permits nothing
+    here, its scope says it is not recorded and its provision has no type. A refusal denies:
+    nothing is permitted under it, whatever it was recorded to cover."""
     if row.in_error:
         status = "entered-in-error"
     else:
         status = "inactive" if row.withdrawn_on else "active"
-    scopes = row.scopes or ["injection_therapy"]
-    scope = "treatment" if "injection_therapy" in scopes else _CONSENT_SCOPES.get(scopes[0], "treatment")
+    scopes = [code for code in row.scopes or [] if code in _CONSENT_SCOPES]
+    refused = row.decision == row.Decision.REFUSED
+    scope = "treatment" if "injection_therapy" in scopes else _CONSENT_SCOPES[scopes[0]] if scopes else None
+    if scope:
+        scope_concept = _concept([{"system": CONSENT_SCOPE, "code": scope}], "Consent to treatment"
+                                 if scope == "treatment" else "Consent to research use")
+    else:
+        scope_concept = _concept(text="Not recorded: what this consent covers")
     period = {"start": row.date.isoformat(), **({"end": row.withdrawn_on.isoformat()} if row.withdrawn_on else {})}
     return _drop_empty({
         "resourceType": "Consent",
         "id": resource_id,
         "meta": _meta(row),
+        "text": _narrative(row.scope, None if scopes else "What this consent covers is not recorded as codes: "
+                                                           "it permits nothing here."),
         "status": status,
-        "scope": _concept([{"system": CONSENT_SCOPE, "code": scope}], "Consent to treatment"
-                          if scope == "treatment" else "Consent to research use"),
+        "scope": scope_concept,
         "category": [_concept(text="Informed consent to neural therapy")],
         "patient": _patient_ref(row),
         "dateTime": row.date.isoformat(),
@@ -332,7 +344,7 @@ def consent(row, resource_id):
         # FHIR asks for a policy or policy rule (ppc-1): the patient's informed consent as the clinic takes it.
         "policyRule": _concept(text="Informed consent signed by the patient"),
         "provision": _drop_empty({
-            "type": "deny" if row.decision == row.Decision.REFUSED else "permit",
+            "type": "deny" if refused else "permit" if scopes else None,
             "period": period,
             "code": [_concept(text=vocabulary.label("consent_scope", code)) for code in scopes],
         }),

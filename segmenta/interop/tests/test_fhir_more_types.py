@@ -120,6 +120,23 @@ def test_consents(api_client, records, patient):
     assert withdrawn["status"] == "inactive" and withdrawn["provision"]["period"]["end"] == "2026-05-01"
 
 
+def test_a_consent_that_records_no_coverage_permits_nothing(api_client, patient):
+    """A consent given without coded coverage (rows from before it was recorded) is no permit
+    to treat: its scope says so, its provision has no type; a refusal without coverage denies."""
+    given = m.Consent.objects.create(patient=patient, date=date(2025, 6, 1), scope="Neuraltherapie", scopes=[])
+    refused = m.Consent.objects.create(patient=patient, date=date(2025, 7, 1), scope="", scopes=[],
+                                       decision=m.Consent.Decision.REFUSED)
+    shown = api_client.get(f"/fhir/r4/Consent/co-{given.pk}").json()
+    validate(shown)
+    assert "coding" not in shown["scope"] and shown["scope"]["text"].startswith("Not recorded")
+    assert "type" not in shown["provision"] and "code" not in shown["provision"]
+    assert "permit" not in str(shown).replace("permits nothing", "")
+    assert "Neuraltherapie" in shown["text"]["div"]
+    denied = api_client.get(f"/fhir/r4/Consent/co-{refused.pk}").json()
+    validate(denied)
+    assert denied["provision"]["type"] == "deny" and "coding" not in denied["scope"]
+
+
 def test_adverse_events(api_client, records, patient, foreign_patient):
     faint, bruise = f"ae-{records['faint'].pk}", f"ae-{records['bruise'].pk}"
     assert ids(api_client.get("/fhir/r4/AdverseEvent", {"patient": patient.pk})) == [faint, bruise]
