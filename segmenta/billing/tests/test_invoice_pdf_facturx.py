@@ -1,0 +1,106 @@
+"""The printed invoice: a PDF/A-3 in the patient's language with what the GOÄ asks for, and
+its Factur-X XML embedded, which the factur-x library's own checker accepts; the cancellation
+invoice as a credit note referring to the original; the reminder letter."""
+
+import datetime
+import io
+
+import pytest
+from django.utils import translation
+from django.utils.translation import gettext
+from facturx import get_xml_from_pdf, xml_check_xsd
+from lxml import etree
+from pypdf import PdfReader
+
+from segmenta.billing import invoices, printing
+from segmenta.billing.models import Invoice
+from segmenta.conftest import make_patient
+
+from .making import add_line, billing_settings, draft
+
+NS = {"rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+      "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
+
+
+@pytest.fixture
+def issued(clinic, doctor):
+    billing_settings(clinic, vat_id="DE123456789")
+    patient = make_patient(clinic, family="Weber", given="Anna", language="de",
+                           address="Lindenweg 5\n10115 Berlin")
+    invoice = draft(patient, doctor)
+    add_line(invoice, "268", 120, factor="3.0", justification="Erschwerte Infiltration bei Narbengewebe")
+    return invoices.issue(invoice, doctor)
+
+
+def german(message):
+    """The German of a message (its catalog entry, once merged; the English until then)."""
+    with translation.override("de"):
+        return gettext(message)
+
+
+def text_of(pdf):
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+def test_the_xml_is_en16931_and_passes_the_librarys_checker(issued):
+    xml = printing.facturx_xml(issued)
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    tree = etree.fromstring(xml)
+    assert tree.findtext(".//rsm:ExchangedDocument/ram:ID", namespaces=NS) == issued.number
+    assert tree.findtext(".//rsm:ExchangedDocument/ram:TypeCode", namespaces=NS) == "380"
+    assert tree.findtext(".//ram:SellerTradeParty/ram:Name", namespaces=NS) == "Praxis Nord Dr. med. Nord"
+    assert tree.findtext(".//ram:BuyerTradeParty/ram:Name", namespaces=NS) == "Anna Weber"
+    assert tree.findtext(".//ram:BuyerTradeParty//ram:PostcodeCode", namespaces=NS) == "10115"
+    tax = tree.find(".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", namespaces=NS)
+    assert tax.findtext("ram:CategoryCode", namespaces=NS) == "E"
+    assert tax.findtext("ram:ExemptionReasonCode", namespaces=NS) == "VATEX-EU-132-1C"
+    assert "§4 Nr. 14 UStG" in tax.findtext("ram:ExemptionReason", namespaces=NS)
+    assert tree.findtext(".//ram:PayeePartyCreditorFinancialAccount/ram:IBANID", namespaces=NS) == \
+        "DE89370400440532013000"
+    assert tree.findtext(".//ram:GrandTotalAmount", namespaces=NS) == f"{issued.total:.2f}"
+    assert len(tree.findall(".//ram:IncludedSupplyChainTradeLineItem", namespaces=NS)) == issued.lines.count()
+
+
+def test_the_pdf_carries_the_xml_and_the_goae_content_in_the_patients_language(issued):
+    pdf = printing.invoice_pdf(issued)
+    filename, xml = get_xml_from_pdf(pdf, check_xsd=True)
+    assert filename == "factur-x.xml" and issued.number.encode() in xml
+    xmp = PdfReader(io.BytesIO(pdf)).xmp_metadata.stream.get_data().decode("utf-8")
+    assert "pdfaid:part" in xmp and "3" in xmp.split("pdfaid:part")[1][:5]  # PDF/A-3, which may carry the XML
+    assert "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#" in xmp  # the Factur-X extension schema
+    text = text_of(pdf)
+    assert f"{german('Invoice')} {issued.number}" in text  # German for a German-speaking patient
+    for line in issued.lines.all():
+        assert line.code in text
+    assert "3,00" in text and "Erschwerte Infiltration bei Narbengewebe" in text  # factor and justification
+    assert issued.lines.first().date.strftime("%d.%m.%Y") in text  # date of treatment
+    assert "§4 Nr. 14 UStG" in text and "DE89370400440532013000" in text
+    assert f"{issued.total:.2f}".replace(".", ",") in text
+
+
+def test_the_cancellation_is_a_credit_note_referring_to_the_original(issued, doctor):
+    reversal = invoices.cancel(issued, doctor)
+    xml = printing.facturx_xml(reversal)
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    tree = etree.fromstring(xml)
+    assert tree.findtext(".//rsm:ExchangedDocument/ram:TypeCode", namespaces=NS) == "381"
+    assert tree.findtext(".//ram:InvoiceReferencedDocument/ram:IssuerAssignedID", namespaces=NS) == issued.number
+    assert tree.findtext(".//ram:GrandTotalAmount", namespaces=NS) == f"{issued.total:.2f}"
+    text = text_of(printing.invoice_pdf(reversal))
+    assert f"{german('Cancellation invoice')} {reversal.number}" in text and issued.number in text
+    assert f"-{issued.total:.2f}".replace(".", ",") in text
+
+
+def test_an_english_speaking_patient_gets_an_english_invoice(clinic, doctor):
+    billing_settings(clinic)
+    patient = make_patient(clinic, language="en", address="1 High Street\n10115 Berlin")
+    invoice = invoices.issue(draft(patient, doctor), doctor)
+    assert f"Invoice {invoice.number}" in text_of(printing.invoice_pdf(invoice))
+
+
+def test_the_reminder_letter_names_the_invoice_the_open_amount_and_the_date(issued, doctor):
+    today = issued.due_date + datetime.timedelta(days=3)
+    reminder = invoices.send_reminder(Invoice.objects.get(pk=issued.pk), doctor, today=today)
+    text = text_of(printing.reminder_pdf(reminder, invoices.outstanding(issued)))
+    assert german("Payment reminder") in text and issued.number in text
+    assert reminder.pay_by.strftime("%d.%m.%Y") in text
