@@ -10,6 +10,7 @@ does not show (a field a clinic adds in an override, a field new in the data) is
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -129,6 +130,8 @@ KIND_TITLES = {
     "code": gettext_lazy("Standard codes (SNOMED CT, ICD-10, LOINC)"),
     "field-code": gettext_lazy("Other systems' codes that name a candidate field (FHIR import)"),
     "substance-code": gettext_lazy("Other systems' medication codes and their classes (FHIR import)"),
+    "fee-schedule": gettext_lazy("Fee schedules"),
+    "fee-code": gettext_lazy("Fee codes"),
     "source": gettext_lazy("Sources"),
 }
 
@@ -1429,6 +1432,7 @@ SAFETY_PARAMETERS = {
     "age_unknown": (gettext_lazy("With the age unknown"), "verdict"),
     "unknown": (gettext_lazy("When it is not known"), "verdict"),
     "unclassified": (gettext_lazy("For an allergy without a class"), "verdict"),
+    "classes": (gettext_lazy("Medications of the class"), "medication_classes"),
     "verdict": (gettext_lazy("When the rule applies"), "verdict"),
     "window_hours": (gettext_lazy("Time window"), "hours"),
     "side_unknown": (gettext_lazy("With the side not recorded"), "verdict"),
@@ -1496,6 +1500,8 @@ def _parameter(kb, how, value):
         return links(kb, "technique", value, "injection_target") or none()
     if how == "scope":
         return code_label(value, "consent_scope")
+    if how == "medication_classes":
+        return _cap(sentence(code_label(c, "medication_class") for c in value))
     return generic_value("", value)
 
 
@@ -1674,6 +1680,75 @@ def substance_code_layout(kb, e, mono):
     mono.sections.append(section)
 
 
+# How a fee schedule prices and how often a code counts (fee_schedules.yaml, fee_codes.yaml).
+PRICING = {"points": gettext_lazy("Points × point value × factor"),
+           "amount": gettext_lazy("An amount within the code's range"),
+           "time": gettext_lazy("Time units at the practice's own rate")}
+QUANTITIES = {"per_session": gettext_lazy("Once per session"),
+              "per_area": gettext_lazy("Once per body region and side treated"),
+              "per_unit": gettext_lazy("Per time unit"), "per_product": gettext_lazy("Per product used")}
+SCOPES = {"same_area": gettext_lazy("for the same area"), "session": gettext_lazy("in the same session")}
+
+
+def _money(value, currency):
+    return none(_("not known: the practice enters its own")) if value is None else f"{l10n.number(value)} {currency}"
+
+
+def fee_schedule_layout(kb, e, mono):
+    """A fee schedule: where and for whom it applies, and how it prices."""
+    section = Section(_("Fee schedule"), "fee-schedule")
+    section.fact(_("Applies in"), ", ".join(e["jurisdictions"]))
+    section.fact(_("For"), _listed(codes(e["professions"], "profession")))
+    currency = e["currency"]
+    section.fact(_("Currency"), currency)
+    section.fact(_("Pricing"), str(PRICING[e["pricing"]]))
+    if e.get("point_value") is not None:
+        section.fact(_("Point value"), _("%(cent)s cent") % {"cent": l10n.number(Decimal(str(e["point_value"])) * 100)})
+    factor = e.get("factor")
+    if factor:
+        section.fact(_("Factor"), _("%(min)s to %(max)s; proposed at %(default)s; above %(threshold)s only with a "
+                                    "written justification") % {key: l10n.number(factor[key]) for key in factor
+                                                                  if key != "note"})
+        if factor.get("note"):
+            section.notes.append(factor["note"])
+    if e.get("time_unit_minutes"):
+        section.fact(_("Time unit"), _("%(minutes)s minutes") % {"minutes": e["time_unit_minutes"]})
+        section.fact(_("Rate per time unit"), _money(e.get("rate_per_unit"), currency))
+    for engine_only in ("rounding", "expenses"):  # read by the pricing engine, said in the note
+        e.get(engine_only)
+    section.fact(_("Checked against the source"), yes_no(e.get("verified")))
+    mono.sections.append(section)
+
+
+def fee_code_layout(kb, e, mono):
+    """A fee code: its number and wording, its value, what it is proposed for and what it may
+    not be billed with."""
+    schedule = kb.get("fee-schedule", e["schedule"]) or {}
+    currency = schedule.get("currency", "")
+    section = Section(_("Fee code"), "fee-code")
+    section.fact(_("Fee schedule"), localize.entry(schedule).get("name", e["schedule"]) if schedule else e["schedule"])
+    section.fact(_("Code"), str(e["code"]))
+    section.fact(_("Official wording"), e["wording"] if e.get("wording") else none(_("not verified")))
+    if e.get("points") is not None:
+        section.fact(_("Points"), l10n.number(e["points"]))
+    amount = e.get("amount")
+    if amount:
+        known = amount["min"] is not None and amount["max"] is not None
+        section.fact(_("Usual fee"), _("%(min)s to %(max)s") % {
+            "min": _money(amount["min"], currency), "max": _money(amount["max"], currency)} if known
+            else _money(None, currency))
+    section.fact(_("Proposed for"), _listed(codes(e["targets"], "injection_target")) or none())
+    section.fact(_("Counted"), str(QUANTITIES[e["quantity"]]))
+    if e.get("several_areas_code"):
+        section.fact(_("Several areas"), _("billed as %(code)s instead") % {"code": e["several_areas_code"]})
+    rules = e.get("not_with") or []
+    if rules:
+        section.fact(_("Not billed beside"), "; ".join(f"{rule['code']} {SCOPES[rule['scope']]}" for rule in rules))
+    section.fact(_("Expense"), yes_no(e.get("kind") == "expense"))
+    section.fact(_("Checked against the source"), yes_no(e.get("verified")))
+    mono.sections.append(section)
+
+
 LAYOUTS = {
     "drug": drug_layout, "technique": technique_layout, "ganglion": ganglion_layout, "segment": segment_layout,
     "organ": organ_layout, "region": region_layout, "choir-segment": choir_layout,
@@ -1683,4 +1758,5 @@ LAYOUTS = {
     "test-method": test_method_layout, "tracing-weight": tracing_weight_layout, "code": code_layout,
     "field-code": field_code_layout, "substance-code": substance_code_layout,
     "crisis-contact": crisis_contact_layout, "source": source_layout, "retention": retention_layout,
+    "fee-schedule": fee_schedule_layout, "fee-code": fee_code_layout,
 }
