@@ -32,6 +32,8 @@ BASELINES = {
     "api:patient_versions": 4,
     "api:read_patient": 3,
     "api:read_session": 6,
+    # The lots on the shelf: the clinic and its lots (their draws and write-offs only when it has some).
+    "api:stock_lots": 3,
     "assessment:assess": 28,
     "fhir:metadata": 0,
     # The FHIR import's upload page (the user's clinics, recent imports) and a patient's proposals.

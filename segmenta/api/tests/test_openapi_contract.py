@@ -159,6 +159,8 @@ def test_every_documented_operation_answers_as_documented(caller, chart, admin_u
         call("POST", f"/api/v1/{engine}", body={"format": "segmenta-case/0"}, expect=422)
     call("GET", "/api/v1/lots", query={"lot": "l2211"}, expect=200)
     call("GET", "/api/v1/lots", query={"lot": "l2211", "product": MISSING}, expect=404)
+    call("GET", "/api/v1/lots/stock", expect=200)
+    call("GET", "/api/v1/lots/stock", query={"clinic": MISSING}, expect=404)
     call("GET", "/api/v1/audit", query={"patient": patient.pk}, expect=200)
     call("GET", "/api/v1/audit", query={"date_from": "2026-01-02", "date_to": "2026-01-01"}, expect=422)
     _token, raw = ApiToken.issue(doctor, "not an admin")
