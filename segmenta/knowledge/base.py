@@ -123,6 +123,7 @@ SAFETY_RULES = {
     "weight": _rule(unknown=VERDICT),
     "allergies": _rule(unclassified=VERDICT),
     "list_review": _rule(verdict=VERDICT),
+    "unclassified_medication": _rule(verdict=VERDICT, classes=MED_CLASSES),
     "bleeding": _rule(
         policy={"type": "object", "required": ["anticoagulant", "p2y12", "aspirin", "nsaid"],
                 "additionalProperties": {"type": "object", "required": ["low", "intermediate", "high"],

@@ -123,6 +123,7 @@ class Context:
         self.given = [g for g in case.get("given_injections", [])]
         self.ganglion_targets = {g["target"]: g for g in kb.all("ganglion")}
         self.bleeders = bleeding_agents(self.medications, kb)
+        self.unclassified = unclassified_medications(self.medications, kb)
         # The moment rules are judged at when an injection has no time of its own.
         times = [_time(i.get("time")) for i in case.get("planned_injections", []) + self.given]
         self.as_of = max((t for t in times if t is not None), default=None) or \
@@ -197,6 +198,15 @@ def bleeding_agents(medications, kb):
                             "policy": fallback["policy"], "code": fallback["code"], "hold_hours": None})
         found.extend((medication, agent) for agent in matched)
     return found
+
+
+def unclassified_medications(medications, kb):
+    """The medications whose class the safety rule ``unclassified_medication`` names (nobody
+    has classed them yet) and that no blood thinner's name identifies: those the bleeding rule
+    judges by their agent; the others may still thin the blood or interact."""
+    classes = set(kb.get("safety-rule", "unclassified_medication")["classes"])
+    return [medication for medication in medications
+            if medication["class"] in classes and not bleeding_agents([medication], kb)]
 
 
 def agent_status(medication, agent, ctx, when):
@@ -455,15 +465,14 @@ _NOT_REVIEWED = {"allergies": gettext_noop("allergies never reviewed: unknown, n
 
 
 def _unclassified_medications(ctx):
-    """A medication whose class nobody has said yet (one taken over from another system that
-    the knowledge base's code map does not know) may be a blood thinner: it is named, never
-    passed as harmless. One the bleeding agents' names identify is judged by those rules."""
-    return [(WARN, "medication_unclassified", Phrase(
+    """Each medication nobody has classed yet is named, never passed as harmless (safety rule
+    ``unclassified_medication``)."""
+    verdict = ctx.rule("unclassified_medication")["verdict"]
+    return [(verdict, "medication_unclassified", Phrase(
         gettext_noop("%(medication)s has no class yet: check whether it thins the blood or interacts with "
                      "the local anaesthetic, and class it"),
         medication=medication.get("name") or Phrase(gettext_noop("an unnamed medication"))))
-        for medication in ctx.medications
-        if medication["class"] == "unknown" and not bleeding_agents([medication], ctx.kb)]
+        for medication in ctx.unclassified]
 
 
 def _review_rules(ctx):
