@@ -173,7 +173,7 @@ def unauthorized(request, exc):
     return response
 
 
-from . import audit, chart, engines, invoices, lots, patients, sessions  # noqa: E402  (routers register on `api`)
+from . import appointments, audit, chart, engines, invoices, lots, patients, sessions  # noqa: E402  (routers register on `api`)
 
 api.add_router("/patients", patients.router)
 api.add_router("/patients", chart.router)
@@ -182,6 +182,7 @@ api.add_router("/lots", lots.router)
 api.add_router("/", engines.router)
 api.add_router("/", sessions.router)
 api.add_router("/", invoices.router)
+api.add_router("/", appointments.router)
 
 # Last: any other address under /api/v1/ (a negative or malformed id, a misspelt path) answers
 # the API's JSON 404, never the site's HTML page.

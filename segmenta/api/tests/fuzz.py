@@ -66,8 +66,17 @@ def demo_chart(clinic, user):
     injection = post(f"/api/v1/sessions/{sessions[0]}/injections",
                      {"target": "wheal", "concentration_percent": 1, "volume_ml": 0.5,
                       "override_reason": "skin test, tolerated before"})
+    # An appointment for the calendar's operations, tomorrow at ten, in the first room and type.
+    from segmenta.scheduling.booking import types_of
+    from segmenta.scheduling.models import Room
+
+    tomorrow = (timezone.localtime() + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    Room.objects.create(clinic=clinic, name="Room 1")
+    appointment = post("/api/v1/appointments", {"patient": patient.pk, "practitioner": user.get_username(),
+                                                "type": types_of(clinic).first().pk,
+                                                "starts_at": tomorrow.isoformat()})
     return raw, {"patient_id": [patient.pk], "item_id": items, "session_id": sessions,
-                 "injection_id": [injection]}
+                 "injection_id": [injection], "appointment_id": [appointment]}
 
 
 def load_schema(token, ids):

@@ -112,6 +112,9 @@ def test_every_documented_operation_answers_as_documented(caller, chart, admin_u
         "scan": SimpleUploadedFile("consent.pdf", b"%PDF-1.4 signed", content_type="application/pdf")})
     call("GET", "/api/v1/patients/{patient_id}/versions", pid, expect=200)
 
+    # Appointments: rooms and types, booking, a conflict, moving, attended, no-show, cancelling, a course
+    _appointments(call, patient, complaint, caller_user)
+
     # Sessions: start, change, inject (twice), record a response, remove one, sign, amend
     now = timezone.now().replace(microsecond=0)
     session = call("POST", "/api/v1/patients/{patient_id}/sessions", pid,
@@ -193,6 +196,42 @@ def test_every_documented_operation_answers_as_documented(caller, chart, admin_u
     statuses = {status for _m, _t, status in caller.seen}
     assert {200, 201, 204, 401, 403, 404, 409, 422, 423} <= statuses
 
+
+
+def _appointments(call, patient, complaint, user):
+    from segmenta.scheduling.models import Room
+    from segmenta.treatment.models import TreatmentPlan
+
+    room = Room.objects.create(clinic=patient.clinic, name="Room 1")
+    call("GET", "/api/v1/appointments/rooms", expect=200)
+    kind = call("GET", "/api/v1/appointments/types", expect=200)[0]["id"]
+    day = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+    booking = {"patient": patient.pk, "practitioner": user.username, "type": kind, "room": room.pk}
+    past = call("POST", "/api/v1/appointments", body={**booking, "starts_at": (day - timedelta(days=1)).isoformat()},
+                expect=201)
+    soon = call("POST", "/api/v1/appointments", body={**booking, "starts_at": (day + timedelta(days=1)).isoformat()},
+                expect=201)
+    call("POST", "/api/v1/appointments", body={**booking, "starts_at": (day + timedelta(days=1)).isoformat()},
+         expect=409)
+    call("POST", "/api/v1/appointments", body={**booking, "room": MISSING, "starts_at": day.isoformat()}, expect=422)
+    call("GET", "/api/v1/appointments", query={"patient": patient.pk, "status": "booked"}, expect=200)
+    aid, later = {"appointment_id": past["id"]}, {"appointment_id": soon["id"]}
+    call("GET", "/api/v1/appointments/{appointment_id}", later, expect=200)
+    call("PATCH", "/api/v1/appointments/{appointment_id}", later,
+         body={"starts_at": (day + timedelta(days=1, hours=1)).isoformat(), "note": "moved"}, expect=200)
+    call("PATCH", "/api/v1/appointments/{appointment_id}", later, body={"type": None}, expect=422)
+    call("POST", "/api/v1/appointments/{appointment_id}/no-show", later, expect=409)  # not started yet
+    call("POST", "/api/v1/appointments/{appointment_id}/attended", aid, expect=200)
+    call("POST", "/api/v1/appointments/{appointment_id}/no-show", aid, expect=200)
+    call("POST", "/api/v1/appointments/{appointment_id}/cancel", later, body={"reason": "ill"}, expect=200)
+    call("POST", "/api/v1/appointments/{appointment_id}/cancel", later, body={"reason": "again"}, expect=409)
+    plan = TreatmentPlan.objects.create(patient=patient, complaint_id=complaint["id"], goals="less pain",
+                                        created_by=user)
+    course = {"plan": plan.pk, "practitioner": user.username, "type": kind, "count": 3, "interval_days": 1,
+              "starts_at": (day + timedelta(days=2, hours=4)).isoformat()}
+    call("POST", "/api/v1/appointments/series", body=course, expect=201)
+    call("POST", "/api/v1/appointments/series", body=course, expect=409)
+    call("POST", "/api/v1/appointments/series", body={**course, "count": 0}, expect=422)
 
 
 def test_the_contract_check_catches_an_undocumented_status_and_a_body_off_its_schema(caller):
