@@ -183,7 +183,7 @@ def update_draft(invoice, user, *, recipient_name, recipient_address, lines, req
         if not (recipient_name or "").strip():
             raise InvoiceError(_("Recipient: enter the name the invoice is addressed to."), "recipient_name")
         invoice.recipient_name = recipient_name.strip()[:200]
-        invoice.recipient_address = (recipient_address or "").strip()[:500]
+        invoice.recipient_address = "\n".join((recipient_address or "").strip().splitlines())[:500]
         invoice.save(update_fields=["recipient_name", "recipient_address"])
         for line in invoice.lines.all():
             changes = lines.get(line.pk)
