@@ -1551,8 +1551,11 @@ def tracing_weight_layout(kb, e, mono):
     params = {k: v for k, v in e.entry.items() if k.endswith(("points", "_years")) and isinstance(v, (int, float))}
     description = e.get("description", "")
     for key, value in params.items():
+        # A fraction of a point takes the plural in English, German and Spanish; gettext's
+        # plural rules take whole numbers only.
+        count = int(value) if float(value).is_integer() else 2
         amount_ = (_("%(years)s years") % {"years": number(value)} if key.endswith("_years")
-                   else ngettext("%(points)s point", "%(points)s points", value) % {"points": number(value)})
+                   else ngettext("%(points)s point", "%(points)s points", count) % {"points": number(value)})
         description = re.sub(rf"\b{re.escape(key)}\b", amount_, description)
     section = Section(_("How it counts"), "counts", prose=[description])
     names = {"base_points": _("Base points"), "extra_points": _("Extra points, at most"),
