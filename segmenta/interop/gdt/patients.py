@@ -1,14 +1,21 @@
 """Opening or creating the patient a practice system's request names.
 
-The practice system's patient number (3000) is kept as the patient's record number: the
-clinic's own chart number, unique in the clinic. A request is matched
+The practice system's patient number (3000) is kept as the patient's identifier of the system
+"gdt" (interop.models.PatientIdentifier), which results are filed under; the first request
+also gives it to a chart without a record number as its record number. The record number
+stays the clinic's to edit: a number changed or given to another chart later never moves
+the practice system's patient. A request is matched
 
-1. by that number: its birth date must agree (another birth date means a mix-up, and the
+1. by the identifier: its birth date must agree (another birth date means a mix-up, and the
    request is refused naming 3103); a different name is reported, never overwritten;
-2. else, by family name, given name and birth date, among the clinic's patients without a
+2. else by the record number, for a chart the practice system has not named yet (numbers
+   typed in by hand, charts linked before identifiers were kept), which then gets the
+   identifier; a chart that already holds another number of the practice system is refused
+   (its record number was changed or reused: a person decides);
+3. else, by family name, given name and birth date, among the clinic's patients without a
    record number: one such patient gets the number (and the audit trail says so); several
    are refused, for a person to decide;
-3. else a new patient is created from the master data.
+4. else a new patient is created from the master data.
 
 A chart whose processing is restricted (GDPR Art. 18) is never opened or changed this way.
 """
@@ -17,11 +24,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from segmenta.audit.trail import record
+from segmenta.interop.models import PatientIdentifier
 from segmenta.patients.models import Patient, fold
 
 from . import format
 
 FOUND, LINKED, CREATED = "found", "linked", "created"
+SYSTEM = "gdt"  # PatientIdentifier.system of the practice system's patient number
 # The model field each master-data field fills, for errors that name the GDT field.
 GDT_FIELD = {"record_number": format.PATIENT_NUMBER, "family_name": format.FAMILY_NAME,
              "given_name": format.GIVEN_NAME, "birth_date": format.BIRTH_DATE, "sex": format.SEX}
@@ -47,7 +56,18 @@ def open_or_create(clinic, parsed, source=""):
     detail = {"via": "gdt", "record_type": parsed["record_type"], "patient_number": data["number"],
               **({"file": source} if source else {})}
     with transaction.atomic():
-        patient = Patient.objects.select_for_update().filter(clinic=clinic, record_number=data["number"]).first()
+        known = (PatientIdentifier.objects.select_for_update().select_related("patient")
+                 .filter(clinic=clinic, system=SYSTEM, value=data["number"]).first())
+        patient = known.patient if known else None
+        if patient is None:
+            patient = Patient.objects.select_for_update().filter(clinic=clinic, record_number=data["number"]).first()
+            if patient is not None:
+                other = gdt_number(patient)
+                if other is not None:
+                    raise format.GdtError(
+                        f"the chart with record number {data['number']} is patient {other} of the practice "
+                        "system; its record number was changed or given again: check which chart is meant",
+                        field=format.PATIENT_NUMBER)
         if patient is not None:
             _unrestricted(patient)
             if patient.birth_date != data["birth_date"]:
@@ -55,6 +75,8 @@ def open_or_create(clinic, parsed, source=""):
                     f"patient number {data['number']} belongs to a patient born {patient.birth_date:%d.%m.%Y}, "
                     f"not {data['birth_date']:%d.%m.%Y}; check the number in the practice system",
                     field=format.BIRTH_DATE)
+            if known is None:
+                _remember(patient, data["number"])
             record("view", clinic=clinic, patient=patient, obj=patient, username="gdt", detail=detail)
             return patient, FOUND, _differences(patient, data)
         namesakes = list(Patient.objects.select_for_update().filter(
@@ -68,9 +90,16 @@ def open_or_create(clinic, parsed, source=""):
         if namesakes:
             patient = namesakes[0]
             _unrestricted(patient)
+            other = gdt_number(patient)
+            if other is not None:  # its record number was emptied after an earlier request
+                raise format.GdtError(
+                    f"{data['given_name']} {data['family_name']}, born {data['birth_date']:%d.%m.%Y}, is patient "
+                    f"{other} of the practice system in Segmenta, not {data['number']}: check which number is right",
+                    field=format.PATIENT_NUMBER)
             patient.record_number = data["number"]
             _validated(patient, exclude=["clinic"])
             patient.save(update_fields=["record_number", "updated_at"])
+            _remember(patient, data["number"])
             record("update", clinic=clinic, patient=patient, obj=patient, username="gdt",
                    detail={**detail, "record_number": ["", data["number"]]})
             return patient, LINKED, []
@@ -79,8 +108,20 @@ def open_or_create(clinic, parsed, source=""):
                           sex=data["sex"] or "unknown")
         _validated(patient)
         patient.save()
+        _remember(patient, data["number"])
         record("create", clinic=clinic, patient=patient, obj=patient, username="gdt", detail=detail)
         return patient, CREATED, []
+
+
+def gdt_number(patient):
+    """The practice system's patient number of this chart, as its requests named it; None when
+    no request has named it. Results are filed under this number, never the record number."""
+    return (PatientIdentifier.objects.filter(clinic_id=patient.clinic_id, patient=patient, system=SYSTEM)
+            .order_by("id").values_list("value", flat=True).first())
+
+
+def _remember(patient, number):
+    PatientIdentifier.objects.create(clinic_id=patient.clinic_id, patient=patient, system=SYSTEM, value=number)
 
 
 def _unrestricted(patient):

@@ -13,6 +13,7 @@ from segmenta.patients.bodymap import segments
 from segmenta.treatment.models import Session
 
 from . import format
+from .patients import gdt_number
 
 
 class ResultError(ValueError):
@@ -105,15 +106,18 @@ def record(session, config):
         raise ResultError("SESSION_ID", _("session %(id)s is a draft; only signed sessions are sent")
                           % {"id": session.pk})
     patient = session.patient
-    if not patient.record_number:
-        raise ResultError("record_number", _("the patient has no record number, the practice system's patient "
-                                             "number (3000) its result is filed under"))
+    # The number the practice system's own requests named, never the record number, which the
+    # clinic may change or give to another chart: a result must not land in another chart.
+    number = gdt_number(patient)
+    if number is None:
+        raise ResultError("3000", _("no request of the practice system has named this patient yet, so the "
+                                    "practice system's patient number its result is filed under is not known"))
     with translation.override(config.language):
         findings, text = summary(session)
     started = timezone.localtime(session.started_at)
     items = [
         format.head(config.pvs_id, config.own_id, config.charset, config.version, ("", "Segmenta", "")),
-        ("Obj_Patient", [(format.PATIENT_NUMBER, patient.record_number), (format.FAMILY_NAME, patient.family_name),
+        ("Obj_Patient", [(format.PATIENT_NUMBER, number), (format.FAMILY_NAME, patient.family_name),
                          (format.GIVEN_NAME, patient.given_name),
                          (format.BIRTH_DATE, patient.birth_date.strftime("%d%m%Y")),
                          (format.SEX, format.SEX_OUT.get(patient.sex, ""))]),

@@ -207,3 +207,26 @@ def test_a_request_addressed_to_another_program_is_refused(clinic, settings):
     assert str(error.value) == (f"{CP437}: line 4, field 8315: the record is addressed to 'SEGMENTA', not to "
                                 "Segmenta's GDT id 'EKG1' (SEGMENTA_GDT_OWN_ID)")
     assert not Patient.objects.exists()
+
+
+def test_a_request_keeps_the_practice_systems_number_as_an_identifier_of_the_chart(clinic, capsys):
+    from segmenta.interop.models import PatientIdentifier
+
+    typed = make_patient(clinic, family="Größer-Öztürk", given="Jürgen", birth_date="1961-03-17", record_number="4711")
+    assert int(read(CP437, capsys).out) == typed.pk  # a record number typed in by hand is taken once
+    assert PatientIdentifier.objects.values_list("patient", "system", "value").get() == (typed.pk, "gdt", "4711")
+    # Renumbered by the clinic, the chart is still the practice system's 4711.
+    Patient.objects.filter(pk=typed.pk).update(record_number="B-7")
+    assert int(read(CP437, capsys).out) == typed.pk
+
+
+def test_a_record_number_given_again_to_another_chart_is_refused_not_taken(clinic, capsys):
+    from segmenta.interop.models import PatientIdentifier
+
+    first = make_patient(clinic, family="Weiß", given="Eva", birth_date="1961-03-17", record_number="4711")
+    PatientIdentifier.objects.create(clinic=clinic, patient=first, system="gdt", value="0815")
+    with pytest.raises(CommandError) as error:
+        call_command("gdt", "read", "--clinic", "Praxis Nord", str(CP437))
+    assert error.value.returncode == 2
+    assert str(error.value).startswith(f"{CP437}: field 3000: the chart with record number 4711 is patient 0815")
+    assert PatientIdentifier.objects.count() == 1

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from segmenta.audit.models import AuditEvent
 from segmenta.interop.gdt import config, format, results
+from segmenta.interop.models import PatientIdentifier
 from segmenta.patients import models as pm
 from segmenta.treatment.models import Amendment, ComplaintScore, Injection, Session
 from segmenta.treatment.sessions import sign
@@ -21,6 +22,8 @@ from segmenta.treatment.sessions import sign
 def draft(patient, doctor):
     patient.record_number = "4711"
     patient.save()
+    # As a request of the practice system for its patient 4711 leaves it (test_gdt_requests).
+    PatientIdentifier.objects.create(clinic=patient.clinic, patient=patient, system="gdt", value="4711")
     doctor.first_name, doctor.last_name = "Hanna", "Huneke"
     doctor.save()
     complaint = pm.Complaint.objects.create(patient=patient, description="Kopfschmerz")
@@ -125,8 +128,8 @@ def test_a_draft_and_a_patient_without_the_practice_systems_number_are_not_writt
         call_command("gdt", "write", str(draft.pk), "-o", str(target))
     assert error.value.returncode == 2
     signed(draft, doctor, django_capture_on_commit_callbacks)
-    pm.Patient.objects.filter(pk=draft.patient_id).update(record_number="")
-    with pytest.raises(CommandError, match="^record_number: the patient has no record number"):
+    PatientIdentifier.objects.filter(patient=draft.patient_id).delete()
+    with pytest.raises(CommandError, match="^3000: no request of the practice system has named this patient"):
         call_command("gdt", "write", str(draft.pk), "-o", str(target))
     assert not target.exists()
 
@@ -167,11 +170,11 @@ def test_a_missing_outbox_never_undoes_the_signature_and_is_logged_and_audited(d
 
 def test_a_patient_without_a_number_is_signed_and_the_missing_result_audited(draft, doctor, outbox,
                                                                             django_capture_on_commit_callbacks):
-    pm.Patient.objects.filter(pk=draft.patient_id).update(record_number="")
+    PatientIdentifier.objects.filter(patient=draft.patient_id).delete()  # a record number typed in by hand
     signed(draft, doctor, django_capture_on_commit_callbacks)
     assert list(outbox.iterdir()) == []
     event = AuditEvent.objects.get(action="export", object_type="session")
-    assert "no record number" in event.detail["error"]
+    assert "no request of the practice system has named this patient" in event.detail["error"]
 
 
 def test_without_an_outbox_signing_writes_nothing_and_audits_nothing_more(draft, doctor, settings,
@@ -235,6 +238,41 @@ def test_a_request_read_and_its_session_signed_come_back_as_a_result_for_the_sam
     asked, answered = format.parse(request.read_bytes()), format.parse((outbox / "PRAXSEGM.gdt").read_bytes())
     assert answered["patient"] == asked["patient"]
     assert (answered["receiver"], answered["sender"]) == (asked["sender"], asked["receiver"])
+
+
+def test_a_record_number_changed_later_never_sends_a_result_to_another_patient(
+        doctor, outbox, capsys, django_capture_on_commit_callbacks):
+    """The practice system's patient 4711 opened Jürgen's chart. The clinic then renumbers the
+    charts: Jürgen's becomes A-1, and another patient's chart gets 4711. Jürgen's result still
+    goes to 4711 (his number in the practice system); the other patient's goes nowhere, as the
+    practice system never named her; and a request for 4711 still opens Jürgen's chart."""
+    from pathlib import Path
+
+    from segmenta.conftest import make_patient
+
+    request = Path(__file__).parent / "fixtures" / "request_6302_gdt30_cp437.gdt"
+    call_command("gdt", "read", "--clinic", "Praxis Nord", str(request))
+    juergen = pm.Patient.objects.get(pk=int(capsys.readouterr().out))
+    assert juergen.record_number == "4711"
+    juergen.record_number = "A-1"
+    juergen.save()
+    other = make_patient(juergen.clinic, family="Anders", given="Anna", birth_date="1950-05-05", record_number="4711")
+
+    theirs = Session.objects.create(patient=other, started_at="2026-11-25T09:00:00+01:00", practitioner=doctor)
+    signed(theirs, doctor, django_capture_on_commit_callbacks)
+    assert list(outbox.iterdir()) == []
+    assert "no request of the practice system" in AuditEvent.objects.get(
+        action="export", object_type="session", object_id=str(theirs.pk)).detail["error"]
+
+    his = Session.objects.create(patient=juergen, started_at="2026-11-25T10:15:00+01:00", practitioner=doctor)
+    signed(his, doctor, django_capture_on_commit_callbacks)
+    answered = format.parse((outbox / "PRAXSEGM.gdt").read_bytes())
+    assert answered["patient"]["number"] == "4711" and answered["patient"]["family_name"] == "Größer-Öztürk"
+
+    call_command("gdt", "read", "--clinic", "Praxis Nord", str(request))
+    assert int(capsys.readouterr().out) == juergen.pk
+    # Anna's chart, numbered 4711 by hand, is not taken for the practice system's 4711 either.
+    assert PatientIdentifier.objects.filter(system="gdt").values_list("patient", "value").get() == (juergen.pk, "4711")
 
 
 def test_an_exchange_folder_inside_the_package_is_refused(settings):
