@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from segmenta.accounts.access import admin_clinics, outcome_clinics, reauth_required
+from segmenta.accounts.access import admin_clinics, clinic_admin_required, outcome_clinics, reauth_required
 from segmenta.audit.trail import record
 from segmenta.treatment.models import Session
 
@@ -312,6 +312,7 @@ def export(request):
 
 
 @login_required
+@clinic_admin_required
 @reauth_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def settings_page(request):
