@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from segmenta.accounts.models import Clinic, Membership, PractitionerProfile, Role, TrainingRecord
+from segmenta.demo.calendar import create_demo_calendar
 from segmenta.demo.practice import create_demo_course, create_demo_patient, demo_patients, demo_products
 from segmenta.demo.synthetic import generate
 from segmenta.patients.models import Patient
@@ -90,6 +91,7 @@ class Command(BaseCommand):
                 for entry in demo_patients()[clinic_name]:
                     if not Patient.objects.filter(clinic=clinic, record_number=entry["record_number"]).exists():
                         create_demo_course(create_demo_patient(clinic, entry), practitioner, rng)
+                create_demo_calendar(clinic, practitioner, practitioner)
         self.stdout.write(
             "Demo ready: clinic 'Demo Praxis' (demo-admin, demo-doctor, demo-hp, demo-assistant) and "
             f"'Other Clinic' (other-doctor). Every demo password is: {DEMO_PASSWORD}"
