@@ -333,3 +333,35 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# --- Messages to patients (reminders and recall) -------------------------------------
+# Django's mail framework, configured from the environment. Without SEGMENTA_EMAIL_HOST
+# nothing leaves the machine outside production: mail is printed (the console backend),
+# as in the local demo. Tests use Django's in-memory outbox whatever is set here.
+_EMAIL_BACKENDS = {"smtp": "django.core.mail.backends.smtp.EmailBackend",
+                   "console": "django.core.mail.backends.console.EmailBackend",
+                   "locmem": "django.core.mail.backends.locmem.EmailBackend"}
+_email_backend = os.environ.get("SEGMENTA_EMAIL_BACKEND", "").strip() or (
+    "smtp" if PRODUCTION or os.environ.get("SEGMENTA_EMAIL_HOST") else "console")
+EMAIL_BACKEND = _EMAIL_BACKENDS.get(_email_backend, _email_backend)
+EMAIL_HOST = os.environ.get("SEGMENTA_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("SEGMENTA_EMAIL_PORT") or 25)
+EMAIL_HOST_USER = os.environ.get("SEGMENTA_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SEGMENTA_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("SEGMENTA_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_flag("SEGMENTA_EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("SEGMENTA_EMAIL_USE_TLS and SEGMENTA_EMAIL_USE_SSL exclude each other; set one")
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("SEGMENTA_DEFAULT_FROM_EMAIL", "segmenta@localhost")
+# SMS: a dotted path to a segmenta.scheduling.sms.SmsBackend; empty sends no SMS at all.
+# "console" and "locmem" name the two shipped ones (printing; an in-memory outbox for tests).
+SEGMENTA_SMS_BACKEND = os.environ.get("SEGMENTA_SMS_BACKEND", "").strip()
+# Appointment reminders go out this many hours before the appointment.
+SEGMENTA_REMINDER_HOURS = float(os.environ.get("SEGMENTA_REMINDER_HOURS") or 24)
+# Where patients reach Segmenta: the start of the questionnaire links in reminders sent by the
+# command (pages use the address they were opened at).
+SEGMENTA_SITE_URL = os.environ.get("SEGMENTA_SITE_URL", "").strip() or ("" if PRODUCTION else "http://127.0.0.1:8000")
+# Where patients reach Segmenta: the start of the questionnaire links in reminders sent by the
+# command (pages use the address they were opened at).
+SEGMENTA_SITE_URL = os.environ.get("SEGMENTA_SITE_URL", "").strip() or ("" if PRODUCTION else "http://127.0.0.1:8000")

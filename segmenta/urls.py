@@ -20,6 +20,7 @@ urlpatterns = [
     path("learn/", include("segmenta.knowledge.urls")),
     path("documents/", include("segmenta.documents.urls")),
     path("calendar/", include("segmenta.scheduling.urls")),
+    path("calendar/", include("segmenta.scheduling.urls_reminders")),
     path("invoices/", include("segmenta.billing.urls")),
     path("api/v1/", api.urls),
     path("fhir/r4/", include("segmenta.interop.urls")),

@@ -305,6 +305,12 @@ KINDS = {
         id={"type": "string", "pattern": "^[A-Z]{2}(-[A-Z0-9]{1,3})?$"},
         years={"type": ["integer", "null"], "minimum": 1, "maximum": 100},
         counted_from=_enum(["last_treatment", "last_entry"]), clinic_must_confirm={"type": "boolean"})),
+    # When the recall list names a patient: follow-up points after a course, a lapsed course
+    # (segmenta/scheduling/recall.py reads them).
+    "recall-rule": ("recall_rules.yaml", _schema(
+        id=_enum(["follow_up", "lapsed"]),
+        after_months={"type": "array", "items": COUNT, "minItems": 1, "uniqueItems": True},
+        window_days=COUNT, after_days=COUNT)),
     # Fee schedules per jurisdiction and profession and their codes (segmenta/billing/engine.py).
     "fee-schedule": ("fee_schedules.yaml", _schema(
         ["jurisdictions", "professions", "currency", "pricing", "rounding", "expenses", "verified"],
@@ -531,6 +537,12 @@ def _cross_check(entries):
     for code, rule in entries["retention"].items():
         need(rule["years"] is not None or rule["clinic_must_confirm"], "retention", code,
              "without a period (years: null) the clinic must set one: say clinic_must_confirm: true")
+    # The recall list reads these numbers and nothing else: each rule must carry its own.
+    for rule_id, needed in (("follow_up", ("after_months", "window_days")), ("lapsed", ("after_days",))):
+        rule = entries.get("recall-rule", {}).get(rule_id)
+        need(rule is not None, "recall-rule", rule_id, "missing: the recall list needs it")
+        for key in needed if rule else ():
+            need(key in rule, "recall-rule", rule_id, f"{key} is missing")
     need("other" in entries["crisis-contact"], "crisis-contact", "*",
          "the fallback entry 'other' (any other or unknown jurisdiction) is missing")
     _check_fee_codes(entries, need)

@@ -72,6 +72,7 @@ TEXT_FIELDS = {
     "tracing-weight": ["name", "description", "note"],
     "crisis-contact": ["name", "note", "contacts[].name"],
     "retention": ["name", "note"],
+    "recall-rule": ["name", "note"],
     "code": ["name", "note"],
     "field-code": ["name", "note"],
     "substance-code": ["name", "note"],

@@ -224,3 +224,7 @@ class Appointment(ClinicScoped, BoundedDates, models.Model):
                 raise ValidationError({"room": _("This room belongs to another clinic.")})
             if self.type_id and self.type.clinic_id != clinic:
                 raise ValidationError({"type": _("This appointment type belongs to another clinic.")})
+
+
+# Reminders, recall and the calendar feed keep their tables in a module of their own.
+from .models_reminders import CalendarFeed, ContactPreference, Message, RecallHandled  # noqa: E402,F401

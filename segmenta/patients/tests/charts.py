@@ -14,7 +14,8 @@ from segmenta.interop.models import FieldProposal, ImportedResource, PatientIden
 from segmenta.outcomes.models import Alert, AnswerLink, Response
 from segmenta.patients import models as pm
 from segmenta.patients.restriction import owners
-from segmenta.scheduling.models import Appointment, AppointmentType, Room
+from segmenta.scheduling.models import (Appointment, AppointmentType, ContactPreference, Message, RecallHandled,
+                                       Room)
 from segmenta.treatment.models import (AdverseEvent, Amendment, ComplaintScore, FollowUp, Injection, PlanReview,
                                        Session, TreatmentPlan)
 from segmenta.treatment.sessions import sign
@@ -72,10 +73,16 @@ def build_chart(patient, user):
     PendingPatient.objects.create(clinic=patient.clinic, key=f"Patient/q-{patient.pk}", name=str(patient),
                                   reason="test", patient=patient)
     # A booked appointment of the plan, opened into the draft session.
-    Appointment.objects.create(
+    appointment = Appointment.objects.create(
         patient=patient, practitioner=user, plan=plan, session=session, starts_at=now - datetime.timedelta(minutes=30),
         ends_at=now, room=Room.objects.get_or_create(clinic=patient.clinic, name="Room 1")[0],
         type=AppointmentType.objects.get_or_create(clinic=patient.clinic, name="Treatment")[0], created_by=user)
+    # Its reminder, the patient's channel choices and a recall row marked handled.
+    ContactPreference.objects.create(patient=patient, sms_reminders=False, updated_by=user)
+    Message.objects.create(patient=patient, appointment=appointment, kind="reminder", channel="email", status="sent",
+                           recipient="erika@example.org", sent_at=now)
+    RecallHandled.objects.create(patient=patient, plan=plan, category="lapsed", key=f"lapsed:{plan.pk}:x",
+                                 handled_by=user)
     # An issued invoice of the signed session with its line, a payment and a reminder.
     invoice = Invoice.objects.create(patient=patient, session=signed, schedule="goae", recipient_name=str(patient),
                                      recipient_address="Lindenweg 5\n10115 Berlin", created_by=user)

@@ -46,7 +46,8 @@ def test_the_guard_covers_every_model_that_belongs_to_a_patient():
         "treatment.Amendment", "treatment.PlanReview", "outcomes.AnswerLink", "outcomes.Response", "outcomes.Alert",
         "documents.IssuedDocument", "interop.FieldProposal", "interop.ImportedResource", "interop.PatientIdentifier",
         "interop.PendingPatient", "scheduling.Appointment", "billing.Invoice", "billing.InvoiceLine", "billing.Payment",
-        "billing.PaymentReminder"}
+        "billing.PaymentReminder", "scheduling.ContactPreference", "scheduling.Message",
+        "scheduling.RecallHandled"}
     # The audit trail and the version history refer to patients, but are never guarded.
     assert not any(m._meta.label == "audit.AuditEvent" or m._meta.label.split(".")[1].startswith("Historical")
                    for m in owned_models())
