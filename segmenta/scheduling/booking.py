@@ -108,7 +108,8 @@ def closed_on(calendar, first, last):
                 Closure.objects.filter(clinic_id=calendar.clinic_id, ends_on__gte=first, starts_on__lte=last)]
     return series.closed_predicate(
         calendar.closed_weekdays, public_holidays(calendar, first, last), closures,
-        weekday_reason=lambda day: gettext("Closed on %(weekday)s") % {"weekday": WEEKDAY_NAMES[day.weekday()]})
+        weekday_reason=lambda day: gettext("the clinic's weekly closing day (%(weekday)s)") % {
+            "weekday": WEEKDAY_NAMES[day.weekday()]})
 
 
 def reason_text(reason):
