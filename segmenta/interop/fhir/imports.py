@@ -472,7 +472,7 @@ class PatientImport:
         family, given, birth, sex = _patient_fields(self.source)
         patient = Patient(clinic=self.clinic, family_name=family, given_name=given, birth_date=birth, sex=sex,
                           created_by=self.user)
-        _clean(patient, "Patient")
+        _clean(patient, "Patient", fields=PATIENT_FIELDS)
         patient.save()
         record("create", user=self.user, username=_who(self.user), patient=patient, obj=patient,
                detail={"via": f"fhir import {self.run.via}"})
@@ -720,13 +720,19 @@ def _kind_in_category(resource):
     return None
 
 
-def _clean(row, resource_type, exclude=()):
-    """The model's own checks; a problem is a refusal naming the field."""
+# The FHIR field a Patient's model field comes from, for a refusal that names what to fix.
+PATIENT_FIELDS = {"family_name": "name.family", "given_name": "name.given", "birth_date": "birthDate",
+                  "sex": "gender"}
+
+
+def _clean(row, resource_type, exclude=(), fields=None):
+    """The model's own checks; a problem is a refusal naming the field (as ``fields`` names
+    the resource's, where given)."""
     try:
         row.full_clean(exclude=["patient", "clinic", "run", "history_item", "decided_by", *exclude])
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
-        raise Refused(field, "; ".join(str(m) for m in messages)) from None
+        raise Refused((fields or {}).get(field, field), "; ".join(str(m) for m in messages)) from None
 
 
 def _proposal_line(proposal):
@@ -754,18 +760,17 @@ def run_import(clinic, found, *, user=None, via=ImportRun.Via.CLI, files="", out
             patient, how, candidates = match(clinic, group["patient"])
             _refuse_if_restricted(patient)
         except Refused as error:
-            refused.append(_refusal(group["label"], error))
-            outcomes[id(group["patient"])] = ("refused", refused[-1])
-            for label, resource in group["resources"]:
-                refused.append(_refusal(label, Refused("subject", f"its patient {group['label']} was refused")))
-                outcomes[id(resource)] = ("refused", refused[-1])
+            _refuse_group(group, error, refused, outcomes)
             continue
         if how == "needs_decision":
             pending.append(_hold(clinic, run, group, candidates))
             for resource in [group["patient"], *(r for _l, r in group["resources"])]:
                 outcomes[id(resource)] = ("held", pending[-1])
             continue
-        lines.append(PatientImport(clinic, run, user, maps, group["patient"], group["resources"], outcomes).take())
+        try:
+            lines.append(PatientImport(clinic, run, user, maps, group["patient"], group["resources"], outcomes).take())
+        except Refused as error:  # the chart's own checks refused the patient (a birth date ahead, say)
+            _refuse_group(group, error, refused, outcomes)
     report = {
         "patients": len(lines) + len(pending),
         "imported": sum(sum(line["imported"].values()) for line in lines),
@@ -777,6 +782,16 @@ def run_import(clinic, found, *, user=None, via=ImportRun.Via.CLI, files="", out
     run.report = report
     run.save(update_fields=["report"])
     return report
+
+
+def _refuse_group(group, error, refused, outcomes):
+    """The patient refused (naming the field) with every resource of theirs; nothing of theirs
+    was written (one transaction per patient), and the other patients go on."""
+    refused.append(_refusal(group["label"], error))
+    outcomes[id(group["patient"])] = ("refused", refused[-1])
+    for label, resource in group["resources"]:
+        refused.append(_refusal(label, Refused("subject", f"its patient {group['label']} was refused")))
+        outcomes[id(resource)] = ("refused", refused[-1])
 
 
 def _into_earlier_patient(clinic, run, user, maps, reference, group, refused, outcomes):

@@ -279,3 +279,18 @@ def test_a_patient_whose_processing_is_restricted_takes_nothing_and_the_others_g
     assert not Medication.objects.filter(patient=kept).exists()
     assert not FieldProposal.objects.filter(patient=kept).exists()
     assert Medication.objects.get(patient__family_name="Roth").name == "Ramipril 5 mg"
+
+
+def test_a_patient_the_charts_checks_refuse_is_refused_with_their_records_and_the_others_go_through(clinic, doctor):
+    """A birth date ahead of today reads as a date but the chart refuses it (full_clean): that
+    patient and their records are refused naming the field; the import goes on."""
+    ahead = (datetime.date.today() + datetime.timedelta(days=400)).isoformat()
+    report = run(clinic, bundle(
+        person(pid="p1", birth=ahead), medication("m1", "Metoprolol 47.5 mg", patient="p1"),
+        person(pid="p2", family="Roth", given=("Jonas",), birth="1980-01-01"),
+        medication("m2", "Ramipril 5 mg", patient="p2")), doctor)
+    refused = [(r["resource"], r["field"]) for r in report["details"]["refused"]]
+    assert refused == [("Patient/p1", "birthDate"), ("MedicationStatement/m1", "subject")]
+    assert report["patients"] == 1 and report["imported"] == 1 and report["refused"] == 2
+    assert list(Patient.objects.filter(clinic=clinic).values_list("family_name", flat=True)) == ["Roth"]
+    assert not Medication.objects.filter(name__startswith="Metoprolol").exists()
