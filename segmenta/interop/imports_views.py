@@ -128,7 +128,14 @@ def decide(request, pk):
         if patient is None:
             messages.error(request, _("Choose one of the patients listed, or a new patient."))
             return redirect("imports:report", pending.run_id)
-    line = imports.decide(pending, request.user, patient=patient)
+    try:
+        line = imports.decide(pending, request.user, patient=patient)
+    except imports.AlreadyDecided:
+        messages.info(request, _("Someone has already decided who this is."))
+        return redirect("imports:report", pending.run_id)
+    except imports.Refused as error:  # a new patient the chart's checks refuse
+        messages.error(request, _("Not taken: %(field)s: %(error)s") % {"field": error.field, "error": error.message})
+        return redirect("imports:report", pending.run_id)
     messages.success(request, _("%(name)s: records taken; %(n)s candidate fields proposed.") % {
         "name": line["name"], "n": len(line["proposed"])})
     return redirect("imports:proposals", line["patient"])
@@ -206,13 +213,20 @@ def proposal_decide(request, pk, proposal_id):
         messages.info(request, _("This proposal has already been decided."))
         return redirect("imports:proposals", patient.pk)
     if request.POST.get("action") == "reject":
-        imports.reject(proposal, request.user)
-        messages.success(request, _("Rejected: %(what)s") % {"what": proposal.description})
+        try:
+            imports.reject(proposal, request.user)
+        except imports.AlreadyDecided:
+            messages.info(request, _("This proposal has already been decided."))
+        else:
+            messages.success(request, _("Rejected: %(what)s") % {"what": proposal.description})
         return redirect("imports:proposals", patient.pk)
     form = AcceptForm(request.POST, proposal=proposal)
     if form.is_valid():
         try:
             item = imports.accept(proposal, request.user, **form.changes(proposal))
+        except imports.AlreadyDecided:
+            messages.info(request, _("This proposal has already been decided."))
+            return redirect("imports:proposals", patient.pk)
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)

@@ -844,16 +844,23 @@ def _hold(clinic, run, group, candidates):
             "candidates": [p.pk for p in candidates], "resources": len(group["resources"])}
 
 
+class AlreadyDecided(ValueError):
+    """A held patient or a proposal someone has decided meanwhile (a second tab, a double
+    submit): nothing more is done."""
+
+
 def decide(pending, user, patient=None):
     """Take a held patient's records into ``patient`` (one of the clinic's), or into a new
-    patient when None; returns the patient's report line."""
-    if pending.decided_at:
-        raise ValueError("already decided")
+    patient when None; returns the patient's report line. The held row is locked and read
+    again first, so two decisions at once take the records once (AlreadyDecided for the other)."""
     maps = CodeMaps(for_clinic(pending.clinic))
-    run = pending.run or ImportRun.objects.create(clinic=pending.clinic, by=user, via=ImportRun.Via.UPLOAD)
-    source, *rest = pending.resources
-    resources = [(_name_of("", r), r) for r in rest]
     with transaction.atomic():
+        pending = PendingPatient.objects.select_for_update().get(pk=pending.pk, clinic_id=pending.clinic_id)
+        if pending.decided_at:
+            raise AlreadyDecided("already decided")
+        run = pending.run or ImportRun.objects.create(clinic=pending.clinic, by=user, via=ImportRun.Via.UPLOAD)
+        source, *rest = pending.resources
+        resources = [(_name_of("", r), r) for r in rest]
         taker = PatientImport(pending.clinic, run, user, maps, source, resources)
         target = patient or taker._create_patient()
         line = taker.take(patient=target)
@@ -862,10 +869,19 @@ def decide(pending, user, patient=None):
     return line
 
 
+def _open_proposal(proposal):
+    """The proposal locked and read again; AlreadyDecided when it is no longer open."""
+    locked = FieldProposal.objects.select_for_update().get(pk=proposal.pk, clinic_id=proposal.clinic_id)
+    if locked.status != FieldProposal.Status.PROPOSED:
+        raise AlreadyDecided("already decided")
+    return locked
+
+
 def accept(proposal, user, **changes):
     """The proposal becomes a history item of the chart (audited), with the practitioner's
-    changes (``tooth``, ``date``, ``regions``, ``description``…)."""
+    changes (``tooth``, ``date``, ``regions``, ``description``…); once, however often it is sent."""
     with transaction.atomic():
+        proposal = _open_proposal(proposal)
         item = HistoryItem(patient=proposal.patient, kind=proposal.kind, tooth=proposal.tooth, date=proposal.date,
                            regions=proposal.regions, organs=proposal.organs, description=proposal.description,
                            recorded_by=user)
@@ -883,6 +899,7 @@ def accept(proposal, user, **changes):
 
 def reject(proposal, user):
     with transaction.atomic():
+        proposal = _open_proposal(proposal)
         proposal.status, proposal.decided_at, proposal.decided_by = FieldProposal.Status.REJECTED, timezone.now(), user
         proposal.save(update_fields=["status", "decided_at", "decided_by"])
         record("update", user=user, patient=proposal.patient, obj=proposal, detail={"rejected": True})
