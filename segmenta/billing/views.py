@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from segmenta.accounts.access import admin_clinics, clinic_admin_required, outcome_clinics, reauth_required
 from segmenta.audit.trail import record
+from segmenta.knowledge import localize
 from segmenta.treatment.models import Session
 
 from . import fees, invoices, printing
@@ -135,6 +136,7 @@ def edit(request, pk):
         "invoice": invoice, "patient": invoice.patient, "lines": lines, "problems": problems, "error": error,
         "posted": request.POST if error else None, "add_form": AddLineForm(codes=codes) if codes else None,
         "billing_missing": invoices.settings_of(invoice.clinic).missing(), "money": money,
+        "schedule_name": localize.text(fees.schedule(invoice.clinic, invoice.schedule)),
     }, status=400 if error else 200)
 
 
