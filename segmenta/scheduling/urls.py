@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import today_views, views
 
 app_name = "scheduling"
 
 urlpatterns = [
     path("", views.calendar_day, name="day"),
     path("week/", views.calendar_week, name="week"),
+    path("today/", today_views.today, name="today"),
     path("new/", views.book, name="book"),
     path("plans/<int:plan_id>/course/", views.book_course, name="course"),
     path("appointments/<int:appointment_id>/", views.appointment_detail, name="appointment"),

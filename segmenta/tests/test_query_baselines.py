@@ -50,6 +50,9 @@ BASELINES = {
     "patients:item_in_error": 10,
     "patients:item_new": 8,
     "patients:list": 12,
+    # The day: its appointments with their strips, drafts, links and no-shows (flat per appointment:
+    # segmenta/scheduling/tests/test_today_page.py).
+    "scheduling:today": 15,
     "treatment:equipment_check": 11,
     "treatment:lots": 9,
     "treatment:plan_new": 10,
