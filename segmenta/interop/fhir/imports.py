@@ -408,6 +408,16 @@ class PatientImport:
         self.skipped = {}
         self.patient = None
 
+    def _taken_before(self):
+        """The keys of this patient's resources here that an earlier import took: looked up by
+        exact key (the clinic-and-key unique index), never by scanning the clinic's keys."""
+        keys = [_source_key(r, self.identity) for r in [self.source, *(r for _l, r in self.resources)]]
+        seen = set()
+        for start in range(0, len(keys), 500):
+            seen.update(ImportedResource.objects.filter(clinic=self.clinic, key__in=keys[start:start + 500])
+                        .values_list("key", flat=True))
+        return seen
+
     def _remember(self, resource, target):
         key = _source_key(resource, self.identity)
         self.outcomes[id(resource)] = ("taken", target)
@@ -421,18 +431,20 @@ class PatientImport:
     def _skip(self, why):
         self.skipped[why] = self.skipped.get(why, 0) + 1
 
-    def take(self, patient=None, how="decided"):
-        """Into ``patient`` (a decision's answer, or the patient of an earlier import), or
-        whoever ``match`` finds; returns the patient's report line."""
+    def take(self, patient=None, how="decided", new=False):
+        """Into ``patient`` (a decision's answer, or the patient of an earlier import), a new
+        patient (``new``: the caller's ``match`` found none), or whoever ``match`` finds;
+        returns the patient's report line."""
         with transaction.atomic():
-            if patient is None:
+            if patient is None and not new:
                 patient, how, _candidates = match(self.clinic, self.source)
-                if patient is None:
-                    patient = self._create_patient()
-                    how = "new"
+            if patient is None:
+                patient = self._create_patient()
+                how = "new"
             self.patient = patient
-            self.seen = set(ImportedResource.objects.filter(clinic=self.clinic, key__endswith=f"@{self.identity}")
-                            .values_list("key", flat=True))
+            # A chart made just now holds nothing yet: no need to ask it for each resource.
+            self.empty_chart = how == "new"
+            self.seen = self._taken_before()
             self.remembered = {}
             self.chart = {}
             if not self._seen(self.source):
@@ -481,6 +493,8 @@ class PatientImport:
     def _existing(self, model, **same):
         """The chart's entry that says the same (case aside), looked up once per import."""
         key = (model, *(str(v).lower() for v in same.values()))
+        if key not in self.chart and self.empty_chart:
+            return None
         if key not in self.chart:
             self.chart[key] = model.objects.filter(patient=self.patient, entered_in_error_at__isnull=True,
                                                    **same).first()
@@ -685,8 +699,8 @@ class PatientImport:
                 for resource in day["resources"]:
                     self._not_taken(resource, "a height without a weight of the same day")
                 continue
-            existing = WeightMeasurement.objects.filter(patient=self.patient, date=date,
-                                                        entered_in_error_at__isnull=True).first()
+            existing = None if self.empty_chart else WeightMeasurement.objects.filter(
+                patient=self.patient, date=date, entered_in_error_at__isnull=True).first()
             if existing:
                 for resource in day["resources"]:
                     self._link(resource, existing)
@@ -729,7 +743,9 @@ def _clean(row, resource_type, exclude=(), fields=None):
     """The model's own checks; a problem is a refusal naming the field (as ``fields`` names
     the resource's, where given)."""
     try:
-        row.full_clean(exclude=["patient", "clinic", "run", "history_item", "decided_by", *exclude])
+        # The rows' patient, clinic, run and user are the import's own, set here: not asked for again per row.
+        row.full_clean(exclude=["patient", "clinic", "run", "history_item", "decided_by", "recorded_by", "created_by",
+                                *exclude])
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         raise Refused((fields or {}).get(field, field), "; ".join(str(m) for m in messages)) from None
@@ -768,7 +784,8 @@ def run_import(clinic, found, *, user=None, via=ImportRun.Via.CLI, files="", out
                 outcomes[id(resource)] = ("held", pending[-1])
             continue
         try:
-            lines.append(PatientImport(clinic, run, user, maps, group["patient"], group["resources"], outcomes).take())
+            lines.append(PatientImport(clinic, run, user, maps, group["patient"], group["resources"], outcomes)
+                         .take(patient, how, new=patient is None))
         except Refused as error:  # the chart's own checks refused the patient (a birth date ahead, say)
             _refuse_group(group, error, refused, outcomes)
     report = {
