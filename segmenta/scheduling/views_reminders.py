@@ -131,7 +131,7 @@ def recall_rows(clinic, today):
     """The clinic's recall rows with their patients, plans and the latest message about each,
     in a fixed number of queries however many plans the clinic has."""
     plans = list(TreatmentPlan.objects.filter(clinic=clinic, patient__restricted_at__isnull=True)
-                 .select_related("patient", "complaint")
+                 .select_related("patient", "patient__clinic", "complaint")
                  .prefetch_related(Prefetch("sessions", Session.objects.filter(clinic=clinic).only(
                      "id", "plan_id", "started_at")),
                                    Prefetch("reviews", PlanReview.objects.filter(clinic=clinic).only(
