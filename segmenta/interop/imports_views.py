@@ -301,7 +301,7 @@ def transaction(request):
             document.get("type") not in ("transaction", "batch"):
         return outcome(400, "invalid", "body: POST a Bundle of type transaction or batch")
     entries = document.get("entry") or []
-    found = imports.read_document("Bundle", json.dumps(document))
+    found = imports.read_parsed("Bundle", document)  # parsed once, above
     results = {}
     imports.run_import(clinics[0], found, user=request.user, via=ImportRun.Via.FHIR, outcomes=results)
     by_index = {int(label.rsplit("[", 1)[1].rstrip("]")): resource for label, resource, _r in found}

@@ -81,20 +81,25 @@ def read_document(name, data):
         document = json.loads(stripped)
     except json.JSONDecodeError:
         document = None
-    if document is None:
-        found = []
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                resource = json.loads(line)
-            except json.JSONDecodeError as error:
-                found.append((f"{name} line {number}", None, Refused("line", f"not JSON ({error.msg})")))
-                continue
-            found.append((f"{name} line {number}", resource, None))
-        if found and all(refusal for _l, _r, refusal in found):
-            raise Unreadable(f"{name}: neither a FHIR JSON document nor NDJSON")
-        return found
+    if document is not None:
+        return read_parsed(name, document)
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            resource = json.loads(line)
+        except json.JSONDecodeError as error:
+            found.append((f"{name} line {number}", None, Refused("line", f"not JSON ({error.msg})")))
+            continue
+        found.append((f"{name} line {number}", resource, None))
+    if found and all(refusal for _l, _r, refusal in found):
+        raise Unreadable(f"{name}: neither a FHIR JSON document nor NDJSON")
+    return found
+
+
+def read_parsed(name, document):
+    """The resources of a JSON document already parsed (a request body): as read_document."""
     if isinstance(document, dict) and document.get("resourceType") == "Bundle":
         if document.get("type") not in BUNDLE_TYPES:
             raise Unreadable(f"{name}: Bundle.type {document.get('type')!r}: give a "

@@ -55,6 +55,25 @@ def test_a_transaction_bundle_is_answered_entry_by_entry(clinic, doctor):
     assert [e["response"]["status"] for e in again["entry"]] == ["200 OK", "200 OK"]
 
 
+def test_the_transaction_bundle_is_parsed_once(clinic, doctor, monkeypatch):
+    """The body is read as JSON once, not parsed, written out and parsed again."""
+    text = bundle(person(), medication("m1", "Metoprolol 47.5 mg"), kind="transaction")
+    parses = []
+    real = json.loads
+
+    def counted(data, *args, **kwargs):
+        value = real(data, *args, **kwargs)
+        if isinstance(value, dict) and value.get("resourceType") == "Bundle":
+            parses.append(value.get("type"))
+        return value
+
+    monkeypatch.setattr(json, "loads", counted)
+    response = post_bundle(token_client(doctor), text)
+    assert response.status_code == 200
+    assert parses == ["transaction"]
+    assert [e["response"]["status"] for e in real(response.content)["entry"]] == ["201 Created", "201 Created"]
+
+
 def test_the_transaction_endpoint_refuses_what_it_cannot_take(clinic, doctor, assistant):
     client = token_client(doctor)
     assert Client().post("/fhir/r4/", "{}", content_type="application/fhir+json").status_code == 401
