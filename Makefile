@@ -30,7 +30,8 @@ run: install
 	@echo "Log in as demo-doctor (or demo-admin, demo-hp, demo-assistant, other-doctor)"
 	@echo "with the password: segmenta-demo   (two-factor login is off in this local demo)"
 	@echo ""
-	SEGMENTA_REQUIRE_MFA=0 $(BIN)/segmenta runserver $(HOST):$(PORT)
+	@# Reminders print to this console (e-mail and SMS) instead of reaching anyone.
+	SEGMENTA_REQUIRE_MFA=0 SEGMENTA_EMAIL_BACKEND=console SEGMENTA_SMS_BACKEND=console $(BIN)/segmenta runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
