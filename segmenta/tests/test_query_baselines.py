@@ -53,6 +53,16 @@ BASELINES = {
     # The day: its appointments with their strips, drafts, links and no-shows (flat per appointment:
     # segmenta/scheduling/tests/test_today_page.py).
     "scheduling:today": 15,
+    # The calendar: a day or week of one practitioner or room (the clinic's calendar settings,
+    # practitioners, rooms, closures and the appointments with their patients, types and rooms;
+    # segmenta/scheduling/tests/test_calendar_pages.py fills a week), booking, a course from a plan.
+    "scheduling:day": 14,
+    "scheduling:week": 14,
+    "scheduling:book": 14,
+    "scheduling:course": 15,
+    "api:list_appointments": 4,
+    "api:list_rooms": 2,
+    "api:list_appointment_types": 4,
     "treatment:equipment_check": 11,
     "treatment:lots": 9,
     "treatment:plan_new": 10,
