@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from segmenta.accounts.access import admin_clinics, chosen_clinic, clinic_admin_required
@@ -168,7 +169,9 @@ def book_course(request, plan_id):
         try:
             if request.POST.get("action") == "confirm":
                 booked = booking.book_series(**arguments, user=request.user, request=request)
-                messages.success(request, _("%(count)s appointments booked for this course.") % {"count": len(booked)})
+                messages.success(request, ngettext("%(count)s appointment booked for this course.",
+                                                   "%(count)s appointments booked for this course.",
+                                                   len(booked)) % {"count": len(booked)})
                 return redirect(reverse("scheduling:week") + "?" + urlencode(
                     {"practitioner": data["practitioner"].pk, "date": booked[0].starts_at.date().isoformat()}))
             proposal = booking.propose_series(**arguments)
