@@ -25,7 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from segmenta.accounts.access import admin_clinics
 from segmenta.accounts.models import Membership
 
-from . import bulk
+from . import bulk, params
 from .params import BadParameter
 from .views import base_url, fhir_response, outcome, token_required
 
@@ -47,7 +47,7 @@ def _methods(*allowed):
 
 
 def _prefer(request):
-    return [part.strip().lower() for part in request.headers.get("Prefer", "").split(",") for part in part.split(";")]
+    return params.prefer(request.headers.get("Prefer"))
 
 
 def _read_parameters(request, level):

@@ -136,3 +136,12 @@ def number(name, raw, low, high, default):
     if value < low:
         raise BadParameter(f"{name}: at least {low}, got {value}")
     return min(value, high)
+
+
+def prefer(header):
+    """The preferences of a ``Prefer`` header (RFC 7240) as lower-case tokens: several may
+    come comma-separated or ';'-separated ("respond-async, handling=lenient"), with spaces
+    around '=' or not."""
+    return {re.sub(r"\s*=\s*", "=", part.strip()).lower()
+            for item in (header or "").split(",") for part in item.split(";") if part.strip()}
+

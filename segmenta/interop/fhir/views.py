@@ -117,8 +117,8 @@ def read(request, type_name, resource_id):
 @token_required
 def search_type(request, type_name):
     resource_type = _type_or_404(type_name)
-    prefer = request.headers.get("Prefer", "").replace(" ", "").lower().split(";")
-    conditions, count, offset = search.read_query(resource_type, request.GET, lenient="handling=lenient" in prefer)
+    lenient = "handling=lenient" in params.prefer(request.headers.get("Prefer"))
+    conditions, count, offset = search.read_query(resource_type, request.GET, lenient=lenient)
     total, rows = search.page(search.querysets(resource_type, request.user, conditions), count, offset)
     base = base_url(request)
     entries = [{"fullUrl": f"{base}/{type_name}/{source.resource_id(row.pk)}",

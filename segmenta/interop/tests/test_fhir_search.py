@@ -108,6 +108,20 @@ def test_a_lenient_client_has_unknown_parameters_left_out(api_client, chart, pat
     assert len(ids(response)) == 4
     assert response.json()["link"][0]["url"].endswith(f"/Condition?patient={patient.pk}&_count=50&_offset=0")
     refused(api_client.get("/fhir/r4/Condition", {"patinet": "1"}, HTTP_PREFER="handling=strict"), 400, "patinet")
+    # Several preferences in one header, as RFC 7240 writes them: comma-separated, spaces allowed.
+    for header in ("return=representation, handling=lenient", "respond-async,handling = lenient",
+                   "HANDLING=LENIENT; wait=10"):
+        assert len(ids(api_client.get("/fhir/r4/Condition", {"patinet": "1", "patient": patient.pk},
+                                      HTTP_PREFER=header))) == 4, header
+    refused(api_client.get("/fhir/r4/Condition", {"patinet": "1"}, HTTP_PREFER="respond-async, handling=strict"),
+            400, "patinet")
+
+
+def test_a_prefer_header_is_read_as_one_parser_reads_it():
+    from segmenta.interop.fhir.params import prefer
+
+    assert prefer("respond-async, handling = lenient;wait=5") == {"respond-async", "handling=lenient", "wait=5"}
+    assert prefer(None) == set() and prefer("") == set()
 
 
 def test_id_and_patient(api_client, chart, patient, foreign_patient):
