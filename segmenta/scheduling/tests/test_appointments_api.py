@@ -10,37 +10,21 @@ from django.utils import timezone
 
 from segmenta.audit.models import AuditEvent
 from segmenta.conftest import make_patient
-from segmenta.patients import models as pm
-from segmenta.scheduling import booking
-from segmenta.scheduling.models import Appointment, ClinicCalendar, Room
-from segmenta.treatment.models import TreatmentPlan
+from segmenta.scheduling.models import Appointment
+
+from .calendar_setup import fix_now, german_practice, local
 
 DAY = datetime.date(2026, 12, 2)
 
 
-def local(day, hour=10, minute=0):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
-
-
 @pytest.fixture(autouse=True)
 def now(monkeypatch):
-    moment = local(datetime.date(2026, 12, 1), 7)
-    monkeypatch.setattr(timezone, "now", lambda: moment)
-    return moment
+    return fix_now(monkeypatch)
 
 
 @pytest.fixture
 def setup(clinic, doctor):
-    clinic.jurisdiction = "DE"
-    clinic.save()
-    ClinicCalendar.objects.create(clinic=clinic, closed_weekdays=[5, 6])
-    patient = make_patient(clinic)
-    complaint = pm.Complaint.objects.create(patient=patient, description="Back pain", status="active",
-                                            recorded_by=doctor)
-    plan = TreatmentPlan.objects.create(patient=patient, complaint=complaint, goals="less pain", sessions_min=6,
-                                        created_by=doctor)
-    return {"patient": patient, "plan": plan, "room": Room.objects.create(clinic=clinic, name="Room 1"),
-            "type": booking.types_of(clinic).get(kind="treatment")}
+    return german_practice(clinic, doctor)
 
 
 def post(client, url, body):

@@ -13,38 +13,24 @@ from django.utils import timezone
 
 from segmenta.audit.models import AuditEvent
 from segmenta.conftest import make_patient
-from segmenta.patients import models as pm
 from segmenta.scheduling import booking
 from segmenta.scheduling.models import Appointment, AppointmentType, ClinicCalendar, Closure, Room
-from segmenta.treatment.models import Session, TreatmentPlan
+from segmenta.treatment.models import Session
+
+from .calendar_setup import fix_now, german_practice, local
 
 DAY = datetime.date(2026, 12, 2)  # a Wednesday
 PAST = datetime.date(2026, 11, 30)  # the Monday before "now"
 
 
-def local(day, hour=10, minute=0):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
-
-
 @pytest.fixture(autouse=True)
 def now(monkeypatch):
-    moment = local(datetime.date(2026, 12, 1), 7)
-    monkeypatch.setattr(timezone, "now", lambda: moment)
-    return moment
+    return fix_now(monkeypatch)
 
 
 @pytest.fixture
 def setup(clinic, doctor):
-    clinic.jurisdiction = "DE"
-    clinic.save()
-    ClinicCalendar.objects.create(clinic=clinic, closed_weekdays=[5, 6])
-    patient = make_patient(clinic)
-    complaint = pm.Complaint.objects.create(patient=patient, description="Neck pain", status="active",
-                                            recorded_by=doctor)
-    plan = TreatmentPlan.objects.create(patient=patient, complaint=complaint, goals="less pain", sessions_min=6,
-                                        created_by=doctor)
-    room = Room.objects.create(clinic=clinic, name="Room 1")
-    return {"patient": patient, "plan": plan, "room": room, "type": booking.types_of(clinic).get(kind="treatment")}
+    return german_practice(clinic, doctor)
 
 
 def test_day_and_week_show_the_appointments_of_the_practitioner_and_the_room(doctor_client, doctor, setup):
