@@ -34,8 +34,10 @@ class ContactPreference(ClinicScoped, models.Model):
     is allowed (the patient gave the address or number to be reached); each one can be
     refused on its own."""
 
-    patient = models.OneToOneField("patients.Patient", on_delete=models.CASCADE, related_name="contact_preference",
-                                   verbose_name=_("patient"))
+    # One per patient (the constraint below); a foreign key rather than a one-to-one field, so
+    # the guard of restricted charts (segmenta/patients/restriction.py) sees it as the patient's.
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="contact_preferences",
+                                verbose_name=_("patient"))
     email_reminders = models.BooleanField(_("appointment reminders by e-mail"), default=True)
     sms_reminders = models.BooleanField(_("appointment reminders by SMS"), default=True)
     recall_messages = models.BooleanField(_("recall messages (follow-up, reassessment, missed course)"),
@@ -47,6 +49,7 @@ class ContactPreference(ClinicScoped, models.Model):
     class Meta:
         verbose_name = _("contact preference")
         verbose_name_plural = _("contact preferences")
+        constraints = [models.UniqueConstraint(fields=["patient"], name="one_contact_preference_per_patient")]
 
     def __str__(self):
         refused = [label for allowed, label in ((self.email_reminders, gettext("e-mail reminders")),

@@ -55,9 +55,9 @@ def reason_label(message):
 
 def preference(patient):
     """The patient's choices (unsaved defaults when they never made any)."""
-    cache = patient._state.fields_cache
-    if "contact_preference" in cache:  # read with the patient (select_related)
-        found = cache["contact_preference"]
+    prefetched = getattr(patient, "_prefetched_objects_cache", {}).get("contact_preferences")
+    if prefetched is not None:  # read with the patient (prefetch_related)
+        found = next(iter(prefetched), None)
     else:  # by the patient, which names the clinic too (segmenta/accounts/scoping.py)
         found = ContactPreference.objects.filter(patient=patient).first()
     return found or ContactPreference(patient=patient)
@@ -187,7 +187,8 @@ def due_appointments(now, hours=None):
     return (Appointment.objects.filter(status=Appointment.Status.BOOKED, starts_at__gt=now,
                                        patient__restricted_at__isnull=True,
                                        starts_at__lte=now + datetime.timedelta(hours=hours))
-            .select_related("patient", "patient__clinic", "patient__contact_preference", "type", "room", "plan")
+            .select_related("patient", "patient__clinic", "type", "room", "plan")
+            .prefetch_related("patient__contact_preferences")
             .order_by("starts_at", "id"))
 
 
