@@ -4,7 +4,6 @@ documents (letters, consent sheets, the patient's copy). Below every floor, so e
 WeasyPrint is imported on first use: it loads Pango, which only printing needs."""
 
 from django.conf import settings
-from django.template.loader import render_to_string
 
 STYLESHEETS = settings.PACKAGE_DIR / "static" / "segmenta"
 # The archival variant of the documents: PDF/A-3b (fonts embedded, colours defined, an
@@ -21,7 +20,3 @@ def html_to_pdf(html, stylesheet="report.css", variant=None):
     return HTML(string=html, base_url=str(STYLESHEETS)).write_pdf(
         stylesheets=[CSS(filename=str(STYLESHEETS / stylesheet))], **options)
 
-
-def render_pdf(template, context, stylesheet="report.css", variant=None):
-    """The template rendered with ``context`` in the active language, as PDF bytes."""
-    return html_to_pdf(render_to_string(template, context), stylesheet, variant)

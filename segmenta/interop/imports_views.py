@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from segmenta.accounts.models import Clinic, Role
+from segmenta.accounts.access import outcome_clinics
+from segmenta.accounts.models import Clinic
 from segmenta.audit.trail import record
 from segmenta.knowledge import localize
 from segmenta.patients.models import Patient
@@ -35,14 +36,14 @@ from .fhir.views import fhir_response, outcome, token_required
 from .models import FieldProposal, ImportRun, PendingPatient
 
 MAX_BYTES = 50 * 1024 * 1024  # one upload or one transaction Bundle
-DECIDING_ROLES = (Role.ADMIN, Role.PRACTITIONER)
 
 
 def importing_clinics(user):
-    """The clinics in which ``user`` may import and decide (admin or practitioner)."""
+    """The clinics in which ``user`` may import and decide: those whose outcomes they may see
+    (admins and practitioners, not assistants), by the same rule."""
     if not user.is_authenticated:
         return Clinic.objects.none()
-    return Clinic.objects.filter(memberships__user=user, memberships__role__in=DECIDING_ROLES).order_by("name")
+    return outcome_clinics(user).order_by("name")
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -69,7 +69,7 @@ from segmenta.audit.trail import record
 from segmenta.outcomes.models import ClinicInstrument
 from segmenta.patients.models import Patient
 
-from .params import BadParameter
+from . import params
 from .questionnaires import CLINIC_PREFIX
 from .types import TYPES
 
@@ -127,28 +127,13 @@ def exportable(level):
 def read_types(raw, level, name="_type"):
     """``_type`` (comma-separated, repeatable) as a list of type names, or BadParameter."""
     allowed = exportable(level)
-    if not raw:
-        return allowed
-    wanted = [part.strip() for value in raw for part in value.split(",")]
-    unknown = [part for part in wanted if part not in allowed]
-    if unknown or not all(wanted):
-        what = "the patient compartment's types" if level != "system" else "the types this server exports"
-        raise BadParameter(f"{name}: {', '.join(repr(n) for n in unknown) or 'an empty name'} is not one of "
-                           f"{what} ({', '.join(allowed)})")
-    return [part for part in allowed if part in wanted]
+    what = "the patient compartment's types" if level != "system" else "the types this server exports"
+    return params.type_names(raw, allowed, what, name) or allowed
 
 
 def read_since(raw, name="_since"):
     """``_since`` as an aware datetime (a FHIR instant: date, time and zone), or BadParameter."""
-    if raw is None:
-        return None
-    try:
-        since = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        since = None
-    if since is None or since.tzinfo is None:
-        raise BadParameter(f"{name}: not a FHIR instant with its time zone (e.g. 2026-01-31T08:00:00Z), got {raw!r}")
-    return since
+    return params.instant(name, raw)
 
 
 def _rows(source, clinic_id, user, since):

@@ -145,3 +145,29 @@ def prefer(header):
     return {re.sub(r"\s*=\s*", "=", part.strip()).lower()
             for item in (header or "").split(",") for part in item.split(";") if part.strip()}
 
+
+def type_names(raw, allowed, what, name="_type"):
+    """``_type`` (comma-separated, repeatable) as the names asked for, in ``allowed``'s order;
+    None when not given; BadParameter naming a name not among ``allowed`` (``what`` says
+    which those are) or an empty one."""
+    if not raw:
+        return None
+    wanted = [part.strip() for value in raw for part in value.split(",")]
+    unknown = [part for part in wanted if part not in allowed]
+    if unknown or not all(wanted):
+        raise BadParameter(f"{name}: {', '.join(repr(n) for n in unknown) or 'an empty name'} is not one of "
+                           f"{what} ({', '.join(allowed)})")
+    return [part for part in allowed if part in wanted]
+
+
+def instant(name, raw):
+    """A FHIR instant (date, time and zone) as an aware datetime; None when not given."""
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00")) if "T" in raw else None
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise BadParameter(f"{name}: not a FHIR instant with its time zone (e.g. 2026-01-31T08:00:00Z), got {raw!r}")
+    return value

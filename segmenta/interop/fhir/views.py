@@ -178,8 +178,9 @@ def patient_everything(request, resource_id):
     patient = _visible_patient(request, resource_id)
     count = params.number("_count", request.GET.get("_count"), 0, params.MAX_COUNT, params.DEFAULT_COUNT)
     offset = params.number("_offset", request.GET.get("_offset"), 0, 10**9, 0)
-    types = _everything_types(request.GET.getlist("_type"))
-    since = _instant("_since", request.GET.get("_since"))
+    types = params.type_names(request.GET.getlist("_type"), compartment.compartment_types(),
+                              "the patient compartment's types")
+    since = params.instant("_since", request.GET.get("_since"))
     base = base_url(request)
     total, entries = compartment.everything_page(patient, base, count, offset, types, since)
     record("view", request=request, patient=patient, object_type="fhir:Patient/$everything", object_id=resource_id,
@@ -190,28 +191,6 @@ def patient_everything(request, resource_id):
     if entries:
         bundle["entry"] = entries
     return fhir_response(bundle)
-
-
-def _everything_types(values):
-    if not values:
-        return None
-    allowed = compartment.compartment_types()
-    wanted = [part.strip() for value in values for part in value.split(",")]
-    unknown_types = [part for part in wanted if part not in allowed]
-    if unknown_types:
-        raise BadParameter(f"_type: {', '.join(repr(part) for part in unknown_types)} is not one of the patient "
-                           f"compartment's types ({', '.join(allowed)})")
-    return set(wanted)
-
-
-def _instant(name, raw):
-    """A FHIR instant (date, time and zone) as an aware datetime, or None when not given."""
-    if raw is None:
-        return None
-    wanted = params.date_range(name, raw)
-    if wanted.prefix != "eq" or "T" not in raw:
-        raise BadParameter(f"{name}: an instant with its time zone, e.g. 2026-01-31T08:00:00Z, got {raw!r}")
-    return wanted.start
 
 
 @read_only

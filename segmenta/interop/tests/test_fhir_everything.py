@@ -148,3 +148,6 @@ def test_everything_narrowed_by_type_and_since(api_client, chart, patient):
     assert [e["resource"]["id"] for e in since["entry"]] == [f"m-{chart['medication'].pk}"]
     refused(api_client.get(url, {"_type": "Questionnaire"}), 400, "_type", "Questionnaire")
     refused(api_client.get(url, {"_since": "2026-01-01"}), 400, "_since")
+    # The bulk export reads _type and _since with the same parsers, so it refuses the same.
+    refused(api_client.get(url, {"_type": "AllergyIntolerance,"}), 400, "_type", "'' is not one of")
+    refused(api_client.get(url, {"_since": "2026-01-01T08:00:00"}), 400, "_since", "time zone")
