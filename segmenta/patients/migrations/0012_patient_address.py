@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from segmenta.patients.search_index import reinstall
+
 
 class Migration(migrations.Migration):
 
@@ -20,4 +22,7 @@ class Migration(migrations.Migration):
             name='address',
             field=models.TextField(blank=True, help_text='Street, postcode and town, one per line, as printed on invoices.', max_length=500, verbose_name='address'),
         ),
+        # SQLite adds this column by rebuilding the table, which drops the search index's
+        # triggers and the record number's index: set them up again.
+        migrations.RunPython(reinstall, migrations.RunPython.noop),
     ]
