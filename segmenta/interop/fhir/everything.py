@@ -152,9 +152,10 @@ def summary(patient, base=None):
         return {"reference": by_reference[key] if not base else key}
 
     patient_entry = next(e for e in entries if e["resource"]["resourceType"] == "Patient")
-    sections = []
+    sections, referenced = [], set()
     for name, empty in SECTIONS:
         chosen = [e["resource"] for e in entries if _wanted(name, e["resource"])]
+        referenced.update(id(resource) for resource in chosen)
         section = {"title": terms.summary_part(name)["name"], "code": _coded(terms.summary_part(name)),
                    "text": _narrative(chosen, empty)}
         if chosen:
@@ -175,7 +176,9 @@ def summary(patient, base=None):
         "section": sections,
     }
     composition_url = f"urn:uuid:{composition_id}"  # not a resource this server serves on its own
-    ordered = [patient_entry] + [e for e in entries if e is not patient_entry]
+    # A document holds what its composition references (the subject and each section's
+    # entries): an observation no section lists (a pain score) is left out, not appended.
+    ordered = [patient_entry] + [e for e in entries if e is not patient_entry and id(e["resource"]) in referenced]
     return {
         "resourceType": "Bundle",
         "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{uuid.uuid4()}"},
