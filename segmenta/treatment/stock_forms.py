@@ -70,7 +70,7 @@ class WriteOffForm(forms.ModelForm):
     def __init__(self, *args, lot, **kwargs):
         super().__init__(*args, **kwargs)
         self.lot = lot
-        self.fields["note"].help_text = _("What happened; required for \u201cOther\u201d.")
+        self.fields["note"].help_text = _("What happened; required for “Other”.")
         if not lot.product.multi_dose:
             self.fields["units"].help_text = _("Whole ampoules.")
         else:
