@@ -40,8 +40,9 @@ class ContactPreference(ClinicScoped, models.Model):
                                 verbose_name=_("patient"))
     email_reminders = models.BooleanField(_("appointment reminders by e-mail"), default=True)
     sms_reminders = models.BooleanField(_("appointment reminders by SMS"), default=True)
-    recall_messages = models.BooleanField(_("recall messages (follow-up, reassessment, missed course)"),
-                                          default=True)
+    recall_messages = models.BooleanField(
+        _("recall messages"), default=True,
+        help_text=_("When a follow-up or a reassessment is due, or a course was interrupted."))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     versions = HistoricalRecords()

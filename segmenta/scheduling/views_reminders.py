@@ -169,8 +169,10 @@ def recall_list(request):
         if entry["last"]:
             entry["last_reason"] = reminders.reason_label(entry["last"])
     record_list_view(request, [e["patient"] for e in entries], {"list": "recall"})
+    groups = [{"category": category, "label": label, "entries": [e for e in entries if e["row"].category == category]}
+              for category, label in CATEGORY_LABELS.items()]
     return render(request, "scheduling/recall.html", {
-        "clinic": clinic, "clinics": clinics, "entries": entries, "today": today,
+        "clinic": clinic, "clinics": clinics, "entries": entries, "groups": groups, "today": today,
         "categories": CATEGORY_LABELS, "channels": Channel.choices,
         "clinic_query": f"?clinic={clinic.pk}" if len(clinics) > 1 else ""})
 

@@ -210,5 +210,5 @@ def test_the_query_count_stays_flat_however_many_courses(doctor_client, clinic, 
         worked_course(clinic, doctor, n, recall.CATEGORIES[n % 4])
     with CaptureQueriesContext(connection) as many:
         page = doctor_client.get(reverse("reminders:recall")).content.decode()
-    assert page.count('class="card recall-row"') == 16
+    assert page.count('class="item recall-row"') == 16
     assert len(many) == len(few)
