@@ -73,15 +73,19 @@ def test_a_consent_sheet_from_the_documents_page_in_the_patients_language(page, 
     settings.SEGMENTA_REQUIRE_MFA = False
     consent = spanish_consent()
     documents_page(page, consent.patient)
-    page.get_by_label(consent.clinical_label()).select_option(value="stellate")
-    page.get_by_role("button", name="Show the sheet").first.click()
+    form = page.locator("form").filter(has=page.get_by_label(consent.clinical_label()))
+    form.get_by_label(consent.clinical_label()).select_option(value="stellate")
+    form.get_by_label("Drug").select_option(label="Lidocaine")
+    form.get_by_role("button", name="Show the sheet").click()
     preview = page.get_by_role("article", name="Preview")
     assert preview.get_attribute("lang") == "es"
     assert preview.get_by_text("neumotórax").is_visible()
+    assert preview.get_by_text("Lidocaína", exact=False).first.is_visible()
     with page.expect_download() as download:
         page.get_by_role("button", name="Download PDF").click()
     assert download.value.suggested_filename.startswith("consent-sheet-")
-    assert IssuedDocument.objects.get().consent == consent
+    issued = IssuedDocument.objects.get()
+    assert (issued.consent, issued.technique, issued.texts) == (consent, "stellate", {"drug": "lidocaine"})
 
 
 SIZES = [(1366, 900), (1024, 768), (390, 844)]
