@@ -60,6 +60,12 @@ BASELINES = {
     "scheduling:week": 14,
     "scheduling:book": 14,
     "scheduling:course": 15,
+    # Reminders and recall: the practitioner's feed page; a patient's contact preferences with the
+    # messages sent to them; the recall list (the clinic's plans with their sessions and reviews,
+    # answers, bookings, rows handled and messages sent, however many; test_recall_list.py).
+    "reminders:feed_page": 9,
+    "reminders:contact": 11,
+    "reminders:recall": 16,
     "api:list_appointments": 4,
     "api:list_rooms": 2,
     "api:list_appointment_types": 4,
