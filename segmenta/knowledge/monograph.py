@@ -132,6 +132,7 @@ KIND_TITLES = {
     "substance-code": gettext_lazy("Other systems' medication codes and their classes (FHIR import)"),
     "fee-schedule": gettext_lazy("Fee schedules"),
     "fee-code": gettext_lazy("Fee codes"),
+    "recall-rule": gettext_lazy("When the recall list names a patient"),
     "source": gettext_lazy("Sources"),
 }
 
