@@ -67,7 +67,8 @@ def demo_products(clinic):
 def create_demo_patient(clinic, entry):
     patient = _save(m.Patient(clinic=clinic, record_number=entry["record_number"], family_name=entry["family_name"],
                               given_name=entry["given_name"], birth_date=entry["birth_date"], sex=entry["sex"],
-                              language=entry.get("language", "en")))
+                              language=entry.get("language", "en"), email=entry.get("email", ""),
+                              phone=entry.get("phone", ""), address=entry.get("address", "")))
     for date, kg, *height in entry.get("weights", []):  # [date, kg] or [date, kg, cm]
         _save(m.WeightMeasurement(patient=patient, date=date, weight_kg=kg, height_cm=height[0] if height else None))
     for date, status in entry.get("pregnancy", []):
