@@ -142,7 +142,7 @@ def _strips(clinic, patients, now):
     if not patients:
         return {}
     kb = for_clinic(clinic)
-    given = given_by_patient(list(patients), now, kb)
+    given = given_by_patient(clinic, list(patients), now, kb)
     return {pk: strip_facts(p, now=now, chart=(p, kb, patient_case(p)), given=given[pk])
             for pk, p in patients.items()}
 

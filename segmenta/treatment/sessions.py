@@ -97,12 +97,14 @@ def given_elsewhere(patient, session, when, kb):
     return [_as_case(i) for i in others]
 
 
-def given_by_patient(patient_ids, when, kb):
-    """``given_elsewhere`` for many patients of one clinic at once, in one query: {patient
-    id: injections near ``when``}, for pages that show several strips (the day's list)."""
+def given_by_patient(clinic, patient_ids, when, kb):
+    """``given_elsewhere`` for many patients of ``clinic`` at once, in one query: {patient
+    id: injections near ``when``}, for pages that show several strips (the day's list). Bare
+    ids say nothing of their clinic, so the query names it itself (accounts/scoping.py)."""
     start = window_start(kb, when)
     found = {pk: [] for pk in patient_ids}
-    rows = (Injection.objects.filter(session__patient_id__in=found, time__gte=start, time__lte=when + (when - start))
+    rows = (Injection.objects.filter(clinic=clinic, session__patient_id__in=found, time__gte=start,
+                                     time__lte=when + (when - start))
             .select_related("product", "session").order_by("time", "id"))
     for item in rows:
         found[item.session.patient_id].append(_as_case(item))
