@@ -35,21 +35,68 @@ class _Parts(forms.Form):
     room = forms.ModelChoiceField(label=_("Room"), queryset=None, required=False, empty_label=_("no room"))
 
 
+# How many patients a search offers to pick from: more means the search needs another word.
+PATIENT_MATCHES = 8
+
+
+def patient_matches(clinic, text):
+    """The clinic's patients a search for ``text`` finds (name parts, the record number or the
+    birth date, as the patient list searches), at most ``PATIENT_MATCHES`` + 1 so that the
+    page can say there are more; none for an empty search."""
+    text = (text or "").strip()[:100]
+    if not text:
+        return []
+    return list(Patient.objects.filter(clinic=clinic).search(text).select_related("clinic")[:PATIENT_MATCHES + 1])
+
+
 class BookingForm(_Parts):
-    patient = forms.ModelChoiceField(label=_("Patient"), queryset=None)
+    """Booking one appointment. The patient is fixed when the booking starts from a chart;
+    from the calendar it is found by a search (``find``) and picked from its matches
+    (``patient``), never chosen from a list of the whole clinic."""
+
+    find = forms.CharField(label=_("Patient"), required=False, max_length=100,
+                           help_text=_("Name, record number or birth date; then pick the patient from the matches."))
+    patient = forms.ModelChoiceField(label=_("Patient"), queryset=None, widget=forms.HiddenInput,
+                                     error_messages={"invalid_choice": _("Pick a patient of this clinic.")})
     starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeInput())
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
-    field_order = ["patient", "type", "practitioner", "room", "starts_at", "note"]
+    field_order = ["find", "patient", "type", "practitioner", "room", "starts_at", "note"]
 
     def __init__(self, *args, clinic, patient=None, **kwargs):
         super().__init__(*args, clinic=clinic, **kwargs)
-        # Offered from a chart: that patient only; from the calendar: the clinic's patients.
-        patients = Patient.objects.filter(clinic=clinic)
-        self.fields["patient"].queryset = patients.filter(pk=patient.pk) if patient is not None else patients
-        if patient is not None:
-            self.fields["patient"].initial = patient.pk
+        self.fixed_patient = patient
+        # Only checked, never listed: the matches of the search are the choices shown.
+        self.fields["patient"].queryset = Patient.objects.filter(clinic=clinic)
+        self.fields["patient"].required = False
+        if patient is not None:  # the page's patient, whatever is posted
+            del self.fields["find"], self.fields["patient"]
         self.fields["starts_at"].initial = _next_quarter_hour()
+
+    def matches_text(self):
+        return "" if self.fixed_patient is not None else (self["find"].value() or "").strip()
+
+    def matches(self):
+        """The patients the search found, to pick from (none with a fixed patient)."""
+        if not hasattr(self, "_matches"):
+            self._matches = patient_matches(self.clinic, self.matches_text())
+        return self._matches
+
+    def clean(self):
+        data = super().clean()
+        if self.fixed_patient is not None:
+            data["patient"] = self.fixed_patient
+        elif data.get("patient") is None and "patient" not in self.errors:
+            found = self.matches()
+            if len(found) == 1:  # a record number or a unique name needs no second step
+                data["patient"] = found[0]
+            elif found:
+                self.add_error("find", _("Several patients match: pick one below, or add to the search."))
+            elif self["find"].value():
+                self.add_error("find", _("No patient of this clinic matches this search."))
+            else:
+                self.add_error("find", _("Search for the patient by name, record number or birth date."))
+        return data
 
 
 class CourseForm(_Parts):

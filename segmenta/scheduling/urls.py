@@ -9,6 +9,7 @@ urlpatterns = [
     path("week/", views.calendar_week, name="week"),
     path("today/", today_views.today, name="today"),
     path("new/", views.book, name="book"),
+    path("new/patients/", views.book_patients, name="book_patients"),
     path("plans/<int:plan_id>/course/", views.book_course, name="course"),
     path("appointments/<int:appointment_id>/", views.appointment_detail, name="appointment"),
     path("appointments/<int:appointment_id>/move/", views.appointment_move, name="move"),

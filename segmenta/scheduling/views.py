@@ -24,8 +24,8 @@ from segmenta.treatment.models import TreatmentPlan
 
 from . import booking
 from .booking import BookingRefused
-from .forms import (STATUS_ACTIONS, BookingForm, CalendarForm, CancelForm, ClosureForm, CourseForm, MoveForm,
-                    RoomForm, TypeForm)
+from .forms import (PATIENT_MATCHES, STATUS_ACTIONS, BookingForm, CalendarForm, CancelForm, ClosureForm, CourseForm,
+                    MoveForm, RoomForm, TypeForm, patient_matches)
 from .models import Appointment, AppointmentType, Closure, Room
 
 
@@ -119,10 +119,15 @@ def book(request):
     if _int(request.GET.get("patient")):
         patient = Patient.objects.for_user_or_404(request.user, _int(request.GET.get("patient")))
         clinic = patient.clinic
-    form = BookingForm(request.POST or None, clinic=clinic, patient=patient)
+    finding = request.method == "POST" and request.POST.get("action") == "find"
+    if finding:
+        # "Find" (the search without JavaScript): the same form again with its matches, not judged yet.
+        form = BookingForm(initial=request.POST.dict(), clinic=clinic, patient=patient)
+    else:
+        form = BookingForm(request.POST or None, clinic=clinic, patient=patient)
     if request.method != "POST":
         _preset(form, request)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not finding and form.is_valid():
         data = form.cleaned_data
         try:
             appointment = booking.book(patient=data["patient"], practitioner=data["practitioner"], kind=data["type"],
@@ -133,8 +138,44 @@ def book(request):
         else:
             messages.success(request, _("Appointment booked: %(appointment)s.") % {"appointment": appointment})
             return redirect("scheduling:appointment", appointment_id=appointment.pk)
-    return render(request, "scheduling/book.html", {"form": form, "clinic": clinic, "clinics": clinics,
-                                                    "patient": patient}, status=400 if form.errors else 200)
+    _record_matches(request, form.matches())
+    return render(request, "scheduling/book.html", {
+        "form": form, "clinic": clinic, "clinics": clinics, "patient": patient, **_matches_context(form),
+        "matches_url": reverse("scheduling:book_patients") + (f"?clinic={clinic.pk}" if len(clinics) > 1 else ""),
+    }, status=400 if form.is_bound and form.errors else 200)
+
+
+@login_required
+def book_patients(request):
+    """The booking's patient search as the user types (htmx): the clinic's patients matching
+    ``find``, to pick one; the same part of the page the booking form shows after "Find"."""
+    clinic, _clinics = _clinic(request)
+    text = request.GET.get("find", "")
+    matches = patient_matches(clinic, text)
+    _record_matches(request, matches)
+    return render(request, "scheduling/_patient_matches.html", {
+        "matches": matches[:PATIENT_MATCHES], "more": len(matches) > PATIENT_MATCHES, "searched": bool(text.strip()),
+        "picked": matches[0].pk if len(matches) == 1 else None})
+
+
+def _matches_context(form):
+    """What the booking form's patient part shows: the search's matches (the picked patient
+    among them even when the search has changed since), the one picked, and whether more match."""
+    matches = form.matches()
+    picked = form.cleaned_data.get("patient") if hasattr(form, "cleaned_data") else None
+    if picked is None and len(matches) == 1:
+        picked = matches[0]
+    shown = matches[:PATIENT_MATCHES]
+    if picked is not None and form.fixed_patient is None and picked not in shown:
+        shown = [picked, *shown]
+    return {"matches": shown, "more": len(matches) > PATIENT_MATCHES, "searched": bool(form.matches_text()),
+            "picked": picked.pk if picked is not None else None}
+
+
+def _record_matches(request, matches):
+    """A search's matches are a list of patients shown: audited as the patient list is."""
+    if matches:
+        record_list_view(request, matches[:PATIENT_MATCHES], {"page": "booking-patient-search"})
 
 
 def _preset(form, request):

@@ -59,6 +59,8 @@ BASELINES = {
     "scheduling:day": 14,
     "scheduling:week": 14,
     "scheduling:book": 14,
+    # The booking's patient search as one types (its matches are one query more).
+    "scheduling:book_patients": 8,
     "scheduling:course": 15,
     # Reminders and recall: the practitioner's feed page; a patient's contact preferences with the
     # messages sent to them; the recall list (the clinic's plans with their sessions and reviews,

@@ -4,6 +4,7 @@ Day moved, then confirmed), booking one appointment with a conflict shown beside
 moving and cancelling it, and the clinic admin's calendar settings."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -94,11 +95,15 @@ def test_booking_a_course_from_the_plan_on_a_tablet(tablet, plan, doctor):
 
 def test_booking_an_appointment_and_a_conflict_beside_its_field(page, plan, doctor, german_clinic):
     day = next_open_day()
-    other = make_patient(german_clinic, family="Zweite", given="Zora")
+    other = make_patient(german_clinic, family="Zweite", given="Zora", record_number="Z-204")
     browser_login(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Calendar").click()
     page.get_by_role("link", name="Book an appointment").click()
-    page.get_by_label("Patient").select_option(label="Kurs, Karla")
+    # The patient is searched for, not picked from the whole clinic: typing offers the matches.
+    assert page.get_by_role("radio").count() == 0
+    page.get_by_role("searchbox", name="Patient").press_sequentially("kurs")
+    page.get_by_role("radio", name=re.compile(r"^Kurs, Karla")).check()
+    assert page.get_by_role("radio").count() == 1
     page.get_by_label("Appointment type").select_option(label="First visit (60 min)")
     page.get_by_label("Practitioner").select_option(label="doctor")
     page.get_by_label("Starts").fill(f"{day.isoformat()}T09:00")
@@ -111,7 +116,9 @@ def test_booking_an_appointment_and_a_conflict_beside_its_field(page, plan, doct
     assert stored.ends_at - stored.starts_at == datetime.timedelta(minutes=60)
 
     page.goto("/calendar/new/")
-    page.get_by_label("Patient").select_option(label="Zweite, Zora")
+    page.get_by_role("searchbox", name="Patient").fill(other.record_number)
+    page.get_by_role("button", name="Find").click()  # the search without waiting for suggestions
+    assert page.get_by_role("radio", name=re.compile(r"^Zweite, Zora")).is_checked()  # the only match
     page.get_by_label("Appointment type").select_option(label="Treatment session (30 min)")
     page.get_by_label("Practitioner").select_option(label="doctor")
     page.get_by_label("Starts").fill(f"{day.isoformat()}T09:30")

@@ -76,6 +76,57 @@ def test_booking_through_the_form_and_a_conflict_beside_its_field(doctor_client,
     assert Appointment.objects.count() == 1
 
 
+def test_the_booking_finds_its_patient_by_a_search_never_by_listing_the_clinic(doctor_client, doctor, setup,
+                                                                                other_clinic):
+    clinic = setup["patient"].clinic
+    for i in range(12):
+        make_patient(clinic, family=f"Musterfrau{i:02d}")
+    numbered = make_patient(clinic, family="Zweite", given="Zora", record_number="Z-204")
+    make_patient(other_clinic, family="Zweite", given="Zelda")
+    url = reverse("scheduling:book")
+    page = doctor_client.get(url).content.decode()
+    assert 'type="radio"' not in page and "Musterfrau" not in page and "<option>Muster" not in page
+    data = {"type": setup["type"].pk, "practitioner": doctor.pk, "room": "", "starts_at": f"{DAY}T10:00"}
+
+    # Nothing searched, nothing matching, several matching: each said beside the search field.
+    for find, said in [("", "Search for the patient"), ("Nobody", "No patient of this clinic matches"),
+                       ("muster", "Several patients match")]:
+        response = doctor_client.post(url, {**data, "find": find})
+        assert response.status_code == 400 and said in response.context["form"].errors["find"][0]
+    shown = response.context["matches"]
+    assert len(shown) == 8 and response.context["more"] and 'name="patient"' in response.content.decode()
+    # The patient picked among the matches is booked.
+    response = doctor_client.post(url, {**data, "find": "muster", "patient": setup["patient"].pk})
+    assert response.status_code == 302 and Appointment.objects.get().patient == setup["patient"]
+    # One match (the whole record number) needs no pick; another clinic's patient is never offered.
+    response = doctor_client.post(url, {**data, "find": "z-204", "starts_at": f"{DAY}T11:00"})
+    assert response.status_code == 302 and Appointment.objects.latest("pk").patient == numbered
+    response = doctor_client.post(url, {**data, "find": "zweite", "starts_at": f"{DAY}T12:00",
+                                        "patient": make_patient(other_clinic, family="Fremd").pk})
+    assert response.status_code == 400 and "Pick a patient of this clinic" in response.context["form"].errors["patient"][0]
+
+    # "Find" without JavaScript shows the matches and judges nothing yet; as you type, the same part alone.
+    found = doctor_client.post(url, {**data, "find": "zweite", "action": "find"})
+    assert found.status_code == 200 and [p.family_name for p in found.context["matches"]] == ["Zweite"]
+    assert not found.context["form"].is_bound
+    typed = doctor_client.get(reverse("scheduling:book_patients") + "?find=zwei")
+    assert typed.status_code == 200 and "Zweite, Zora" in typed.content.decode() and "Zelda" not in typed.content.decode()
+    assert doctor_client.get(reverse("scheduling:book_patients") + "?find=").content.decode().count("radio") == 0
+    # Matches shown are a list of patients: audited once per search, naming who was shown.
+    event = AuditEvent.objects.filter(object_type="patient_list", detail__page="booking-patient-search").order_by("pk").last()
+    assert event.detail["patients"] == [numbered.pk]
+
+
+def test_booking_from_a_chart_keeps_its_patient(doctor_client, doctor, setup, other_clinic):
+    url = reverse("scheduling:book") + f"?patient={setup['patient'].pk}"
+    page = doctor_client.get(url).content.decode()
+    assert "Muster, Erika" in page and 'name="find"' not in page
+    other = make_patient(setup["patient"].clinic, family="Zweite")
+    response = doctor_client.post(url, {"type": setup["type"].pk, "practitioner": doctor.pk, "room": "",
+                                        "starts_at": f"{DAY}T10:00", "patient": other.pk})
+    assert response.status_code == 302 and Appointment.objects.get().patient == setup["patient"]
+
+
 def test_a_course_is_proposed_then_booked(doctor_client, doctor, setup):
     url = reverse("scheduling:course", args=[setup["plan"].pk])
     page = doctor_client.get(url)
