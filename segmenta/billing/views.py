@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from segmenta.accounts.access import admin_clinics, clinic_admin_required, outcome_clinics, reauth_required
 from segmenta.audit.trail import record
 from segmenta.knowledge import localize
+from segmenta.patients.audit import record_list_view
 from segmenta.treatment.models import Session
 
 from . import fees, invoices, printing
@@ -61,12 +62,11 @@ def index(request):
     which = which if which in invoices.FILTERS else ""
     today = timezone.localdate()
     found = list(invoices.listed(Invoice.objects.filter(clinic=clinic), which, today)
-                 .select_related("patient").order_by("-issue_date", "-created_at", "-id")[:200])
+                 .select_related("patient__clinic").order_by("-issue_date", "-created_at", "-id")[:200])
     rows = [{"invoice": i, "state": invoices.state(i, today)} for i in found]
-    with transaction.atomic():
-        for patient_id in sorted({i.patient_id for i in found}):
-            record("view", request=request, clinic=clinic, object_type="patient", object_id=str(patient_id),
-                   detail={"invoices": "list"})
+    # One event naming the patients shown, as every list of patients is audited.
+    record_list_view(request, list({i.patient_id: i.patient for i in found}.values()),
+                     {"page": "invoices", "show": which, "invoices": [i.pk for i in found]})
     first = today.replace(day=1)
     last_month_end = first - datetime.timedelta(days=1)
     return render(request, "billing/index.html", {

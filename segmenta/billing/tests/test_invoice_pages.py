@@ -78,6 +78,34 @@ def test_the_list_filters_and_the_csv_download(issued, doctor, doctor_client):
     assert AuditEvent.objects.filter(action="export", detail__invoices="csv").exists()
 
 
+def test_the_list_is_audited_once_naming_its_patients_and_costs_the_same_however_long(clinic, doctor,
+                                                                                       doctor_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    billing_settings(clinic)
+    first = make_patient(clinic, family="Erste")
+    draft(first, doctor, lines=False)
+
+    def shown():
+        before = AuditEvent.objects.count()
+        with CaptureQueriesContext(connection) as ctx:
+            assert doctor_client.get(reverse("billing:index")).status_code == 200
+        return len(ctx), list(AuditEvent.objects.order_by("id")[before:])
+
+    shown()  # what a first visit sets up is not counted
+    few, events = shown()
+    assert [(e.object_type, e.detail["patients"]) for e in events] == [("patient_list", [first.pk])]
+    others = [make_patient(clinic, family=f"Weitere{i}") for i in range(4)]
+    for patient in others:
+        draft(patient, doctor, lines=False)
+    draft(first, doctor, lines=False)
+    many, events = shown()
+    assert many == few and len(events) == 1
+    assert sorted(events[0].detail["patients"]) == sorted([first.pk, *(p.pk for p in others)])
+    assert len(events[0].detail["invoices"]) == 6 and events[0].detail["page"] == "invoices"
+
+
 def test_the_clinic_admin_saves_the_billing_settings(clinic, admin_client, doctor_client):
     assert doctor_client.get(reverse("billing:settings")).status_code == 404
     reauthenticated(admin_client)
