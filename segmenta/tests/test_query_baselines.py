@@ -75,7 +75,14 @@ BASELINES = {
     "treatment:lots": 9,
     "treatment:plan_new": 10,
     "treatment:products": 10,
-    "treatment:session": 41,
+    # 41, and one more since the injection entry offers the lots in stock to draw from.
+    "treatment:session": 42,
+    # The stock (products and their lots; flat with the lots: segmenta/treatment/tests/test_stock.py)
+    # and receiving a delivery.
+    "treatment:stock": 10,
+    "treatment:stock_receive": 9,
+    # The invoices of a clinic, their patients read with them (flat: billing/tests/test_invoice_pages.py).
+    "billing:index": 12,
     "treatment:session_new": 9,
     # Each kind of chart entry the same: its list, one entry, and its versions.
     **{f"api:{view}_{kind}": n for kind in KINDS for view, n in (("list", 4), ("read", 4), ("versions", 5))},
