@@ -197,22 +197,31 @@ def _risks(ganglion, shown):
     return risks, list(shown.get("related_warnings", []))
 
 
-def consent_sheet(consent, technique_id, drug_id=""):
-    """What the technique does with which drug, every risk and warning the knowledge base holds
-    for it (a frequency only where a source states one: none is made up), the sources,
-    alternatives and costs."""
+def sheet_drug(consent, technique_id, drug_id=""):
+    """The drug the consent sheet names (the one given, else the proposed one), once the sheet
+    may be made; NotAvailable saying why not (in the active language: make.compose asks in the
+    language of whoever prints, before the patient's)."""
     refusal = why_no_sheet(consent)
     if refusal:
         raise NotAvailable(refusal)
     kb = for_clinic(consent.patient.clinic)
-    technique = kb.get("technique", technique_id)
-    if technique is None:
+    if kb.get("technique", technique_id) is None:
         raise NotAvailable(_("Unknown technique %(id)s.") % {"id": technique_id})
     drug_id = drug_id or proposed_drug(consent.patient, kb)
     if drug_id is None:
         raise NotAvailable(_("Choose the drug the sheet is for."))
     if kb.get("drug", drug_id) is None:
         raise NotAvailable(_("Unknown drug %(id)s.") % {"id": drug_id})
+    return drug_id
+
+
+def consent_sheet(consent, technique_id, drug_id=""):
+    """What the technique does with which drug, every risk and warning the knowledge base holds
+    for it (a frequency only where a source states one: none is made up), the sources,
+    alternatives and costs."""
+    drug_id = sheet_drug(consent, technique_id, drug_id)
+    kb = for_clinic(consent.patient.clinic)
+    technique = kb.get("technique", technique_id)
     shown = localize.entry(technique)
     raw_ganglion = kb.get("ganglion", technique.get("ganglion")) if technique.get("ganglion") else None
     ganglion = localize.entry(raw_ganglion) if raw_ganglion else None

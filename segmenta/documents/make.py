@@ -41,9 +41,9 @@ def compose(kind, target, *, texts=None, recipient_label="", technique="", drug=
     """The document of ``kind`` about ``target`` (a session, patient, plan or consent) as
     HTML, in its language. Raises content.NotAvailable when it cannot be made."""
     patient = target if kind in (Kind.REFERRAL, Kind.RECORD_COPY) else target.patient
-    # Said to whoever prints, in their language (content.consent_sheet checks it again).
-    if kind == Kind.CONSENT_SHEET and (refusal := content.why_no_sheet(target)):
-        raise content.NotAvailable(refusal)
+    # Why not is said to whoever prints, in their language (content.consent_sheet checks again).
+    if kind == Kind.CONSENT_SHEET:
+        drug = content.sheet_drug(target, technique, drug)
     with _language(kind, patient):
         if kind == Kind.SESSION_NOTE:
             context = content.session_note(target)
