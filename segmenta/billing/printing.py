@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from segmenta.pdf import ARCHIVAL, html_to_pdf
 
+from . import fees
 from .models import Invoice, money
 
 STYLESHEET = "documents.css"
@@ -22,9 +23,8 @@ LEVEL = "en16931"
 TYPE_INVOICE, TYPE_CREDIT_NOTE = "380", "381"
 # UNTDID 4461: 58 SEPA credit transfer.
 SEPA_TRANSFER = "58"
-# VAT category E (exempt) with the reason code of the EU VAT directive's Art. 132(1)(c),
-# medical care by the medical and paramedical professions (the CEF VATEX code list).
-EXEMPT, EXEMPT_REASON_CODE = "E", "VATEX-EU-132-1C"
+# VAT category E (exempt); why, as a code, is the fee schedule's (vat_exemption_code).
+EXEMPT = "E"
 # UN/ECE Recommendation 20: C62 "one" (a unit without a dimension).
 UNIT = "C62"
 
@@ -53,6 +53,9 @@ def facturx_data(invoice):
     sign = Decimal(-1) if invoice.is_cancellation else Decimal(1)  # a credit note states positive amounts
     net, total = invoice.net_total * sign, invoice.total * sign
     exemption = seller.get("vat_note") or "Exempt from VAT"
+    # The legal ground as a code, where the schedule's jurisdiction has one (EN 16931 BR-E-10
+    # asks for the code or the wording; the clinic's wording is always given).
+    reason_code = (fees.schedule(invoice.clinic, invoice.schedule) or {}).get("vat_exemption_code")
     lines = []
     for line in invoice.lines.all():
         amount = line.amount * sign
@@ -79,7 +82,7 @@ def facturx_data(invoice):
             **({"tax_identifier": seller["tax_number"]} if seller.get("tax_number") else {})},
         "BG-7": {"name": invoice.recipient_name, **_address(invoice.recipient_address, invoice.recipient_country)},
         "BG-23": [{"BT-116": _amount(net), "BT-117": "0.00", "BT-118": EXEMPT, "BT-119": "0",
-                   "BT-120": exemption, "BT-121": EXEMPT_REASON_CODE}],
+                   "BT-120": exemption, **({"BT-121": reason_code} if reason_code else {})}],
         "BG-25": lines,
         "BT-106": _amount(net), "BT-109": _amount(net), "BT-110": "0.00", "BT-112": _amount(total),
         "BT-115": _amount(total),

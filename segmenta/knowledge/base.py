@@ -313,14 +313,16 @@ KINDS = {
         window_days=COUNT, after_days=COUNT)),
     # Fee schedules per jurisdiction and profession and their codes (segmenta/billing/engine.py).
     "fee-schedule": ("fee_schedules.yaml", _schema(
-        ["jurisdictions", "professions", "currency", "pricing", "rounding", "expenses", "verified"],
+        ["jurisdictions", "professions", "currency", "pricing", "rounding", "expenses", "vat_exemption_code",
+         "verified"],
         id=_enum(FEE_SCHEDULES), jurisdictions=_list(JURISDICTION), professions=PROFESSIONS,
         currency=_enum(["EUR", "CHF"]), pricing=_enum(["points", "amount", "time"]),
         point_value={"type": "number", "exclusiveMinimum": 0},
         factor={"type": "object", "required": ["min", "threshold", "max", "default"],
                 "properties": {key: MONEY for key in ("min", "threshold", "max", "default")} | {"note": TEXT}},
         time_unit_minutes=COUNT, rate_per_unit={"anyOf": [MONEY, {"type": "null"}]},
-        rounding=_enum(["half_up"]), expenses=ID, verified={"type": "boolean"})),
+        rounding=_enum(["half_up"]), expenses=ID, verified={"type": "boolean"},
+        vat_exemption_code={"anyOf": [{"type": "string", "pattern": "^VATEX-[A-Z0-9-]+$"}, {"type": "null"}]})),
     "fee-code": ("fee_codes.yaml", _schema(
         ["schedule", "code", "wording", "targets", "quantity", "kind", "verified"],
         schedule=_enum(FEE_SCHEDULES), code=TEXT, wording={"anyOf": [TEXT, {"type": "null"}]},

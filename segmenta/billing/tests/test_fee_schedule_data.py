@@ -62,3 +62,10 @@ def test_a_missing_spanish_description_fails(tmp_path, capsys):
 def test_a_factor_default_outside_its_range_fails(tmp_path, capsys):
     folder = broken(tmp_path, "fee_schedules.yaml", lambda e: e["goae"]["factor"].update(default=4.0))
     assert "fee-schedule 'goae': factor: min ≤ default, threshold ≤ max" in problems_of(folder, capsys)
+
+
+@pytest.mark.parametrize("change", [lambda s: s.pop("vat_exemption_code"),
+                                    lambda s: s.update(vat_exemption_code="132-1C")])
+def test_a_schedule_without_its_vat_exemption_code_or_with_no_vatex_code_fails(tmp_path, capsys, change):
+    folder = broken(tmp_path, "fee_schedules.yaml", lambda e: change(e["gebueh"]))
+    assert "fee-schedule 'gebueh'" in problems_of(folder, capsys)

@@ -61,6 +61,22 @@ def test_the_xml_is_en16931_and_passes_the_librarys_checker(issued):
     assert len(tree.findall(".//ram:IncludedSupplyChainTradeLineItem", namespaces=NS)) == issued.lines.count()
 
 
+def test_the_exemption_code_is_the_fee_schedules_and_left_out_where_it_has_none(issued):
+    """The reason code is a legal fact of the schedule's jurisdiction (fee_schedules.yaml): the
+    EU directive's for the GOÄ; none for the Swiss Tarif 590, whose XML carries the wording alone."""
+    from segmenta.knowledge.service import for_clinic
+
+    kb = for_clinic(issued.clinic)
+    assert kb.get("fee-schedule", "goae")["vat_exemption_code"] == "VATEX-EU-132-1C"
+    assert kb.get("fee-schedule", "tarif590")["vat_exemption_code"] is None
+    issued.schedule = "tarif590"  # (in memory only: an issued invoice never changes)
+    xml = printing.facturx_xml(issued)
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    tax = etree.fromstring(xml).find(".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", namespaces=NS)
+    assert tax.find("ram:ExemptionReasonCode", namespaces=NS) is None
+    assert "§4 Nr. 14 UStG" in tax.findtext("ram:ExemptionReason", namespaces=NS)
+
+
 def test_the_pdf_carries_the_xml_and_the_goae_content_in_the_patients_language(issued):
     pdf = printing.invoice_pdf(issued)
     filename, xml = get_xml_from_pdf(pdf, check_xsd=True)
