@@ -1,14 +1,16 @@
 """Invoices in a real browser, as a practitioner works them on a tablet: a draft's factor raised
 and justified, a line removed, the draft issued after the password again, and a payment
-recorded, each checked in what was stored."""
+recorded, a line added from the schedule's codes, and the clinic admin's billing settings, each
+checked in what was stored."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 
 from segmenta.billing import rules
-from segmenta.billing.models import Invoice
+from segmenta.billing.models import BillingSettings, Invoice
 from segmenta.conftest import PASSWORD, browser_login, make_patient
 
 from .making import billing_settings, draft
@@ -68,3 +70,45 @@ def test_a_practitioner_records_a_payment(page, invoice, doctor):
     assert (payment.amount, payment.method, payment.note) == (Decimal("10.50"), "cash", "paid at the desk")
     assert payment.date == datetime.date.today() - datetime.timedelta(days=1)
     assert page.get_by_text("Partly paid").first.is_visible()
+
+
+def test_a_line_is_added_to_a_draft_from_the_schedules_codes(page, invoice):
+    browser_login(page, "doctor", PASSWORD)
+    page.goto(f"/invoices/{invoice.pk}/edit/")
+    form = page.locator("#add-line")
+    wanted = form.locator("option", has_text=re.compile(r"^493 ")).inner_text()  # as a person reads the list
+    form.get_by_label("Code").select_option(label=wanted)
+    form.get_by_label("Quantity").fill("2")
+    form.get_by_role("button", name="Add line").click()
+    page.wait_for_url(f"**/invoices/{invoice.pk}/edit/**")
+    added = Invoice.objects.get(pk=invoice.pk).lines.get(code="493")
+    assert (added.quantity, added.factor) == (2, Decimal("2.30"))  # the schedule's usual factor, none typed
+    assert added.amount == rules.line_amount(added.unit_fee, Decimal("2.3"), 2)
+
+
+def test_the_clinic_admin_fills_the_billing_settings(page, admin_user, clinic, settings):
+    settings.SEGMENTA_REQUIRE_MFA = False
+    browser_login(page, "boss", PASSWORD)
+    page.goto("/invoices/settings/")
+    if page.get_by_label("Password").count():  # the password again before the settings
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Confirm").click()
+        page.wait_for_url("**/invoices/settings/**")
+    page.get_by_label("Legal name").fill("Praxis Nord GbR")
+    page.get_by_label("Street and number").fill("Hauptstraße 1")
+    page.get_by_label("Postcode").fill("10115")
+    page.get_by_label("Town").fill("Berlin")
+    page.get_by_label("Country").fill("de")
+    page.get_by_label("Tax number").fill("30/123/45678")
+    page.get_by_label("IBAN").fill("DE00 1234")
+    page.get_by_label("VAT exemption note").fill("Umsatzsteuerfrei nach §4 Nr. 14 UStG.")
+    page.get_by_role("button", name="Save settings").click()
+    field = page.locator(".field.invalid", has=page.get_by_label("IBAN"))
+    assert "IBAN is not valid" in field.inner_text()  # said beside its field, nothing stored
+    assert not BillingSettings.objects.filter(clinic=clinic).exists()
+    page.get_by_label("IBAN").fill("DE89 3704 0044 0532 0130 00")
+    page.get_by_role("button", name="Save settings").click()
+    page.wait_for_load_state()
+    saved = BillingSettings.objects.get(clinic=clinic)
+    assert (saved.legal_name, saved.iban, saved.country, saved.vat_exemption_note) == (
+        "Praxis Nord GbR", "DE89370400440532013000", "DE", "Umsatzsteuerfrei nach §4 Nr. 14 UStG.")
