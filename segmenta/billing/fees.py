@@ -30,6 +30,12 @@ def factor_limits(clinic, schedule_id):
     return _decimal(factor.get("threshold")), _decimal(factor.get("max")), _decimal(factor.get("default"))
 
 
+def vat_exemption_note(clinic, schedule_id, lang=None):
+    """The schedule's words for why its services carry no VAT, in ``lang`` (else the active
+    language); "" where there is no schedule."""
+    return localize.text(schedule(clinic, schedule_id), "vat_exemption_note", lang)
+
+
 def simple_fee(clinic, schedule_id, entry):
     """A code's fee at factor 1 (points × point value), its default amount, or None when the
     data names no price (the practice enters it, e.g. an expense)."""

@@ -291,11 +291,21 @@ def _next_number(clinic, year, prefix):
     return rules.invoice_number(prefix, year, counter.last)
 
 
-def _seller(billing):
+def _vat_note(billing, invoice):
+    """Why the invoice charges no VAT, as printed (a German invoice must say, §14 (4) No. 8
+    UStG): the clinic's own words, else its fee schedule's in the language the invoice is
+    printed in, the patient's."""
+    if billing.vat_exemption_note.strip():
+        return billing.vat_exemption_note
+    with invoice.patient.in_own_language():
+        return fees.vat_exemption_note(invoice.clinic, invoice.schedule)
+
+
+def _seller(billing, invoice):
     return {"name": billing.seller_name(), "street": billing.street, "postcode": billing.postcode,
             "city": billing.city, "country": billing.country, "tax_number": billing.tax_number,
             "vat_id": billing.vat_id, "iban": billing.iban, "bic": billing.bic, "bank": billing.bank_name,
-            "vat_note": billing.vat_exemption_note, "payment_days": billing.payment_days,
+            "vat_note": _vat_note(billing, invoice), "payment_days": billing.payment_days,
             "phone": billing.clinic.phone, "email": billing.clinic.email}
 
 
@@ -324,7 +334,7 @@ def _issue_locked(invoice, user, today):
     invoice.due_date = today if invoice.is_cancellation else rules.due(today, billing.payment_days)
     invoice.issued_by = user
     invoice.language = invoice.patient.language
-    invoice.seller = _seller(billing)
+    invoice.seller = _seller(billing, invoice)
     invoice.save()
     return invoice
 

@@ -50,8 +50,9 @@ class BillingSettings(models.Model):
         _("days to pay after a reminder"), default=14, validators=[MinValueValidator(1), MaxValueValidator(90)])
     vat_exemption_note = models.CharField(
         _("VAT exemption note"), max_length=300, blank=True,
-        help_text=_("Printed on every invoice, e.g. in Germany: “Exempt from VAT under §4 No. 14 UStG "
-                    "(medical care).”"))
+        help_text=_("Printed on every invoice as the reason it charges no VAT, in these words. Left empty, "
+                    "each invoice gives its fee schedule's wording (e.g. the exemption of medical care under "
+                    "§4 No. 14 (a) UStG) in the patient's language."))
     number_prefix = models.CharField(
         _("number prefix"), max_length=10, blank=True,
         validators=[RegexValidator(r"^[A-Za-z0-9-]*$", _("Letters, digits and hyphens only."))],

@@ -52,9 +52,11 @@ def facturx_data(invoice):
     seller = invoice.seller
     sign = Decimal(-1) if invoice.is_cancellation else Decimal(1)  # a credit note states positive amounts
     net, total = invoice.net_total * sign, invoice.total * sign
+    # The wording frozen at issue (the clinic's, else the schedule's in the patient's language);
+    # an invoice issued before the schedules carried one froze none, and BT-120 still needs words.
     exemption = seller.get("vat_note") or "Exempt from VAT"
     # The legal ground as a code, where the schedule's jurisdiction has one (EN 16931 BR-E-10
-    # asks for the code or the wording; the clinic's wording is always given).
+    # asks for the code or the wording; the wording is always given).
     reason_code = (fees.schedule(invoice.clinic, invoice.schedule) or {}).get("vat_exemption_code")
     lines = []
     for line in invoice.lines.all():

@@ -314,7 +314,7 @@ KINDS = {
     # Fee schedules per jurisdiction and profession and their codes (segmenta/billing/engine.py).
     "fee-schedule": ("fee_schedules.yaml", _schema(
         ["jurisdictions", "professions", "currency", "pricing", "rounding", "expenses", "vat_exemption_code",
-         "verified"],
+         "vat_exemption_note", "vat_exemption_verified", "verified"],
         id=_enum(FEE_SCHEDULES), jurisdictions=_list(JURISDICTION), professions=PROFESSIONS,
         currency=_enum(["EUR", "CHF"]), pricing=_enum(["points", "amount", "time"]),
         point_value={"type": "number", "exclusiveMinimum": 0},
@@ -322,7 +322,9 @@ KINDS = {
                 "properties": {key: MONEY for key in ("min", "threshold", "max", "default")} | {"note": TEXT}},
         time_unit_minutes=COUNT, rate_per_unit={"anyOf": [MONEY, {"type": "null"}]},
         rounding=_enum(["half_up"]), expenses=ID, verified={"type": "boolean"},
-        vat_exemption_code={"anyOf": [{"type": "string", "pattern": "^VATEX-[A-Z0-9-]+$"}, {"type": "null"}]})),
+        vat_exemption_code={"anyOf": [{"type": "string", "pattern": "^VATEX-[A-Z0-9-]+$"}, {"type": "null"}]},
+        # The invoice's words for why no VAT is charged (§14 (4) No. 8 UStG), where the clinic has none.
+        vat_exemption_note=TEXT, vat_exemption_verified={"type": "boolean"})),
     "fee-code": ("fee_codes.yaml", _schema(
         ["schedule", "code", "wording", "targets", "quantity", "kind", "verified"],
         schedule=_enum(FEE_SCHEDULES), code=TEXT, wording={"anyOf": [TEXT, {"type": "null"}]},

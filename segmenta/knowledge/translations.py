@@ -76,7 +76,7 @@ TEXT_FIELDS = {
     "code": ["name", "note"],
     "field-code": ["name", "note"],
     "substance-code": ["name", "note"],
-    "fee-schedule": ["name", "note", "factor.note"],
+    "fee-schedule": ["name", "note", "factor.note", "vat_exemption_note"],
     "fee-code": ["name", "note"],
 }
 # Vocabularies whose labels are the codes themselves (spinal segments, FDI tooth numbers).

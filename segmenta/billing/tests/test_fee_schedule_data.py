@@ -69,3 +69,16 @@ def test_a_factor_default_outside_its_range_fails(tmp_path, capsys):
 def test_a_schedule_without_its_vat_exemption_code_or_with_no_vatex_code_fails(tmp_path, capsys, change):
     folder = broken(tmp_path, "fee_schedules.yaml", lambda e: change(e["gebueh"]))
     assert "fee-schedule 'gebueh'" in problems_of(folder, capsys)
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (lambda s: s.pop("vat_exemption_note"), "'vat_exemption_note' is a required property"),
+    (lambda s: s.update(vat_exemption_note=""), "vat_exemption_note"),
+    (lambda s: s["i18n"]["de"].pop("vat_exemption_note"), "i18n.de.vat_exemption_note: no German text"),
+    (lambda s: s.pop("vat_exemption_verified"), "'vat_exemption_verified' is a required property"),
+])
+def test_a_schedule_without_its_vat_exemption_wording_in_every_language_fails(tmp_path, capsys, change, problem):
+    """The invoice prints the wording where the clinic has none of its own, in the patient's language."""
+    folder = broken(tmp_path, "fee_schedules.yaml", lambda e: change(e["tarif590"]))
+    found = problems_of(folder, capsys)
+    assert "fee-schedule 'tarif590'" in found and problem in found

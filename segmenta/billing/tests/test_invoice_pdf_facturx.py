@@ -120,3 +120,49 @@ def test_the_reminder_letter_names_the_invoice_the_open_amount_and_the_date(issu
     text = text_of(printing.reminder_pdf(reminder, invoices.outstanding(issued)))
     assert german("Payment reminder") in text and issued.number in text
     assert reminder.pay_by.strftime("%d.%m.%Y") in text
+
+
+def _exemption_reason(xml):
+    tax = etree.fromstring(xml).find(".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", namespaces=NS)
+    return tax.findtext("ram:ExemptionReason", namespaces=NS)
+
+
+@pytest.mark.parametrize("language", ["de", "es", "en"])
+def test_without_the_clinics_own_note_the_invoice_gives_the_schedules_wording_in_the_patients_language(
+        clinic, doctor, language):
+    """A German invoice must say why it charges no VAT (§14 (4) No. 8 UStG): where the clinic
+    words it nowhere, the fee schedule's wording (fee_schedules.yaml) is frozen at issue in the
+    patient's language and printed in the PDF and as BT-120 in the XML."""
+    from segmenta.knowledge import localize
+    from segmenta.knowledge.service import for_clinic
+
+    billing_settings(clinic, vat_exemption_note="")
+    patient = make_patient(clinic, language=language, address="Lindenweg 5\n10115 Berlin")
+    invoice = invoices.issue(draft(patient, doctor), doctor)
+    goae = for_clinic(clinic).get("fee-schedule", "goae")
+    wordings = {lang: localize.text(goae, "vat_exemption_note", lang) for lang in ("en", "de", "es")}
+    assert len(set(wordings.values())) == 3  # each language its own words
+    expected = wordings[language]
+    assert invoice.seller["vat_note"] == expected
+    xml = printing.facturx_xml(invoice)
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    assert _exemption_reason(xml) == expected
+    text = text_of(printing.invoice_pdf(invoice))
+    assert " ".join(expected.split()) in text
+    assert not any(wording in text for lang, wording in wordings.items() if lang != language)
+
+
+def test_the_clinics_own_note_wins_over_the_schedules_wording(clinic, doctor):
+    from segmenta.knowledge import localize
+    from segmenta.knowledge.service import for_clinic
+
+    own = "Steuerfreie Heilbehandlung (§4 Nr. 14 UStG), Praxis Nord."
+    billing_settings(clinic, vat_exemption_note=own)
+    patient = make_patient(clinic, language="de", address="Lindenweg 5\n10115 Berlin")
+    invoice = invoices.issue(draft(patient, doctor), doctor)
+    schedules = localize.text(for_clinic(clinic).get("fee-schedule", "goae"), "vat_exemption_note", "de")
+    xml = printing.facturx_xml(invoice)
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    assert _exemption_reason(xml) == own
+    text = text_of(printing.invoice_pdf(invoice))
+    assert own in text and schedules not in text
