@@ -1,9 +1,11 @@
 """Invoices in a real browser, as a practitioner works them on a tablet: a draft's factor raised
 and justified, a line removed, the draft issued after the password again, and a payment
-recorded, a line added from the schedule's codes, and the clinic admin's billing settings, each
-checked in what was stored."""
+recorded, a line added from the schedule's codes, the clinic admin's billing settings, and the
+accountant's CSV of a period, each checked in what was stored."""
 
+import csv
 import datetime
+import io
 import re
 from decimal import Decimal
 
@@ -112,3 +114,50 @@ def test_the_clinic_admin_fills_the_billing_settings(page, admin_user, clinic, s
     saved = BillingSettings.objects.get(clinic=clinic)
     assert (saved.legal_name, saved.iban, saved.country, saved.vat_exemption_note) == (
         "Praxis Nord GbR", "DE89370400440532013000", "DE", "Umsatzsteuerfrei nach §4 Nr. 14 UStG.")
+
+
+def test_the_accountants_csv_holds_the_periods_issued_and_cancellation_invoices(page, invoice, clinic, doctor):
+    from segmenta.billing import invoices
+
+    today = datetime.date.today()
+    start, end = today - datetime.timedelta(days=45), today - datetime.timedelta(days=1)
+    patient = invoice.patient
+    kept = invoices.issue(invoice, doctor, today=today - datetime.timedelta(days=40))
+    cancelled = invoices.issue(draft(patient, doctor), doctor, today=today - datetime.timedelta(days=10))
+    reversal = invoices.cancel(cancelled, doctor, today=today - datetime.timedelta(days=5))
+    before = invoices.issue(draft(patient, doctor), doctor, today=start - datetime.timedelta(days=1))
+    after = invoices.issue(draft(patient, doctor), doctor, today=today)
+    draft(patient, doctor)  # a draft: never exported
+
+    browser_login(page, "doctor", PASSWORD)
+    page.goto("/invoices/")
+    form = page.locator("#export")
+    form.get_by_label("From").fill(start.isoformat())
+    form.get_by_label("To").fill(end.isoformat())
+    form.get_by_role("button", name="Download CSV").click()
+    page.get_by_label("Password").fill(PASSWORD)  # an export asks for the password again
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Confirm").click()
+    assert download.value.suggested_filename == f"invoices-{start.isoformat()}-{end.isoformat()}.csv"
+    with open(download.value.path(), encoding="utf-8", newline="") as fh:
+        header, *rows = list(csv.reader(io.StringIO(fh.read())))
+
+    assert header == ["number", "date", "kind", "cancels", "patient", "record_number", "net", "vat", "gross",
+                      "paid", "status", "currency"]
+    by_number = {row[0]: dict(zip(header, row)) for row in rows}
+    assert len(by_number) == len(rows)
+    # What the database holds for the period: issued (and since cancelled) and cancellation
+    # invoices dated within it; not those before or after it, nor a draft.
+    expected = Invoice.objects.filter(issue_date__range=(start, end)).exclude(status="draft").order_by("issue_date")
+    assert [row[0] for row in rows] == [i.number for i in expected] == [kept.number, cancelled.number, reversal.number]
+    assert not {before.number, after.number} & set(by_number)
+    for stored in expected:
+        row = by_number[stored.number]
+        assert row["date"] == stored.issue_date.isoformat() and row["kind"] == stored.kind
+        assert Decimal(row["net"]) == stored.net_total and Decimal(row["vat"]) == stored.vat_total
+        assert Decimal(row["gross"]) == stored.total and row["currency"] == stored.currency
+        assert row["record_number"] == patient.record_number and row["paid"] == "0.00"
+    assert by_number[reversal.number]["cancels"] == cancelled.number
+    assert Decimal(by_number[reversal.number]["gross"]) == -cancelled.total
+    assert (by_number[cancelled.number]["status"], by_number[reversal.number]["status"]) == (
+        "cancelled", "cancellation")
