@@ -34,6 +34,8 @@ class LotProductOut(Out):
     concentration_percent: str
     preservative: bool
     multi_dose: bool
+    unit_price: Optional[str] = Field(None, description="What one ampoule or vial cost the practice, in the "
+                                                         "clinic's currency (two decimals); null: not entered")
 
 
 class LotInjectionOut(Out):
@@ -71,7 +73,8 @@ def _out(injection):
         "product": None if product is None else {
             "id": product.pk, "name": product.name, "drug": product.drug,
             "concentration_percent": str(product.concentration_percent), "preservative": product.preservative,
-            "multi_dose": product.multi_dose},
+            "multi_dose": product.multi_dose,
+            "unit_price": None if product.unit_price is None else str(product.unit_price)},
         "stock_lot": injection.stock_lot_id, "lot": injection.lot, "expiry": injection.expiry,
     }
 

@@ -22,6 +22,8 @@ import re
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from segmenta.treatment import stock
+
 CENT = Decimal("0.01")
 ROUNDING = {"half_up": ROUND_HALF_UP}
 SIDES = ("left", "right")
@@ -187,7 +189,13 @@ def _duration_units(session, schedule, warnings):
 
 def _expense_lines(session, schedule, codes, pricer, warnings):
     """The drug or product used: one line per product (or drug and strength where no product
-    is named), its units counted from the volume where a unit volume is known."""
+    is named), charged at what the practice paid for the units the session used up.
+
+    The units are those the stock counts (``segmenta.treatment.stock.units_drawn``): a
+    single-dose ampoule is opened for this patient and the rest thrown away, so the session
+    pays whole ampoules per lot; a multi-dose vial goes on to the next patient, so the
+    session pays its share of the volume. Where the volume per unit is unknown one unit is
+    counted, and the warning says so."""
     code = codes.get(schedule["expenses"])
     if code is None:
         return []
@@ -201,27 +209,39 @@ def _expense_lines(session, schedule, codes, pricer, warnings):
         volume = _decimal(injection.get("volume_ml") or 0)
         if volume < 0:
             raise EngineError(f"injections[{index}].volume_ml", "must not be negative")
-        entry = used.setdefault(name, {"volume": Decimal(0), "lots": [], "product": product})
+        entry = used.setdefault(name, {"volume": Decimal(0), "lots": {}, "product": product})
         entry["volume"] += volume
-        if product.get("lot") and product["lot"] not in entry["lots"]:
-            entry["lots"].append(product["lot"])
+        # Each lot is opened on its own: ampoules of two lots in one session are counted apart.
+        lot = product.get("lot") or ""
+        entry["lots"][lot] = entry["lots"].get(lot, Decimal(0)) + volume
     lines = []
     for name, entry in used.items():
         product = entry["product"]
         unit_volume = product.get("unit_volume_ml")
-        quantity = max(1, math.ceil(entry["volume"] / _decimal(unit_volume))) if unit_volume else 1
+        units = (stock.units_drawn(bool(product.get("multi_dose")), unit_volume, entry["lots"].values())
+                 if unit_volume else None)
         price = product.get("unit_price")
+        if price is not None and _decimal(price) < 0:
+            raise EngineError("product.unit_price", "must not be negative")
+        whole = units is None or units == units.to_integral_value()
+        quantity = max(1, int(units or 0)) if whole else 1
         if price is None:
             warnings.append(f"{code['code']} {name}: no price recorded for the product; enter what it cost "
                             "before issuing")
             unit_amount = Decimal("0.00")
-        else:
+        elif whole:  # whole ampoules or vials: the quantity at the unit's price
             unit_amount = pricer.cents(_decimal(price))
-            if unit_amount < 0:
-                raise EngineError("product.unit_price", "must not be negative")
+            if units is None:
+                warnings.append(f"{code['code']} {name}: the product's volume per unit is not recorded, so one unit "
+                                "was charged; check the quantity before issuing")
+        else:  # part of a multi-dose vial: one line at its share of the price
+            unit_amount = pricer.cents(_decimal(price) * units)
         volume = format(entry["volume"].normalize(), "f")
-        lots = f", lot {', '.join(entry['lots'])}" if entry["lots"] else ""
-        description = f"{code['name']}: {name}, {volume} mL{lots}"
+        share = "" if whole else (f", {format(units.quantize(Decimal('0.001')).normalize(), 'f')} of a "
+                                  f"{format(_decimal(unit_volume).normalize(), 'f')} mL vial")
+        numbers = [lot for lot in entry["lots"] if lot]
+        lots = f", lot {', '.join(numbers)}" if numbers else ""
+        description = f"{code['name']}: {name}, {volume} mL{share}{lots}"
         lines.append(_line(code, description, quantity, unit_amount, unit_amount))
     return lines
 

@@ -26,14 +26,16 @@ class ProposalRefused(ValueError):
 
 
 def _product(injection):
-    """The product as the engine reads it; its unit volume from the stock where the product
-    records one, and a price only where one is recorded (Segmenta keeps none yet)."""
+    """The product as the engine reads it: whether it is a multi-dose vial, its unit volume
+    where the product records one, and its price only where one is entered (an empty price
+    must reach the engine as unknown, which warns, never as nothing to pay)."""
     found = {}
     product = injection.product
     if product is not None:
         found["name"] = product.name
+        found["multi_dose"] = product.multi_dose
         for field in ("unit_volume_ml", "unit_price"):
-            value = getattr(product, field, None)
+            value = getattr(product, field)
             if value is not None:
                 found[field] = value
     if injection.lot:

@@ -13,9 +13,10 @@ class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = ["name", "drug", "concentration_percent", "preservative", "multi_dose", "units_per_pack",
-                  "unit_volume_ml", "low_stock_units", "active"]
-        localized_fields = ["concentration_percent", "unit_volume_ml"]
-        widgets = {"concentration_percent": DecimalInput(), "unit_volume_ml": DecimalInput()}
+                  "unit_volume_ml", "low_stock_units", "unit_price", "active"]
+        localized_fields = ["concentration_percent", "unit_volume_ml", "unit_price"]
+        widgets = {"concentration_percent": DecimalInput(), "unit_volume_ml": DecimalInput(),
+                   "unit_price": DecimalInput()}
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)

@@ -108,6 +108,15 @@ class Product(models.Model):
     low_stock_units = models.PositiveIntegerField(
         _("low-stock threshold (units)"), null=True, blank=True, validators=[MaxValueValidator(100000)],
         help_text=_("Listed as low when fewer usable units than this are left; empty: never listed."))
+    # What the practice paid, for the invoice's expense line (§10 GOÄ; GebüH material; the
+    # product declared under Tarif 590): empty until entered, and an empty price is never read
+    # as free (the proposal warns instead).
+    unit_price = models.DecimalField(
+        _("price per unit"), max_digits=8, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100000"))],
+        help_text=_("What one ampoule or vial cost the practice, in the clinic's currency. Invoices charge it at "
+                    "cost as an expense, as the fee schedule allows: whole ampoules per session, a multi-dose "
+                    "vial by the share of its volume drawn."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -138,7 +138,8 @@ def test_the_api_lists_a_lots_injections_with_their_patients_and_audits_each(api
     assert (item["patient"], item["injection"], item["lot"], item["expiry"]) == \
         (patient.pk, injection.pk, "AB123", "2027-06-30")
     assert item["product"] == {"id": product.pk, "name": "Procaine 1 %", "drug": "procaine",
-                               "concentration_percent": "1.00", "preservative": True, "multi_dose": False}
+                               "concentration_percent": "1.00", "preservative": True, "multi_dose": False,
+                               "unit_price": None}
     assert AuditEvent.objects.filter(action="view", patient=patient, detail__lot_search="ab123").count() == 1
 
 
