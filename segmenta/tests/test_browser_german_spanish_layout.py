@@ -121,12 +121,14 @@ def test_every_page_fits_in_german_and_spanish(browser_pages, settings, clinic, 
     settings.SEGMENTA_REQUIRE_MFA = False
     patient, session = a_course(clinic, doctor)
     fill_chart(patient, 2)
-    # Which addresses are pages (not downloads, refusals or redirects), asked of Django first,
-    # so that the browser below opens each of them and any failure to load one fails the test.
+    # Which addresses are pages (not downloads, refusals, redirects or the parts of a page that
+    # htmx swaps in), asked of Django first, so that the browser below opens each of them and any
+    # failure to load one fails the test.
     client = Client()
     client.force_login(admin_user)
     pages = [url for url in dict.fromkeys(every_page(patient, session))
-             if (found := client.get(url)).status_code == 200 and "html" in found.get("Content-Type", "")]
+             if (found := client.get(url)).status_code == 200 and "html" in found.get("Content-Type", "")
+             and b"<html" in found.content]
     assert len(pages) > 60, len(pages)
     page = browser_pages(locale=LANGUAGES[language], size=size)
     page.set_default_timeout(30_000)  # the walk is long; a busy machine may take a while on one page
