@@ -38,13 +38,14 @@ PRODUCTS = [
 
 
 # Pack data and the shelf, per product: (units per pack, mL per unit, low below, lots as
-# (number, expiry in days from today or a fixed date, units received)). The 2 % ampoules
-# expire within the stock list's 60 days; the preserved vial is down to its last one (low).
+# (number, expiry in days from today or a fixed date, units received), made-up price per
+# unit). The 2 % ampoules expire within the stock list's 60 days; the preserved vial is down
+# to its last one (low).
 STOCK = {
-    PRODUCTS[0][0]: (10, 2, 20, [("DEMO-2611", date(2028, 6, 30), 400)]),
-    PRODUCTS[1][0]: (10, 2, 10, [("DEMO-2544", 40, 30)]),
-    PRODUCTS[2][0]: (1, 50, 2, [("DEMO-V318", 300, 1)]),
-    PRODUCTS[3][0]: (10, 5, 10, [("DEMO-L207", 500, 20)]),
+    PRODUCTS[0][0]: (10, 2, 20, [("DEMO-2611", date(2028, 6, 30), 400)], "0.95"),
+    PRODUCTS[1][0]: (10, 2, 10, [("DEMO-2544", 40, 30)], "1.10"),
+    PRODUCTS[2][0]: (1, 50, 2, [("DEMO-V318", 300, 1)], "12.40"),
+    PRODUCTS[3][0]: (10, 5, 10, [("DEMO-L207", 500, 20)], "1.35"),
 }
 
 
@@ -53,10 +54,11 @@ def demo_products(clinic):
     everyday procaine 1 % ampoule."""
     today = date.today()
     for name, drug, conc, preservative, multi_dose in PRODUCTS:
-        per_pack, unit_ml, low, lots = STOCK[name]
+        per_pack, unit_ml, low, lots, price = STOCK[name]
         product, _created = Product.objects.get_or_create(clinic=clinic, name=name, defaults={
             "drug": drug, "concentration_percent": conc, "preservative": preservative, "multi_dose": multi_dose,
-            "units_per_pack": per_pack, "unit_volume_ml": unit_ml, "low_stock_units": low})
+            "units_per_pack": per_pack, "unit_volume_ml": unit_ml, "low_stock_units": low,
+            "unit_price": price})
         for number, expiry, units in lots:
             expiry = expiry if isinstance(expiry, date) else today + timedelta(days=expiry)
             Lot.objects.get_or_create(clinic=clinic, product=product, number=number, defaults={
