@@ -242,7 +242,13 @@ def _expense_lines(session, schedule, codes, pricer, warnings):
         numbers = [lot for lot in entry["lots"] if lot]
         lots = f", lot {', '.join(numbers)}" if numbers else ""
         description = f"{code['name']}: {name}, {volume} mL{share}{lots}"
-        lines.append(_line(code, description, quantity, unit_amount, unit_amount))
+        line = _line(code, description, quantity, unit_amount, unit_amount)
+        # What was used, as data, for an invoice to name in its own language (§12 (2) GOÄ
+        # asks for the kind of each expense).
+        line["item"] = {"product": name, "volume_ml": volume, "lots": numbers,
+                        "share": None if whole else format(units.quantize(Decimal("0.001")).normalize(), "f"),
+                        "unit_volume_ml": None if whole else format(_decimal(unit_volume).normalize(), "f")}
+        lines.append(line)
     return lines
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from segmenta import l10n
 from segmenta.audit.trail import record
 
 from . import fees, rules
@@ -111,6 +112,20 @@ def _optional(value):
     return None if value in (None, "") else Decimal(str(value))
 
 
+def _used(item, patient):
+    """What an expense line used, in the patient's language as the whole invoice is: the
+    product, the volume, the share of a multi-dose vial and the lots ("Procaine 1 % 2 mL
+    ampoule, 0,5 mL, Charge D-1")."""
+    with patient.in_own_language():
+        parts = [item["product"], f"{l10n.number(item['volume_ml'])} mL"]
+        if item.get("share"):
+            parts.append(_("%(share)s of a %(volume)s mL vial") % {
+                "share": l10n.number(item["share"]), "volume": l10n.number(item["unit_volume_ml"])})
+        if item.get("lots"):
+            parts.append(_("lot %(numbers)s") % {"numbers": ", ".join(item["lots"])})
+        return ", ".join(parts)
+
+
 def _lines_from_proposal(invoice, proposal, on):
     """The proposal's priced lines; one without a price (the data names none yet) is left
     for the practice to add by hand, and the proposal's warnings say so."""
@@ -125,6 +140,8 @@ def _lines_from_proposal(invoice, proposal, on):
         unit_fee = _unit_fee(invoice.clinic, invoice.schedule, line)
         entry = fees.code(invoice.clinic, line.get("fee_code"))
         description = fees.describe(entry, invoice.patient.language) if entry else line.get("description")
+        if entry and line.get("item"):
+            description = f"{description}: {_used(line['item'], invoice.patient)}"
         InvoiceLine.objects.create(
             invoice=invoice, position=position, date=on, code=str(line["code"]),
             description=str(description or line["code"])[:300], quantity=quantity,

@@ -121,6 +121,22 @@ def test_the_draft_invoice_carries_the_drug_at_its_price(german_clinic, doctor, 
     drug = invoice.lines.get(is_expense=True)
     assert (drug.code, drug.quantity, drug.unit_fee, drug.amount) == ("§10", 1, Decimal("1.85"), Decimal("1.85"))
     assert not any(NO_PRICE in warning for warning in invoice.warnings)
+    # The invoice names what the expense was (§12 (2) GOÄ): the product, how much, which lot.
+    assert drug.description.endswith(": Procain 1 % 2 ml Ampulle, 1 mL, lot A1"), drug.description
+
+
+@pytest.mark.parametrize("language, used", [
+    ("de", "Procain 1 % 50 ml Durchstechflasche, 2,5 mL, 0,05 einer 50-mL-Durchstechflasche, Charge A1"),
+    ("es", "Procain 1 % 50 ml Durchstechflasche, 2,5 mL, 0,05 de un vial de 50 mL, lote A1")])
+def test_the_drug_line_of_an_invoice_is_written_in_the_patients_language(german_clinic, doctor, patient,
+                                                                          language, used):
+    billing_settings(german_clinic)
+    patient.language = language
+    patient.save()
+    _product, lot = product_with_lot(german_clinic, "Procain 1 % 50 ml Durchstechflasche", unit_volume="50",
+                                     price="12.40", multi_dose=True)
+    invoice, _created = draft_for_session(session_drawing(patient, doctor, lot, ["1", "1.5"], target="scar"), doctor)
+    assert invoice.lines.get(is_expense=True).description.endswith(": " + used)
 
 
 # --- the engine alone, with plain data ---------------------------------------------------
