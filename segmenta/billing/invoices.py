@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from segmenta import l10n
 from segmenta.audit.trail import record
+from segmenta.treatment.models import Session
 
 from . import fees, rules
 from .models import BillingSettings, Invoice, InvoiceCounter, InvoiceLine, Payment, PaymentReminder, money
@@ -158,8 +159,16 @@ def draft_for_session(session, user, *, request=None):
     if not session.signed:
         raise InvoiceError(_("Only a signed session is invoiced."), "session")
     with transaction.atomic():
-        existing = Invoice.objects.filter(session=session, status=Invoice.Status.DRAFT,
-                                          kind=Invoice.Kind.INVOICE).first()
+        # The session's row locked: two clicks on "Invoice" (or two tabs) wait for each other
+        # instead of both finding no invoice and making two.
+        list(Session.objects.select_for_update().filter(pk=session.pk, clinic_id=session.clinic_id)
+             .values_list("pk", flat=True))
+        existing = Invoice.objects.filter(clinic_id=session.clinic_id, session=session, kind=Invoice.Kind.INVOICE,
+                                          status__in=[Invoice.Status.DRAFT, Invoice.Status.ISSUED]).first()
+        if existing is not None and existing.status == Invoice.Status.ISSUED:
+            # Billing a session twice is what a cancellation invoice is there to prevent.
+            raise InvoiceError(_("This session is invoiced already (%(number)s); cancel that invoice to "
+                                 "invoice the session again.") % {"number": existing.number}, "session")
         if existing is not None:
             return existing, False
         patient = session.patient

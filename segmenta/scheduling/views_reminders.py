@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from segmenta.accounts.access import chosen_clinic
+from segmenta.accounts.models import Membership
 from segmenta.audit.trail import record
 from segmenta.knowledge.service import for_clinic
 from segmenta.outcomes.models import Response
@@ -112,7 +113,10 @@ def feed(request, token):
     """The feed itself: no login (calendar apps cannot log in), the secret address is the key;
     an unknown or revoked one answers 404. Every fetch is audited."""
     found = CalendarFeed.find(token)
-    if found is None:
+    # A practitioner who left the clinic (or whose account was closed) takes no appointments
+    # along: the address stops working with their access, not only when someone revokes it.
+    if found is None or not found.practitioner.is_active or not Membership.objects.filter(
+            user_id=found.practitioner_id, clinic_id=found.clinic_id).exists():
         raise Http404
     appointments = list(ical.feed_appointments(found))
     body = ical.calendar(found, appointments, request.get_host().split(":")[0])

@@ -268,3 +268,14 @@ def test_a_signed_sessions_draft_starts_from_its_proposal(setup, doctor):
     assert invoice.recipient_address == "Lindenweg 5\n10115 Berlin"
     again, created_again = invoices.draft_for_session(session, doctor)
     assert again == invoice and not created_again
+
+    # Once issued, the session is not invoiced a second time; after a cancellation it may be.
+    billing_settings(setup.clinic)
+    issued = invoices.issue(invoice, doctor)
+    with pytest.raises(InvoiceError, match=issued.number) as refused:
+        invoices.draft_for_session(session, doctor)
+    assert refused.value.field == "session"
+    assert Invoice.objects.filter(session=session).count() == 1
+    invoices.cancel(issued, doctor)
+    fresh, created = invoices.draft_for_session(session, doctor)
+    assert created and fresh.status == "draft" and fresh != issued

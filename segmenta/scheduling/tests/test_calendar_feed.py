@@ -103,6 +103,22 @@ def test_a_revoked_renewed_or_unknown_address_answers_404(doctor_client, calenda
     assert CalendarFeed.objects.filter(revoked_at__isnull=True).count() == 0
 
 
+def test_the_address_stops_working_with_the_practitioners_access(doctor_client, calendar, client, doctor, clinic):
+    """Nobody revoked it, but whoever left the clinic or was locked out takes no appointments along."""
+    from segmenta.accounts.models import Membership
+
+    url = make_feed(doctor_client)
+    assert client.get(url).status_code == 200
+    doctor.is_active = False
+    doctor.save()
+    assert client.get(url).status_code == 404
+    doctor.is_active = True
+    doctor.save()
+    assert client.get(url).status_code == 200
+    Membership.objects.filter(user=doctor, clinic=clinic).delete()
+    assert client.get(url).status_code == 404
+
+
 def test_only_the_digest_of_the_address_is_stored(doctor_client, calendar):
     url = make_feed(doctor_client)
     token = url.rsplit("/", 1)[1].removesuffix(".ics")
