@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "segmenta.outcomes",
     "segmenta.scheduling",
     "segmenta.billing",
+    "segmenta.learning",
     "segmenta.interop",
     "segmenta.api",
     "segmenta.demo",

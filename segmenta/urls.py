@@ -17,6 +17,7 @@ urlpatterns = [
     path("patients/", include("segmenta.assessment.urls")),
     path("patients/", include("segmenta.patients.urls")),
     path("clinic/audit/", include("segmenta.audit.urls")),
+    path("learn/", include("segmenta.learning.urls")),
     path("learn/", include("segmenta.knowledge.urls")),
     path("documents/", include("segmenta.documents.urls")),
     path("calendar/", include("segmenta.scheduling.urls")),

@@ -12,7 +12,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1]
 FLOORS = [{"knowledge", "audit", "accounts"}, {"patients"}, {"treatment"}, {"assessment"}, {"outcomes"},
-          {"scheduling", "billing"}, {"api", "interop", "demo", "documents"}]
+          {"scheduling", "billing", "learning"}, {"api", "interop", "demo", "documents"}]
 LEVEL = {app: level for level, apps in enumerate(FLOORS) for app in apps}
 
 

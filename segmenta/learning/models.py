@@ -1,0 +1,1 @@
+"""Learning's own records (course progress, quiz attempts, simulator runs)."""
