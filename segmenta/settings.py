@@ -363,6 +363,3 @@ SEGMENTA_REMINDER_HOURS = float(os.environ.get("SEGMENTA_REMINDER_HOURS") or 24)
 # Where patients reach Segmenta: the start of the questionnaire links in reminders sent by the
 # command (pages use the address they were opened at).
 SEGMENTA_SITE_URL = os.environ.get("SEGMENTA_SITE_URL", "").strip() or ("" if PRODUCTION else "http://127.0.0.1:8000")
-# Where patients reach Segmenta: the start of the questionnaire links in reminders sent by the
-# command (pages use the address they were opened at).
-SEGMENTA_SITE_URL = os.environ.get("SEGMENTA_SITE_URL", "").strip() or ("" if PRODUCTION else "http://127.0.0.1:8000")
