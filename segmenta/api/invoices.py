@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router
 from ninja.errors import HttpError
 
+from segmenta.accounts.access import outcome_clinics
 from segmenta.audit.trail import record
 from segmenta.billing import engine
 from segmenta.billing.proposal import ProposalRefused, propose_invoice
@@ -43,7 +44,14 @@ class ProposalOut(schemas.Out):
     knowledge_version: str
 
 
-@router.get("/sessions/{int:session_id}/invoice-proposal", response={200: ProposalOut, **refusals(409)},
+def _billing_staff(request, session):
+    """Invoices are for the clinic's practitioners and admins, as the invoice pages are: an
+    assistant who may read the session is refused (403), not shown its fees."""
+    if not outcome_clinics(request.user).filter(pk=session.clinic_id).exists():
+        raise HttpError(403, "only the clinic's practitioners and admins may read invoices")
+
+
+@router.get("/sessions/{int:session_id}/invoice-proposal", response={200: ProposalOut, **refusals(403, 409)},
             url_name="invoice_proposal", summary="The invoice a signed session proposes",
             description="Lines by the fee schedule of the clinic's jurisdiction and the practitioner's verified "
                         "profession (GOÄ, GebüH, Tarif 590), amounts with two decimals. 409 while the session is "
@@ -51,6 +59,7 @@ class ProposalOut(schemas.Out):
 def invoice_proposal(request, session_id: int):
     session = get_object_or_404(Session.objects.visible_to(request.user).select_related(
         "patient", "patient__clinic", "practitioner__profile", "signed_by__profile"), pk=session_id)
+    _billing_staff(request, session)
     try:
         proposal = propose_invoice(session)
     except ProposalRefused as refused:

@@ -63,6 +63,23 @@ def test_another_clinics_session_is_404(api_client, other_clinic, outsider):
     assert api_client.get(reverse("api:invoice_proposal", args=[theirs.pk])).status_code == 404
 
 
+def test_an_assistant_is_refused_403_and_nothing_is_audited_as_read(clinic, assistant, session):
+    from django.test import Client
+
+    from segmenta.accounts.models import ApiToken
+
+    _token, raw = ApiToken.issue(assistant, "tests")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    before = AuditEvent.objects.filter(patient_id=session.patient_id, action="view").count()
+    response = client.get(reverse("api:invoice_proposal", args=[session.pk]))
+    assert response.status_code == 403 and "practitioners and admins" in response.json()["detail"]
+    assert AuditEvent.objects.filter(patient_id=session.patient_id, action="view").count() == before
+
+
+def test_a_clinic_admin_reads_the_proposal(admin_api_client, session):
+    assert admin_api_client.get(reverse("api:invoice_proposal", args=[session.pk])).status_code == 200
+
+
 def test_no_schedule_is_422_naming_the_field(api_client, clinic, session):
     clinic.jurisdiction = "AT"
     clinic.save()
