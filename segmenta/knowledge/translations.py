@@ -73,11 +73,15 @@ TEXT_FIELDS = {
     "crisis-contact": ["name", "note", "contacts[].name"],
     "retention": ["name", "note"],
     "recall-rule": ["name", "note"],
+    "vignette": ["name", "note", "story", "questions[].question", "questions[].answer", "commentary"],
+    "leaflet": ["name", "note", "summary", "sections[].heading", "sections[].paragraphs[]", "sections[].bullets[]"],
     "code": ["name", "note"],
     "field-code": ["name", "note"],
     "substance-code": ["name", "note"],
     "fee-schedule": ["name", "note", "factor.note", "vat_exemption_note"],
     "fee-code": ["name", "note"],
+    "awarding-body": ["name", "note"],
+    "cme-requirement": ["name", "note"],
 }
 # Vocabularies whose labels are the codes themselves (spinal segments, FDI tooth numbers).
 UNTRANSLATED_VOCABULARIES = ("segment", "tooth")
