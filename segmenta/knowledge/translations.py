@@ -73,8 +73,6 @@ TEXT_FIELDS = {
     "crisis-contact": ["name", "note", "contacts[].name"],
     "retention": ["name", "note"],
     "recall-rule": ["name", "note"],
-    "vignette": ["name", "note", "story", "questions[].question", "questions[].answer", "commentary"],
-    "leaflet": ["name", "note", "summary", "sections[].heading", "sections[].paragraphs[]", "sections[].bullets[]"],
     "code": ["name", "note"],
     "field-code": ["name", "note"],
     "substance-code": ["name", "note"],
