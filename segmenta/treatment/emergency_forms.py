@@ -24,14 +24,14 @@ class ProductForm(forms.ModelForm):
         self.fields["active"].help_text = _("Untick to retire a product: it stays on past injections.")
         self.fields["preservative"].help_text = _("Preserved products are refused at retrobulbar, ciliary and "
                                                   "neuraxial-adjacent targets.")
+        if self.locked_by_lots():
+            for name in Product.COUNTED_BY:
+                self.fields[name].help_text = _("Fixed: lots of this product are on record.")
 
-    def clean_unit_volume_ml(self):
-        volume = self.cleaned_data["unit_volume_ml"]
-        # Past draws were counted in units of this volume: changing it would recount them.
-        if self.instance.pk and volume != self.instance.unit_volume_ml and self.instance.lots.exists():
-            raise forms.ValidationError(_("Lots of this product are on record, counted in units of this volume; "
-                                          "enter a new product for another pack."))
-        return volume
+    def locked_by_lots(self):
+        """The pack data past draws were counted by, fixed once lots are on record (the
+        model's clean refuses a change; the page says so before anyone tries)."""
+        return bool(self.instance.pk) and self.instance.lots.exists()
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())

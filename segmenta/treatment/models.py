@@ -127,6 +127,29 @@ class Product(models.Model):
     def __str__(self):
         return self.name
 
+    # What past draws were counted by (stock.units_drawn): a single-dose ampoule is drawn whole
+    # per session, a multi-dose vial by the share of its volume. Once lots are on record,
+    # changing either would silently recount every injection already drawn from them.
+    COUNTED_BY = ("unit_volume_ml", "multi_dose")
+
+    def clean(self):
+        if not self.pk:
+            return
+        stored = Product.objects.filter(pk=self.pk).values(*self.COUNTED_BY).first()
+        changed = [name for name in self.COUNTED_BY if stored is not None and getattr(self, name) != stored[name]]
+        if changed and self.lots.exists():
+            raise ValidationError({name: self.counted_by_lots_message(name) for name in changed})
+
+    @staticmethod
+    def counted_by_lots_message(name):
+        """Why ``name`` (one of COUNTED_BY) cannot change once lots are on record."""
+        if name == "multi_dose":
+            return _("“Multi-dose vial” cannot change: lots of this product are on record, and what each injection "
+                     "drew from them was counted by it (whole ampoules, or a share of a vial). Enter a new product "
+                     "for the other kind of container.")
+        return _("Lots of this product are on record, counted in units of this volume; enter a new product for "
+                 "another pack.")
+
 
 class Lot(BoundedDates, models.Model):
     """A lot of a product as delivered: its number and expiry as printed on the pack and how
