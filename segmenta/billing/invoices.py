@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from segmenta import l10n
 from segmenta.audit.trail import record
+from segmenta.knowledge import localize
 from segmenta.treatment.models import Session
 
 from . import fees, rules
@@ -327,6 +328,19 @@ def _vat_note(billing, invoice):
         return fees.vat_exemption_note(invoice.clinic, invoice.schedule)
 
 
+def _printed(invoice):
+    """What the printed invoice shows besides its seller and recipient, as it is at issuing:
+    the patient's name and birth date, the fee schedule's name in the invoice's language and
+    its VAT exemption code (Factur-X BT-121)."""
+    patient = invoice.patient
+    found = fees.schedule(invoice.clinic, invoice.schedule) or {}
+    with patient.in_own_language():
+        schedule_name = localize.text(found) if found else ""
+    return {"patient_name": f"{patient.given_name} {patient.family_name}",
+            "birth_date": patient.birth_date.isoformat(), "schedule_name": schedule_name,
+            "vat_exemption_code": found.get("vat_exemption_code")}
+
+
 def _seller(billing, invoice):
     return {"name": billing.seller_name(), "street": billing.street, "postcode": billing.postcode,
             "city": billing.city, "country": billing.country, "tax_number": billing.tax_number,
@@ -361,6 +375,7 @@ def _issue_locked(invoice, user, today):
     invoice.issued_by = user
     invoice.language = invoice.patient.language
     invoice.seller = _seller(billing, invoice)
+    invoice.printed = _printed(invoice)
     invoice.save()
     return invoice
 

@@ -126,6 +126,10 @@ class Invoice(ClinicScoped, models.Model):
     total = models.DecimalField(_("total"), max_digits=10, decimal_places=2, default=Decimal("0.00"))
     # The seller as printed, kept at issuing so a later change of the settings never rewrites it.
     seller = models.JSONField(_("seller"), default=dict, blank=True)
+    # What else the printed invoice shows, kept at issuing for the same reason: the patient's
+    # name and birth date as they were, the fee schedule's name and its VAT exemption code. A
+    # reprint after the patient is renamed or the knowledge base changes prints the same text.
+    printed = models.JSONField(_("as printed"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -198,6 +202,12 @@ class InvoiceLine(ClinicScoped, models.Model):
     justification = models.CharField(_("justification"), max_length=500, blank=True,
                                      help_text=_("Required above the threshold factor (§12 (3) GOÄ)."))
     is_expense = models.BooleanField(_("expense"), default=False)
+    # The knowledge base's fee-code entry (goae.267) the line was made from; empty for a line
+    # written before lines kept it (then the schedule and code find it).
+    fee_code = models.CharField(_("fee code entry"), max_length=60, blank=True)
+    # False while the practice has not entered the line's price (the data names none: GebüH
+    # fees, Tarif 590 time, a product without a price): such a line is never issued.
+    priced = models.BooleanField(_("priced"), default=True)
 
     class Meta:
         ordering = ["position", "id"]

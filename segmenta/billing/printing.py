@@ -7,11 +7,14 @@ The XML is made by the factur-x library from the invoice's values and checked ag
 standard's XSD as it is made (its schematron needs a separate Saxon server, which a practice
 does not run)."""
 
+import datetime
 from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from segmenta.knowledge import localize
+from segmenta.patients.models import offered_language
 from segmenta.pdf import ARCHIVAL, html_to_pdf
 
 from . import fees
@@ -57,7 +60,11 @@ def facturx_data(invoice):
     exemption = seller.get("vat_note") or "Exempt from VAT"
     # The legal ground as a code, where the schedule's jurisdiction has one (EN 16931 BR-E-10
     # asks for the code or the wording; the wording is always given).
-    reason_code = (fees.schedule(invoice.clinic, invoice.schedule) or {}).get("vat_exemption_code")
+    # As frozen at issuing; an invoice issued before codes were frozen reads the schedule's.
+    if "vat_exemption_code" in invoice.printed:
+        reason_code = invoice.printed["vat_exemption_code"]
+    else:
+        reason_code = (fees.schedule(invoice.clinic, invoice.schedule) or {}).get("vat_exemption_code")
     lines = []
     for line in invoice.lines.all():
         amount = line.amount * sign
@@ -109,19 +116,39 @@ def facturx_xml(invoice):
                         check_schematron=False)
 
 
+def _printed(invoice):
+    """The patient and the schedule as the invoice prints them: frozen at issuing; an invoice
+    issued before they were frozen reads the chart and the knowledge base as they are."""
+    printed = dict(invoice.printed or {})
+    if "patient_name" not in printed:
+        patient = invoice.patient
+        printed["patient_name"] = f"{patient.given_name} {patient.family_name}"
+        printed["birth_date"] = patient.birth_date.isoformat()
+    if "schedule_name" not in printed:
+        printed["schedule_name"] = localize.text(fees.schedule(invoice.clinic, invoice.schedule))
+    printed["birth_date"] = datetime.date.fromisoformat(printed["birth_date"])
+    return printed
+
+
 def _context(invoice):
     lines = list(invoice.lines.all())
     return {
         "invoice": invoice, "seller": invoice.seller, "clinic": invoice.clinic, "lines": lines,
-        "patient": invoice.patient, "session": invoice.session,
+        "printed": _printed(invoice), "session": invoice.session,
         "has_justification": any(line.justification for line in lines),
         "money": money,
     }
 
 
+def _in_language(code, invoice):
+    """The language an invoice (or its reminder) was issued in, as stored; the patient's
+    where an older one stored none."""
+    return translation.override(offered_language(code or invoice.patient.language))
+
+
 def invoice_html(invoice):
-    """The invoice's printed HTML, in the patient's language."""
-    with invoice.patient.in_own_language():
+    """The invoice's printed HTML, in the language it was issued in."""
+    with _in_language(invoice.language, invoice):
         return render_to_string("billing/print.html", {**_context(invoice), "language": translation.get_language(),
                                                        "body_template": "billing/_invoice_body.html"})
 
@@ -134,7 +161,7 @@ def invoice_pdf(invoice):
 
     pdf = html_to_pdf(invoice_html(invoice), STYLESHEET, ARCHIVAL)
     return generate_from_binary(pdf, facturx_xml(invoice), flavor="factur-x", level=LEVEL, check_xsd=False,
-                                lang=invoice.patient.language or "de",
+                                lang=invoice.language or invoice.patient.language or "de",
                                 pdf_metadata={"author": invoice.seller.get("name", ""),
                                               "keywords": "Factur-X, Invoice",
                                               "title": f"{invoice.seller.get('name', '')}: {invoice.number}",
@@ -142,9 +169,9 @@ def invoice_pdf(invoice):
 
 
 def reminder_pdf(reminder, outstanding):
-    """The payment reminder letter, in the patient's language."""
+    """The payment reminder letter, in the language it was sent in (its own, stored)."""
     invoice = reminder.invoice
-    with invoice.patient.in_own_language():
+    with _in_language(reminder.language, invoice):
         html = render_to_string("billing/print.html", {
             **_context(invoice), "reminder": reminder, "outstanding": outstanding, "today": timezone.localdate(),
             "language": translation.get_language(), "body_template": "billing/_reminder_body.html"})

@@ -32,10 +32,10 @@ def _not_draft(column):
     return f"(SELECT status FROM billing_invoice WHERE id = {column}) <> 'draft'"
 
 
-def _sqlite():
-    invoice = INVOICE_CHANGED.format(changed=_changed(FROZEN, "IS NOT"))
+def _sqlite(frozen=FROZEN, line_columns=LINE_COLUMNS):
+    invoice = INVOICE_CHANGED.format(changed=_changed(frozen, "IS NOT"))
     line_update = f"({_not_draft('OLD.invoice_id')} OR {_not_draft('NEW.invoice_id')}) " \
-                  f"AND ({_changed(LINE_COLUMNS, 'IS NOT')})"
+                  f"AND ({_changed(line_columns, 'IS NOT')})"
     return [
         f"""CREATE TRIGGER billing_invoice_frozen BEFORE UPDATE ON billing_invoice WHEN {invoice}
         BEGIN SELECT RAISE(ABORT, '{INVOICE_MESSAGE}'); END""",
@@ -48,10 +48,10 @@ def _sqlite():
         "DROP TRIGGER IF EXISTS billing_line_added_late"]
 
 
-def _postgresql():
-    invoice = INVOICE_CHANGED.format(changed=_changed(FROZEN, "IS DISTINCT FROM"))
+def _postgresql(frozen=FROZEN, line_columns=LINE_COLUMNS):
+    invoice = INVOICE_CHANGED.format(changed=_changed(frozen, "IS DISTINCT FROM"))
     line_update = f"({_not_draft('OLD.invoice_id')} OR {_not_draft('NEW.invoice_id')}) " \
-                  f"AND ({_changed(LINE_COLUMNS, 'IS DISTINCT FROM')})"
+                  f"AND ({_changed(line_columns, 'IS DISTINCT FROM')})"
     return [
         f"""CREATE OR REPLACE FUNCTION billing_invoice_frozen() RETURNS trigger AS $$
         BEGIN

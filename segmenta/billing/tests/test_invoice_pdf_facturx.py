@@ -70,6 +70,7 @@ def test_the_exemption_code_is_the_fee_schedules_and_left_out_where_it_has_none(
     assert kb.get("fee-schedule", "goae")["vat_exemption_code"] == "VATEX-EU-132-1C"
     assert kb.get("fee-schedule", "tarif590")["vat_exemption_code"] is None
     issued.schedule = "tarif590"  # (in memory only: an issued invoice never changes)
+    issued.printed = {}  # as an invoice issued before the code was frozen with it
     xml = printing.facturx_xml(issued)
     assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
     tax = etree.fromstring(xml).find(".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", namespaces=NS)
@@ -166,3 +167,52 @@ def test_the_clinics_own_note_wins_over_the_schedules_wording(clinic, doctor):
     assert _exemption_reason(xml) == own
     text = text_of(printing.invoice_pdf(invoice))
     assert own in text and schedules not in text
+
+
+def test_a_reprint_is_the_same_text_after_the_patient_is_renamed_and_changes_language(issued, doctor):
+    """What an issued invoice prints was frozen at issuing: the patient's name, birth date and
+    language, the schedule's name and the VAT exemption code and note."""
+    before_html, before_xml = printing.invoice_html(issued), printing.facturx_xml(issued)
+    assert "Anna Weber" in before_html and "GOÄ — Gebührenordnung für Ärzte" in before_html
+    patient = issued.patient
+    patient.given_name, patient.family_name, patient.language = "Anne", "Schmidt", "es"
+    patient.birth_date = patient.birth_date - datetime.timedelta(days=400)
+    patient.address = "Calle Mayor 1\n28001 Madrid"
+    patient.save()
+    reread = Invoice.objects.get(pk=issued.pk)
+    assert printing.invoice_html(reread) == before_html
+    assert printing.facturx_xml(reread) == before_xml
+
+
+def test_a_reprint_keeps_the_schedules_name_and_exemption_when_the_knowledge_base_changes(issued, monkeypatch):
+    from segmenta.billing import fees
+
+    before_html, before_xml = printing.invoice_html(issued), printing.facturx_xml(issued)
+    changed = {"id": "goae", "name": "Renamed", "vat_exemption_code": "VATEX-EU-O",
+               "vat_exemption_note": "Changed"}
+    monkeypatch.setattr(fees, "schedule", lambda clinic, schedule_id: changed)
+    reread = Invoice.objects.get(pk=issued.pk)
+    assert printing.invoice_html(reread) == before_html and "Renamed" not in before_html
+    assert printing.facturx_xml(reread) == before_xml
+
+
+def test_the_schedules_own_name_is_printed_for_each_schedule(clinic, doctor):
+    """Not only the GOÄ is named: a Heilpraktiker's invoice names the GebüH, in the patient's language."""
+    billing_settings(clinic)
+    patient = make_patient(clinic, family="Weber", given="Anna", language="es", address="Lindenweg 5\n10115 Berlin")
+    invoice = draft(patient, doctor)
+    Invoice.objects.filter(pk=invoice.pk).update(schedule="gebueh")
+    issued = invoices.issue(Invoice.objects.get(pk=invoice.pk), doctor)
+    html = printing.invoice_html(issued)
+    assert "GebüH — lista de honorarios usuales de los Heilpraktiker" in html and "GOÄ" not in html
+
+
+def test_a_reminder_prints_in_its_own_stored_language(issued, doctor):
+    today = issued.due_date + datetime.timedelta(days=3)
+    reminder = invoices.send_reminder(Invoice.objects.get(pk=issued.pk), doctor, today=today)
+    assert reminder.language == "de"
+    patient = issued.patient
+    patient.language = "en"
+    patient.save()
+    text = text_of(printing.reminder_pdf(reminder, invoices.outstanding(issued)))
+    assert german("Payment reminder") in text and "Payment reminder" not in text
