@@ -10,6 +10,7 @@ does not show (a field a clinic adds in an override, a field new in the data) is
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -126,6 +127,7 @@ KIND_TITLES = {
     "test-method": gettext_lazy("Test methods"),
     "tracing-weight": gettext_lazy("How candidate fields are ranked"),
     "crisis-contact": gettext_lazy("Crisis contacts"),
+    "leaflet": gettext_lazy("Patient leaflets"),
     "retention": gettext_lazy("How long charts are kept"),
     "code": gettext_lazy("Standard codes (SNOMED CT, ICD-10, LOINC)"),
     "field-code": gettext_lazy("Other systems' codes that name a candidate field (FHIR import)"),
@@ -1578,6 +1580,28 @@ def tracing_weight_layout(kb, e, mono):
     mono.sections.append(section)
 
 
+# Whom a leaflet's "call" section names (the number itself is the clinic's or the jurisdiction's).
+LEAFLET_CALLS = {"practice": gettext_lazy("Printed with the clinic's phone."),
+                 "emergency": gettext_lazy("Printed with the emergency number of the clinic's jurisdiction.")}
+
+
+def leaflet_layout(kb, e, mono):
+    """A patient leaflet as the patient reads it, each section with its evidence and sources."""
+    mono.lead.append(e["summary"])
+    for number, part in enumerate(e["sections"], start=1):
+        section = Section(part["heading"], f"part-{number}", prose=list(part.get("paragraphs", [])),
+                          bullets=list(part.get("bullets", [])))
+        if part.get("call"):
+            section.notes.append(str(LEAFLET_CALLS[part["call"]]))
+        names = [kb.source(key)["name"] for key in part["sources"] if kb.source(key)]
+        section.notes.append(_("Evidence: %(evidence)s.") % {"evidence": localize.evidence_label(part["evidence"])}
+                             + (" " + _("Sources: %(sources)s.") % {"sources": "; ".join(names)} if names else ""))
+        mono.sections.append(section)
+    section = Section(_("This leaflet"), "leaflet")
+    section.fact(_("Last reviewed"), l10n.day(date.fromisoformat(e["reviewed"])))
+    mono.sections.append(section)
+
+
 def crisis_contact_layout(kb, e, mono):
     rows = [[c.get("name", ""), Phone(c.get("phone", ""))] for c in e.get("contacts") or []]
     section = Section(_("Contacts"), "contacts", tables=[Table([_("Service"), _("Phone")], rows, stack=True)],
@@ -1775,7 +1799,7 @@ def cme_requirement_layout(kb, e, mono):
 
 
 LAYOUTS = {
-    "drug": drug_layout, "technique": technique_layout, "ganglion": ganglion_layout, "segment": segment_layout,
+    "leaflet": leaflet_layout, "drug": drug_layout, "technique": technique_layout, "ganglion": ganglion_layout, "segment": segment_layout,
     "organ": organ_layout, "region": region_layout, "choir-segment": choir_layout,
     "field-category": field_category_layout, "protocol": protocol_layout, "red-flag": red_flag_layout,
     "red-flag-area": red_flag_area_layout, "instrument-threshold": instrument_layout, "study": study_layout,

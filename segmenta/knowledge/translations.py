@@ -73,6 +73,7 @@ TEXT_FIELDS = {
     "crisis-contact": ["name", "note", "contacts[].name"],
     "retention": ["name", "note"],
     "recall-rule": ["name", "note"],
+    "leaflet": ["name", "note", "summary", "sections[].heading", "sections[].paragraphs[]", "sections[].bullets[]"],
     "code": ["name", "note"],
     "field-code": ["name", "note"],
     "substance-code": ["name", "note"],
