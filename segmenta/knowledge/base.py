@@ -348,30 +348,6 @@ KINDS = {
         several_areas_code=TEXT, kind=_enum(["service", "expense"]), verified={"type": "boolean"},
         not_with=_list({"type": "object", "required": ["code", "scope"], "additionalProperties": False,
                         "properties": {"code": TEXT, "scope": _enum(["session", "same_area"])}}))),
-    # Fee schedules per jurisdiction and profession and their codes (segmenta/billing/engine.py).
-    "fee-schedule": ("fee_schedules.yaml", _schema(
-        ["jurisdictions", "professions", "currency", "pricing", "rounding", "expenses", "vat_exemption_code",
-         "vat_exemption_note", "vat_exemption_verified", "verified"],
-        id=_enum(FEE_SCHEDULES), jurisdictions=_list(JURISDICTION), professions=PROFESSIONS,
-        currency=_enum(["EUR", "CHF"]), pricing=_enum(["points", "amount", "time"]),
-        point_value={"type": "number", "exclusiveMinimum": 0},
-        factor={"type": "object", "required": ["min", "threshold", "max", "default"],
-                "properties": {key: MONEY for key in ("min", "threshold", "max", "default")} | {"note": TEXT}},
-        time_unit_minutes=COUNT, rate_per_unit={"anyOf": [MONEY, {"type": "null"}]},
-        rounding=_enum(["half_up"]), expenses=ID, verified={"type": "boolean"},
-        vat_exemption_code={"anyOf": [{"type": "string", "pattern": "^VATEX-[A-Z0-9-]+$"}, {"type": "null"}]},
-        # The invoice's words for why no VAT is charged (§14 (4) No. 8 UStG), where the clinic has none.
-        vat_exemption_note=TEXT, vat_exemption_verified={"type": "boolean"})),
-    "fee-code": ("fee_codes.yaml", _schema(
-        ["schedule", "code", "wording", "targets", "quantity", "kind", "verified"],
-        schedule=_enum(FEE_SCHEDULES), code=TEXT, wording={"anyOf": [TEXT, {"type": "null"}]},
-        points={"type": "integer", "minimum": 1},
-        amount={"type": "object", "required": ["min", "max", "default"], "additionalProperties": False,
-                "properties": {key: {"anyOf": [MONEY, {"type": "null"}]} for key in ("min", "max", "default")}},
-        targets=TARGETS, quantity=_enum(["per_session", "per_area", "per_unit", "per_product"]),
-        several_areas_code=TEXT, kind=_enum(["service", "expense"]), verified={"type": "boolean"},
-        not_with=_list({"type": "object", "required": ["code", "scope"], "additionalProperties": False,
-                        "properties": {"code": TEXT, "scope": _enum(["session", "same_area"])}}))),
     # Continuing education (segmenta/learning/cme.py): who awards a training, and the CME duties.
     "awarding-body": ("awarding_bodies.yaml", _schema(
         ["jurisdictions", "verified"], jurisdictions=_list(JURISDICTION), verified={"type": "boolean"})),
@@ -684,47 +660,6 @@ def _check_leaflets(entries, need):
                      f"{where} cites {source!r}, which the leaflet's sources do not list")
             need(section["sources"] or section["evidence"] in ("no_source", "disputed"), "leaflet", leaflet_id,
                  f"{where} has no source, so its evidence must say 'no_source' (or 'disputed')")
-
-
-# What the membrane-potential lab reads: its neuron, and the lessons and claims it shows.
-MEMBRANE_MODEL = "mammalian-neuron"
-MEMBRANE_TEXTS = ("resting-potential", "depolarisation", "procaine-action", "injured-tissue-depolarised",
-                  "procaine-restores-potential")
-MEMBRANE_FIELDS = ("temp_c", "k_in", "k_out", "na_in", "na_out", "cl_in", "cl_out", "p_k", "p_na", "p_cl")
-
-
-def _check_membrane(entries, need):
-    """The lab's neuron exists with a default temperature inside its range and values within its
-    own limits; presets change only the lab's fields; a claim cites whoever states and questions
-    it among its sources; the lab's lessons and claims are all there."""
-    models, texts = entries.get("membrane-model", {}), entries.get("membrane-text", {})
-    need(MEMBRANE_MODEL in models, "membrane-model", MEMBRANE_MODEL, "missing: the membrane-potential lab needs it")
-    for model_id, model in models.items():
-        temp = model["temperature_c"]
-        need(temp["min"] <= temp["default"] <= temp["max"], "membrane-model", model_id,
-             "temperature_c: min ≤ default ≤ max")
-        need(model["resting_mv"]["min"] < model["resting_mv"]["max"], "membrane-model", model_id,
-             "resting_mv: min below max")
-        largest = max(c for ion in model["concentrations_mmol_l"].values() for c in ion.values())
-        need(largest <= model["concentration_max_mmol_l"], "membrane-model", model_id,
-             "a concentration above concentration_max_mmol_l")
-        need(0 < max(model["permeabilities"].values()) and max(model["permeabilities"].values())
-             <= model["permeability_max"], "membrane-model", model_id,
-             "permeabilities: at least one above 0, none above permeability_max")
-        for preset in model["presets"]:
-            unknown = sorted(set(preset["values"]) - set(MEMBRANE_FIELDS))
-            need(not unknown, "membrane-model", model_id,
-                 f"preset {preset['id']!r}: {unknown} are no fields of the lab ({', '.join(MEMBRANE_FIELDS)})")
-    for text_id in MEMBRANE_TEXTS:
-        need(text_id in texts, "membrane-text", text_id, "missing: the membrane-potential lab shows it")
-    for text_id, text in texts.items():
-        for key in ("stated_by", "questioned_by"):
-            for source in text.get(key, []):
-                need(source in text["sources"], "membrane-text", text_id,
-                     f"{key}: {source!r} must be among its sources too")
-        if text["role"] == "claim":
-            need(text["evidence"] == "disputed" or text["status"] != "disputed", "membrane-text", text_id,
-                 "a disputed claim's evidence must say 'disputed'")
 
 
 def _check_weight_plausibility(entries, need):
