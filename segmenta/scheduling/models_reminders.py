@@ -66,7 +66,9 @@ class ContactPreference(ClinicScoped, models.Model):
 class Message(ClinicScoped, models.Model):
     """One reminder or recall message on one channel: sent, failed (tried again on the next
     run), held back (opted out, no address) or being sent. A reminder exists at most once per
-    appointment and channel, which is what makes `segmenta reminders send` safe to repeat."""
+    appointment, channel and the start it announces, which is what makes `segmenta reminders
+    send` safe to repeat and still tells the patient a moved appointment's new time. A recall
+    message exists at most once per recall row, channel and day, so a double click sends one."""
 
     class Kind(models.TextChoices):
         REMINDER = "reminder", _("Appointment reminder")
@@ -87,8 +89,14 @@ class Message(ClinicScoped, models.Model):
     # For a recall message: the recall list's category and the row's key (segmenta/scheduling/recall.py).
     category = models.CharField(_("recall category"), max_length=40, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SENDING)
-    # Why it was not sent, or the error it failed with (never the message's text).
+    # A reminder: the appointment's start it announces (a moved appointment gets a new one).
+    for_start = models.DateTimeField(_("appointment time announced"), null=True, blank=True)
+    # A recall message: the clinic's day it was sent on (one per row, channel and day).
+    recall_day = models.DateField(_("day of the recall message"), null=True, blank=True)
+    # Why it was not sent, or the error it failed with, with any address or number taken out
+    # (never the message's text); ``error_code`` names the kind of failure (class, SMTP code).
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    error_code = models.CharField(_("error"), max_length=60, blank=True)
     recipient = models.CharField(_("sent to"), max_length=254, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     link = models.ForeignKey("outcomes.AnswerLink", null=True, blank=True, on_delete=models.SET_NULL,
@@ -105,8 +113,10 @@ class Message(ClinicScoped, models.Model):
         verbose_name = _("message to a patient")
         verbose_name_plural = _("messages to patients")
         constraints = [
-            models.UniqueConstraint(fields=["appointment", "channel"], condition=models.Q(kind="reminder"),
-                                    name="one_reminder_per_appointment_and_channel"),
+            models.UniqueConstraint(fields=["appointment", "channel", "for_start"], condition=models.Q(kind="reminder"),
+                                    name="one_reminder_per_appointment_channel_and_time"),
+            models.UniqueConstraint(fields=["category", "channel", "recall_day"], condition=models.Q(kind="recall"),
+                                    name="one_recall_message_per_row_channel_and_day"),
         ]
         indexes = [models.Index(fields=["clinic", "patient", "created_at"], name="message_patient_time")]
 

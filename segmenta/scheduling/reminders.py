@@ -7,6 +7,7 @@ questionnaire link due for the visit, and the record of every attempt.
 
 import datetime
 import math
+import re
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -134,6 +135,37 @@ def recall_text(patient, category, channel, url):
     return subject, render_to_string(template, context).strip()
 
 
+# What may name the patient in a provider's error: an e-mail address, or a run of seven or
+# more digits with the separators phone numbers are written with (an SMTP status such as
+# "550 5.1.1" has fewer digits and stays readable).
+EMAIL_ADDRESS = re.compile(r"[^\s<>()\[\]{}'\",;:]+@[^\s<>()\[\]{}'\",;:]+")
+NUMBER_LIKE = re.compile(r"\+?\d[\d\s()./-]*\d")
+
+
+def _hide_number(found):
+    text = found.group(0)
+    return "[number]" if sum(c.isdigit() for c in text) >= 7 else text
+
+
+def failure(error, address=""):
+    """(code, text) to keep of a delivery error: the code its kind (the exception's class and
+    the SMTP reply code where there is one), the text without the recipient's address or any
+    other e-mail address or phone number, which SMTP refusals quote and which must not sit in
+    the message table or the audit trail."""
+    code = type(error).__name__
+    smtp_code = getattr(error, "smtp_code", None)
+    if smtp_code is None and isinstance(getattr(error, "recipients", None), dict):
+        smtp_code = next((reply[0] for reply in error.recipients.values()
+                          if isinstance(reply, tuple) and reply), None)
+    if isinstance(smtp_code, int):
+        code = f"{code} {smtp_code}"
+    text = str(error)
+    if address:
+        text = text.replace(address, "[address]")
+    text = NUMBER_LIKE.sub(_hide_number, EMAIL_ADDRESS.sub("[address]", text))
+    return code[:60], f"{code}: {text}"[:300]
+
+
 def deliver(patient, channel, subject, body):
     """Send one message; raises on failure (the caller records it)."""
     to = address_for(patient, channel)
@@ -145,17 +177,22 @@ def deliver(patient, channel, subject, body):
 
 
 def _claim(appointment, channel, now):
-    """This run's reminder row for (appointment, channel), or None when it is sent, being sent
-    by another run, or failed too often. The unique constraint and the conditional update
-    make two runs at once send it only once."""
+    """This run's reminder row for (appointment, channel, its start as it stands), or None
+    when it is sent, being sent by another run, or failed too often. A moved appointment
+    has a new start and so a new row: its patient hears of the new time, and the reminder of
+    the old one stays on record. The unique constraint and the conditional update make two
+    runs at once send it only once. ``message.held_for`` keeps why it was held back before
+    (or ''), so holding it again for the same reason is not recorded again."""
     try:
         with transaction.atomic():
             message, created = Message.objects.get_or_create(
                 appointment=appointment, channel=channel, kind=Message.Kind.REMINDER,
+                for_start=appointment.starts_at,
                 defaults={"patient": appointment.patient, "status": Message.Status.SENDING})
     except IntegrityError:
         return None
     if created:
+        message.held_for = ""
         return message
     if message.status == Message.Status.SENT:
         return None
@@ -168,17 +205,21 @@ def _claim(appointment, channel, now):
                                                                          updated_at=timezone.now())
     if not taken:
         return None
+    held_for = message.reason if message.status == Message.Status.HELD else ""
     message.refresh_from_db()
+    message.held_for = held_for
     return message
 
 
-def _finish(message, **changes):
+def _finish(message, audit=True, **changes):
     for name, value in changes.items():
         setattr(message, name, value)
     message.save()
+    if not audit:
+        return
     record("create" if message.status == Message.Status.SENT else "update", patient=message.patient, obj=message,
            detail={"kind": message.kind, "channel": message.channel, "status": message.status,
-                   "reason": message.reason})
+                   "reason": message.reason, **({"error": message.error_code} if message.error_code else {})})
 
 
 def due_appointments(now, hours=None):
@@ -206,7 +247,9 @@ def send_due(now=None, hours=None):
                 continue
             reason = held_reason(patient, channel, Message.Kind.REMINDER)
             if reason:
-                _finish(message, status=Message.Status.HELD, reason=reason)
+                # Held again for the reason already on record (every run until the visit): the
+                # audit trail has it once, not once a run.
+                _finish(message, audit=reason != message.held_for, status=Message.Status.HELD, reason=reason)
                 counts["held"] += 1
                 continue
             with patient.in_own_language():
@@ -219,27 +262,53 @@ def send_due(now=None, hours=None):
             try:
                 to = deliver(patient, channel, subject, body)
             except Exception as error:  # any provider or SMTP failure: recorded, tried again later
+                code, text = failure(error, address_for(patient, channel))
                 _finish(message, status=Message.Status.FAILED, attempts=message.attempts + 1, link=link,
-                        reason=f"{type(error).__name__}: {error}"[:300])
+                        reason=text, error_code=code)
                 counts["failed"] += 1
                 continue
             _finish(message, status=Message.Status.SENT, attempts=message.attempts + 1, recipient=to, link=link,
-                    language=language, reason="", sent_at=timezone.now())
+                    language=language, reason="", error_code="", sent_at=timezone.now())
             counts["sent"] += 1
     return counts
 
 
-def send_recall(patient, row, channel, user, request=None):
-    """One recall message about ``row`` (recall.Row) on ``channel``; returns the Message. A
-    follow-up carries its questionnaire link. Held back (and recorded so) when the patient
-    opted out or has no address."""
-    with transaction.atomic():
-        message = Message.objects.create(patient=patient, kind=Message.Kind.RECALL, channel=channel,
-                                         category=row.key, created_by=user)
+def _recall_row_for_today(patient, row, channel, user, today):
+    """(message, fresh): this day's recall message about ``row`` on ``channel``, made now
+    (fresh) or the one already there. A failed one is taken over to try again (fresh); one
+    sent, being sent or held back is left as it is, so a second click (or a second tab) sends
+    nothing more. The unique constraint settles two clicks at the same instant."""
+    lookup = {"patient": patient, "kind": Message.Kind.RECALL, "category": row.key, "channel": channel,
+              "recall_day": today}
+    try:
+        with transaction.atomic():
+            message, created = Message.objects.get_or_create(
+                **lookup, defaults={"created_by": user, "status": Message.Status.SENDING})
+    except IntegrityError:
+        return Message.objects.get(**lookup), False
+    if created:
+        return message, True
+    if message.status != Message.Status.FAILED:
+        return message, False
+    taken = Message.objects.filter(pk=message.pk, patient=patient, status=Message.Status.FAILED,
+                                   updated_at=message.updated_at).update(status=Message.Status.SENDING,
+                                                                         created_by=user, updated_at=timezone.now())
+    message.refresh_from_db()
+    return message, bool(taken)
+
+
+def send_recall(patient, row, channel, user, request=None, today=None):
+    """One recall message about ``row`` (recall.Row) on ``channel`` a day; returns (Message,
+    fresh): fresh is False when this day's message was already sent, held back or is being
+    sent, and nothing was done. A follow-up carries its questionnaire link. Held back (and
+    recorded so) when the patient opted out or has no address."""
+    message, fresh = _recall_row_for_today(patient, row, channel, user, today or timezone.localdate())
+    if not fresh:
+        return message, False
     reason = held_reason(patient, channel, Message.Kind.RECALL)
     if reason:
         _finish(message, status=Message.Status.HELD, reason=reason)
-        return message
+        return message, True
     link = url = None
     with patient.in_own_language():
         if row.category == "follow_up":
@@ -250,9 +319,10 @@ def send_recall(patient, row, channel, user, request=None):
     try:
         to = deliver(patient, channel, subject, body)
     except Exception as error:  # recorded as failed; the page says so and it may be sent again
-        _finish(message, status=Message.Status.FAILED, attempts=1, link=link,
-                reason=f"{type(error).__name__}: {error}"[:300])
-        return message
-    _finish(message, status=Message.Status.SENT, attempts=1, recipient=to, link=link, language=patient.language,
-            sent_at=timezone.now())
-    return message
+        code, text = failure(error, address_for(patient, channel))
+        _finish(message, status=Message.Status.FAILED, attempts=message.attempts + 1, link=link, reason=text,
+                error_code=code)
+        return message, True
+    _finish(message, status=Message.Status.SENT, attempts=message.attempts + 1, recipient=to, link=link,
+            language=patient.language, reason="", error_code="", sent_at=timezone.now())
+    return message, True

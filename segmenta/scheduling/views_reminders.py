@@ -202,8 +202,12 @@ def recall_send(request):
     if entry is not None and channel not in Channel.values:
         messages.error(request, _("Choose e-mail or SMS."))
     elif entry is not None:
-        message = reminders.send_recall(entry["patient"], entry["row"], channel, request.user, request=request)
-        if message.status == Message.Status.SENT:
+        message, fresh = reminders.send_recall(entry["patient"], entry["row"], channel, request.user,
+                                               request=request)
+        if not fresh and message.status in (Message.Status.SENT, Message.Status.SENDING):
+            # A second click, or the row sent from another tab today: nothing goes out twice.
+            messages.info(request, _("Already sent to %(patient)s today.") % {"patient": entry["patient"]})
+        elif message.status == Message.Status.SENT:
             messages.success(request, _("Message sent to %(patient)s.") % {"patient": entry["patient"]})
         else:
             messages.error(request, _("Not sent: %(reason)s.") % {"reason": reminders.reason_label(message)})

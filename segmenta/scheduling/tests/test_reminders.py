@@ -173,7 +173,7 @@ def test_a_failure_is_recorded_and_tried_again_up_to_three_times(visit, settings
 
 def test_a_message_being_sent_by_another_run_is_left_to_it(visit):
     Message.objects.create(patient=visit.patient, appointment=visit, kind="reminder", channel="email",
-                           status="sending")
+                           for_start=visit.starts_at, status="sending")
     assert reminders.send_due()["sent"] == 1  # the SMS only
     assert mail.outbox == []
 
