@@ -105,6 +105,9 @@ VERDICT = _enum(["warn", "block"])
 COUNT = {"type": "integer", "minimum": 1}
 MONEY = {"type": "number", "minimum": 0}
 FEE_SCHEDULES = ["goae", "gebueh", "tarif590"]
+# A pointer at one knowledge-base entry (a course's reading, what backs a quiz answer).
+KB_REFERENCE = {"type": "object", "required": ["kind", "id"], "additionalProperties": False,
+                "properties": {"kind": {"type": "string"}, "id": {"type": "string"}}}
 
 
 def _rule(**parameters):
@@ -311,6 +314,49 @@ KINDS = {
         id=_enum(["follow_up", "lapsed"]),
         after_months={"type": "array", "items": COUNT, "minItems": 1, "uniqueItems": True},
         window_days=COUNT, after_days=COUNT)),
+    # The membrane-potential lab (segmenta/learning/membrane.py): its textbook neuron, limits and
+    # presets; its lessons and the claims it shows as claims, with who states and who questions them.
+    "membrane-model": ("membrane.yaml", _schema(
+        ["temperature_c", "concentrations_mmol_l", "permeabilities", "resting_mv", "threshold_mv", "peak_p_na",
+         "concentration_max_mmol_l", "permeability_max", "presets"],
+        temperature_c={"type": "object", "required": ["default", "min", "max"], "additionalProperties": False,
+                       "properties": {k: {"type": "number"} for k in ("default", "min", "max")}},
+        concentrations_mmol_l={"type": "object", "required": ["K", "Na", "Cl"], "additionalProperties": False,
+                               "properties": {ion: {"type": "object", "required": ["in", "out"],
+                                                    "additionalProperties": False,
+                                                    "properties": {"in": {"type": "number", "exclusiveMinimum": 0},
+                                                                   "out": {"type": "number", "exclusiveMinimum": 0}}}
+                                              for ion in ("K", "Na", "Cl")}},
+        permeabilities={"type": "object", "required": ["K", "Na", "Cl"], "additionalProperties": False,
+                        "properties": {ion: {"type": "number", "minimum": 0} for ion in ("K", "Na", "Cl")}},
+        resting_mv={"type": "object", "required": ["min", "max"], "additionalProperties": False,
+                    "properties": {"min": {"type": "number"}, "max": {"type": "number"}}},
+        threshold_mv={"type": "number"}, peak_p_na={"type": "number", "exclusiveMinimum": 0},
+        concentration_max_mmol_l={"type": "number", "exclusiveMinimum": 0},
+        permeability_max={"type": "number", "exclusiveMinimum": 0},
+        presets={**_list({"type": "object", "required": ["id", "name", "values", "blocked_percent"],
+                          "additionalProperties": False,
+                          "properties": {"id": ID, "name": TEXT, "note": TEXT,
+                                         "values": {"type": "object", "additionalProperties": {"type": "number"}},
+                                         "blocked_percent": {"type": "number", "minimum": 0, "maximum": 100}}}),
+                 "minItems": 1})),
+    "membrane-text": ("membrane_texts.yaml", {**_schema(
+        ["role", "text"], role=_enum(["lesson", "claim"]), text=TEXT, assessment=TEXT,
+        status=_enum(["disputed", "refuted", "established"]), stated_by=_list({"type": "string"}),
+        questioned_by=_list({"type": "string"})),
+        "if": {"properties": {"role": {"const": "claim"}}},
+        "then": {"required": ["status", "assessment", "stated_by", "questioned_by"],
+                 "properties": {"stated_by": {"minItems": 1}, "questioned_by": {"minItems": 1}}}}),
+    # Teaching cases for the case simulator (segmenta/learning/simulator.py): the story, the
+    # questions a learner may ask and what each reveals, the hidden case, its red flags.
+    "vignette": ("vignettes.yaml", _schema(
+        ["seen_on", "story", "questions", "case", "expected_red_flags", "commentary"],
+        seen_on={"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}, story=TEXT, commentary=TEXT,
+        questions={**_list({"type": "object", "required": ["id", "question", "answer", "reveals"],
+                            "additionalProperties": False,
+                            "properties": {"id": ID, "question": TEXT, "answer": TEXT, "reveals": _list(ID)}}),
+                   "minItems": 1},
+        case={"type": "object"}, expected_red_flags=_list({"type": "string"}))),
     # Patient leaflets (segmenta/learning/leaflets.py): sections of plain text, each with the
     # sources of what it states and its evidence; `call` sections print the clinic's phone or
     # the emergency number of its jurisdiction beside them.
@@ -355,6 +401,23 @@ KINDS = {
         ["jurisdictions", "professions", "credits", "period_years", "verified"],
         jurisdictions=_list(JURISDICTION), professions=PROFESSIONS, credits=COUNT,
         period_years={"type": "integer", "minimum": 1, "maximum": 10}, verified={"type": "boolean"})),
+    # Learn → Courses (segmenta/learning/courses.py): modules with objectives, readings that
+    # point at knowledge-base entries (rendered live, never copied), and a quiz whose questions
+    # each name the entry that backs them.
+    "course-module": ("courses.yaml", _schema(
+        ["order", "pass_percent", "objectives", "readings", "questions"],
+        order=COUNT, pass_percent={"type": "integer", "minimum": 1, "maximum": 100},
+        objectives={**_list(TEXT), "minItems": 1},
+        readings={**_list(KB_REFERENCE), "minItems": 1},
+        questions={**_list({
+            "type": "object", "required": ["id", "choice", "text", "options", "correct", "explanation", "backed_by"],
+            "additionalProperties": False,
+            "properties": {"id": ID, "choice": _enum(["single", "multiple"]), "text": TEXT,
+                           "options": {**_list({"type": "object", "required": ["id", "text"],
+                                                "additionalProperties": False,
+                                                "properties": {"id": ID, "text": TEXT}}), "minItems": 2},
+                           "correct": {**_list(ID), "minItems": 1, "uniqueItems": True},
+                           "explanation": TEXT, "backed_by": KB_REFERENCE}}), "minItems": 5, "maxItems": 8})),
 }
 
 
@@ -539,6 +602,7 @@ def _cross_check(entries):
           "partial_test"} <= set(entries["tracing-weight"]), "tracing-weight", "*",
          "the assessment needs every tracing weight")
     _check_huneke_thresholds(entries, need)
+    _check_courses(entries, need)
     _check_weight_plausibility(entries, need)
     for code_id, code in entries.get("code", {}).items():
         if "vocabulary" in code:
@@ -570,11 +634,50 @@ def _cross_check(entries):
     need("other" in entries["crisis-contact"], "crisis-contact", "*",
          "the fallback entry 'other' (any other or unknown jurisdiction) is missing")
     _check_fee_codes(entries, need)
+    _check_membrane(entries, need)
+    _check_vignettes(entries, need)
     _check_leaflets(entries, need)
     choir = entries["choir-segment"]
     need(sorted(choir) == [*range(101, 137), *range(201, 239)], "choir-segment", "*",
          "the body map needs exactly the 74 CHOIR segments 101–136 and 201–238")
     return problems
+
+
+def _check_courses(entries, need):
+    """Every reading and every question's backing names an existing entry; a question's right
+    options are among its options (exactly one for a single-choice question, and at least one
+    wrong option left for a multiple-choice one, or ticking everything would score full marks);
+    ids are unique within a module and modules have distinct places in the course."""
+    def exists(reference):
+        kind, entry_id = reference["kind"], reference["id"]
+        if kind == "choir-segment":
+            return entry_id.isdigit() and int(entry_id) in entries[kind]
+        return entry_id in entries.get(kind, {})
+
+    modules = entries.get("course-module", {})
+    orders = [module["order"] for module in modules.values()]
+    need(len(orders) == len(set(orders)), "course-module", "*", "two modules share the same order")
+    for module_id, module in modules.items():
+        for reading in module["readings"]:
+            need(exists(reading), "course-module", module_id,
+                 f"reading {reading['kind']}/{reading['id']}: no such knowledge-base entry")
+        question_ids = [q["id"] for q in module["questions"]]
+        need(len(question_ids) == len(set(question_ids)), "course-module", module_id, "two questions share an id")
+        for question in module["questions"]:
+            where = f"question {question['id']!r}"
+            options = [option["id"] for option in question["options"]]
+            need(len(options) == len(set(options)), "course-module", module_id, f"{where}: two options share an id")
+            for answer in question["correct"]:
+                need(answer in options, "course-module", module_id, f"{where}: correct {answer!r} is no option")
+            if question["choice"] == "single":
+                need(len(question["correct"]) == 1, "course-module", module_id,
+                     f"{where}: a single-choice question has exactly one correct option")
+            else:
+                need(len(set(question["correct"])) < len(options), "course-module", module_id,
+                     f"{where}: a multiple-choice question needs at least one wrong option")
+            backing = question["backed_by"]
+            need(exists(backing), "course-module", module_id,
+                 f"{where}: backed_by {backing['kind']}/{backing['id']}: no such knowledge-base entry")
 
 
 def cited(value):
@@ -596,6 +699,37 @@ def cited(value):
 # defaults a clinic may override; an override of `criteria` must give every one of them.
 HUNEKE_THRESHOLDS = ("onset_seconds_max", "relief_percent_min", "duration_hours_min", "duration_hours_min_tooth",
                      "partial_relief_percent_min")
+
+
+def _check_vignettes(entries, need):
+    """A vignette's hidden case validates as a case; each question reveals a history item or a
+    finding of that case; its expected red flags are red flags, and every red-flag finding of
+    the case is among them (the flags the engine derives, such as new pain over 50, are held
+    against the engine by the simulator's tests, a floor above)."""
+    from segmenta.caseformat import CaseError, validate  # not at the top: caseformat reads our vocabularies
+
+    for vignette_id, vignette in entries.get("vignette", {}).items():
+        case = vignette["case"]
+        try:
+            validate(case)
+        except CaseError as error:
+            need(False, "vignette", vignette_id, f"case: {error}")
+            continue
+        findings = set(case.get("findings", []))
+        findings |= {f for c in case.get("complaints", []) for f in c.get("findings", [])}
+        history = {item["id"] for item in case.get("history", [])}
+        for question in vignette["questions"]:
+            for revealed in question["reveals"]:
+                need(revealed in history or revealed in findings, "vignette", vignette_id,
+                     f"question {question['id']!r} reveals {revealed!r}, no history item or finding of its case")
+        need(len({q["id"] for q in vignette["questions"]}) == len(vignette["questions"]), "vignette", vignette_id,
+             "two questions share an id")
+        expected = set(vignette["expected_red_flags"])
+        for code in sorted(expected - set(entries["red-flag"])):
+            need(False, "vignette", vignette_id, f"expected_red_flags: {code!r} is no red flag")
+        for code in sorted((findings & set(entries["red-flag"])) - expected):
+            need(False, "vignette", vignette_id,
+                 f"its case holds the red flag {code!r}: list it in expected_red_flags")
 
 
 def _check_fee_codes(entries, need):
@@ -660,6 +794,47 @@ def _check_leaflets(entries, need):
                      f"{where} cites {source!r}, which the leaflet's sources do not list")
             need(section["sources"] or section["evidence"] in ("no_source", "disputed"), "leaflet", leaflet_id,
                  f"{where} has no source, so its evidence must say 'no_source' (or 'disputed')")
+
+
+# What the membrane-potential lab reads: its neuron, and the lessons and claims it shows.
+MEMBRANE_MODEL = "mammalian-neuron"
+MEMBRANE_TEXTS = ("resting-potential", "depolarisation", "procaine-action", "injured-tissue-depolarised",
+                  "procaine-restores-potential")
+MEMBRANE_FIELDS = ("temp_c", "k_in", "k_out", "na_in", "na_out", "cl_in", "cl_out", "p_k", "p_na", "p_cl")
+
+
+def _check_membrane(entries, need):
+    """The lab's neuron exists with a default temperature inside its range and values within its
+    own limits; presets change only the lab's fields; a claim cites whoever states and questions
+    it among its sources; the lab's lessons and claims are all there."""
+    models, texts = entries.get("membrane-model", {}), entries.get("membrane-text", {})
+    need(MEMBRANE_MODEL in models, "membrane-model", MEMBRANE_MODEL, "missing: the membrane-potential lab needs it")
+    for model_id, model in models.items():
+        temp = model["temperature_c"]
+        need(temp["min"] <= temp["default"] <= temp["max"], "membrane-model", model_id,
+             "temperature_c: min ≤ default ≤ max")
+        need(model["resting_mv"]["min"] < model["resting_mv"]["max"], "membrane-model", model_id,
+             "resting_mv: min below max")
+        largest = max(c for ion in model["concentrations_mmol_l"].values() for c in ion.values())
+        need(largest <= model["concentration_max_mmol_l"], "membrane-model", model_id,
+             "a concentration above concentration_max_mmol_l")
+        need(0 < max(model["permeabilities"].values()) and max(model["permeabilities"].values())
+             <= model["permeability_max"], "membrane-model", model_id,
+             "permeabilities: at least one above 0, none above permeability_max")
+        for preset in model["presets"]:
+            unknown = sorted(set(preset["values"]) - set(MEMBRANE_FIELDS))
+            need(not unknown, "membrane-model", model_id,
+                 f"preset {preset['id']!r}: {unknown} are no fields of the lab ({', '.join(MEMBRANE_FIELDS)})")
+    for text_id in MEMBRANE_TEXTS:
+        need(text_id in texts, "membrane-text", text_id, "missing: the membrane-potential lab shows it")
+    for text_id, text in texts.items():
+        for key in ("stated_by", "questioned_by"):
+            for source in text.get(key, []):
+                need(source in text["sources"], "membrane-text", text_id,
+                     f"{key}: {source!r} must be among its sources too")
+        if text["role"] == "claim":
+            need(text["evidence"] == "disputed" or text["status"] != "disputed", "membrane-text", text_id,
+                 "a disputed claim's evidence must say 'disputed'")
 
 
 def _check_weight_plausibility(entries, need):
