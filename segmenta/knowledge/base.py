@@ -314,49 +314,6 @@ KINDS = {
         id=_enum(["follow_up", "lapsed"]),
         after_months={"type": "array", "items": COUNT, "minItems": 1, "uniqueItems": True},
         window_days=COUNT, after_days=COUNT)),
-    # The membrane-potential lab (segmenta/learning/membrane.py): its textbook neuron, limits and
-    # presets; its lessons and the claims it shows as claims, with who states and who questions them.
-    "membrane-model": ("membrane.yaml", _schema(
-        ["temperature_c", "concentrations_mmol_l", "permeabilities", "resting_mv", "threshold_mv", "peak_p_na",
-         "concentration_max_mmol_l", "permeability_max", "presets"],
-        temperature_c={"type": "object", "required": ["default", "min", "max"], "additionalProperties": False,
-                       "properties": {k: {"type": "number"} for k in ("default", "min", "max")}},
-        concentrations_mmol_l={"type": "object", "required": ["K", "Na", "Cl"], "additionalProperties": False,
-                               "properties": {ion: {"type": "object", "required": ["in", "out"],
-                                                    "additionalProperties": False,
-                                                    "properties": {"in": {"type": "number", "exclusiveMinimum": 0},
-                                                                   "out": {"type": "number", "exclusiveMinimum": 0}}}
-                                              for ion in ("K", "Na", "Cl")}},
-        permeabilities={"type": "object", "required": ["K", "Na", "Cl"], "additionalProperties": False,
-                        "properties": {ion: {"type": "number", "minimum": 0} for ion in ("K", "Na", "Cl")}},
-        resting_mv={"type": "object", "required": ["min", "max"], "additionalProperties": False,
-                    "properties": {"min": {"type": "number"}, "max": {"type": "number"}}},
-        threshold_mv={"type": "number"}, peak_p_na={"type": "number", "exclusiveMinimum": 0},
-        concentration_max_mmol_l={"type": "number", "exclusiveMinimum": 0},
-        permeability_max={"type": "number", "exclusiveMinimum": 0},
-        presets={**_list({"type": "object", "required": ["id", "name", "values", "blocked_percent"],
-                          "additionalProperties": False,
-                          "properties": {"id": ID, "name": TEXT, "note": TEXT,
-                                         "values": {"type": "object", "additionalProperties": {"type": "number"}},
-                                         "blocked_percent": {"type": "number", "minimum": 0, "maximum": 100}}}),
-                 "minItems": 1})),
-    "membrane-text": ("membrane_texts.yaml", {**_schema(
-        ["role", "text"], role=_enum(["lesson", "claim"]), text=TEXT, assessment=TEXT,
-        status=_enum(["disputed", "refuted", "established"]), stated_by=_list({"type": "string"}),
-        questioned_by=_list({"type": "string"})),
-        "if": {"properties": {"role": {"const": "claim"}}},
-        "then": {"required": ["status", "assessment", "stated_by", "questioned_by"],
-                 "properties": {"stated_by": {"minItems": 1}, "questioned_by": {"minItems": 1}}}}),
-    # Teaching cases for the case simulator (segmenta/learning/simulator.py): the story, the
-    # questions a learner may ask and what each reveals, the hidden case, its red flags.
-    "vignette": ("vignettes.yaml", _schema(
-        ["seen_on", "story", "questions", "case", "expected_red_flags", "commentary"],
-        seen_on={"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}, story=TEXT, commentary=TEXT,
-        questions={**_list({"type": "object", "required": ["id", "question", "answer", "reveals"],
-                            "additionalProperties": False,
-                            "properties": {"id": ID, "question": TEXT, "answer": TEXT, "reveals": _list(ID)}}),
-                   "minItems": 1},
-        case={"type": "object"}, expected_red_flags=_list({"type": "string"}))),
     # Patient leaflets (segmenta/learning/leaflets.py): sections of plain text, each with the
     # sources of what it states and its evidence; `call` sections print the clinic's phone or
     # the emergency number of its jurisdiction beside them.
@@ -634,8 +591,6 @@ def _cross_check(entries):
     need("other" in entries["crisis-contact"], "crisis-contact", "*",
          "the fallback entry 'other' (any other or unknown jurisdiction) is missing")
     _check_fee_codes(entries, need)
-    _check_membrane(entries, need)
-    _check_vignettes(entries, need)
     _check_leaflets(entries, need)
     choir = entries["choir-segment"]
     need(sorted(choir) == [*range(101, 137), *range(201, 239)], "choir-segment", "*",
@@ -701,37 +656,6 @@ HUNEKE_THRESHOLDS = ("onset_seconds_max", "relief_percent_min", "duration_hours_
                      "partial_relief_percent_min")
 
 
-def _check_vignettes(entries, need):
-    """A vignette's hidden case validates as a case; each question reveals a history item or a
-    finding of that case; its expected red flags are red flags, and every red-flag finding of
-    the case is among them (the flags the engine derives, such as new pain over 50, are held
-    against the engine by the simulator's tests, a floor above)."""
-    from segmenta.caseformat import CaseError, validate  # not at the top: caseformat reads our vocabularies
-
-    for vignette_id, vignette in entries.get("vignette", {}).items():
-        case = vignette["case"]
-        try:
-            validate(case)
-        except CaseError as error:
-            need(False, "vignette", vignette_id, f"case: {error}")
-            continue
-        findings = set(case.get("findings", []))
-        findings |= {f for c in case.get("complaints", []) for f in c.get("findings", [])}
-        history = {item["id"] for item in case.get("history", [])}
-        for question in vignette["questions"]:
-            for revealed in question["reveals"]:
-                need(revealed in history or revealed in findings, "vignette", vignette_id,
-                     f"question {question['id']!r} reveals {revealed!r}, no history item or finding of its case")
-        need(len({q["id"] for q in vignette["questions"]}) == len(vignette["questions"]), "vignette", vignette_id,
-             "two questions share an id")
-        expected = set(vignette["expected_red_flags"])
-        for code in sorted(expected - set(entries["red-flag"])):
-            need(False, "vignette", vignette_id, f"expected_red_flags: {code!r} is no red flag")
-        for code in sorted((findings & set(entries["red-flag"])) - expected):
-            need(False, "vignette", vignette_id,
-                 f"its case holds the red flag {code!r}: list it in expected_red_flags")
-
-
 def _check_fee_codes(entries, need):
     """Each fee code belongs to its schedule and is priced the way its schedule prices;
     every code it names (exclusions, the several-areas code, the expenses line) exists in
@@ -794,47 +718,6 @@ def _check_leaflets(entries, need):
                      f"{where} cites {source!r}, which the leaflet's sources do not list")
             need(section["sources"] or section["evidence"] in ("no_source", "disputed"), "leaflet", leaflet_id,
                  f"{where} has no source, so its evidence must say 'no_source' (or 'disputed')")
-
-
-# What the membrane-potential lab reads: its neuron, and the lessons and claims it shows.
-MEMBRANE_MODEL = "mammalian-neuron"
-MEMBRANE_TEXTS = ("resting-potential", "depolarisation", "procaine-action", "injured-tissue-depolarised",
-                  "procaine-restores-potential")
-MEMBRANE_FIELDS = ("temp_c", "k_in", "k_out", "na_in", "na_out", "cl_in", "cl_out", "p_k", "p_na", "p_cl")
-
-
-def _check_membrane(entries, need):
-    """The lab's neuron exists with a default temperature inside its range and values within its
-    own limits; presets change only the lab's fields; a claim cites whoever states and questions
-    it among its sources; the lab's lessons and claims are all there."""
-    models, texts = entries.get("membrane-model", {}), entries.get("membrane-text", {})
-    need(MEMBRANE_MODEL in models, "membrane-model", MEMBRANE_MODEL, "missing: the membrane-potential lab needs it")
-    for model_id, model in models.items():
-        temp = model["temperature_c"]
-        need(temp["min"] <= temp["default"] <= temp["max"], "membrane-model", model_id,
-             "temperature_c: min ≤ default ≤ max")
-        need(model["resting_mv"]["min"] < model["resting_mv"]["max"], "membrane-model", model_id,
-             "resting_mv: min below max")
-        largest = max(c for ion in model["concentrations_mmol_l"].values() for c in ion.values())
-        need(largest <= model["concentration_max_mmol_l"], "membrane-model", model_id,
-             "a concentration above concentration_max_mmol_l")
-        need(0 < max(model["permeabilities"].values()) and max(model["permeabilities"].values())
-             <= model["permeability_max"], "membrane-model", model_id,
-             "permeabilities: at least one above 0, none above permeability_max")
-        for preset in model["presets"]:
-            unknown = sorted(set(preset["values"]) - set(MEMBRANE_FIELDS))
-            need(not unknown, "membrane-model", model_id,
-                 f"preset {preset['id']!r}: {unknown} are no fields of the lab ({', '.join(MEMBRANE_FIELDS)})")
-    for text_id in MEMBRANE_TEXTS:
-        need(text_id in texts, "membrane-text", text_id, "missing: the membrane-potential lab shows it")
-    for text_id, text in texts.items():
-        for key in ("stated_by", "questioned_by"):
-            for source in text.get(key, []):
-                need(source in text["sources"], "membrane-text", text_id,
-                     f"{key}: {source!r} must be among its sources too")
-        if text["role"] == "claim":
-            need(text["evidence"] == "disputed" or text["status"] != "disputed", "membrane-text", text_id,
-                 "a disputed claim's evidence must say 'disputed'")
 
 
 def _check_weight_plausibility(entries, need):
