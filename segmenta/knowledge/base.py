@@ -314,6 +314,16 @@ KINDS = {
         id=_enum(["follow_up", "lapsed"]),
         after_months={"type": "array", "items": COUNT, "minItems": 1, "uniqueItems": True},
         window_days=COUNT, after_days=COUNT)),
+    # Teaching cases for the case simulator (segmenta/learning/simulator.py): the story, the
+    # questions a learner may ask and what each reveals, the hidden case, its red flags.
+    "vignette": ("vignettes.yaml", _schema(
+        ["seen_on", "story", "questions", "case", "expected_red_flags", "commentary"],
+        seen_on={"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}, story=TEXT, commentary=TEXT,
+        questions={**_list({"type": "object", "required": ["id", "question", "answer", "reveals"],
+                            "additionalProperties": False,
+                            "properties": {"id": ID, "question": TEXT, "answer": TEXT, "reveals": _list(ID)}}),
+                   "minItems": 1},
+        case={"type": "object"}, expected_red_flags=_list({"type": "string"}))),
     # Patient leaflets (segmenta/learning/leaflets.py): sections of plain text, each with the
     # sources of what it states and its evidence; `call` sections print the clinic's phone or
     # the emergency number of its jurisdiction beside them.
@@ -591,6 +601,7 @@ def _cross_check(entries):
     need("other" in entries["crisis-contact"], "crisis-contact", "*",
          "the fallback entry 'other' (any other or unknown jurisdiction) is missing")
     _check_fee_codes(entries, need)
+    _check_vignettes(entries, need)
     _check_leaflets(entries, need)
     choir = entries["choir-segment"]
     need(sorted(choir) == [*range(101, 137), *range(201, 239)], "choir-segment", "*",
@@ -654,6 +665,38 @@ def cited(value):
 # defaults a clinic may override; an override of `criteria` must give every one of them.
 HUNEKE_THRESHOLDS = ("onset_seconds_max", "relief_percent_min", "duration_hours_min", "duration_hours_min_tooth",
                      "partial_relief_percent_min")
+
+
+def _check_vignettes(entries, need):
+    """A vignette's hidden case validates as a case; each question reveals a history item or a
+    finding of that case; its expected red flags are red flags, and every red-flag finding of
+    the case is among them (the flags the engine derives, such as new pain over 50, are held
+    against the engine by the simulator's tests, a floor above)."""
+    from segmenta.caseformat import CaseError, validate  # not at the top: caseformat reads our vocabularies
+
+    for vignette_id, vignette in entries.get("vignette", {}).items():
+        case = vignette["case"]
+        try:
+            validate(case)
+        except CaseError as error:
+            need(False, "vignette", vignette_id, f"case: {error}")
+            continue
+        findings = set(case.get("findings", []))
+        findings |= {f for c in case.get("complaints", []) for f in c.get("findings", [])}
+        history = {item["id"] for item in case.get("history", [])}
+        for question in vignette["questions"]:
+            for revealed in question["reveals"]:
+                need(revealed in history or revealed in findings, "vignette", vignette_id,
+                     f"question {question['id']!r} reveals {revealed!r}, no history item or finding of its case")
+        need(len({q["id"] for q in vignette["questions"]}) == len(vignette["questions"]), "vignette", vignette_id,
+             "two questions share an id")
+        expected = set(vignette["expected_red_flags"])
+        for code in sorted(expected - set(entries["red-flag"])):
+            need(False, "vignette", vignette_id, f"expected_red_flags: {code!r} is no red flag")
+        for code in sorted((findings & set(entries["red-flag"])) - expected):
+            need(False, "vignette", vignette_id,
+                 f"its case holds the red flag {code!r}: list it in expected_red_flags")
+
 
 
 def _check_fee_codes(entries, need):

@@ -73,6 +73,7 @@ TEXT_FIELDS = {
     "crisis-contact": ["name", "note", "contacts[].name"],
     "retention": ["name", "note"],
     "recall-rule": ["name", "note"],
+    "vignette": ["name", "note", "story", "questions[].question", "questions[].answer", "commentary"],
     "course-module": ["name", "note", "objectives[]", "questions[].text", "questions[].options[].text",
                       "questions[].explanation"],
     "leaflet": ["name", "note", "summary", "sections[].heading", "sections[].paragraphs[]", "sections[].bullets[]"],
