@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -187,13 +188,31 @@ class PractitionerProfile(models.Model):
             return self.licence_jurisdiction
         return None
 
-    def trained_techniques(self):
-        """Every technique covered by any recorded training course."""
-        found = set()
+    def _records(self):
         prefetched = getattr(self, "_prefetched_objects_cache", {}).get("training_records")
-        for record in prefetched if prefetched is not None else _training_records(self.pk):
-            found.update(record.techniques)
+        return prefetched if prefetched is not None else _training_records(self.pk)
+
+    def trained_techniques(self, day=None):
+        """Every technique covered by a recorded training that has not lapsed by ``day``
+        (today): an expired certificate no longer vouches for its techniques."""
+        day = day or timezone.localdate()
+        found = set()
+        for record in self._records():
+            if not record.expired_on(day):
+                found.update(record.techniques)
         return sorted(found)
+
+    def lapsed_techniques(self, day=None):
+        """{technique: the day its latest training expired} for each technique that only
+        expired records cover: why the scope check warns although a training was recorded."""
+        day = day or timezone.localdate()
+        current = set(self.trained_techniques(day))
+        lapsed = {}
+        for record in self._records():
+            if record.expired_on(day):
+                for technique in set(record.techniques) - current:
+                    lapsed[technique] = max(lapsed.get(technique, record.expiry), record.expiry)
+        return lapsed
 
 
 def certificate_path(instance, filename):
@@ -202,12 +221,35 @@ def certificate_path(instance, filename):
     return f"certificates/{instance.profile.user_id}/{secrets.token_hex(12)}.{ext}"
 
 
+class TrainingKind(models.TextChoices):
+    COURSE = "course", _("Course")
+    CERTIFICATE = "certificate", _("Certificate")
+    DIPLOMA = "diploma", _("Diploma")
+    CME_EVENT = "cme_event", _("CME event")
+
+
 class TrainingRecord(BoundedDates, models.Model):
+    """A continuing-education record: a course, certificate, diploma or CME event, with the
+    body that awarded it (a knowledge-base ``awarding-body``), its CME credits and, for a
+    certificate that lapses, its expiry. An expired record no longer unlocks its techniques
+    for the scope check (``PractitionerProfile.trained_techniques``); its credits still count
+    on the day they were earned (segmenta/learning/cme.py)."""
+
     profile = models.ForeignKey(PractitionerProfile, on_delete=models.CASCADE, related_name="training_records")
+    kind = models.CharField(_("kind"), max_length=20, choices=TrainingKind.choices, default=TrainingKind.COURSE)
     course = models.CharField(_("course"), max_length=200)
     provider = models.CharField(_("provider"), max_length=200)
-    date_bounds = {"date": "today"}
+    awarding_body = models.CharField(
+        _("awarding body"), max_length=40, blank=True,
+        help_text=_("Who awarded it, from the knowledge base's list; “Other” names it under provider."))
+    date_bounds = {"date": "today", "expiry": "expiry"}
     date = models.DateField(_("date"))
+    credits = models.DecimalField(
+        _("CME credits"), max_digits=6, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1000)],
+        help_text=_("The CME points the certificate states; empty if it awards none."))
+    expiry = models.DateField(_("valid until"), null=True, blank=True,
+                              help_text=_("The last day the certificate is valid; empty if it does not lapse."))
     hours = models.DecimalField(
         _("hours"), max_digits=6, decimal_places=1,
         validators=[MinValueValidator(0.5), MaxValueValidator(5000)],
@@ -231,6 +273,15 @@ class TrainingRecord(BoundedDates, models.Model):
 
     def techniques_display(self):
         return [localize.label("injection_target", code) for code in self.techniques]
+
+    def clean(self):
+        super().clean()
+        if self.expiry and self.date and self.expiry < self.date:
+            raise ValidationError({"expiry": _("A certificate cannot lapse before the day it was awarded.")})
+
+    def expired_on(self, day):
+        """Whether the record has lapsed by ``day`` (valid through its expiry day)."""
+        return self.expiry is not None and self.expiry < day
 
 
 def _digest(raw):

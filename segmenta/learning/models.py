@@ -1,1 +1,3 @@
 """Learning's own records (course progress, quiz attempts, simulator runs)."""
+
+from .models_ce import ClinicRequirement, TrainingCycle  # noqa: E402,F401  (continuing education)
