@@ -314,6 +314,39 @@ KINDS = {
         id=_enum(["follow_up", "lapsed"]),
         after_months={"type": "array", "items": COUNT, "minItems": 1, "uniqueItems": True},
         window_days=COUNT, after_days=COUNT)),
+    # The membrane-potential lab (segmenta/learning/membrane.py): its textbook neuron, limits and
+    # presets; its lessons and the claims it shows as claims, with who states and who questions them.
+    "membrane-model": ("membrane.yaml", _schema(
+        ["temperature_c", "concentrations_mmol_l", "permeabilities", "resting_mv", "threshold_mv", "peak_p_na",
+         "concentration_max_mmol_l", "permeability_max", "presets"],
+        temperature_c={"type": "object", "required": ["default", "min", "max"], "additionalProperties": False,
+                       "properties": {k: {"type": "number"} for k in ("default", "min", "max")}},
+        concentrations_mmol_l={"type": "object", "required": ["K", "Na", "Cl"], "additionalProperties": False,
+                               "properties": {ion: {"type": "object", "required": ["in", "out"],
+                                                    "additionalProperties": False,
+                                                    "properties": {"in": {"type": "number", "exclusiveMinimum": 0},
+                                                                   "out": {"type": "number", "exclusiveMinimum": 0}}}
+                                              for ion in ("K", "Na", "Cl")}},
+        permeabilities={"type": "object", "required": ["K", "Na", "Cl"], "additionalProperties": False,
+                        "properties": {ion: {"type": "number", "minimum": 0} for ion in ("K", "Na", "Cl")}},
+        resting_mv={"type": "object", "required": ["min", "max"], "additionalProperties": False,
+                    "properties": {"min": {"type": "number"}, "max": {"type": "number"}}},
+        threshold_mv={"type": "number"}, peak_p_na={"type": "number", "exclusiveMinimum": 0},
+        concentration_max_mmol_l={"type": "number", "exclusiveMinimum": 0},
+        permeability_max={"type": "number", "exclusiveMinimum": 0},
+        presets={**_list({"type": "object", "required": ["id", "name", "values", "blocked_percent"],
+                          "additionalProperties": False,
+                          "properties": {"id": ID, "name": TEXT, "note": TEXT,
+                                         "values": {"type": "object", "additionalProperties": {"type": "number"}},
+                                         "blocked_percent": {"type": "number", "minimum": 0, "maximum": 100}}}),
+                 "minItems": 1})),
+    "membrane-text": ("membrane_texts.yaml", {**_schema(
+        ["role", "text"], role=_enum(["lesson", "claim"]), text=TEXT, assessment=TEXT,
+        status=_enum(["disputed", "refuted", "established"]), stated_by=_list({"type": "string"}),
+        questioned_by=_list({"type": "string"})),
+        "if": {"properties": {"role": {"const": "claim"}}},
+        "then": {"required": ["status", "assessment", "stated_by", "questioned_by"],
+                 "properties": {"stated_by": {"minItems": 1}, "questioned_by": {"minItems": 1}}}}),
     # Teaching cases for the case simulator (segmenta/learning/simulator.py): the story, the
     # questions a learner may ask and what each reveals, the hidden case, its red flags.
     "vignette": ("vignettes.yaml", _schema(
@@ -601,6 +634,7 @@ def _cross_check(entries):
     need("other" in entries["crisis-contact"], "crisis-contact", "*",
          "the fallback entry 'other' (any other or unknown jurisdiction) is missing")
     _check_fee_codes(entries, need)
+    _check_membrane(entries, need)
     _check_vignettes(entries, need)
     _check_leaflets(entries, need)
     choir = entries["choir-segment"]
@@ -761,6 +795,47 @@ def _check_leaflets(entries, need):
                      f"{where} cites {source!r}, which the leaflet's sources do not list")
             need(section["sources"] or section["evidence"] in ("no_source", "disputed"), "leaflet", leaflet_id,
                  f"{where} has no source, so its evidence must say 'no_source' (or 'disputed')")
+
+
+# What the membrane-potential lab reads: its neuron, and the lessons and claims it shows.
+MEMBRANE_MODEL = "mammalian-neuron"
+MEMBRANE_TEXTS = ("resting-potential", "depolarisation", "procaine-action", "injured-tissue-depolarised",
+                  "procaine-restores-potential")
+MEMBRANE_FIELDS = ("temp_c", "k_in", "k_out", "na_in", "na_out", "cl_in", "cl_out", "p_k", "p_na", "p_cl")
+
+
+def _check_membrane(entries, need):
+    """The lab's neuron exists with a default temperature inside its range and values within its
+    own limits; presets change only the lab's fields; a claim cites whoever states and questions
+    it among its sources; the lab's lessons and claims are all there."""
+    models, texts = entries.get("membrane-model", {}), entries.get("membrane-text", {})
+    need(MEMBRANE_MODEL in models, "membrane-model", MEMBRANE_MODEL, "missing: the membrane-potential lab needs it")
+    for model_id, model in models.items():
+        temp = model["temperature_c"]
+        need(temp["min"] <= temp["default"] <= temp["max"], "membrane-model", model_id,
+             "temperature_c: min ≤ default ≤ max")
+        need(model["resting_mv"]["min"] < model["resting_mv"]["max"], "membrane-model", model_id,
+             "resting_mv: min below max")
+        largest = max(c for ion in model["concentrations_mmol_l"].values() for c in ion.values())
+        need(largest <= model["concentration_max_mmol_l"], "membrane-model", model_id,
+             "a concentration above concentration_max_mmol_l")
+        need(0 < max(model["permeabilities"].values()) and max(model["permeabilities"].values())
+             <= model["permeability_max"], "membrane-model", model_id,
+             "permeabilities: at least one above 0, none above permeability_max")
+        for preset in model["presets"]:
+            unknown = sorted(set(preset["values"]) - set(MEMBRANE_FIELDS))
+            need(not unknown, "membrane-model", model_id,
+                 f"preset {preset['id']!r}: {unknown} are no fields of the lab ({', '.join(MEMBRANE_FIELDS)})")
+    for text_id in MEMBRANE_TEXTS:
+        need(text_id in texts, "membrane-text", text_id, "missing: the membrane-potential lab shows it")
+    for text_id, text in texts.items():
+        for key in ("stated_by", "questioned_by"):
+            for source in text.get(key, []):
+                need(source in text["sources"], "membrane-text", text_id,
+                     f"{key}: {source!r} must be among its sources too")
+        if text["role"] == "claim":
+            need(text["evidence"] == "disputed" or text["status"] != "disputed", "membrane-text", text_id,
+                 "a disputed claim's evidence must say 'disputed'")
 
 
 def _check_weight_plausibility(entries, need):

@@ -135,6 +135,8 @@ KIND_TITLES = {
     "fee-schedule": gettext_lazy("Fee schedules"),
     "fee-code": gettext_lazy("Fee codes"),
     "recall-rule": gettext_lazy("When the recall list names a patient"),
+    "membrane-model": gettext_lazy("Membrane-potential lab: the model neuron"),
+    "membrane-text": gettext_lazy("Membrane potentials: lessons and claims"),
     "awarding-body": gettext_lazy("Who awards neural-therapy training"),
     "cme-requirement": gettext_lazy("Continuing-education requirements"),
     "source": gettext_lazy("Sources"),

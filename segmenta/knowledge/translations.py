@@ -73,6 +73,8 @@ TEXT_FIELDS = {
     "crisis-contact": ["name", "note", "contacts[].name"],
     "retention": ["name", "note"],
     "recall-rule": ["name", "note"],
+    "membrane-model": ["name", "note", "presets[].name", "presets[].note"],
+    "membrane-text": ["name", "note", "text", "assessment"],
     "vignette": ["name", "note", "story", "questions[].question", "questions[].answer", "commentary"],
     "course-module": ["name", "note", "objectives[]", "questions[].text", "questions[].options[].text",
                       "questions[].explanation"],
