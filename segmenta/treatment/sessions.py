@@ -219,7 +219,18 @@ def safety_preview(session, injection, user):
     # budget over everything given before it, this session's injections and this one.
     given = case["given_injections"] + case["planned_injections"]
     verdict["budget"] = budget({**case, "given_injections": given}, kb, injection["time"])
+    if any(reason.get("code") == "untrained_technique" for reason in verdict["reasons"]):
+        verdict["training_gap"] = training_gap(performer, injection["target"], user)
     return result, verdict, kb
+
+
+def training_gap(performer, target, user):
+    """Why the scope check found no training of ``performer`` for ``target``: the day their
+    last training of it expired (None: no record covers it), and whether ``user`` is the one
+    who can record a training (only for themselves). Shown, never stored."""
+    profile = getattr(performer, "profile", None)
+    expired_on = profile.lapsed_techniques().get(target) if profile is not None else None
+    return {"technique": target, "expired_on": expired_on, "own": performer == user}
 
 
 def _add(verdict, reasons):
