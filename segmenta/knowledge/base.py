@@ -732,7 +732,6 @@ def _check_vignettes(entries, need):
                  f"its case holds the red flag {code!r}: list it in expected_red_flags")
 
 
-
 def _check_fee_codes(entries, need):
     """Each fee code belongs to its schedule and is priced the way its schedule prices;
     every code it names (exclusions, the several-areas code, the expenses line) exists in

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views_ce  # continuing education
+from . import views_sim  # the case simulator
 
 app_name = "learning"
 
@@ -16,4 +17,10 @@ urlpatterns = [
     path("training/requirements/", views_ce.requirements_page, name="training_requirements"),
     path("training/requirements/<int:pk>/", views_ce.requirements_page, name="training_requirement"),
     path("training/requirements/<int:pk>/delete/", views_ce.requirement_delete, name="training_requirement_delete"),
+    # The case simulator (views_sim.py).
+    path("simulator/", views_sim.vignette_list, name="simulator"),
+    path("simulator/start/<str:vignette_id>/", views_sim.start, name="simulator_start"),
+    path("simulator/<int:pk>/", views_sim.run_view, name="simulator_run"),
+    path("simulator/<int:pk>/ask/", views_sim.ask, name="simulator_ask"),
+    path("simulator/<int:pk>/next/", views_sim.advance, name="simulator_advance"),
 ]
