@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -121,6 +122,7 @@ KIND_TITLES = {
     "red-flag-area": gettext_lazy("Red-flag screening areas"),
     "instrument-threshold": gettext_lazy("Outcome instruments"),
     "study": gettext_lazy("Evidence: studies"),
+    "course-module": gettext_lazy("Course modules"),
     "scope-rule": gettext_lazy("Scope of practice"),
     "safety-rule": gettext_lazy("Safety rules"),
     "bleeding-agent": gettext_lazy("Blood thinners and their hold times"),
@@ -1800,6 +1802,23 @@ def cme_requirement_layout(kb, e, mono):
     mono.sections.append(section)
 
 
+def course_module_layout(kb, e, mono):
+    """A course module: its objectives, its readings and the size of its quiz. The questions
+    and their answers stay off this page; the course asks them (Learn → Courses)."""
+    mono.sections.append(Section(_("Objectives"), "objectives", bullets=list(e["objectives"])))
+    readings = []
+    for reading in e["readings"]:
+        found = kb.get(reading["kind"], reading["id"]) if reading["kind"] in kb.entries else None
+        readings.append(localize.text(found) if found else reading["id"])
+    mono.sections.append(Section(_("Readings"), "readings", bullets=readings))
+    section = Section(_("Quiz"), "quiz")
+    section.fact(_("Questions"), number(len(e["questions"])))
+    section.fact(_("Pass mark"), f"{number(e['pass_percent'])} %")
+    section.fact(_("Order in the course"), number(e["order"]))
+    section.fact(_("Take it"), Url(reverse("learning:course_module", args=[e["id"]]), _("Open the module")))
+    mono.sections.append(section)
+
+
 LAYOUTS = {
     "leaflet": leaflet_layout, "drug": drug_layout, "technique": technique_layout, "ganglion": ganglion_layout, "segment": segment_layout,
     "organ": organ_layout, "region": region_layout, "choir-segment": choir_layout,
@@ -1812,3 +1831,4 @@ LAYOUTS = {
     "fee-schedule": fee_schedule_layout, "fee-code": fee_code_layout,
     "awarding-body": awarding_body_layout, "cme-requirement": cme_requirement_layout,
 }
+LAYOUTS["course-module"] = course_module_layout

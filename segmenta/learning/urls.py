@@ -2,12 +2,22 @@
 /learn/<kind>/, so each path here must name a word no knowledge kind uses."""
 from django.urls import path
 
+from . import views_courses
 from . import views_ce  # continuing education
 from . import views_sim  # the case simulator
 
 app_name = "learning"
 
 urlpatterns = [
+    # Courses on the knowledge base (views_courses.py).
+    path("courses/", views_courses.course_list, name="courses"),
+    path("courses/certificate.pdf", views_courses.certificate, name="course_certificate"),
+    path("courses/accreditation/", views_courses.accreditation_view, name="course_accreditation"),
+    path("courses/<slug:module_id>/", views_courses.module_page, name="course_module"),
+    path("courses/<slug:module_id>/quiz/", views_courses.quiz_view, name="course_quiz"),
+    path("courses/<slug:module_id>/attempts/<int:pk>/", views_courses.attempt_view, name="course_attempt"),
+    path("courses/<slug:module_id>/read/<slug:kind>/<str:entry_id>/", views_courses.open_reading,
+         name="course_reading"),
     # Continuing education (views_ce.py).
     path("training/", views_ce.training_page, name="training"),
     path("training/new/", views_ce.record_new, name="training_new"),
