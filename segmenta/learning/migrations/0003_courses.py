@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_training_record_continuing_education'),
-        ('learning', '0001_continuing_education'),
+        ('learning', '0002_simulator_runs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
