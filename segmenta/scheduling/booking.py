@@ -291,56 +291,96 @@ def book_series(*, plan, practitioner, kind, first_start, count=None, interval_d
     return booked
 
 
-def move(appointment, *, starts_at, practitioner=None, room=..., kind=None, user, request=None):
-    """Move an appointment (and optionally give it another practitioner, room or type)."""
-    if appointment.status != Appointment.Status.BOOKED:
-        raise BookingRefused({"status": gettext("Only a booked appointment can be moved.")}, status=409)
-    practitioner = practitioner or appointment.practitioner
-    room = appointment.room if room is ... else room
-    kind = kind or appointment.type
-    clinic = appointment.patient.clinic
-    _check_parts(clinic, practitioner, room, kind)
-    starts_at = _aware(starts_at)
-    ends_at = starts_at + datetime.timedelta(minutes=kind.duration_minutes)
-    with transaction.atomic():
-        calendar = calendar_of(clinic, lock=True)
-        _check_open(calendar, starts_at, ends_at)
-        before = {"starts_at": appointment.starts_at.isoformat(), "practitioner": appointment.practitioner_id,
-                  "room": appointment.room_id, "type": appointment.type_id}
-        appointment.starts_at, appointment.ends_at = starts_at, ends_at
-        appointment.practitioner, appointment.room, appointment.type = practitioner, room, kind
-        _validate(appointment)
-        stored = _busy(clinic.pk, starts_at, ends_at, [practitioner.pk], [room.pk] if room else [],
-                       [appointment.patient_id])
-        _refuse_conflicts(series.conflicts(_slot(appointment), [_slot(a) for a in stored.values()]), stored)
-        appointment.save()
-        record("update", request=request, user=user, patient=appointment.patient, obj=appointment,
-               detail={"moved": before})
+# The fields a move or a change of status writes; the rest of the row stays as stored.
+MOVED_FIELDS = ("starts_at", "ends_at", "practitioner", "room", "type", "note")
+STATUS_FIELDS = ("status", "cancel_reason")
+
+
+def _lock(appointment):
+    """(calendar, appointment as stored now): the clinic's calendar row locked first, then the
+    appointment's row, always in this order. Every change of a booked appointment, from a page
+    or the API, comes through here: two people changing one appointment wait for each other
+    and each works on what the other wrote (no lost update), and no two writers ever hold the
+    two locks in opposite orders (no deadlock)."""
+    calendar = calendar_of(appointment.patient.clinic, lock=True)
+    locked = (Appointment.objects.select_for_update(of=("self",)).select_related("patient", "patient__clinic")
+              .get(pk=appointment.pk, clinic_id=appointment.clinic_id))
+    return calendar, locked
+
+
+def _hand_back(appointment, locked):
+    """The caller's instance as stored now (its pages and answers show it)."""
+    for name in (*MOVED_FIELDS, *STATUS_FIELDS):
+        setattr(appointment, name, getattr(locked, name))
     return appointment
+
+
+def move(appointment, *, starts_at=None, practitioner=None, room=..., kind=None, note=None, user, request=None):
+    """Move an appointment (and optionally give it another practitioner, room, type or note);
+    what is not given stays as stored when the row is locked, not as the caller last read it."""
+    with transaction.atomic():
+        calendar, locked = _lock(appointment)
+        if locked.status != Appointment.Status.BOOKED:
+            raise BookingRefused({"status": gettext("Only a booked appointment can be moved.")}, status=409)
+        practitioner = practitioner or locked.practitioner
+        room = locked.room if room is ... else room
+        kind = kind or locked.type
+        clinic = locked.patient.clinic
+        _check_parts(clinic, practitioner, room, kind)
+        starts_at = _aware(starts_at) if starts_at is not None else locked.starts_at
+        ends_at = starts_at + datetime.timedelta(minutes=kind.duration_minutes)
+        _check_open(calendar, starts_at, ends_at)
+        before = {"starts_at": locked.starts_at.isoformat(), "practitioner": locked.practitioner_id,
+                  "room": locked.room_id, "type": locked.type_id}
+        locked.starts_at, locked.ends_at = starts_at, ends_at
+        locked.practitioner, locked.room, locked.type = practitioner, room, kind
+        if note is not None:
+            locked.note = note
+        _validate(locked)
+        stored = _busy(clinic.pk, starts_at, ends_at, [practitioner.pk], [room.pk] if room else [],
+                       [locked.patient_id])
+        _refuse_conflicts(series.conflicts(_slot(locked), [_slot(a) for a in stored.values()]), stored)
+        locked.save(update_fields=list(MOVED_FIELDS))
+        record("update", request=request, user=user, patient=locked.patient, obj=locked,
+               detail={"moved": before, **({"note": True} if note is not None else {})})
+    return _hand_back(appointment, locked)
+
+
+def set_note(appointment, note, *, user, request=None):
+    """Change an appointment's note alone (any status): the time and the rest stay as stored."""
+    with transaction.atomic():
+        _calendar, locked = _lock(appointment)
+        locked.note = note
+        _validate(locked)
+        locked.save(update_fields=["note"])
+        record("update", request=request, user=user, patient=locked.patient, obj=locked, detail={"fields": ["note"]})
+    return _hand_back(appointment, locked)
 
 
 def set_status(appointment, status, *, user, reason="", request=None):
     """Cancel (with a reason), mark attended or a no-show. Cancelled stays cancelled."""
     status = Appointment.Status(status)
-    if appointment.status == Appointment.Status.CANCELLED:
-        raise BookingRefused({"status": gettext("This appointment is cancelled.")}, status=409)
     if status == Appointment.Status.CANCELLED:
         reason = (reason or "").strip()
         if not reason:
             raise BookingRefused({"cancel_reason": gettext("Say why the appointment is cancelled.")})
         if len(reason) > 300:
             raise BookingRefused({"cancel_reason": gettext("At most 300 characters.")})
-        appointment.cancel_reason = reason
-    elif status in (Appointment.Status.NO_SHOW, Appointment.Status.ATTENDED):
-        if appointment.starts_at > timezone.now() + datetime.timedelta(minutes=15):
-            raise BookingRefused({"status": gettext("This appointment has not started yet.")}, status=409)
     with transaction.atomic():
-        before = appointment.status
-        appointment.status = status
-        appointment.save()
-        record("update", request=request, user=user, patient=appointment.patient, obj=appointment,
+        _calendar, locked = _lock(appointment)
+        if locked.status == Appointment.Status.CANCELLED:
+            raise BookingRefused({"status": gettext("This appointment is cancelled.")}, status=409)
+        if status in (Appointment.Status.NO_SHOW, Appointment.Status.ATTENDED):
+            if locked.starts_at > timezone.now() + datetime.timedelta(minutes=15):
+                raise BookingRefused({"status": gettext("This appointment has not started yet.")}, status=409)
+        before = locked.status
+        locked.status = status
+        if status == Appointment.Status.CANCELLED:
+            locked.cancel_reason = reason
+        locked.save(update_fields=list(STATUS_FIELDS))
+        record("update", request=request, user=user, patient=locked.patient, obj=locked,
                detail={"status": [before, status.value], **({"reason": reason} if reason else {})})
-    return appointment
+    return _hand_back(appointment, locked)
 
 
 def open_session(appointment, user, request=None):
