@@ -13,7 +13,12 @@ Every amount is a Decimal rounded to cents the way the schedule rounds (``to_jso
 them as numbers with two decimals). Which code an injection gets, how often it counts and
 what it may not be billed with all come from the data; nothing about a schedule is written
 here. The practitioner edits the proposal before issuing it, so where the data is unsure the
-proposal says so (``verified``, ``warnings``) instead of guessing.
+proposal says so (``verified``, ``warnings``) instead of guessing; a line whose price the data
+does not name (``priced`` false) carries an amount of 0 until the practice enters one.
+
+Warnings and refusals are phrases (``segmenta.knowledge.phrases``): each is its English text,
+as the API and the command print it, and carries its template and parameters, so that pages
+say it in their reader's language.
 """
 
 import json
@@ -22,6 +27,7 @@ import re
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from segmenta.knowledge.phrases import Number, Phrase, Words, code as vocabulary_code, gettext_noop, term
 from segmenta.treatment import stock
 
 CENT = Decimal("0.01")
@@ -54,18 +60,21 @@ def schedule_for(schedules, jurisdiction, profession):
     """The fee schedule for a clinic in ``jurisdiction`` (DE, CH, CH-ZH …) and a practitioner
     of ``profession`` (the verified one; None when unknown), or NoSchedule saying why none."""
     if not jurisdiction:
-        raise NoSchedule("jurisdiction", "the clinic's jurisdiction is not set (Clinic settings), so no fee "
-                                         "schedule can be chosen")
+        raise NoSchedule("jurisdiction", Phrase(gettext_noop(
+            "the clinic's jurisdiction is not set (Clinic settings), so no fee schedule can be chosen")))
     if not profession:
-        raise NoSchedule("profession", "the practitioner's profession is not verified by a clinic admin, so no "
-                                       "fee schedule can be chosen")
+        raise NoSchedule("profession", Phrase(gettext_noop(
+            "the practitioner's profession is not verified by a clinic admin, so no fee schedule can be chosen")))
     for schedule in schedules:
         places = schedule["jurisdictions"]
         if (jurisdiction in places or _country(jurisdiction) in places) and profession in schedule["professions"]:
             return schedule
     offered = "; ".join(f"{s['id']} ({', '.join(s['professions'])} in {', '.join(s['jurisdictions'])})"
                         for s in schedules)
-    raise NoSchedule("schedule", f"no fee schedule for a {profession} in {jurisdiction}; Segmenta has {offered}")
+    raise NoSchedule("schedule", Phrase(gettext_noop("no fee schedule for a %(profession)s in %(jurisdiction)s; "
+                                                     "Segmenta has %(offered)s"),
+                                        profession=vocabulary_code("profession", profession, english=profession),
+                                        jurisdiction=jurisdiction, offered=offered))
 
 
 def _areas(injection):
@@ -115,7 +124,7 @@ class _Pricer:
         low, threshold, high = (_decimal(rules[k]) for k in ("min", "threshold", "max"))
         factor = self.factors.get(code["code"], _decimal(rules["default"]))
         if not low <= factor <= high:
-            raise EngineError(f"factors.{code['code']}", f"{factor} lies outside the schedule's range {low}–{high}")
+            raise EngineError(f"factors.{code['code']}", _outside(factor, low, high, "schedule"))
         return factor, threshold, high
 
     def amount(self, code, warnings):
@@ -125,21 +134,38 @@ class _Pricer:
         low, high = bounds.get("min"), bounds.get("max")
         if given is not None:
             if given < 0 or (low is not None and given < _decimal(low)) or (high is not None and given > _decimal(high)):
-                raise EngineError(f"amounts.{code['code']}", f"{given} lies outside the code's range {low}–{high}")
+                raise EngineError(f"amounts.{code['code']}", _outside(given, low, high, "code"))
             return self.cents(given)
         if bounds.get("default") is None:
-            warnings.append(f"{code['code']}: the schedule's data has no amount for it; enter the practice's fee "
-                            "before issuing")
+            warnings.append(Phrase(gettext_noop("%(code)s: the schedule's data has no amount for it; enter the "
+                                                "practice's fee before issuing"), code=code["code"]))
             return Decimal("0.00")
         return self.cents(_decimal(bounds["default"]))
 
 
-def _line(code, description, quantity, unit_fee, unit_amount, *, factor=None, threshold=None, ceiling=None):
+def _outside(value, low, high, whose):
+    """The refusal of a factor or amount outside its range (``whose``: "schedule" or "code")."""
+    template = (gettext_noop("%(value)s lies outside the schedule's range %(low)s–%(high)s") if whose == "schedule"
+                else gettext_noop("%(value)s lies outside the code's range %(low)s–%(high)s"))
+    return Phrase(template, value=_number(value), low=_number(low), high=_number(high))
+
+
+def _number(value):
+    """A number as the engine has always written it in English (2.3, 5.82873) and as the
+    reader's language writes it elsewhere."""
+    if value is None:
+        return "None"
+    exponent = _decimal(value).as_tuple().exponent
+    return Number(float(value), places=max(0, -exponent), english=str(value))
+
+
+def _line(code, description, quantity, unit_fee, unit_amount, *, factor=None, threshold=None, ceiling=None,
+          priced=True):
     return {"code": code["code"], "description": description, "quantity": quantity, "factor": factor,
             "amount": unit_amount * quantity, "unit_fee": unit_fee, "threshold": threshold, "ceiling": ceiling,
             "is_expense": code["kind"] == "expense",
             "justification_required": factor is not None and threshold is not None and factor > threshold,
-            "verified": bool(code["verified"]), "fee_code": code["id"]}
+            "verified": bool(code["verified"]), "fee_code": code["id"], "priced": priced}
 
 
 def _drop_excluded(items, by_code, pricer, warnings):
@@ -165,11 +191,26 @@ def _drop_excluded(items, by_code, pricer, warnings):
     for loser_id, reasons in dropped.items():
         loser = by_code[loser_id]
         for keeper, areas, scope in reasons:
-            rule = "for the same area" if scope == "same_area" else "in the same session"
-            what = (f"Line {loser['code']} dropped" if loser_id not in items else
-                    f"{loser['code']} does not cover {'; '.join(_area_text(a) for a in areas)}")
-            warnings.append(f"{what}: it may not be billed beside {keeper['code']} {rule} "
-                            f"({'; '.join(_area_text(a) for a in areas)}); {keeper['code']}, the higher fee, is kept")
+            where = "; ".join(_area_text(a) for a in areas)
+            if loser_id not in items:
+                template = (gettext_noop("Line %(code)s dropped: it may not be billed beside %(keeper)s for the same "
+                                         "area (%(areas)s); %(keeper)s, the higher fee, is kept")
+                            if scope == "same_area" else
+                            gettext_noop("Line %(code)s dropped: it may not be billed beside %(keeper)s in the same "
+                                         "session (%(areas)s); %(keeper)s, the higher fee, is kept"))
+            else:
+                template = (gettext_noop("%(code)s does not cover %(areas)s: it may not be billed beside %(keeper)s "
+                                         "for the same area (%(areas)s); %(keeper)s, the higher fee, is kept")
+                            if scope == "same_area" else
+                            gettext_noop("%(code)s does not cover %(areas)s: it may not be billed beside %(keeper)s "
+                                         "in the same session (%(areas)s); %(keeper)s, the higher fee, is kept"))
+            warnings.append(Phrase(template, code=loser["code"], keeper=keeper["code"], areas=where))
+
+
+def _note(code):
+    """A code's note in every language the knowledge base gives it (its English alone when the
+    entry is plain data without translations)."""
+    return term(code, "note") if code.get("i18n") else Words({"en": code["note"]})
 
 
 def _duration_units(session, schedule, warnings):
@@ -180,10 +221,11 @@ def _duration_units(session, schedule, warnings):
         span = (datetime.fromisoformat(times[-1]) - datetime.fromisoformat(times[0])).total_seconds() / 60 \
             if times else 0
         minutes = max(span, unit)
-        warnings.append(f"The session's duration is not recorded; {math.ceil(minutes / unit) * unit} minutes were "
-                        "estimated from the injection times: adjust the time units before issuing")
+        warnings.append(Phrase(gettext_noop("The session's duration is not recorded; %(minutes)s minutes were "
+                                            "estimated from the injection times: adjust the time units before "
+                                            "issuing"), minutes=math.ceil(minutes / unit) * unit))
     elif minutes <= 0:
-        raise EngineError("duration_minutes", "must be more than 0")
+        raise EngineError("duration_minutes", Phrase(gettext_noop("must be more than 0")))
     return math.ceil(_decimal(minutes) / unit)
 
 
@@ -208,7 +250,7 @@ def _expense_lines(session, schedule, codes, pricer, warnings):
             if part is not None)
         volume = _decimal(injection.get("volume_ml") or 0)
         if volume < 0:
-            raise EngineError(f"injections[{index}].volume_ml", "must not be negative")
+            raise EngineError(f"injections[{index}].volume_ml", Phrase(gettext_noop("must not be negative")))
         entry = used.setdefault(name, {"volume": Decimal(0), "lots": {}, "product": product})
         entry["volume"] += volume
         # Each lot is opened on its own: ampoules of two lots in one session are counted apart.
@@ -222,18 +264,19 @@ def _expense_lines(session, schedule, codes, pricer, warnings):
                  if unit_volume else None)
         price = product.get("unit_price")
         if price is not None and _decimal(price) < 0:
-            raise EngineError("product.unit_price", "must not be negative")
+            raise EngineError("product.unit_price", Phrase(gettext_noop("must not be negative")))
         whole = units is None or units == units.to_integral_value()
         quantity = max(1, int(units or 0)) if whole else 1
         if price is None:
-            warnings.append(f"{code['code']} {name}: no price recorded for the product; enter what it cost "
-                            "before issuing")
+            warnings.append(Phrase(gettext_noop("%(code)s %(product)s: no price recorded for the product; enter "
+                                                "what it cost before issuing"), code=code["code"], product=name))
             unit_amount = Decimal("0.00")
         elif whole:  # whole ampoules or vials: the quantity at the unit's price
             unit_amount = pricer.cents(_decimal(price))
             if units is None:
-                warnings.append(f"{code['code']} {name}: the product's volume per unit is not recorded, so one unit "
-                                "was charged; check the quantity before issuing")
+                warnings.append(Phrase(gettext_noop("%(code)s %(product)s: the product's volume per unit is not "
+                                                    "recorded, so one unit was charged; check the quantity before "
+                                                    "issuing"), code=code["code"], product=name))
         else:  # part of a multi-dose vial: one line at its share of the price
             unit_amount = pricer.cents(_decimal(price) * units)
         volume = format(entry["volume"].normalize(), "f")
@@ -242,7 +285,7 @@ def _expense_lines(session, schedule, codes, pricer, warnings):
         numbers = [lot for lot in entry["lots"] if lot]
         lots = f", lot {', '.join(numbers)}" if numbers else ""
         description = f"{code['name']}: {name}, {volume} mL{share}{lots}"
-        line = _line(code, description, quantity, unit_amount, unit_amount)
+        line = _line(code, description, quantity, unit_amount, unit_amount, priced=price is not None)
         # What was used, as data, for an invoice to name in its own language (§12 (2) GOÄ
         # asks for the kind of each expense).
         line["item"] = {"product": name, "volume_ml": volume, "lots": numbers,
@@ -265,7 +308,7 @@ def propose(session, schedule, codes, *, factors=None, amounts=None, rate=None):
     for index, injection in enumerate(session.get("injections", [])):
         target = injection.get("target")
         if not target:
-            raise EngineError(f"injections[{index}].target", "is missing")
+            raise EngineError(f"injections[{index}].target", Phrase(gettext_noop("is missing")))
         code = next((c for c in services if target in c["targets"]), None)
         if code is None:
             if target not in unbilled:
@@ -274,8 +317,9 @@ def propose(session, schedule, codes, *, factors=None, amounts=None, rate=None):
         for area in _areas(injection):
             items.setdefault(code["id"], {}).setdefault(area, []).append(index)
     for target in unbilled:
-        warnings.append(f"No {schedule['id']} code for the injection target {target.replace('_', ' ')}: bill it by hand "
-                        "(e.g. by analogy) or leave it out")
+        warnings.append(Phrase(gettext_noop("No %(schedule)s code for the injection target %(target)s: bill it by "
+                                            "hand (e.g. by analogy) or leave it out"),
+                               schedule=schedule["id"], target=vocabulary_code("injection_target", target)))
     _drop_excluded(items, by_code, pricer, warnings)
 
     lines = []
@@ -290,20 +334,25 @@ def propose(session, schedule, codes, *, factors=None, amounts=None, rate=None):
             line = _line(code, code["name"], quantity, base.quantize(Decimal("0.0001"), rounding=pricer.rounding),
                          pricer.cents(base * factor), factor=factor, threshold=threshold, ceiling=ceiling)
             if line["justification_required"]:
-                warnings.append(f"{code['code']}: factor {factor} is above the threshold {threshold}; the invoice "
-                                "must give a written justification for it")
+                warnings.append(Phrase(gettext_noop("%(code)s: factor %(factor)s is above the threshold "
+                                                    "%(threshold)s; the invoice must give a written justification "
+                                                    "for it"), code=code["code"], factor=_number(factor),
+                                       threshold=_number(threshold)))
         elif schedule["pricing"] == "amount":
             unit_amount = pricer.amount(code, warnings)
-            line = _line(code, code["name"], quantity, unit_amount, unit_amount)
+            priced = code["code"] in pricer.amounts or (code.get("amount") or {}).get("default") is not None
+            line = _line(code, code["name"], quantity, unit_amount, unit_amount, priced=priced)
         else:
             quantity = _duration_units(session, schedule, warnings)
             if pricer.rate is None:
-                warnings.append(f"{code['code']}: the practice's price per {schedule['time_unit_minutes']} minutes is "
-                                "not set; enter it before issuing")
+                warnings.append(Phrase(gettext_noop("%(code)s: the practice's price per %(minutes)s minutes is not "
+                                                    "set; enter it before issuing"),
+                                       code=code["code"], minutes=schedule["time_unit_minutes"]))
             unit_amount = pricer.cents(pricer.rate) if pricer.rate is not None else Decimal("0.00")
-            line = _line(code, code["name"], quantity, unit_amount, unit_amount)
+            line = _line(code, code["name"], quantity, unit_amount, unit_amount, priced=pricer.rate is not None)
         if not code["verified"]:
-            warnings.append(f"{code['code']}: not every detail of this code could be verified ({code['note']})")
+            warnings.append(Phrase(gettext_noop("%(code)s: not every detail of this code could be verified "
+                                                "(%(note)s)"), code=code["code"], note=_note(code)))
         lines.append(line)
     lines.sort(key=lambda line: line["fee_code"])
     if lines:

@@ -61,16 +61,19 @@ def describe(entry, lang):
     return localize.text(entry, "name", lang) or entry.get("code", "")
 
 
-def codes(clinic, schedule_id):
-    """The schedule's codes a line can be added from, in the active language: [{"id", "code",
-    "description", "unit_fee" (None: to be entered), "is_expense", "verified"}]."""
+def entries(clinic, schedule_id):
+    """The schedule's fee-code entries as the knowledge base holds them (with the clinic's overrides)."""
     kb = _kb(clinic)
     if not schedule_id or "fee-code" not in kb.kinds():
         return []
+    return [entry for entry in kb.all("fee-code") if entry.get("schedule") == schedule_id]
+
+
+def codes(clinic, schedule_id):
+    """The schedule's codes a line can be added from, in the active language: [{"id", "code",
+    "description", "unit_fee" (None: to be entered), "is_expense", "verified"}]."""
     found = []
-    for entry in kb.all("fee-code"):
-        if entry.get("schedule") != schedule_id:
-            continue
+    for entry in entries(clinic, schedule_id):
         found.append({"id": entry["id"], "code": entry["code"],
                       "description": describe(entry, None),
                       "unit_fee": simple_fee(clinic, schedule_id, entry),

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 
 from segmenta import l10n
 from segmenta.audit.trail import record
-from segmenta.knowledge import localize
+from segmenta.knowledge import localize, wording
+from segmenta.knowledge.phrases import Phrase
 from segmenta.treatment.models import Session
 
 from . import fees, rules
@@ -70,6 +71,12 @@ def state_label(key):
 
 # --- Drafts -----------------------------------------------------------------------------
 
+def said(text):
+    """An engine's warning or refusal in the active language (a phrase through the catalogs;
+    plain text as it is)."""
+    return wording.render(text.data()) if isinstance(text, Phrase) else str(text)
+
+
 def _proposal(session):
     """The session's invoice proposal (segmenta.billing.proposal); refused with its reason
     where no fee schedule fits the clinic and practitioner."""
@@ -78,7 +85,7 @@ def _proposal(session):
     try:
         return propose_invoice(session)
     except ProposalRefused as refused:
-        raise InvoiceError(_("No invoice can be proposed: %(reason)s") % {"reason": refused.message},
+        raise InvoiceError(_("No invoice can be proposed: %(reason)s") % {"reason": said(refused.message)},
                            refused.field) from refused
 
 
@@ -129,14 +136,11 @@ def _used(item, patient):
 
 
 def _lines_from_proposal(invoice, proposal, on):
-    """The proposal's priced lines; one without a price (the data names none yet) is left
-    for the practice to add by hand, and the proposal's warnings say so."""
+    """Every line of the proposal. One without a price (the data names none: a GebüH fee,
+    Tarif 590's time, a product without a price) is kept unpriced, for the practitioner to
+    enter its price; the editor says so beside it until then, and issuing refuses it."""
     threshold, ceiling, _default = fees.factor_limits(invoice.clinic, invoice.schedule)
-    position = 0
-    for line in proposal.get("lines", []):
-        if not line.get("amount"):
-            continue
-        position += 1
+    for position, line in enumerate(proposal.get("lines", []), start=1):
         factor = _optional(line.get("factor"))
         quantity = int(line.get("quantity") or 1)
         unit_fee = _unit_fee(invoice.clinic, invoice.schedule, line)
@@ -150,8 +154,8 @@ def _lines_from_proposal(invoice, proposal, on):
             unit_fee=unit_fee, factor=factor,
             threshold=_optional(line.get("threshold", threshold)) if factor is not None else None,
             ceiling=_optional(line.get("ceiling", ceiling)) if factor is not None else None,
-            is_expense=bool(line.get("is_expense", factor is None)),
-            amount=rules.line_amount(unit_fee, factor, quantity))
+            is_expense=bool(line.get("is_expense", factor is None)), fee_code=line.get("fee_code") or "",
+            priced=bool(line.get("priced", True)), amount=rules.line_amount(unit_fee, factor, quantity))
 
 
 def draft_for_session(session, user, *, request=None):
@@ -178,14 +182,22 @@ def draft_for_session(session, user, *, request=None):
         invoice = Invoice.objects.create(
             patient=patient, session=session, schedule=proposal.get("schedule") or "",
             currency=proposal.get("currency") or "EUR", recipient_name=patient.display_name,
-            recipient_address=patient.address, recipient_country=billing.country or "DE", created_by=user)
+            recipient_address=patient.address, created_by=user,
+            recipient_country=rules.country_of_address(patient.address) or _clinic_country(patient.clinic, billing))
         _lines_from_proposal(invoice, proposal, timezone.localdate(session.started_at))
         recalculate(invoice)
         record("create", request=request, user=user, patient=patient, obj=invoice,
                detail={"invoice": "draft", "session": session.pk, "schedule": invoice.schedule,
                        "lines": invoice.lines.count()})
-    invoice.warnings = [str(w) for w in proposal.get("warnings", [])]
+    invoice.warnings = [said(w) for w in proposal.get("warnings", [])]
     return invoice, True
+
+
+def _clinic_country(clinic, billing):
+    """Where the clinic is: its billing settings' country once saved, else its jurisdiction's."""
+    if billing.pk and billing.country:
+        return billing.country
+    return (clinic.jurisdiction or "").split("-")[0] or billing.country or "DE"
 
 
 def recalculate(invoice):
@@ -202,16 +214,23 @@ def _draft(invoice):
     return locked
 
 
-def update_draft(invoice, user, *, recipient_name, recipient_address, lines, request=None):
-    """Save a draft's recipient and its lines' quantities, factors and justifications.
-    ``lines``: {line id: {"quantity", "factor", "justification", "remove"}}."""
+def update_draft(invoice, user, *, recipient_name, recipient_address, lines, recipient_country=None,
+                 request=None):
+    """Save a draft's recipient and its lines' quantities, factors, prices and justifications.
+    ``lines``: {line id: {"quantity", "factor", "price", "justification", "remove"}}."""
     with transaction.atomic():
         invoice = _draft(invoice)
         if not (recipient_name or "").strip():
             raise InvoiceError(_("Recipient: enter the name the invoice is addressed to."), "recipient_name")
         invoice.recipient_name = recipient_name.strip()[:200]
         invoice.recipient_address = "\n".join((recipient_address or "").strip().splitlines())[:500]
-        invoice.save(update_fields=["recipient_name", "recipient_address"])
+        if recipient_country is not None:
+            country = recipient_country.strip().upper()
+            if not rules.is_country_code(country):
+                raise InvoiceError(_("Recipient's country: enter its two-letter ISO code, e.g. DE, AT or CH."),
+                                   "recipient_country")
+            invoice.recipient_country = country
+        invoice.save(update_fields=["recipient_name", "recipient_address", "recipient_country"])
         for line in invoice.lines.all():
             changes = lines.get(line.pk)
             if changes is None:
@@ -232,6 +251,11 @@ def update_draft(invoice, user, *, recipient_name, recipient_address, lines, req
                 if line.ceiling is not None and line.factor > line.ceiling:
                     raise InvoiceError(_("%(line)s: the factor may be at most %(ceiling)s.")
                                        % {"line": label, "ceiling": money(line.ceiling)}, "factor")
+            price = changes.get("price")
+            if line.factor is None and price not in (None, ""):
+                line.unit_fee = _decimal(price, f"{label}: {_('price')}", minimum=Decimal("0.01")).quantize(
+                    Decimal("0.01"))
+                line.priced = True
             line.justification = (changes.get("justification", line.justification) or "").strip()[:500]
             line.amount = rules.line_amount(line.unit_fee, line.factor, line.quantity)
             line.save()
@@ -276,7 +300,7 @@ def add_line(invoice, user, *, code_id, quantity=1, factor=None, price=None, req
             description=fees.describe(fees.code(invoice.clinic, found["id"]), invoice.patient.language)[:300], quantity=int(quantity), unit_fee=unit_fee, factor=line_factor,
             threshold=threshold if line_factor is not None else None,
             ceiling=ceiling if line_factor is not None else None, is_expense=line_factor is None,
-            amount=rules.line_amount(unit_fee, line_factor, int(quantity)))
+            fee_code=found["id"], amount=rules.line_amount(unit_fee, line_factor, int(quantity)))
         recalculate(invoice)
         record("update", request=request, user=user, patient=invoice.patient, obj=invoice,
                detail={"invoice": "line added", "code": line.code, "amount": str(line.amount)})
@@ -349,10 +373,51 @@ def _seller(billing, invoice):
             "phone": billing.clinic.phone, "email": billing.clinic.email}
 
 
+def _fee_entry(invoice, line, by_code=None):
+    """The knowledge base's entry of a line's code: by the entry it was made from, else by
+    the schedule and the code (a line written before lines kept their entry)."""
+    if line.fee_code:
+        found = fees.code(invoice.clinic, line.fee_code)
+        if found is not None:
+            return found
+    if by_code is None:
+        by_code = {c["code"]: c for c in fees.entries(invoice.clinic, invoice.schedule)}
+    return by_code.get(line.code)
+
+
+def line_notes(invoice, lines):
+    """What must be done to each line before the invoice can be issued, by line: [(line,
+    [message, …])] for the lines with something to do. A line without its price, and a code
+    whose number is a placeholder or not verified (fee_codes.yaml ``number_status``)."""
+    by_code = {c["code"]: c for c in fees.entries(invoice.clinic, invoice.schedule)}
+    found = []
+    for line in lines:
+        notes = []
+        label = _("Line %(position)s (%(code)s)") % {"position": line.position, "code": line.code}
+        if not line.priced:
+            notes.append(_("%(line)s has no price yet: enter its price before issuing.") % {"line": label})
+        entry = _fee_entry(invoice, line, by_code)
+        status = (entry or {}).get("number_status")
+        if status == "placeholder":
+            notes.append(_("%(line)s: the code number is a placeholder, not the fee schedule's; the practice "
+                           "must replace it with the real number before issuing.") % {"line": label})
+        elif status == "unverified":
+            notes.append(_("%(line)s: the code number could not be verified in the fee schedule; the practice "
+                           "must confirm it before issuing.") % {"line": label})
+        if notes:
+            found.append((line, notes))
+    return found
+
+
 def _issue_locked(invoice, user, today):
     lines = list(invoice.lines.all())
     if not lines:
         raise InvoiceError(_("An invoice without lines cannot be issued."), "lines")
+    # A cancellation repeats an issued invoice's lines as they were, whatever the data says now.
+    to_do = [] if invoice.is_cancellation else line_notes(invoice, lines)
+    if to_do:
+        line, notes = to_do[0]
+        raise InvoiceError(notes[0], "price" if not line.priced else "code")
     found = rules.problems(lines)
     if found:
         raise InvoiceError(problem_message(found[0]), "justification" if found[0].problem == "justification"
@@ -412,7 +477,7 @@ def cancel(invoice, user, *, request=None, today=None):
                 invoice=reversal, position=line.position, date=line.date, code=line.code,
                 description=line.description, quantity=line.quantity, unit_fee=line.unit_fee, factor=line.factor,
                 threshold=line.threshold, ceiling=line.ceiling, justification=line.justification,
-                is_expense=line.is_expense, amount=-line.amount)
+                is_expense=line.is_expense, fee_code=line.fee_code, priced=line.priced, amount=-line.amount)
         recalculate(reversal)
         _issue_locked(reversal, user, today)
         original.status = Invoice.Status.CANCELLED

@@ -17,7 +17,7 @@ from segmenta.knowledge import localize
 from segmenta.patients.models import offered_language
 from segmenta.pdf import ARCHIVAL, html_to_pdf
 
-from . import fees
+from . import fees, rules
 from .models import Invoice, money
 
 STYLESHEET = "documents.css"
@@ -39,6 +39,8 @@ def _amount(value):
 def _address(lines, country):
     """A printed address as EN 16931 wants it: lines, and a last line "postcode town"."""
     lines = [line.strip() for line in (lines or "").splitlines() if line.strip()]
+    if lines and not any(ch.isdigit() for ch in lines[-1]) and rules.country_of_address(lines[-1]):
+        lines = lines[:-1]  # the country's name: the XML gives it as the country code
     found = {"country_code": country or "DE"}
     if lines:
         last = lines[-1].split(None, 1)

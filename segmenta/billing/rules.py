@@ -4,6 +4,7 @@ reminder comes next. The fee facts (point values, threshold factors) come from t
 knowledge base's fee schedules and reach here as plain numbers on each line."""
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -87,3 +88,41 @@ def next_reminder(levels_sent, state):
 
 def due(issued_on, days):
     return issued_on + datetime.timedelta(days=days)
+
+
+_COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+# A country as the last line of an address names it, in the languages Segmenta speaks, for
+# the countries a practice in Germany, Austria or Switzerland bills most; a code stands for
+# itself. Anything else is no country (the clinic's is taken).
+_COUNTRY_NAMES = {
+    "DE": ("germany", "deutschland", "alemania"), "AT": ("austria", "österreich", "oesterreich"),
+    "CH": ("switzerland", "schweiz", "suiza", "suisse", "svizzera"), "LI": ("liechtenstein",),
+    "FR": ("france", "frankreich", "francia"), "IT": ("italy", "italien", "italia"),
+    "ES": ("spain", "spanien", "españa", "espana"), "NL": ("netherlands", "niederlande", "países bajos"),
+    "BE": ("belgium", "belgien", "bélgica"), "LU": ("luxembourg", "luxemburg", "luxemburgo"),
+    "DK": ("denmark", "dänemark", "dinamarca"), "PL": ("poland", "polen", "polonia"),
+    "CZ": ("czechia", "czech republic", "tschechien", "chequia"), "PT": ("portugal",),
+    "GB": ("united kingdom", "großbritannien", "vereinigtes königreich", "reino unido"),
+}
+_BY_NAME = {name: code for code, names in _COUNTRY_NAMES.items() for name in names}
+# "CH-8001 Zürich", "A-1010 Wien", "D-10115 Berlin": the old postal prefixes.
+_POSTAL_PREFIX = {"D": "DE", "A": "AT", "CH": "CH", "FL": "LI", "F": "FR", "I": "IT", "E": "ES", "L": "LU"}
+
+
+def is_country_code(value):
+    return bool(_COUNTRY_CODE.match(value or ""))
+
+
+def country_of_address(address):
+    """The ISO country an address names on its last line (a country's name or code, or a
+    postal prefix such as CH-8001), or None when it names none."""
+    lines = [line.strip() for line in (address or "").splitlines() if line.strip()]
+    if not lines:
+        return None
+    last = lines[-1]
+    if is_country_code(last):
+        return last
+    if last.lower() in _BY_NAME:
+        return _BY_NAME[last.lower()]
+    prefix = re.match(r"^([A-Z]{1,2})-\d", last)
+    return _POSTAL_PREFIX.get(prefix.group(1)) if prefix else None

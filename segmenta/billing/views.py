@@ -102,6 +102,7 @@ def _line_changes(request, invoice):
             continue
         changes[line.pk] = {"quantity": request.POST.get(f"{prefix}quantity"),
                             "factor": request.POST.get(f"{prefix}factor", line.factor),
+                            "price": request.POST.get(f"{prefix}price"),
                             "justification": request.POST.get(f"{prefix}justification", ""),
                             "remove": request.POST.get(f"{prefix}remove") == "on"}
     return changes
@@ -121,6 +122,7 @@ def edit(request, pk):
             invoice = invoices.update_draft(
                 invoice, request.user, recipient_name=request.POST.get("recipient_name", ""),
                 recipient_address=request.POST.get("recipient_address", ""),
+                recipient_country=request.POST.get("recipient_country", invoice.recipient_country),
                 lines=_line_changes(request, invoice), request=request)
         except InvoiceError as e:
             error = e
@@ -132,6 +134,11 @@ def edit(request, pk):
     codes = fees.codes(invoice.clinic, invoice.schedule)
     lines = list(invoice.lines.all())
     problems = {p.position: invoices.problem_message(p) for p in printing_problems(lines)}
+    # What each line still needs before issuing (its price, a real code number), shown beside it
+    # for as long as it needs it.
+    notes = {line.pk: found for line, found in invoices.line_notes(invoice, lines)}
+    for line in lines:
+        line.notes = notes.get(line.pk, [])
     return render(request, "billing/edit.html", {
         "invoice": invoice, "patient": invoice.patient, "lines": lines, "problems": problems, "error": error,
         "posted": request.POST if error else None, "add_form": AddLineForm(codes=codes) if codes else None,

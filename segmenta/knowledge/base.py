@@ -385,13 +385,15 @@ KINDS = {
         # The invoice's words for why no VAT is charged (§14 (4) No. 8 UStG), where the clinic has none.
         vat_exemption_note=TEXT, vat_exemption_verified={"type": "boolean"})),
     "fee-code": ("fee_codes.yaml", _schema(
-        ["schedule", "code", "wording", "targets", "quantity", "kind", "verified"],
+        ["schedule", "code", "wording", "targets", "quantity", "kind", "verified", "number_status"],
         schedule=_enum(FEE_SCHEDULES), code=TEXT, wording={"anyOf": [TEXT, {"type": "null"}]},
         points={"type": "integer", "minimum": 1},
         amount={"type": "object", "required": ["min", "max", "default"], "additionalProperties": False,
                 "properties": {key: {"anyOf": [MONEY, {"type": "null"}]} for key in ("min", "max", "default")}},
         targets=TARGETS, quantity=_enum(["per_session", "per_area", "per_unit", "per_product"]),
         several_areas_code=TEXT, kind=_enum(["service", "expense"]), verified={"type": "boolean"},
+        # Whether the number is the schedule's own; an unverified or placeholder one is never issued.
+        number_status=_enum(["verified", "unverified", "placeholder", "no_number"]),
         not_with=_list({"type": "object", "required": ["code", "scope"], "additionalProperties": False,
                         "properties": {"code": TEXT, "scope": _enum(["session", "same_area"])}}))),
     # Continuing education (segmenta/learning/cme.py): who awards a training, and the CME duties.
@@ -764,6 +766,8 @@ def _check_fee_codes(entries, need):
              f"the id must start with its schedule ({code['schedule']}.)")
         need(code["verified"] or code.get("note"), "fee-code", code_id,
              "verified: false needs a note saying what could not be verified")
+        need(code["number_status"] == "verified" or not code["verified"], "fee-code", code_id,
+             "verified: true needs number_status: verified (every number was read)")
         same = by_schedule.get(code["schedule"], {})
         for other in [item["code"] for item in code.get("not_with", [])] + (
                 [code["several_areas_code"]] if "several_areas_code" in code else []):

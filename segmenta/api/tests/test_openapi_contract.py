@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from segmenta.accounts.models import ApiToken, Clinic
-from segmenta.conftest import complete_chart, make_patient
+from segmenta.conftest import complete_chart, make_patient, make_user
 from segmenta.patients.restriction import restrict
 from segmenta.treatment.models import Product
 
@@ -143,6 +143,9 @@ def test_every_documented_operation_answers_as_documented(caller, chart, admin_u
     call("GET", "/api/v1/sessions/{session_id}/invoice-proposal", sid, expect=422)  # the clinic has no jurisdiction
     Clinic.objects.filter(pk=patient.clinic_id).update(jurisdiction="DE")
     call("GET", "/api/v1/sessions/{session_id}/invoice-proposal", sid, expect=200)
+    _token, raw = ApiToken.issue(make_user("contract-assistant", patient.clinic, "assistant", ""), "assistant")
+    call("GET", "/api/v1/sessions/{session_id}/invoice-proposal", sid, expect=403, remember=False,
+         client=Client(HTTP_AUTHORIZATION=f"Bearer {raw}"))  # invoices are not an assistant's
     call("POST", "/api/v1/sessions/{session_id}/sign", sid, expect=409)
     call("PATCH", "/api/v1/sessions/{session_id}", sid, body={"notes": "later"}, expect=409)
     call("POST", "/api/v1/sessions/{session_id}/amendments", sid, expect=201,

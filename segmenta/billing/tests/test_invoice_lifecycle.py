@@ -269,6 +269,12 @@ def test_a_signed_sessions_draft_starts_from_its_proposal(setup, doctor):
     again, created_again = invoices.draft_for_session(session, doctor)
     assert again == invoice and not created_again
 
+    # The procaine has no price recorded: its line is kept, unpriced, until the price is entered.
+    drug = invoice.lines.get(code="§10")
+    assert not drug.priced and drug.amount == 0
+    invoices.update_draft(invoice, doctor, recipient_name=invoice.recipient_name,
+                          recipient_address=invoice.recipient_address, lines={drug.pk: {"quantity": 1, "price": "0.90"}})
+
     # Once issued, the session is not invoiced a second time; after a cancellation it may be.
     billing_settings(setup.clinic)
     issued = invoices.issue(invoice, doctor)
