@@ -200,9 +200,7 @@ def _clinic_kb(clinic):
 def _render_profile(request, profile, *, training_form=None, token_form=None, language_form=None, status=200):
     memberships = list(request.user.memberships.select_related("clinic"))
     records = list(profile.training_records.all())
-    trained = set()
-    for item in records:
-        trained.update(item.techniques)
+    trained = set(profile.trained_techniques())  # an expired certificate's techniques no longer count
     techniques = localize.choices("injection_target")
     # What the safety check does with an unknown profession is a rule in the knowledge
     # base (clinic overrides included); the page says what it does, not a copy of it.
