@@ -11,6 +11,43 @@ against now (``segmenta.outcomes.reassessment``). A link sent and not yet answer
 from segmenta.treatment.course import reassessment
 
 REASSESSMENT_KIND = "reassessment"
+# The kinds of visit the knowledge base names a questionnaire for (instruments.yaml, asked_at).
+VISIT_KINDS = ("reassessment", "visit", "follow_up")
+
+
+def is_reassessment(kind, plan=None):
+    """Is this visit the course's reassessment? The one rule the day's page and the reminders
+    share: an appointment booked as a reassessment, or a visit of an active plan whose
+    reassessment is due by the sessions held before it (``segmenta.treatment.course``, the
+    chart's own rule). ``plan``: None or a dict as ``visit_questionnaires`` takes it."""
+    return kind == REASSESSMENT_KIND or bool(plan is not None and _state(plan)["due"])
+
+
+def _state(plan):
+    return reassessment(plan["reassess_after"], plan["sessions"], plan["reviews"], active=plan["active"])
+
+
+def asked_at(instruments):
+    """{visit kind: instrument id} from the knowledge base's instruments (their ``asked_at``);
+    ValueError unless each visit kind names exactly one."""
+    found = {}
+    for entry in instruments:
+        for visit in (entry.get("asked_at") or {}).get("visits", []):
+            if visit not in VISIT_KINDS:
+                raise ValueError(f"{entry['id']}: asked_at names {visit!r}, not one of {', '.join(VISIT_KINDS)}")
+            if visit in found:
+                raise ValueError(f"{visit}: asked for by both {found[visit]} and {entry['id']}")
+            found[visit] = entry["id"]
+    missing = [visit for visit in VISIT_KINDS if visit not in found]
+    if missing:
+        raise ValueError(f"no instrument is asked at: {', '.join(missing)}")
+    return found
+
+
+def questionnaire_for(kind, plan, instruments_at):
+    """The questionnaire a visit's reminder links to: the reassessment's at the reassessment
+    (``is_reassessment``), else the ordinary visit's."""
+    return instruments_at["reassessment" if is_reassessment(kind, plan) else "visit"]
 
 
 def visit_questionnaires(*, kind, plan=None, answered=(), open_links=()):
@@ -23,10 +60,8 @@ def visit_questionnaires(*, kind, plan=None, answered=(), open_links=()):
     and not answered. Returns ``{"reassessment": bool, "at_session": n or None,
     "repeat": [instrument…], "open": [instrument…]}``.
     """
-    state = None
-    if plan is not None:
-        state = reassessment(plan["reassess_after"], plan["sessions"], plan["reviews"], active=plan["active"])
-    reassess = kind == REASSESSMENT_KIND or bool(state and state["due"])
+    state = _state(plan) if plan is not None else None
+    reassess = is_reassessment(kind, plan)
     open_now = sorted(set(open_links))
     if not reassess and not open_now:
         return None

@@ -207,6 +207,19 @@ class Appointment(ClinicScoped, BoundedDates, models.Model):
         """Booked or already attended: it holds its slot (a cancelled one or a no-show frees it)."""
         return self.status in (self.Status.BOOKED, self.Status.ATTENDED)
 
+    def course_before(self):
+        """The appointment's plan as the day's rules read it (``day.is_reassessment``): the
+        sessions held before this visit (its own session, opened from it, not counted) and the
+        plan's reviews; None without a plan. Reads ``plan.sessions`` and ``plan.reviews`` as
+        loaded (prefetch them for a list)."""
+        plan = self.plan
+        if plan is None:
+            return None
+        sessions = [s.started_at for s in plan.sessions.all()
+                    if s.pk != self.session_id and s.started_at < self.starts_at]
+        return {"reassess_after": plan.reassess_after, "active": plan.status == plan.Status.ACTIVE,
+                "sessions": sessions, "reviews": [r.decided_at for r in plan.reviews.all()]}
+
     @property
     def is_past(self):
         return self.ends_at <= timezone.now()

@@ -21,8 +21,10 @@ from django.utils.translation import gettext_lazy
 from segmenta.audit.trail import record
 from segmenta.outcomes.models import AnswerLink
 
-from . import sms
-from .models import Appointment, AppointmentType
+from segmenta.knowledge.service import for_clinic
+
+from . import day, sms
+from .models import Appointment
 from .models_reminders import Channel, ContactPreference, Message
 
 # A failed reminder is tried again on the next runs, this many times in all.
@@ -31,12 +33,6 @@ MAX_ATTEMPTS = 3
 STALE = datetime.timedelta(minutes=15)
 # The patient answers before the visit; the link stays usable half a day past its start.
 LINK_GRACE_HOURS = 12
-# Which questionnaire a visit asks for, by what outcomes measures: the global impression of
-# change (PGIC) is the patient's own verdict that a reassessment weighs; any other visit asks
-# for the pain rating (NRS-11) of the complaint being treated, which the course chart follows.
-REASSESSMENT_INSTRUMENT = "pgic"
-VISIT_INSTRUMENT = "nrs-11"
-FOLLOW_UP_INSTRUMENT = "nrs-11"
 
 
 # Why a message was held back, as pages say it (the row keeps the code).
@@ -88,15 +84,18 @@ def held_reason(patient, channel, kind, prefs=None):
     return ""
 
 
-def instrument_for(appointment):
-    """The questionnaire due for this visit: the reassessment's at the plan's reassessment
-    session (or an appointment booked as a reassessment), else the pain rating."""
-    plan = appointment.plan
-    if appointment.type.kind == AppointmentType.Kind.REASSESSMENT:
-        return REASSESSMENT_INSTRUMENT
-    if plan and appointment.series_number and appointment.series_number % plan.reassess_after == 0:
-        return REASSESSMENT_INSTRUMENT
-    return VISIT_INSTRUMENT
+def instruments_at(clinic):
+    """{visit kind: instrument id}: which questionnaire a reassessment, an ordinary visit and a
+    follow-up ask for, as the clinic's knowledge base names them (instruments.yaml, asked_at)."""
+    return day.asked_at(for_clinic(clinic).all("instrument-threshold"))
+
+
+def instrument_for(appointment, asked=None):
+    """The questionnaire due for this visit, by the rule the day's page shows
+    (``day.is_reassessment``): the reassessment's when the visit is the course's
+    reassessment, else the ordinary visit's."""
+    asked = asked or instruments_at(appointment.patient.clinic)
+    return day.questionnaire_for(appointment.type.kind, appointment.course_before(), asked)
 
 
 def issue_link(patient, instrument, hours, complaint=None, user=None, request=None):
@@ -229,7 +228,7 @@ def due_appointments(now, hours=None):
                                        patient__restricted_at__isnull=True,
                                        starts_at__lte=now + datetime.timedelta(hours=hours))
             .select_related("patient", "patient__clinic", "type", "room", "plan")
-            .prefetch_related("patient__contact_preferences")
+            .prefetch_related("patient__contact_preferences", "plan__sessions", "plan__reviews")
             .order_by("starts_at", "id"))
 
 
@@ -238,6 +237,7 @@ def send_due(now=None, hours=None):
     now = now or timezone.now()
     counts = {"sent": 0, "failed": 0, "held": 0}
     channels = [Channel.EMAIL, Channel.SMS]
+    asked = {}  # clinic id → its questionnaires by visit, read once a run
     for appointment in due_appointments(now, hours):
         patient = appointment.patient
         url = link = None
@@ -256,7 +256,10 @@ def send_due(now=None, hours=None):
                 if url is None:
                     hours_left = math.ceil((appointment.starts_at - now).total_seconds() / 3600) + LINK_GRACE_HOURS
                     complaint = appointment.plan.complaint if appointment.plan else None
-                    link, url = issue_link(patient, instrument_for(appointment), hours_left, complaint=complaint)
+                    if patient.clinic_id not in asked:
+                        asked[patient.clinic_id] = instruments_at(patient.clinic)
+                    link, url = issue_link(patient, instrument_for(appointment, asked[patient.clinic_id]),
+                                           hours_left, complaint=complaint)
                 subject, body = reminder_text(appointment, channel, url)
                 language = patient.language
             try:
@@ -313,7 +316,7 @@ def send_recall(patient, row, channel, user, request=None, today=None):
     with patient.in_own_language():
         if row.category == "follow_up":
             plan = patient.plans.filter(pk=row.plan_id).select_related("complaint").first()
-            link, url = issue_link(patient, FOLLOW_UP_INSTRUMENT, 14 * 24, complaint=plan.complaint if plan else None,
+            link, url = issue_link(patient, instruments_at(patient.clinic)["follow_up"], 14 * 24, complaint=plan.complaint if plan else None,
                                    user=user, request=request)
         subject, body = recall_text(patient, row.category, channel, url)
     try:

@@ -91,7 +91,7 @@ def today(request):
     for appointment in appointments:
         appointment.patient = patients[appointment.patient_id]
         appointment.strip = strips[appointment.patient_id]
-        due = visit_questionnaires(kind=appointment.type.kind, plan=_plan_before(appointment),
+        due = visit_questionnaires(kind=appointment.type.kind, plan=appointment.course_before(),
                                    answered=answered.get(appointment.patient_id, ()),
                                    open_links=waiting.get(appointment.patient_id, ()))
         appointment.due = due and {**due, "repeat": [instrument_title(i, extra) for i in due["repeat"]],
@@ -145,15 +145,3 @@ def _strips(clinic, patients, now):
     given = given_by_patient(clinic, list(patients), now, kb)
     return {pk: strip_facts(p, now=now, chart=(p, kb, patient_case(p)), given=given[pk])
             for pk, p in patients.items()}
-
-
-def _plan_before(appointment):
-    """The appointment's plan as the day's rule reads it: its sessions held before this visit
-    (the visit's own session, opened from it, not counted) and its reviews."""
-    plan = appointment.plan
-    if plan is None:
-        return None
-    sessions = [s.started_at for s in plan.sessions.all()
-                if s.pk != appointment.session_id and s.started_at < appointment.starts_at]
-    return {"reassess_after": plan.reassess_after, "active": plan.status == plan.Status.ACTIVE,
-            "sessions": sessions, "reviews": [r.decided_at for r in plan.reviews.all()]}

@@ -17,10 +17,11 @@ from segmenta.audit.models import AuditEvent
 from segmenta.conftest import make_patient
 from segmenta.outcomes.models import AnswerLink
 from segmenta.patients import models as pm
-from segmenta.scheduling import reminders, sms
+from segmenta.knowledge.base import load
+from segmenta.scheduling import day, reminders, sms
 from segmenta.scheduling.models import Appointment, AppointmentType, Room
 from segmenta.scheduling.models_reminders import ContactPreference, Message
-from segmenta.treatment.models import TreatmentPlan
+from segmenta.treatment.models import Session, TreatmentPlan
 
 NOW = timezone.make_aware(datetime.datetime(2026, 12, 1, 10, 0))  # a Tuesday
 VISIT = NOW + datetime.timedelta(hours=23)  # Wednesday 9:00
@@ -132,29 +133,58 @@ def test_only_appointments_within_the_reminder_period_and_booked(visit, settings
     assert set(Message.objects.values_list("appointment_id", flat=True)) == {later.pk}
 
 
-def of_a_course(visit, doctor, number):
-    """The visit as session ``number`` of a course reassessed after session 3; its complaint."""
+def of_a_course(visit, doctor, held):
+    """The visit as one of a course reassessed after session 3, with ``held`` sessions held
+    before it and no reassessment decision yet; its complaint."""
     complaint = pm.Complaint.objects.create(patient=visit.patient, description="Neck pain", status="active",
                                             recorded_by=doctor)
     plan = TreatmentPlan.objects.create(patient=visit.patient, complaint=complaint, goals="less pain",
                                         reassess_after=3, created_by=doctor)
-    Appointment.objects.filter(pk=visit.pk).update(plan=plan, series_number=number)
+    for week in range(held, 0, -1):
+        Session.objects.create(patient=visit.patient, plan=plan, practitioner=doctor,
+                               started_at=VISIT - datetime.timedelta(days=7 * week))
+    Appointment.objects.filter(pk=visit.pk).update(plan=plan, series_number=held + 1)
     return complaint
 
 
 def test_the_reassessment_visit_asks_for_the_reassessment_questionnaire(visit, doctor):
-    complaint = of_a_course(visit, doctor, 3)
+    complaint = of_a_course(visit, doctor, 3)  # the visit after session 3: the reassessment
     reminders.send_due()
     link = AnswerLink.find(token_in(mail.outbox[0].body))
     assert link.instrument == "pgic" and link.complaint_id == complaint.pk
     assert "Neck pain" not in mail.outbox[0].body
 
 
-def test_an_ordinary_visit_of_a_course_asks_for_the_pain_rating_of_its_complaint(visit, doctor):
-    complaint = of_a_course(visit, doctor, 2)
+@pytest.mark.parametrize("held", [1, 2])
+def test_an_ordinary_visit_of_a_course_asks_for_the_pain_rating_of_its_complaint(visit, doctor, held):
+    complaint = of_a_course(visit, doctor, held)
     reminders.send_due()
     link = AnswerLink.find(token_in(mail.outbox[0].body))
     assert link.instrument == "nrs-11" and link.complaint_id == complaint.pk
+
+
+@pytest.mark.parametrize("held", [0, 2, 3, 4])
+def test_the_reminder_and_the_days_page_agree_on_the_reassessment(visit, doctor, held):
+    of_a_course(visit, doctor, held)
+    appointment = Appointment.objects.select_related("plan", "type", "patient__clinic").get(pk=visit.pk)
+    on_the_page = day.visit_questionnaires(kind=appointment.type.kind, plan=appointment.course_before())
+    asked = reminders.instruments_at(appointment.patient.clinic)
+    assert (reminders.instrument_for(appointment) == asked["reassessment"]) == bool(
+        on_the_page and on_the_page["reassessment"])
+    assert (held >= 3) == bool(on_the_page and on_the_page["reassessment"])  # due until a decision
+
+
+def test_which_questionnaire_each_visit_asks_for_is_knowledge_base_data_with_sources():
+    kb = load()
+    instruments = kb.all("instrument-threshold")
+    assert day.asked_at(instruments) == {"reassessment": "pgic", "visit": "nrs-11", "follow_up": "nrs-11"}
+    for entry in instruments:
+        if entry.get("asked_at"):
+            assert entry["asked_at"]["sources"] and all(kb.source(s) for s in entry["asked_at"]["sources"])
+    with pytest.raises(ValueError, match="follow_up"):
+        day.asked_at([{"id": "pgic", "asked_at": {"visits": ["reassessment", "visit"]}}])
+    with pytest.raises(ValueError, match="both"):
+        day.asked_at([{"id": "a", "asked_at": {"visits": ["visit"]}}, {"id": "b", "asked_at": {"visits": ["visit"]}}])
 
 
 def test_a_failure_is_recorded_and_tried_again_up_to_three_times(visit, settings):
