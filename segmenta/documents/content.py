@@ -239,6 +239,12 @@ def consent_sheet(consent, technique_id, drug_id=""):
             "sources": sources, "title": _("Information and consent: %(technique)s") % {"technique": shown["name"]}}
 
 
+# --- Patient leaflets ----------------------------------------------------------------------
+
+def no_leaflet(leaflet_id):
+    return _("There is no leaflet %(id)s in the knowledge base.") % {"id": leaflet_id}
+
+
 # --- The patient's copy -------------------------------------------------------------------
 
 def record_copy(patient):

@@ -15,12 +15,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from segmenta.audit.trail import record
+from segmenta.knowledge.service import for_clinic
+from segmenta.learning import leaflets
 from segmenta.pdf import ARCHIVAL, html_to_pdf
 
 from . import content
 from .models import IssuedDocument, Kind
 
-FOR_THE_PATIENT = {Kind.COURSE_LETTER, Kind.CONSENT_SHEET, Kind.RECORD_COPY}
+FOR_THE_PATIENT = {Kind.COURSE_LETTER, Kind.CONSENT_SHEET, Kind.RECORD_COPY, Kind.LEAFLET}
 STYLESHEET = "documents.css"
 
 
@@ -37,10 +39,12 @@ def _language(kind, patient):
     return patient.in_own_language() if kind in FOR_THE_PATIENT else contextlib.nullcontext()
 
 
-def compose(kind, target, *, texts=None, recipient_label="", technique="", drug="", signer=""):
+def compose(kind, target, *, texts=None, recipient_label="", technique="", drug="", signer="", leaflet=""):
     """The document of ``kind`` about ``target`` (a session, patient, plan or consent) as
     HTML, in its language. Raises content.NotAvailable when it cannot be made."""
-    patient = target if kind in (Kind.REFERRAL, Kind.RECORD_COPY) else target.patient
+    patient = target if kind in (Kind.REFERRAL, Kind.RECORD_COPY, Kind.LEAFLET) else target.patient
+    if kind == Kind.LEAFLET:
+        return _leaflet(patient, leaflet)
     # Why not is said to whoever prints, in their language (content.consent_sheet checks again).
     if kind == Kind.CONSENT_SHEET:
         drug = content.sheet_drug(target, technique, drug)
@@ -60,6 +64,15 @@ def compose(kind, target, *, texts=None, recipient_label="", technique="", drug=
         return Made(kind, patient, context, body, translation.get_language())
 
 
+def _leaflet(patient, leaflet_id):
+    """A patient leaflet in the patient's language (English, saying so, where it has none)."""
+    context = leaflets.content(for_clinic(patient.clinic), leaflet_id, patient.language, patient.clinic)
+    if context is None:
+        raise content.NotAvailable(content.no_leaflet(leaflet_id))
+    context = {**context, "patient": patient, "made_at": timezone.localtime()}
+    return Made(Kind.LEAFLET, patient, context, leaflets.body(context), context["language"])
+
+
 def printed(made):
     """The PDF/A bytes of a composed document, with the clinic's letterhead."""
     with translation.override(made.language):
@@ -76,6 +89,9 @@ def issue(made, *, request=None, user=None, texts=None, recipient="", technique=
     target = made.context
     if made.kind == Kind.CONSENT_SHEET:
         texts = {"drug": target["drug_id"], **(texts or {})}  # which drug the sheet named
+    if made.kind == Kind.LEAFLET:  # which leaflet, in which version, asked for in which language
+        texts = {"leaflet": target["leaflet_id"], "reviewed": target["reviewed"].isoformat(),
+                 "knowledge_version": target["kb_version"], "asked_language": target["asked"]}
     with transaction.atomic():
         issued = None
         if made.kind != Kind.RECORD_COPY:

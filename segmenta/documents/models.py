@@ -15,6 +15,7 @@ class Kind(models.TextChoices):
     COURSE_LETTER = "course-letter", _("End-of-course letter")
     CONSENT_SHEET = "consent-sheet", _("Information and consent sheet")
     RECORD_COPY = "record-copy", _("Patient's copy of the record")
+    LEAFLET = "leaflet", _("Patient leaflet")
 
 
 class Recipient(models.TextChoices):

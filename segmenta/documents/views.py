@@ -23,6 +23,8 @@ from segmenta.treatment.sessions import membership_for
 
 from . import content
 from .forms import ReferralForm
+from segmenta.learning import leaflets
+
 from .make import compose, filename, issue
 from .models import IssuedDocument, Kind, Recipient
 
@@ -100,6 +102,8 @@ def index(request, patient_id):
         "consents": [(consent, content.why_no_sheet(consent)) for consent in patient.consents.order_by("-date", "-id")],
         "techniques": content.techniques(kb), "drugs": content.sheet_drugs(patient.clinic, kb),
         "proposed_drug": content.proposed_drug(patient, kb),
+        "leaflets": [(key, name, leaflets.translated_into(kb.get("leaflet", key), patient.language))
+                     for key, name in leaflets.all_of(kb)],
         "issued": IssuedDocument.objects.filter(patient=patient).select_related("made_by", "consent")})
 
 
@@ -143,6 +147,32 @@ course_letter, course_letter_pdf = _pair(Kind.COURSE_LETTER, _plan, "documents:c
                                          lambda request, plan: {"signer": _signer(request.user)})
 consent_sheet, consent_sheet_pdf = _pair(Kind.CONSENT_SHEET, _consent, "documents:consent_sheet_pdf", _technique)
 record_copy, record_copy_pdf = _pair(Kind.RECORD_COPY, _patient, "documents:record_copy_pdf")
+
+
+@login_required
+@reauth_required
+@require_safe
+def leaflet(request, patient_id, leaflet_id):
+    """A patient leaflet in the patient's language, as it will print."""
+    patient = _leaflet_patient(request, patient_id, leaflet_id)
+    return _preview(request, Kind.LEAFLET, patient, reverse("documents:leaflet_pdf", args=[patient.pk, leaflet_id]),
+                    leaflet=leaflet_id)
+
+
+@login_required
+@reauth_required
+@require_POST
+def leaflet_pdf(request, patient_id, leaflet_id):
+    """The leaflet printed for the patient: kept in the chart's documents and audited."""
+    return _pdf(request, Kind.LEAFLET, _leaflet_patient(request, patient_id, leaflet_id), leaflet=leaflet_id)
+
+
+def _leaflet_patient(request, patient_id, leaflet_id):
+    """The patient, once the leaflet is one of their clinic's knowledge base (else 404)."""
+    patient = _patient(request, patient_id)
+    if for_clinic(patient.clinic).get("leaflet", leaflet_id) is None:
+        raise Http404("no such leaflet")
+    return patient
 
 
 @login_required

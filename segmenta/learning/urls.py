@@ -5,10 +5,14 @@ from django.urls import path
 from . import views_courses
 from . import views_ce  # continuing education
 from . import views_sim  # the case simulator
+from . import views_leaflets  # patient leaflets
 
 app_name = "learning"
 
 urlpatterns = [
+    path("leaflets/", views_leaflets.leaflet_list, name="leaflets"),
+    path("leaflets/<slug:leaflet_id>/", views_leaflets.leaflet_view, name="leaflet"),
+    path("leaflets/<slug:leaflet_id>.pdf", views_leaflets.leaflet_pdf, name="leaflet_pdf"),
     # Courses on the knowledge base (views_courses.py).
     path("courses/", views_courses.course_list, name="courses"),
     path("courses/certificate.pdf", views_courses.certificate, name="course_certificate"),

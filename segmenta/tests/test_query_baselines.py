@@ -40,6 +40,8 @@ BASELINES = {
     "imports:proposals": 11,
     "imports:upload": 10,
     "knowledge:index": 9,
+    # The patient leaflets offered in each language (the clinic's overrides read once).
+    "learning:leaflets": 9,
     "outcomes:practice": 13,
     "outcomes:questionnaires": 11,
     "outcomes:reassessment": 33,
