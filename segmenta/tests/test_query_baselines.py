@@ -42,6 +42,9 @@ BASELINES = {
     "knowledge:index": 9,
     # The patient leaflets offered in each language (the clinic's overrides read once).
     "learning:leaflets": 9,
+    # The course: its modules with the practitioner's progress and best scores (one query each, not
+    # one per module), the clinic's accreditation and whether the reader is its admin.
+    "learning:courses": 13,
     "outcomes:practice": 13,
     "outcomes:questionnaires": 11,
     "outcomes:reassessment": 33,
