@@ -137,6 +137,7 @@ KIND_TITLES = {
     "fee-schedule": gettext_lazy("Fee schedules"),
     "fee-code": gettext_lazy("Fee codes"),
     "recall-rule": gettext_lazy("When the recall list names a patient"),
+    "vignette": gettext_lazy("Cases for the case simulator"),
     "membrane-model": gettext_lazy("Membrane-potential lab: the model neuron"),
     "membrane-text": gettext_lazy("Membrane potentials: lessons and claims"),
     "awarding-body": gettext_lazy("Who awards neural-therapy training"),
@@ -1819,7 +1820,83 @@ def course_module_layout(kb, e, mono):
     mono.sections.append(section)
 
 
+def vignette_layout(kb, e, mono):
+    """A case of the case simulator: its story and what the learner will be asked. The hidden
+    case, its red flags and the commentary stay off this page; the simulator's debrief shows
+    them after a run."""
+    mono.lead.append(e["story"])
+    for hidden in ("case", "expected_red_flags", "commentary", "seen_on"):
+        e.get(hidden)
+    section = Section(_("Case simulator"), "simulator")
+    section.fact(_("Questions the learner may ask"), number(len(e["questions"])))
+    section.fact(_("Run it"), Url(reverse("learning:simulator"), _("Open the case simulator")))
+    mono.sections.append(section)
+
+
+ION_SIGNS = {"K": "K⁺", "Na": "Na⁺", "Cl": "Cl⁻"}
+CLAIM_STATUS = {"disputed": gettext_lazy("Disputed"), "refuted": gettext_lazy("Refuted"),
+                "established": gettext_lazy("Established")}
+
+
+def membrane_model_layout(kb, e, mono):
+    """The membrane-potential lab's model neuron (membrane.yaml): its numbers, limits and presets."""
+    section = Section(_("The model neuron"), "membrane-model")
+    temperature = e["temperature_c"]
+    section.fact(_("Temperature"), _("%(default)s °C (the lab takes %(low)s to %(high)s °C)") % {
+        "default": number(temperature["default"]), "low": number(temperature["min"]),
+        "high": number(temperature["max"])})
+    for ion, values in e["concentrations_mmol_l"].items():
+        section.fact(_("%(ion)s inside / outside") % {"ion": ION_SIGNS.get(ion, ion)},
+                     f"{number(values['in'])} / {number(values['out'])} mmol/L")
+    p = e["permeabilities"]
+    section.fact(_("Relative permeabilities P_K : P_Na : P_Cl"), " : ".join(number(p[i]) for i in ("K", "Na", "Cl")))
+    section.fact(_("Resting potential of neurons"), _("%(low)s to %(high)s mV") % {
+        "low": number(e["resting_mv"]["min"]), "high": number(e["resting_mv"]["max"])})
+    section.fact(_("Threshold"), amount(e["threshold_mv"], "mV"))
+    section.fact(_("Sodium permeability with every channel open"),
+                 _("%(times)s times that of potassium") % {"times": number(e["peak_p_na"])})
+    section.fact(_("The lab takes"), _("concentrations up to %(concentration)s mmol/L, permeabilities up to "
+                                       "%(permeability)s") % {"concentration": number(e["concentration_max_mmol_l"]),
+                                                              "permeability": number(e["permeability_max"])})
+    rows = [[p["name"], ", ".join(_preset_value(key, value) for key, value in p["values"].items()) or "—",
+             amount(p["blocked_percent"], "%")] for p in e["presets"]]
+    section.tables.append(Table([_("Preset"), _("Changed"), _("Sodium channels blocked")], rows,
+                                caption=_("Presets")))
+    mono.sections.append(section)
+
+
+def _preset_value(field, value):
+    """A preset's value by the lab's field name as people read it: k_out 12 → "K⁺ outside 12 mmol/L"."""
+    ion, _sep, where = field.partition("_")
+    if field == "temp_c":
+        return f"{number(value)} °C"
+    if ion == "p":
+        return f"P {ION_SIGNS.get(where.capitalize(), where)} {number(value)}"
+    side = _("inside") if where == "in" else _("outside")
+    return f"{ION_SIGNS.get(ion.capitalize(), ion)} {side} {number(value)} mmol/L"
+
+
+def membrane_text_layout(kb, e, mono):
+    """A lesson of the lab, or a claim with its status and who states and questions it."""
+    if e["role"] == "lesson":
+        section = Section(_("What the lab teaches"), "lesson")
+        section.prose.append(e["text"])
+        mono.sections.append(section)
+        return
+    section = Section(_("The claim"), "claim")
+    section.prose.append(e["text"])
+    section.fact(_("Status"), str(CLAIM_STATUS.get(e.get("status"), e.get("status"))))
+    names = {s: (kb.source(s) or {}).get("name", s) for s in [*e.get("stated_by", []), *e.get("questioned_by", [])]}
+    section.fact(_("Stated by"), [names[s] for s in e["stated_by"]])
+    section.fact(_("Questioned by"), [names[s] for s in e["questioned_by"]])
+    mono.sections.append(section)
+    answer = Section(_("What physiology and pharmacology say"), "assessment")
+    answer.prose.append(e["assessment"])
+    mono.sections.append(answer)
+
+
 LAYOUTS = {
+    "membrane-model": membrane_model_layout, "membrane-text": membrane_text_layout,
     "leaflet": leaflet_layout, "drug": drug_layout, "technique": technique_layout, "ganglion": ganglion_layout, "segment": segment_layout,
     "organ": organ_layout, "region": region_layout, "choir-segment": choir_layout,
     "field-category": field_category_layout, "protocol": protocol_layout, "red-flag": red_flag_layout,
@@ -1830,5 +1907,6 @@ LAYOUTS = {
     "crisis-contact": crisis_contact_layout, "source": source_layout, "retention": retention_layout,
     "fee-schedule": fee_schedule_layout, "fee-code": fee_code_layout,
     "awarding-body": awarding_body_layout, "cme-requirement": cme_requirement_layout,
+    "vignette": vignette_layout,
 }
 LAYOUTS["course-module"] = course_module_layout

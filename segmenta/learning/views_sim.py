@@ -262,7 +262,8 @@ def _debrief(run, vignette):
         injections.append({**injection, "technique": localize.name(kb, "technique", injection["target"]),
                            "drug_name": localize.name(kb, "drug", injection["drug"]),
                            "field": item_label(field) if field else None, "verdict": verdict, "offered": offered})
-    return {"result": result, "parts": parts, "assessment": result["assessment"], "injections": injections,
+    sources = [{"id": s, "name": (kb.source(s) or {}).get("name", s)} for s in vignette["sources"]]
+    return {"result": result, "parts": parts, "sources": sources, "assessment": result["assessment"], "injections": injections,
             "flags_missed": [localize.name(kb, "red-flag", c) for c in flags["missed"]],
             "flags_caught": [localize.name(kb, "red-flag", c) for c in flags["caught"]],
             "flags_extra": [localize.name(kb, "red-flag", c) for c in flags["extra"]],

@@ -109,3 +109,12 @@ def test_runs_repeat_and_the_list_shows_the_best(doctor_client):
     assert SimulatorRun.objects.filter(vignette="back-pain-red-flags").count() == 2
     listed = doctor_client.get(reverse("learning:simulator")).content.decode()
     assert f"Best score {max(scores)} of 100 in 2 runs" in listed
+
+
+def test_the_knowledge_base_page_of_a_case_gives_nothing_away(doctor_client):
+    page = doctor_client.get(reverse("knowledge:entry", args=["vignette", "back-pain-red-flags"])).content.decode()
+    assert "A 63-year-old retired baker has had low back pain for two months." in page
+    assert reverse("learning:simulator") in page
+    for hidden in ("refer for examination", "night_pain", "unexplained_weight_loss", "inguinal hernia repair scar",
+                   "wakes him most nights"):
+        assert hidden not in page
