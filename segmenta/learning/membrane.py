@@ -29,12 +29,12 @@ FIELDS = ("temp_c", *(name for pair in CONCENTRATIONS.values() for name in pair)
 
 
 class MembraneError(ValueError):
-    """An input the lab cannot compute with; ``field`` names it as the CLI and the page do."""
+    """An input the lab cannot compute with; ``field`` names it as the CLI and the page do,
+    ``code`` and ``params`` say what is wrong so that a page can say it in its own language."""
 
-    def __init__(self, field, message):
+    def __init__(self, field, code, message, **params):
         super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+        self.field, self.code, self.message, self.params = field, code, message, params
 
 
 @dataclass(frozen=True)
@@ -76,15 +76,15 @@ def ghk_mv(values):
 def _number(values, name):
     value = values.get(name)
     if value is None:
-        raise MembraneError(name, "missing")
+        raise MembraneError(name, "missing", "missing")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         try:
             value = float(str(value).strip().replace(",", "."))
         except ValueError:
-            raise MembraneError(name, f"{value!r} is not a number") from None
+            raise MembraneError(name, "not_a_number", f"{value!r} is not a number", value=value) from None
     value = float(value)
     if not math.isfinite(value):
-        raise MembraneError(name, f"{value!r} is not a finite number")
+        raise MembraneError(name, "not_a_number", f"{value!r} is not a finite number", value=value)
     return value
 
 
@@ -93,18 +93,21 @@ def checked(values, limits):
     naming the first field that is not."""
     out = {name: _number(values, name) for name in FIELDS}
     if not limits.temp_min_c <= out["temp_c"] <= limits.temp_max_c:
-        raise MembraneError("temp_c", f"must lie between {limits.temp_min_c:g} and {limits.temp_max_c:g} °C, "
-                                      f"not {out['temp_c']:g}")
+        raise MembraneError("temp_c", "temperature", f"must lie between {limits.temp_min_c:g} and "
+                            f"{limits.temp_max_c:g} °C, not {out['temp_c']:g}", low=limits.temp_min_c,
+                            high=limits.temp_max_c, value=out["temp_c"])
     for pair in CONCENTRATIONS.values():
         for name in pair:
             if not 0 < out[name] <= limits.concentration_max:
-                raise MembraneError(name, f"must be above 0 and at most {limits.concentration_max:g} mmol/L, "
-                                          f"not {out[name]:g}")
+                raise MembraneError(name, "concentration", f"must be above 0 and at most "
+                                    f"{limits.concentration_max:g} mmol/L, not {out[name]:g}",
+                                    high=limits.concentration_max, value=out[name])
     for name in PERMEABILITIES.values():
         if not 0 <= out[name] <= limits.permeability_max:
-            raise MembraneError(name, f"must lie between 0 and {limits.permeability_max:g}, not {out[name]:g}")
+            raise MembraneError(name, "permeability", f"must lie between 0 and {limits.permeability_max:g}, "
+                                f"not {out[name]:g}", high=limits.permeability_max, value=out[name])
     if not any(out[name] > 0 for name in PERMEABILITIES.values()):
-        raise MembraneError("p_k", "at least one of the three permeabilities must be above 0")
+        raise MembraneError("p_k", "no_permeability", "at least one of the three permeabilities must be above 0")
     return out
 
 
@@ -149,7 +152,8 @@ def excitability(values, limits, threshold_mv, peak_p_na, blocked_fraction):
     """
     values = checked(values, limits)
     if not 0 <= blocked_fraction <= 1:
-        raise MembraneError("blocked_percent", f"must lie between 0 and 100, not {blocked_fraction * 100:g}")
+        raise MembraneError("blocked_percent", "blocked", f"must lie between 0 and 100, not {blocked_fraction * 100:g}",
+                            value=blocked_fraction * 100)
     rest_p_na = values["p_na"]
     resting = ghk_mv(values)
     openable = (1 - blocked_fraction) * max(peak_p_na - rest_p_na, 0.0)

@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import views_courses
 from . import views_ce  # continuing education
+from . import views_lab  # the membrane-potential lab
 from . import views_sim  # the case simulator
 from . import views_leaflets  # patient leaflets
 
@@ -37,4 +38,6 @@ urlpatterns = [
     path("simulator/<int:pk>/", views_sim.run_view, name="simulator_run"),
     path("simulator/<int:pk>/ask/", views_sim.ask, name="simulator_ask"),
     path("simulator/<int:pk>/next/", views_sim.advance, name="simulator_advance"),
+    # The membrane-potential lab (views_lab.py).
+    path("lab/", views_lab.lab_page, name="lab"),
 ]

@@ -184,6 +184,35 @@ class Lot(BoundedDates, models.Model):
             raise ValidationError({"product": _("Not a product of this clinic.")})
 
 
+class Delivery(models.Model):
+    """One delivery of a lot as received: how many units, on which day, by whom. A lot
+    delivered again is added to, and each delivery stays on record here. The receive form
+    carries a one-time ``token``, kept unique, so a form sent twice (a double click, a page
+    sent again) records one delivery, not two."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="deliveries")
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("lot"))
+    units = models.PositiveIntegerField(_("units received"), validators=[MinValueValidator(1),
+                                                                         MaxValueValidator(100000)])
+    received_on = models.DateField(_("received on"))
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("received by"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    # Empty for deliveries recorded before the forms carried one.
+    token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_on", "id"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self):
+        return gettext("%(units)s units of lot %(lot)s received on %(date)s") % {
+            "units": self.units, "lot": self.lot.number if self.lot_id else "?",
+            "date": l10n.day(self.received_on) if self.received_on else "?"}
+
+
 class WriteOff(models.Model):
     """Units of a lot taken off the shelf without an injection: broken, expired, spoiled, or
     the rest of an opened multi-dose vial past its in-use time."""

@@ -1,5 +1,7 @@
 """Forms of the stock: receiving a lot and writing units off."""
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -9,12 +11,18 @@ from segmenta.stored_dates import DateInput
 
 from .models import Lot, Product, WriteOff
 from .stock import shown
+from .stockroom import other_expiry
 
 
 class ReceiveForm(forms.ModelForm):
     """A delivery: product, lot and expiry as printed on the pack, and how many units came.
     A lot of the product already on the shelf with the same expiry is added to; the same
-    number with another expiry is a typing error (a lot has one expiry)."""
+    number with another expiry is a typing error (a lot has one expiry).
+
+    Each form shown carries a one-time ``token`` that its delivery keeps: sent twice, the
+    form records one delivery (``stockroom.receive`` says how)."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Lot
@@ -28,6 +36,8 @@ class ReceiveForm(forms.ModelForm):
         self.instance.clinic = clinic
         self.fields["product"].queryset = Product.objects.filter(clinic=clinic, active=True)
         self.fields["quantity_received"].help_text = _("In units (ampoules or vials), not packs.")
+        if not self.is_bound:
+            self.initial["token"] = uuid.uuid4()
         self.existing = None
 
     def clean_number(self):
@@ -45,12 +55,20 @@ class ReceiveForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if not cleaned.get("token"):
+            # A hidden field: what is wrong with it is said above the form, where it can be seen.
+            self.errors.pop("token", None)
+            self.add_error(None, _("This form was not opened here or is out of date: open “Receive stock” again."))
         product, number, expiry = cleaned.get("product"), cleaned.get("number"), cleaned.get("expiry")
+        received_on = cleaned.get("received_on")
+        if expiry and received_on and expiry < received_on:
+            # An expired pack must not go on the shelf: it goes back to the supplier.
+            self.add_error("expiry", _("This lot had expired when it was received (%(date)s): send it back "
+                                       "instead of putting it on the shelf.") % {"date": l10n.day(expiry)})
         if product is not None and number:
             self.existing = Lot.objects.filter(clinic=self.clinic, product=product, number=number).first()
             if self.existing is not None and expiry and self.existing.expiry != expiry:
-                self.add_error("expiry", _("Lot %(lot)s of this product is on record expiring %(date)s; check the "
-                                           "pack.") % {"lot": number, "date": l10n.day(self.existing.expiry)})
+                self.add_error("expiry", other_expiry(number, self.existing.expiry))
         return cleaned
 
     def _post_clean(self):

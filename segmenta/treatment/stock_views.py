@@ -32,10 +32,18 @@ def stock_receive(request):
     clinic, clinics = _clinic(request)
     form = ReceiveForm(request.POST or None, clinic=clinic, initial={"product": request.GET.get("product")})
     if request.method == "POST" and form.is_valid():
-        lot = receive(form, request.user, request=request)
-        messages.success(request, _("Received %(n)s units of lot %(lot)s.")
-                         % {"n": form.cleaned_data["quantity_received"], "lot": lot.number})
-        return redirect(reverse("treatment:stock") + _clinic_query(clinic, clinics))
+        try:
+            lot, recorded = receive(form, request.user, request=request)
+        except StockError as error:
+            form.add_error(error.field, error.message)
+        else:
+            if recorded:
+                messages.success(request, _("Received %(n)s units of lot %(lot)s.")
+                                 % {"n": form.cleaned_data["quantity_received"], "lot": lot.number})
+            else:
+                messages.info(request, _("This delivery of lot %(lot)s was recorded already (the form was sent "
+                                         "twice); nothing was added.") % {"lot": lot.number})
+            return redirect(reverse("treatment:stock") + _clinic_query(clinic, clinics))
     return render(request, "treatment/stock_receive.html", {
         "clinic": clinic, "clinics": clinics, "form": form, "clinic_query": _clinic_query(clinic, clinics)},
         status=400 if form.errors else 200)

@@ -4,7 +4,7 @@ and picks and checks the lot an injection is drawn from."""
 
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Trim, Upper
 from django.utils import timezone
@@ -14,7 +14,7 @@ from segmenta import l10n
 from segmenta.audit.trail import record
 
 from . import stock
-from .models import Injection, Lot, Product, WriteOff
+from .models import Delivery, Injection, Lot, Product, WriteOff
 
 
 class StockError(Exception):
@@ -176,27 +176,63 @@ def recall(lot):
                       "order"))
 
 
+def other_expiry(number, expiry):
+    """Why a delivery of lot ``number`` with another expiry than the one on record (``expiry``)
+    is refused: a lot has one expiry, so one of them was misread."""
+    return _("Lot %(lot)s of this product is on record expiring %(date)s; check the pack.") % {
+        "lot": number, "date": l10n.day(expiry)}
+
+
 def receive(form, user, request=None):
-    """Save a delivery from a valid ReceiveForm: a new lot, or more units of one on record;
-    audited. Returns the lot."""
-    data = form.cleaned_data
-    with transaction.atomic():
-        existing = form.existing and Lot.objects.select_for_update().get(pk=form.existing.pk)
-        if existing:
-            existing.quantity_received += data["quantity_received"]
-            if data["note"]:
-                existing.note = "; ".join(part for part in (existing.note, data["note"]) if part)[:500]
-            existing.save(update_fields=["quantity_received", "note"])
-            lot = existing
-        else:
-            lot = form.save(commit=False)
-            lot.clinic, lot.received_by = form.clinic, user
-            lot.full_clean()
-            lot.save()
-        record("create" if not existing else "update", request=request, user=user, clinic=lot.clinic, obj=lot,
-               detail={"received": data["quantity_received"], "product": lot.product.name, "lot": lot.number,
-                       "expiry": lot.expiry.isoformat(), "quantity_received": lot.quantity_received})
-    return lot
+    """Save the delivery of a valid ReceiveForm: a new lot, or more units of the lot on record;
+    audited. Returns ``(lot, recorded)``; ``recorded`` is False when this form's delivery was
+    recorded already (the same form sent twice), and nothing is added then.
+
+    Deliveries of a product are recorded one at a time (its row is locked): the same form
+    sent twice at once finds the first one's delivery by its token, and two deliveries of a
+    new lot at once make one lot that the second adds to, instead of the second failing on
+    the lot's unique number."""
+    data, clinic = form.cleaned_data, form.clinic
+    try:
+        with transaction.atomic():
+            product = Product.objects.select_for_update().get(pk=data["product"].pk)
+            done = _delivered(clinic, data["token"])
+            if done is not None:
+                return done.lot, False
+            lot = Lot.objects.select_for_update().filter(clinic=clinic, product=product, number=data["number"]).first()
+            action = "update" if lot is not None else "create"
+            if lot is None:
+                lot = Lot(clinic=clinic, product=product, number=data["number"], expiry=data["expiry"],
+                          quantity_received=data["quantity_received"], received_on=data["received_on"],
+                          note=data["note"], received_by=user)
+                lot.full_clean()
+                lot.save()
+            elif lot.expiry != data["expiry"]:
+                raise StockError("expiry", other_expiry(lot.number, lot.expiry))
+            else:
+                lot.quantity_received += data["quantity_received"]
+                if data["note"]:
+                    lot.note = "; ".join(part for part in (lot.note, data["note"]) if part)[:500]
+                lot.save(update_fields=["quantity_received", "note"])
+            delivery = Delivery.objects.create(clinic=clinic, lot=lot, units=data["quantity_received"],
+                                               received_on=data["received_on"], received_by=user, note=data["note"],
+                                               token=data["token"])
+            record(action, request=request, user=user, clinic=clinic, obj=lot,
+                   detail={"received": delivery.units, "product": product.name, "lot": lot.number,
+                           "expiry": lot.expiry.isoformat(), "quantity_received": lot.quantity_received,
+                           "delivery": delivery.pk})
+    except IntegrityError:
+        # Only when the lock above was not held (a database without row locks): say what to do.
+        done = _delivered(clinic, data["token"])
+        if done is not None:
+            return done.lot, False
+        raise StockError(None, _("Another delivery of lot %(lot)s was being recorded at the same moment; send "
+                                 "the form again.") % {"lot": data["number"]}) from None
+    return lot, True
+
+
+def _delivered(clinic, token):
+    return Delivery.objects.filter(clinic=clinic, token=token).select_related("lot__product").first()
 
 
 def write_off(lot, form, user, request=None):

@@ -10,7 +10,7 @@ from segmenta.accounts.models import TrainingRecord
 from segmenta.conftest import browser_login, complete_chart
 from segmenta.knowledge import vocabulary
 from segmenta.patients import models as pm
-from segmenta.treatment.models import Injection, Lot, Product, WriteOff
+from segmenta.treatment.models import Delivery, Injection, Lot, Product, WriteOff
 from segmenta.treatment.stockroom import balances
 
 pytestmark = pytest.mark.browser
@@ -94,3 +94,32 @@ def test_an_injection_draws_from_the_lot_expiring_first_of_the_product_picked(pa
     assert (injection.product, injection.stock_lot, injection.lot, injection.expiry) == (
         ampoule, later, "LATE-9", later.expiry)
     assert (left(later), left(sooner)) == (9, 10)
+
+
+def test_a_receive_form_sent_twice_records_the_delivery_once(page, settings, doctor, clinic):
+    settings.SEGMENTA_REQUIRE_MFA = False
+    Product.objects.create(clinic=clinic, name="Procaine 1 % 2 mL ampoule", drug="procaine",
+                           concentration_percent=1, unit_volume_ml=2, units_per_pack=10)
+    browser_login(page)
+    page.goto("/stock/receive/")
+    page.get_by_label("Product").select_option(label="Procaine 1 % 2 mL ampoule")
+    page.get_by_label("Lot number").fill("DC-5")
+    expiry = TODAY + timedelta(days=300)
+    page.get_by_label("Expiry").fill(expiry.isoformat())
+    page.get_by_label("Units received").fill("20")
+    # A double click on a slow line: the form's data reaches the server twice before any
+    # answer (a browser that drops the first answer still had it sent).
+    statuses = page.locator("form:has(#id_number)").evaluate(
+        """form => { const data = new FormData(form);
+                     const send = () => fetch(location.href, {method: "POST", body: data, redirect: "manual"});
+                     return Promise.all([send(), send()]).then(answers => answers.map(a => a.type)); }""")
+    assert statuses == ["opaqueredirect", "opaqueredirect"]
+    lot = Lot.objects.get()
+    assert (lot.number, lot.expiry, lot.quantity_received) == ("DC-5", expiry, 20)
+    assert list(Delivery.objects.values_list("lot", "units", "received_by")) == [(lot.pk, 20, doctor.pk)]
+    # Then a click as well, and the page it leads to says the delivery was recorded already.
+    page.get_by_role("button", name="Receive").click()
+    page.wait_for_url("**/stock/")
+    page.locator(".message", has_text="recorded already").first.wait_for()
+    assert "DC-5" in page.locator("#on-hand").inner_text()
+    assert left(lot) == 20 and Delivery.objects.count() == 1

@@ -4,6 +4,7 @@ expiring within 60 days, expired on the shelf), receiving and writing off, and t
 that answers in one query."""
 
 import json
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -238,9 +239,10 @@ def test_receiving_a_lot_adds_to_one_on_record_and_is_audited(doctor_client, cli
     url = reverse("treatment:stock_receive")
     expiry = (TODAY + timedelta(days=500)).isoformat()
     form = {"product": product.pk, "number": "r 12", "expiry": expiry, "quantity_received": "20",
-            "received_on": TODAY.isoformat()}
+            "received_on": TODAY.isoformat(), "token": str(uuid.uuid4())}
     assert doctor_client.post(url, form).status_code == 302
-    assert doctor_client.post(url, {**form, "number": "R12", "quantity_received": "10"}).status_code == 302
+    assert doctor_client.post(url, {**form, "number": "R12", "quantity_received": "10",
+                                     "token": str(uuid.uuid4())}).status_code == 302
     lot = Lot.objects.get()
     assert (lot.number, lot.quantity_received, lot.expiry.isoformat()) == ("R12", 30, expiry)
     assert AuditEvent.objects.filter(object_type="lot").count() == 2

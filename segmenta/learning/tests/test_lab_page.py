@@ -1,0 +1,115 @@
+"""The membrane-potential lab's page (/learn/lab/): the server's numbers, presets, refusals
+naming the field, the claims with their status and sources, and the result alone for htmx."""
+
+import re
+from html import escape
+
+import pytest
+from django.urls import reverse
+
+from segmenta.conftest import login_verified
+from segmenta.knowledge.base import MEMBRANE_MODEL, load
+from segmenta.learning import membrane
+
+NEURON, LIMITS, PRESETS = membrane.from_model(load().get("membrane-model", MEMBRANE_MODEL))
+LAB = "/learn/lab/"
+
+
+def shown_vm(html):
+    return float(re.search(r'<output id="lab-vm" data-mv="([-0-9.]+)"', html).group(1))
+
+
+def test_the_lab_is_at_learn_lab_for_signed_in_users_only(client, doctor_client):
+    assert reverse("learning:lab") == LAB
+    assert client.get(LAB).status_code == 302
+    assert doctor_client.get(LAB).status_code == 200
+
+
+def test_the_page_opens_on_the_textbook_neuron_computed_by_the_server(doctor_client):
+    html = doctor_client.get(LAB).content.decode()
+    expected = membrane.rounded(membrane.potentials(NEURON, LIMITS))
+    assert shown_vm(html) == expected["vm_mv"]
+    for ion, mv in expected["nernst_mv"].items():
+        assert f'data-ion="{ion}" data-mv="{mv:.2f}"' in html
+    assert 'name="k_out" id="id_k_out" value="5"' in html and 'name="p_na" id="id_p_na" value="0.04"' in html
+    assert 'id="lab-vm-marker" data-mv="-69.80"' in html
+
+
+def test_changed_values_are_computed_and_htmx_gets_the_result_alone(doctor_client):
+    query = {**{k: f"{v:g}" for k, v in NEURON.items()}, "k_out": "12"}
+    expected = membrane.rounded(membrane.potentials({**NEURON, "k_out": 12}, LIMITS))["vm_mv"]
+    page = doctor_client.get(LAB, query).content.decode()
+    part = doctor_client.get(LAB, query, HTTP_HX_REQUEST="true").content.decode()
+    assert shown_vm(page) == shown_vm(part) == expected
+    assert "<html" not in part and part.lstrip().startswith('<section class="card lab-result" id="lab-result"')
+
+
+@pytest.mark.parametrize(("field", "value", "label"), [
+    ("k_in", "0", "K⁺ inside (mmol/L)"), ("na_out", "abc", "Na⁺ outside (mmol/L)"),
+    ("temp_c", "99", "Temperature (°C)"), ("blocked_percent", "150", "Voltage-gated Na⁺ channels blocked"),
+])
+def test_invalid_input_is_said_naming_the_field_and_nothing_is_computed(doctor_client, field, value, label):
+    html = doctor_client.get(LAB, {field: value}).content.decode()
+    problem = re.search(r'<p class="error" role="alert" id="lab-problem">([^<]*)</p>', html).group(1)
+    assert problem.startswith(label)
+    assert f'name="{field}" id="id_{field}" value="{value}" step="any" inputmode="decimal" aria-invalid="true"' in html
+    assert 'id="lab-vm"' not in html
+
+
+def test_no_permeability_at_all_is_refused_at_the_potassium_permeability(doctor_client):
+    html = doctor_client.get(LAB, {"p_k": "0", "p_na": "0", "p_cl": "0"}).content.decode()
+    assert "At least one of the three permeabilities must be above 0." in html
+    assert 'name="p_k" id="id_p_k" value="0" step="any" inputmode="decimal" aria-invalid="true"' in html
+
+
+def test_the_procaine_preset_blocks_channels_without_moving_the_resting_potential(doctor_client):
+    procaine = next(p for p in PRESETS if p["id"] == "procaine")
+    html = doctor_client.get(LAB, {"preset": "procaine"}).content.decode()
+    assert shown_vm(html) == membrane.rounded(membrane.potentials(NEURON, LIMITS))["vm_mv"]
+    assert f'name="blocked_percent" id="id_blocked_percent" value="{procaine["blocked_fraction"] * 100:g}"' in html
+    model = load().get("membrane-model", MEMBRANE_MODEL)
+    free = membrane.excitability(NEURON, LIMITS, model["threshold_mv"], model["peak_p_na"], 0)
+    half = membrane.excitability(NEURON, LIMITS, model["threshold_mv"], model["peak_p_na"],
+                                 procaine["blocked_fraction"])
+    share = re.search(r'<td id="lab-blocked-share">([^<]*)', html).group(1)
+    assert share.startswith(f"{half['share_needed'] * 100:.1f}") and half["share_needed"] > free["share_needed"]
+    assert 'aria-current="true">Procaine' in html
+
+
+def test_the_raised_potassium_preset_depolarises(doctor_client):
+    html = doctor_client.get(LAB, {"preset": "raised-potassium"}).content.decode()
+    raised = next(p for p in PRESETS if p["id"] == "raised-potassium")["values"]
+    assert shown_vm(html) == membrane.rounded(membrane.potentials(raised, LIMITS))["vm_mv"] > -69.8
+
+
+def test_a_blocked_share_that_leaves_threshold_out_of_reach_says_so(doctor_client):
+    html = doctor_client.get(LAB, {"blocked_percent": "99.9"}).content.decode()
+    assert "threshold out of reach: no action potential" in html
+
+
+def test_the_claims_are_shown_as_disputed_with_who_states_and_who_questions_them(doctor_client):
+    kb = load()
+    html = doctor_client.get(LAB).content.decode()
+    for claim_id in ("injured-tissue-depolarised", "procaine-restores-potential"):
+        claim = kb.get("membrane-text", claim_id)
+        section = html[html.index(f'id="claim-{claim_id}"'):]
+        section = section[:section.index("</li>")]
+        assert claim["name"] in section and '<span class="badge evidence-weak">Disputed</span>' in section
+        stated, questioned = section.split("Questioned by:")
+        assert all(escape(kb.source(s)["name"]) in stated for s in claim["stated_by"])
+        assert all(escape(kb.source(s)["name"]) in questioned for s in claim["questioned_by"])
+    for lesson in ("resting-potential", "depolarisation", "procaine-action"):
+        assert kb.get("membrane-text", lesson)["name"] in html
+
+
+def test_a_german_page_shows_german_numbers_and_texts(client, doctor):
+    doctor.profile.language = "de"
+    doctor.profile.save()
+    html = login_verified(client, doctor).get(LAB).content.decode()
+    kb = load()
+    assert "-69,8&nbsp;mV" in html and 'data-mv="-69.80"' in html  # the machine value keeps its point
+    assert kb.get("membrane-text", "procaine-restores-potential")["i18n"]["de"]["name"] in html
+
+
+def test_the_learn_index_links_to_the_lab(doctor_client):
+    assert f'href="{LAB}"' in doctor_client.get(reverse("knowledge:index")).content.decode()
