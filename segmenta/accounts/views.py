@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
@@ -200,7 +200,8 @@ def _clinic_kb(clinic):
 def _render_profile(request, profile, *, training_form=None, token_form=None, language_form=None, status=200):
     memberships = list(request.user.memberships.select_related("clinic"))
     records = list(profile.training_records.all())
-    trained = set(profile.trained_techniques())  # an expired certificate's techniques no longer count
+    today = timezone.localdate()  # an expired certificate's techniques no longer count
+    trained = {code for item in records if not item.expired_on(today) for code in item.techniques}
     techniques = localize.choices("injection_target")
     # What the safety check does with an unknown profession is a rule in the knowledge
     # base (clinic overrides included); the page says what it does, not a copy of it.

@@ -39,7 +39,9 @@ def _changes(before, item):
 
 @login_required
 def training_page(request):
-    profile, _created = PractitionerProfile.objects.get_or_create(user=request.user)
+    PractitionerProfile.objects.get_or_create(user=request.user)
+    # Its records read once: the standings, the techniques still covered and those lapsed all use them.
+    profile = PractitionerProfile.objects.prefetch_related("training_records").get(user=request.user)
     records = list(profile.training_records.all())
     memberships = list(request.user.memberships.select_related("clinic"))
     cycles = {c.requirement: c for c in request.user.training_cycles.all()}
@@ -47,8 +49,10 @@ def training_page(request):
     today = timezone.localdate()
     own = list(ClinicRequirement.objects.filter(clinic__in=[m.clinic for m in memberships]))
     clinics = []
+    names = {}
     for membership in memberships:
         kb = knowledge_service.for_clinic(membership.clinic)
+        names = names or dict(body_choices(kb))
         found = training.standings(kb=kb, clinic=membership.clinic, role=membership.role,
                                    profession=training.profession_of(profile), records=records,
                                    cycles=starts, clinic_requirements=own, today=today)
@@ -57,7 +61,7 @@ def training_page(request):
                 rid = standing.entry["id"]
                 standing.cycle_form = CycleForm(instance=cycles.get(rid), prefix=f"cycle-{rid}")
         clinics.append({"clinic": membership.clinic, "standings": found})
-    names = dict(body_choices(_kb_of(request.user)))
+    names = names or dict(body_choices(load_knowledge()))
     for item in records:
         item.awarding_body_name = names.get(item.awarding_body, item.awarding_body)
     lapsed = profile.lapsed_techniques(today)

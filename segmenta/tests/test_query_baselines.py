@@ -42,6 +42,10 @@ BASELINES = {
     "knowledge:index": 9,
     # The patient leaflets offered in each language (the clinic's overrides read once).
     "learning:leaflets": 9,
+    # A practitioner's Training page (records, periods, the clinics' requirements and knowledge bases)
+    # and the record form (the awarding bodies from the clinic's knowledge base).
+    "learning:training": 15,
+    "learning:training_new": 10,
     # The course: its modules with the practitioner's progress and best scores (one query each, not
     # one per module), the clinic's accreditation and whether the reader is its admin.
     "learning:courses": 13,
