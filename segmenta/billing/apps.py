@@ -6,3 +6,11 @@ class BillingConfig(AppConfig):
     name = "segmenta.billing"
     label = "billing"
     verbose_name = _("Invoices")
+
+    def ready(self):
+        # Issued invoices keep their chart past its own period (tax law): the purge asks here.
+        from segmenta.patients import erasure
+
+        from .retention import hold
+
+        erasure.register_hold(hold)

@@ -307,7 +307,11 @@ KINDS = {
         ["years", "counted_from", "clinic_must_confirm"],
         id={"type": "string", "pattern": "^[A-Z]{2}(-[A-Z0-9]{1,3})?$"},
         years={"type": ["integer", "null"], "minimum": 1, "maximum": 100},
-        counted_from=_enum(["last_treatment", "last_entry"]), clinic_must_confirm={"type": "boolean"})),
+        counted_from=_enum(["last_treatment", "last_entry"]), clinic_must_confirm={"type": "boolean"},
+        # How long issued invoices are kept by tax law (segmenta/billing/retention.py); absent or
+        # null: not known, and a chart with issued invoices is never purged.
+        invoice_years={"type": ["integer", "null"], "minimum": 1, "maximum": 30},
+        invoice_counted_from=_enum(["end_of_issue_year"]), invoice_verified={"type": "boolean"})),
     # When the recall list names a patient: follow-up points after a course, a lapsed course
     # (segmenta/scheduling/recall.py reads them).
     "recall-rule": ("recall_rules.yaml", _schema(

@@ -87,3 +87,21 @@ def assess(kept_for, last_session, last_entry, today):
         return {"status": NO_PERIOD, "from": begins, "due": None}
     due = add_years(begins, kept_for.years) + datetime.timedelta(days=1)
     return {"status": PAST if today >= due else KEPT, "from": begins, "due": due}
+
+
+NO_INVOICES = "no_invoices"  # nothing issued: nothing held
+INVOICES_UNKNOWN = "invoices_unknown"  # issued invoices, and no known period for them: kept
+
+
+def invoices_kept(rule, issue_dates):
+    """How long a chart's issued invoices must be kept by tax law (the ``retention`` entry's
+    ``invoice_years``, from the end of the year of issue): (NO_INVOICES, None) without any,
+    (INVOICES_UNKNOWN, None) where the entry names no period, else ("until", the last day the
+    latest of them must be kept)."""
+    issued = [d for d in issue_dates if d is not None]
+    if not issued:
+        return NO_INVOICES, None
+    years = (rule or {}).get("invoice_years")
+    if not years:
+        return INVOICES_UNKNOWN, None
+    return "until", add_years(datetime.date(max(issued).year, 12, 31), years)

@@ -8,6 +8,7 @@ when, why and how many rows of each kind, no name and no clinical content. The a
 own events about the patient stay; they refer to it without a database constraint.
 """
 
+import datetime
 import os
 
 from django.apps import apps
@@ -30,6 +31,29 @@ RETENTION_ENDED = "retention_ended"  # `segmenta retention purge --confirm`
 
 class NotDue(Exception):
     """The chart is not (or no longer) past its retention period: nothing was deleted."""
+
+
+# What must outlive a chart's own period keeps the chart: an app above this one (billing, for
+# issued invoices, which tax law keeps longer) registers a hold in its ready(). A hold is given
+# the charts past their period and the day, and answers {patient id: {"until": the last day it
+# must keep them, or None where no period is known, "why": words for the report}}.
+RETENTION_HOLDS = []
+
+
+def register_hold(hold):
+    if hold not in RETENTION_HOLDS:
+        RETENTION_HOLDS.append(hold)
+
+
+def _apply_holds(found, today):
+    """Charts past their period that a hold keeps are kept (KEPT, due the day after the hold
+    ends, or no due day while its period is unknown) and say why (``held``)."""
+    past = {chart["patient"].pk: chart for chart in found if chart["status"] == retention.PAST}
+    for hold in RETENTION_HOLDS if past else []:
+        for pk, held in hold([chart["patient"] for chart in past.values()], today).items():
+            chart = past[pk]
+            chart["status"], chart["held"] = retention.KEPT, held
+            chart["due"] = held["until"] + datetime.timedelta(days=1) if held["until"] else None
 
 
 def period_of(clinic):
@@ -80,7 +104,8 @@ def charts(patients=None, today=None):
         kept_for = periods[patient.clinic_id]
         last_session, last_entry = dates[patient.pk]
         found.append({"patient": patient, "period": kept_for, "last_session": last_session, "last_entry": last_entry,
-                      **retention.assess(kept_for, last_session, last_entry, today)})
+                      "held": None, **retention.assess(kept_for, last_session, last_entry, today)})
+    _apply_holds(found, today)
     return found
 
 

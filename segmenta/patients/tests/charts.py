@@ -120,4 +120,37 @@ def age(patient, years):
             model.objects.filter(patient=patient).update(recorded_at=F("recorded_at") - delta)
     Response.objects.filter(patient=patient).update(answered_at=F("answered_at") - delta)
     pm.Patient.objects.filter(pk=patient.pk).update(created_at=F("created_at") - delta)
+    _age_invoices(patient, delta)
     return patient
+
+
+def _age_invoices(patient, delta):
+    """Issued invoices never change (triggers refuse even an update of their dates), so an
+    aged chart's invoices are written again: as drafts with their lines, then issued on the
+    day moved back, with their payments and reminders, as if all had happened then."""
+    from segmenta.patients.restriction import lifted_for
+
+    with lifted_for(patient.pk):  # a restricted chart is aged too
+        for invoice in list(Invoice._base_manager.filter(patient=patient).exclude(status="draft")):
+            _write_again(invoice, delta)
+
+
+def _write_again(invoice, delta):
+    lines = list(InvoiceLine._base_manager.filter(invoice=invoice).values())
+    payments = list(Payment._base_manager.filter(invoice=invoice).values())
+    reminders = list(PaymentReminder._base_manager.filter(invoice=invoice).values())
+    for model in (PaymentReminder, Payment, InvoiceLine):
+        model._base_manager.filter(invoice=invoice).delete()
+    Invoice._base_manager.filter(pk=invoice.pk).delete()
+    issued = {"status": invoice.status, "number": invoice.number,
+              **{name: getattr(invoice, name) - delta for name in ("issue_date", "due_date")
+                 if getattr(invoice, name) is not None}}
+    invoice.status, invoice.number = "draft", None
+    Invoice._base_manager.bulk_create([invoice])
+    for line in lines:
+        InvoiceLine._base_manager.create(**{**line, "date": line["date"] - delta})
+    Invoice._base_manager.filter(pk=invoice.pk).update(**issued)
+    for row in payments:
+        Payment._base_manager.create(**{**row, "date": row["date"] - delta})
+    for row in reminders:
+        PaymentReminder._base_manager.create(**{**row, "date": row["date"] - delta, "pay_by": row["pay_by"] - delta})

@@ -203,3 +203,80 @@ def test_a_chart_within_its_period_is_never_purged_even_when_asked_directly(rece
     with pytest.raises(NotDue):
         purge(recent.patient, RETENTION_ENDED)
     assert remaining(recent.patient.pk)
+
+
+def _invoice_issued(chart, user, years_ago):
+    """A further invoice of the chart's signed session, issued ``years_ago`` (as issuing writes it)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from segmenta.billing.models import Invoice
+
+    invoice = Invoice.objects.create(patient=chart.patient, session=chart.signed_session, schedule="goae",
+                                     recipient_name="A. Alt", recipient_address="Lindenweg 5\n10115 Berlin",
+                                     created_by=user)
+    issued_on = timezone.localdate() - datetime.timedelta(days=366 * years_ago)
+    Invoice.objects.filter(pk=invoice.pk).update(status="issued", number=f"K-{invoice.pk}", issue_date=issued_on)
+    return invoice
+
+
+def test_the_tax_period_for_invoices_runs_eight_years_from_the_end_of_the_year_of_issue():
+    import datetime
+
+    from segmenta.knowledge import retention
+    from segmenta.knowledge.base import load
+
+    germany = retention.rule_for("DE", load().entries["retention"])
+    assert germany["invoice_years"] == 8 and "ao-147" in germany["sources"] and "ustg-14b" in germany["sources"]
+    assert retention.invoices_kept(germany, [datetime.date(2025, 3, 1), datetime.date(2019, 5, 2)]) == (
+        "until", datetime.date(2033, 12, 31))
+    assert retention.invoices_kept(germany, []) == (retention.NO_INVOICES, None)
+    assert retention.invoices_kept({"invoice_years": None}, [datetime.date(2025, 3, 1)]) == (
+        retention.INVOICES_UNKNOWN, None)
+
+
+def test_a_chart_past_its_period_with_invoices_within_theirs_is_kept_and_the_purge_says_so(old, doctor):
+    patient_id = old.patient.pk
+    kept = _invoice_issued(old, doctor, years_ago=7)  # ten years for the chart are over; eight for this are not
+    report = run("report")
+    assert f"kept patient {patient_id} of Praxis Nord (record R-1)" in report and "kept until" in report
+    out = run("purge", "--confirm")
+    assert f"purged patient {patient_id}" not in out
+    assert f"kept patient {patient_id} of Praxis Nord (record R-1)" in out
+    assert "2 issued invoice(s) kept until" in out  # the aged one and the one of seven years ago
+    assert "with records kept longer (issued invoices) were kept" in out
+    assert pm.Patient.objects.filter(pk=patient_id).exists()
+    from segmenta.billing.models import Invoice
+
+    assert Invoice.objects.filter(pk=kept.pk, status="issued").exists()
+    as_json = json.loads(run("report", "--json"))
+    assert all(row["patient"] != patient_id for row in as_json["past_retention"])
+
+
+def test_a_chart_whose_invoices_are_past_their_period_too_is_purged_with_them(old):
+    """The chart's own invoice was issued eleven years ago (aged with the chart): nothing holds it."""
+    from segmenta.billing.models import Invoice
+
+    assert Invoice.objects.filter(patient=old.patient, status="issued").exists()
+    out = run("purge", "--confirm")
+    assert f"purged patient {old.patient.pk}" in out
+    assert not Invoice.objects.filter(patient_id=old.patient.pk).exists()
+
+
+def test_an_erasure_request_of_a_chart_held_for_its_invoices_restricts_it_instead(old, doctor):
+    from segmenta.patients.erasure import request_erasure
+
+    _invoice_issued(old, doctor, years_ago=1)
+    outcome, chart = request_erasure(old.patient, "asked to be forgotten", user=doctor)
+    assert outcome == "restricted" and chart["held"]["invoices"] == 2
+    assert pm.Patient.objects.get(pk=old.patient.pk).restricted
+
+
+def test_without_a_known_period_for_invoices_a_chart_with_issued_invoices_is_kept(old, monkeypatch):
+    from segmenta.knowledge import retention
+
+    monkeypatch.setattr(retention, "invoices_kept", lambda rule, dates: (retention.INVOICES_UNKNOWN, None))
+    out = run("purge", "--confirm")
+    assert f"kept patient {old.patient.pk}" in out and "no tax retention period for invoices is known" in out
+    assert pm.Patient.objects.filter(pk=old.patient.pk).exists()

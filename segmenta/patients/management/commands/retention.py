@@ -31,6 +31,15 @@ class Command(BaseCommand):
                                "then run `segmenta retention purge --confirm`", returncode=2)
         self._purge(found)
 
+    def _held(self, held):
+        """Charts past their own period that are kept for what must be kept longer (issued
+        invoices, by tax law): the invoice needs its patient and session, so the chart stays."""
+        for chart in held:
+            patient = chart["patient"]
+            self.stdout.write(f"kept patient {patient.pk} of {patient.clinic.name} (record "
+                              f"{patient.record_number or '-'}): past its chart's period, but {chart['held']['why']}; "
+                              "the whole chart stays with them")
+
     def _report(self, found, as_json):
         past = [c for c in found if c["status"] == retention.PAST]
         unknown = [c for c in found if c["status"] == retention.NO_PERIOD]
@@ -66,6 +75,11 @@ class Command(BaseCommand):
             self.stdout.write("\t".join([row["clinic"], row["record_number"] or "-", str(row["patient"]),
                                          row["last_treatment"], row["why"]]))
         self.stdout.write("")
+        held = [c for c in found if c.get("held")]
+        if held:
+            self.stdout.write(f"Past the chart's period but kept for what must be kept longer ({len(held)}):")
+            self._held(held)
+            self.stdout.write("")
         self.stdout.write(f"{len(past)} past retention, {kept} within it, {len(unknown)} without a known period.")
 
     def _purge(self, found):
@@ -83,9 +97,12 @@ class Command(BaseCommand):
             self.stdout.write(f"purged {where}: last treatment {_last_treatment(chart)}, due {chart['due']}; "
                               f"{sum(done['deleted'].values())} rows, {done['versions']} versions, "
                               f"{done['files']} files")
+        held = [c for c in found if c.get("held")]
+        self._held(held)
         unknown = sum(1 for c in found if c["status"] == retention.NO_PERIOD)
         self.stdout.write(f"purged {len(past) - failed} chart(s) past retention; {unknown} chart(s) without a known "
-                          "period were kept (see `segmenta retention report`).")
+                          f"period and {len(held)} with records kept longer (issued invoices) were kept "
+                          "(see `segmenta retention report`).")
         if failed:
             raise CommandError(f"{failed} chart(s) could not be purged (see above)", returncode=1)
 
@@ -100,4 +117,5 @@ def _row(chart):
             "last_treatment": _last_treatment(chart), "counted_from": chart["from"].isoformat(),
             "due": chart["due"].isoformat() if chart["due"] else None, "restricted": patient.restricted,
             "years": chart["period"].years, "basis": chart["period"].basis,
+            "held": chart["held"]["why"] if chart.get("held") else None,
             "why": erasure.explain(chart["period"], patient.clinic.jurisdiction)}
