@@ -1,11 +1,14 @@
 """Pages of reminders and recall: a patient's channel choices with what was sent to them, a
 practitioner's calendar feed (its page and the feed itself) and the clinic's recall list."""
 
+import datetime
+
+from dateutil.relativedelta import relativedelta
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -131,19 +134,66 @@ def feed(request, token):
 
 # --- The recall list -----------------------------------------------------------------------
 
-def recall_rows(clinic, today):
+def _start_of(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def candidate_plans(clinic, today, rules, plan_ids=None):
+    """The clinic's plans that may be on the recall list ``today``, narrowed in the database
+    (so a clinic's years of closed, reviewed courses are not read on every view): the rules in
+    ``recall`` then decide on these alone. Each condition is a little wider than its rule (a
+    day either side, for local dates and month ends), never narrower:
+
+    - active and reached its reassessment (sessions ≥ reassess_after) with no decision since
+      its last session, or its last session (else the plan's day) older than the lapse period;
+    - ended with sessions, and either without any decision and not marked handled, or its last
+      session inside a follow-up point's window.
+    """
+    sessions = Session.objects.filter(clinic=clinic, plan=OuterRef("pk")).order_by().values("plan")
+    reviews = PlanReview.objects.filter(clinic=clinic, plan=OuterRef("pk")).order_by().values("plan")
+    plans = TreatmentPlan.objects.filter(clinic=clinic, patient__restricted_at__isnull=True).annotate(
+        held=Subquery(sessions.annotate(n=Count("id")).values("n")),
+        last_session=Subquery(sessions.annotate(last=Max("started_at")).values("last")),
+        last_review=Subquery(reviews.annotate(last=Max("decided_at")).values("last")))
+    if plan_ids is not None:
+        plans = plans.filter(pk__in=plan_ids)
+    day = datetime.timedelta(days=1)
+    window = datetime.timedelta(days=rules["follow_up"]["window_days"])
+    lapse_before = _start_of(today - datetime.timedelta(days=rules["lapsed"]["after_days"])) + day
+    active = Q(status=TreatmentPlan.Status.ACTIVE)
+    reassessment = Q(held__gte=F("reassess_after")) & (Q(last_review__isnull=True) | Q(last_review__lt=F("last_session")))
+    lapsed = Q(last_session__lt=lapse_before) | Q(last_session__isnull=True, created_at__lt=lapse_before)
+    follow_up = Q(pk__in=[])
+    for months in rules["follow_up"]["after_months"]:
+        point = today - relativedelta(months=months)
+        follow_up |= Q(last_session__gte=_start_of(point - window) - day, last_session__lt=_start_of(point) + 2 * day)
+    handled = RecallHandled.objects.filter(clinic=clinic, plan=OuterRef("pk"),
+                                           category=recall.ENDED_WITHOUT_REASSESSMENT)
+    ended = Q(last_review__isnull=True) & ~Exists(handled)
+    return plans.filter((active & (reassessment | lapsed)) | (~active & Q(held__gt=0) & (ended | follow_up)))
+
+
+def recall_rows(clinic, today, plan_ids=None):
     """The clinic's recall rows with their patients, plans and the latest message about each,
-    in a fixed number of queries however many plans the clinic has."""
-    plans = list(TreatmentPlan.objects.filter(clinic=clinic, patient__restricted_at__isnull=True)
+    in a fixed number of queries however many plans the clinic has, reading only the plans
+    that may be on the list (``candidate_plans``; ``plan_ids`` narrows to those, for an action
+    on one row) and what the rules need of them."""
+    kb = for_clinic(clinic)
+    rules = {rule["id"]: rule for rule in kb.all("recall-rule")}
+    plans = list(candidate_plans(clinic, today, rules, plan_ids)
                  .select_related("patient", "patient__clinic", "complaint")
                  .prefetch_related(Prefetch("sessions", Session.objects.filter(clinic=clinic).only(
                      "id", "plan_id", "started_at")),
                                    Prefetch("reviews", PlanReview.objects.filter(clinic=clinic).only(
                                        "id", "plan_id", "decided_at"))))
+    patients = {plan.patient_id for plan in plans}
+    # A follow-up counts answers within its window around a point that lies in the last window.
+    since = _start_of(today - 2 * datetime.timedelta(days=rules["follow_up"]["window_days"] + 1))
     answered = {}
-    for patient_id, at in Response.objects.filter(clinic=clinic).values_list("patient_id", "answered_at"):
+    for patient_id, at in Response.objects.filter(clinic=clinic, patient_id__in=patients,
+                                                  answered_at__gte=since).values_list("patient_id", "answered_at"):
         answered.setdefault(patient_id, []).append(timezone.localdate(at))
-    booked = set(Appointment.objects.filter(clinic=clinic, status=Appointment.Status.BOOKED,
+    booked = set(Appointment.objects.filter(clinic=clinic, patient_id__in=patients, status=Appointment.Status.BOOKED,
                                             starts_at__gte=timezone.now()).values_list("patient_id", flat=True))
     courses = [recall.Course(
         plan_id=plan.pk, patient_id=plan.patient_id, active=plan.status == TreatmentPlan.Status.ACTIVE,
@@ -151,9 +201,8 @@ def recall_rows(clinic, today):
         sessions=[timezone.localdate(s.started_at) for s in plan.sessions.all()],
         reviews=[timezone.localdate(r.decided_at) for r in plan.reviews.all()],
         answered=answered.get(plan.patient_id, []), booked_ahead=plan.patient_id in booked) for plan in plans]
-    kb = for_clinic(clinic)
-    rules = {rule["id"]: rule for rule in kb.all("recall-rule")}
-    handled = set(RecallHandled.objects.filter(clinic=clinic).values_list("key", flat=True))
+    handled = set(RecallHandled.objects.filter(clinic=clinic, plan__in=[plan.pk for plan in plans])
+                  .values_list("key", flat=True))
     found = [row for row in recall.rows(courses, today, rules) if row.key not in handled]
     last_sent = {}
     for message in Message.objects.filter(clinic=clinic, kind=Message.Kind.RECALL,
@@ -184,7 +233,12 @@ def recall_list(request):
 def _recall_entry(request):
     clinic, _clinics = _clinic(request)
     key = request.POST.get("key", "")
-    entry = next((e for e in recall_rows(clinic, timezone.localdate()) if e["row"].key == key), None)
+    # The row's plan is named in its key (recall.rows): only that plan is read, not the list.
+    plan_id = key.split(":")[1] if key.count(":") >= 1 else ""
+    entry = None
+    if plan_id.isdigit() and len(plan_id) < 19:
+        entry = next((e for e in recall_rows(clinic, timezone.localdate(), plan_ids=[int(plan_id)])
+                      if e["row"].key == key), None)
     if entry is None:
         messages.error(request, _("This row is no longer on the recall list."))
     return clinic, entry
