@@ -49,6 +49,9 @@ BASELINES = {
     # The course: its modules with the practitioner's progress and best scores (one query each, not
     # one per module), the clinic's accreditation and whether the reader is its admin.
     "learning:courses": 13,
+    # The membrane-potential lab: the session's user and clinic and the clinic's knowledge-base
+    # overrides, as the Learn index reads them; it lists nothing of the database.
+    "learning:lab": 9,
     "outcomes:practice": 13,
     "outcomes:questionnaires": 11,
     "outcomes:reassessment": 33,
