@@ -161,3 +161,36 @@ def test_the_accountants_csv_holds_the_periods_issued_and_cancellation_invoices(
     assert Decimal(by_number[reversal.number]["gross"]) == -cancelled.total
     assert (by_number[cancelled.number]["status"], by_number[reversal.number]["status"]) == (
         "cancelled", "cancellation")
+
+
+def test_an_unpriced_line_is_priced_and_the_country_set_in_the_draft(page, clinic, settings):
+    """A Heilpraktiker's draft: the GebüH names no fee for the wheals, so the line waits for its
+    price with a note beside it; the practitioner types the price and the recipient's country."""
+    from segmenta.billing import invoices
+    from segmenta.billing.tests.test_invoice_proposals import signed_session
+    from segmenta.conftest import make_user
+
+    settings.SEGMENTA_REQUIRE_MFA = False
+    clinic.jurisdiction = "DE"
+    clinic.save()
+    billing_settings(clinic)
+    healer = make_user("healer", clinic, "practitioner", "heilpraktiker")
+    patient = make_patient(clinic, family="Brandt", given="Ida", address="Hauptplatz 1\n1010 Wien")
+    session = signed_session(patient, healer, [("wheal", [{"region": "shoulder", "side": "right"}], "", "0.5", None)])
+    invoice, _created = invoices.draft_for_session(session, healer)
+    wheal = invoice.lines.get(code="25.1")
+    browser_login(page, "healer", PASSWORD)
+    page.goto(f"/invoices/{invoice.pk}/edit/")
+    line = page.locator(f"#line-{wheal.pk}")
+    assert line.get_by_role("note").filter(has_text="has no price yet").is_visible()
+    line.get_by_label("Price per unit").fill("16.50")
+    page.get_by_label("Country").fill("at")
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_url(f"**/invoices/{invoice.pk}/edit/")
+    stored = Invoice.objects.get(pk=invoice.pk)
+    wheal.refresh_from_db()
+    assert wheal.priced and wheal.amount == Decimal("16.50") and stored.recipient_country == "AT"
+    line = page.locator(f"#line-{wheal.pk}")
+    assert not line.get_by_role("note").filter(has_text="has no price yet").count()
+    # Its number is still unconfirmed: that stays said beside it, and issuing is refused naming it.
+    assert line.get_by_role("note").filter(has_text="could not be verified").is_visible()
