@@ -5,7 +5,6 @@ plain data to the pure functions in ``segmenta.knowledge.last`` and ``.vigilance
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models.functions import Trim, Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +17,8 @@ from segmenta.knowledge.service import for_clinic
 
 from . import vigilance
 from .models import AdverseEvent, EquipmentCheck, Injection
+from .stock import lot_key
+from .stockroom import lot_key_of
 
 
 def clinic_kb(clinic):
@@ -152,9 +153,10 @@ def vigilance_report(event, user, printable=False):
 
 def lot_injections(user, lot, product=None):
     """Injections from ``lot`` in ``user``'s clinics, optionally of one product. Case and
-    surrounding spaces are ignored on both sides: a recall must not miss "ab123 "."""
+    spaces are ignored on both sides, as the stock compares lots: a recall must not miss
+    "ab 123 "."""
     found = (Injection.objects.visible_to(user)
-             .annotate(lot_key=Upper(Trim("lot"))).filter(lot_key=lot.strip().upper())
+             .annotate(lot_key=lot_key_of("lot")).filter(lot_key=lot_key(lot))
              .select_related("session", "session__patient", "session__patient__clinic", "product")
              .order_by("session__patient__family_name", "session__patient__given_name", "session__started_at",
                        "order"))

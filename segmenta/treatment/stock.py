@@ -29,6 +29,12 @@ from decimal import ROUND_CEILING, Decimal
 EXPIRING_WITHIN_DAYS = 60
 
 
+def lot_key(number):
+    """A lot number as it is compared: upper case, without spaces. "ab 123 " on a pack, in a
+    delivery or typed on an injection is lot AB123; a recall must not miss it for a space."""
+    return "".join((number or "").split()).upper()
+
+
 def units_drawn(multi_dose, unit_volume_ml, session_volumes_ml):
     """Units a lot has given: ``session_volumes_ml`` is the total volume of each session's
     injections from the lot (one number per session)."""

@@ -10,7 +10,7 @@ from segmenta.l10n import DecimalInput
 from segmenta.stored_dates import DateInput
 
 from .models import Lot, Product, WriteOff
-from .stock import shown
+from .stock import lot_key, shown
 from .stockroom import other_expiry
 
 
@@ -41,7 +41,7 @@ class ReceiveForm(forms.ModelForm):
         self.existing = None
 
     def clean_number(self):
-        number = "".join(self.cleaned_data["number"].split()).upper()
+        number = lot_key(self.cleaned_data["number"])
         if not number:
             raise forms.ValidationError(_("Enter the lot number."))
         return number

@@ -5,8 +5,8 @@ and picks and checks the lot an injection is drawn from."""
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
-from django.db.models.functions import Trim, Upper
+from django.db.models import Q, Sum, Value
+from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,8 +94,13 @@ def lot_label(lot):
         "left": l10n.number(stock.shown(lot.on_hand))}
 
 
+def lot_key_of(field):
+    """``stock.lot_key`` in SQL, for a lot number stored as typed (an injection's ``lot``)."""
+    return Replace(Upper(field), Value(" "), Value(""))
+
+
 def _same_lot(a, b):
-    return (a or "").strip().upper() == (b or "").strip().upper()
+    return stock.lot_key(a) == stock.lot_key(b)
 
 
 def choose_lot(clinic_id, injection):
@@ -125,7 +130,7 @@ def choose_lot(clinic_id, injection):
         typed = (injection.get("lot") or "").strip()
         if typed:
             lot = (Lot.objects.filter(clinic_id=clinic_id, product=product)
-                   .annotate(key=Upper(Trim("number"))).filter(key=typed.upper()).first())
+                   .annotate(key=lot_key_of("number")).filter(key=stock.lot_key(typed)).first())
             if lot is None:
                 raise StockError("lot", _("%(product)s has no lot %(lot)s in stock: pick a lot from stock, or "
                                           "receive this one first.") % {"product": product.name, "lot": typed})
@@ -168,8 +173,8 @@ def recall(lot):
     drawn from it in stock and those that only name its number (typed by hand, imported)
     of the same product or of none."""
     return (Injection.objects.filter(clinic_id=lot.clinic_id)
-            .annotate(lot_key=Upper(Trim("lot")))
-            .filter(Q(stock_lot=lot) | Q(stock_lot=None, lot_key=lot.number.strip().upper())
+            .annotate(lot_key=lot_key_of("lot"))
+            .filter(Q(stock_lot=lot) | Q(stock_lot=None, lot_key=stock.lot_key(lot.number))
                     & (Q(product=lot.product_id) | Q(product=None)))
             .select_related("session", "session__patient", "product")
             .order_by("session__patient__family_name", "session__patient__given_name", "session__started_at",
