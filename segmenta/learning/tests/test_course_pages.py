@@ -191,3 +191,21 @@ def test_the_knowledge_base_page_of_a_module_shows_no_answers(doctor_client):
     assert module["objectives"][0] in html
     assert reverse("learning:course_module", args=["ganglia"]) in html
     assert module["questions"][0]["explanation"].split(";")[0] not in html
+
+
+def test_a_german_reader_gets_the_modules_objectives_questions_and_explanations_in_german(doctor_client, doctor,
+                                                                                          clinic):
+    module = load().get("course-module", "dosing")
+    german = module["i18n"]["de"]
+    html = unescape(doctor_client.get(reverse("learning:course_module", args=["dosing"]),
+                                      HTTP_ACCEPT_LANGUAGE="de").content.decode())
+    assert german["name"] in html and german["objectives"][0] in html
+    assert load().get("drug", "procaine")["i18n"]["de"]["name"] in html
+    html = unescape(doctor_client.get(reverse("learning:course_quiz", args=["dosing"]),
+                                      HTTP_ACCEPT_LANGUAGE="de").content.decode())
+    assert german["questions"][0]["text"] in html and german["questions"][0]["options"][1]["text"] in html
+    attempt = courses.submit(doctor, clinic, load(), module, right_answers(module))
+    html = unescape(doctor_client.get(reverse("learning:course_attempt", args=["dosing", attempt.pk]),
+                                      HTTP_ACCEPT_LANGUAGE="de").content.decode())
+    assert all(q["explanation"].split(";")[0] in html for q in german["questions"])
+    assert module["questions"][0]["explanation"] not in html
