@@ -373,30 +373,27 @@ def _seller(billing, invoice):
             "phone": billing.clinic.phone, "email": billing.clinic.email}
 
 
-def _fee_entry(invoice, line, by_code=None):
-    """The knowledge base's entry of a line's code: by the entry it was made from, else by
-    the schedule and the code (a line written before lines kept their entry)."""
-    if line.fee_code:
-        found = fees.code(invoice.clinic, line.fee_code)
-        if found is not None:
-            return found
-    if by_code is None:
-        by_code = {c["code"]: c for c in fees.entries(invoice.clinic, invoice.schedule)}
-    return by_code.get(line.code)
+def _fee_entry(line, entries):
+    """The knowledge base's entry of a line's code (``entries``: the schedule's): by the entry
+    it was made from, else by its code (a line written before lines kept their entry)."""
+    by_id = {entry["id"]: entry for entry in entries}
+    if line.fee_code in by_id:
+        return by_id[line.fee_code]
+    return next((entry for entry in entries if entry["code"] == line.code), None)
 
 
 def line_notes(invoice, lines):
     """What must be done to each line before the invoice can be issued, by line: [(line,
     [message, …])] for the lines with something to do. A line without its price, and a code
     whose number is a placeholder or not verified (fee_codes.yaml ``number_status``)."""
-    by_code = {c["code"]: c for c in fees.entries(invoice.clinic, invoice.schedule)}
+    entries = fees.entries(invoice.clinic, invoice.schedule)  # read once: the page's queries stay flat
     found = []
     for line in lines:
         notes = []
         label = _("Line %(position)s (%(code)s)") % {"position": line.position, "code": line.code}
         if not line.priced:
             notes.append(_("%(line)s has no price yet: enter its price before issuing.") % {"line": label})
-        entry = _fee_entry(invoice, line, by_code)
+        entry = _fee_entry(line, entries)
         status = (entry or {}).get("number_status")
         if status == "placeholder":
             notes.append(_("%(line)s: the code number is a placeholder, not the fee schedule's; the practice "
