@@ -18,6 +18,7 @@ urlpatterns = [
     path("courses/", views_courses.course_list, name="courses"),
     path("courses/certificate.pdf", views_courses.certificate, name="course_certificate"),
     path("courses/accreditation/", views_courses.accreditation_view, name="course_accreditation"),
+    path("courses/team/", views_courses.team_view, name="course_team"),
     path("courses/<slug:module_id>/", views_courses.module_page, name="course_module"),
     path("courses/<slug:module_id>/quiz/", views_courses.quiz_view, name="course_quiz"),
     path("courses/<slug:module_id>/attempts/<int:pk>/", views_courses.attempt_view, name="course_attempt"),

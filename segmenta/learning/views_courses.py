@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import get_language, gettext_lazy
 
 from segmenta.accounts.access import admin_clinics, chosen_clinic
+from segmenta.accounts.models import Membership
 from segmenta.knowledge import localize
 from segmenta.knowledge.service import for_clinic
 from segmenta.l10n import DecimalInput
 from segmenta.pdf import html_to_pdf
 
 from . import courses, quiz
-from .models_courses import CourseAccreditation, QuizAttempt
+from .models_courses import CourseAccreditation, ModuleProgress, QuizAttempt
 
 
 def _context(request):
@@ -161,6 +162,27 @@ def certificate(request):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="segmenta-course-certificate.pdf"'
     return response
+
+
+@login_required
+def team_view(request):
+    """A clinic admin's view of the team's progress: modules passed per member, and whether
+    each has completed the course."""
+    clinic, kb = _context(request)
+    if not admin_clinics(request.user).filter(pk=clinic.pk).exists():
+        raise Http404
+    module_ids = [m["id"] for m in courses.modules(kb)]
+    passed = {}
+    for user_id, module_id, passed_at in ModuleProgress.objects.filter(
+            clinic=clinic, passed_at__isnull=False, module__in=module_ids).values_list("user_id", "module", "passed_at"):
+        passed.setdefault(user_id, {})[module_id] = passed_at
+    members = []
+    for membership in Membership.objects.filter(clinic=clinic).select_related("user").order_by("user__username"):
+        done = passed.get(membership.user_id, {})
+        members.append({"user": membership.user, "passed": len(done), "complete": len(done) == len(module_ids),
+                        "last": max(done.values()) if done else None})
+    return render(request, "learning/course_team.html", {"members": members, "total": len(module_ids),
+                                                         "clinic": clinic})
 
 
 class AccreditationForm(forms.ModelForm):

@@ -209,3 +209,20 @@ def test_a_german_reader_gets_the_modules_objectives_questions_and_explanations_
                                       HTTP_ACCEPT_LANGUAGE="de").content.decode())
     assert all(q["explanation"].split(";")[0] in html for q in german["questions"])
     assert module["questions"][0]["explanation"] not in html
+
+
+def test_a_clinic_admin_sees_each_members_modules_passed_and_others_cannot(doctor_client, admin_client, doctor,
+                                                                           admin_user, clinic, outsider, other_clinic):
+    kb = load()
+    pass_everything(doctor, clinic)
+    science = kb.get("course-module", "science")
+    courses.submit(admin_user, clinic, kb, science, right_answers(science))
+    courses.submit(outsider, other_clinic, kb, science, right_answers(science))  # another clinic's member
+    url = reverse("learning:course_team")
+    assert doctor_client.get(url).status_code == 404
+    html = unescape(admin_client.get(url).content.decode())
+    doctor_row = html[html.index("<strong>doctor</strong>"):]
+    boss_row = html[html.index("<strong>boss</strong>"):]
+    assert "7 of 7 modules passed" in doctor_row.split("</li>")[0] and "Course completed" in doctor_row.split("</li>")[0]
+    assert "1 of 7 modules passed" in boss_row.split("</li>")[0]
+    assert "outsider" not in html
