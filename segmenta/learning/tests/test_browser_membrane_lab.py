@@ -39,6 +39,8 @@ def test_moving_a_slider_and_typing_a_number_update_vm_and_its_marker_from_the_s
     marker = page.locator("#lab-vm-marker")
     assert marker.get_attribute("data-mv") == f"{expected:.2f}"
     assert marker.locator("line").get_attribute("x1") == _x(expected)
+    page.wait_for_function("text => document.querySelector('#lab-announce').textContent.includes(text)",
+                           arg=f"{expected:.1f}")  # said to a screen reader too
 
     page.get_by_role("spinbutton", name="Na⁺ permeability (relative)").fill("0.5")
     expected = server_vm(k_out=6.5, p_na=0.5)

@@ -15,4 +15,14 @@
       if (number.value !== "" && !isNaN(Number(number.value))) { slider.value = number.value; }
     });
   });
+
+  // The result is swapped in whole; a screen reader hears the new potential (or the problem)
+  // from one small live region that stays, not the whole result again.
+  var announce = document.getElementById("lab-announce");
+  document.body.addEventListener("htmx:afterSettle", function () {
+    var result = document.getElementById("lab-result");
+    if (!announce || !result) { return; }
+    var said = result.querySelector(".lab-vm, [role=alert]");
+    announce.textContent = said ? said.textContent.replace(/\s+/g, " ").trim() : "";
+  });
 }());
