@@ -16,11 +16,12 @@ pytestmark = pytest.mark.browser
 PASSWORD = "segmenta-demo"
 
 
-def documents_page(page, patient):
-    browser_login(page, "demo-doctor", PASSWORD)
+def documents_page(page, patient, username="demo-doctor", password=PASSWORD):
+    """Logged in, from the patient's chart to their documents, the password typed again."""
+    browser_login(page, username, password)
     page.goto(f"/patients/{patient.pk}/")
     page.get_by_role("link", name="Documents").click()
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url(f"**/documents/patients/{patient.pk}/")
 

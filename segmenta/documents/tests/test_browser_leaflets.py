@@ -12,6 +12,7 @@ import pytest
 from segmenta.conftest import PASSWORD, browser_login, make_patient
 from segmenta.documents.models import IssuedDocument
 
+from .test_browser_documents import documents_page
 from .test_leaflets_for_a_patient import text_of
 
 pytestmark = pytest.mark.browser
@@ -29,12 +30,7 @@ def practice(clinic, doctor, settings):
 
 def test_a_leaflet_is_printed_from_the_chart_in_the_patients_language_and_kept(page, practice, doctor):
     patient = make_patient(practice, "García", "Lucía", language="es")
-    browser_login(page, "doctor", PASSWORD)
-    page.goto(f"/patients/{patient.pk}/")
-    page.get_by_role("link", name="Documents").click()
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Confirm").click()
-    page.wait_for_url(f"**/documents/patients/{patient.pk}/")
+    documents_page(page, patient, "doctor", PASSWORD)
     page.get_by_role("link", name="After your injection").click()
     preview = page.get_by_role("article", name="Preview")
     assert preview.get_by_role("heading", name="Después de su inyección").is_visible()
