@@ -111,3 +111,21 @@ def test_the_lists_at_their_boundaries(clinic, doctor):
     # The lot expiring today can still be drawn; the one expired yesterday cannot.
     offered = {lot.number for lot in in_stock(clinic.pk)}
     assert today.number in offered and gone.number not in offered
+
+
+def test_another_clinics_stock_is_neither_shown_nor_touched(doctor_client, clinic, other_clinic):
+    theirs = ampoules(other_clinic, name="Theirs")
+    lot = lot_of(theirs, "F-1")
+    assert doctor_client.get(reverse("treatment:stock_lot", args=[lot.pk])).status_code == 404
+    response = doctor_client.post(reverse("treatment:stock_write_off", args=[lot.pk]),
+                                  {"units": "1", "reason": "broken"})
+    assert response.status_code == 404 and not WriteOff.objects.exists()
+    assert "F-1" not in doctor_client.get(reverse("treatment:stock")).content.decode()
+    # Their product is no choice when receiving: refused beside the field, nothing added.
+    ampoules(clinic)
+    response = doctor_client.post(reverse("treatment:stock_receive"), {
+        "product": theirs.pk, "number": "F-1", "expiry": (TODAY + timedelta(days=300)).isoformat(),
+        "quantity_received": "5", "received_on": TODAY.isoformat(), "token": "6f1c2b1e-8f0c-4a57-9d4e-0d3c0f6b9a11"})
+    assert response.status_code == 400 and list(response.context["form"].errors) == ["product"]
+    lot.refresh_from_db()
+    assert lot.quantity_received == 10 and not Lot.objects.filter(clinic=clinic).exists()
