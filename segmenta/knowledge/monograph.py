@@ -137,6 +137,7 @@ KIND_TITLES = {
     "fee-schedule": gettext_lazy("Fee schedules"),
     "fee-code": gettext_lazy("Fee codes"),
     "recall-rule": gettext_lazy("When the recall list names a patient"),
+    "vignette": gettext_lazy("Cases for the case simulator"),
     "membrane-model": gettext_lazy("Membrane-potential lab: the model neuron"),
     "membrane-text": gettext_lazy("Membrane potentials: lessons and claims"),
     "awarding-body": gettext_lazy("Who awards neural-therapy training"),
@@ -1802,6 +1803,19 @@ def cme_requirement_layout(kb, e, mono):
     mono.sections.append(section)
 
 
+def vignette_layout(kb, e, mono):
+    """A case of the case simulator: its story and what the learner will be asked. The hidden
+    case, its red flags and the commentary stay off this page; the simulator's debrief shows
+    them after a run."""
+    mono.lead.append(e["story"])
+    for hidden in ("case", "expected_red_flags", "commentary", "seen_on"):
+        e.get(hidden)
+    section = Section(_("Case simulator"), "simulator")
+    section.fact(_("Questions the learner may ask"), number(len(e["questions"])))
+    section.fact(_("Run it"), Url(reverse("learning:simulator"), _("Open the case simulator")))
+    mono.sections.append(section)
+
+
 def course_module_layout(kb, e, mono):
     """A course module: its objectives, its readings and the size of its quiz. The questions
     and their answers stay off this page; the course asks them (Learn → Courses)."""
@@ -1893,5 +1907,6 @@ LAYOUTS = {
     "crisis-contact": crisis_contact_layout, "source": source_layout, "retention": retention_layout,
     "fee-schedule": fee_schedule_layout, "fee-code": fee_code_layout,
     "awarding-body": awarding_body_layout, "cme-requirement": cme_requirement_layout,
+    "vignette": vignette_layout,
 }
 LAYOUTS["course-module"] = course_module_layout

@@ -42,6 +42,8 @@ BASELINES = {
     "knowledge:index": 9,
     # The patient leaflets offered in each language (the clinic's overrides read once).
     "learning:leaflets": 9,
+    # The case simulator's list: the reader's membership and one aggregate of their runs per case.
+    "learning:simulator": 9,
     # A practitioner's Training page (records, periods, the clinics' requirements and knowledge bases)
     # and the record form (the awarding bodies from the clinic's knowledge base).
     "learning:training": 15,

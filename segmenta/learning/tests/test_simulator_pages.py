@@ -2,6 +2,8 @@
 and clinic, scored when finished, and repeatable."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from segmenta.conftest import login_verified, make_user
@@ -118,3 +120,16 @@ def test_the_knowledge_base_page_of_a_case_gives_nothing_away(doctor_client):
     for hidden in ("refer for examination", "night_pain", "unexplained_weight_loss", "inguinal hernia repair scar",
                    "wakes him most nights"):
         assert hidden not in page
+
+
+def test_the_list_costs_the_same_queries_for_one_run_and_many(doctor_client):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert doctor_client.get(reverse("learning:simulator")).status_code == 200
+        return len(captured.captured_queries)
+
+    start(doctor_client)
+    one = queries()
+    for case in ("shoulder-scar", "sinus-headache", "back-pain-red-flags", CASE, CASE):
+        start(doctor_client, case)
+    assert queries() == one
