@@ -27,6 +27,7 @@ def test_each_kind_from_the_command_line(demo, tmp_path):
         "course-letter": ([str(plan.pk)], plan.complaint.description),
         "consent-sheet": ([str(consent.pk), "--technique", "stellate"], "Ganglio estrellado"),
         "record-copy": ([str(session.patient_id)], session.patient.display_name),
+        "leaflet": ([str(consent.patient_id), "--leaflet", "after-your-injection"], "Después de su inyección"),
     }
     for kind, (args, expected) in cases.items():
         out = tmp_path / f"{kind}.pdf"
@@ -34,9 +35,10 @@ def test_each_kind_from_the_command_line(demo, tmp_path):
         text, _reader = pdf_text(out.read_bytes())
         assert expected in " ".join(text.split()), kind
     kept = sorted(IssuedDocument.objects.values_list("kind", flat=True))
-    assert kept == ["consent-sheet", "course-letter", "referral", "session-note"]
+    assert kept == ["consent-sheet", "course-letter", "leaflet", "referral", "session-note"]
+    assert IssuedDocument.objects.get(kind="leaflet").language == "es"  # the patient's
     assert IssuedDocument.objects.get(kind="referral").recipient == "dentist"
-    assert AuditEvent.objects.filter(action="export", detail__format="pdf").count() == 5
+    assert AuditEvent.objects.filter(action="export", detail__format="pdf").count() == 6
     assert list(tmp_path.glob(".segmenta-pdf-*")) == []
 
 
@@ -48,6 +50,8 @@ def test_each_kind_from_the_command_line(demo, tmp_path):
     (["consent-sheet", "CONSENT", "--technique", "nonsense"], "--technique"),
     (["referral", "PATIENT", "--to", "vet"], "--to"),
     (["referral", "PATIENT", "--language", "fr"], "--language"),
+    (["leaflet", "PATIENT", "--leaflet", "nonsense"], "--leaflet"),
+    (["leaflet", "PATIENT"], "--leaflet"),
 ])
 def test_bad_input_exits_2_naming_the_field(demo, tmp_path, args, field):
     args = [str(spanish_consent().pk) if a == "CONSENT" else str(signed_session().patient_id) if a == "PATIENT"

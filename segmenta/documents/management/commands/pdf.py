@@ -22,16 +22,17 @@ TARGETS = {
     Kind.COURSE_LETTER: ("treatment plan", TreatmentPlan),
     Kind.CONSENT_SHEET: ("consent", Consent),
     Kind.RECORD_COPY: ("patient", Patient),
+    Kind.LEAFLET: ("patient", Patient),
 }
 
 
 class Command(BaseCommand):
     help = ("Print a document as PDF/A with the clinic's letterhead: session-note SESSION_ID, referral PATIENT_ID, "
-            "course-letter PLAN_ID, consent-sheet CONSENT_ID --technique ID [--drug ID], record-copy PATIENT_ID. What the "
-            "patient reads is in the patient's language; the rest in --language (default: the server's).")
+            "course-letter PLAN_ID, consent-sheet CONSENT_ID --technique ID [--drug ID], record-copy PATIENT_ID, "
+            "leaflet PATIENT_ID --leaflet ID. What the patient reads is in the patient's language; the rest in --language (default: the server's).")
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", help="session-note, referral, course-letter, consent-sheet or record-copy")
+        parser.add_argument("kind", help="session-note, referral, course-letter, consent-sheet, record-copy or leaflet")
         parser.add_argument("id", help="the session, patient, plan or consent the document is about")
         parser.add_argument("-o", "--output", help="the PDF file to write")
         parser.add_argument("--technique", default="", help="consent-sheet: the technique (e.g. stellate)")
@@ -40,8 +41,10 @@ class Command(BaseCommand):
         parser.add_argument("--to", default=Recipient.GP, help="referral: dentist, gp or specialist (default gp)")
         parser.add_argument("--question", default="", help="referral: the question to the colleague")
         parser.add_argument("--language", default="", help="session-note and referral: en, de or es")
+        parser.add_argument("--leaflet", default="", help="leaflet: which (e.g. after-your-injection), printed in "
+                                                          "the patient's language")
 
-    def handle(self, *args, kind, id, output, technique, drug, to, question, language, **options):
+    def handle(self, *args, kind, id, output, technique, drug, to, question, language, leaflet, **options):
         if kind not in Kind.values:
             raise refuse(f"KIND: {kind!r} is not one of {', '.join(Kind.values)}")
         what, model = TARGETS[kind]
@@ -69,6 +72,12 @@ class Command(BaseCommand):
             if drug and kb.get("drug", drug) is None:
                 raise refuse(f"--drug: {drug!r} is not a drug of the knowledge base ({', '.join(kb.entries['drug'])})")
             options.update(technique=technique, drug=drug)
+        if kind == Kind.LEAFLET:
+            kb = for_clinic(target.clinic)
+            if kb.get("leaflet", leaflet) is None:
+                raise refuse(f"--leaflet: {leaflet!r} is not a leaflet of the knowledge base "
+                             f"({', '.join(kb.entries['leaflet'])})")
+            options.update(leaflet=leaflet)
         texts = None
         if kind == Kind.REFERRAL:
             if to not in Recipient.values:
