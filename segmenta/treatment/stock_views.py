@@ -66,6 +66,7 @@ def _lot_page(request, lot, form, status=200):
         "lot": lot, "form": form, "injections": injections,
         "patients": len({i.session.patient_id for i in injections}),
         "write_offs": lot.write_offs.select_related("written_off_by"),
+        "deliveries": list(lot.deliveries.select_related("received_by")),
         "clinic_query": _clinic_query(lot.clinic, clinics)}, status=status)
 
 

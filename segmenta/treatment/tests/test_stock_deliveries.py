@@ -137,3 +137,14 @@ def test_the_same_form_sent_twice_at_once_records_one_delivery(clinic, doctor, _
     assert errors == []
     assert Lot.objects.get().quantity_received == 20 and Delivery.objects.count() == 1
     assert sorted(recorded for _lot, recorded in answers) == [False, True]
+
+
+def test_the_lots_page_lists_each_delivery(doctor_client, clinic):
+    product = ampoules(clinic)
+    doctor_client.post(URL, delivery(product, units=20))
+    doctor_client.post(URL, {**delivery(product, units=5), "note": "second carton"})
+    lot = Lot.objects.get()
+    page = doctor_client.get(f"/stock/lots/{lot.pk}/").content.decode()
+    listed = page.split('id="deliveries"')[1].split("</ul>")[0]
+    assert listed.count("<li>") == 2
+    assert "20 units on" in listed and "5 units on" in listed and "second carton" in listed
