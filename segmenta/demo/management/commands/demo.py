@@ -82,8 +82,10 @@ class Command(BaseCommand):
                         profile.save()
                     if username in TRAINING and not profile.training_records.exists():
                         course, provider, when, hours, techniques = TRAINING[username]
+                        # A made-up society ("other"), one CME point per hour as chambers usually count.
                         TrainingRecord.objects.create(profile=profile, course=course, provider=provider,
-                                                      date=when, hours=hours, techniques=techniques)
+                                                      date=when, hours=hours, techniques=techniques,
+                                                      awarding_body="other", credits=hours)
                 practitioner = next(User.objects.get(username=u) for u, _f, _l, role, prof in people
                                     if prof == "physician" and role != Role.ADMIN)
                 demo_products(clinic)
