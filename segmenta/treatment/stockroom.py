@@ -109,8 +109,8 @@ def choose_lot(clinic_id, injection):
     injection that draws from no kept stock (no product, or a product whose stock this
     clinic does not keep here: older data and imports record as before).
 
-    - A lot picked (``stock_lot``) must be this clinic's, of the product entered, and its
-      number and expiry must agree with any typed.
+    - A lot picked (``stock_lot``) must be this clinic's, of a product still in use and of
+      the product entered, and its number and expiry must agree with any typed.
     - Without one, a product whose stock is kept draws from the lot whose number was typed,
       else from the lot proposed (in stock, expiring first).
     - An expired lot is refused: it belongs in a write-off, not in a patient. (The safety
@@ -120,6 +120,10 @@ def choose_lot(clinic_id, injection):
     if lot is not None:
         if lot.clinic_id != clinic_id:
             raise StockError("stock_lot", _("Not a lot of this clinic."))
+        if not lot.product.active:
+            # As the lot picker offers none and the API refuses the product: retired is retired.
+            raise StockError("stock_lot", _("%(product)s is retired: its lots are no longer drawn from.")
+                             % {"product": lot.product.name})
         if product is not None and lot.product_id != product.pk:
             raise StockError("stock_lot", _("Lot %(lot)s is of %(product)s, not of the product entered.")
                              % {"lot": lot.number, "product": lot.product.name})

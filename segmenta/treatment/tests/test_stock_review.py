@@ -129,3 +129,14 @@ def test_another_clinics_stock_is_neither_shown_nor_touched(doctor_client, clini
     assert response.status_code == 400 and list(response.context["form"].errors) == ["product"]
     lot.refresh_from_db()
     assert lot.quantity_received == 10 and not Lot.objects.filter(clinic=clinic).exists()
+
+
+def test_a_lot_of_a_retired_product_is_not_drawn_even_when_picked(clinic):
+    product = ampoules(clinic)
+    lot = lot_of(product, "R-1")
+    product.active = False
+    product.save()
+    with pytest.raises(StockError) as refused:
+        choose_lot(clinic.pk, {"stock_lot": lot, "time": timezone.now()})
+    assert refused.value.field == "stock_lot" and "retired" in refused.value.message
+    assert lot.number not in {found.number for found in in_stock(clinic.pk)}
