@@ -1634,8 +1634,10 @@ def source_layout(kb, e, mono):
 
 
 def _citations(kb):
-    """Every source's citing entries (computed once per version of the knowledge base)."""
-    if kb.version not in _CITATIONS:
+    """Every source's citing entries, computed once per version of the knowledge base and
+    language: each link carries its entry's name in the reader's language."""
+    key = (kb.version, localize.language())
+    if key not in _CITATIONS:
         citations = {}
         for kind, entries in kb.entries.items():
             if kind == "source":
@@ -1643,9 +1645,10 @@ def _citations(kb):
             for entry in entries.values():
                 for source_id in sorted(cited(entry)):
                     citations.setdefault(source_id, []).append(Link(kind, entry["id"], localize.text(entry)))
-        _CITATIONS.clear()
-        _CITATIONS[kb.version] = citations
-    return _CITATIONS[kb.version]
+        if any(version != kb.version for version, _lang in _CITATIONS):
+            _CITATIONS.clear()
+        _CITATIONS[key] = citations
+    return _CITATIONS[key]
 
 
 _CITATIONS = {}
@@ -1658,6 +1661,13 @@ def retention_layout(kb, e, mono):
                  else none(_("no single period: the clinic sets its own")))
     if e.get("counted_from"):
         section.fact(_("Counted from"), str(COUNTED_FROM.get(e["counted_from"], code_label(e["counted_from"]))))
+    if "invoice_years" in e:
+        invoice_years = e.get("invoice_years")
+        e.get("invoice_counted_from")  # one value only: the end of the year of issue, said below
+        section.fact(_("Issued invoices kept"), _("%(years)s years from the end of the year of issue") % {
+            "years": number(invoice_years)} if invoice_years
+            else none(_("no period known: a chart with issued invoices is never removed")))
+        section.fact(_("Invoice period checked against the law"), yes_no(e.get("invoice_verified")))
     if "clinic_must_confirm" in e:
         section.fact(_("Clinic must confirm"), _("Yes: nothing is removed on this default until the clinic sets "
                                                  "its own period") if e["clinic_must_confirm"] else _("No"))
@@ -1755,6 +1765,16 @@ def fee_schedule_layout(kb, e, mono):
     mono.sections.append(section)
 
 
+# Whether a fee code's number was read in the schedule (fee_codes.yaml's ``number_status``):
+# only a verified number, or a code without one, can be issued on an invoice.
+NUMBER_STATUS = {
+    "verified": gettext_lazy("read in the fee schedule"),
+    "unverified": gettext_lazy("not yet checked: not issued until the practice confirms it"),
+    "placeholder": gettext_lazy("a placeholder: the practice must set its own before issuing"),
+    "no_number": gettext_lazy("none (an expense)"),
+}
+
+
 def fee_code_layout(kb, e, mono):
     """A fee code: its number and wording, its value, what it is proposed for and what it may
     not be billed with."""
@@ -1781,6 +1801,7 @@ def fee_code_layout(kb, e, mono):
         section.fact(_("Not billed beside"), "; ".join(f"{rule['code']} {SCOPES[rule['scope']]}" for rule in rules))
     section.fact(_("Expense"), yes_no(e.get("kind") == "expense"))
     section.fact(_("Checked against the source"), yes_no(e.get("verified")))
+    section.fact(_("Its number"), str(NUMBER_STATUS.get(e.get("number_status"), e.get("number_status"))))
     mono.sections.append(section)
 
 

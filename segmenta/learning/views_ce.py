@@ -204,7 +204,7 @@ def requirements_page(request, pk=None):
         own.bodies_display = [bodies.get(b, b) for b in own.awarding_bodies]
     return render(request, "learning/training_requirements.html", {
         "clinic": clinic, "clinics": clinics, "form": form, "item": item, "requirements": requirements,
-        "shipped": kb.all("cme-requirement") if "cme-requirement" in kb.kinds() else []}, status=status)
+        "shipped": [localize.entry(e) for e in kb.all("cme-requirement")] if "cme-requirement" in kb.kinds() else []}, status=status)
 
 
 def _list_url():
