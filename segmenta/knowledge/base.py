@@ -100,6 +100,9 @@ MED_CLASSES = _list(_enum(vocabulary.codes("medication_class")))
 # "any", a country ("DE") or a country's subdivision ("US-OR"), as in the case format.
 JURISDICTION = {"type": "string", "pattern": r"^(any|[A-Z]{2}(-[A-Z0-9]{1,3})?)$"}
 RED_FLAG_AREAS = ["spine", "headache", "abdomen", "pelvis", "chest", "any"]
+# The kinds of visit an instrument's ``asked_at`` names; the reminders link the questionnaire
+# of the one instrument asked at each (segmenta/scheduling/day.py).
+VISIT_KINDS = ["reassessment", "visit", "follow_up"]
 
 VERDICT = _enum(["warn", "block"])
 COUNT = {"type": "integer", "minimum": 1}
@@ -245,7 +248,11 @@ KINDS = {
         "type": "object", "required": ["code", "item", "above", "message", "sources", "evidence"],
         "properties": {"code": ID, "item": TEXT, "above": {"type": "number"}, "message": TEXT, "note": TEXT,
                        "sources": _list({"type": "string"}), "evidence": _enum(EVIDENCE)},
-        "additionalProperties": False}))),
+        "additionalProperties": False}), asked_at={
+        "type": "object", "required": ["visits", "sources", "evidence"],
+        "properties": {"visits": _list(_enum(VISIT_KINDS)), "sources": _list({"type": "string"}),
+                       "evidence": _enum(EVIDENCE)},
+        "additionalProperties": False})),
     "study": ("studies.yaml", _schema(["design", "size", "outcomes", "result"], design=TEXT,
                                       size={"type": ["string", "null"]}, outcomes=TEXT,
                                       result={"type": ["string", "null"]})),
@@ -637,6 +644,14 @@ def _cross_check(entries):
         need(rule is not None, "recall-rule", rule_id, "missing: the recall list needs it")
         for key in needed if rule else ():
             need(key in rule, "recall-rule", rule_id, f"{key} is missing")
+    # The reminders link one questionnaire per kind of visit: exactly one instrument each.
+    asked = {}
+    for instrument_id, instrument in entries["instrument-threshold"].items():
+        for visit in (instrument.get("asked_at") or {}).get("visits", []):
+            asked.setdefault(visit, []).append(instrument_id)
+    for visit in VISIT_KINDS:
+        need(len(asked.get(visit, [])) == 1, "instrument-threshold", "*",
+             f"asked_at: the {visit!r} visit needs exactly one instrument, not {asked.get(visit, [])}")
     need("other" in entries["crisis-contact"], "crisis-contact", "*",
          "the fallback entry 'other' (any other or unknown jurisdiction) is missing")
     _check_fee_codes(entries, need)

@@ -103,3 +103,19 @@ def test_any_edit_gives_a_new_version(data_copy):
     edit(data_copy / "drugs.yaml", lambda e: e[0]["limits"].update(session_max_mg=450))
     after = load_from(data_copy).version
     assert before != after and before.split("+")[0] == after.split("+")[0]
+
+
+def test_each_kind_of_visit_asks_for_exactly_one_questionnaire(data_copy):
+    def ask_pgic_at_every_visit(entries):
+        pgic = next(e for e in entries if e["id"] == "pgic")
+        pgic["asked_at"]["visits"] = ["reassessment", "visit"]
+    edit(data_copy / "instruments.yaml", ask_pgic_at_every_visit)
+    with pytest.raises(KnowledgeError, match="the 'visit' visit needs exactly one instrument"):
+        load_from(data_copy)
+
+
+def test_a_questionnaire_is_asked_only_at_a_known_kind_of_visit(data_copy):
+    edit(data_copy / "instruments.yaml",
+         lambda entries: next(e for e in entries if e["id"] == "pgic")["asked_at"].update(visits=["birthday"]))
+    with pytest.raises(KnowledgeError, match="asked_at.visits.0"):
+        load_from(data_copy)
