@@ -147,7 +147,7 @@ def test_the_learn_preview_shows_the_language_chosen_with_its_evidence(doctor_cl
     assert "Después de su inyección" in page and "+49 40 111222" in page
     assert 'href="/learn/leaflets/after-your-injection.pdf?language=es"' in page
     assert "Drug label" in page and "Expert opinion" in page  # each section's evidence, for the practitioner
-    assert '<p class="leaflet-number">Praxis Nord, phone +49 40 111222</p>' in page  # the leaflet's HTML, not escaped
+    assert '<p class="leaflet-number">Praxis Nord, teléfono +49 40 111222</p>' in page  # the leaflet's HTML (in Spanish), not escaped
 
 
 def test_the_learn_pdf_downloads_in_the_language_chosen(doctor_client, clinic):
