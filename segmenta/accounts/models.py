@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from segmenta.knowledge import localize
 from segmenta.prepared import Prepared
@@ -222,7 +222,7 @@ def certificate_path(instance, filename):
 
 
 class TrainingKind(models.TextChoices):
-    COURSE = "course", _("Course")
+    COURSE = "course", pgettext_lazy("training", "Course")
     CERTIFICATE = "certificate", _("Certificate")
     DIPLOMA = "diploma", _("Diploma")
     CME_EVENT = "cme_event", _("CME event")
