@@ -179,7 +179,8 @@ def _claim(appointment, channel, now):
     """This run's reminder row for (appointment, channel, its start as it stands), or None
     when it is sent, being sent by another run, or failed too often. A moved appointment
     has a new start and so a new row: its patient hears of the new time, and the reminder of
-    the old one stays on record. The unique constraint and the conditional update make two
+    the old one stays on record. Moved back to a time announced before, that time's row is
+    sent again unless it is the latest reminder sent (the patient's last word). The unique constraint and the conditional update make two
     runs at once send it only once. ``message.held_for`` keeps why it was held back before
     (or ''), so holding it again for the same reason is not recorded again."""
     try:
@@ -194,14 +195,22 @@ def _claim(appointment, channel, now):
         message.held_for = ""
         return message
     if message.status == Message.Status.SENT:
+        # Sent, but a later reminder may have announced another time since (moved there and
+        # back): the patient's last word is then that other time, so this one goes again.
+        latest = (Message.objects.filter(appointment=appointment, channel=channel, kind=Message.Kind.REMINDER,
+                                         status=Message.Status.SENT)
+                  .order_by("-sent_at", "-id").values_list("pk", flat=True).first())
+        if latest == message.pk:
+            return None
+    elif message.status == Message.Status.FAILED and message.attempts >= MAX_ATTEMPTS:
         return None
-    if message.status == Message.Status.FAILED and message.attempts >= MAX_ATTEMPTS:
+    elif message.status == Message.Status.SENDING and message.updated_at > now - STALE:
         return None
-    if message.status == Message.Status.SENDING and message.updated_at > now - STALE:
-        return None
+    # Sending it again after a move back starts its count of attempts afresh.
+    fresh_count = {"attempts": 0} if message.status == Message.Status.SENT else {}
     taken = Message.objects.filter(pk=message.pk, clinic=message.clinic_id, status=message.status,
                                    updated_at=message.updated_at).update(status=Message.Status.SENDING,
-                                                                         updated_at=timezone.now())
+                                                                         updated_at=timezone.now(), **fresh_count)
     if not taken:
         return None
     held_for = message.reason if message.status == Message.Status.HELD else ""

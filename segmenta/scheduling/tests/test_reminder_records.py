@@ -8,6 +8,7 @@ import smtplib
 
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from segmenta.audit.models import AuditEvent
 from segmenta.patients import models as pm
@@ -15,7 +16,7 @@ from segmenta.scheduling import booking, reminders, views_reminders
 from segmenta.scheduling.models_reminders import ContactPreference, Message
 
 from .test_recall_list import LAPSE, TODAY, worked_course
-from .test_reminders import VISIT, setup_mail, visit  # noqa: F401 (the reminders' fixtures, used here)
+from .test_reminders import NOW, VISIT, setup_mail, visit  # noqa: F401 (the reminders' fixtures, used here)
 
 
 class RefusingSmtpBackend:
@@ -30,7 +31,7 @@ class RefusingSmtpBackend:
                                                        f"call +49 170 5550101".encode())})
 
 
-def test_a_moved_appointment_gets_a_reminder_of_its_new_time_once(visit, doctor):
+def test_a_moved_appointment_gets_a_reminder_of_its_new_time_once(visit, doctor, monkeypatch):
     reminders.send_due()
     assert len(mail.outbox) == 1 and "09:00" in mail.outbox[0].body
     booking.move(visit, starts_at=VISIT + datetime.timedelta(minutes=30), user=doctor)
@@ -39,6 +40,13 @@ def test_a_moved_appointment_gets_a_reminder_of_its_new_time_once(visit, doctor)
     assert len(mail.outbox) == 2 and "09:30" in mail.outbox[1].body
     sent = Message.objects.filter(appointment=visit, channel="email", status="sent").order_by("id")
     assert [m.for_start for m in sent] == [VISIT, VISIT + datetime.timedelta(minutes=30)]
+    # And back to 09:00 an hour later: the patient's last message said 09:30, so 09:00 is
+    # announced again, once.
+    monkeypatch.setattr(timezone, "now", lambda: NOW + datetime.timedelta(hours=1))
+    booking.move(visit, starts_at=VISIT, user=doctor)
+    reminders.send_due()
+    reminders.send_due()
+    assert len(mail.outbox) == 3 and "09:00" in mail.outbox[2].body
 
 
 def test_a_held_reminder_is_audited_once_not_on_every_run(visit, settings):
