@@ -365,9 +365,11 @@ KINDS = {
         seen_on={"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}, story=TEXT, commentary=TEXT,
         questions={**_list({"type": "object", "required": ["id", "question", "answer", "reveals"],
                             "additionalProperties": False,
-                            "properties": {"id": ID, "question": TEXT, "answer": TEXT, "reveals": _list(ID)}}),
+                            "properties": {"id": ID, "question": TEXT, "answer": TEXT, "reveals": _list(ID),
+                                           "key": {"type": "boolean"}, "screening": {"type": "boolean"}}}),
                    "minItems": 1},
-        case={"type": "object"}, expected_red_flags=_list({"type": "string"}))),
+        case={"type": "object"}, expected_red_flags=_list({"type": "string"}),
+        discouraged_targets=_list(ID))),
     # Patient leaflets (segmenta/learning/leaflets.py): sections of plain text, each with the
     # sources of what it states and its evidence; `call` sections print the clinic's phone or
     # the emergency number of its jurisdiction beside them.
@@ -751,6 +753,11 @@ def _check_vignettes(entries, need):
         for code in sorted((findings & set(entries["red-flag"])) - expected):
             need(False, "vignette", vignette_id,
                  f"its case holds the red flag {code!r}: list it in expected_red_flags")
+        need(any(q.get("screening") for q in vignette["questions"]), "vignette", vignette_id,
+             "questions: none is marked screening (the red-flag screening question)")
+        for target in vignette.get("discouraged_targets", []):
+            need(target in entries["technique"], "vignette", vignette_id,
+                 f"discouraged_targets: {target!r} is no technique")
 
 
 def _check_fee_codes(entries, need):

@@ -7,22 +7,34 @@ assessment and safety engines on the hidden case (never a stored answer key) and
 
 Weights (points, 100 in all), chosen by the Segmenta team for teaching, not clinical facts:
 
-- history (10): the share of the questions that reveal something of the hidden case (a
-  history item or a red-flag finding) that the learner asked. Other questions cost nothing.
+- history (10): the share of the key questions the learner asked: those that reveal
+  something of the hidden case (a history item or a red-flag finding) and those the vignette
+  marks ``key`` (medication, allergies) or ``screening`` (the red-flag screening): they
+  reveal nothing in these cases, yet a safe history never skips them. Other questions cost
+  nothing.
 - red_flags (20): the share of the engine's red flags the learner named, less 5 points for
   each flag named that the case does not hold (never below 0). Naming one more true flag
-  never lowers the score.
+  never lowers the score. A case with no red flag earns the points only when the learner
+  asked its red-flag screening question (``screening``): knowing there is none takes asking.
 - body_map (10): the share of the complaint's regions (and sides) the marked segments cover,
   times the share of marked segments that lie on the complaint.
 - fields (25): agreement with the engine's leading candidates (confirmed ones, and those
   scoring at least ``LEAD_SHARE`` of the complaint's best): 2·|both| / (|proposed| + |leading|),
   so proposing exactly the engine's answer gets all 25.
-- targets (20): when the engine says "refer first", 20 for proposing no injection and 0
-  otherwise; else the share of proposed injections the engine offers (the complaint's
-  segmental techniques, a ganglion it suggests and does not mark contraindicated, a field
-  technique at a leading candidate field); no injection proposed scores 0.
+- targets (20): when the engine says "refer first", 20 for proposing no injection while
+  naming at least one of the engine's red flags (referral for a reason, not by doing
+  nothing), and 0 otherwise; else the share of proposed injections the engine offers and
+  the safety engine does not block (the complaint's segmental techniques, a ganglion it
+  suggests and does not mark contraindicated, a field technique at a leading candidate
+  field), where a technique the vignette lists in ``discouraged_targets`` is never offered;
+  no injection proposed scores 0.
 - safety (15): less 7.5 for each proposed injection the safety engine blocks (a dose over
-  its limit, a contraindication); warnings are shown but cost nothing.
+  its limit, a contraindication); warnings are shown but cost nothing. With no injection
+  proposed there is nothing to judge and it scores 0, unless the engine says "refer first"
+  and the learner named one of its red flags (then not injecting is the safe plan).
+
+Blocked plans: if the safety engine blocks any proposed injection, the total is capped at
+``BLOCKED_CAP`` (50): a plan that would harm the patient cannot pass, whatever else is right.
 """
 
 from datetime import date, datetime, timedelta
@@ -34,6 +46,7 @@ WEIGHTS = {"history": 10, "red_flags": 20, "body_map": 10, "fields": 25, "target
 FALSE_FLAG_PENALTY = 5
 BLOCK_PENALTY = 7.5
 LEAD_SHARE = 0.6
+BLOCKED_CAP = 50
 PARTS = tuple(WEIGHTS)
 FIELD_APPROACH = "interference_field"
 ANSWER_KEYS = ("asked", "regions", "red_flags", "fields", "injections")
@@ -164,18 +177,24 @@ def _share(part, whole):
 
 
 def _history_part(vignette, answers):
-    key = [q["id"] for q in vignette["questions"] if q["reveals"]]
+    key = [q["id"] for q in vignette["questions"] if q["reveals"] or q.get("key") or q.get("screening")]
     asked = set(answers.get("asked", []))
     missed = [q for q in key if q not in asked]
     return _share(len(key) - len(missed), len(key)), {"key_questions": key, "missed": missed}
 
 
-def _red_flag_part(assessment, answers):
+def _screened(vignette, answers):
+    asked = set(answers.get("asked", []))
+    return any(q.get("screening") and q["id"] in asked for q in vignette["questions"])
+
+
+def _red_flag_part(vignette, assessment, answers):
     expected = list(dict.fromkeys(f["code"] for f in assessment["red_flags"]))
     named = list(dict.fromkeys(answers.get("red_flags", [])))
     caught = [c for c in expected if c in named]
     extra = [c for c in named if c not in expected]
-    points = WEIGHTS["red_flags"] * _share(len(caught), len(expected)) - FALSE_FLAG_PENALTY * len(extra)
+    found = _share(len(caught), len(expected)) if expected else float(_screened(vignette, answers))
+    points = WEIGHTS["red_flags"] * found - FALSE_FLAG_PENALTY * len(extra)
     missed = [c for c in expected if c not in named]
     return max(0.0, points) / WEIGHTS["red_flags"], {"expected": expected, "caught": caught, "missed": missed,
                                                       "extra": extra}
@@ -214,8 +233,10 @@ def _fields_part(assessment, answers):
                    "not_leading": [h for h in proposed if h not in leading]}
 
 
-def offered(injection, assessment, kb):
+def offered(injection, assessment, kb, discouraged=()):
     """Whether the engine offers this injection for the case (see the module's weights)."""
+    if injection["target"] in discouraged:
+        return False
     technique = kb.get("technique", injection["target"])
     leading = {h for c in assessment["complaints"] for h in c["leading"]}
     if technique["approach"] == FIELD_APPROACH:
@@ -230,15 +251,32 @@ def offered(injection, assessment, kb):
     return False
 
 
-def _targets_part(assessment, injections, kb):
-    marks = [offered(i, assessment, kb) for i in injections]
+def _blocked(verdicts):
+    return [r["index"] for r in verdicts["injections"] if r["verdict"] == safety.BLOCK]
+
+
+def _referred_for_a_reason(assessment, answers):
+    """The engine says refer first, and the learner named at least one of its red flags."""
+    flags = {f["code"] for f in assessment["red_flags"]}
+    return assessment["refer_first"] and bool(flags & set(answers.get("red_flags", [])))
+
+
+def _targets_part(vignette, assessment, answers, verdicts, kb):
+    injections = answers.get("injections", [])
+    blocked = set(_blocked(verdicts))
+    discouraged = set(vignette.get("discouraged_targets", []))
+    marks = [offered(i, assessment, kb, discouraged) and index not in blocked
+             for index, i in enumerate(injections)]
     if assessment["refer_first"]:
-        return (0.0 if injections else 1.0), {"refer_first": True, "offered": marks}
+        referred = not injections and _referred_for_a_reason(assessment, answers)
+        return float(referred), {"refer_first": True, "offered": marks}
     return (_share(sum(marks), len(marks)) if injections else 0.0), {"refer_first": False, "offered": marks}
 
 
-def _safety_part(verdicts):
-    blocked = [r["index"] for r in verdicts["injections"] if r["verdict"] == safety.BLOCK]
+def _safety_part(assessment, answers, verdicts):
+    blocked = _blocked(verdicts)
+    if not answers.get("injections"):
+        return float(_referred_for_a_reason(assessment, answers)), {"blocked": blocked}
     points = max(0.0, WEIGHTS["safety"] - BLOCK_PENALTY * len(blocked))
     return points / WEIGHTS["safety"], {"blocked": blocked}
 
@@ -252,14 +290,17 @@ def score(vignette, answers, kb):
     verdicts = safety_verdicts(vignette, injections, kb)
     shares = {
         "history": _history_part(vignette, answers),
-        "red_flags": _red_flag_part(assessment, answers),
+        "red_flags": _red_flag_part(vignette, assessment, answers),
         "body_map": _body_map_part(vignette, answers, kb),
         "fields": _fields_part(assessment, answers),
-        "targets": _targets_part(assessment, injections, kb),
-        "safety": _safety_part(verdicts),
+        "targets": _targets_part(vignette, assessment, answers, verdicts, kb),
+        "safety": _safety_part(assessment, answers, verdicts),
     }
     parts = {name: {"points": round(WEIGHTS[name] * share, 1), "max": WEIGHTS[name], **detail}
              for name, (share, detail) in shares.items()}
     total = round(sum(part["points"] for part in parts.values()))
-    return {"score": max(0, min(100, total)), "parts": parts, "assessment": assessment, "safety": verdicts,
+    capped = bool(parts["safety"]["blocked"]) and total > BLOCKED_CAP
+    if capped:
+        total = BLOCKED_CAP
+    return {"score": max(0, min(100, total)), "capped": capped, "cap": BLOCKED_CAP, "parts": parts, "assessment": assessment, "safety": verdicts,
             "knowledge_version": kb.version}

@@ -133,3 +133,28 @@ def test_the_list_costs_the_same_queries_for_one_run_and_many(doctor_client):
     for case in ("shoulder-scar", "sinus-headache", "back-pain-red-flags", CASE, CASE):
         start(doctor_client, case)
     assert queries() == one
+
+
+def test_the_debrief_says_when_a_blocked_injection_capped_the_score(doctor_client):
+    from segmenta.knowledge.base import load
+    from segmenta.learning import simulator
+
+    kb = load()
+    vignette = kb.get("vignette", "shoulder-scar")
+    run = start(doctor_client, "shoulder-scar")
+    for question in vignette["questions"]:
+        doctor_client.post(reverse("learning:simulator_ask", args=[run.pk]), {"question": question["id"]})
+    right = next(s["id"] for s in kb.entries["choir-segment"].values()
+                 if "shoulder" in s["regions"] and s["side"] == "right")
+    advance = reverse("learning:simulator_advance", args=[run.pk])
+    doctor_client.post(advance)
+    doctor_client.post(advance, {"regions": f'[{{"choir": {right}}}]'})
+    doctor_client.post(advance, {
+        "candidate_fields": ["h1"], "target_1": "wheal", "drug_1": "procaine", "concentration_1": "1",
+        "volume_1": "0.5", "target_2": "wheal", "drug_2": "procaine", "concentration_2": "2", "volume_2": "20"})
+    run.refresh_from_db()
+    assert run.step == "done"
+    assert sum(part["points"] for part in run.breakdown.values()) > simulator.BLOCKED_CAP
+    assert run.score == simulator.BLOCKED_CAP
+    debrief = doctor_client.get(reverse("learning:simulator_run", args=[run.pk])).content.decode()
+    assert f"so the score is capped at {simulator.BLOCKED_CAP}." in debrief

@@ -104,10 +104,11 @@ def test_a_field_injection_counts_only_at_a_leading_field():
     assert elsewhere["parts"]["targets"]["offered"] == [False]
 
 
-def test_history_counts_the_questions_that_reveal_something():
+def test_history_counts_the_questions_that_reveal_something_or_are_key():
     vignette = KB.get("vignette", "back-pain-red-flags")
-    key = [q["id"] for q in vignette["questions"] if q["reveals"]]
-    idle = [q["id"] for q in vignette["questions"] if not q["reveals"]]
+    key = [q["id"] for q in vignette["questions"] if q["reveals"] or q.get("key") or q.get("screening")]
+    idle = [q["id"] for q in vignette["questions"] if q["id"] not in key]
+    assert idle == ["onset"]
     assert simulator.score(vignette, answers(asked=idle), KB)["parts"]["history"]["points"] == 0
     half = simulator.score(vignette, answers(asked=key[:1]), KB)["parts"]["history"]
     assert 0 < half["points"] < simulator.WEIGHTS["history"]
@@ -237,3 +238,96 @@ def test_scoring_does_not_change_the_vignette():
     before = copy.deepcopy(vignette)
     simulator.score(vignette, answers(injections=[wheal()]), KB)
     assert vignette == before
+
+
+# --- Review of issue 17: plans that harm or do nothing must not pass ---------------------
+
+def test_an_overdose_plan_is_capped_and_its_blocked_injections_earn_no_target_points():
+    """Three 20 mL wheals of 2 % procaine in shoulder-scar: every one is blocked."""
+    vignette = KB.get("vignette", "shoulder-scar")
+    engine = simulator.engine_answer(vignette, KB)
+    right = next(s["id"] for s in KB.entries["choir-segment"].values()
+                 if "shoulder" in s["regions"] and s["side"] == "right")
+    overdose = {"target": "wheal", "drug": "procaine", "concentration_percent": 2, "volume_ml": 20}
+    plan = answers(asked=[q["id"] for q in vignette["questions"]], regions=[{"choir": right}],
+                   fields=engine["complaints"][0]["leading"], injections=[overdose] * 3)
+    result = simulator.score(vignette, plan, KB)
+    assert result["parts"]["safety"]["blocked"] == [0, 1, 2]
+    assert result["parts"]["targets"]["offered"] == [False, False, False]
+    assert result["parts"]["targets"]["points"] == 0
+    assert result["capped"] is True
+    assert result["score"] <= simulator.BLOCKED_CAP
+    # One blocked injection beside a safe one still caps the whole plan.
+    mixed = simulator.score(vignette, {**plan, "injections": [wheal(), overdose]}, KB)
+    assert mixed["parts"]["targets"]["offered"] == [True, False]
+    assert mixed["score"] == simulator.BLOCKED_CAP
+    safe = simulator.score(vignette, {**plan, "injections": [wheal()]}, KB)
+    assert safe["capped"] is False and safe["score"] > simulator.BLOCKED_CAP
+
+
+@pytest.mark.parametrize("vignette_id", IDS)
+def test_an_empty_answer_scores_at_most_10(vignette_id):
+    result = simulator.score(KB.get("vignette", vignette_id), answers(), KB)
+    assert result["score"] <= 10
+    assert result["parts"]["safety"]["points"] == 0
+
+
+@pytest.mark.parametrize("vignette_id", [v["id"] for v in VIGNETTES if not v["expected_red_flags"]])
+def test_no_red_flag_is_credited_only_after_the_screening_question(vignette_id):
+    vignette = KB.get("vignette", vignette_id)
+    screening = [q["id"] for q in vignette["questions"] if q.get("screening")]
+    assert screening
+    silent = simulator.score(vignette, answers(), KB)["parts"]["red_flags"]["points"]
+    asked = simulator.score(vignette, answers(asked=screening), KB)["parts"]["red_flags"]["points"]
+    assert (silent, asked) == (0, simulator.WEIGHTS["red_flags"])
+
+
+def test_refer_first_earns_its_credit_only_with_a_red_flag_named():
+    vignette = KB.get("vignette", "back-pain-red-flags")
+    flags = vignette["expected_red_flags"]
+    nothing = simulator.score(vignette, answers(), KB)["parts"]
+    named = simulator.score(vignette, answers(red_flags=flags[:1]), KB)["parts"]
+    assert nothing["targets"]["points"] == nothing["safety"]["points"] == 0
+    assert named["targets"]["points"] == simulator.WEIGHTS["targets"]
+    assert named["safety"]["points"] == simulator.WEIGHTS["safety"]
+
+
+def test_the_apixaban_case_counts_the_medication_and_allergy_questions_in_the_history():
+    vignette = KB.get("vignette", "anticoagulated-arm-pain")
+    revealing = [q["id"] for q in vignette["questions"] if q["reveals"]]
+    part = simulator.score(vignette, answers(asked=revealing), KB)["parts"]["history"]
+    assert {"medication", "allergies", "red-flags"} <= set(part["missed"])
+    assert part["points"] < simulator.WEIGHTS["history"]
+    everything = [q["id"] for q in vignette["questions"]]
+    assert simulator.score(vignette, answers(asked=everything), KB)["parts"]["history"]["points"] == 10
+
+
+@pytest.mark.parametrize("vignette_id", IDS)
+def test_every_vignette_marks_its_medication_question_key(vignette_id):
+    questions = KB.get("vignette", vignette_id)["questions"]
+    assert any(q.get("key") and q["id"] == "medication" for q in questions)
+
+
+@pytest.mark.parametrize("target", ["pterygopalatine", "superior_cervical", "stellate"])
+def test_a_discouraged_ganglion_block_in_the_sinus_headache_earns_no_target_points(target):
+    vignette = KB.get("vignette", "sinus-headache")
+    suggested = {t["target"] for t in simulator.engine_answer(vignette, KB)["complaints"][0]["ganglionic_targets"]}
+    assert target in suggested  # the engine lists it; the vignette's data discourages it
+    block = {"target": target, "side": "right", "drug": "procaine", "concentration_percent": 1, "volume_ml": 2}
+    risky = simulator.score(vignette, answers(injections=[block]), KB)["parts"]["targets"]
+    conservative = simulator.score(vignette, answers(injections=[wheal()]), KB)["parts"]["targets"]
+    assert risky["offered"] == [False] and risky["points"] == 0
+    assert conservative["points"] >= risky["points"]
+
+
+def test_kb_validate_refuses_a_discouraged_target_that_is_no_technique(tmp_path):
+    def change(v):
+        v["discouraged_targets"] = ["elbow"]
+    assert "discouraged_targets: 'elbow' is no technique" in _broken(tmp_path, change)
+
+
+def test_kb_validate_refuses_a_vignette_without_a_screening_question(tmp_path):
+    def change(v):
+        for question in v["questions"]:
+            question.pop("screening", None)
+    assert "none is marked screening" in _broken(tmp_path, change)
