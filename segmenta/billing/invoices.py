@@ -4,6 +4,7 @@ reminded. Every change is one transaction with its audit event; the rules themse
 rules.py. Pages, the API and the command all come here."""
 
 import datetime
+import hashlib
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -362,7 +363,28 @@ def _printed(invoice):
         schedule_name = localize.text(found) if found else ""
     return {"patient_name": f"{patient.given_name} {patient.family_name}",
             "birth_date": patient.birth_date.isoformat(), "schedule_name": schedule_name,
-            "vat_exemption_code": found.get("vat_exemption_code")}
+            "vat_exemption_code": found.get("vat_exemption_code"),
+            "letterhead": letterhead_of(invoice.clinic)}
+
+
+def letterhead_of(clinic):
+    """The clinic's letterhead as the invoice prints it at issuing, so a reprint is the same
+    document after the clinic edits its details. The logo is kept as its file's fingerprint
+    only (an image in every invoice row would be heavy): a reprint shows the clinic's logo
+    while it is still that image, and none once it was replaced."""
+    return {"name": clinic.name, "letterhead": clinic.letterhead, "address_lines": clinic.address_lines(),
+            "phone": clinic.phone, "email": clinic.email, "logo_sha256": logo_fingerprint(clinic)}
+
+
+def logo_fingerprint(clinic):
+    """The SHA-256 of the clinic's logo file, or "" when it has none (or its file is gone)."""
+    if not clinic.logo:
+        return ""
+    try:
+        with clinic.logo.open("rb") as image:
+            return hashlib.sha256(image.read()).hexdigest()
+    except OSError:
+        return ""
 
 
 def _seller(billing, invoice):

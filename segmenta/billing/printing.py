@@ -18,6 +18,7 @@ from segmenta.patients.models import offered_language
 from segmenta.pdf import ARCHIVAL, html_to_pdf
 
 from . import fees, rules
+from .invoices import logo_fingerprint
 from .models import Invoice, money
 
 STYLESHEET = "documents.css"
@@ -132,10 +133,22 @@ def _printed(invoice):
     return printed
 
 
+def _letterhead(invoice):
+    """The letterhead the invoice was issued with (documents/_letterhead.html reads these
+    names); the clinic as it is for an invoice issued before letterheads were frozen. Its logo
+    is printed only while the clinic's logo is the image it was at issuing."""
+    frozen = (invoice.printed or {}).get("letterhead")
+    if frozen is None:
+        return invoice.clinic
+    clinic = invoice.clinic
+    same_logo = frozen.get("logo_sha256") and frozen["logo_sha256"] == logo_fingerprint(clinic)
+    return {**frozen, "logo_data_uri": clinic.logo_data_uri() if same_logo else ""}
+
+
 def _context(invoice):
     lines = list(invoice.lines.all())
     return {
-        "invoice": invoice, "seller": invoice.seller, "clinic": invoice.clinic, "lines": lines,
+        "invoice": invoice, "seller": invoice.seller, "clinic": _letterhead(invoice), "lines": lines,
         "printed": _printed(invoice), "session": invoice.session,
         "has_justification": any(line.justification for line in lines),
         "money": money,

@@ -25,6 +25,9 @@ NS = {"rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
 @pytest.fixture
 def issued(clinic, doctor):
     billing_settings(clinic, vat_id="DE123456789")
+    clinic.phone, clinic.email = "030 1234567", "praxis@example.org"
+    clinic.address, clinic.letterhead = "Gartenstraße 3\n10115 Berlin", "Dr. med. Lena Koch, Neuraltherapie"
+    clinic.save()
     patient = make_patient(clinic, family="Weber", given="Anna", language="de",
                            address="Lindenweg 5\n10115 Berlin")
     invoice = draft(patient, doctor)
@@ -169,9 +172,10 @@ def test_the_clinics_own_note_wins_over_the_schedules_wording(clinic, doctor):
     assert own in text and schedules not in text
 
 
-def test_a_reprint_is_the_same_text_after_the_patient_is_renamed_and_changes_language(issued, doctor):
+def test_a_reprint_is_the_same_text_after_the_patient_and_the_clinic_change(issued, doctor):
     """What an issued invoice prints was frozen at issuing: the patient's name, birth date and
-    language, the schedule's name and the VAT exemption code and note."""
+    language, the schedule's name, the VAT exemption code and note, and the clinic's letterhead
+    (its name, text, address, phone and e-mail)."""
     before_html, before_xml = printing.invoice_html(issued), printing.facturx_xml(issued)
     assert "Anna Weber" in before_html and "GOÄ — Gebührenordnung für Ärzte" in before_html
     patient = issued.patient
@@ -179,6 +183,11 @@ def test_a_reprint_is_the_same_text_after_the_patient_is_renamed_and_changes_lan
     patient.birth_date = patient.birth_date - datetime.timedelta(days=400)
     patient.address = "Calle Mayor 1\n28001 Madrid"
     patient.save()
+    assert "030 1234567" in before_html and "Gartenstraße 3" in before_html
+    clinic = issued.clinic
+    clinic.name, clinic.phone, clinic.email = "Praxis Neu", "089 7654321", "neu@example.org"
+    clinic.address, clinic.letterhead = "Marienplatz 1\n80331 München", "Dr. med. Jan Roth"
+    clinic.save()
     reread = Invoice.objects.get(pk=issued.pk)
     assert printing.invoice_html(reread) == before_html
     assert printing.facturx_xml(reread) == before_xml
@@ -216,3 +225,19 @@ def test_a_reminder_prints_in_its_own_stored_language(issued, doctor):
     patient.save()
     text = text_of(printing.reminder_pdf(reminder, invoices.outstanding(issued)))
     assert german("Payment reminder") in text and "Payment reminder" not in text
+
+
+def test_a_reprint_shows_the_logo_it_was_issued_with_and_none_once_the_logo_was_replaced(
+        clinic, doctor, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    billing_settings(clinic)
+    clinic.logo.save("logo.png", ContentFile(b"first logo"), save=True)
+    patient = make_patient(clinic, address="Lindenweg 5\n10115 Berlin")
+    invoice = invoices.issue(draft(patient, doctor), doctor)
+    first = clinic.logo_data_uri()
+    assert first in printing.invoice_html(Invoice.objects.get(pk=invoice.pk))
+    clinic.logo.save("logo.png", ContentFile(b"second logo"), save=True)
+    html = printing.invoice_html(Invoice.objects.get(pk=invoice.pk))
+    assert first not in html and clinic.logo_data_uri() not in html and 'class="logo"' not in html
