@@ -460,6 +460,13 @@ def _issue_locked(invoice, user, today):
     invoice.language = invoice.patient.language
     invoice.seller = _seller(billing, invoice)
     invoice.printed = _printed(invoice)
+    if invoice.is_cancellation:
+        # A cancellation names the patient as the invoice it cancels did, in its language,
+        # whatever the chart says now; its own letterhead is the clinic's of today.
+        original = invoice.cancels
+        invoice.language = original.language or invoice.language
+        invoice.printed.update({key: value for key, value in (original.printed or {}).items()
+                                if key != "letterhead"})
     invoice.save()
     return invoice
 

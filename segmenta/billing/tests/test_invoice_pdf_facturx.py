@@ -241,3 +241,19 @@ def test_a_reprint_shows_the_logo_it_was_issued_with_and_none_once_the_logo_was_
     clinic.logo.save("logo.png", ContentFile(b"second logo"), save=True)
     html = printing.invoice_html(Invoice.objects.get(pk=invoice.pk))
     assert first not in html and clinic.logo_data_uri() not in html and 'class="logo"' not in html
+
+
+def test_a_cancellation_names_the_patient_as_the_invoice_it_cancels_did(issued, doctor):
+    patient = issued.patient
+    patient.given_name, patient.family_name, patient.language = "Anne", "Schmidt", "es"
+    patient.birth_date = patient.birth_date - datetime.timedelta(days=400)
+    patient.address = "Calle Mayor 1\n28001 Madrid"
+    patient.save()
+    reversal = invoices.cancel(issued, doctor)
+    assert reversal.language == issued.language == "de"
+    for key in ("patient_name", "birth_date", "schedule_name", "vat_exemption_code"):
+        assert reversal.printed[key] == issued.printed[key]
+    assert (reversal.recipient_name, reversal.recipient_address) == (issued.recipient_name, issued.recipient_address)
+    html = printing.invoice_html(Invoice.objects.get(pk=reversal.pk))
+    assert "Anna Weber" in html and "Schmidt" not in html and "Madrid" not in html
+    assert german("Cancellation invoice") in html
