@@ -43,6 +43,9 @@ LABEL_ROWS = {"K": {"line_y": 112, "label_y": 124}, "Na": {"line_y": 112, "label
 
 # The scale the result is drawn on, in mV, and its drawing's size (SVG user units).
 SCALE_MV = (-100, 60)
+# How far outside the textbook resting range a potential may lie and still be worded as
+# "at its edge" (the default neuron's −69.8 mV): a wording choice, not a physiological limit.
+EDGE_MV = 1
 WIDTH, MARGIN, BEYOND = 480, 36, 18
 
 
@@ -126,11 +129,21 @@ def _result(values, blocked, model, limits):
                  "min": resting["min"], "max": resting["max"]},
         "ticks": [{"mv": mv, "x": _x(mv)} for mv in range(SCALE_MV[0], SCALE_MV[1] + 1, 20)],
         "axis": {"x1": _x(SCALE_MV[0]), "x2": _x(SCALE_MV[1]), "width": WIDTH},
-        "in_resting_range": resting["min"] <= round(shown["vm_mv"]) <= resting["max"],
+        "resting_range": _resting_range(potentials["vm_mv"], resting),
         "above_threshold": shown["vm_mv"] >= model["threshold_mv"],
         "blocked_percent": share, "free": _excitable(free), "blocked": _excitable(block),
         "threshold_p_na": free["threshold_p_na"], "rest_p_na": checked["p_na"], "peak_p_na": model["peak_p_na"],
     }
+
+
+def _resting_range(vm, resting):
+    """"in", "edge" or "outside": compared unrounded, so −69.8 mV is never called within
+    −90 to −70 mV; "edge" is outside by less than EDGE_MV and is worded as such."""
+    if resting["min"] <= vm <= resting["max"]:
+        return "in"
+    if resting["min"] - EDGE_MV < vm < resting["max"] + EDGE_MV:
+        return "edge"
+    return "outside"
 
 
 def _excitable(found):

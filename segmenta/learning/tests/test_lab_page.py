@@ -113,3 +113,15 @@ def test_a_german_page_shows_german_numbers_and_texts(client, doctor):
 
 def test_the_learn_index_links_to_the_lab(doctor_client):
     assert f'href="{LAB}"' in doctor_client.get(reverse("knowledge:index")).content.decode()
+
+
+def test_the_resting_range_is_judged_on_the_unrounded_potential_and_worded_honestly(doctor_client):
+    resting = load().get("membrane-model", MEMBRANE_MODEL)["resting_mv"]
+    default_vm = membrane.potentials(NEURON, LIMITS)["vm_mv"]
+    assert resting["max"] < default_vm < resting["max"] + 1  # −69.8 mV: just above −70
+    html = doctor_client.get(LAB).content.decode()
+    assert "Within the resting range of neurons." not in html
+    assert f"Just outside the resting range of neurons ({resting['min']} to {resting['max']} mV), at about its edge." in html
+    lower = {**{k: f"{v:g}" for k, v in NEURON.items()}, "k_out": "3"}
+    assert resting["min"] <= membrane.potentials({**NEURON, "k_out": 3}, LIMITS)["vm_mv"] <= resting["max"]
+    assert "Within the resting range of neurons." in doctor_client.get(LAB, lower).content.decode()
