@@ -142,7 +142,7 @@ def candidate_plans(clinic, today, rules, plan_ids=None):
     """The clinic's plans that may be on the recall list ``today``, narrowed in the database
     (so a clinic's years of closed, reviewed courses are not read on every view): the rules in
     ``recall`` then decide on these alone. Each condition is a little wider than its rule (a
-    day either side, for local dates and month ends), never narrower:
+    day or a few either side, for local dates and month ends), never narrower:
 
     - active and reached its reassessment (sessions ≥ reassess_after) with no decision since
       its last session, or its last session (else the plan's day) older than the lapse period;
@@ -164,9 +164,13 @@ def candidate_plans(clinic, today, rules, plan_ids=None):
     reassessment = Q(held__gte=F("reassess_after")) & (Q(last_review__isnull=True) | Q(last_review__lt=F("last_session")))
     lapsed = Q(last_session__lt=lapse_before) | Q(last_session__isnull=True, created_at__lt=lapse_before)
     follow_up = Q(pk__in=[])
+    # Counting months back from today is not the rules' counting forward from a course's end
+    # (30 Nov + 3 months is 28 Feb, but 28 Feb - 3 months is 28 Nov): up to three days apart
+    # at month ends, so the bounds are four days wider each side and the rules decide.
+    slack = 4 * day
     for months in rules["follow_up"]["after_months"]:
         point = today - relativedelta(months=months)
-        follow_up |= Q(last_session__gte=_start_of(point - window) - day, last_session__lt=_start_of(point) + 2 * day)
+        follow_up |= Q(last_session__gte=_start_of(point - window) - slack, last_session__lt=_start_of(point) + slack)
     handled = RecallHandled.objects.filter(clinic=clinic, plan=OuterRef("pk"),
                                            category=recall.ENDED_WITHOUT_REASSESSMENT)
     ended = Q(last_review__isnull=True) & ~Exists(handled)

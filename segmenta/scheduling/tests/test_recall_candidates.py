@@ -2,7 +2,10 @@
 courses and its quiet active ones are left in the database, the list is the same as the
 rules give over every plan, and an action on one row reads that row's plan alone."""
 
+import datetime
+
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.urls import reverse
 
 from segmenta.conftest import make_patient
@@ -92,3 +95,35 @@ def test_the_narrowed_list_is_the_list_the_rules_give_over_every_plan(clinic, do
     assert {row.category for row in narrowed} == set(recall.CATEGORIES)
     rules = {rule["id"]: rule for rule in load().all("recall-rule")}
     assert len({row.plan_id for row in narrowed}) <= everything(clinic, TODAY, rules).count() < n
+
+
+@pytest.mark.parametrize("today", [datetime.date(2027, 2, 28), datetime.date(2028, 2, 29), datetime.date(2027, 3, 1),
+                                   datetime.date(2028, 3, 1), datetime.date(2026, 11, 30), datetime.date(2026, 12, 31),
+                                   datetime.date(2027, 5, 31), datetime.date(2027, 4, 30)])
+def test_the_narrowed_follow_ups_are_the_rules_follow_ups_at_month_ends(clinic, doctor, monkeypatch, today):
+    """Closed, decided courses ending on each day near the edges of every follow-up window
+    of ``today``: the narrowed list has exactly the follow-ups that reading every plan gives,
+    where months counted forward from an end and back from today differ by days."""
+    monkeypatch.setattr(views_reminders.timezone, "now", lambda: moment(today, 10))
+    rules = {rule["id"]: rule for rule in load().all("recall-rule")}
+    window = rules["follow_up"]["window_days"]
+    ends = set()
+    for months in rules["follow_up"]["after_months"]:
+        back = today - relativedelta(months=months)
+        for edge in (back, back - window * DAY):
+            ends.update(edge + k * DAY for k in range(-6, 7))
+    for n, end in enumerate(sorted(ends)):
+        course_ending(clinic, doctor, n, (TODAY - end).days, sessions=1, reviewed=True)
+    narrowed = [e["row"] for e in views_reminders.recall_rows(clinic, today)]
+    everything = views_reminders.candidate_plans
+
+    def every_plan(clinic, today, rules, plan_ids=None):
+        return everything(clinic, today, rules, plan_ids).model.objects.filter(clinic=clinic)
+
+    monkeypatch.setattr(views_reminders, "candidate_plans", every_plan)
+    assert narrowed == [e["row"] for e in views_reminders.recall_rows(clinic, today)]
+    assert narrowed and {row.category for row in narrowed} == {recall.FOLLOW_UP}
+    # The last course ending on the last day of the month three months back is on the list
+    # (30 Nov 2026 for 28 Feb 2027: due that day).
+    last_end = max(end for end in ends if end + relativedelta(months=3) <= today)
+    assert any(row.months == 3 and row.due_on == last_end + relativedelta(months=3) for row in narrowed)
