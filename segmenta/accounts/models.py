@@ -169,11 +169,12 @@ class PractitionerProfile(models.Model):
         """The profession once a clinic admin has verified it; None before."""
         return self.profession if self.profession and self.verified_at else None
 
-    def case_practitioner(self, clinic=None):
-        """This practitioner in the case format, injecting in ``clinic``: an unverified
-        profession is left out (the engine then treats it as unknown); the jurisdiction is
-        where the clinic practises, whose law governs the injection, else the licence's."""
-        found = {"trained_techniques": self.trained_techniques()}
+    def case_practitioner(self, clinic=None, day=None):
+        """This practitioner in the case format, injecting in ``clinic`` on ``day`` (today):
+        an unverified profession is left out (the engine then treats it as unknown); the
+        jurisdiction is where the clinic practises, whose law governs the injection, else the
+        licence's; the training is what was valid on the injection's day."""
+        found = {"trained_techniques": self.trained_techniques(day)}
         if self.verified_profession:
             found["profession"] = self.verified_profession
         jurisdiction = (clinic.jurisdiction if clinic is not None else "") or self.licence_jurisdiction
@@ -193,12 +194,13 @@ class PractitionerProfile(models.Model):
         return prefetched if prefetched is not None else _training_records(self.pk)
 
     def trained_techniques(self, day=None):
-        """Every technique covered by a recorded training that has not lapsed by ``day``
-        (today): an expired certificate no longer vouches for its techniques."""
+        """Every technique covered by a recorded training valid on ``day`` (today): taken on
+        or before it and not lapsed by it. An expired certificate no longer vouches for its
+        techniques, and a training taken after an injection does not vouch for it either."""
         day = day or timezone.localdate()
         found = set()
         for record in self._records():
-            if not record.expired_on(day):
+            if record.date <= day and not record.expired_on(day):
                 found.update(record.techniques)
         return sorted(found)
 
@@ -209,7 +211,7 @@ class PractitionerProfile(models.Model):
         current = set(self.trained_techniques(day))
         lapsed = {}
         for record in self._records():
-            if record.expired_on(day):
+            if record.date <= day and record.expired_on(day):
                 for technique in set(record.techniques) - current:
                     lapsed[technique] = max(lapsed.get(technique, record.expiry), record.expiry)
         return lapsed

@@ -111,11 +111,19 @@ def given_by_patient(clinic, patient_ids, when, kb):
     return found
 
 
-def practitioner_case(user, clinic):
-    """The injecting practitioner in the case format: an unverified profession or a user
-    without a profile is an unknown profession, which the engine does not pass silently."""
+def practitioner_case(user, clinic, day=None):
+    """The injecting practitioner in the case format, with the training valid on ``day`` (the
+    injection's; today if None): an unverified profession or a user without a profile is an
+    unknown profession, which the engine does not pass silently."""
     profile = getattr(user, "profile", None) if user is not None else None
-    return profile.case_practitioner(clinic) if profile is not None else {"trained_techniques": []}
+    return profile.case_practitioner(clinic, day) if profile is not None else {"trained_techniques": []}
+
+
+def _day_of(when):
+    """The clinic-local day of an injection's time (a datetime, or None for today)."""
+    if when is None:
+        return None
+    return timezone.localdate(when) if timezone.is_aware(when) else when.date()
 
 
 def safety_case(session, injection, performer):
@@ -128,7 +136,7 @@ def safety_case(session, injection, performer):
     case["tests"] = []
     if session.inr_normal:
         case["findings"] = [*case["findings"], "inr_normal"]
-    case["practitioner"] = practitioner_case(performer, patient.clinic)
+    case["practitioner"] = practitioner_case(performer, patient.clinic, _day_of(injection.get("time")))
     case["given_injections"] = given_elsewhere(patient, session, injection["time"], kb)
     case["planned_injections"] = _existing(session) + [_planned(injection)]
     return case, kb, patient
@@ -220,16 +228,17 @@ def safety_preview(session, injection, user):
     given = case["given_injections"] + case["planned_injections"]
     verdict["budget"] = budget({**case, "given_injections": given}, kb, injection["time"])
     if any(reason.get("code") == "untrained_technique" for reason in verdict["reasons"]):
-        verdict["training_gap"] = training_gap(performer, injection["target"], user)
+        verdict["training_gap"] = training_gap(performer, injection["target"], user, _day_of(injection.get("time")))
     return result, verdict, kb
 
 
-def training_gap(performer, target, user):
-    """Why the scope check found no training of ``performer`` for ``target``: the day their
-    last training of it expired (None: no record covers it), and whether ``user`` is the one
-    who can record a training (only for themselves). Shown, never stored."""
+def training_gap(performer, target, user, day=None):
+    """Why the scope check found no training of ``performer`` for ``target`` on ``day`` (the
+    injection's): the day their last training of it expired (None: no record covers it), and
+    whether ``user`` is the one who can record a training (only for themselves). Shown, never
+    stored."""
     profile = getattr(performer, "profile", None)
-    expired_on = profile.lapsed_techniques().get(target) if profile is not None else None
+    expired_on = profile.lapsed_techniques(day).get(target) if profile is not None else None
     return {"technique": target, "expired_on": expired_on, "own": performer == user}
 
 

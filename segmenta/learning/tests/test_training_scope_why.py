@@ -1,7 +1,7 @@
 """The scope check's 'not among the techniques of the practitioner's recorded training'
 warning says why in the live verdict: no record covers the technique, or the one that did
 expired on a day; with a link to record a training for the practitioner who injects."""
-from datetime import timedelta
+from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -38,7 +38,7 @@ def test_no_training_says_none_covers_it_and_links_to_the_form(doctor_client, se
 
 
 def test_an_expired_training_says_the_day_it_expired(doctor, doctor_client, session):
-    day = timezone.localdate() - timedelta(days=3)
+    day = date(2026, 11, 20)  # before the injection's day (25 November)
     TrainingRecord.objects.create(profile=doctor.profile, course="Basic", provider="IGNH", date="2020-01-01",
                                   hours=8, techniques=["wheal"], expiry=day)
     found = why(check(doctor_client, session))
@@ -50,3 +50,17 @@ def test_a_current_training_gives_no_warning_and_no_why(doctor, doctor_client, s
                                   hours=8, techniques=["wheal"], expiry=timezone.localdate())
     html = check(doctor_client, session)
     assert 'id="training-why"' not in html and "recorded training" not in html
+
+
+def test_training_is_judged_on_the_injections_day_not_today(doctor, doctor_client, session):
+    # Valid on 25 November, when the injection is charted, though expired since: no warning.
+    TrainingRecord.objects.create(profile=doctor.profile, course="Basic", provider="IGNH", date="2020-01-01",
+                                  hours=8, techniques=["wheal"], expiry=date(2026, 11, 25))
+    html = check(doctor_client, session)
+    assert 'id="training-why"' not in html and "recorded training" not in html
+
+
+def test_a_training_taken_after_the_injection_does_not_vouch_for_it(doctor, doctor_client, session):
+    TrainingRecord.objects.create(profile=doctor.profile, course="Basic", provider="IGNH", date="2026-11-26",
+                                  hours=8, techniques=["wheal"])
+    assert "no recorded training covers this technique" in why(check(doctor_client, session))
