@@ -76,6 +76,18 @@ def test_an_action_reads_its_rows_plan_alone(doctor_client, clinic, doctor, plan
     assert len(plans_read) == 1
 
 
+def rows_narrowed_and_over_every_plan(clinic, today, monkeypatch):
+    """The recall rows of ``today`` as the page reads them (the candidates), then as reading
+    every plan of the clinic gives them."""
+    narrowed = [e["row"] for e in views_reminders.recall_rows(clinic, today)]
+    with monkeypatch.context() as patch:
+        everything = views_reminders.candidate_plans
+        patch.setattr(views_reminders, "candidate_plans",
+                      lambda clinic, today, rules, plan_ids=None: everything(clinic, today, rules, plan_ids)
+                      .model.objects.filter(clinic=clinic))
+        return narrowed, [e["row"] for e in views_reminders.recall_rows(clinic, today)]
+
+
 def test_the_narrowed_list_is_the_list_the_rules_give_over_every_plan(clinic, doctor, monkeypatch):
     """Courses ending on every few days of the last 14 months, active and closed, decided on or
     not: reading the candidates gives exactly the rows that reading every plan gives."""
@@ -84,17 +96,11 @@ def test_the_narrowed_list_is_the_list_the_rules_give_over_every_plan(clinic, do
         for status, reviewed in (("completed", False), ("completed", True), ("active", False), ("active", True)):
             course_ending(clinic, doctor, n, days_ago, status=status, sessions=1 + n % 4, reviewed=reviewed)
             n += 1
-    narrowed = [e["row"] for e in views_reminders.recall_rows(clinic, TODAY)]
-    everything = views_reminders.candidate_plans
-
-    def every_plan(clinic, today, rules, plan_ids=None):
-        return everything(clinic, today, rules, plan_ids).model.objects.filter(clinic=clinic)
-
-    monkeypatch.setattr(views_reminders, "candidate_plans", every_plan)
-    assert narrowed == [e["row"] for e in views_reminders.recall_rows(clinic, TODAY)]
+    narrowed, over_every_plan = rows_narrowed_and_over_every_plan(clinic, TODAY, monkeypatch)
+    assert narrowed == over_every_plan
     assert {row.category for row in narrowed} == set(recall.CATEGORIES)
     rules = {rule["id"]: rule for rule in load().all("recall-rule")}
-    assert len({row.plan_id for row in narrowed}) <= everything(clinic, TODAY, rules).count() < n
+    assert len({row.plan_id for row in narrowed}) <= views_reminders.candidate_plans(clinic, TODAY, rules).count() < n
 
 
 @pytest.mark.parametrize("today", [datetime.date(2027, 2, 28), datetime.date(2028, 2, 29), datetime.date(2027, 3, 1),
@@ -114,14 +120,8 @@ def test_the_narrowed_follow_ups_are_the_rules_follow_ups_at_month_ends(clinic, 
             ends.update(edge + k * DAY for k in range(-6, 7))
     for n, end in enumerate(sorted(ends)):
         course_ending(clinic, doctor, n, (TODAY - end).days, sessions=1, reviewed=True)
-    narrowed = [e["row"] for e in views_reminders.recall_rows(clinic, today)]
-    everything = views_reminders.candidate_plans
-
-    def every_plan(clinic, today, rules, plan_ids=None):
-        return everything(clinic, today, rules, plan_ids).model.objects.filter(clinic=clinic)
-
-    monkeypatch.setattr(views_reminders, "candidate_plans", every_plan)
-    assert narrowed == [e["row"] for e in views_reminders.recall_rows(clinic, today)]
+    narrowed, over_every_plan = rows_narrowed_and_over_every_plan(clinic, today, monkeypatch)
+    assert narrowed == over_every_plan
     assert narrowed and {row.category for row in narrowed} == {recall.FOLLOW_UP}
     # The last course ending on the last day of the month three months back is on the list
     # (30 Nov 2026 for 28 Feb 2027: due that day).
