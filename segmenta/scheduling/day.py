@@ -11,6 +11,7 @@ against now (``segmenta.outcomes.reassessment``). A link sent and not yet answer
 from segmenta.treatment.course import reassessment
 
 REASSESSMENT_KIND = "reassessment"
+FOLLOW_UP_KIND = "follow_up"  # the appointment type's kind and the knowledge base's visit kind
 # The kinds of visit the knowledge base names a questionnaire for (instruments.yaml, asked_at).
 VISIT_KINDS = ("reassessment", "visit", "follow_up")
 
@@ -46,8 +47,11 @@ def asked_at(instruments):
 
 def questionnaire_for(kind, plan, instruments_at):
     """The questionnaire a visit's reminder links to: the reassessment's at the reassessment
-    (``is_reassessment``), else the ordinary visit's."""
-    return instruments_at["reassessment" if is_reassessment(kind, plan) else "visit"]
+    (``is_reassessment``; it comes first, as the course's decision waits on it), a follow-up
+    appointment's at a follow-up, else the ordinary visit's."""
+    if is_reassessment(kind, plan):
+        return instruments_at["reassessment"]
+    return instruments_at[FOLLOW_UP_KIND if kind == FOLLOW_UP_KIND else "visit"]
 
 
 def visit_questionnaires(*, kind, plan=None, answered=(), open_links=()):

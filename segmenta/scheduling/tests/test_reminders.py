@@ -174,6 +174,25 @@ def test_the_reminder_and_the_days_page_agree_on_the_reassessment(visit, doctor,
     assert (held >= 3) == bool(on_the_page and on_the_page["reassessment"])  # due until a decision
 
 
+def test_a_follow_up_appointment_asks_for_the_follow_up_questionnaire():
+    # Three different instruments, so each visit kind's answer can be told apart (the
+    # knowledge base's follow-up and ordinary visit happen to ask the same one).
+    asked = {"reassessment": "pgic", "visit": "nrs-11", "follow_up": "odi"}
+    plan = {"reassess_after": 3, "active": True, "sessions": [], "reviews": []}
+    assert day.questionnaire_for("follow_up", None, asked) == "odi"
+    assert day.questionnaire_for("follow_up", plan, asked) == "odi"
+    assert day.questionnaire_for("treatment", plan, asked) == "nrs-11"
+    assert day.questionnaire_for("reassessment", None, asked) == "pgic"
+
+
+def test_a_follow_up_visits_reminder_links_to_the_follow_up_questionnaire(visit):
+    visit.type.kind = AppointmentType.Kind.FOLLOW_UP
+    visit.type.save()
+    appointment = Appointment.objects.select_related("plan", "type", "patient__clinic").get(pk=visit.pk)
+    asked = {**reminders.instruments_at(appointment.patient.clinic), "follow_up": "odi"}
+    assert reminders.instrument_for(appointment, asked) == "odi"
+
+
 def test_which_questionnaire_each_visit_asks_for_is_knowledge_base_data_with_sources():
     kb = load()
     instruments = kb.all("instrument-threshold")
