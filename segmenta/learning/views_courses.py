@@ -5,6 +5,7 @@ the certificate of completion. Thin: scoring is quiz.py, data access courses.py.
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -15,6 +16,7 @@ from django.utils.translation import get_language, gettext_lazy
 
 from segmenta.accounts.access import admin_clinics, chosen_clinic
 from segmenta.accounts.models import Membership
+from segmenta.audit.trail import record as audit
 from segmenta.knowledge import localize
 from segmenta.knowledge.service import for_clinic
 from segmenta.l10n import DecimalInput
@@ -198,6 +200,11 @@ class AccreditationForm(forms.ModelForm):
         self.fields["credits"].localize = True
 
 
+def _accreditation_detail(accreditation):
+    return {"accredited_by": accreditation.accredited_by, "credits": str(accreditation.credits),
+            "reference": accreditation.reference}
+
+
 @login_required
 def accreditation_view(request):
     """A clinic admin records (or withdraws) that the course is accredited CME for the clinic."""
@@ -207,7 +214,10 @@ def accreditation_view(request):
     current = CourseAccreditation.objects.filter(clinic=clinic).first()
     if request.method == "POST" and "withdraw" in request.POST:
         if current:
-            current.delete()
+            # Audited with what it said: certificates printed before can still be checked.
+            with transaction.atomic():
+                audit("delete", request=request, clinic=clinic, obj=current, detail=_accreditation_detail(current))
+                current.delete()
             messages.success(request, _("The accreditation was withdrawn: certificates say the course is no "
                                         "accredited CME credit."))
         return redirect("learning:courses")
@@ -216,7 +226,10 @@ def accreditation_view(request):
         accreditation = form.save(commit=False)
         accreditation.clinic, accreditation.recorded_by = clinic, request.user
         accreditation.recorded_at = timezone.now()
-        accreditation.save()
+        with transaction.atomic():
+            accreditation.save()
+            audit("update" if current else "create", request=request, clinic=clinic, obj=accreditation,
+                  detail=_accreditation_detail(accreditation))
         messages.success(request, _("The accreditation is recorded; certificates now name it."))
         return redirect(reverse("learning:courses"))
     return render(request, "learning/course_accreditation.html", {"form": form, "current": current,

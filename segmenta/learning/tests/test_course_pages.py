@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from segmenta.audit.models import AuditEvent
 from segmenta.conftest import login_verified, make_user
 from segmenta.knowledge.base import load
 from segmenta.learning import courses
@@ -180,6 +181,18 @@ def test_only_a_clinic_admin_records_an_accreditation(doctor_client, admin_clien
         clinic, "Landesärztekammer", "8.0", admin_user)
     admin_client.post(url, {"withdraw": "1"})
     assert not CourseAccreditation.objects.exists()
+    # Recording and withdrawing are on the audit trail with what the accreditation said.
+    events = list(AuditEvent.objects.filter(object_type="courseaccreditation").order_by("id"))
+    assert [(e.action, e.detail["accredited_by"], e.detail["reference"]) for e in events] == [
+        ("create", "Landesärztekammer", "A1"), ("delete", "Landesärztekammer", "A1")]
+
+
+def test_an_accreditation_without_a_reference_prints_none(doctor_client, doctor, clinic, admin_user):
+    CourseAccreditation.objects.create(clinic=clinic, accredited_by="Ärztekammer Nordrhein", credits="12.0",
+                                       recorded_by=admin_user)
+    pass_everything(doctor, clinic)
+    text = certificate_text(doctor_client)
+    assert "accredited by Ärztekammer Nordrhein for 12.0 CME credits." in text and "reference" not in text
 
 
 def test_the_learn_index_links_to_the_course(doctor_client):
