@@ -561,9 +561,9 @@ def send_reminder(invoice, user, *, request=None, today=None):
         billing = settings_of(invoice.clinic)
         reminder = PaymentReminder.objects.create(
             invoice=invoice, level=level, date=today, pay_by=today + datetime.timedelta(days=billing.reminder_days),
-            language=invoice.patient.language, sent_by=user)
+            language=invoice.patient.language, open_amount=outstanding(invoice), sent_by=user)
         record("create", request=request, user=user, patient=invoice.patient, obj=reminder,
-               detail={"invoice": invoice.number, "reminder": level})
+               detail={"invoice": invoice.number, "reminder": level, "open": str(reminder.open_amount)})
     return reminder
 
 

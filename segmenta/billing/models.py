@@ -274,6 +274,9 @@ class PaymentReminder(ClinicScoped, models.Model):
     date = models.DateField(_("sent on"))
     pay_by = models.DateField(_("pay by"))
     language = models.CharField(_("language"), max_length=10, blank=True)
+    # What was still open when the reminder was made, as its letter states it on every reprint;
+    # empty for a reminder made before the amount was kept.
+    open_amount = models.DecimalField(_("open amount"), max_digits=10, decimal_places=2, null=True, blank=True)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

@@ -17,8 +17,7 @@ from segmenta.knowledge import localize
 from segmenta.patients.models import offered_language
 from segmenta.pdf import ARCHIVAL, html_to_pdf
 
-from . import fees, rules
-from .invoices import logo_fingerprint
+from . import fees, invoices, rules
 from .models import Invoice, money
 
 STYLESHEET = "documents.css"
@@ -141,7 +140,7 @@ def _letterhead(invoice):
     if frozen is None:
         return invoice.clinic
     clinic = invoice.clinic
-    same_logo = frozen.get("logo_sha256") and frozen["logo_sha256"] == logo_fingerprint(clinic)
+    same_logo = frozen.get("logo_sha256") and frozen["logo_sha256"] == invoices.logo_fingerprint(clinic)
     return {**frozen, "logo_data_uri": clinic.logo_data_uri() if same_logo else ""}
 
 
@@ -183,9 +182,11 @@ def invoice_pdf(invoice):
                                               "subject": invoice.number})
 
 
-def reminder_pdf(reminder, outstanding):
-    """The payment reminder letter, in the language it was sent in (its own, stored)."""
+def reminder_pdf(reminder):
+    """The payment reminder letter, in the language it was sent in (its own, stored), stating
+    the amount open when it was made (what is open today for one made before that was kept)."""
     invoice = reminder.invoice
+    outstanding = reminder.open_amount if reminder.open_amount is not None else invoices.outstanding(invoice)
     with _in_language(reminder.language, invoice):
         html = render_to_string("billing/print.html", {
             **_context(invoice), "reminder": reminder, "outstanding": outstanding, "today": timezone.localdate(),

@@ -286,8 +286,7 @@ def reminder_pdf(request, pk):
     clinics = _clinics(request)
     reminder = get_object_or_404(PaymentReminder.objects.filter(clinic__in=clinics)
                                  .select_related("invoice__patient__clinic"), pk=pk)
-    outstanding = invoices.outstanding(reminder.invoice)
-    data = printing.reminder_pdf(reminder, outstanding)
+    data = printing.reminder_pdf(reminder)
     with transaction.atomic():
         record("export", request=request, patient=reminder.invoice.patient, obj=reminder,
                detail={"invoice": reminder.invoice.number, "reminder": reminder.level, "format": "pdf"})

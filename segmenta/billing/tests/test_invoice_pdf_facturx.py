@@ -13,7 +13,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from segmenta.billing import invoices, printing
-from segmenta.billing.models import Invoice
+from segmenta.billing.models import Invoice, PaymentReminder
 from segmenta.conftest import make_patient
 
 from .making import add_line, billing_settings, draft
@@ -121,7 +121,7 @@ def test_an_english_speaking_patient_gets_an_english_invoice(clinic, doctor):
 def test_the_reminder_letter_names_the_invoice_the_open_amount_and_the_date(issued, doctor):
     today = issued.due_date + datetime.timedelta(days=3)
     reminder = invoices.send_reminder(Invoice.objects.get(pk=issued.pk), doctor, today=today)
-    text = text_of(printing.reminder_pdf(reminder, invoices.outstanding(issued)))
+    text = text_of(printing.reminder_pdf(reminder))
     assert german("Payment reminder") in text and issued.number in text
     assert reminder.pay_by.strftime("%d.%m.%Y") in text
 
@@ -223,7 +223,7 @@ def test_a_reminder_prints_in_its_own_stored_language(issued, doctor):
     patient = issued.patient
     patient.language = "en"
     patient.save()
-    text = text_of(printing.reminder_pdf(reminder, invoices.outstanding(issued)))
+    text = text_of(printing.reminder_pdf(reminder))
     assert german("Payment reminder") in text and "Payment reminder" not in text
 
 
@@ -257,3 +257,16 @@ def test_a_cancellation_names_the_patient_as_the_invoice_it_cancels_did(issued, 
     html = printing.invoice_html(Invoice.objects.get(pk=reversal.pk))
     assert "Anna Weber" in html and "Schmidt" not in html and "Madrid" not in html
     assert german("Cancellation invoice") in html
+
+
+def test_a_reminders_reprint_states_what_was_open_when_it_was_made(issued, doctor):
+    today = issued.due_date + datetime.timedelta(days=3)
+    reminder = invoices.send_reminder(Invoice.objects.get(pk=issued.pk), doctor, today=today)
+    assert reminder.open_amount == issued.total
+    invoices.record_payment(Invoice.objects.get(pk=issued.pk), doctor, date=issued.issue_date,
+                            amount="10.00", method="transfer")
+    assert invoices.outstanding(issued) == issued.total - 10
+    text = text_of(printing.reminder_pdf(PaymentReminder.objects.get(pk=reminder.pk)))
+    open_then = f"{issued.total:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    open_now = f"{issued.total - 10:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    assert open_then in text and open_now not in text
