@@ -90,7 +90,18 @@ def due(issued_on, days):
     return issued_on + datetime.timedelta(days=days)
 
 
-_COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+# The officially assigned codes of ISO 3166-1 alpha-2, which EN 16931 takes for a country
+# (BT-40, BT-55): two letters alone are no country ("XX", "DD" are refused).
+_COUNTRY_CODES = frozenset("""
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV
+BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES
+ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE
+IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY
+MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU
+NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM
+SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE
+VG VI VN VU WF WS YE YT ZA ZM ZW
+""".split())
 # A country as the last line of an address names it, in the languages Segmenta speaks, for
 # the countries a practice in Germany, Austria or Switzerland bills most; a code stands for
 # itself. Anything else is no country (the clinic's is taken).
@@ -110,7 +121,7 @@ _POSTAL_PREFIX = {"D": "DE", "A": "AT", "CH": "CH", "FL": "LI", "F": "FR", "I": 
 
 
 def is_country_code(value):
-    return bool(_COUNTRY_CODE.match(value or ""))
+    return value in _COUNTRY_CODES
 
 
 def country_of_address(address):

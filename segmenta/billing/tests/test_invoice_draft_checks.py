@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from segmenta.billing import invoices
+from segmenta.billing import invoices, rules
 from segmenta.billing.invoices import InvoiceError
 from segmenta.billing.models import Invoice
 from segmenta.billing.tests.test_invoice_proposals import signed_session
@@ -131,6 +131,21 @@ def test_the_recipients_country_comes_from_the_address_else_the_clinic_and_is_ed
         invoices.update_draft(other, doctor, recipient_name="Anna Weber", recipient_address="x",
                               recipient_country="Austria", lines={})
     assert refused.value.field == "recipient_country" and "Recipient's country" in str(refused.value)
+
+
+@pytest.mark.parametrize("code", ["XX", "DD", "EU", "UK"])
+def test_two_letters_that_are_no_iso_country_are_refused_and_no_country_of_an_address(german_clinic, doctor, code):
+    """EN 16931 takes ISO 3166-1 alpha-2 codes: two letters alone are none (DD was East
+    Germany's, EU and UK are reserved, not assigned)."""
+    invoice = draft(make_patient(german_clinic), doctor)
+    before = Invoice.objects.get(pk=invoice.pk).recipient_country
+    with pytest.raises(InvoiceError) as refused:
+        invoices.update_draft(invoice, doctor, recipient_name="Anna Weber", recipient_address="Lindenweg 5",
+                              recipient_country=code.lower(), lines={})
+    assert refused.value.field == "recipient_country"
+    assert Invoice.objects.get(pk=invoice.pk).recipient_country == before
+    assert rules.country_of_address(f"Lindenweg 5\n10115 Berlin\n{code}") is None
+    assert rules.country_of_address("Hauptplatz 1\n1010 Wien\nAT") == "AT"
 
 
 def test_the_edited_country_is_the_buyers_in_the_facturx_xml(german_clinic, doctor):
