@@ -287,9 +287,11 @@ def send_due(now=None, hours=None):
 
 def _recall_row_for_today(patient, row, channel, user, today):
     """(message, fresh): this day's recall message about ``row`` on ``channel``, made now
-    (fresh) or the one already there. A failed one is taken over to try again (fresh); one
-    sent, being sent or held back is left as it is, so a second click (or a second tab) sends
-    nothing more. The unique constraint settles two clicks at the same instant."""
+    (fresh) or the one already there. A failed or held one is taken over to try again
+    (fresh: the address may have been added since), and so is one left "being sent" longer
+    than ``STALE`` (its worker was killed); one sent, or being sent now, is left as it is, so a
+    second click (or a second tab) sends nothing more. The unique constraint settles two
+    clicks at the same instant."""
     lookup = {"patient": patient, "kind": Message.Kind.RECALL, "category": row.key, "channel": channel,
               "recall_day": today}
     try:
@@ -300,9 +302,10 @@ def _recall_row_for_today(patient, row, channel, user, today):
         return Message.objects.get(**lookup), False
     if created:
         return message, True
-    if message.status != Message.Status.FAILED:
+    stale = message.status == Message.Status.SENDING and message.updated_at <= timezone.now() - STALE
+    if message.status not in (Message.Status.FAILED, Message.Status.HELD) and not stale:
         return message, False
-    taken = Message.objects.filter(pk=message.pk, patient=patient, status=Message.Status.FAILED,
+    taken = Message.objects.filter(pk=message.pk, patient=patient, status=message.status,
                                    updated_at=message.updated_at).update(status=Message.Status.SENDING,
                                                                          created_by=user, updated_at=timezone.now())
     message.refresh_from_db()

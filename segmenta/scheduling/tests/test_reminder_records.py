@@ -114,3 +114,24 @@ def test_a_failed_recall_message_may_be_sent_again_the_same_day(doctor_client, c
     message = Message.objects.get(category=key)
     assert message.status == "sent" and message.attempts == 2 and message.error_code == ""
     assert len(mail.outbox) == 1
+
+
+def test_a_held_or_abandoned_recall_message_may_be_sent_the_same_day(doctor_client, clinic, doctor):
+    patient, plan = worked_course(clinic, doctor, 1, "lapsed")
+    key = f"lapsed:{plan.pk}:{(TODAY - LAPSE - datetime.timedelta(days=1)).isoformat()}"
+    email = patient.email
+    pm.Patient.objects.filter(pk=patient.pk).update(email="")
+    doctor_client.post(reverse("reminders:recall_send"), {"key": key, "channel": "email"})
+    assert Message.objects.get(category=key).status == "held" and not mail.outbox
+    # The address added, the same day: sent now.
+    pm.Patient.objects.filter(pk=patient.pk).update(email=email)
+    doctor_client.post(reverse("reminders:recall_send"), {"key": key, "channel": "email"})
+    assert Message.objects.get(category=key).status == "sent" and len(mail.outbox) == 1
+    # A row left "being sent" by a killed worker: kept while it may still be at work, taken
+    # over once it is older than the stale limit.
+    Message.objects.filter(category=key).update(status="sending", updated_at=timezone.now())
+    doctor_client.post(reverse("reminders:recall_send"), {"key": key, "channel": "email"})
+    assert Message.objects.get(category=key).status == "sending" and len(mail.outbox) == 1
+    Message.objects.filter(category=key).update(updated_at=timezone.now() - reminders.STALE)
+    doctor_client.post(reverse("reminders:recall_send"), {"key": key, "channel": "email"})
+    assert Message.objects.get(category=key).status == "sent" and len(mail.outbox) == 2
