@@ -157,7 +157,9 @@ def _texts(kb):
         entry = kb.get("membrane-text", text_id)
         if entry is None:
             continue
-        shown = localize.entry(entry)
+        # A copy: in English localize.entry hands back the knowledge base's own entry, which
+        # every other page then reads.
+        shown = dict(localize.entry(entry))
         shown["cited"] = [kb.source(s) for s in entry["sources"] if kb.source(s)]
         shown["stated"] = [kb.source(s) for s in entry.get("stated_by", []) if kb.source(s)]
         shown["questioned"] = [kb.source(s) for s in entry.get("questioned_by", []) if kb.source(s)]

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from segmenta.conftest import login_verified
 from segmenta.knowledge.base import MEMBRANE_MODEL, load
+from segmenta.knowledge.service import for_clinic
 from segmenta.learning import membrane
 
 NEURON, LIMITS, PRESETS = membrane.from_model(load().get("membrane-model", MEMBRANE_MODEL))
@@ -125,3 +126,13 @@ def test_the_resting_range_is_judged_on_the_unrounded_potential_and_worded_hones
     lower = {**{k: f"{v:g}" for k, v in NEURON.items()}, "k_out": "3"}
     assert resting["min"] <= membrane.potentials({**NEURON, "k_out": 3}, LIMITS)["vm_mv"] <= resting["max"]
     assert "Within the resting range of neurons." in doctor_client.get(LAB, lower).content.decode()
+
+
+def test_showing_the_lab_leaves_the_knowledge_base_as_it_was(doctor_client, clinic):
+    # The page adds each text's sources to what it shows; in English that must not land in the
+    # clinic's shared entry, whose own page would then list them as raw "further details".
+    kb = for_clinic(clinic)
+    ids = ("resting-potential", "procaine-restores-potential")
+    before = {text_id: set(kb.get("membrane-text", text_id)) for text_id in ids}
+    assert doctor_client.get(reverse("learning:lab")).status_code == 200
+    assert {text_id: set(for_clinic(clinic).get("membrane-text", text_id)) for text_id in ids} == before
