@@ -24,7 +24,7 @@ from segmenta.scheduling.models import Appointment, AppointmentType, Room
 from segmenta.treatment.models import TreatmentPlan
 
 from . import schemas
-from .dates import ClinicalDateTime
+from .dates import ClinicalDateTime, FilterDateTime
 from .errors import FieldErrors, refusals
 from .modelschema import field_type
 from .pagination import BoundedPagination
@@ -115,8 +115,8 @@ class SeriesIn(Strict):
 
 
 class ListFilters(Schema):
-    from_: Optional[datetime] = Field(None, alias="from", description="appointments ending after this moment")
-    to: Optional[datetime] = Field(None, description="appointments starting before this moment")
+    from_: Optional[FilterDateTime] = Field(None, alias="from", description="appointments ending after this moment")
+    to: Optional[FilterDateTime] = Field(None, description="appointments starting before this moment")
     practitioner: Optional[str] = Field(None, max_length=150, description="username")
     room: Optional[int] = Field(None, ge=1, le=2**63 - 1)
     patient: Optional[int] = Field(None, ge=1, le=2**63 - 1)

@@ -21,6 +21,9 @@ def _bounded(ahead):
 
 # A session or planned date-time: from 1900 to a year ahead, the offset within ±14:00.
 ClinicalDateTime = Annotated[datetime, _bounded("year")]
+# A moment a search filters by: from 1900 on, any time ahead, the offset within ±14:00 (the
+# databases refuse larger offsets, which would otherwise answer a server error).
+FilterDateTime = Annotated[datetime, _bounded(None)]
 # A product's expiry: up to ten years ahead.
 ExpiryDate = Annotated[date, _bounded("expiry")]
 # A day that has happened: a birth date.

@@ -132,3 +132,12 @@ def test_another_clinics_appointments_stay_hidden(api_client, setup, other_clini
     rooms = stranger.get("/api/v1/appointments/rooms").json()
     assert rooms == []
     assert {t["clinic"] for t in stranger.get("/api/v1/appointments/types").json()} == {other_clinic.pk}
+
+
+@pytest.mark.parametrize("field", ["from", "to"])
+def test_a_list_filter_beyond_a_sane_moment_answers_422_naming_it(api_client, setup, field):
+    # An offset beyond ±14:00 (PostgreSQL refuses it: a server error before) or a year before 1900.
+    for value in ("0610-12-06T12:52:52-16:34", "1850-01-01T00:00:00%2B01:00"):
+        response = api_client.get(f"/api/v1/appointments?{field}={value}")
+        assert response.status_code == 422, (value, response.content)
+        assert field in response.content.decode()
