@@ -52,6 +52,13 @@ def kb_requirements(kb, clinic, profession):
             if profession in e["professions"] and _jurisdiction_matches(e["jurisdictions"], clinic.jurisdiction)]
 
 
+def unknowns(clinic, profession):
+    """What is not recorded that decides which statutory requirements apply ("jurisdiction",
+    "profession"): without it an empty list of requirements means "unknown", never "none"."""
+    return [name for name, value in (("jurisdiction", clinic.jurisdiction), ("profession", profession))
+            if not value]
+
+
 def standings(*, kb, clinic, role, profession, records, cycles, clinic_requirements, today=None):
     """Every requirement that applies to a member of ``clinic`` with ``role`` and
     ``profession``: the knowledge base's (each in the member's own period from ``cycles``,
@@ -98,6 +105,7 @@ class Member:
     records: list
     standings: list
     certificates: dict
+    unknown: list = None  # see unknowns(): what keeps the statutory requirements from being told
 
     @property
     def user(self):
@@ -123,9 +131,10 @@ def team(kb, clinic, today=None):
         profile = getattr(membership.user, "profile", None)
         records = list(profile.training_records.all()) if profile is not None else []
         cycles = {c.requirement: c.starts for c in membership.user.training_cycles.all()}
+        profession = profession_of(profile)
         members.append(Member(
             membership=membership, profile=profile, records=records,
-            standings=standings(kb=kb, clinic=clinic, role=membership.role, profession=profession_of(profile),
+            standings=standings(kb=kb, clinic=clinic, role=membership.role, profession=profession,
                                 records=records, cycles=cycles, clinic_requirements=own, today=today),
-            certificates=certificates(records, today)))
+            certificates=certificates(records, today), unknown=unknowns(clinic, profession)))
     return members

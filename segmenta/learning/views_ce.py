@@ -53,14 +53,16 @@ def training_page(request):
     for membership in memberships:
         kb = knowledge_service.for_clinic(membership.clinic)
         names = names or dict(body_choices(kb))
+        profession = training.profession_of(profile)
         found = training.standings(kb=kb, clinic=membership.clinic, role=membership.role,
-                                   profession=training.profession_of(profile), records=records,
+                                   profession=profession, records=records,
                                    cycles=starts, clinic_requirements=own, today=today)
         for standing in found:
             if standing.from_knowledge_base:
                 rid = standing.entry["id"]
                 standing.cycle_form = CycleForm(instance=cycles.get(rid), prefix=f"cycle-{rid}")
-        clinics.append({"clinic": membership.clinic, "standings": found})
+        clinics.append({"clinic": membership.clinic, "standings": found,
+                        "unknown": training.unknowns(membership.clinic, profession)})
     names = names or dict(body_choices(load_knowledge()))
     for item in records:
         item.awarding_body_name = names.get(item.awarding_body, item.awarding_body)

@@ -2,6 +2,7 @@
 clinic admin's team view and requirements, and expired training in the scope check."""
 from datetime import timedelta
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -51,9 +52,25 @@ def test_without_a_period_start_the_last_five_years_count_and_are_missing_now(ge
     assert "237.5 points missing now" in html
 
 
-def test_no_requirement_for_an_unknown_jurisdiction(clinic, doctor, doctor_client):
-    html = doctor_client.get(reverse("learning:training")).content.decode()
-    assert "No requirement applies to you here." in html
+def test_an_unknown_jurisdiction_is_said_to_be_unknown_not_that_nothing_applies(clinic, doctor, doctor_client):
+    html = unescape(doctor_client.get(reverse("learning:training")).content.decode())
+    assert "The clinic's jurisdiction is not recorded, so Segmenta cannot tell which statutory" in html
+    assert "holds no statutory requirement" not in html
+
+
+def test_an_unknown_profession_is_said_to_be_unknown(german_clinic, assistant):
+    client = login_verified(Client(), assistant)
+    html = unescape(client.get(reverse("learning:training")).content.decode())
+    assert "Your profession is not recorded, so Segmenta cannot tell which statutory" in html
+    assert "holds no statutory requirement" not in html
+
+
+def test_a_known_jurisdiction_without_a_requirement_in_the_knowledge_base_says_so(clinic, doctor, doctor_client):
+    clinic.jurisdiction = "ES"
+    clinic.save()
+    html = unescape(doctor_client.get(reverse("learning:training")).content.decode())
+    assert "The knowledge base holds no statutory requirement for your profession" in html
+    assert "not recorded" not in html
 
 
 def test_a_record_is_added_with_its_credits_body_expiry_and_certificate(german_clinic, doctor, doctor_client):
@@ -120,9 +137,11 @@ def test_the_team_view_lists_each_member_with_what_is_missing(german_clinic, doc
     row = html[html.index(f'id="member-{doctor.pk}"'):]
     row = row[:row.index("</tr>")]
     assert "200 points missing now" in row and "expiring" in row and "Diplom" in row
-    # an assistant has no profession: no statutory requirement applies
+    # an assistant without a recorded profession: which statutory requirement applies is unknown
+    # (this said "none applies" before, a false all-clear)
     other = html[html.index(f'id="member-{assistant.pk}"'):]
-    assert "none applies" in other[:other.index("</tr>")]
+    assert "Profession not recorded: the statutory requirements are unknown." in other[:other.index("</tr>")]
+    assert "none on record" not in other[:other.index("</tr>")]
     assert AuditEvent.objects.filter(action="view", object_type="training_team").exists()
 
 
