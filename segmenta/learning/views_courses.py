@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import get_language, gettext_lazy
 
@@ -84,15 +85,28 @@ def open_reading(request, module_id, kind, entry_id):
     return redirect("knowledge:entry", kind, entry_id)
 
 
+def option_token(user, module_id, question_id, option_id):
+    """What the quiz page sends for an option: a keyed digest of it, the same for one learner
+    each time. courses.yaml mostly lists the right options first and names them a, b, c;
+    options shown in that order with those values would give the answers away."""
+    return salted_hmac("segmenta.learning.quiz-option",
+                       f"{user.pk}:{module_id}:{question_id}:{option_id}").hexdigest()[:16]
+
+
 class QuizForm(forms.Form):
     """A module's questions, one field each, named by the question's id: radio buttons for a
-    single-choice question, check boxes for a multiple-choice one."""
+    single-choice question, check boxes for a multiple-choice one. Each question's options are
+    shown in an order of their own per learner and sent as tokens (``option_token``), which
+    ``answers()`` turns back into option ids."""
 
-    def __init__(self, *args, questions, **kwargs):
+    def __init__(self, *args, questions, user, module_id, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = questions
+        self.option_ids = {}
         for number, question in enumerate(questions, start=1):
-            choices = [(o["id"], o["text"]) for o in question["options"]]
+            tokens = {o["id"]: option_token(user, module_id, question["id"], o["id"]) for o in question["options"]}
+            self.option_ids[question["id"]] = {token: option_id for option_id, token in tokens.items()}
+            choices = sorted(((tokens[o["id"]], o["text"]) for o in question["options"]), key=lambda c: c[0])
             label = f"{number}. {question['text']}"
             if question["choice"] == "single":
                 field = forms.ChoiceField(label=label, choices=choices, widget=forms.RadioSelect,
@@ -104,7 +118,9 @@ class QuizForm(forms.Form):
             self.fields[question["id"]] = field
 
     def answers(self):
-        return {qid: value if isinstance(value, list) else [value] for qid, value in self.cleaned_data.items()}
+        """{question id: [option ids]} as ticked."""
+        return {qid: [self.option_ids[qid][token] for token in (value if isinstance(value, list) else [value])]
+                for qid, value in self.cleaned_data.items()}
 
 
 @login_required
@@ -112,7 +128,7 @@ def quiz_view(request, module_id):
     clinic, kb = _context(request)
     entry = _module(kb, module_id)
     shown = localize.entry(entry)
-    form = QuizForm(request.POST or None, questions=shown["questions"])
+    form = QuizForm(request.POST or None, questions=shown["questions"], user=request.user, module_id=entry["id"])
     if request.method == "POST":
         if form.is_valid():
             attempt = courses.submit(request.user, clinic, kb, entry, form.answers())

@@ -5,7 +5,9 @@ clinic, the certificate (PDF text) and the clinic's accreditation."""
 import io
 import re
 from html import unescape
+from types import SimpleNamespace
 
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -15,6 +17,7 @@ from segmenta.conftest import login_verified, make_user
 from segmenta.knowledge.base import load
 from segmenta.learning import courses
 from segmenta.learning.models_courses import CourseAccreditation, ModuleProgress, QuizAttempt
+from segmenta.learning.views_courses import option_token
 
 
 def right_answers(module):
@@ -22,7 +25,36 @@ def right_answers(module):
 
 
 def post_answers(client, module, answers):
-    return client.post(reverse("learning:course_quiz", args=[module["id"]]), answers)
+    """Post option ids as the quiz page sends them: each as its token for the logged-in user."""
+    user = get_user_model().objects.get(pk=client.session["_auth_user_id"])
+    return client.post(reverse("learning:course_quiz", args=[module["id"]]), {
+        qid: [option_token(user, module["id"], qid, option_id) for option_id in chosen]
+        for qid, chosen in answers.items()})
+
+
+def test_the_quiz_page_gives_no_answer_away_by_value_or_place(doctor_client, doctor):
+    for module in courses.modules(load()):
+        html = doctor_client.get(reverse("learning:course_quiz", args=[module["id"]])).content.decode()
+        for question in module["questions"]:
+            values = re.findall(rf'name="{question["id"]}" value="([^"]+)"', html)
+            tokens = {option_token(doctor, module["id"], question["id"], o["id"]): o["id"] for o in question["options"]}
+            # no a, b, c: the options are sent as this learner's tokens, shown in the tokens' order
+            assert values == sorted(tokens)
+            assert "correct" not in html and question["explanation"] not in unescape(html)
+
+
+def test_the_right_option_is_shown_first_about_as_often_as_chance_would_have_it():
+    # courses.yaml lists the right option first in most single-choice questions (3 options each)
+    singles = [(m["id"], q) for m in courses.modules(load()) for q in m["questions"] if q["choice"] == "single"]
+    assert sum(q["options"][0]["id"] in q["correct"] for _m, q in singles) > len(singles) / 2
+    first_right = trials = 0
+    for pk in range(1, 301):
+        learner = SimpleNamespace(pk=pk)
+        for module_id, question in singles:
+            first = min(question["options"], key=lambda o: option_token(learner, module_id, question["id"], o["id"]))
+            first_right += first["id"] in question["correct"]
+            trials += 1
+    assert 0.25 < first_right / trials < 0.42
 
 
 def test_the_course_list_shows_every_module_in_order_with_its_progress(doctor_client):
