@@ -28,13 +28,17 @@ Weights (points, 100 in all), chosen by the Segmenta team for teaching, not clin
   suggests and does not mark contraindicated, a field technique at a leading candidate
   field), where a technique the vignette lists in ``discouraged_targets`` is never offered;
   no injection proposed scores 0.
-- safety (15): less 7.5 for each proposed injection the safety engine blocks (a dose over
-  its limit, a contraindication); warnings are shown but cost nothing. With no injection
-  proposed there is nothing to judge and it scores 0, unless the engine says "refer first"
-  and the learner named one of its red flags (then not injecting is the safe plan).
+- safety (15): all of it for a plan that is not dangerous (warnings are shown but cost
+  nothing), none for a dangerous one: no points for safety are given to a plan that would
+  harm the patient. With no injection proposed there is nothing to judge and it scores 0,
+  unless the engine says "refer first" and the learner named one of its red flags (then not
+  injecting is the safe plan).
 
-Blocked plans: if the safety engine blocks any proposed injection, the total is capped at
-``BLOCKED_CAP`` (50): a plan that would harm the patient cannot pass, whatever else is right.
+Dangerous plans (``dangers``): the safety engine blocks a proposed injection (a dose over its
+limit, a contraindication), or injections are proposed where the engine says "refer first"
+(the red flags ask for a work-up before any injection; the safety engine, which judges the
+injections alone, may well answer "ok"). A dangerous plan earns no safety points and its
+total is capped at ``BLOCKED_CAP`` (50): it cannot pass, whatever else is right.
 """
 
 from datetime import date, datetime, timedelta
@@ -44,11 +48,11 @@ from segmenta.treatment import safety
 
 WEIGHTS = {"history": 10, "red_flags": 20, "body_map": 10, "fields": 25, "targets": 20, "safety": 15}
 FALSE_FLAG_PENALTY = 5
-BLOCK_PENALTY = 7.5
 LEAD_SHARE = 0.6
 BLOCKED_CAP = 50
 PARTS = tuple(WEIGHTS)
 FIELD_APPROACH = "interference_field"
+BLOCKED, BEFORE_REFERRAL = "blocked", "before_referral"  # what makes a plan dangerous
 ANSWER_KEYS = ("asked", "regions", "red_flags", "fields", "injections")
 
 
@@ -273,12 +277,23 @@ def _targets_part(vignette, assessment, answers, verdicts, kb):
     return (_share(sum(marks), len(marks)) if injections else 0.0), {"refer_first": False, "offered": marks}
 
 
+def dangers(assessment, answers, verdicts):
+    """What makes the learner's plan dangerous ([] when nothing does): BLOCKED, an injection
+    the safety engine blocks; BEFORE_REFERRAL, injections where the engine says refer first."""
+    found = []
+    if _blocked(verdicts):
+        found.append(BLOCKED)
+    if assessment["refer_first"] and answers.get("injections"):
+        found.append(BEFORE_REFERRAL)
+    return found
+
+
 def _safety_part(assessment, answers, verdicts):
     blocked = _blocked(verdicts)
+    found = dangers(assessment, answers, verdicts)
     if not answers.get("injections"):
-        return float(_referred_for_a_reason(assessment, answers)), {"blocked": blocked}
-    points = max(0.0, WEIGHTS["safety"] - BLOCK_PENALTY * len(blocked))
-    return points / WEIGHTS["safety"], {"blocked": blocked}
+        return float(_referred_for_a_reason(assessment, answers)), {"blocked": blocked, "dangers": found}
+    return (0.0 if found else 1.0), {"blocked": blocked, "dangers": found}
 
 
 def score(vignette, answers, kb):
@@ -299,8 +314,9 @@ def score(vignette, answers, kb):
     parts = {name: {"points": round(WEIGHTS[name] * share, 1), "max": WEIGHTS[name], **detail}
              for name, (share, detail) in shares.items()}
     total = round(sum(part["points"] for part in parts.values()))
-    capped = bool(parts["safety"]["blocked"]) and total > BLOCKED_CAP
+    found = parts["safety"]["dangers"]
+    capped = bool(found) and total > BLOCKED_CAP
     if capped:
         total = BLOCKED_CAP
-    return {"score": max(0, min(100, total)), "capped": capped, "cap": BLOCKED_CAP, "parts": parts, "assessment": assessment, "safety": verdicts,
-            "knowledge_version": kb.version}
+    return {"score": max(0, min(100, total)), "capped": capped, "cap": BLOCKED_CAP, "dangers": found,
+            "parts": parts, "assessment": assessment, "safety": verdicts, "knowledge_version": kb.version}

@@ -70,8 +70,12 @@ def test_a_whole_simulator_run(page, settings, doctor):
     assert run.score == expected["score"]
     assert expected["parts"]["red_flags"]["missed"] == ["new_pain_over_50"]
     assert run.breakdown["targets"]["points"] == 0
-    assert run.breakdown["safety"]["points"] == simulator.WEIGHTS["safety"] - simulator.BLOCK_PENALTY
+    # A dangerous plan (an injection blocked, injections before the referral) earns no safety points.
+    assert expected["dangers"] == ["blocked", "before_referral"]
+    assert run.breakdown["safety"]["points"] == 0
     assert page.get_by_role("heading", name=f"Your score: {run.score} of 100").is_visible()
     assert page.get_by_text("New pain after the age of 50").first.is_visible()
     assert page.get_by_text("The engine says: refer for conventional work-up first.").is_visible()
     assert page.get_by_text("above the 10 mg limit for one wheal").is_visible()
+    assert page.get_by_text("yet you proposed injections").is_visible()
+    assert page.get_by_text("refer first: no injection before the work-up").count() == 2

@@ -58,7 +58,7 @@ def test_a_whole_run_is_stored_step_by_step_and_scored(doctor_client, doctor):
     assert run.step == "done" and run.finished_at is not None
     assert run.answers["injections"][0] == {"target": "stellate", "drug": "procaine", "concentration_percent": 1.0,
                                             "volume_ml": 5.0, "side": "left"}
-    assert run.breakdown["safety"]["points"] == 7.5  # the stellate block is refused under apixaban
+    assert run.breakdown["safety"]["points"] == 0  # the stellate block is refused under apixaban: dangerous
     assert run.score == round(sum(part["points"] for part in run.breakdown.values()))
     debrief = doctor_client.get(reverse("learning:simulator_run", args=[run.pk])).content.decode()
     assert f"Your score: {run.score} of 100" in debrief
@@ -158,3 +158,18 @@ def test_the_debrief_says_when_a_blocked_injection_capped_the_score(doctor_clien
     assert run.score == simulator.BLOCKED_CAP
     debrief = doctor_client.get(reverse("learning:simulator_run", args=[run.pk])).content.decode()
     assert f"so the score is capped at {simulator.BLOCKED_CAP}." in debrief
+
+
+def test_the_debrief_says_injections_before_the_referral_are_dangerous_beside_the_ok_of_the_safety_check(
+        doctor_client):
+    run = start(doctor_client, "back-pain-red-flags")
+    advance = reverse("learning:simulator_advance", args=[run.pk])
+    doctor_client.post(advance)
+    doctor_client.post(advance, {"regions": '[{"choir": 218}]'})
+    doctor_client.post(advance, {"red_flags": ["night_pain"], "target_1": "wheal", "drug_1": "procaine",
+                                 "concentration_1": "1", "volume_1": "0.5"})
+    run.refresh_from_db()
+    assert run.step == "done" and run.breakdown["safety"]["points"] == 0
+    debrief = doctor_client.get(reverse("learning:simulator_run", args=[run.pk])).content.decode()
+    assert "yet you proposed injections: a plan that delays the work-up earns no points for safety." in debrief
+    assert "refer first: no injection before the work-up" in debrief

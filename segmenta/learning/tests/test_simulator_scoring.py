@@ -72,14 +72,14 @@ def test_the_red_flag_case_says_refer_first_and_an_injection_costs_the_target_po
     assert set(missed["missed"]) == set(flags[1:])
 
 
-def test_a_stellate_block_under_apixaban_is_blocked_and_costs_safety_points():
+def test_a_stellate_block_under_apixaban_is_blocked_and_earns_no_safety_points():
     vignette = KB.get("vignette", "anticoagulated-arm-pain")
     stellate = {"target": "stellate", "side": "left", "drug": "procaine", "concentration_percent": 1, "volume_ml": 5}
     result = simulator.score(vignette, answers(injections=[stellate]), KB)
     verdict = result["safety"]["injections"][0]
     assert verdict["verdict"] == "block"
     assert "anticoagulant" in {r["code"] for r in verdict["reasons"]}
-    assert result["parts"]["safety"]["points"] == simulator.WEIGHTS["safety"] - simulator.BLOCK_PENALTY
+    assert result["parts"]["safety"]["points"] == 0 and result["dangers"] == ["blocked"]
     # The engine marks the ganglion contraindicated, so it is no target it offers either.
     assert result["parts"]["targets"]["offered"] == [False]
     safe = simulator.score(vignette, answers(injections=[wheal()]), KB)
@@ -87,12 +87,12 @@ def test_a_stellate_block_under_apixaban_is_blocked_and_costs_safety_points():
     assert safe["parts"]["safety"]["points"] == simulator.WEIGHTS["safety"]
 
 
-def test_a_dose_over_the_wheal_limit_is_blocked():
+def test_a_dose_over_the_wheal_limit_is_blocked_and_the_safe_wheal_beside_it_earns_no_safety_points():
     vignette = KB.get("vignette", "shoulder-scar")
     result = simulator.score(vignette, answers(injections=[wheal(), wheal(volume=3)]), KB)
     assert [r["verdict"] for r in result["safety"]["injections"]] == ["ok", "block"]
     assert result["parts"]["safety"]["blocked"] == [1]
-    assert result["parts"]["safety"]["points"] == simulator.WEIGHTS["safety"] - simulator.BLOCK_PENALTY
+    assert result["parts"]["safety"]["points"] == 0 and result["dangers"] == ["blocked"]
 
 
 def test_a_field_injection_counts_only_at_a_leading_field():
@@ -290,6 +290,25 @@ def test_refer_first_earns_its_credit_only_with_a_red_flag_named():
     assert nothing["targets"]["points"] == nothing["safety"]["points"] == 0
     assert named["targets"]["points"] == simulator.WEIGHTS["targets"]
     assert named["safety"]["points"] == simulator.WEIGHTS["safety"]
+
+
+def test_injecting_where_the_engine_says_refer_first_earns_no_safety_points_and_cannot_pass():
+    """Night pain, weight loss and new pain at 63: the safety engine answers "ok" to a small
+    wheal, which judges the injection alone; the plan still skips the work-up the red flags ask for."""
+    vignette = KB.get("vignette", "back-pain-red-flags")
+    engine = simulator.engine_answer(vignette, KB)
+    lower_back = [{"choir": s["id"]} for s in KB.entries["choir-segment"].values() if "lower_back" in s["regions"]]
+    good = answers(asked=[q["id"] for q in vignette["questions"]], regions=lower_back,
+                   fields=[h for c in engine["complaints"] for h in c["leading"]])
+    for named in ([], vignette["expected_red_flags"]):
+        injected = simulator.score(vignette, {**good, "red_flags": named, "injections": [wheal()]}, KB)
+        assert [v["verdict"] for v in injected["safety"]["injections"]] == ["ok"]
+        assert injected["dangers"] == ["before_referral"]
+        assert injected["parts"]["safety"]["points"] == 0
+        assert injected["parts"]["targets"]["points"] == 0
+        assert injected["score"] <= simulator.BLOCKED_CAP
+    referred = simulator.score(vignette, {**good, "red_flags": vignette["expected_red_flags"]}, KB)
+    assert referred["dangers"] == [] and referred["score"] == 100
 
 
 def test_the_apixaban_case_counts_the_medication_and_allergy_questions_in_the_history():
