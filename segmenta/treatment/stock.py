@@ -29,10 +29,20 @@ from decimal import ROUND_CEILING, Decimal
 EXPIRING_WITHIN_DAYS = 60
 
 
+# The spaces a lot number is compared without: those a pack, a supplier's PDF or a
+# spreadsheet bring along (tab, line breaks, no-break and thin spaces, a zero-width space).
+# The database compares without exactly these (``stockroom.lot_key_of``): the same set on
+# both sides, or a recall misses an injection whose lot was pasted.
+LOT_NUMBER_SPACES = (" ", "\t", "\n", "\r", "\u00a0", "\u2007", "\u2009", "\u202f", "\u200b", "\u3000")
+
+
 def lot_key(number):
     """A lot number as it is compared: upper case, without spaces. "ab 123 " on a pack, in a
     delivery or typed on an injection is lot AB123; a recall must not miss it for a space."""
-    return "".join((number or "").split()).upper()
+    number = number or ""
+    for space in LOT_NUMBER_SPACES:
+        number = number.replace(space, "")
+    return number.upper()
 
 
 def units_drawn(multi_dose, unit_volume_ml, session_volumes_ml):

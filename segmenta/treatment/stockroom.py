@@ -95,8 +95,12 @@ def lot_label(lot):
 
 
 def lot_key_of(field):
-    """``stock.lot_key`` in SQL, for a lot number stored as typed (an injection's ``lot``)."""
-    return Replace(Upper(field), Value(" "), Value(""))
+    """``stock.lot_key`` in SQL, for a lot number stored as typed (an injection's ``lot``):
+    without the same spaces (``stock.LOT_NUMBER_SPACES``), in upper case."""
+    key = Upper(field)
+    for space in stock.LOT_NUMBER_SPACES:
+        key = Replace(key, Value(space), Value(""))
+    return key
 
 
 def _same_lot(a, b):

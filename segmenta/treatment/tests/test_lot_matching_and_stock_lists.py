@@ -57,6 +57,21 @@ def test_the_recall_finds_a_lot_typed_with_spaces_in_one_query(clinic, doctor):
     assert {i.pk for i in lot_injections(doctor, "AB 123")} == {spaced.pk, plain.pk}
 
 
+def test_the_recall_finds_a_lot_typed_with_a_tab_or_a_non_breaking_space(clinic, doctor):
+    # Lot numbers pasted from a supplier's PDF or a spreadsheet bring other spaces than " ":
+    # the database must take out the same spaces as the receive form does.
+    product = ampoules(clinic)
+    lot = lot_of(product, stock.lot_key("AB\u00a0123"))
+    pasted = typed(make_patient(clinic, "Leer"), doctor, "ab\u00a0123", product)
+    tabbed = typed(make_patient(clinic, "Klein"), doctor, "AB\t123", product)
+    narrow = typed(make_patient(clinic, "Schmal"), doctor, "AB\u202f123")
+    assert lot.number == "AB123"
+    assert {i.pk for i in recall(lot)} == {pasted.pk, tabbed.pk, narrow.pk}
+    assert {i.pk for i in lot_injections(doctor, "AB123")} == {pasted.pk, tabbed.pk, narrow.pk}
+    drawn = {"product": product, "lot": "ab\u00a0123", "time": timezone.now()}
+    assert choose_lot(clinic.pk, drawn) == lot
+
+
 def test_the_lot_search_page_finds_it_too(doctor_client, clinic, doctor):
     product = ampoules(clinic)
     typed(make_patient(clinic, "Leer"), doctor, "AB123", product)
