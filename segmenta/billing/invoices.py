@@ -396,18 +396,20 @@ def _seller(billing, invoice):
 
 
 def _fee_entry(line, entries):
-    """The knowledge base's entry of a line's code (``entries``: the schedule's): by the entry
-    it was made from, else by its code (a line written before lines kept their entry)."""
-    by_id = {entry["id"]: entry for entry in entries}
-    if line.fee_code in by_id:
-        return by_id[line.fee_code]
+    """The knowledge base's entry of a line's code (``entries``: the schedule's): the entry it
+    was made from, else (a line written before lines kept their entry) the one of its code;
+    None when the data holds neither (any more)."""
+    if line.fee_code:
+        return next((entry for entry in entries if entry["id"] == line.fee_code), None)
     return next((entry for entry in entries if entry["code"] == line.code), None)
 
 
 def line_notes(invoice, lines):
     """What must be done to each line before the invoice can be issued, by line: [(line,
     [message, …])] for the lines with something to do. A line without its price, and a code
-    whose number is a placeholder or not verified (fee_codes.yaml ``number_status``)."""
+    whose number is a placeholder or not verified (fee_codes.yaml ``number_status``), or is not
+    the schedule's at all: its entry is gone, or its number was replaced since the line was made
+    (the practice's override of a placeholder), so the line still carries the old one."""
     entries = fees.entries(invoice.clinic, invoice.schedule)  # read once: the page's queries stay flat
     found = []
     for line in lines:
@@ -417,7 +419,11 @@ def line_notes(invoice, lines):
             notes.append(_("%(line)s has no price yet: enter its price before issuing.") % {"line": label})
         entry = _fee_entry(line, entries)
         status = (entry or {}).get("number_status")
-        if status == "placeholder":
+        if entry is None or entry["code"] != line.code:
+            notes.append(_("%(line)s: the code %(code)s is not the fee schedule's (any more); remove the line "
+                           "and add it again from the schedule's codes before issuing.")
+                         % {"line": label, "code": line.code})
+        elif status == "placeholder":
             notes.append(_("%(line)s: the code number is a placeholder, not the fee schedule's; the practice "
                            "must replace it with the real number before issuing.") % {"line": label})
         elif status == "unverified":

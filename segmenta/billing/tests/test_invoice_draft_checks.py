@@ -184,3 +184,38 @@ def test_the_proposals_warnings_and_refusals_are_said_in_the_readers_language(ge
     with translation.override("de"), pytest.raises(InvoiceError) as refused:
         invoices.draft_for_session(wheals(patient, healer), healer)
     assert refused.value.field == "jurisdiction" and "die Rechtsordnung der Praxis fehlt" in str(refused.value)
+
+
+def test_a_draft_keeping_a_placeholder_number_the_practice_has_since_replaced_is_refused(clinic, patient):
+    """The practice replaces Tarif 590's placeholder 1200 by the real number (its override,
+    number_status: verified) after the draft was made: the draft's line still carries 1200, which
+    is no longer the schedule's number, so it is said beside the line and refused at issuing."""
+    clinic.jurisdiction = "CH"
+    clinic.save()
+    billing_settings(clinic, country="CH")
+    therapist = make_user("therapist", clinic, "practitioner", "naturopathic_physician")
+    invoice, _created = invoices.draft_for_session(wheals(patient, therapist), therapist)
+    invoices.update_draft(invoice, therapist, recipient_name="Erika Muster", recipient_address="Weg 1\n8001 Zürich",
+                          lines={line.pk: {"quantity": "1", "price": "12"} for line in lines_of(invoice)})
+    for entry_id, number in (("tarif590.neural", "1201"), ("tarif590.product", "1301")):
+        ClinicOverride.objects.create(clinic=clinic, kind="fee-code", entry_id=entry_id,
+                                      data={"code": number, "number_status": "verified"}, reason="code list read")
+    time_line = next(line for line in lines_of(invoice) if line.code == "1200")
+    notes = dict((line.pk, n) for line, n in invoices.line_notes(invoice, lines_of(invoice)))
+    assert any("is not the fee schedule's" in note for note in notes[time_line.pk])
+    with pytest.raises(InvoiceError) as refused:
+        invoices.issue(Invoice.objects.get(pk=invoice.pk), therapist)
+    assert f"Line {time_line.position} (1200)" in str(refused.value) and refused.value.field == "code"
+    assert Invoice.objects.get(pk=invoice.pk).number is None
+
+
+def test_a_line_whose_code_the_schedules_data_no_longer_holds_is_refused(german_clinic, doctor):
+    invoice = draft(make_patient(german_clinic), doctor)
+    gone = add_line(invoice, "999", 100)
+    gone.fee_code = "goae.999"  # the entry it was made from is gone from the knowledge base
+    gone.save()
+    found = invoices.line_notes(invoice, lines_of(invoice))
+    assert [line.code for line, _notes in found] == ["999"]
+    with pytest.raises(InvoiceError) as refused:
+        invoices.issue(Invoice.objects.get(pk=invoice.pk), doctor)
+    assert f"Line {gone.position} (999)" in str(refused.value) and refused.value.field == "code"

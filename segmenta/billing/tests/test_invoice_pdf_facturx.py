@@ -209,8 +209,9 @@ def test_the_schedules_own_name_is_printed_for_each_schedule(clinic, doctor):
     """Not only the GOÄ is named: a Heilpraktiker's invoice names the GebüH, in the patient's language."""
     billing_settings(clinic)
     patient = make_patient(clinic, family="Weber", given="Anna", language="es", address="Lindenweg 5\n10115 Berlin")
-    invoice = draft(patient, doctor)
+    invoice = draft(patient, doctor, lines=False)
     Invoice.objects.filter(pk=invoice.pk).update(schedule="gebueh")
+    add_line(invoice, "Material", None, expense_price="1.85")  # a line of the GebüH's own (GOÄ codes are refused)
     issued = invoices.issue(Invoice.objects.get(pk=invoice.pk), doctor)
     html = printing.invoice_html(issued)
     assert "GebüH — lista de honorarios usuales de los Heilpraktiker" in html and "GOÄ" not in html
