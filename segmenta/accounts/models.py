@@ -217,6 +217,25 @@ class PractitionerProfile(models.Model):
         return lapsed
 
 
+# How each accepted certificate file begins: the name alone says nothing of what was uploaded.
+CERTIFICATE_SIGNATURES = {"pdf": (b"%PDF-",), "png": (b"\x89PNG\r\n\x1a\n",), "jpg": (b"\xff\xd8\xff",),
+                          "jpeg": (b"\xff\xd8\xff",)}
+
+
+def certificate_content_matches(upload):
+    """Whether a newly uploaded certificate's first bytes are those of the type its name gives
+    (a stored one was checked when it came)."""
+    if not upload or getattr(upload, "_committed", True):
+        return True
+    ext = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    if ext not in CERTIFICATE_SIGNATURES:
+        return True  # the extension validator names that
+    upload.file.seek(0)
+    head = upload.file.read(16)
+    upload.file.seek(0)
+    return head.startswith(CERTIFICATE_SIGNATURES[ext])
+
+
 def certificate_path(instance, filename):
     # A random name: the original file name may carry personal data.
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
@@ -280,6 +299,9 @@ class TrainingRecord(BoundedDates, models.Model):
         super().clean()
         if self.expiry and self.date and self.expiry < self.date:
             raise ValidationError({"expiry": _("A certificate cannot lapse before the day it was awarded.")})
+        if not certificate_content_matches(self.certificate):
+            raise ValidationError({"certificate": _("The file's content is no PDF, PNG or JPEG image, whatever "
+                                                    "its name says.")})
 
     def expired_on(self, day):
         """Whether the record has lapsed by ``day`` (valid through its expiry day)."""

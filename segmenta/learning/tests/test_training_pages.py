@@ -102,6 +102,26 @@ def test_bad_input_is_named_by_its_field_and_nothing_is_stored(german_clinic, do
     assert not TrainingRecord.objects.exists()
 
 
+def test_a_certificate_whose_content_is_not_what_its_name_says_is_refused(german_clinic, doctor, doctor_client):
+    today = timezone.localdate()
+    data = {"kind": "course", "course": "Grundkurs", "provider": "IGNH", "date": today.isoformat(), "hours": "8"}
+    for name, content in (("cert.pdf", b"<html><script>alert(1)</script>"), ("cert.png", PDF),
+                          ("cert.jpg", b"GIF89a")):
+        response = doctor_client.post(reverse("learning:training_new"),
+                                      {**data, "certificate": SimpleUploadedFile(name, content)})
+        assert response.status_code == 400
+        assert "no PDF, PNG or JPEG image" in str(response.context["form"].errors["certificate"])
+        assert not TrainingRecord.objects.exists()
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 20
+    response = doctor_client.post(reverse("learning:training_new"),
+                                  {**data, "certificate": SimpleUploadedFile("scan.PNG", png)})
+    assert response.status_code == 302 and TrainingRecord.objects.get().certificate.read() == png
+    # Editing other fields of a record whose file is stored does not check that file again.
+    item = TrainingRecord.objects.get()
+    response = doctor_client.post(reverse("learning:training_edit", args=[item.pk]), {**data, "hours": "9"})
+    assert response.status_code == 302
+
+
 def test_editing_is_audited_with_what_changed_and_only_for_the_owner(german_clinic, doctor, doctor_client, admin_user):
     item = record(doctor, timezone.localdate(), 8)
     url = reverse("learning:training_edit", args=[item.pk])
