@@ -123,3 +123,44 @@ def test_a_receive_form_sent_twice_records_the_delivery_once(page, settings, doc
     page.locator(".message", has_text="recorded already").first.wait_for()
     assert "DC-5" in page.locator("#on-hand").inner_text()
     assert left(lot) == 20 and Delivery.objects.count() == 1
+
+
+def test_a_lot_delivered_again_is_added_to_and_an_expired_pack_is_refused(page, settings, doctor, clinic):
+    settings.SEGMENTA_REQUIRE_MFA = False
+    Product.objects.create(clinic=clinic, name="Procaine 1 % 2 mL ampoule", drug="procaine",
+                           concentration_percent=1, unit_volume_ml=2, units_per_pack=10)
+    expiry = TODAY + timedelta(days=500)
+    browser_login(page)
+
+    def receive(number, units, expiry, received_on=None, note=""):
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Stock").click()
+        page.get_by_role("link", name="Receive stock").click()
+        page.get_by_label("Product").select_option(label="Procaine 1 % 2 mL ampoule")
+        page.get_by_label("Lot number").fill(number)
+        page.get_by_label("Expiry").fill(expiry.isoformat())
+        page.get_by_label("Units received").fill(str(units))
+        if received_on:
+            page.get_by_label("Received on").fill(received_on.isoformat())
+        page.get_by_label("Note").fill(note)
+        page.get_by_role("button", name="Receive").click()
+
+    receive("k 20", 10, expiry, received_on=TODAY - timedelta(days=7), note="first box")
+    page.wait_for_url("**/stock/")
+    # The same lot, typed in lower case without the space, a week later: added to.
+    receive("K20", 5, expiry, note="second box")
+    page.wait_for_url("**/stock/")
+    lot = Lot.objects.get()
+    assert (lot.number, lot.quantity_received, lot.received_on) == ("K20", 15, TODAY - timedelta(days=7))
+    assert list(Delivery.objects.order_by("id").values_list("lot", "units", "received_on", "received_by", "note")) == [
+        (lot.pk, 10, TODAY - timedelta(days=7), doctor.pk, "first box"), (lot.pk, 5, TODAY, doctor.pk, "second box")]
+    page.locator("#on-hand").get_by_role("link", name="K20").click()
+    deliveries = page.locator("#deliveries").inner_text()
+    assert "10 units" in deliveries and "5 units" in deliveries and "second box" in deliveries
+
+    # The same lot with another expiry is a misread pack; a pack expired on arrival goes back.
+    receive("K20", 5, expiry + timedelta(days=30))
+    page.get_by_text("Lot K20 of this product is on record expiring").wait_for()
+    receive("OLD-1", 5, TODAY - timedelta(days=1))
+    page.get_by_text("This lot had expired when it was received").wait_for()
+    assert page.get_by_label("Expiry").get_attribute("aria-invalid") == "true"
+    assert Lot.objects.count() == 1 and Delivery.objects.count() == 2 and left(lot) == 15
