@@ -152,7 +152,9 @@ class PlanForm(forms.Form):
             for name in ("concentration", "volume"):
                 if cleaned.get(f"{name}_{row}") is None and f"{name}_{row}" not in self.errors:
                     self.add_error(f"{name}_{row}", _("Give the dose of this injection."))
-            if cleaned.get(f"concentration_{row}") is None or cleaned.get(f"volume_{row}") is None:
+            if not cleaned.get(f"drug_{row}") and f"drug_{row}" not in self.errors:
+                self.add_error(f"drug_{row}", _("Choose the drug of this injection."))
+            if any(not cleaned.get(f"{name}_{row}") for name in ("drug", "concentration", "volume")):
                 continue
             injection = {"target": target, "drug": cleaned[f"drug_{row}"],
                          "concentration_percent": float(cleaned[f"concentration_{row}"]),

@@ -80,6 +80,18 @@ def test_a_dose_without_volume_is_refused_naming_the_field_and_nothing_is_scored
     assert (run.step, run.score) == ("plan", None)
 
 
+def test_an_injection_without_its_drug_is_refused_naming_the_field_and_nothing_is_scored(doctor_client):
+    run = start(doctor_client, "shoulder-scar")
+    advance = reverse("learning:simulator_advance", args=[run.pk])
+    doctor_client.post(advance)
+    doctor_client.post(advance, {"regions": "[]"})
+    response = doctor_client.post(advance, {"target_1": "wheal", "concentration_1": "1", "volume_1": "0.5"})
+    assert response.status_code == 400
+    assert "Choose the drug of this injection." in response.content.decode()
+    run.refresh_from_db()
+    assert (run.step, run.score) == ("plan", None)
+
+
 def test_another_practitioners_run_is_not_found(doctor_client, clinic, client):
     run = start(doctor_client)
     colleague = make_user("colleague", clinic)
