@@ -68,26 +68,19 @@ def test_a_whole_run_is_stored_step_by_step_and_scored(doctor_client, doctor):
     assert f"Best score {run.score} of 100 in 1 run" in listed
 
 
-def test_a_dose_without_volume_is_refused_naming_the_field_and_nothing_is_scored(doctor_client):
+@pytest.mark.parametrize(("posted", "message"), [
+    ({"target_1": "wheal", "drug_1": "procaine", "concentration_1": "1"}, "Give the dose of this injection."),
+    ({"target_1": "wheal", "concentration_1": "1", "volume_1": "0.5"}, "Choose the drug of this injection."),
+])
+def test_an_injection_without_its_dose_or_drug_is_refused_naming_the_field_and_nothing_is_scored(
+        doctor_client, posted, message):
     run = start(doctor_client, "shoulder-scar")
     advance = reverse("learning:simulator_advance", args=[run.pk])
     doctor_client.post(advance)
     doctor_client.post(advance, {"regions": "[]"})
-    response = doctor_client.post(advance, {"target_1": "wheal", "drug_1": "procaine", "concentration_1": "1"})
+    response = doctor_client.post(advance, posted)
     assert response.status_code == 400
-    assert "Give the dose of this injection." in response.content.decode()
-    run.refresh_from_db()
-    assert (run.step, run.score) == ("plan", None)
-
-
-def test_an_injection_without_its_drug_is_refused_naming_the_field_and_nothing_is_scored(doctor_client):
-    run = start(doctor_client, "shoulder-scar")
-    advance = reverse("learning:simulator_advance", args=[run.pk])
-    doctor_client.post(advance)
-    doctor_client.post(advance, {"regions": "[]"})
-    response = doctor_client.post(advance, {"target_1": "wheal", "concentration_1": "1", "volume_1": "0.5"})
-    assert response.status_code == 400
-    assert "Choose the drug of this injection." in response.content.decode()
+    assert message in response.content.decode()
     run.refresh_from_db()
     assert (run.step, run.score) == ("plan", None)
 
