@@ -1,7 +1,7 @@
 """Invoices in a real browser, as a practitioner works them on a tablet: a draft's factor raised
 and justified, a line removed, the draft issued after the password again, and a payment
-recorded, a line added from the schedule's codes, the clinic admin's billing settings, and the
-accountant's CSV of a period, each checked in what was stored."""
+recorded, reminders sent, an invoice cancelled, a line added from the schedule's codes, the clinic
+admin's billing settings, and the accountant's CSV of a period, each checked in what was stored."""
 
 import csv
 import datetime
@@ -194,3 +194,57 @@ def test_an_unpriced_line_is_priced_and_the_country_set_in_the_draft(page, clini
     assert not line.get_by_role("note").filter(has_text="has no price yet").count()
     # Its number is still unconfirmed: that stays said beside it, and issuing is refused naming it.
     assert line.get_by_role("note").filter(has_text="could not be verified").is_visible()
+    page.get_by_role("button", name="Issue invoice").click()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(f"**/invoices/{invoice.pk}/edit/")
+    page.get_by_role("button", name="Issue invoice").click()
+    page.wait_for_url(f"**/invoices/{invoice.pk}/edit/")
+    assert page.get_by_text(f"Line {wheal.position} (25.1): the code number could not be verified").first.is_visible()
+    assert Invoice.objects.get(pk=invoice.pk).status == "draft" and Invoice.objects.get(pk=invoice.pk).number is None
+
+
+def test_a_practitioner_sends_the_reminders_of_an_overdue_invoice(page, invoice, doctor, clinic):
+    """A part was paid, the rest is overdue: the first reminder states what is still open and its
+    pay-by day; the next one is the second; after the last, none is offered any more."""
+    from segmenta.billing import invoices
+
+    today = datetime.date.today()
+    issued = invoices.issue(invoice, doctor, today=today - datetime.timedelta(days=40))
+    invoices.record_payment(issued, doctor, date=today - datetime.timedelta(days=5), amount="5.00", method="cash")
+    browser_login(page, "doctor", PASSWORD)
+    page.goto(f"/invoices/{issued.pk}/")
+    assert page.get_by_text("Overdue").first.is_visible()
+    page.get_by_role("button", name="Send the next reminder").click()
+    page.wait_for_url(f"**/invoices/{issued.pk}/")
+    first = issued.reminders.get()
+    reminder_days = BillingSettings.objects.get(clinic=clinic).reminder_days
+    assert (first.level, first.date, first.pay_by) == (1, today, today + datetime.timedelta(days=reminder_days))
+    assert first.open_amount == issued.total - Decimal("5.00") and first.sent_by == doctor
+    assert page.get_by_role("link", name=str(first)).is_visible()
+    for _level in (2, 3):
+        page.get_by_role("button", name="Send the next reminder").click()
+        page.wait_for_url(f"**/invoices/{issued.pk}/")
+    assert list(issued.reminders.order_by("level").values_list("level", flat=True)) == [1, 2, 3]
+    assert not page.get_by_role("button", name="Send the next reminder").count()
+
+
+def test_a_practitioner_cancels_an_issued_invoice(page, invoice, doctor):
+    from segmenta.billing import invoices
+
+    issued = invoices.issue(invoice, doctor)
+    browser_login(page, "doctor", PASSWORD)
+    page.goto(f"/invoices/{issued.pk}/")
+    page.get_by_role("button", name="Cancel by a cancellation invoice").click()
+    page.get_by_label("Password").fill(PASSWORD)  # cancelling asks for the password again
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(f"**/invoices/{issued.pk}/")
+    page.get_by_role("button", name="Cancel by a cancellation invoice").click()
+    page.wait_for_url(re.compile(rf"/invoices/(?!{issued.pk}/)\d+/$"))  # the cancellation invoice's page
+    reversal = Invoice.objects.get(cancels=issued)
+    assert page.url.endswith(f"/invoices/{reversal.pk}/")
+    assert Invoice.objects.get(pk=issued.pk).status == "cancelled"
+    assert reversal.status == "issued" and reversal.kind == "cancellation" and reversal.total == -issued.total
+    assert [(line.code, line.amount) for line in reversal.lines.all()] == [
+        (line.code, -line.amount) for line in issued.lines.all()]
+    assert page.get_by_role("heading", name=reversal.number).is_visible()
