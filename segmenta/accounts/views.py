@@ -200,8 +200,8 @@ def _clinic_kb(clinic):
 def _render_profile(request, profile, *, training_form=None, token_form=None, language_form=None, status=200):
     memberships = list(request.user.memberships.select_related("clinic"))
     records = list(profile.training_records.all())
-    today = timezone.localdate()  # an expired certificate's techniques no longer count
-    trained = {code for item in records if not item.expired_on(today) for code in item.techniques}
+    # What the scope check counts today: neither an expired record's techniques nor a later one's.
+    trained = set(profile.trained_techniques(timezone.localdate()))
     techniques = localize.choices("injection_target")
     # What the safety check does with an unknown profession is a rule in the knowledge
     # base (clinic overrides included); the page says what it does, not a copy of it.

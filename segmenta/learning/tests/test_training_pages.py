@@ -227,3 +227,15 @@ def test_an_expired_training_no_longer_unlocks_its_techniques(doctor):
     record(doctor, today - timedelta(days=400), techniques=["wheal"], expiry=today)  # valid on its last day
     assert doctor.profile.trained_techniques(today) == ["wheal"]
     assert doctor.profile.lapsed_techniques(today) == {"stellate": today - timedelta(days=1)}
+
+
+def test_the_profile_page_counts_as_covered_only_what_the_scope_check_counts_today(doctor, doctor_client):
+    today = timezone.localdate()
+    record(doctor, today - timedelta(days=900), techniques=["stellate"], expiry=today - timedelta(days=1))
+    # dated after today (entered past the form, e.g. from an import): no training yet
+    record(doctor, today + timedelta(days=1), techniques=["scar"])
+    record(doctor, today, techniques=["wheal"])
+    assert doctor.profile.trained_techniques(today) == ["wheal"]
+    html = doctor_client.get(reverse("accounts:profile")).content.decode()
+    covered = html[html.index('<span class="trained">'):]
+    assert covered[:covered.index("</span>")].endswith(">Wheal (intracutaneous)")
