@@ -385,15 +385,18 @@ def set_status(appointment, status, *, user, reason="", request=None):
 
 def open_session(appointment, user, request=None):
     """The appointment's draft session, created the first time (for its patient, plan and
-    practitioner, at its start) through the session form's own checks."""
+    practitioner, at its start) through the session form's own checks; refused (409) when the
+    appointment is cancelled as stored, though the page read it before the cancellation."""
     from segmenta.treatment.forms import SessionForm
 
     if appointment.session_id:
         return appointment.session
     with transaction.atomic():
-        locked = Appointment.objects.select_for_update().get(pk=appointment.pk, clinic_id=appointment.clinic_id)
+        _calendar, locked = _lock(appointment)
         if locked.session_id:
             return locked.session
+        if locked.status == Appointment.Status.CANCELLED:
+            raise BookingRefused({"status": gettext("This appointment is cancelled.")}, status=409)
         form = SessionForm({"started_at": timezone.localtime(locked.starts_at).strftime("%Y-%m-%dT%H:%M"),
                             "plan": locked.plan_id or "", "notes": ""}, patient=locked.patient)
         if not form.is_valid():

@@ -14,6 +14,7 @@ from segmenta.accounts.models import ApiToken
 from segmenta.conftest import login_verified
 from segmenta.scheduling import booking
 from segmenta.scheduling.models import Appointment
+from segmenta.treatment.models import Session
 
 from .calendar_setup import NOW, fix_now, german_practice, local
 
@@ -64,6 +65,18 @@ def test_a_note_from_the_api_keeps_a_move_made_meanwhile(booked, doctor, api_cli
     assert response.status_code == 200
     stored = Appointment.objects.get(pk=booked.pk)
     assert stored.note == "bring the MRI" and stored.starts_at == local(DAY, 11)
+
+
+def test_a_session_is_not_opened_from_an_appointment_cancelled_meanwhile(booked, doctor):
+    # The page read the appointment as booked; it was cancelled before the click arrived.
+    read_before = stale(booked)
+    booking.set_status(stale(booked), Appointment.Status.CANCELLED, reason="ill", user=doctor)
+    with pytest.raises(booking.BookingRefused) as refused:
+        booking.open_session(read_before, doctor)
+    assert refused.value.status == 409
+    stored = Appointment.objects.get(pk=booked.pk)
+    assert stored.status == "cancelled" and stored.session is None
+    assert not Session.objects.filter(patient=booked.patient).exists()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs row locks between real connections")
