@@ -28,6 +28,15 @@ def invoice(clinic, doctor, settings):
     return draft(patient, doctor)
 
 
+def click_issue(page, invoice):
+    """"Issue invoice" on the draft's page, the password again, then "Issue invoice" once more."""
+    page.get_by_role("button", name="Issue invoice").click()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(f"**/invoices/{invoice.pk}/edit/")
+    page.get_by_role("button", name="Issue invoice").click()
+
+
 def test_a_practitioner_edits_and_issues_a_draft(page, invoice):
     browser_login(page, "doctor", PASSWORD)
     first, second, _expense = invoice.lines.all()
@@ -40,11 +49,7 @@ def test_a_practitioner_edits_and_issues_a_draft(page, invoice):
     assert page.locator(f"#line-{first.pk} .error").is_visible()
     page.locator(f"#line-{first.pk}-justification").fill("Infiltration made difficult by scar tissue")
     page.get_by_role("button", name="Save draft").click()
-    page.get_by_role("button", name="Issue invoice").click()
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Confirm").click()
-    page.wait_for_url(f"**/invoices/{invoice.pk}/edit/")
-    page.get_by_role("button", name="Issue invoice").click()
+    click_issue(page, invoice)
     page.wait_for_url(f"**/invoices/{invoice.pk}/")
     stored = Invoice.objects.get(pk=invoice.pk)
     assert stored.status == "issued" and stored.number and page.get_by_role("heading", name=stored.number).count()
@@ -194,11 +199,7 @@ def test_an_unpriced_line_is_priced_and_the_country_set_in_the_draft(page, clini
     assert not line.get_by_role("note").filter(has_text="has no price yet").count()
     # Its number is still unconfirmed: that stays said beside it, and issuing is refused naming it.
     assert line.get_by_role("note").filter(has_text="could not be verified").is_visible()
-    page.get_by_role("button", name="Issue invoice").click()
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Confirm").click()
-    page.wait_for_url(f"**/invoices/{invoice.pk}/edit/")
-    page.get_by_role("button", name="Issue invoice").click()
+    click_issue(page, invoice)
     page.wait_for_url(f"**/invoices/{invoice.pk}/edit/")
     assert page.get_by_text(f"Line {wheal.position} (25.1): the code number could not be verified").first.is_visible()
     assert Invoice.objects.get(pk=invoice.pk).status == "draft" and Invoice.objects.get(pk=invoice.pk).number is None
