@@ -239,3 +239,14 @@ def test_the_profile_page_counts_as_covered_only_what_the_scope_check_counts_tod
     html = doctor_client.get(reverse("accounts:profile")).content.decode()
     covered = html[html.index('<span class="trained">'):]
     assert covered[:covered.index("</span>")].endswith(">Wheal (intracutaneous)")
+
+
+def test_the_team_view_shows_only_the_admins_own_clinic(german_clinic, doctor, admin_client, outsider, other_clinic):
+    html = admin_client.get(reverse("learning:training_team")).content.decode()
+    assert f'id="member-{doctor.pk}"' in html and f'id="member-{outsider.pk}"' not in html
+    assert admin_client.get(reverse("learning:training_team") + f"?clinic={other_clinic.pk}").status_code == 404
+    assert admin_client.get(reverse("learning:training_requirements") + f"?clinic={other_clinic.pk}").status_code == 404
+    theirs = ClinicRequirement.objects.create(clinic=other_clinic, name="Theirs", credits=4, period_years=1)
+    assert admin_client.get(reverse("learning:training_requirement", args=[theirs.pk])).status_code == 404
+    assert admin_client.post(reverse("learning:training_requirement_delete", args=[theirs.pk])).status_code == 404
+    assert ClinicRequirement.objects.filter(pk=theirs.pk).exists()
