@@ -161,8 +161,10 @@ class Lot(BoundedDates, models.Model):
     number = models.CharField(_("lot number"), max_length=40, help_text=_("As printed on the pack."))
     date_bounds = {"expiry": "expiry", "received_on": "today"}
     expiry = models.DateField(_("expiry"))
+    # The most units one lot holds on record, all its deliveries together.
+    MAX_UNITS = 100000
     quantity_received = models.PositiveIntegerField(_("units received"),
-                                                    validators=[MinValueValidator(1), MaxValueValidator(100000)])
+                                                    validators=[MinValueValidator(1), MaxValueValidator(MAX_UNITS)])
     received_on = models.DateField(_("received on"), default=timezone.localdate)
     note = models.CharField(_("note"), max_length=500, blank=True)
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

@@ -3,6 +3,7 @@
 import uuid
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from segmenta import l10n
@@ -73,9 +74,22 @@ class ReceiveForm(forms.ModelForm):
 
     def _post_clean(self):
         """A second delivery of a lot on record adds to it (``existing``): no new lot is built,
-        so the number's uniqueness is not an error here."""
+        so the number's uniqueness is not an error here. The delivery's own values (its day,
+        its units, its note) are still checked as a new lot's are: a delivery received in the
+        future is refused for the lot on record as for a new one."""
         if self.existing is None:
             super()._post_clean()
+            return
+        data = self.cleaned_data
+        delivery = Lot(clinic=self.clinic, product=self.existing.product, number=self.existing.number,
+                       expiry=self.existing.expiry, quantity_received=data.get("quantity_received"),
+                       received_on=data.get("received_on"), note=data.get("note", ""))
+        # The product, number and expiry are the lot's on record (clean() compared them).
+        exclude = set(self._get_validation_exclusions()) | {"clinic", "product", "number", "expiry", "received_by"}
+        try:
+            delivery.clean_fields(exclude=exclude)
+        except ValidationError as error:
+            self._update_errors(error)
 
 
 class WriteOffForm(forms.ModelForm):

@@ -222,6 +222,12 @@ def receive(form, user, request=None):
                 lot.save()
             elif lot.expiry != data["expiry"]:
                 raise StockError("expiry", other_expiry(lot.number, lot.expiry))
+            elif lot.quantity_received + data["quantity_received"] > Lot.MAX_UNITS:
+                raise StockError("quantity_received", _(
+                    "Lot %(lot)s holds %(held)s units on record already: one lot holds at most %(max)s, so at most "
+                    "%(more)s more can be received.") % {
+                    "lot": lot.number, "held": l10n.number(lot.quantity_received), "max": l10n.number(Lot.MAX_UNITS),
+                    "more": l10n.number(Lot.MAX_UNITS - lot.quantity_received)})
             else:
                 lot.quantity_received += data["quantity_received"]
                 if data["note"]:

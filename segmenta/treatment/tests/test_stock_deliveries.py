@@ -148,3 +148,23 @@ def test_the_lots_page_lists_each_delivery(doctor_client, clinic):
     listed = page.split('id="deliveries"')[1].split("</ul>")[0]
     assert listed.count("<li>") == 2
     assert "20 units on" in listed and "5 units on" in listed and "second carton" in listed
+
+
+@pytest.mark.parametrize("received_on, field", [(TODAY + timedelta(days=30), "received_on"),
+                                                 (TODAY.replace(year=1850), "received_on")])
+def test_a_second_delivery_is_checked_as_the_first_one_is(doctor_client, clinic, received_on, field):
+    # A lot already on the shelf skips building a new lot, not the checks of the delivery's
+    # dates: a delivery received in the future (or in 1850) is refused naming the field.
+    product = ampoules(clinic)
+    assert doctor_client.post(URL, delivery(product)).status_code == 302
+    again = doctor_client.post(URL, {**delivery(product, units=5), "received_on": received_on.isoformat()})
+    assert again.status_code == 400 and field in again.context["form"].errors
+    assert Lot.objects.get().quantity_received == 20 and Delivery.objects.count() == 1
+
+
+def test_a_delivery_that_would_take_a_lot_past_its_largest_quantity_is_refused(doctor_client, clinic):
+    product = ampoules(clinic)
+    assert doctor_client.post(URL, delivery(product, units=99_999)).status_code == 302
+    again = doctor_client.post(URL, delivery(product, units=5))
+    assert again.status_code == 400 and "quantity_received" in again.context["form"].errors
+    assert Lot.objects.get().quantity_received == 99_999 and Delivery.objects.count() == 1
