@@ -329,7 +329,7 @@ KINDS = {
     # presets; its lessons and the claims it shows as claims, with who states and who questions them.
     "membrane-model": ("membrane.yaml", _schema(
         ["temperature_c", "concentrations_mmol_l", "permeabilities", "resting_mv", "threshold_mv", "peak_p_na",
-         "concentration_max_mmol_l", "permeability_max", "presets"],
+         "concentration_min_mmol_l", "concentration_max_mmol_l", "permeability_min", "permeability_max", "presets"],
         temperature_c={"type": "object", "required": ["default", "min", "max"], "additionalProperties": False,
                        "properties": {k: {"type": "number"} for k in ("default", "min", "max")}},
         concentrations_mmol_l={"type": "object", "required": ["K", "Na", "Cl"], "additionalProperties": False,
@@ -343,7 +343,9 @@ KINDS = {
         resting_mv={"type": "object", "required": ["min", "max"], "additionalProperties": False,
                     "properties": {"min": {"type": "number"}, "max": {"type": "number"}}},
         threshold_mv={"type": "number"}, peak_p_na={"type": "number", "exclusiveMinimum": 0},
+        concentration_min_mmol_l={"type": "number", "exclusiveMinimum": 0},
         concentration_max_mmol_l={"type": "number", "exclusiveMinimum": 0},
+        permeability_min={"type": "number", "exclusiveMinimum": 0},
         permeability_max={"type": "number", "exclusiveMinimum": 0},
         presets={**_list({"type": "object", "required": ["id", "name", "values", "blocked_percent"],
                           "additionalProperties": False,
@@ -845,12 +847,14 @@ def _check_membrane(entries, need):
              "temperature_c: min ≤ default ≤ max")
         need(model["resting_mv"]["min"] < model["resting_mv"]["max"], "membrane-model", model_id,
              "resting_mv: min below max")
-        largest = max(c for ion in model["concentrations_mmol_l"].values() for c in ion.values())
-        need(largest <= model["concentration_max_mmol_l"], "membrane-model", model_id,
-             "a concentration above concentration_max_mmol_l")
-        need(0 < max(model["permeabilities"].values()) and max(model["permeabilities"].values())
-             <= model["permeability_max"], "membrane-model", model_id,
-             "permeabilities: at least one above 0, none above permeability_max")
+        concentrations = [c for ion in model["concentrations_mmol_l"].values() for c in ion.values()]
+        need(model["concentration_min_mmol_l"] <= min(concentrations)
+             and max(concentrations) <= model["concentration_max_mmol_l"], "membrane-model", model_id,
+             "a concentration outside concentration_min_mmol_l … concentration_max_mmol_l")
+        permeabilities = model["permeabilities"].values()
+        need(0 < max(permeabilities) and max(permeabilities) <= model["permeability_max"]
+             and all(p == 0 or p >= model["permeability_min"] for p in permeabilities), "membrane-model", model_id,
+             "permeabilities: at least one above 0, each 0 or within permeability_min … permeability_max")
         for preset in model["presets"]:
             unknown = sorted(set(preset["values"]) - set(MEMBRANE_FIELDS))
             need(not unknown, "membrane-model", model_id,

@@ -1876,9 +1876,10 @@ def membrane_model_layout(kb, e, mono):
     section.fact(_("Threshold"), amount(e["threshold_mv"], "mV"))
     section.fact(_("Sodium permeability with every channel open"),
                  _("%(times)s times that of potassium") % {"times": number(e["peak_p_na"])})
-    section.fact(_("The lab takes"), _("concentrations up to %(concentration)s mmol/L, permeabilities up to "
-                                       "%(permeability)s") % {"concentration": number(e["concentration_max_mmol_l"]),
-                                                              "permeability": number(e["permeability_max"])})
+    section.fact(_("The lab takes"), _("concentrations from %(low)s to %(high)s mmol/L, permeabilities of 0 or from "
+                                       "%(p_low)s to %(p_high)s") % {
+        "low": l10n.number(e["concentration_min_mmol_l"]), "high": number(e["concentration_max_mmol_l"]),
+        "p_low": l10n.number(e["permeability_min"]), "p_high": number(e["permeability_max"])})
     rows = [[p["name"], ", ".join(_preset_value(key, value) for key, value in p["values"].items()) or "—",
              amount(p["blocked_percent"], "%")] for p in e["presets"]]
     section.tables.append(Table([_("Preset"), _("Changed"), _("Sodium channels blocked")], rows,

@@ -39,12 +39,17 @@ class MembraneError(ValueError):
 
 @dataclass(frozen=True)
 class Limits:
-    """What the lab accepts (from the knowledge base): a temperature range in °C, the largest
-    concentration (mmol/L) and the largest relative permeability."""
+    """What the lab accepts (from the knowledge base): a temperature range in °C, the smallest
+    and largest concentration (mmol/L), and the smallest non-zero and the largest relative
+    permeability. The smallest ones keep every term of the equations a number: a concentration
+    of 1e-320 mmol/L made a potential infinite (printed as JSON's invalid Infinity), and a
+    permeability of 5e-324 times a concentration rounded to 0 and failed the logarithm."""
 
     temp_min_c: float
     temp_max_c: float
+    concentration_min: float
     concentration_max: float
+    permeability_min: float
     permeability_max: float
 
 
@@ -98,14 +103,15 @@ def checked(values, limits):
                             high=limits.temp_max_c, value=out["temp_c"])
     for pair in CONCENTRATIONS.values():
         for name in pair:
-            if not 0 < out[name] <= limits.concentration_max:
-                raise MembraneError(name, "concentration", f"must be above 0 and at most "
+            if not limits.concentration_min <= out[name] <= limits.concentration_max:
+                raise MembraneError(name, "concentration", f"must lie between {limits.concentration_min:g} and "
                                     f"{limits.concentration_max:g} mmol/L, not {out[name]:g}",
-                                    high=limits.concentration_max, value=out[name])
+                                    low=limits.concentration_min, high=limits.concentration_max, value=out[name])
     for name in PERMEABILITIES.values():
-        if not 0 <= out[name] <= limits.permeability_max:
-            raise MembraneError(name, "permeability", f"must lie between 0 and {limits.permeability_max:g}, "
-                                f"not {out[name]:g}", high=limits.permeability_max, value=out[name])
+        if not (out[name] == 0 or limits.permeability_min <= out[name] <= limits.permeability_max):
+            raise MembraneError(name, "permeability", f"must be 0 or lie between {limits.permeability_min:g} and "
+                                f"{limits.permeability_max:g}, not {out[name]:g}", low=limits.permeability_min,
+                                high=limits.permeability_max, value=out[name])
     if not any(out[name] > 0 for name in PERMEABILITIES.values()):
         raise MembraneError("p_k", "no_permeability", "at least one of the three permeabilities must be above 0")
     return out
@@ -182,7 +188,9 @@ def from_model(entry):
         defaults[outside] = float(entry["concentrations_mmol_l"][ion]["out"])
         defaults[PERMEABILITIES[ion]] = float(entry["permeabilities"][ion])
     limits = Limits(temp_min_c=float(entry["temperature_c"]["min"]), temp_max_c=float(entry["temperature_c"]["max"]),
+                    concentration_min=float(entry["concentration_min_mmol_l"]),
                     concentration_max=float(entry["concentration_max_mmol_l"]),
+                    permeability_min=float(entry["permeability_min"]),
                     permeability_max=float(entry["permeability_max"]))
     presets = [{"id": p["id"], "values": {**defaults, **{k: float(v) for k, v in p["values"].items()}},
                 "blocked_fraction": p["blocked_percent"] / 100} for p in entry["presets"]]

@@ -31,8 +31,8 @@ PROBLEMS = {
     "missing": gettext_lazy("Enter a number."),
     "not_a_number": gettext_lazy("Enter a number."),
     "temperature": gettext_lazy("Enter a temperature between %(low)s and %(high)s °C."),
-    "concentration": gettext_lazy("Enter a concentration above 0 and at most %(high)s mmol/L."),
-    "permeability": gettext_lazy("Enter a permeability between 0 and %(high)s."),
+    "concentration": gettext_lazy("Enter a concentration between %(low)s and %(high)s mmol/L."),
+    "permeability": gettext_lazy("Enter 0 or a permeability between %(low)s and %(high)s."),
     "no_permeability": gettext_lazy("At least one of the three permeabilities must be above 0."),
     "blocked": gettext_lazy("Enter a share between 0 and 100."),
 }

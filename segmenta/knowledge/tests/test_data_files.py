@@ -119,3 +119,13 @@ def test_a_questionnaire_is_asked_only_at_a_known_kind_of_visit(data_copy):
          lambda entries: next(e for e in entries if e["id"] == "pgic")["asked_at"].update(visits=["birthday"]))
     with pytest.raises(KnowledgeError, match="asked_at.visits.0"):
         load_from(data_copy)
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    ({"concentration_min_mmol_l": 10}, "a concentration outside concentration_min_mmol_l"),
+    ({"permeability_min": 0.1}, "each 0 or within permeability_min"),
+])
+def test_the_membrane_labs_own_neuron_lies_within_its_limits(data_copy, change, said):
+    edit(data_copy / "membrane.yaml", lambda entries: entries[0].update(change))
+    with pytest.raises(KnowledgeError, match=said):
+        load_from(data_copy)

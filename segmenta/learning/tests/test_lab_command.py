@@ -48,7 +48,8 @@ def test_invalid_input_is_refused_with_exit_2_naming_the_option(arguments, optio
     assert refused.value.returncode == 2
 
 
-@pytest.mark.parametrize("arguments", [["--k-out", "-4"], ["--bogus", "1"]])
+@pytest.mark.parametrize("arguments", [["--k-out", "-4"], ["--bogus", "1"], ["--k-in", "5e-324"],
+                                       ["--p-k", "5e-324", "--p-na", "0", "--p-cl", "0", "--k-out", "0.5"]])
 def test_the_segmenta_command_exits_2_with_one_line_on_stderr(tmp_path, arguments):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SEGMENTA_", "DJANGO_", "DATABASE_URL"))}
     env["SEGMENTA_VAR_DIR"] = str(tmp_path)

@@ -57,6 +57,16 @@ def test_invalid_input_is_said_naming_the_field_and_nothing_is_computed(doctor_c
     assert 'id="lab-vm"' not in html
 
 
+@pytest.mark.parametrize(("query", "said"), [
+    ({"k_in": "1e-320"}, "K⁺ inside (mmol/L): Enter a concentration between 0.001 and 1000 mmol/L."),
+    ({"p_k": "5e-324", "p_na": "0", "p_cl": "0", "k_out": "0.5"},
+     "K⁺ permeability (relative): Enter 0 or a permeability between 0.0001 and 100."),
+])
+def test_a_tiny_positive_concentration_or_permeability_is_refused_with_the_labs_limits(doctor_client, query, said):
+    html = doctor_client.get(LAB, query).content.decode()
+    assert said in html and 'id="lab-vm"' not in html
+
+
 def test_no_permeability_at_all_is_refused_at_the_potassium_permeability(doctor_client):
     html = doctor_client.get(LAB, {"p_k": "0", "p_na": "0", "p_cl": "0"}).content.decode()
     assert "At least one of the three permeabilities must be above 0." in html

@@ -11,7 +11,8 @@ from segmenta.knowledge.base import MEMBRANE_MODEL, load
 from segmenta.learning import membrane
 from segmenta.learning.membrane import Limits, MembraneError
 
-LIMITS = Limits(temp_min_c=0, temp_max_c=45, concentration_max=1000, permeability_max=100)
+LIMITS = Limits(temp_min_c=0, temp_max_c=45, concentration_min=0.001, concentration_max=1000, permeability_min=0.0001,
+                permeability_max=100)
 # The lab's textbook neuron as the knowledge base ships it.
 NEURON, SHIPPED_LIMITS, PRESETS = membrane.from_model(load().get("membrane-model", MEMBRANE_MODEL))
 
@@ -69,7 +70,7 @@ def test_temperature_scales_every_potential_by_absolute_temperature():
 
 
 concentration = st.floats(min_value=0.1, max_value=1000, allow_nan=False)
-permeability = st.floats(min_value=0, max_value=100, allow_nan=False)
+permeability = st.one_of(st.just(0.0), st.floats(min_value=0.0001, max_value=100, allow_nan=False))
 membranes = st.fixed_dictionaries({
     "temp_c": st.floats(min_value=0, max_value=45), "k_in": concentration, "k_out": concentration,
     "na_in": concentration, "na_out": concentration, "cl_in": concentration, "cl_out": concentration,
@@ -89,8 +90,9 @@ def test_vm_lies_between_the_nernst_potentials_of_the_ions_that_cross(values):
 @given(membranes, st.floats(min_value=0.01, max_value=100))
 def test_scaling_every_permeability_leaves_vm_unchanged(values, factor):
     scaled = {**values, **{name: min(values[name] * factor, 100) for name in membrane.PERMEABILITIES.values()}}
-    if any(scaled[name] != values[name] * factor for name in membrane.PERMEABILITIES.values()):
-        return  # a permeability hit the lab's limit, so this is no longer a pure scaling
+    if any(scaled[name] != values[name] * factor or 0 < scaled[name] < LIMITS.permeability_min
+           for name in membrane.PERMEABILITIES.values()):
+        return  # a permeability left the lab's limits, so this is no longer a pure scaling
     assert membrane.potentials(scaled, LIMITS)["vm_mv"] == pytest.approx(
         membrane.potentials(values, LIMITS)["vm_mv"], abs=1e-9)
 
@@ -136,6 +138,8 @@ def test_a_membrane_resting_above_threshold_is_reported_as_such():
     ({"k_in": 0}, "k_in"), ({"na_out": -1}, "na_out"), ({"cl_in": 2000}, "cl_in"), ({"p_na": -0.1}, "p_na"),
     ({"temp_c": 80}, "temp_c"), ({"temp_c": -5}, "temp_c"), ({"k_out": "five"}, "k_out"),
     ({"p_cl": float("nan")}, "p_cl"), ({"p_k": 0, "p_na": 0, "p_cl": 0}, "p_k"), ({"na_in": None}, "na_in"),
+    # Tiny but positive: 1e-320 mmol/L made E_K infinite; 5e-324 times 0.5 mmol/L rounds to 0.
+    ({"k_in": 1e-320}, "k_in"), ({"p_k": 5e-324, "p_na": 0, "p_cl": 0}, "p_k"),
 ])
 def test_invalid_inputs_are_refused_naming_the_field(change, field):
     with pytest.raises(MembraneError) as refused:
