@@ -33,7 +33,9 @@ def hold(patients, today):
             why = (f"{row['count']} issued invoice(s) kept: no tax retention period for invoices is known for "
                    f"{patient.clinic.jurisdiction or 'a clinic without a jurisdiction'}")
         else:
+            # Where the period was read only in secondary sources the report says so (invoice_verified).
+            unverified = "" if rule.get("invoice_verified") else "; not verified in the law's official text"
             why = (f"{row['count']} issued invoice(s) kept until {until.isoformat()} by the tax retention period "
-                   f"for invoices ({rule['invoice_years']} years from the end of the year of issue)")
+                   f"for invoices ({rule['invoice_years']} years from the end of the year of issue{unverified})")
         held[patient.pk] = {"until": until, "why": why, "invoices": row["count"]}
     return held

@@ -280,3 +280,21 @@ def test_without_a_known_period_for_invoices_a_chart_with_issued_invoices_is_kep
     out = run("purge", "--confirm")
     assert f"kept patient {old.patient.pk}" in out and "no tax retention period for invoices is known" in out
     assert pm.Patient.objects.filter(pk=old.patient.pk).exists()
+
+
+def test_a_chart_held_for_its_invoices_says_when_the_tax_period_was_not_verified_in_the_law(old, doctor):
+    """Germany's eight years for invoices were read in secondary sources only (invoice_verified:
+    false): the report keeps the chart and says the period is not verified, rather than stating it
+    as the law's."""
+    from segmenta.knowledge import retention
+    from segmenta.knowledge.base import load
+
+    assert retention.rule_for("DE", load().entries["retention"])["invoice_verified"] is False
+    _invoice_issued(old, doctor, years_ago=1)
+    report = run("report")
+    assert "kept until" in report and "not verified in the law's official text" in report
+    as_json = json.loads(run("report", "--json"))
+    # The JSON lists the held chart apart, with why (it listed only charts to purge or without a period).
+    [held] = as_json["held"]
+    assert held["patient"] == old.patient.pk and "not verified in the law's official text" in held["held"]
+    assert all(row["patient"] != old.patient.pk for row in as_json["past_retention"])

@@ -45,8 +45,11 @@ class Command(BaseCommand):
         unknown = [c for c in found if c["status"] == retention.NO_PERIOD]
         kept = len(found) - len(past) - len(unknown)
         if as_json:
+            # Charts past their own period that a hold keeps (issued invoices) are counted as kept
+            # and listed apart, with why.
             self.stdout.write(json.dumps({"past_retention": [_row(c) for c in past],
                                           "no_known_period": [_row(c) for c in unknown],
+                                          "held": [_row(c) for c in found if c.get("held")],
                                           "kept": kept}, indent=2, ensure_ascii=False))
             return
         self.stdout.write("Retention periods:")
