@@ -267,10 +267,12 @@ def training_add(request):
 @require_POST
 def training_delete(request, pk):
     item = get_object_or_404(TrainingRecord, pk=pk, profile__user=request.user)
+    stored = item.certificate.name if item.certificate else ""
     with transaction.atomic():
         record("delete", request=request, obj=item, detail={"course": item.course})
-        item.certificate.delete(save=False)
         item.delete()
+    if stored:  # after the commit: a rolled-back delete must keep its file
+        item.certificate.storage.delete(stored)
     messages.success(request, _("Training record removed."))
     return redirect("accounts:profile")
 

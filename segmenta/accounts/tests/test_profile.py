@@ -1,3 +1,4 @@
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -129,3 +130,29 @@ def test_oversize_certificate_is_refused(settings, doctor_client):
     response = add_record(doctor_client, certificate=SimpleUploadedFile("big.pdf", b"%PDF" + b"x" * 2000))
     assert "certificate" in response.context["training_form"].errors
     assert not TrainingRecord.objects.exists()
+
+
+def test_removing_a_record_removes_its_certificate_file(doctor_client):
+    add_record(doctor_client)
+    item = TrainingRecord.objects.get()
+    storage, name = item.certificate.storage, item.certificate.name
+    assert storage.exists(name)
+    doctor_client.post(reverse("accounts:training_delete", args=[item.pk]))
+    assert not storage.exists(name)
+
+
+def test_a_removal_that_fails_keeps_the_record_and_its_file(doctor_client, monkeypatch):
+    """The file goes only after the delete committed: a rolled-back delete left a record
+    whose certificate link led nowhere."""
+    add_record(doctor_client)
+    item = TrainingRecord.objects.get()
+    storage, name = item.certificate.storage, item.certificate.name
+
+    def failing_delete(self, *args, **kwargs):
+        raise RuntimeError("the database refused")
+
+    monkeypatch.setattr(TrainingRecord, "delete", failing_delete)
+    with pytest.raises(RuntimeError):
+        doctor_client.post(reverse("accounts:training_delete", args=[item.pk]))
+    assert TrainingRecord.objects.filter(pk=item.pk).exists()
+    assert storage.exists(name)
