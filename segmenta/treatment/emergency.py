@@ -154,7 +154,10 @@ def vigilance_report(event, user, printable=False):
 def lot_injections(user, lot, product=None):
     """Injections from ``lot`` in ``user``'s clinics, optionally of one product. Case and
     spaces are ignored on both sides, as the stock compares lots: a recall must not miss
-    "ab 123 "."""
+    "ab 123 ". A lot of nothing but spaces names no lot and finds no injection (not every one
+    whose lot was left empty)."""
+    if not lot_key(lot):
+        return Injection.objects.none()
     found = (Injection.objects.visible_to(user)
              .annotate(lot_key=lot_key_of("lot")).filter(lot_key=lot_key(lot))
              .select_related("session", "session__patient", "session__patient__clinic", "product")

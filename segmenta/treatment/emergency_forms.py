@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from segmenta.l10n import DecimalInput
 
 from .models import Product
+from .stock import lot_key
 
 
 class ProductForm(forms.ModelForm):
@@ -54,7 +55,7 @@ class LotSearchForm(forms.Form):
 
     def clean_lot(self):
         lot = self.cleaned_data["lot"].strip()
-        if not lot:
+        if not lot_key(lot):  # spaces alone (a no-break or zero-width one survives strip())
             raise forms.ValidationError(_("Enter the lot number."))
         return lot
 

@@ -72,6 +72,17 @@ def test_the_recall_finds_a_lot_typed_with_a_tab_or_a_non_breaking_space(clinic,
     assert choose_lot(clinic.pk, drawn) == lot
 
 
+def test_a_lot_search_of_nothing_but_spaces_finds_no_one(doctor_client, clinic, doctor):
+    # A zero-width or no-break space survives a form's strip(): as a lot it is no number at
+    # all, and must not list every patient whose injection names no lot.
+    typed(make_patient(clinic, "Ohne"), doctor, "")
+    for blank in ("\u200b", " \u00a0\u200b "):
+        assert list(lot_injections(doctor, blank)) == []
+        page = doctor_client.get(reverse("treatment:lots"), {"lot": blank})
+        assert page.status_code == 400 and "lot" in page.context["form"].errors
+        assert "Ohne" not in page.content.decode()
+
+
 def test_the_lot_search_page_finds_it_too(doctor_client, clinic, doctor):
     product = ampoules(clinic)
     typed(make_patient(clinic, "Leer"), doctor, "AB123", product)
