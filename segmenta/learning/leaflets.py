@@ -37,9 +37,13 @@ def translated_into(entry, language):
 
 
 def emergency_number(kb, clinic):
-    """The emergency number of the clinic's jurisdiction (crisis_contacts.yaml; 'other' when
-    the clinic names none or one the knowledge base does not know)."""
-    return crisis.default_entry(getattr(clinic, "jurisdiction", ""), kb.entries["crisis-contact"])["emergency"]
+    """(number, known): the emergency number of the clinic's jurisdiction (crisis_contacts.yaml)
+    and whether it is that jurisdiction's own. When the clinic names none, or one the knowledge
+    base does not know, it is the fallback's (112, Europe's) and ``known`` is False: the leaflet
+    then tells the patient to call the local emergency number, not that 112 is theirs."""
+    entries = kb.entries["crisis-contact"]
+    entry = crisis.default_entry(getattr(clinic, "jurisdiction", ""), entries)
+    return entry["emergency"], entry["id"] != crisis.FALLBACK
 
 
 def content(kb, leaflet_id, language, clinic):
@@ -57,11 +61,13 @@ def content(kb, leaflet_id, language, clinic):
                          "bullets": part.get("bullets", []), "call": part.get("call", ""),
                          "evidence": part["evidence"], "sources": [
                              kb.source(key)["name"] for key in part["sources"] if kb.source(key)]})
+    emergency, emergency_known = emergency_number(kb, clinic)
     return {"leaflet_id": leaflet_id, "title": text["name"], "summary": text["summary"], "sections": sections,
             "reviewed": date.fromisoformat(entry["reviewed"]), "language": shown_in, "asked": asked,
             "fallback": shown_in != asked, "sources": [kb.source(key)["name"] for key in entry["sources"]
                                                      if kb.source(key)],
-            "clinic": clinic, "emergency": emergency_number(kb, clinic), "kb_version": kb.version}
+            "clinic": clinic, "emergency": emergency, "emergency_known": emergency_known,
+            "kb_version": kb.version}
 
 
 def body(context):

@@ -72,6 +72,15 @@ def test_whom_to_call_prints_the_clinics_phone_and_the_emergency_number_of_its_j
     assert "Emergency number 911" in body and "Emergency number 112" not in body
 
 
+@pytest.mark.parametrize("jurisdiction", ["CO", "MX", ""])
+def test_a_jurisdiction_the_knowledge_base_does_not_know_gets_no_emergency_number_as_if_it_were_its_own(
+        phoned_clinic, jurisdiction):
+    phoned_clinic.jurisdiction = jurisdiction  # Colombia's is 123, Mexico's 911: 112 is Europe's
+    body = leaflets.body(leaflets.content(load(), "after-your-injection", "en", phoned_clinic))
+    assert "Emergency number 112" not in body
+    assert "Your local emergency number (112 in Europe)" in body
+
+
 def test_a_clinic_without_a_phone_is_not_given_an_empty_number(db):
     clinic = Clinic.objects.create(name="Praxis ohne Telefon")
     body = leaflets.body(leaflets.content(load(), "after-your-injection", "de", clinic))
