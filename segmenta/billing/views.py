@@ -139,12 +139,22 @@ def edit(request, pk):
     notes = {line.pk: found for line, found in invoices.line_notes(invoice, lines)}
     for line in lines:
         line.notes = notes.get(line.pk, [])
+        # When saving was refused nothing was stored: each input shows again what was typed,
+        # so that correcting the one named field and saving keeps the rest of the edits.
+        line.typed = _typed(request, line) if error else None
     return render(request, "billing/edit.html", {
         "invoice": invoice, "patient": invoice.patient, "lines": lines, "problems": problems, "error": error,
         "posted": request.POST if error else None, "add_form": AddLineForm(codes=codes) if codes else None,
         "billing_missing": invoices.settings_of(invoice.clinic).missing(), "money": money,
         "schedule_name": localize.text(fees.schedule(invoice.clinic, invoice.schedule)),
     }, status=400 if error else 200)
+
+
+def _typed(request, line):
+    prefix = f"line-{line.pk}-"
+    return {**{name: request.POST.get(f"{prefix}{name}", "") for name in ("quantity", "factor", "price",
+                                                                         "justification")},
+            "remove": request.POST.get(f"{prefix}remove") == "on"}
 
 
 def printing_problems(lines):

@@ -61,6 +61,31 @@ def test_a_practitioner_edits_and_issues_a_draft(page, invoice):
     assert stored.total == lines[0].amount + lines[1].amount
 
 
+def test_a_refused_save_keeps_what_was_typed_in_the_lines_and_the_corrected_save_stores_it(page, invoice):
+    """A wrong country refuses the save and stores nothing; the factor, justification and removal
+    typed in the lines stay in their fields, so correcting the country and saving again stores them."""
+    browser_login(page, "doctor", PASSWORD)
+    first, second, expense = invoice.lines.all()
+    page.goto(f"/invoices/{invoice.pk}/edit/")
+    page.locator(f"#line-{first.pk}-factor").fill("3.0")
+    page.locator(f"#line-{first.pk}-justification").fill("Scar tissue")
+    page.locator(f"#line-{second.pk}-remove").check()
+    page.locator(f"#line-{expense.pk}-price").fill("2.40")
+    page.get_by_label("Country").fill("XX")
+    page.get_by_role("button", name="Save draft").click()
+    assert "Recipient's country" in page.get_by_role("alert").inner_text()
+    assert Invoice.objects.get(pk=invoice.pk).lines.count() == 3  # nothing stored
+    assert page.locator(f"#line-{first.pk}-factor").input_value() == "3.0"
+    assert page.locator(f"#line-{second.pk}-remove").is_checked()
+    page.get_by_label("Country").fill("AT")
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_url(f"**/invoices/{invoice.pk}/edit/")
+    stored = Invoice.objects.get(pk=invoice.pk)
+    lines = list(stored.lines.all())
+    assert stored.recipient_country == "AT" and [line.code for line in lines] == ["267", "§10"]
+    assert (lines[0].factor, lines[0].justification) == (Decimal("3.00"), "Scar tissue")
+    assert lines[1].unit_fee == Decimal("2.40") and stored.total == lines[0].amount + Decimal("2.40")
+
 def test_a_practitioner_records_a_payment(page, invoice, doctor):
     from segmenta.billing import invoices
 
