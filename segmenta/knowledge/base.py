@@ -814,7 +814,7 @@ def _check_fee_codes(entries, need):
 
 
 def _check_leaflets(entries, need):
-    """Each section of a leaflet cites known sources (or says it has none), and the leaflet
+    """Each section of a leaflet cites known sources (or says 'no_source'), and the leaflet
     lists every source its sections cite, so its sources line and Learn page miss none."""
     sources = set(entries["source"])
     for leaflet_id, leaflet in entries.get("leaflet", {}).items():
@@ -824,8 +824,10 @@ def _check_leaflets(entries, need):
                 need(source in sources, "leaflet", leaflet_id, f"{where}: unknown source {source!r}")
                 need(source in leaflet["sources"], "leaflet", leaflet_id,
                      f"{where} cites {source!r}, which the leaflet's sources do not list")
-            need(section["sources"] or section["evidence"] in ("no_source", "disputed"), "leaflet", leaflet_id,
-                 f"{where} has no source, so its evidence must say 'no_source' (or 'disputed')")
+            # A disputed statement names who states it: only a text that claims nothing clinical
+            # (a clinic's own "where to park") may say it has no source.
+            need(section["sources"] or section["evidence"] == "no_source", "leaflet", leaflet_id,
+                 f"{where} has no source, so its evidence must say 'no_source'")
 
 
 # What the membrane-potential lab reads: its neuron, and the lessons and claims it shows.

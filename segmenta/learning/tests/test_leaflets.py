@@ -132,6 +132,13 @@ def test_kb_validate_refuses_a_leaflet_section_without_known_or_listed_sources(d
     assert "section 'How many sessions?' cites 'no-such-source', which the leaflet's sources do not list" in err
 
 
+def test_kb_validate_refuses_a_disputed_leaflet_section_that_names_no_source(data_copy, capsys):
+    edit(data_copy / "leaflets.yaml", "      sources: [egli-2015]\n      evidence: case_series\n",
+         "      sources: []\n      evidence: disputed\n")
+    assert "section 'How many sessions?' has no source, so its evidence must say 'no_source'" in invalid(data_copy,
+                                                                                                       capsys)
+
+
 def test_kb_validate_refuses_a_leaflet_without_a_review_date(data_copy, capsys):
     edit(data_copy / "leaflets.yaml", '  reviewed: "2026-11-29"\n  sections:\n    - heading: Before the injection',
          "  sections:\n    - heading: Before the injection")
