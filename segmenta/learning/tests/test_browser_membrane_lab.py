@@ -70,3 +70,28 @@ def test_a_phone_shows_the_lab_without_sideways_scrolling(browser_pages, setting
     page.goto("/learn/lab/?preset=procaine")
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
     assert page.locator("#lab-result").bounding_box()["width"] <= 390
+
+
+def test_the_procaine_preset_and_a_typed_share_of_blocked_channels_show_the_servers_excitability(page, settings,
+                                                                                                  doctor):
+    settings.SEGMENTA_REQUIRE_MFA = False
+    browser_login(page, "doctor")
+    page.goto("/learn/lab/")
+    page.get_by_role("link", name="Procaine: half of the sodium channels blocked").click()
+    page.wait_for_url("**/learn/lab/?preset=procaine")
+    model = load().get("membrane-model", MEMBRANE_MODEL)
+
+    def share_shown(blocked_percent):
+        found = membrane.excitability(NEURON, LIMITS, model["threshold_mv"], model["peak_p_na"], blocked_percent / 100)
+        return "threshold out of reach" if found["share_needed"] is None else f"{found['share_needed'] * 100:.1f}"
+
+    blocked = page.get_by_role("spinbutton", name="Voltage-gated Na⁺ channels blocked by procaine (%)")
+    assert blocked.input_value() == "50"
+    assert share_shown(50) in page.locator("#lab-blocked-share").inner_text()
+    # The resting potential stays where it was: a block does not repolarise anything.
+    assert page.locator("#lab-vm").get_attribute("data-mv") == f"{server_vm():.2f}"
+    blocked.fill("99.9")
+    page.wait_for_function("() => document.querySelector('#lab-blocked-head').textContent.includes('99.9')")
+    assert share_shown(99.9) == "threshold out of reach"
+    assert page.locator("#lab-blocked-share").inner_text() == "threshold out of reach: no action potential"
+    assert page.locator("#lab-vm").get_attribute("data-mv") == f"{server_vm():.2f}"
