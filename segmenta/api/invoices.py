@@ -30,8 +30,11 @@ class ProposalLineOut(schemas.Out):
     ceiling: Optional[float] = Field(..., description="The highest factor the schedule allows")
     is_expense: bool = Field(..., description="The drug or product used, at cost")
     justification_required: bool
-    verified: bool = Field(..., description="Number, wording and value were read in the knowledge base's sources")
+    verified: bool = Field(..., description="Number, wording and value were read in the knowledge base's sources "
+                                            "(false for a line still without its price)")
     fee_code: str = Field(..., description="The knowledge base's fee-code entry")
+    priced: bool = Field(..., description="False while the data names no price for the line: its amount is 0 "
+                                          "until the practice enters one (a warning says so)")
 
 
 class ProposalOut(schemas.Out):

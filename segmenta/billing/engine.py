@@ -6,7 +6,7 @@ duration in minutes) and one fee schedule with its codes as the knowledge base h
 
     {"schedule": "goae", "currency": "EUR", "date": "2026-11-25",
      "lines": [{"code", "description", "quantity", "factor", "amount", "unit_fee", "threshold",
-                "ceiling", "is_expense", "justification_required", "verified", "fee_code"}],
+                "ceiling", "is_expense", "justification_required", "verified", "fee_code", "priced"}],
      "total", "warnings": [...]}
 
 Every amount is a Decimal rounded to cents the way the schedule rounds (``to_json`` writes
@@ -165,7 +165,8 @@ def _line(code, description, quantity, unit_fee, unit_amount, *, factor=None, th
             "amount": unit_amount * quantity, "unit_fee": unit_fee, "threshold": threshold, "ceiling": ceiling,
             "is_expense": code["kind"] == "expense",
             "justification_required": factor is not None and threshold is not None and factor > threshold,
-            "verified": bool(code["verified"]), "fee_code": code["id"], "priced": priced}
+            # An amount still to be entered (priced false) was read in no source, whatever the code's own status.
+            "verified": bool(code["verified"]) and priced, "fee_code": code["id"], "priced": priced}
 
 
 def _drop_excluded(items, by_code, pricer, warnings):

@@ -179,3 +179,12 @@ def test_a_negative_price_is_refused():
     with pytest.raises(engine.EngineError) as refused:
         propose([("1", {**AMPOULE, "unit_price": Decimal("-1")})])
     assert refused.value.field == "product.unit_price"
+
+
+def test_a_line_without_a_price_is_not_called_verified():
+    """The §10 code itself is verified, but an amount of 0 waiting for the practice's price was read
+    in no source: the line says priced false and verified false, not a verified 0.00."""
+    drug = expense(propose([("1", {"name": "Procain 1 %", "unit_volume_ml": Decimal(2)})]))
+    assert drug["amount"] == 0 and drug["priced"] is False and drug["verified"] is False
+    priced = expense(propose([("1", AMPOULE)]))
+    assert priced["priced"] is True and priced["verified"] is True
