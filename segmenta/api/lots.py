@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 from segmenta.accounts.access import clinics_of
 from segmenta.treatment.emergency import audit_lot_search, lot_injections
 from segmenta.treatment.models import Lot, Product
+from segmenta.treatment.stock import lot_key
 from segmenta.treatment.stockroom import balances
 
 from .errors import refusals
@@ -82,7 +83,7 @@ def _out(injection):
 @router.get("", url_name="lot_search", response={200: LotResultOut, **refusals(404)}, summary="Injections from a lot, with their patients (recall)")
 def lot_search(request, filters: Query[LotFilters]):
     lot = filters.lot.strip()
-    if not lot:
+    if not lot_key(lot):  # blank, or only spaces of any kind (tab, no-break, zero-width)
         raise HttpError(422, "lot: must not be blank")
     product = None
     if filters.product is not None:

@@ -166,3 +166,11 @@ def test_a_lot_of_a_retired_product_is_not_drawn_even_when_picked(clinic):
         choose_lot(clinic.pk, {"stock_lot": lot, "time": timezone.now()})
     assert refused.value.field == "stock_lot" and "retired" in refused.value.message
     assert lot.number not in {found.number for found in in_stock(clinic.pk)}
+
+
+def test_the_lot_api_refuses_a_lot_of_nothing_but_spaces_naming_it(api_client, clinic, doctor):
+    typed(make_patient(clinic, "Ohne"), doctor, "")
+    for blank in ("\u200b", " \u00a0\u200b "):
+        response = api_client.get("/api/v1/lots", {"lot": blank})
+        assert response.status_code == 422 and "lot" in response.content.decode()
+        assert "Ohne" not in response.content.decode()
