@@ -8,12 +8,11 @@ reassessment the patient repeats what they answered before, so the report can se
 against now (``segmenta.outcomes.reassessment``). A link sent and not yet answered is due too.
 """
 
+from segmenta.knowledge.base import VISIT_KINDS
 from segmenta.treatment.course import reassessment
 
 REASSESSMENT_KIND = "reassessment"
 FOLLOW_UP_KIND = "follow_up"  # the appointment type's kind and the knowledge base's visit kind
-# The kinds of visit the knowledge base names a questionnaire for (instruments.yaml, asked_at).
-VISIT_KINDS = ("reassessment", "visit", "follow_up")
 
 
 def is_reassessment(kind, plan=None):
