@@ -1826,10 +1826,10 @@ def cme_requirement_layout(kb, e, mono):
 
 def vignette_layout(kb, e, mono):
     """A case of the case simulator: its story and what the learner will be asked. The hidden
-    case, its red flags and the commentary stay off this page; the simulator's debrief shows
-    them after a run."""
+    case, its red flags, the targets it discourages and the commentary stay off this page; the
+    simulator's debrief shows them after a run."""
     mono.lead.append(e["story"])
-    for hidden in ("case", "expected_red_flags", "commentary", "seen_on"):
+    for hidden in ("case", "expected_red_flags", "discouraged_targets", "commentary", "seen_on"):
         e.get(hidden)
     section = Section(_("Case simulator"), "simulator")
     section.fact(_("Questions the learner may ask"), number(len(e["questions"])))

@@ -125,6 +125,11 @@ def test_the_knowledge_base_page_of_a_case_gives_nothing_away(doctor_client):
     for hidden in ("refer for examination", "night_pain", "unexplained_weight_loss", "inguinal hernia repair scar",
                    "wakes him most nights"):
         assert hidden not in page
+    # Nor the ganglion blocks a case discourages: they are part of its answer.
+    page = doctor_client.get(reverse("knowledge:entry", args=["vignette", "sinus-headache"])).content.decode()
+    assert "Frontal headache after recurrent sinusitis" in page
+    for hidden in ("Discouraged targets", "pterygopalatine", "Superior cervical ganglion"):
+        assert hidden not in page
 
 
 def test_the_list_costs_the_same_queries_for_one_run_and_many(doctor_client):
