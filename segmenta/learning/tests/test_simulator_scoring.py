@@ -240,7 +240,7 @@ def test_scoring_does_not_change_the_vignette():
     assert vignette == before
 
 
-# --- Review of issue 17: plans that harm or do nothing must not pass ---------------------
+# --- Plans that harm or do nothing must not pass ------------------------------------------
 
 def test_an_overdose_plan_is_capped_and_its_blocked_injections_earn_no_target_points():
     """Three 20 mL wheals of 2 % procaine in shoulder-scar: every one is blocked."""
