@@ -269,4 +269,7 @@ def _debrief(run, vignette):
             "flags_missed": [localize.name(kb, "red-flag", c) for c in flags["missed"]],
             "flags_caught": [localize.name(kb, "red-flag", c) for c in flags["caught"]],
             "flags_extra": [localize.name(kb, "red-flag", c) for c in flags["extra"]],
-            "stored_score": run.score}
+            "stored_score": run.score,
+            # Scored on another version of the knowledge base: the parts shown are today's
+            # engines' answer and need not add up to the score the run earned then.
+            "scored_on_other_version": run.knowledge_version != kb.version}

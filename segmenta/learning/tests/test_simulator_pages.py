@@ -183,3 +183,15 @@ def test_the_debrief_says_injections_before_the_referral_are_dangerous_beside_th
     debrief = doctor_client.get(reverse("learning:simulator_run", args=[run.pk])).content.decode()
     assert "yet you proposed injections: a plan that delays the work-up earns no points for safety." in debrief
     assert "refer first: no injection before the work-up" in debrief
+
+
+def test_a_debrief_scored_on_another_knowledge_base_version_says_so(doctor_client):
+    run = start(doctor_client, "shoulder-scar")
+    advance = reverse("learning:simulator_advance", args=[run.pk])
+    doctor_client.post(advance)
+    doctor_client.post(advance, {"regions": "[]"})
+    doctor_client.post(advance, {})
+    said = "The knowledge base has changed since this run was scored"
+    assert said not in doctor_client.get(reverse("learning:simulator_run", args=[run.pk])).content.decode()
+    SimulatorRun.objects.filter(pk=run.pk).update(knowledge_version="an-older-version")
+    assert said in doctor_client.get(reverse("learning:simulator_run", args=[run.pk])).content.decode()
