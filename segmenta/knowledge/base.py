@@ -13,6 +13,7 @@ import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -726,6 +727,15 @@ HUNEKE_THRESHOLDS = ("onset_seconds_max", "relief_percent_min", "duration_hours_
                      "partial_relief_percent_min")
 
 
+def _is_day(text):
+    """Whether a YYYY-MM-DD text (the schema checks the shape) is a day of the calendar."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _check_vignettes(entries, need):
     """A vignette's hidden case validates as a case; each question reveals a history item or a
     finding of that case; its expected red flags are red flags, and every red-flag finding of
@@ -734,6 +744,7 @@ def _check_vignettes(entries, need):
     from segmenta.caseformat import CaseError, validate  # not at the top: caseformat reads our vocabularies
 
     for vignette_id, vignette in entries.get("vignette", {}).items():
+        need(_is_day(vignette["seen_on"]), "vignette", vignette_id, f"seen_on: {vignette['seen_on']!r} is no date")
         case = vignette["case"]
         try:
             validate(case)
@@ -818,6 +829,7 @@ def _check_leaflets(entries, need):
     lists every source its sections cite, so its sources line and Learn page miss none."""
     sources = set(entries["source"])
     for leaflet_id, leaflet in entries.get("leaflet", {}).items():
+        need(_is_day(leaflet["reviewed"]), "leaflet", leaflet_id, f"reviewed: {leaflet['reviewed']!r} is no date")
         for section in leaflet["sections"]:
             where = f"section {section['heading']!r}"
             for source in section["sources"]:

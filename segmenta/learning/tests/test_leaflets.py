@@ -139,6 +139,12 @@ def test_kb_validate_refuses_a_disputed_leaflet_section_that_names_no_source(dat
                                                                                                        capsys)
 
 
+def test_kb_validate_refuses_a_review_date_that_is_no_day(data_copy, capsys):
+    edit(data_copy / "leaflets.yaml", '  reviewed: "2026-11-29"\n  sections:\n    - heading: Before the injection',
+         '  reviewed: "2026-02-30"\n  sections:\n    - heading: Before the injection')
+    assert "leaflet 'what-happens-at-a-session': reviewed: '2026-02-30' is no date" in invalid(data_copy, capsys)
+
+
 def test_kb_validate_refuses_a_leaflet_without_a_review_date(data_copy, capsys):
     edit(data_copy / "leaflets.yaml", '  reviewed: "2026-11-29"\n  sections:\n    - heading: Before the injection',
          "  sections:\n    - heading: Before the injection")

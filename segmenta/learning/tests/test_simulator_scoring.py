@@ -209,6 +209,12 @@ def test_kb_validate_refuses_a_vignette_whose_case_does_not_validate(tmp_path):
     assert "vignette 'shoulder-scar': case:" in _broken(tmp_path, change)
 
 
+def test_kb_validate_refuses_a_visit_day_that_is_no_day(tmp_path):
+    def change(v):
+        v["seen_on"] = "2026-02-30"
+    assert "seen_on: '2026-02-30' is no date" in _broken(tmp_path, change)
+
+
 def test_kb_validate_refuses_a_question_revealing_nothing_of_the_case(tmp_path):
     def change(v):
         v["questions"][1]["reveals"] = ["h7"]
