@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -199,6 +199,7 @@ def _clinic_kb(clinic):
 
 def _render_profile(request, profile, *, training_form=None, token_form=None, language_form=None, status=200):
     memberships = list(request.user.memberships.select_related("clinic"))
+    prefetch_related_objects([profile], "training_records")  # read once, for the list and the check
     records = list(profile.training_records.all())
     # What the scope check counts today: neither an expired record's techniques nor a later one's.
     trained = set(profile.trained_techniques(timezone.localdate()))
