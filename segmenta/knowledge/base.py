@@ -418,7 +418,10 @@ KINDS = {
     "cme-requirement": ("cme_requirements.yaml", _schema(
         ["jurisdictions", "professions", "credits", "period_years", "verified"],
         jurisdictions=_list(JURISDICTION), professions=PROFESSIONS, credits=COUNT,
-        period_years={"type": "integer", "minimum": 1, "maximum": 10}, verified={"type": "boolean"})),
+        period_years={"type": "integer", "minimum": 1, "maximum": 10}, verified={"type": "boolean"},
+        # A condition of the duty that the credits alone do not show (e.g. a minimum share of
+        # medical points): the Training page then says "met as far as counted" and names it.
+        not_counted=TEXT)),
     # Learn → Courses (segmenta/learning/courses.py): modules with objectives, readings that
     # point at knowledge-base entries (rendered live, never copied), and a quiz whose questions
     # each name the entry that backs them.

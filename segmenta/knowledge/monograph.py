@@ -1820,6 +1820,8 @@ def cme_requirement_layout(kb, e, mono):
     section.fact(_("For"), _listed(codes(e["professions"], "profession")))
     section.fact(_("Credits"), _("%(credits)s in %(years)s years") % {
         "credits": number(e["credits"]), "years": number(e["period_years"])})
+    if e.get("not_counted"):
+        section.fact(_("Not counted by Segmenta"), e["not_counted"])
     section.fact(_("Checked against the source"), yes_no(e.get("verified")))
     mono.sections.append(section)
 

@@ -85,7 +85,7 @@ TEXT_FIELDS = {
     "fee-schedule": ["name", "note", "factor.note", "vat_exemption_note"],
     "fee-code": ["name", "note"],
     "awarding-body": ["name", "note"],
-    "cme-requirement": ["name", "note"],
+    "cme-requirement": ["name", "note", "not_counted"],
 }
 # Vocabularies whose labels are the codes themselves (spinal segments, FDI tooth numbers).
 UNTRANSLATED_VOCABULARIES = ("segment", "tooth")

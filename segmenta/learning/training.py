@@ -43,6 +43,12 @@ class Standing:
     def from_knowledge_base(self):
         return self.entry is not None
 
+    @property
+    def not_counted(self):
+        """A condition of the duty the credits alone do not show (the knowledge base's
+        ``not_counted``): with it, reached credits are "met as far as counted", never "met"."""
+        return localize.text(self.entry, "not_counted") if self.entry else ""
+
 
 def kb_requirements(kb, clinic, profession):
     """The knowledge base's requirements for a ``profession`` where ``clinic`` practises."""

@@ -250,3 +250,24 @@ def test_the_team_view_shows_only_the_admins_own_clinic(german_clinic, doctor, a
     assert admin_client.get(reverse("learning:training_requirement", args=[theirs.pk])).status_code == 404
     assert admin_client.post(reverse("learning:training_requirement_delete", args=[theirs.pk])).status_code == 404
     assert ClinicRequirement.objects.filter(pk=theirs.pk).exists()
+
+
+def test_a_condition_the_credits_do_not_show_is_named_and_never_called_met(clinic, doctor, doctor_client, admin_client):
+    """Austria's DFP asks 200 of the 250 points in medical subjects, which the recorded credits
+    do not tell: 250 points of anything are "met as far as counted", with the condition named."""
+    clinic.jurisdiction = "AT"
+    clinic.save()
+    record(doctor, timezone.localdate() - timedelta(days=30), 250)
+    html = unescape(doctor_client.get(reverse("learning:training")).content.decode())
+    standing = html.split('id="standing-kbat-dfp"')[1].split("</li>")[0]
+    assert "met as far as counted" in standing and "200 of the 250 points" in standing
+    assert ">met<" not in standing
+    team = unescape(admin_client.get(reverse("learning:training_team")).content.decode())
+    assert "met as far as counted" in team and "200 of the 250 points" in team
+
+
+def test_a_requirement_without_such_a_condition_is_simply_met(german_clinic, doctor, doctor_client):
+    record(doctor, timezone.localdate() - timedelta(days=30), 250)
+    html = unescape(doctor_client.get(reverse("learning:training")).content.decode())
+    standing = html.split('id="standing-kbde-sgb5-95d"')[1].split("</li>")[0]
+    assert ">met<" in standing and "as far as counted" not in standing
