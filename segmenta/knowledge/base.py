@@ -210,7 +210,10 @@ KINDS = {
                     "properties": {"min": {"type": "number", "exclusiveMinimum": 0},
                                    "max": {"type": "number", "exclusiveMinimum": 0}}},
         aspirate={"type": "boolean"}, deep={"type": "boolean"}, preservative_free={"type": "boolean"}, ganglion=ID,
-        asra_class=_enum(["low", "intermediate", "high"]))),
+        asra_class=_enum(["low", "intermediate", "high"]),
+        # An interference-field technique's fields: the history kinds it is the injection for
+        # (a tonsil injection treats no scar). Kinds no technique names are left open.
+        field_kinds={**_list(_enum(vocabulary.codes("history_kind"))), "minItems": 1})),
     "field-category": ("field_categories.yaml", _schema(
         ["kinds", "local_signs", "prior"], kinds=_list(_enum(vocabulary.codes("history_kind"))),
         local_signs=_list(_enum(vocabulary.codes("sign"))), prior=_enum(["high", "normal"]))),
@@ -612,10 +615,18 @@ def _cross_check(entries):
             need(stated in ganglion["complications"], "ganglion", ganglion_id,
                  f"complications_with_frequency names {stated!r}, which is not one of its complications")
     ganglia = set(entries["ganglion"])
+    claimed = {}
     for technique_id, technique in entries["technique"].items():
         if "ganglion" in technique:
             need(technique["ganglion"] in ganglia, "technique", technique_id,
                  f"unknown ganglion {technique['ganglion']!r}")
+        field_technique = technique["approach"] == "interference_field"
+        need(field_technique == ("field_kinds" in technique), "technique", technique_id,
+             "an interference-field technique names its field_kinds, and only such a technique")
+        for kind in technique.get("field_kinds", []):
+            need(kind not in claimed, "technique", technique_id,
+                 f"field kind {kind!r} is already {claimed.get(kind)!r}'s")
+            claimed.setdefault(kind, technique_id)
     seen_kinds = [k for category in entries["field-category"].values() for k in category["kinds"]]
     need(sorted(seen_kinds) == sorted(vocabulary.codes("history_kind")), "field-category", "*",
          "every history kind must belong to exactly one category")

@@ -792,6 +792,8 @@ def technique_layout(kb, e, mono):
     overview.fact(_("Depth"), depth)
     if "ganglion" in e:
         overview.fact(_("Ganglion"), _link(kb, "ganglion", e["ganglion"]))
+    if e.get("field_kinds"):
+        overview.fact(_("The fields it treats"), codes(e["field_kinds"], "history_kind"))
     typical = e.get("typical_ml")
     if typical:
         overview.fact(_("Usual volume"), span(typical["min"], typical["max"], "mL"),

@@ -26,7 +26,7 @@ Weights (points, 100 in all), chosen by the Segmenta team for teaching, not clin
   nothing), and 0 otherwise; else the share of proposed injections the engine offers and
   the safety engine does not block (the complaint's segmental techniques, a ganglion it
   suggests and does not mark contraindicated, a field technique at a leading candidate
-  field), where a technique the vignette lists in ``discouraged_targets`` is never offered;
+  field it fits by ``field_kinds`` in techniques.yaml), where a technique the vignette lists in ``discouraged_targets`` is never offered;
   no injection proposed scores 0.
 - safety (15): all of it for a plan that is not dangerous (warnings are shown but cost
   nothing), none for a dangerous one: no points for safety are given to a plan that would
@@ -237,14 +237,26 @@ def _fields_part(assessment, answers):
                    "not_leading": [h for h in proposed if h not in leading]}
 
 
-def offered(injection, assessment, kb, discouraged=()):
-    """Whether the engine offers this injection for the case (see the module's weights)."""
+def fits_the_field(technique, kind, kb):
+    """Whether an interference-field ``technique`` is the injection for a field of history
+    ``kind``: a kind that some technique names (``field_kinds``) fits that technique only (a
+    tonsil injection treats no scar); a kind no technique names is left open."""
+    owners = {t["id"] for t in kb.all("technique") if kind in t.get("field_kinds", [])}
+    return not owners or technique["id"] in owners
+
+
+def offered(injection, assessment, kb, discouraged=(), history_kinds=None):
+    """Whether the engine offers this injection for the case (see the module's weights).
+    ``history_kinds``: {history id: kind} of the case, to tell whether a field technique fits
+    the field it is aimed at."""
     if injection["target"] in discouraged:
         return False
     technique = kb.get("technique", injection["target"])
     leading = {h for c in assessment["complaints"] for h in c["leading"]}
     if technique["approach"] == FIELD_APPROACH:
-        return injection.get("history_id") in leading
+        history_id = injection.get("history_id")
+        kind = (history_kinds or {}).get(history_id)
+        return history_id in leading and (kind is None or fits_the_field(technique, kind, kb))
     for complaint in assessment["complaints"]:
         if any(t["technique"] == injection["target"] and not t.get("contraindicated")
                for t in complaint["segmental_targets"]):
@@ -269,7 +281,8 @@ def _targets_part(vignette, assessment, answers, verdicts, kb):
     injections = answers.get("injections", [])
     blocked = set(_blocked(verdicts))
     discouraged = set(vignette.get("discouraged_targets", []))
-    marks = [offered(i, assessment, kb, discouraged) and index not in blocked
+    kinds = {item["id"]: item.get("kind") for item in vignette["case"].get("history", [])}
+    marks = [offered(i, assessment, kb, discouraged, kinds) and index not in blocked
              for index, i in enumerate(injections)]
     if assessment["refer_first"]:
         referred = not injections and _referred_for_a_reason(assessment, answers)

@@ -129,3 +129,20 @@ def test_the_membrane_labs_own_neuron_lies_within_its_limits(data_copy, change, 
     edit(data_copy / "membrane.yaml", lambda entries: entries[0].update(change))
     with pytest.raises(KnowledgeError, match=said):
         load_from(data_copy)
+
+
+def _technique(entries, technique_id):
+    return next(e for e in entries if e["id"] == technique_id)
+
+
+def test_an_interference_field_technique_must_name_the_fields_it_treats(data_copy):
+    edit(data_copy / "techniques.yaml", lambda entries: _technique(entries, "tonsil").pop("field_kinds"))
+    with pytest.raises(KnowledgeError, match="technique 'tonsil'.*field_kinds"):
+        load_from(data_copy)
+
+
+def test_a_kind_of_field_belongs_to_one_technique_at_most(data_copy):
+    edit(data_copy / "techniques.yaml",
+         lambda entries: _technique(entries, "tonsil").__setitem__("field_kinds", ["tonsils", "scar"]))
+    with pytest.raises(KnowledgeError, match="field kind 'scar' is already 'scar'"):
+        load_from(data_copy)

@@ -356,3 +356,24 @@ def test_kb_validate_refuses_a_vignette_without_a_screening_question(tmp_path):
         for question in v["questions"]:
             question.pop("screening", None)
     assert "none is marked screening" in _broken(tmp_path, change)
+
+
+def test_a_field_technique_counts_only_at_a_field_it_treats():
+    """A tonsil injection aimed at the leading appendectomy scar is no answer to it, though
+    the safety engine, judging the injection alone, lets it pass."""
+    vignette = KB.get("vignette", "shoulder-scar")
+    dose = {"drug": "procaine", "concentration_percent": 1, "volume_ml": 1, "history_id": "h1"}
+    scar = simulator.score(vignette, answers(injections=[{"target": "scar", **dose}]), KB)
+    tonsil = simulator.score(vignette, answers(injections=[{"target": "tonsil", **dose}]), KB)
+    assert scar["parts"]["targets"]["offered"] == [True]
+    assert tonsil["parts"]["targets"]["offered"] == [False]
+    assert tonsil["parts"]["targets"]["points"] < scar["parts"]["targets"]["points"]
+
+
+@pytest.mark.parametrize("technique, kind, fits", [
+    ("scar", "scar", True), ("scar", "tattoo", True), ("tooth", "tooth", True), ("tonsil", "tonsils", True),
+    ("tonsil", "scar", False), ("tooth", "tonsils", False), ("scar", "tooth", False),
+    # No technique names a fracture or a sinus: any field technique is left to the learner.
+    ("scar", "fracture", True), ("tonsil", "sinus", True)])
+def test_which_field_technique_fits_which_field(technique, kind, fits):
+    assert simulator.fits_the_field(KB.get("technique", technique), kind, KB) is fits
