@@ -858,8 +858,8 @@ def _check_leaflets(entries, need):
 
 # What the membrane-potential lab reads: its neuron, and the lessons and claims it shows.
 MEMBRANE_MODEL = "mammalian-neuron"
-MEMBRANE_TEXTS = ("resting-potential", "depolarisation", "procaine-action", "injured-tissue-depolarised",
-                  "procaine-restores-potential")
+MEMBRANE_TEXTS = ("resting-potential", "depolarisation", "procaine-action", "conduction-block",
+                  "injured-tissue-depolarised", "procaine-restores-potential")
 MEMBRANE_FIELDS = ("temp_c", "k_in", "k_out", "na_in", "na_out", "cl_in", "cl_out", "p_k", "p_na", "p_cl")
 
 

@@ -47,6 +47,10 @@ SCALE_MV = (-100, 60)
 # "at its edge" (the default neuron's −69.8 mV): a wording choice, not a physiological limit.
 EDGE_MV = 1
 WIDTH, MARGIN, BEYOND = 480, 36, 18
+# The knowledge base's lessons (membrane_texts.yaml) the result explains itself with: what a
+# membrane held at or above threshold does, and what a block of sodium channels does and does not.
+HELD_DEPOLARISED = "depolarisation"
+BLOCK_LESSONS = ("procaine-action", "conduction-block")
 
 
 def _x(mv):
@@ -151,21 +155,29 @@ def _excitable(found):
 
 
 def _texts(kb):
-    """The lab's lessons and claims in the page's language, each with its sources' entries."""
-    cited = {}
+    """The lab's lessons and claims in the page's language by id, each with its sources' entries."""
+    shown = {}
     for text_id in MEMBRANE_TEXTS:
         entry = kb.get("membrane-text", text_id)
         if entry is None:
             continue
         # A copy: in English localize.entry hands back the knowledge base's own entry, which
         # every other page then reads.
-        shown = dict(localize.entry(entry))
-        shown["cited"] = [kb.source(s) for s in entry["sources"] if kb.source(s)]
-        shown["stated"] = [kb.source(s) for s in entry.get("stated_by", []) if kb.source(s)]
-        shown["questioned"] = [kb.source(s) for s in entry.get("questioned_by", []) if kb.source(s)]
-        cited[text_id] = shown
-    return {"lessons": [t for t in cited.values() if t["role"] == "lesson"],
-            "claims": [t for t in cited.values() if t["role"] == "claim"]}
+        text = dict(localize.entry(entry))
+        text["cited"] = [kb.source(s) for s in entry["sources"] if kb.source(s)]
+        text["stated"] = [kb.source(s) for s in entry.get("stated_by", []) if kb.source(s)]
+        text["questioned"] = [kb.source(s) for s in entry.get("questioned_by", []) if kb.source(s)]
+        shown[text_id] = text
+    return shown
+
+
+def _notes(texts, result):
+    """The lessons the result explains itself with: what a membrane held at or above threshold
+    does (while it is) and what a block does and does not do."""
+    if result.get("problem"):
+        return []
+    wanted = ((HELD_DEPOLARISED,) if result["above_threshold"] else ()) + BLOCK_LESSONS
+    return [texts[text_id] for text_id in wanted if text_id in texts]
 
 
 @login_required
@@ -177,7 +189,8 @@ def lab_page(request):
     defaults, limits, presets = membrane.from_model(model)
     values, blocked, preset = _inputs(request, defaults, presets)
     result = _result(values, blocked, model, limits)
-    context = {"result": result, "model": localize.entry(model)}
+    texts = _texts(kb)
+    context = {"result": result, "notes": _notes(texts, result), "model": localize.entry(model)}
     if request.headers.get("HX-Request"):
         return render(request, "learning/_lab_result.html", context)
     wrong = result.get("problem", {}).get("field")
@@ -186,5 +199,9 @@ def lab_page(request):
     shown_presets = [{"id": p["id"], "name": shown["name"], "note": shown.get("note", "")}
                      for p, shown in zip(presets, localize.entry(model)["presets"])]
     return render(request, "learning/lab.html", {
-        **context, **_texts(kb), "fields": fields, "presets": shown_presets,
+        **context, "fields": fields,
+        # The block's lessons stand beside the result's block table (none with a problem in the
+        # inputs), not again among the lessons.
+        "lessons": [t for key, t in texts.items() if t["role"] == "lesson" and (key not in BLOCK_LESSONS or wrong)],
+        "claims": [t for t in texts.values() if t["role"] == "claim"], "presets": shown_presets,
         "preset": next((p for p in shown_presets if preset and p["id"] == preset["id"]), None)})

@@ -146,3 +146,52 @@ def test_showing_the_lab_leaves_the_knowledge_base_as_it_was(doctor_client, clin
     before = {text_id: set(kb.get("membrane-text", text_id)) for text_id in ids}
     assert doctor_client.get(reverse("learning:lab")).status_code == 200
     assert {text_id: set(for_clinic(clinic).get("membrane-text", text_id)) for text_id in ids} == before
+
+
+def note(html, text_id):
+    """The result's note quoting the knowledge base's lesson ``text_id``, or None."""
+    found = re.search(rf'<div class="lab-note" id="note-{text_id}">(.*?)</div>', html, re.S)
+    return found.group(1) if found else None
+
+
+def folded(text):
+    return " ".join(escape(text).split())
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "es"])
+def test_the_results_physiology_is_the_knowledge_bases_lessons_with_their_sources(client, doctor, lang):
+    doctor.profile.language = lang
+    doctor.profile.save()
+    kb = load()
+    html = login_verified(client, doctor).get(LAB).content.decode()
+    result = html[html.index('id="lab-result"'):html.index("</section>", html.index('id="lab-result"'))]
+    for text_id in ("procaine-action", "conduction-block"):
+        entry = kb.get("membrane-text", text_id)
+        shown = note(result, text_id)
+        assert shown is not None, text_id
+        wording = entry if lang == "en" else entry["i18n"][lang]
+        assert folded(wording["text"]) in " ".join(shown.split())
+        assert f'href="{reverse("knowledge:entry", args=["membrane-text", text_id])}"' in shown
+        assert all(escape(kb.source(s)["name"]) in shown for s in entry["sources"])
+        # Said once on the page: beside the block table, not again among the lessons below.
+        assert html.count(folded(wording["text"])[:60]) == 1
+    assert note(result, "depolarisation") is None  # −69.8 mV: below threshold
+    for literal in ("procaine does not repolarise", "a real nerve stops conducting sooner",
+                    "its sodium channels inactivate and it stops firing (this model"):
+        assert literal not in html
+
+
+def test_a_membrane_at_threshold_is_explained_by_the_depolarisation_lesson(doctor_client):
+    query = {**{k: f"{v:g}" for k, v in NEURON.items()}, "k_out": "40"}
+    assert membrane.potentials({**NEURON, "k_out": 40}, LIMITS)["vm_mv"] >= -55
+    part = doctor_client.get(LAB, query, HTTP_HX_REQUEST="true").content.decode()
+    lesson = load().get("membrane-text", "depolarisation")
+    assert folded(lesson["text"]) in " ".join(note(part, "depolarisation").split())
+    assert "The membrane rests at or above the threshold (-55 mV)." in part
+
+
+def test_with_a_problem_in_the_inputs_the_block_lessons_stay_among_the_lessons(doctor_client):
+    html = doctor_client.get(LAB, {"k_in": "0"}).content.decode()
+    assert note(html, "procaine-action") is None
+    for text_id in ("procaine-action", "conduction-block"):
+        assert load().get("membrane-text", text_id)["name"] in html
