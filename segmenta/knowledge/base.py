@@ -860,6 +860,12 @@ def _check_leaflets(entries, need):
 MEMBRANE_MODEL = "mammalian-neuron"
 MEMBRANE_TEXTS = ("resting-potential", "depolarisation", "procaine-action", "conduction-block",
                   "injured-tissue-depolarised", "procaine-restores-potential")
+# The evidence a claim of each status may carry, so that the badge beside it never contradicts
+# it: a disputed or refuted claim reads "disputed"; an established one rests on evidence that
+# establishes something, never on "disputed", "no_source", an approximation, opinion, case
+# reports or a secondary source alone.
+CLAIM_EVIDENCE = {"disputed": {"disputed"}, "refuted": {"disputed"},
+                  "established": {"anatomy", "drug_label", "law", "guideline", "review", "clinical_study", "textbook"}}
 MEMBRANE_FIELDS = ("temp_c", "k_in", "k_out", "na_in", "na_out", "cl_in", "cl_out", "p_k", "p_na", "p_cl")
 
 
@@ -895,8 +901,12 @@ def _check_membrane(entries, need):
                 need(source in text["sources"], "membrane-text", text_id,
                      f"{key}: {source!r} must be among its sources too")
         if text["role"] == "claim":
-            need(text["evidence"] == "disputed" or text["status"] != "disputed", "membrane-text", text_id,
-                 "a disputed claim's evidence must say 'disputed'")
+            allowed = CLAIM_EVIDENCE.get(text["status"], set())
+            need(text["evidence"] in allowed, "membrane-text", text_id,
+                 f"a claim with status {text['status']!r} needs evidence among {sorted(allowed)}, "
+                 f"not {text['evidence']!r}")
+        else:
+            need("status" not in text, "membrane-text", text_id, "a lesson has no status: only a claim does")
 
 
 def _check_weight_plausibility(entries, need):

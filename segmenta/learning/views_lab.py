@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from segmenta.accounts.access import chosen_clinic
 from segmenta.knowledge import localize
 from segmenta.knowledge.base import MEMBRANE_MODEL, MEMBRANE_TEXTS
+from segmenta.knowledge.monograph import CLAIM_STATUS
 from segmenta.knowledge.service import for_clinic
 
 from . import membrane
@@ -155,7 +156,8 @@ def _excitable(found):
 
 
 def _texts(kb):
-    """The lab's lessons and claims in the page's language by id, each with its sources' entries."""
+    """The lab's lessons and claims in the page's language by id, each with its sources' entries
+    and, for a claim, its status as people read it."""
     shown = {}
     for text_id in MEMBRANE_TEXTS:
         entry = kb.get("membrane-text", text_id)
@@ -167,6 +169,8 @@ def _texts(kb):
         text["cited"] = [kb.source(s) for s in entry["sources"] if kb.source(s)]
         text["stated"] = [kb.source(s) for s in entry.get("stated_by", []) if kb.source(s)]
         text["questioned"] = [kb.source(s) for s in entry.get("questioned_by", []) if kb.source(s)]
+        if entry.get("status"):
+            text["status_label"] = str(CLAIM_STATUS.get(entry["status"], entry["status"]))
         shown[text_id] = text
     return shown
 

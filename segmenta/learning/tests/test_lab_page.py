@@ -1,6 +1,7 @@
 """The membrane-potential lab's page (/learn/lab/): the server's numbers, presets, refusals
 naming the field, the claims with their status and sources, and the result alone for htmx."""
 
+import json
 import re
 from html import escape
 
@@ -195,3 +196,28 @@ def test_with_a_problem_in_the_inputs_the_block_lessons_stay_among_the_lessons(d
     assert note(html, "procaine-action") is None
     for text_id in ("procaine-action", "conduction-block"):
         assert load().get("membrane-text", text_id)["name"] in html
+
+
+def claim_status(html, claim_id):
+    section = html[html.index(f'id="claim-{claim_id}"'):]
+    return re.search(r'<span class="claim-status" data-status="(\w+)">[^<]*<strong>([^<]*)</strong>',
+                     section[:section.index("</li>")]).groups()
+
+
+@pytest.mark.parametrize(("lang", "word"), [("en", "Disputed"), ("de", "Umstritten"), ("es", "Discutido")])
+def test_each_claim_shows_its_own_status_translated_beside_its_evidence(client, doctor, lang, word):
+    doctor.profile.language = lang
+    doctor.profile.save()
+    html = login_verified(client, doctor).get(LAB).content.decode()
+    for claim_id in ("injured-tissue-depolarised", "procaine-restores-potential"):
+        assert claim_status(html, claim_id) == ("disputed", word)
+
+
+def test_a_refuted_claim_is_shown_as_refuted(admin_client, doctor_client, clinic):
+    response = admin_client.post(reverse("knowledge:overrides"), {
+        "clinic": clinic.pk, "kind": "membrane-text", "entry_id": "procaine-restores-potential",
+        "data_text": json.dumps({"status": "refuted"}), "reason": "Our teaching"})
+    assert response.status_code == 302
+    html = doctor_client.get(LAB).content.decode()
+    assert claim_status(html, "procaine-restores-potential") == ("refuted", "Refuted")
+    assert claim_status(html, "injured-tissue-depolarised") == ("disputed", "Disputed")
