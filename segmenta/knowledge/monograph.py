@@ -1587,9 +1587,15 @@ def tracing_weight_layout(kb, e, mono):
     mono.sections.append(section)
 
 
-# Whom a leaflet's "call" section names (the number itself is the clinic's or the jurisdiction's).
-LEAFLET_CALLS = {"practice": gettext_lazy("Printed with the clinic's phone."),
-                 "emergency": gettext_lazy("Printed with the emergency number of the clinic's jurisdiction.")}
+# Whom a leaflet's "call" section names, true of every leaflet printed (learning/leaflet.html):
+# the clinic's phone, else a plea to use the practice's number; the jurisdiction's emergency
+# number, else the patient's local one with Europe's named beside it.
+LEAFLET_CALLS = {
+    "practice": gettext_lazy("Printed with the clinic's phone; a clinic that has entered none asks the patient to "
+                             "use the phone number the practice gave them."),
+    "emergency": gettext_lazy("Printed with the emergency number of the clinic's jurisdiction; where the knowledge "
+                              "base has none for it, the leaflet says to call the local emergency number and names "
+                              "Europe's beside it.")}
 
 
 def leaflet_layout(kb, e, mono):

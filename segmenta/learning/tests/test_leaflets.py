@@ -3,6 +3,7 @@ PDF/A with the clinic's letterhead and phone, the emergency number of the clinic
 jurisdiction where a section says to call it, English (saying so) where a leaflet lacks the
 language asked for, and kb validate refusing a leaflet without its translations or sources."""
 
+import html
 import io
 import re
 
@@ -87,6 +88,20 @@ def test_a_clinic_without_a_phone_is_not_given_an_empty_number(db):
     numbers = re.findall(r'<p class="leaflet-number">(.*?)</p>', body)
     assert len(numbers) == 2 and not re.search(r"phone\s*$", numbers[0]) and "Praxis ohne Telefon" not in numbers[0]
     assert "112" in numbers[1]
+
+
+def test_the_learn_page_says_whom_a_call_section_names_as_every_leaflet_prints_it(doctor_client, db):
+    # A clinic with no phone and a jurisdiction the knowledge base does not know prints the fallbacks.
+    clinic = Clinic.objects.create(name="Praxis ohne Telefon", jurisdiction="CO")
+    leaflet = leaflets.body(leaflets.content(load(), "after-your-injection", "en", clinic))
+    assert "Use the phone number your practice gave you." in leaflet
+    assert "Your local emergency number (112 in Europe)" in leaflet
+    page = html.unescape(doctor_client.get(reverse("knowledge:entry", args=["leaflet", "after-your-injection"]))
+                         .content.decode())
+    assert ("Printed with the clinic's phone; a clinic that has entered none asks the patient to use the phone "
+            "number the practice gave them.") in page
+    assert ("Printed with the emergency number of the clinic's jurisdiction; where the knowledge base has none "
+            "for it, the leaflet says to call the local emergency number and names Europe's beside it.") in page
 
 
 def own_leaflet_kb():
