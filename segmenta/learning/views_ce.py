@@ -89,17 +89,21 @@ def _record_form_page(request, item):
         old_file = item.certificate.name if item and item.certificate else ""
         form = RecordForm(request.POST, request.FILES, instance=item, kb=kb)
         if form.is_valid():
-            with transaction.atomic():
-                saved = form.save(commit=False)
-                saved.profile = profile
-                saved.save()
-                if item is None:
-                    audit("create", request=request, obj=saved)
-                else:
-                    detail = _changes(before, saved)
-                    if old_file != (saved.certificate.name or ""):
-                        detail["certificate"] = "replaced" if saved.certificate else "removed"
-                    audit("update", request=request, obj=saved, detail=detail)
+            saved = form.save(commit=False)
+            saved.profile = profile
+            try:
+                with transaction.atomic():
+                    saved.save()
+                    if item is None:
+                        audit("create", request=request, obj=saved)
+                    else:
+                        detail = _changes(before, saved)
+                        if old_file != (saved.certificate.name or ""):
+                            detail["certificate"] = "replaced" if saved.certificate else "removed"
+                        audit("update", request=request, obj=saved, detail=detail)
+            except Exception:
+                _drop_stored_upload(saved.certificate, old_file)
+                raise
             if old_file and old_file != (saved.certificate.name or ""):
                 saved.certificate.storage.delete(old_file)  # the replaced file, after the commit
             messages.success(request, _("Training record saved."))
@@ -109,6 +113,15 @@ def _record_form_page(request, item):
         form = RecordForm(instance=item, kb=kb, initial=initial)
         status = 200
     return render(request, "learning/training_record_form.html", {"form": form, "item": item}, status=status)
+
+
+def _drop_stored_upload(certificate, old_file):
+    """The file a save stored before its transaction rolled back: no record points at it, so it
+    goes (the record's previous file stays, as the record still names it)."""
+    # _committed: the upload has reached storage under its new name (before that, the name is
+    # only the one the browser sent, which may be any other file's).
+    if certificate and certificate._committed and certificate.name != old_file:
+        certificate.storage.delete(certificate.name)
 
 
 @login_required

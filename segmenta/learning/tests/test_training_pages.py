@@ -271,3 +271,34 @@ def test_a_requirement_without_such_a_condition_is_simply_met(german_clinic, doc
     html = unescape(doctor_client.get(reverse("learning:training")).content.decode())
     standing = html.split('id="standing-kbde-sgb5-95d"')[1].split("</li>")[0]
     assert ">met<" in standing and "as far as counted" not in standing
+
+
+def stored_certificates(settings, user):
+    folder = settings.MEDIA_ROOT / "certificates" / str(user.pk)
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+@pytest.mark.parametrize("editing", [False, True])
+def test_an_upload_whose_save_rolls_back_leaves_no_file_behind(german_clinic, doctor, doctor_client, settings,
+                                                               monkeypatch, editing):
+    today = timezone.localdate()
+    data = {"kind": "course", "course": "Grundkurs", "provider": "IGNH", "date": today.isoformat(), "hours": "8"}
+    url = reverse("learning:training_new")
+    if editing:
+        assert doctor_client.post(url, {**data, "certificate": SimpleUploadedFile("old.pdf", PDF)}).status_code == 302
+        item = TrainingRecord.objects.get()
+        url = reverse("learning:training_edit", args=[item.pk])
+    before = stored_certificates(settings, doctor)
+
+    def failing_audit(*args, **kwargs):
+        raise RuntimeError("the audit trail is unavailable")
+
+    monkeypatch.setattr("segmenta.learning.views_ce.audit", failing_audit)
+    with pytest.raises(RuntimeError):
+        doctor_client.post(url, {**data, "hours": "9", "certificate": SimpleUploadedFile("new.pdf", PDF + b" new")})
+    assert stored_certificates(settings, doctor) == before  # the new file is gone, an old one stays
+    if editing:
+        item.refresh_from_db()
+        assert item.hours == 8 and item.certificate.read() == PDF
+    else:
+        assert not TrainingRecord.objects.exists()
