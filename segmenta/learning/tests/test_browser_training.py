@@ -1,11 +1,13 @@
 """Continuing education in a real browser: a practitioner records a certificate as a person
-would (its file uploaded), sets the start of their CME period, and a clinic admin sets the
-team's own requirement; each checked against what was stored."""
+would (its file uploaded), replaces a record's certificate with a new file, sets the start of
+their CME period, and a clinic admin sets the team's own requirement; each checked against what
+was stored."""
 import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from segmenta.accounts.models import TrainingRecord
@@ -57,6 +59,31 @@ def test_a_practitioner_records_a_certificate_with_its_file(page, settings, germ
     page.wait_for_url("**/learn/training/")
     assert TrainingCycle.objects.get(user=doctor).starts == start
     assert page.get_by_text("218 points missing by").is_visible()
+
+
+def test_a_practitioner_replaces_a_records_certificate_and_the_old_file_goes(page, settings, german_clinic, doctor,
+                                                                            tmp_path):
+    settings.SEGMENTA_REQUIRE_MFA = False
+    item = TrainingRecord.objects.create(profile=doctor.profile, course="Grundkurs", provider="IGNH", hours=8,
+                                         date=timezone.localdate(), kind="course")
+    item.certificate.save("old.pdf", ContentFile(PDF))
+    old_name, storage = item.certificate.name, item.certificate.storage
+    assert storage.exists(old_name)
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(PDF + b", scanned again")
+    browser_login(page)
+    page.goto("/learn/training/")
+    page.get_by_role("link", name="Edit Grundkurs").click()
+    assert page.get_by_text("A certificate is on file; a new file replaces it.").is_visible()
+    page.get_by_label("Hours").fill("12")
+    page.get_by_label("Certificate").set_input_files(str(scan))
+    page.get_by_role("button", name="Save record").click()
+    page.wait_for_url("**/learn/training/")
+
+    item.refresh_from_db()
+    assert item.hours == Decimal("12") and item.certificate.name != old_name
+    assert item.certificate.read() == PDF + b", scanned again"
+    assert not storage.exists(old_name)  # the replaced file is gone from storage
 
 
 def test_a_clinic_admin_sets_the_teams_requirement(page, settings, german_clinic, admin_user, doctor):
