@@ -41,6 +41,7 @@ from .forms import (
     TrainingRecordForm,
 )
 from .models import ApiToken, Clinic, Membership, PractitionerProfile, Role, TrainingRecord
+from .uploads import drop_stored_upload
 
 User = get_user_model()
 
@@ -254,11 +255,15 @@ def training_add(request):
     profile, _created = PractitionerProfile.objects.get_or_create(user=request.user)
     form = TrainingRecordForm(request.POST, request.FILES)
     if form.is_valid():
-        with transaction.atomic():
-            item = form.save(commit=False)
-            item.profile = profile
-            item.save()
-            record("create", request=request, obj=item)
+        item = form.save(commit=False)
+        item.profile = profile
+        try:
+            with transaction.atomic():
+                item.save()
+                record("create", request=request, obj=item)
+        except Exception:
+            drop_stored_upload(item.certificate)
+            raise
         messages.success(request, _("Training record added."))
         return redirect("accounts:profile")
     return _render_profile(request, profile, training_form=form, status=400)
@@ -548,12 +553,16 @@ def clinic_settings_save(request, pk):
     form = _settings_form(clinic, request.POST, request.FILES)
     if not form.is_valid():
         return _render_settings(request, bound=form, status=400)
-    with transaction.atomic():
-        clinic = form.save()
-        changes = {name: [before[name], _setting(clinic, name)] for name in fields
-                   if before[name] != _setting(clinic, name)}
-        if "logo" in changes and before["logo"]:  # the replaced or removed logo's file goes once saved
-            transaction.on_commit(lambda: clinic.logo.storage.delete(before["logo"]))
-        record("update", request=request, clinic=clinic, obj=clinic, detail={"settings": changes})
+    try:
+        with transaction.atomic():
+            clinic = form.save()
+            changes = {name: [before[name], _setting(clinic, name)] for name in fields
+                       if before[name] != _setting(clinic, name)}
+            if "logo" in changes and before["logo"]:  # the replaced or removed logo's file goes once saved
+                transaction.on_commit(lambda: clinic.logo.storage.delete(before["logo"]))
+            record("update", request=request, clinic=clinic, obj=clinic, detail={"settings": changes})
+    except Exception:
+        drop_stored_upload(form.instance.logo, keep=before["logo"])
+        raise
     messages.success(request, _("Settings of %(clinic)s saved.") % {"clinic": clinic.name})
     return redirect("accounts:clinic_settings")

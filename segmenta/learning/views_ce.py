@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from segmenta.accounts.access import admin_clinics, clinic_admin_required
 from segmenta.accounts.models import PractitionerProfile, TrainingRecord
+from segmenta.accounts.uploads import drop_stored_upload
 from segmenta.audit.trail import record as audit
 from segmenta.knowledge import localize
 from segmenta.knowledge import service as knowledge_service
@@ -102,7 +103,7 @@ def _record_form_page(request, item):
                             detail["certificate"] = "replaced" if saved.certificate else "removed"
                         audit("update", request=request, obj=saved, detail=detail)
             except Exception:
-                _drop_stored_upload(saved.certificate, old_file)
+                drop_stored_upload(saved.certificate, keep=old_file)
                 raise
             if old_file and old_file != (saved.certificate.name or ""):
                 saved.certificate.storage.delete(old_file)  # the replaced file, after the commit
@@ -113,15 +114,6 @@ def _record_form_page(request, item):
         form = RecordForm(instance=item, kb=kb, initial=initial)
         status = 200
     return render(request, "learning/training_record_form.html", {"form": form, "item": item}, status=status)
-
-
-def _drop_stored_upload(certificate, old_file):
-    """The file a save stored before its transaction rolled back: no record points at it, so it
-    goes (the record's previous file stays, as the record still names it)."""
-    # _committed: the upload has reached storage under its new name (before that, the name is
-    # only the one the browser sent, which may be any other file's).
-    if certificate and certificate._committed and certificate.name != old_file:
-        certificate.storage.delete(certificate.name)
 
 
 @login_required

@@ -157,3 +157,33 @@ def test_overrides_that_no_longer_validate_fall_back_to_the_shipped_defaults(sud
     assert response.status_code == 200
     shipped = load().get("crisis-contact", "DE")["contacts"][0]
     assert f"{shipped['name']}: {shipped['phone']}" in response.content.decode()
+
+
+def stored_files(settings):
+    root = settings.MEDIA_ROOT
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_a_settings_save_that_rolls_back_leaves_no_new_logo_behind(sudo_admin, clinic, settings, monkeypatch):
+    """A logo reaches storage inside the transaction; a rollback (here the audit trail failing)
+    must take the new file with it: no clinic names it."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    image = io.BytesIO()
+    Image.new("RGB", (60, 20), (20, 90, 160)).save(image, format="PNG")
+    before = stored_files(settings)
+
+    def failing_record(*args, **kwargs):
+        raise RuntimeError("the audit trail is unavailable")
+
+    monkeypatch.setattr("segmenta.accounts.views.record", failing_record)
+    data = {"jurisdiction": "DE", "crisis_contacts": "", "reassess_after": 3,
+            "logo": SimpleUploadedFile("logo.png", image.getvalue(), content_type="image/png")}
+    with pytest.raises(RuntimeError):
+        sudo_admin.post(reverse("accounts:clinic_settings_save", args=[clinic.pk]),
+                        {f"clinic-{clinic.pk}-{name}": value for name, value in data.items()})
+    clinic.refresh_from_db()
+    assert not clinic.logo and stored_files(settings) == before

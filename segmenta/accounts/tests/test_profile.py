@@ -156,3 +156,15 @@ def test_a_removal_that_fails_keeps_the_record_and_its_file(doctor_client, monke
         doctor_client.post(reverse("accounts:training_delete", args=[item.pk]))
     assert TrainingRecord.objects.filter(pk=item.pk).exists()
     assert storage.exists(name)
+
+
+def test_a_record_whose_save_rolls_back_leaves_no_certificate_behind(doctor_client, settings, monkeypatch):
+    def failing_record(*args, **kwargs):
+        raise RuntimeError("the audit trail is unavailable")
+
+    monkeypatch.setattr("segmenta.accounts.views.record", failing_record)
+    with pytest.raises(RuntimeError):
+        add_record(doctor_client)
+    assert not TrainingRecord.objects.exists()
+    folder = settings.MEDIA_ROOT / "certificates"
+    assert not folder.exists() or not [p for p in folder.rglob("*") if p.is_file()]
