@@ -72,6 +72,13 @@ class ReceiveForm(forms.ModelForm):
                 self.add_error("expiry", other_expiry(number, self.existing.expiry))
         return cleaned
 
+    def _get_validation_exclusions(self):
+        """The lot number's uniqueness is ``stockroom.receive``'s to settle, under the product's
+        lock: a lot on record is added to. Checked here it races: another delivery of the same
+        new lot may commit between ``clean`` looking for the lot and this check, and the second
+        sender of a double click got a 400 instead of "recorded already"."""
+        return set(super()._get_validation_exclusions()) | {"number"}
+
     def _post_clean(self):
         """A second delivery of a lot on record adds to it (``existing``): no new lot is built,
         so the number's uniqueness is not an error here. The delivery's own values (its day,

@@ -168,3 +168,24 @@ def test_a_delivery_that_would_take_a_lot_past_its_largest_quantity_is_refused(d
     again = doctor_client.post(URL, delivery(product, units=5))
     assert again.status_code == 400 and "quantity_received" in again.context["form"].errors
     assert Lot.objects.get().quantity_received == 99_999 and Delivery.objects.count() == 1
+
+
+def test_a_lot_another_delivery_commits_while_the_form_is_checked_is_no_form_error(clinic, doctor):
+    """The form looks for the lot on record, then checks the rest; another request's delivery of
+    the same new lot may commit in between. Its unique number is then receive()'s to settle
+    under the product's lock (it adds to that lot), never a 400 for the second sender."""
+    product = ampoules(clinic)
+    sent = delivery(product, number="DC-5")
+
+    class CheckedWhileAnotherCommits(ReceiveForm):
+        def clean(self):
+            cleaned = super().clean()
+            assert self.existing is None
+            Lot.objects.create(clinic=clinic, product=product, number="DC-5", quantity_received=20,
+                               expiry=TODAY + timedelta(days=400), received_on=TODAY, received_by=doctor)
+            return cleaned
+
+    form = CheckedWhileAnotherCommits(sent, clinic=clinic)
+    assert form.is_valid(), form.errors
+    lot, recorded = receive(form, doctor)
+    assert recorded and Lot.objects.get() == lot and lot.quantity_received == 40
