@@ -2,7 +2,7 @@
 
 from datetime import datetime, time
 
-from django.db.models import Q
+from django.db.models import Count, DateTimeField, Func, Max, Q
 from django.utils import timezone
 
 from segmenta.accounts.models import Membership
@@ -46,3 +46,35 @@ def search(user, *, patient=None, username=None, action=None, date_from=None, da
     if date_to:
         events = events.filter(at__lte=timezone.make_aware(datetime.combine(date_to, time.max), tz))
     return events.order_by("-id")
+
+
+class _Minute(Func):
+    """A time cut to its minute, for grouping. Every time zone's offset from UTC is whole
+    minutes, so UTC's minutes are everyone's: on SQLite, where Django stores a time as UTC
+    text, the minute is the text's first 16 characters. (Django's TruncMinute calls a Python
+    function for every row there, about 7 µs each.)"""
+
+    output_field = DateTimeField()
+    template = "date_trunc('minute', %(expressions)s)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="substr(%(expressions)s, 1, 16)", **extra)
+
+
+# How many of a patient's latest events the chart's "Recent access" card looks through: a
+# script reading a chart a thousand times must not make every view of it slower, and what
+# lies beyond is in the trail itself (the audit pages), not lost.
+RECENT_WINDOW = 1000
+
+
+def recent_access(patient, shown=10, window=RECENT_WINDOW):
+    """The latest accesses to ``patient``'s chart, one line per user, action and minute
+    (reloading the chart ten times is one line "×10", not ten that hide everyone else),
+    newest first: [{"event": …, "count": …}], the event unsaved, with its line's latest time.
+    Grouped by the database among the latest ``window`` events, in one query."""
+    latest = AuditEvent.objects.filter(patient=patient).order_by("-id").values("id")[:window]
+    lines = (AuditEvent.objects.filter(clinic_id=patient.clinic_id, id__in=latest)
+             .annotate(minute=_Minute("at")).values("username", "action", "minute")
+             .annotate(newest=Max("id"), latest=Max("at"), count=Count("id")).order_by("-newest")[:shown])
+    return [{"event": AuditEvent(at=line["latest"], username=line["username"], action=line["action"]),
+             "count": line["count"]} for line in lines]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from segmenta.accounts.access import clinics_of, reauth_required
-from segmenta.audit.models import AuditEvent
+from segmenta.audit.query import recent_access
 from segmenta.audit.trail import record
 from segmenta.spreadsheet import safe_cell
 from segmenta.knowledge.service import for_clinic
@@ -43,24 +43,6 @@ def patient_list(request):
     return render(request, "patients/list.html", {
         "page": page, "q": q, "multi_clinic": clinics_of(request.user).count() > 1,
     })
-
-
-def _recent_access(events, shown=10):
-    """The latest accesses, one line per run of the same user and action in the same minute
-    (reloading the chart ten times is one line "×10", not ten that hide everyone else).
-    ``events``: newest first, read only until ``shown`` lines are full."""
-    lines = []
-    for event in events:
-        minute = event.at.replace(second=0, microsecond=0)
-        last = lines[-1] if lines else None
-        if last and (last["username"], last["action"], last["minute"]) == (event.username, event.action, minute):
-            last["count"] += 1
-            continue
-        if len(lines) == shown:
-            break
-        lines.append({"event": event, "username": event.username, "action": event.action, "minute": minute,
-                      "count": 1})
-    return lines
 
 
 # What the chart page reads of a patient, each query's SQL built once (segmenta/prepared.py):
@@ -161,11 +143,6 @@ def patient_detail(request, pk):
     clinical background with what has been reviewed, and who looked at it lately."""
     patient = _chart_patient(request.user, pk)
     record("view", request=request, patient=patient, obj=patient)
-    # Read in chunks until ten lines are full: a burst of one user's reloads must not push
-    # everyone else's access off the card (capped, so a chart read by a script stays cheap).
-    recent = _recent_access(AuditEvent.objects.filter(patient=patient).order_by("-id")
-                            .only("at", "username", "action", "object_type", "object_id")[:2000]
-                            .iterator(chunk_size=100))
     # Entries marked "entered in error" count nowhere and are listed apart, struck through,
     # when the user asks to see them.
     entries = {kind: list(items) for kind, items in (
@@ -194,7 +171,7 @@ def patient_detail(request, pk):
     attach([patient])
     return render(request, "patients/detail.html", {
         "patient": patient,
-        "recent": recent,
+        "recent": recent_access(patient),
         "complaints": complaints,
         "history": listed["history"],
         "folded": folded,
