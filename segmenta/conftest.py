@@ -210,7 +210,7 @@ class _OneRequestAtATime(ThreadedWSGIServer):
             pass
 
 
-if django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+if "sqlite" in django_settings.DATABASES["default"]["ENGINE"]:
     LiveServerThread.server_class = _OneRequestAtATime
 
 

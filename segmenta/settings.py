@@ -189,6 +189,8 @@ def database_from_url(url):
     cost more than half of a simple API read (benchmarks/http.py: 268 → 640 requests/s)."""
     db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     if db["ENGINE"] == "django.db.backends.sqlite3":
+        # Django's, keeping the query planner's statistics current (segmenta/sqlite_backend).
+        db["ENGINE"] = "segmenta.sqlite_backend"
         db["CONN_MAX_AGE"] = 600
         db["CONN_HEALTH_CHECKS"] = False
         db["OPTIONS"] = _SQLITE_OPTIONS

@@ -16,3 +16,40 @@ def test_sqlite_keeps_its_connection_between_requests():
     assert db["CONN_MAX_AGE"] == 600
     assert db["CONN_HEALTH_CHECKS"] is False
     assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
+
+
+def test_sqlite_gathers_the_planners_statistics_as_a_connection_closes(tmp_path, django_db_blocker):
+    """A clinic's rows must not make one patient's reads slower: with statistics, SQLite
+    starts a read that names a clinic and a patient from the patient (segmenta/sqlite_backend)."""
+    from django.db.utils import ConnectionHandler
+
+    settings = database_from_url(f"sqlite:///{tmp_path / 'planner.sqlite3'}")
+    query = ("SELECT count(*) FROM part JOIN session ON part.session_id = session.id"
+             " WHERE part.clinic_id = 1 AND session.patient_id = 7")
+
+    def connect():
+        return ConnectionHandler({"default": settings})["default"]
+
+    with django_db_blocker.unblock():  # a database of its own, not the test database
+        first = connect()
+        with first.cursor() as cursor:
+            cursor.execute("CREATE TABLE session (id INTEGER PRIMARY KEY, clinic_id INT, patient_id INT)")
+            cursor.execute("CREATE TABLE part (id INTEGER PRIMARY KEY, clinic_id INT, session_id INT)")
+            for name in ("session (clinic_id)", "session (patient_id)", "part (clinic_id)", "part (session_id)"):
+                cursor.execute(f"CREATE INDEX {name.split()[0]}_{name.split('(')[1][:-1]} ON {name}")
+            # One clinic: 2,000 patients with 5 sessions of 10 parts each.
+            cursor.executemany("INSERT INTO session VALUES (%s, 1, %s)", [(s, s % 2000) for s in range(10_000)])
+            cursor.executemany("INSERT INTO part VALUES (%s, 1, %s)", [(p, p % 10_000) for p in range(100_000)])
+            cursor.execute("EXPLAIN QUERY PLAN " + query)
+            guessed = " ".join(row[3] for row in cursor.fetchall())
+            cursor.execute(query)
+        first.close()
+
+        second = connect()
+        with second.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + query)
+            planned = " ".join(row[3] for row in cursor.fetchall())
+        second.close()
+    # Without statistics: every part of the clinic; with them: the patient's sessions first.
+    assert "part_clinic_id" in guessed
+    assert "session_patient_id" in planned and "part_clinic_id" not in planned
