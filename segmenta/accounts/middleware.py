@@ -56,6 +56,9 @@ def security_headers(get_response):
     return middleware
 
 
+ACTIVITY_NOTED_PER_TIMEOUT = 30
+
+
 def idle_logoff(get_response):
     """Log the user off after SEGMENTA_IDLE_TIMEOUT without a request."""
 
@@ -63,7 +66,8 @@ def idle_logoff(get_response):
         if request.user.is_authenticated and not _is_api(request):
             now = time.time()
             last = request.session.get("last_activity")
-            if last is not None and now - last > settings.SEGMENTA_IDLE_TIMEOUT.total_seconds():
+            timeout = settings.SEGMENTA_IDLE_TIMEOUT.total_seconds()
+            if last is not None and now - last > timeout:
                 record("logout", request=request, detail={"reason": "idle"})
                 request._segmenta_logout_recorded = True
                 logout(request)
@@ -71,7 +75,12 @@ def idle_logoff(get_response):
                 if request.method == "GET":
                     params["next"] = request.get_full_path()
                 return redirect(reverse("accounts:login") + "?" + urlencode(params))
-            request.session["last_activity"] = now
+            # Noted at most every thirtieth of the timeout (30 s of 15 minutes), not on every
+            # request: each note is a write of the session, which took SQLite's write lock on
+            # every page view. A note skipped can only bring the logoff earlier, by at most
+            # that much, never later.
+            if last is None or now - last >= timeout / ACTIVITY_NOTED_PER_TIMEOUT:
+                request.session["last_activity"] = now
         return get_response(request)
 
     return middleware

@@ -51,3 +51,22 @@ def test_keep_alive_cannot_revive_an_idle_session(settings, doctor_client):
     _age_session(doctor_client, settings.SEGMENTA_IDLE_TIMEOUT.total_seconds() + 5)
     assert doctor_client.get(reverse("accounts:alive")).status_code == 302
     assert doctor_client.get(reverse("accounts:alive")).status_code == 401
+
+
+def test_activity_is_noted_at_most_every_thirtieth_of_the_timeout(settings, doctor_client):
+    """Every page view wrote the session (a database write); now a view within 30 s of the
+    last noted one writes nothing, and the next one after that notes the time again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("patients:list")
+    noted = settings.SEGMENTA_IDLE_TIMEOUT.total_seconds() / 30
+    _age_session(doctor_client, noted - 5)
+    before = doctor_client.session["last_activity"]
+    with CaptureQueriesContext(connection) as ctx:
+        assert doctor_client.get(url).status_code == 200
+    assert not [q for q in ctx.captured_queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
+    assert doctor_client.session["last_activity"] == before
+    _age_session(doctor_client, noted + 1)
+    assert doctor_client.get(url).status_code == 200
+    assert time.time() - doctor_client.session["last_activity"] < 5
