@@ -65,10 +65,11 @@ def histories(model, ids, clinic_id, patient_id=None):
     creator = _creator(model)
     of_patient = _of_one_patient(model) if patient_id is not None else None
     if of_patient is not None:
-        # Entries of one patient, as the chart asks: every version of that patient's entries
-        # of this model, through SQL built once, keeping those asked for.
+        # Entries of one patient, as the chart asks: the versions of that patient's entries
+        # of this model from the first asked for on, through SQL built once, keeping those
+        # asked for. (A long list shows its newest entries: the older ones are not read.)
         wanted = set(ids)
-        records = [record for record in of_patient(clinic_id, patient_id) if record.id in wanted]
+        records = [record for record in of_patient(clinic_id, patient_id, min(ids)) if record.id in wanted]
     else:
         records = (model.versions.filter(clinic_id=clinic_id, id__in=ids)
                    .select_related("history_user", *([creator] if creator else [])).order_by("history_date", "history_id"))
@@ -93,9 +94,9 @@ _PATIENT = apps.get_model("patients", "Patient")
 
 
 def _of_one_patient(model):
-    """A Prepared query (clinic id, patient id) of every version of one patient's entries of
-    ``model`` (of the patient's own details, for the patient), oldest first; None for a model
-    whose rows name no patient (an injection's)."""
+    """A Prepared query (clinic id, patient id, first id) of every version of one patient's
+    entries of ``model`` from id ``first id`` on (of the patient's own details, for the
+    patient), oldest first; None for a model whose rows name no patient (an injection's)."""
     if model not in _OF_ONE_PATIENT:
         names = {f.name for f in model._meta.concrete_fields}
         if model is not _PATIENT and "patient" not in names:
@@ -103,9 +104,10 @@ def _of_one_patient(model):
         else:
             field = "id" if model is _PATIENT else "patient_id"
             creator = _creator(model)
-            _OF_ONE_PATIENT[model] = Prepared(lambda clinic_id, patient_id: model.versions.filter(
-                clinic_id=clinic_id, **{field: patient_id}).select_related(
-                "history_user", *([creator] if creator else [])).order_by("history_date", "history_id"), int, int)
+            _OF_ONE_PATIENT[model] = Prepared(lambda clinic_id, patient_id, first_id: model.versions.filter(
+                clinic_id=clinic_id, id__gte=first_id, **{field: patient_id}).select_related(
+                "history_user", *([creator] if creator else [])).order_by("history_date", "history_id"),
+                int, int, int)
     return _OF_ONE_PATIENT[model]
 
 

@@ -178,7 +178,7 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
     _active_overrides(clinic.pk)
     for model in apps.get_models():
         if hasattr(model, "versions") and _of_one_patient(model) is not None:
-            _of_one_patient(model)(clinic.pk, patient.pk)
+            _of_one_patient(model)(clinic.pk, patient.pk, 0)
     with_case_lists(patient)
     assert [q for q in prepared.ALL if not hasattr(q._compiled, "default")] == []
 
@@ -201,3 +201,19 @@ def test_a_deactivated_user_has_no_token(doctor):
     leaver.is_active = False
     leaver.save()
     assert ApiToken.authenticate(raw) is None
+
+
+def test_the_versions_of_the_newest_entries_are_those_the_orm_reads(clinic, doctor):
+    """The chart reads the versions of a patient's entries from the first it lists on: the
+    same versions as the ORM's query by id, for a list that leaves older entries out."""
+    from segmenta.patients.models import Complaint
+    from segmenta.patients.versions import histories
+
+    patient = make_patient(clinic)
+    first, second, third = (Complaint.objects.create(patient=patient, description=f"Pain {n}") for n in range(3))
+    for complaint in (first, third):
+        complaint.description += " (changed)"
+        complaint.save()
+    for ids in ([third.pk, second.pk], [third.pk], [first.pk, third.pk]):
+        assert histories(Complaint, ids, clinic.pk, patient.pk) == histories(Complaint, ids, clinic.pk)
+    assert len(histories(Complaint, [third.pk], clinic.pk, patient.pk)[third.pk]) == 2
