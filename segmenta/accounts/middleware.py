@@ -59,6 +59,11 @@ def security_headers(get_response):
 ACTIVITY_NOTED_PER_TIMEOUT = 30
 
 
+def note_activity(request, now=None):
+    """Note that the user of ``request`` is active now: the idle logoff counts from here."""
+    request.session["last_activity"] = time.time() if now is None else now
+
+
 def idle_logoff(get_response):
     """Log the user off after SEGMENTA_IDLE_TIMEOUT without a request."""
 
@@ -80,7 +85,7 @@ def idle_logoff(get_response):
             # every page view. A note skipped can only bring the logoff earlier, by at most
             # that much, never later.
             if last is None or now - last >= timeout / ACTIVITY_NOTED_PER_TIMEOUT:
-                request.session["last_activity"] = now
+                note_activity(request, now)
         return get_response(request)
 
     return middleware

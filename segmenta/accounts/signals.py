@@ -8,6 +8,7 @@ from django.dispatch import receiver
 from segmenta.audit.trail import record
 
 from .language import chosen_language, remember
+from .middleware import note_activity
 
 
 @receiver(user_logged_in)
@@ -20,6 +21,14 @@ def remember_language(sender, request, user, **kwargs):
     """The interface language the user chose applies from the first page on."""
     if request is not None and hasattr(request, "session"):
         remember(request, chosen_language(user))
+
+
+@receiver(user_logged_in)
+def login_is_activity(sender, request, user, **kwargs):
+    """Logging in is activity: the idle logoff counts from here, and the first page after it
+    does not write the session again to say so."""
+    if request is not None and hasattr(request, "session"):
+        note_activity(request)
 
 
 @receiver(user_logged_out)

@@ -70,3 +70,17 @@ def test_activity_is_noted_at_most_every_thirtieth_of_the_timeout(settings, doct
     _age_session(doctor_client, noted + 1)
     assert doctor_client.get(url).status_code == 200
     assert time.time() - doctor_client.session["last_activity"] < 5
+
+
+def test_logging_in_notes_activity(client, doctor):
+    """The idle logoff counts from the login, and the first page after it writes no session."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from segmenta.conftest import login_verified
+
+    login_verified(client, doctor)
+    assert time.time() - client.session["last_activity"] < 5
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("patients:list")).status_code == 200
+    assert not [q for q in ctx.captured_queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
