@@ -28,6 +28,8 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from benchmarks.common import django_setup, timed  # noqa: E402
 
+CLINIC = "Synthetic Practice"
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -42,13 +44,13 @@ def main():
     from django.db import connection
     from django.test import Client
 
-    from segmenta.accounts.models import ApiToken, Membership
+    from segmenta.accounts.models import ApiToken, Clinic, Membership
     from segmenta.demo.synthetic import generate
     from segmenta.patients.models import Patient
     from segmenta.treatment.models import Injection
 
-    made = generate(args.patients)
-    clinic = Patient.objects.get(pk=Patient.objects.order_by("pk").values("pk")[:1]).clinic
+    made = generate(args.patients, clinic_name=CLINIC)
+    clinic = Clinic.objects.get(name=CLINIC)
     user = get_user_model().objects.create(username="big-clinic-bench")
     Membership.objects.create(user=user, clinic=clinic, role="practitioner")
     _token, raw = ApiToken.issue(user, "benchmarks/big_clinic.py", days=1)

@@ -35,8 +35,9 @@ def test_sqlite_gathers_the_planners_statistics_as_a_connection_closes(tmp_path,
         with first.cursor() as cursor:
             cursor.execute("CREATE TABLE session (id INTEGER PRIMARY KEY, clinic_id INT, patient_id INT)")
             cursor.execute("CREATE TABLE part (id INTEGER PRIMARY KEY, clinic_id INT, session_id INT)")
-            for name in ("session (clinic_id)", "session (patient_id)", "part (clinic_id)", "part (session_id)"):
-                cursor.execute(f"CREATE INDEX {name.split()[0]}_{name.split('(')[1][:-1]} ON {name}")
+            for table, column in (("session", "clinic_id"), ("session", "patient_id"), ("part", "clinic_id"),
+                                  ("part", "session_id")):
+                cursor.execute(f"CREATE INDEX {table}_{column} ON {table} ({column})")
             # One clinic: 2,000 patients with 5 sessions of 10 parts each.
             cursor.executemany("INSERT INTO session VALUES (%s, 1, %s)", [(s, s % 2000) for s in range(10_000)])
             cursor.executemany("INSERT INTO part VALUES (%s, 1, %s)", [(p, p % 10_000) for p in range(100_000)])
