@@ -176,6 +176,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "segmenta.accounts.context_processors.segmenta",
             ],
+            # {% url %} remembering the addresses it reversed (segmenta/template_urls.py).
+            "builtins": ["segmenta.template_urls"],
         },
     },
 ]
