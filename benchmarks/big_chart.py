@@ -15,7 +15,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# (Its own folder must not come first: benchmarks/http.py would shadow the standard library's http.)
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 KINDS = ["scar", "tooth", "tonsils", "sinus", "fracture", "infection", "trauma"]
 SIGNS = ["pain", "itching", "weather_sensitive", "keloid"]

@@ -16,7 +16,7 @@ checks every prepared query of the code against the same queryset run by the ORM
 import threading
 
 from django.db import connections
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 _STAND_INS = {
     int: lambda i: -7_000_000_000_000 - i,
@@ -29,7 +29,7 @@ ALL = []  # every Prepared query, for the test that compares each with the ORM
 class Prepared:
     """``Prepared(build, int, str)``: ``build(*values)`` returns the queryset for those
     values (of the given types); calling the Prepared object with values returns a list of
-    model instances."""
+    model instances, or of tuples where the queryset is a ``values_list()`` (sums, counts)."""
 
     def __init__(self, build, *types):
         self.build = build
@@ -47,15 +47,21 @@ class Prepared:
                        None) for param in params]
         if sorted(i for i in places if i is not None) != list(range(len(stand_ins))):
             raise ValueError(f"each value must appear once in the SQL of {self.build.__qualname__}")
-        klass_info = compiler.klass_info
-        fields = klass_info["select_fields"]
-        start, end = fields[0], fields[-1] + 1
         compiled = {
-            "sql": sql, "params": params, "places": places, "kinds": [type(param) for param in params], "compiler": compiler, "start": start, "end": end,
+            "sql": sql, "params": params, "places": places, "kinds": [type(param) for param in params],
+            "compiler": compiler, "width": compiler.col_count,
             "converters": compiler.get_converters([column[0] for column in compiler.select[:compiler.col_count]]),
-            "model": klass_info["model"], "init": [f[0].target.attname for f in compiler.select[start:end]],
-            "related": get_related_populators(klass_info, compiler.select, using),
+            "model": None,
         }
+        if queryset._iterable_class is ModelIterable:
+            klass_info = compiler.klass_info
+            fields = klass_info["select_fields"]
+            start, end = fields[0], fields[-1] + 1
+            compiled.update(start=start, end=end, model=klass_info["model"],
+                            init=[f[0].target.attname for f in compiler.select[start:end]],
+                            related=get_related_populators(klass_info, compiler.select, using))
+        elif queryset._iterable_class is not ValuesListIterable:  # (whose SQL selects in its order)
+            raise ValueError(f"{self.build.__qualname__}: a queryset of instances or a values_list() without flat")
         setattr(self._compiled, using, compiled)
         return compiled
 
@@ -72,7 +78,8 @@ class Prepared:
             return cursor.fetchone()[0]
 
     def __call__(self, *values, using="default", limit=None, offset=0):
-        """The rows for ``values`` as model instances; ``limit`` and ``offset`` page them."""
+        """The rows for ``values`` as model instances (tuples for a values_list()); ``limit``
+        and ``offset`` page them."""
         compiled, params = self._params(values, using)
         sql = compiled["sql"]
         if limit is not None:
@@ -80,10 +87,14 @@ class Prepared:
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        found = []
-        start, end, model, init = compiled["start"], compiled["end"], compiled["model"], compiled["init"]
         if compiled["converters"]:
             rows = compiled["compiler"].apply_converters(rows, compiled["converters"])
+        model = compiled["model"]
+        if model is None:
+            width = compiled["width"]
+            return [tuple(row[:width]) for row in rows]
+        found = []
+        start, end, init = compiled["start"], compiled["end"], compiled["init"]
         for row in rows:
             obj = model.from_db(using, init, row[start:end])
             for populator in compiled["related"]:

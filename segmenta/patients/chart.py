@@ -71,13 +71,16 @@ def nrs_courses(complaints, sessions, day=None, injected=None):
     lo, hi = threshold["range"]["min"], threshold["range"]["max"]
     sources = [kb.source(s)["name"] for s in threshold.get("sources", []) if kb.source(s)]
     scores = {(score.session_id, score.complaint_id): score for session in sessions for score in session.scores.all()}
+    days = {}  # each session's day worked out once, not once per complaint
     courses = []
     for complaint in complaints:
         points = []
         for session in sessions:
             score = scores.get((session.pk, complaint.pk))
             if score is not None:
-                points.append({"when": session.started_at, "day": day(session.started_at), "value": score.pre_nrs,
+                if session.pk not in days:
+                    days[session.pk] = day(session.started_at)
+                points.append({"when": session.started_at, "day": days[session.pk], "value": score.pre_nrs,
                                "after": score.post_nrs,
                                "marked": session.pk in injected if injected is not None
                                else bool(session.injections.all())})

@@ -51,6 +51,7 @@ def patient_list(request):
 _MARKED = "entered_in_error_by"  # who marked an entry in error, shown beside it
 _SESSION = Patient.sessions.rel.related_model
 _SCORE = _SESSION.scores.rel.related_model
+_INJECTION = _SESSION.injections.rel.related_model
 _PLAN = Patient.plans.rel.related_model
 _PLAN_REVIEW = _PLAN.reviews.rel.related_model
 _CHART_LISTS = {
@@ -115,17 +116,24 @@ class _Sites:
         return str(self._labels.get(self.target, self.target))
 
 
+def _given(clinic_id, patient_id):
+    return _INJECTION.objects.filter(clinic_id=clinic_id, session__patient_id=patient_id).order_by()
+
+
+_GIVEN_PER_SESSION = Prepared(lambda clinic_id, patient_id: _given(clinic_id, patient_id).values(
+    "session_id").annotate(count=Count("id"), mg=Sum("mg")).values_list("session_id", "count", "mg"), int, int)
+_GIVEN_PER_SITE = Prepared(lambda clinic_id, patient_id: _given(clinic_id, patient_id).values(
+    "target", "regions").annotate(count=Count("id")).values_list("target", "regions", "count"), int, int)
+
+
 def _injections(patient):
     """({session id: (injections, total mg)}, [_Sites, …]) of the patient's injections: two
     queries of sums, however long the course (a thousand injections, read one by one, cost
     the chart more than everything else it reads)."""
-    model = _SESSION.injections.rel.related_model
-    labels = dict(model._meta.get_field("target").flatchoices)
-    given = model.objects.filter(clinic_id=patient.clinic_id, session__patient_id=patient.pk).order_by()
-    per_session = {session_id: (count, mg or 0) for session_id, count, mg in given.values("session_id").annotate(
-        count=Count("id"), mg=Sum("mg")).values_list("session_id", "count", "mg")}
-    sites = [_Sites(target, regions, count, labels) for target, regions, count in given.values(
-        "target", "regions").annotate(count=Count("id")).values_list("target", "regions", "count")]
+    labels = dict(_INJECTION._meta.get_field("target").flatchoices)
+    key = (patient.clinic_id, patient.pk)
+    per_session = {session_id: (count, mg or 0) for session_id, count, mg in _GIVEN_PER_SESSION(*key)}
+    sites = [_Sites(target, regions, count, labels) for target, regions, count in _GIVEN_PER_SITE(*key)]
     return per_session, sites
 
 

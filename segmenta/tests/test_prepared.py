@@ -19,7 +19,7 @@ from segmenta.knowledge.service import _active_overrides
 from segmenta.patients import models as m
 from segmenta.patients.models import Patient, _visible_patient, visible_list
 from segmenta.patients.versions import _of_one_patient
-from segmenta.patients.views import _chart_patient
+from segmenta.patients.views import _GIVEN_PER_SESSION, _GIVEN_PER_SITE, _chart_patient, _injections
 from segmenta.treatment.case import chart_queryset, patient_case, with_case_lists
 
 
@@ -175,12 +175,58 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
     for clinic_id in [None, clinic.pk]:
         visible_list(doctor, clinic_id)[0](10, 0)
     _chart_patient(doctor, patient.pk)
+    _injections(patient)
     _active_overrides(clinic.pk)
     for model in apps.get_models():
         if hasattr(model, "versions") and _of_one_patient(model) is not None:
             _of_one_patient(model)(clinic.pk, patient.pk, 0)
     with_case_lists(patient)
     assert [q for q in prepared.ALL if not hasattr(q._compiled, "default")] == []
+
+
+def test_sums_and_counts_are_those_the_orm_reads(db):
+    """Prepared values_list() queries (the chart's injections per session and per site) give
+    the ORM's tuples, their values converted alike (a sum of milligrams as a Decimal)."""
+    from django.db.models import Count, Sum
+
+    from segmenta.treatment.models import Injection
+
+    with open("/dev/null", "w") as quiet:
+        call_command("demo", stdout=quiet)
+    compared = 0
+    for patient in Patient.objects.all():
+        given = Injection.objects.filter(clinic_id=patient.clinic_id, session__patient_id=patient.pk).order_by()
+        per_session = list(given.values("session_id").annotate(count=Count("id"), mg=Sum("mg")).values_list(
+            "session_id", "count", "mg"))
+        per_site = list(given.values("target", "regions").annotate(count=Count("id")).values_list(
+            "target", "regions", "count"))
+        assert sorted(_GIVEN_PER_SESSION(patient.clinic_id, patient.pk)) == sorted(per_session)
+        assert sorted(_GIVEN_PER_SITE(patient.clinic_id, patient.pk), key=repr) == sorted(per_site, key=repr)
+        compared += bool(per_session)
+    assert compared >= 2
+    found = [row for patient in Patient.objects.all() for row in _GIVEN_PER_SESSION(patient.clinic_id, patient.pk)]
+    assert all(type(mg).__name__ == "Decimal" for _session, _count, mg in found if mg is not None)
+
+
+def test_a_values_list_gives_its_columns_in_the_order_it_names_them(clinic):
+    from django.db.models import Count
+
+    for family in ["Abel", "Abel", "Zeller"]:
+        make_patient(clinic, family=family)
+
+    def build(clinic_id):
+        return Patient.objects.filter(clinic_id=clinic_id).values("family_name").annotate(
+            n=Count("id")).order_by("family_name")
+
+    counted = prepared.Prepared(lambda clinic_id: build(clinic_id).values_list("n", "family_name"), int)
+    prepared.ALL.remove(counted)
+    assert counted(clinic.pk) == list(build(clinic.pk).values_list("n", "family_name")) == [(2, "Abel"), (1, "Zeller")]
+    # Dictionaries and flat lists are not what a Prepared query gives: refused, not guessed.
+    for other in (lambda clinic_id: build(clinic_id), lambda clinic_id: build(clinic_id).values_list("n", flat=True)):
+        refused = prepared.Prepared(other, int)
+        prepared.ALL.remove(refused)
+        with pytest.raises(ValueError):
+            refused(clinic.pk)
 
 
 def test_the_trained_techniques_are_those_the_orm_reads(doctor, outsider):

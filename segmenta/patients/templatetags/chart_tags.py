@@ -78,7 +78,8 @@ def _titles(mark, targets):
     for injection in mark.get("injections", []):
         # One line per target with how many (``count`` where the chart summed them already).
         counts[injection.target] = counts.get(injection.target, 0) + getattr(injection, "count", 1)
-        targets.setdefault(injection.target, injection.get_target_display())
+        if injection.target not in targets:  # (its label is looked up once a page, not per segment)
+            targets[injection.target] = injection.get_target_display()
     for target, count in counts.items():
         found.append(ngettext("injection: %(target)s", "%(count)s injections: %(target)s", count)
                      % {"target": targets[target], "count": count})
@@ -160,10 +161,11 @@ def dental_chart(marks=None, patient=None, input_id=None, selected=""):
     return {"permanent": rows(PERMANENT), "deciduous": rows(DECIDUOUS), "input_id": input_id}
 
 
-def _day(moment):
-    """A point's date as ``{{ moment|date:"SHORT_DATE_FORMAT" }}`` writes it (in the current
-    time zone and the page's language)."""
-    return _local_day(moment, get_current_timezone(), get_language())
+def _days(chart):
+    """Each point's date as ``{{ moment|date:"SHORT_DATE_FORMAT" }}`` writes it (in the current
+    time zone and the page's language), the zone and language read once for all."""
+    zone, language = get_current_timezone(), get_language()
+    return [_local_day(p["when"], zone, language) for p in chart["points"]]
 
 
 @lru_cache(maxsize=4096)
@@ -207,8 +209,7 @@ def course_points(chart):
     plain numbers; the values in the tooltips are written as the page writes numbers."""
     after_text = _("after the session %(v)s")
     parts = []
-    for p in chart["points"]:
-        day = _day(p["when"])
+    for p, day in zip(chart["points"], _days(chart)):
         value = escape(_number(p["value"]))
         if p["after_y"] is not None:
             parts.append(f'<line x1="{p["x"]}" y1="{p["y"]}" x2="{p["x"]}" y2="{p["after_y"]}" class="before-after">'
@@ -233,9 +234,9 @@ def course_rows(chart):
     """The rows of a course chart's table of values: session date, before, after, injections."""
     yes, none = escape(_("yes")), escape(_("none"))
     return mark_safe("".join(
-        f'<tr><td>{_day(p["when"])}</td><td>{escape(_shown(p["value"]))}</td>'
+        f'<tr><td>{day}</td><td>{escape(_shown(p["value"]))}</td>'
         f'<td>{escape(_shown(p["after"])) if p["after"] is not None else "—"}</td>'
-        f'<td>{yes if p["marked"] else none}</td></tr>' for p in chart["points"]))
+        f'<td>{yes if p["marked"] else none}</td></tr>' for p, day in zip(chart["points"], _days(chart))))
 
 
 @register.simple_tag
