@@ -8,12 +8,14 @@ ordinary queryset, built once with stand-in values, and from then on only execut
 become model instances exactly as the ORM makes them (the same compiler turns columns into
 values and builds the instances with their select_related objects).
 
-Only ints and text can be parameters: each is matched to its place in the SQL through a
-stand-in that cannot occur otherwise (compare times in Python, after the query). segmenta/tests/test_prepared.py
-checks every prepared query of the code against the same queryset run by the ORM.
+Ints, text and aware datetimes can be parameters: each is matched to its place in the SQL
+through a stand-in that cannot occur otherwise (a datetime as the database is given it: text
+on SQLite). segmenta/tests/test_prepared.py checks every prepared query of the code against
+the same queryset run by the ORM.
 """
 
 import threading
+from datetime import UTC, datetime
 
 from django.db import connections
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
@@ -21,6 +23,7 @@ from django.db.models.query import ModelIterable, ValuesListIterable, get_relate
 _STAND_INS = {
     int: lambda i: -7_000_000_000_000 - i,
     str: lambda i: f"\x1fstand-in {i}\x1f",
+    datetime: lambda i: datetime(1001 + i, 1, 1, 0, 0, 1, tzinfo=UTC),  # long before any record
 }
 
 ALL = []  # every Prepared query, for the test that compares each with the ORM
@@ -42,13 +45,19 @@ class Prepared:
         queryset = self.build(*stand_ins).using(using)
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
-        # (A value may come back wrapped, as PostgreSQL's backend marks a bigint: Int8(…).)
-        places = [next((i for i, value in enumerate(stand_ins) if isinstance(param, type(value)) and param == value),
+        # Each value as the SQL carries it: a datetime as the backend adapts it, an int perhaps
+        # wrapped (PostgreSQL's backend marks a bigint: Int8(…)).
+        ops = connections[using].ops
+        adapt = {datetime: ops.adapt_datetimefield_value}
+        carried = [adapt.get(kind, lambda value: value)(value) for kind, value in zip(self.types, stand_ins)]
+        places = [next((i for i, value in enumerate(carried) if isinstance(param, type(value)) and param == value),
                        None) for param in params]
         if sorted(i for i in places if i is not None) != list(range(len(stand_ins))):
             raise ValueError(f"each value must appear once in the SQL of {self.build.__qualname__}")
         compiled = {
-            "sql": sql, "params": params, "places": places, "kinds": [type(param) for param in params],
+            "sql": sql, "params": params, "places": places,
+            "kinds": [None if place is None else adapt.get(self.types[place], type(param))
+                      for place, param in zip(places, params)],
             "compiler": compiler, "width": compiler.col_count,
             "converters": compiler.get_converters([column[0] for column in compiler.select[:compiler.col_count]]),
             "model": None,

@@ -11,16 +11,20 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from segmenta import prepared
 from segmenta.accounts.models import ApiToken, Membership, _active_token
 from segmenta.conftest import make_patient, make_user
+from segmenta.knowledge.base import load
 from segmenta.knowledge.service import _active_overrides
 from segmenta.patients import models as m
 from segmenta.patients.models import Patient, _visible_patient, visible_list
 from segmenta.patients.versions import _of_one_patient
 from segmenta.patients.views import _GIVEN_PER_SESSION, _GIVEN_PER_SITE, _chart_patient, _injections
 from segmenta.treatment.case import chart_queryset, patient_case, with_case_lists
+from segmenta.treatment.models import Injection, Session
+from segmenta.treatment.sessions import _GIVEN_NEAR, _GIVEN_NEAR_ELSEWHERE, given_elsewhere
 
 
 def same(found, expected):
@@ -176,6 +180,8 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
         visible_list(doctor, clinic_id)[0](10, 0)
     _chart_patient(doctor, patient.pk)
     _injections(patient)
+    for session in (None, Session.objects.create(patient=patient, started_at=timezone.now())):
+        given_elsewhere(patient, session, timezone.now(), load())
     _active_overrides(clinic.pk)
     for model in apps.get_models():
         if hasattr(model, "versions") and _of_one_patient(model) is not None:
@@ -227,6 +233,31 @@ def test_a_values_list_gives_its_columns_in_the_order_it_names_them(clinic):
         prepared.ALL.remove(refused)
         with pytest.raises(ValueError):
             refused(clinic.pk)
+
+
+def test_injections_near_a_moment_are_those_the_orm_reads(db):
+    """Every demo injection's own moment, a day either side and now: what the safety strip and
+    the live check count as given near it, of every session or of all but one, through
+    prepared SQL as through the ORM (the times compared as the database compares them)."""
+    from datetime import timedelta
+
+    with open("/dev/null", "w") as quiet:
+        call_command("demo", stdout=quiet)
+    compared = 0
+    for injection in Injection.objects.select_related("session"):
+        patient_id, session_id = injection.session.patient_id, injection.session_id
+        for when in (injection.time, injection.time - timedelta(hours=23), injection.time + timedelta(days=1),
+                     timezone.now()):
+            start, end = when - timedelta(hours=24), when + timedelta(hours=24)
+            near = Injection.objects.filter(session__patient_id=patient_id, time__gte=start, time__lte=end
+                                            ).select_related("product").order_by("time", "id")
+            same(_GIVEN_NEAR(patient_id, start, end), list(near))
+            same(_GIVEN_NEAR_ELSEWHERE(patient_id, start, end, session_id), list(near.exclude(session_id=session_id)))
+            compared += bool(near)
+    assert compared > 10
+    # Exactly at the window's edges: both ends count, as the ORM's gte and lte count them.
+    edge = Injection.objects.select_related("session").first()
+    assert edge.pk in [i.pk for i in _GIVEN_NEAR(edge.session.patient_id, edge.time, edge.time)]
 
 
 def test_the_trained_techniques_are_those_the_orm_reads(doctor, outsider):

@@ -6,6 +6,7 @@ with a written reason; the reason stays in the note and the audit trail.
 """
 
 import copy
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -22,6 +23,7 @@ from segmenta.knowledge import wording
 from segmenta.knowledge.phrases import Phrase
 from segmenta.knowledge.service import for_clinic, remember
 from segmenta.patients.models import HistoryItem, Patient
+from segmenta.prepared import Prepared
 from segmenta.treatment.case import chart_queryset, patient_case
 from segmenta.validators import when_problem
 
@@ -86,14 +88,26 @@ def _existing(session):
     return [_as_case(i) for i in session.injections.select_related("product").order_by("order", "id")]
 
 
+def _near(patient_id, start, end):
+    return (Injection.objects.filter(session__patient_id=patient_id, time__gte=start, time__lte=end)
+            .select_related("product").order_by("time", "id"))
+
+
+# Read for every strip and every live check of an injection: SQL built once (segmenta/prepared.py).
+_GIVEN_NEAR = Prepared(_near, int, datetime, datetime)
+_GIVEN_NEAR_ELSEWHERE = Prepared(lambda patient_id, start, end, session_id: _near(patient_id, start, end).exclude(
+    session_id=session_id), int, datetime, datetime, int)
+
+
 def given_elsewhere(patient, session, when, kb):
     """Injections of the patient's other sessions near ``when``: they count toward the
     rolling total and the bilateral-stellate rule (the engine decides which do)."""
+    if timezone.is_naive(when):  # as the ORM reads a naive time: in the current time zone
+        when = timezone.make_aware(when)
     start = window_start(kb, when)
-    others = (Injection.objects.filter(session__patient=patient, time__gte=start, time__lte=when + (when - start))
-              .select_related("product").order_by("time", "id"))
-    if session is not None:
-        others = others.exclude(session=session)
+    end = when + (when - start)
+    others = (_GIVEN_NEAR(patient.pk, start, end) if session is None
+              else _GIVEN_NEAR_ELSEWHERE(patient.pk, start, end, session.pk))
     return [_as_case(i) for i in others]
 
 
