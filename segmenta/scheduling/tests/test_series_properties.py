@@ -55,10 +55,26 @@ def test_a_moved_date_is_the_next_open_day(first, count, weekdays, closed):
         planned = series.plan_dates(first, count, is_closed)
     except series.SeriesError:
         return
+    previous = None
     for p in planned:
         if p.moved and p.reason != series.PUSHED:
-            gap = (p.day - p.planned).days
-            assert all(is_closed(p.planned + datetime.timedelta(days=n)) for n in range(gap))
+            # Moved for a closed day: the planned day was closed, and so was every day it passed
+            # that the date before had not taken (a closed Sunday whose Monday the date before
+            # took moves on to Tuesday, for the Sunday's reason).
+            assert is_closed(p.planned)
+            free = max(p.planned, previous + datetime.timedelta(days=1)) if previous else p.planned
+            assert all(is_closed(free + datetime.timedelta(days=n)) for n in range((p.day - free).days))
+        previous = p.day
+
+
+def test_a_closed_day_pushed_past_a_taken_open_day_keeps_its_reason():
+    """Found by the property above: weekly from a closed Sunday with only Fridays and Saturdays
+    open, the first date takes the first open Friday; the second, planned on the next closed
+    Sunday, moves past that Friday to the Saturday, for the Sunday's reason."""
+    closed = predicate({0, 1, 2, 3, 6}, {datetime.date(2026, 5, 8), datetime.date(2026, 5, 9)})
+    planned = series.plan_dates(datetime.date(2026, 5, 3), 2, closed)
+    assert [p.day for p in planned] == [datetime.date(2026, 5, 15), datetime.date(2026, 5, 16)]
+    assert [p.reason for p in planned] == ["Closed on this weekday"] * 2
 
 
 def test_the_rhythm_continues_from_the_planned_dates_not_the_moved_one():
