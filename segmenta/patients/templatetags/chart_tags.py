@@ -190,12 +190,6 @@ CHART_DAY = {"de": "j. M", "es": "j b"}
 
 
 @register.filter
-def chart_day(moment):
-    """A course chart's date label in the page's language and the current time zone."""
-    return date_format(template_localtime(moment), CHART_DAY.get(get_language(), "j M"))
-
-
-@register.filter
 def chart_number(value):
     """A value on a chart's axis as the page writes numbers (2,5 on a German page)."""
     return l10n.number(value)
@@ -220,6 +214,30 @@ def course_points(chart):
         if p["mark"]:
             parts.append(f'<path d="{p["mark"]}" class="marked"></path>')
     return mark_safe("\n  ".join(parts))
+
+
+@register.simple_tag
+def course_value_ticks(chart):
+    """The grid lines of a course chart and their values, written as the page writes numbers."""
+    left, right, text_x = chart["left"], chart["right"], chart["left"] - 7
+    return mark_safe("".join(
+        f'<line x1="{left}" y1="{t["y"]}" x2="{right}" y2="{t["y"]}" class="grid"></line>'
+        f'<text x="{text_x}" y="{t["text_y"]}" class="tick value">{escape(l10n.number(t["value"]))}</text>'
+        for t in chart["y_ticks"]))
+
+
+@register.simple_tag
+def course_date_ticks(chart):
+    """The dates under a course chart's time axis in the page's language and the current time
+    zone, with the year under the first date of each year."""
+    day_format = CHART_DAY.get(get_language(), "j M")
+    parts = []
+    for t in chart["x_ticks"]:
+        when = template_localtime(t["when"])
+        parts.append(f'<text x="{t["x"]}" y="{chart["date_y"]}" class="tick date">{escape(date_format(when, day_format))}</text>')
+        if t["year"]:
+            parts.append(f'<text x="{t["x"]}" y="{chart["year_y"]}" class="tick year">{escape(date_format(when, "Y"))}</text>')
+    return mark_safe("".join(parts))
 
 
 @register.simple_tag
