@@ -56,21 +56,26 @@ def tooth_marks(history):
     return marks
 
 
-def nrs_courses(complaints, sessions, day=None, injected=None):
+def nrs_courses(complaints, sessions, day=None, injected=None, scores=None):
     """Per complaint with scores, its course chart: the NRS before and after each session
     (before → after as a pair) on the scale the knowledge base gives, sessions with
     injections marked, and the band of an important improvement on the first score.
 
     ``sessions`` oldest first, with their ``scores`` and ``injections`` (or ``injected``,
-    the ids of the sessions with injections). ``day`` gives a session's calendar day in
-    the clinic's time zone (default: its start's own date).
+    the ids of the sessions with injections; ``scores``, their scores as (session id,
+    complaint id, NRS before, NRS after): a long course has hundreds, which need not each
+    become an object). ``day`` gives a session's calendar day in the clinic's time zone
+    (default: its start's own date).
     """
     day = day or (lambda moment: moment.date())
     kb = load()
     threshold = kb.get("instrument-threshold", "nrs-11")
     lo, hi = threshold["range"]["min"], threshold["range"]["max"]
     sources = [kb.source(s)["name"] for s in threshold.get("sources", []) if kb.source(s)]
-    scores = {(score.session_id, score.complaint_id): score for session in sessions for score in session.scores.all()}
+    if scores is None:
+        scores = [(score.session_id, score.complaint_id, score.pre_nrs, score.post_nrs)
+                  for session in sessions for score in session.scores.all()]
+    scores = {(session_id, complaint_id): (before, after) for session_id, complaint_id, before, after in scores}
     days = {}  # each session's day worked out once, not once per complaint
     courses = []
     for complaint in complaints:
@@ -80,8 +85,8 @@ def nrs_courses(complaints, sessions, day=None, injected=None):
             if score is not None:
                 if session.pk not in days:
                     days[session.pk] = day(session.started_at)
-                points.append({"when": session.started_at, "day": days[session.pk], "value": score.pre_nrs,
-                               "after": score.post_nrs,
+                points.append({"when": session.started_at, "day": days[session.pk], "value": score[0],
+                               "after": score[1],
                                "marked": session.pk in injected if injected is not None
                                else bool(session.injections.all())})
         if not points:

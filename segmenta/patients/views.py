@@ -68,9 +68,10 @@ _CHART_LISTS = {
 _SESSIONS = Prepared(lambda clinic_id, patient_id: _SESSION.objects.filter(
     clinic_id=clinic_id, patient_id=patient_id).only("id", "clinic_id", "patient_id", "plan_id", "started_at", "status"),
     int, int)
+# Scores only draw the courses: as rows, not objects (a long course has hundreds).
 _SCORES = Prepared(lambda clinic_id, patient_id: _SCORE.objects.filter(
-    clinic_id=clinic_id, session__patient_id=patient_id).only(
-    "id", "clinic_id", "session_id", "complaint_id", "pre_nrs", "post_nrs"), int, int)
+    clinic_id=clinic_id, session__patient_id=patient_id).order_by().values_list(
+    "session_id", "complaint_id", "pre_nrs", "post_nrs"), int, int)
 _PLAN_REVIEWS = Prepared(lambda clinic_id, patient_id: _PLAN_REVIEW.objects.filter(
     clinic_id=clinic_id, plan__patient_id=patient_id), int, int)
 
@@ -82,11 +83,8 @@ def _chart_patient(user, pk):
     key = (patient.clinic_id, patient.pk)
     loaded = patient._prefetched_objects_cache = {
         name: as_prefetched(rows(*key), model, patient=patient) for name, (model, rows) in _CHART_LISTS.items()}
-    scores, reviews = _grouped(_SCORES(*key), "session_id"), _grouped(_PLAN_REVIEWS(*key), "plan_id")
+    reviews = _grouped(_PLAN_REVIEWS(*key), "plan_id")
     sessions = _SESSIONS(*key)
-    for session in sessions:
-        session._prefetched_objects_cache = {"scores": as_prefetched(scores.get(session.pk, []), _SCORE,
-                                                                     session=session)}
     loaded["sessions"] = as_prefetched(sessions, _SESSION, patient=patient)
     # (A plan's sessions are the same objects as the patient's: the chart reads their times.)
     of_plan = _grouped(sessions, "plan_id")
@@ -188,7 +186,8 @@ def patient_detail(request, pk):
         "map_marks": body_map_marks(complaints, history, sites),
         "sessions": [{"session": s, "total_mg": given.get(s.pk, (0, 0))[1],
                       "injections": given.get(s.pk, (0, 0))[0]} for s in reversed(listed["sessions"])],
-        "nrs_courses": nrs_courses(complaints, sessions, day=timezone.localdate, injected=set(given)),
+        "nrs_courses": nrs_courses(complaints, sessions, day=timezone.localdate, injected=set(given),
+                                   scores=_SCORES(patient.clinic_id, patient.pk)),
         "plans": attach(patient.plans.all()),
         "tooth_marks": tooth_marks(history),
         "weights": standing["weights"],
