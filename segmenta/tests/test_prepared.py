@@ -247,20 +247,21 @@ def test_injections_near_a_moment_are_those_the_orm_reads(db):
     with open("/dev/null", "w") as quiet:
         call_command("demo", stdout=quiet)
     compared = 0
-    for injection in Injection.objects.select_related("session"):
-        patient_id, session_id = injection.session.patient_id, injection.session_id
+    for injection in Injection.objects.select_related("session__patient"):
+        patient, session_id = injection.session.patient, injection.session_id
         for when in (injection.time, injection.time - timedelta(hours=23), injection.time + timedelta(days=1),
                      timezone.now()):
             start, end = when - timedelta(hours=24), when + timedelta(hours=24)
-            near = Injection.objects.filter(session__patient_id=patient_id, time__gte=start, time__lte=end
+            near = Injection.objects.filter(session__patient=patient, time__gte=start, time__lte=end
                                             ).select_related("product").order_by("time", "id")
-            same(_GIVEN_NEAR(patient_id, start, end), list(near))
-            same(_GIVEN_NEAR_ELSEWHERE(patient_id, start, end, session_id), list(near.exclude(session_id=session_id)))
+            key = (patient.clinic_id, patient.pk, start, end)
+            same(_GIVEN_NEAR(*key), list(near))
+            same(_GIVEN_NEAR_ELSEWHERE(*key, session_id), list(near.exclude(session_id=session_id)))
             compared += bool(near)
     assert compared > 10
     # Exactly at the window's edges: both ends count, as the ORM's gte and lte count them.
     edge = Injection.objects.select_related("session").first()
-    assert edge.pk in [i.pk for i in _GIVEN_NEAR(edge.session.patient_id, edge.time, edge.time)]
+    assert edge.pk in [i.pk for i in _GIVEN_NEAR(edge.clinic_id, edge.session.patient_id, edge.time, edge.time)]
 
 
 def test_the_trained_techniques_are_those_the_orm_reads(doctor, outsider):

@@ -88,15 +88,15 @@ def _existing(session):
     return [_as_case(i) for i in session.injections.select_related("product").order_by("order", "id")]
 
 
-def _near(patient_id, start, end):
-    return (Injection.objects.filter(session__patient_id=patient_id, time__gte=start, time__lte=end)
-            .select_related("product").order_by("time", "id"))
+def _near(clinic_id, patient_id, start, end):
+    return (Injection.objects.filter(clinic_id=clinic_id, session__patient_id=patient_id, time__gte=start,
+                                     time__lte=end).select_related("product").order_by("time", "id"))
 
 
 # Read for every strip and every live check of an injection: SQL built once (segmenta/prepared.py).
-_GIVEN_NEAR = Prepared(_near, int, datetime, datetime)
-_GIVEN_NEAR_ELSEWHERE = Prepared(lambda patient_id, start, end, session_id: _near(patient_id, start, end).exclude(
-    session_id=session_id), int, datetime, datetime, int)
+_GIVEN_NEAR = Prepared(_near, int, int, datetime, datetime)
+_GIVEN_NEAR_ELSEWHERE = Prepared(lambda clinic_id, patient_id, start, end, session_id: _near(
+    clinic_id, patient_id, start, end).exclude(session_id=session_id), int, int, datetime, datetime, int)
 
 
 def given_elsewhere(patient, session, when, kb):
@@ -106,8 +106,8 @@ def given_elsewhere(patient, session, when, kb):
         when = timezone.make_aware(when)
     start = window_start(kb, when)
     end = when + (when - start)
-    others = (_GIVEN_NEAR(patient.pk, start, end) if session is None
-              else _GIVEN_NEAR_ELSEWHERE(patient.pk, start, end, session.pk))
+    key = (patient.clinic_id, patient.pk, start, end)
+    others = _GIVEN_NEAR(*key) if session is None else _GIVEN_NEAR_ELSEWHERE(*key, session.pk)
     return [_as_case(i) for i in others]
 
 
