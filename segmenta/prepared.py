@@ -75,6 +75,10 @@ class Prepared:
         return compiled
 
     def _params(self, values, using):
+        for kind, value in zip(self.types, values):
+            # The ORM would read a naive time in the default time zone, the SQL as UTC: refuse it.
+            if kind is datetime and (not isinstance(value, datetime) or value.utcoffset() is None):
+                raise ValueError(f"{self.build.__qualname__}: a time with its time zone, not {value!r}")
         compiled = getattr(self._compiled, using, None) or self._compile(using)
         return compiled, [kind(values[place]) if place is not None else constant
                           for place, kind, constant in zip(compiled["places"], compiled["kinds"], compiled["params"])]

@@ -12,16 +12,21 @@ from django import template
 from django.template.defaulttags import URLNode, url as django_url
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 register = template.Library()
 
 # Addresses kept per process: every view of every entry of a few hundred charts.
 KEPT = 20_000
+# Values written into an address as they are (a template's quoted text is a SafeString).
+_PLAIN = frozenset({int, str, SafeString})
 
 
 @lru_cache(maxsize=KEPT)
-def _reversed(urlconf, prefix, view_name, args, kwargs, current_app):
-    """(The prefix is in the key only to tell apart what reverse() reads of it itself.)"""
+def _reversed(urlconf, prefix, language, view_name, args, kwargs, current_app):
+    """(The prefix and the language are in the key only to tell apart what reverse() reads of
+    them itself: the prefix always, the language once a route is translated.)"""
     return reverse(view_name, urlconf=urlconf, args=args, kwargs=dict(kwargs), current_app=current_app)
 
 
@@ -30,8 +35,9 @@ class RememberingURLNode(URLNode):
         args = tuple(arg.resolve(context) for arg in self.args)
         kwargs = tuple(sorted((k, v.resolve(context)) for k, v in self.kwargs.items()))
         key = (*args, *(v for _k, v in kwargs))
-        # Only plain values can be a key (a model instance's address could change with it).
-        if not all(isinstance(value, (int, str)) and not isinstance(value, bool) for value in key):
+        # Only plain values can be a key: a model instance's address could change with it, and
+        # an enumeration's member is written unlike its value.
+        if not all(type(value) in _PLAIN for value in key):
             return super().render(context)
         view_name = self.view_name.resolve(context)
         try:  # as Django's tag finds it
@@ -42,7 +48,7 @@ class RememberingURLNode(URLNode):
             except AttributeError:
                 current_app = None
         try:
-            url = _reversed(get_urlconf(), get_script_prefix(), view_name, args, kwargs, current_app)
+            url = _reversed(get_urlconf(), get_script_prefix(), get_language(), view_name, args, kwargs, current_app)
         except NoReverseMatch:
             if self.asvar is None:
                 raise

@@ -2,6 +2,7 @@
 through the ORM: the same rows, in the same order, as the same instances with the same
 related objects."""
 
+import datetime
 import threading
 
 import pytest
@@ -259,6 +260,9 @@ def test_injections_near_a_moment_are_those_the_orm_reads(db):
             same(_GIVEN_NEAR_ELSEWHERE(*key, session_id), list(near.exclude(session_id=session_id)))
             compared += bool(near)
     assert compared > 10
+    # A time without its zone is refused: the ORM would read it in the default zone, the SQL as UTC.
+    with pytest.raises(ValueError):
+        _GIVEN_NEAR(1, 1, datetime.datetime(2026, 3, 1, 12), timezone.now())
     # Exactly at the window's edges: both ends count, as the ORM's gte and lte count them.
     edge = Injection.objects.select_related("session").first()
     assert edge.pk in [i.pk for i in _GIVEN_NEAR(edge.clinic_id, edge.session.patient_id, edge.time, edge.time)]

@@ -67,6 +67,20 @@ def test_values_that_are_not_plain_text_or_numbers_are_reversed_each_time():
     assert _reversed.cache_info().currsize == 0
 
 
+def test_an_enumerations_member_is_written_as_django_writes_it_not_as_its_value():
+    """A text choice's member reads like its value, but an enumeration mixed with str alone
+    does not: neither may share the remembered address of its value."""
+    import enum
+
+    class Kind(str, enum.Enum):
+        WEIGHTS = "weights"
+
+    text = "{% url 'knowledge:entry' 'drug' entry %}"
+    assert render(text, entry="weights") == "/learn/drug/weights/"
+    assert render(text, entry=Kind.WEIGHTS) == reverse("knowledge:entry", args=["drug", Kind.WEIGHTS]) != \
+        "/learn/drug/weights/"
+
+
 def test_addresses_are_escaped_unless_autoescape_is_off():
     text = "{% url 'knowledge:entry' 'drug' entry %}"
     assert render(text, entry="a&b") == "/learn/drug/a&amp;b/"

@@ -786,8 +786,15 @@ def budget(case, kb, when=None):
 
 def window_start(kb, when):
     """The earliest moment whose injections still count for ``when`` (rolling total and the
-    bilateral-stellate rule), so a caller knows which earlier injections to pass."""
+    bilateral-stellate rule), so a caller knows which earlier injections to pass.
+
+    Counted in real hours, as ``_within`` counts them: an aware ``when`` is taken in UTC
+    first. (Python subtracts hours from a local time on the wall clock, so on the night the
+    clocks go forward "24 hours before" a local noon was only 23 real hours back, and an
+    injection 23.5 hours earlier was never passed to the engine.)"""
     rules = (kb.get("safety-rule", "rolling_total"), kb.get("safety-rule", "bilateral_stellate"))
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc)
     return when - timedelta(hours=max(r["window_hours"] for r in rules))
 
 

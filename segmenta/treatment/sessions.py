@@ -6,7 +6,7 @@ with a written reason; the reason stays in the note and the audit trail.
 """
 
 import copy
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -99,13 +99,21 @@ _GIVEN_NEAR_ELSEWHERE = Prepared(lambda clinic_id, patient_id, start, end, sessi
     clinic_id, patient_id, start, end).exclude(session_id=session_id), int, int, datetime, datetime, int)
 
 
+def _window(kb, when):
+    """(start, end) of the injections that count at ``when``, as real hours either side in
+    UTC (window_start says why); a naive ``when`` is read as the ORM reads one, in the
+    default time zone."""
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when, timezone.get_default_timezone())
+    when = when.astimezone(UTC)
+    start = window_start(kb, when)
+    return start, when + (when - start)
+
+
 def given_elsewhere(patient, session, when, kb):
     """Injections of the patient's other sessions near ``when``: they count toward the
     rolling total and the bilateral-stellate rule (the engine decides which do)."""
-    if timezone.is_naive(when):  # as the ORM reads a naive time: in the current time zone
-        when = timezone.make_aware(when)
-    start = window_start(kb, when)
-    end = when + (when - start)
+    start, end = _window(kb, when)
     key = (patient.clinic_id, patient.pk, start, end)
     others = _GIVEN_NEAR(*key) if session is None else _GIVEN_NEAR_ELSEWHERE(*key, session.pk)
     return [_as_case(i) for i in others]
@@ -115,10 +123,9 @@ def given_by_patient(clinic, patient_ids, when, kb):
     """``given_elsewhere`` for many patients of ``clinic`` at once, in one query: {patient
     id: injections near ``when``}, for pages that show several strips (the day's list). Bare
     ids say nothing of their clinic, so the query names it itself (accounts/scoping.py)."""
-    start = window_start(kb, when)
+    start, end = _window(kb, when)
     found = {pk: [] for pk in patient_ids}
-    rows = (Injection.objects.filter(clinic=clinic, session__patient_id__in=found, time__gte=start,
-                                     time__lte=when + (when - start))
+    rows = (Injection.objects.filter(clinic=clinic, session__patient_id__in=found, time__gte=start, time__lte=end)
             .select_related("product", "session").order_by("time", "id"))
     for item in rows:
         found[item.session.patient_id].append(_as_case(item))
