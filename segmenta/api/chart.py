@@ -22,7 +22,7 @@ from segmenta.knowledge import vocabulary
 from segmenta.patients import models as m
 from segmenta.patients.corrections import AlreadyInError, mark_in_error
 from segmenta.patients.versions import as_json, histories
-from segmenta.treatment.case import patient_case, with_case_lists
+from segmenta.treatment.case import stored_case
 
 from .errors import FieldErrors, refusals
 from .modelschema import field_type, model_schema
@@ -222,11 +222,13 @@ def patient_versions(request, patient_id: int):
 @router.get("/{int:patient_id}/case", response=Case, url_name="patient_case", summary="The patient in the case format",
             description="segmenta-case/1, valid against the schema that `segmenta schema case` prints.")
 def case(request, patient_id: int):
-    patient = with_case_lists(m.Patient.objects.for_user_or_404(request.user, patient_id))
-    profile = getattr(request.user, "profile", None)
+    patient = m.Patient.objects.for_user_or_404(request.user, patient_id)
     # Built first, then recorded: no transaction held open (on SQLite, the write lock)
     # while the case is worked out, and no event for an export that failed.
-    result = patient_case(patient, practitioner=profile)
+    result = stored_case(patient)
+    profile = getattr(request.user, "profile", None)
+    if profile is not None:  # the caller's own: never part of the case kept for every caller
+        result = {**result, "practitioner": profile.case_practitioner(patient.clinic)}
     record("export", request=request, patient=patient, obj=patient, detail={"format": "case", "api": True})
     return result
 

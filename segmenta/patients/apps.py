@@ -19,3 +19,11 @@ class PatientsConfig(AppConfig):
         from segmenta.stored_dates import tolerate_out_of_range
 
         connection_created.connect(tolerate_out_of_range, dispatch_uid="segmenta.stored_dates")
+
+        # Every table of patient data renews the patient's stamp; the triggers are (re)made
+        # after each migrate, which on SQLite may have rebuilt a table without them.
+        from django.db.models.signals import post_migrate
+
+        from . import stamps
+
+        post_migrate.connect(stamps.after_migrate, sender=self, dispatch_uid="segmenta.patients.stamps")

@@ -186,6 +186,19 @@ def offered_language(code):
         return settings.LANGUAGE_CODE
 
 
+class PatientStamp(models.Model):
+    """A random token the database renews whenever any of a patient's data changes
+    (segmenta/patients/stamps.py): what is worked out from the whole chart is kept under it.
+    Written only by triggers."""
+
+    clinic_id = models.BigIntegerField()
+    patient_id = models.BigIntegerField()
+    token = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic_id", "patient_id"], name="patientstamp_clinic_patient")]
+
+
 # --- The chart ----------------------------------------------------------------------
 # Lists of coded values (regions, organs, signs, findings) are JSON lists validated
 # against the knowledge base's vocabularies by segmenta.patients.validation; partial

@@ -18,32 +18,8 @@ from segmenta.accounts.models import ApiToken, Clinic
 from segmenta.accounts.scoping import ClinicScoped
 from segmenta.conftest import login_verified
 from segmenta.patients.models import Patient
+from segmenta.patients.stamps import patient_data_models
 from segmenta.tests.pages import chart_items, readable_urls
-
-# Tables shared by every clinic (the knowledge base, users, the framework's own) or kept per
-# clinic by their own column: none of them holds a patient's data without its clinic.
-SHARED = {"knowledge", "auth", "contenttypes", "sessions", "admin", "axes", "otp_totp"}
-
-
-def patient_data_models():
-    """Every model whose rows belong to a patient: Patient, and whatever refers to one of
-    them, directly or through another (a session's injections, a plan's reviews), or keeps
-    a patient's id as a plain number (the outcome figures)."""
-    found = {Patient}
-    candidates = [m for m in apps.get_models() if m._meta.app_label not in SHARED]
-    grown = True
-    while grown:
-        grown = False
-        for model in candidates:
-            if model in found:
-                continue
-            fields = model._meta.concrete_fields
-            refers = any(f.is_relation and f.related_model in found for f in fields)
-            if refers or any(f.name == "patient_id" for f in fields):
-                found.add(model)
-                grown = True
-    return found
-
 
 def test_every_table_of_patient_data_carries_its_clinic():
     tables = patient_data_models()

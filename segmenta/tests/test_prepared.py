@@ -20,10 +20,10 @@ from segmenta.conftest import make_patient, make_user
 from segmenta.knowledge.base import load
 from segmenta.knowledge.service import _active_overrides
 from segmenta.patients import models as m
-from segmenta.patients.models import Patient, _visible_patient, visible_list
+from segmenta.patients.models import Patient, PatientStamp, _visible_patient, visible_list
 from segmenta.patients.versions import _of_one_patient
 from segmenta.patients.views import _GIVEN_PER_SESSION, _GIVEN_PER_SITE, _SCORES, _chart_patient, _injections
-from segmenta.treatment.case import chart_queryset, patient_case, with_case_lists
+from segmenta.treatment.case import _STAMP, chart_queryset, patient_case, stored_case, with_case_lists
 from segmenta.treatment.models import Injection, Session
 from segmenta.treatment.sessions import _GIVEN_NEAR, _GIVEN_NEAR_ELSEWHERE, given_elsewhere
 
@@ -109,6 +109,10 @@ def test_the_case_reads_what_chart_queryset_reads(db):
     for patient in Patient.objects.select_related("clinic"):
         expected = patient_case(chart_queryset().get(pk=patient.pk))
         assert patient_case(with_case_lists(Patient.objects.select_related("clinic").get(pk=patient.pk))) == expected
+        # Kept under the patient's stamp: the same case when built, and when read again.
+        assert _STAMP(patient.clinic_id, patient.pk) == list(
+            PatientStamp.objects.filter(clinic_id=patient.clinic_id, patient_id=patient.pk).values_list("token"))
+        assert stored_case(patient) == stored_case(patient) == expected
     # The demo has test injections, so the comparison covered them.
     assert any(patient_case(with_case_lists(p))["tests"] for p in Patient.objects.select_related("clinic"))
 
@@ -191,6 +195,7 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
         if hasattr(model, "versions") and _of_one_patient(model) is not None:
             _of_one_patient(model)(clinic.pk, patient.pk, 0)
     with_case_lists(patient)
+    stored_case(patient)
     assert [q for q in prepared.ALL if not hasattr(q._compiled, "default")] == []
 
 

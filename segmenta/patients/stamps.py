@@ -1,0 +1,198 @@
+"""A stamp per patient that the database renews on every write to the patient's data.
+
+Why: what is worked out from a whole chart (the case export reads a dozen lists) can be
+kept between requests only if any change to any of those rows is seen at once, including a
+bulk ``update()``, raw SQL, an import or another process. Signals see none of those, so
+triggers on every table of patient data write a new random token into the patient's row of
+``patients_patientstamp`` in the same transaction as the change. A reader takes the token
+first and keys what it keeps on it: a change committed after that can only make the kept
+value newer than its key, never older.
+
+The token is random, not a counter: a counter would start again after a restored backup
+or a rolled-back test and so repeat a key that some process still holds.
+
+Which tables: Patient and every model that refers to a patient, directly or through another
+such row (a session's injections, an invoice's lines), found by walking the models as the
+clinic-scoping test does. Left out: the audit trail, written on every read (a stamp renewed
+on every read would never keep anything) and never part of the chart.
+
+On SQLite a migration that rebuilds a table drops its triggers. ``install`` runs after every
+``migrate`` (post_migrate), recreates them all and renews every token, so nothing kept
+before a migration is read after it; ``live`` lets a reader check the triggers are there
+before it trusts a token.
+"""
+
+from django.apps import apps
+
+NOT_STAMPED = {"audit"}  # apps whose rows belong to a patient but say nothing about the chart
+SHARED = {"knowledge", "auth", "contenttypes", "sessions", "admin", "axes", "otp_totp"}
+PREFIX = "segmenta_stamp_"
+
+
+def patient_data_models():
+    """Every model whose rows belong to a patient: Patient, and whatever refers to one of
+    them, directly or through another (a session's injections, a plan's reviews), or keeps
+    a patient's id as a plain number (the outcome figures)."""
+    from .models import Patient
+
+    found = {Patient}
+    candidates = [m for m in apps.get_models() if m._meta.app_label not in SHARED]
+    grown = True
+    while grown:
+        grown = False
+        for model in candidates:
+            if model in found:
+                continue
+            fields = model._meta.concrete_fields
+            refers = any(f.is_relation and f.related_model in found for f in fields)
+            if refers or any(f.name == "patient_id" for f in fields):
+                found.add(model)
+                grown = True
+    return found
+
+
+def _patient_of(model, row, found, depth=0):
+    """SQL for the patient id of ``row`` (NEW or OLD) of ``model``'s table, or None."""
+    from .models import Patient
+
+    if model is Patient:
+        return f"{row}.id"
+    fields = model._meta.concrete_fields
+    if any(f.attname == "patient_id" for f in fields):
+        return f"{row}.patient_id"
+    if depth > 3:
+        return None
+    for field in fields:
+        if field.is_relation and field.related_model in found and field.related_model is not model:
+            parent = field.related_model
+            inner = _patient_of(parent, "parent", found, depth + 1)
+            if inner is not None:
+                pk = parent._meta.pk.column
+                return (f"(SELECT {inner} FROM {parent._meta.db_table} parent "
+                        f"WHERE parent.{pk} = {row}.{field.column})")
+    return None
+
+
+def _changed(model, found, differs="IS DISTINCT FROM"):
+    """SQL true when an UPDATE moved a row to another parent or clinic (then the old patient's
+    stamp is renewed too); ``differs``: the engine's null-safe "not equal"."""
+    fields = [f for f in model._meta.concrete_fields
+              if f.attname == "patient_id" or (f.is_relation and f.related_model in found)]
+    fields += [f for f in model._meta.concrete_fields if f.attname == "clinic_id"]
+    return " OR ".join(f"OLD.{f.column} {differs} NEW.{f.column}" for f in fields)
+
+
+def stamped_models():
+    from .models import PatientStamp
+
+    found = patient_data_models()
+    return sorted((m for m in found if m._meta.app_label not in NOT_STAMPED and m is not PatientStamp
+                   and not m._meta.proxy), key=lambda m: m._meta.db_table)
+
+
+def trigger_names():
+    names = []
+    for model in stamped_models():
+        names += [f"{PREFIX}{model._meta.db_table}_{op}" for op in ("insert", "update", "delete")]
+    return names
+
+
+def _sqlite(model, found):
+    table = model._meta.db_table
+
+    def stamp(row, also=""):
+        return (f"INSERT INTO patients_patientstamp (clinic_id, patient_id, token) "
+                f"SELECT {row}.clinic_id, found.patient, random() FROM (SELECT {_patient_of(model, row, found)} "
+                f"AS patient) found WHERE found.patient IS NOT NULL {also}"
+                f"ON CONFLICT (clinic_id, patient_id) DO UPDATE SET token = excluded.token;")
+
+    moved = f"AND ({_changed(model, found, 'IS NOT')}) "
+    return [
+        f"CREATE TRIGGER {PREFIX}{table}_insert AFTER INSERT ON {table} BEGIN {stamp('NEW')} END",
+        f"CREATE TRIGGER {PREFIX}{table}_update AFTER UPDATE ON {table} BEGIN {stamp('NEW')} "
+        f"{stamp('OLD', moved)} END",
+        f"CREATE TRIGGER {PREFIX}{table}_delete AFTER DELETE ON {table} BEGIN {stamp('OLD')} END",
+    ]
+
+
+_PG_STAMP = """CREATE OR REPLACE FUNCTION segmenta_stamp(clinic bigint, patient bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF patient IS NOT NULL THEN
+        INSERT INTO patients_patientstamp (clinic_id, patient_id, token)
+        VALUES (clinic, patient, (random() * 9.2e18)::bigint)
+        ON CONFLICT (clinic_id, patient_id) DO UPDATE SET token = excluded.token;
+    END IF;
+END $$"""
+
+
+def _postgresql(model, found):
+    table = model._meta.db_table
+    name = f"{PREFIX}{table}"
+    function = f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM segmenta_stamp(NEW.clinic_id, {_patient_of(model, 'NEW', found)});
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        PERFORM segmenta_stamp(OLD.clinic_id, {_patient_of(model, 'OLD', found)});
+    ELSIF TG_OP = 'UPDATE' THEN
+        IF {_changed(model, found)} THEN
+            PERFORM segmenta_stamp(OLD.clinic_id, {_patient_of(model, 'OLD', found)});
+        END IF;
+    END IF;
+    RETURN NULL;
+END $$"""
+    # One trigger per operation, so the names are those of SQLite and ``live`` counts both alike.
+    return [function] + [f"CREATE TRIGGER {name}_{op} AFTER {op.upper()} ON {table} "
+                         f"FOR EACH ROW EXECUTE FUNCTION {name}()" for op in ("insert", "update", "delete")]
+
+
+def install(connection):
+    """(Re)create every stamp trigger and renew every token: run after each migrate."""
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return
+    found = patient_data_models()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_PG_STAMP)
+        for model in stamped_models():
+            table = model._meta.db_table
+            for op in ("insert", "update", "delete"):
+                drop = f"DROP TRIGGER IF EXISTS {PREFIX}{table}_{op}"
+                cursor.execute(drop if connection.vendor == "sqlite" else f"{drop} ON {table}")
+            for sql in (_sqlite if connection.vendor == "sqlite" else _postgresql)(model, found):
+                cursor.execute(sql)
+        # What was kept under the old tokens may predate rows a migration wrote without
+        # triggers: every token is renewed, and every patient has one.
+        renew = "random()" if connection.vendor == "sqlite" else "(random() * 9.2e18)::bigint"
+        cursor.execute(f"UPDATE patients_patientstamp SET token = {renew}")
+        cursor.execute(f"INSERT INTO patients_patientstamp (clinic_id, patient_id, token) "
+                       f"SELECT clinic_id, id, {renew} FROM patients_patient WHERE true "
+                       f"ON CONFLICT (clinic_id, patient_id) DO NOTHING")
+    connection.segmenta_stamps_live = None
+
+
+def live(connection):
+    """Whether every stamp trigger is in place, checked once per database connection object
+    (a rebuilt table on SQLite loses its triggers until the next migrate reinstalls them)."""
+    known = getattr(connection, "segmenta_stamps_live", None)
+    if known is None:
+        wanted = set(trigger_names())
+        if connection.vendor == "sqlite":
+            sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s"
+        elif connection.vendor == "postgresql":
+            sql = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE %s"
+        else:
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [PREFIX + "%"])
+            present = {row[0] for row in cursor.fetchall()}
+        known = connection.segmenta_stamps_live = wanted <= present
+    return known
+
+
+def after_migrate(sender, using, **kwargs):
+    from django.db import connections
+
+    install(connections[using])
