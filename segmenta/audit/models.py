@@ -21,6 +21,8 @@ import json
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from segmenta.prepared import PreparedInsert
+
 from .sealing import GENESIS_HASH, block_hash  # GENESIS_HASH: the empty chain's head
 
 
@@ -125,10 +127,16 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("audit events are append-only")
-        super().save(*args, **kwargs)
+        if args or kwargs:
+            super().save(*args, **kwargs)
+        else:  # every read writes one: the statement is built once (segmenta/prepared.py)
+            _INSERT(self)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit events are append-only")
+
+
+_INSERT = PreparedInsert(AuditEvent)
 
 
 class AuditBlock(models.Model):

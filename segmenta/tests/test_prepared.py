@@ -307,3 +307,31 @@ def test_the_versions_of_the_newest_entries_are_those_the_orm_reads(clinic, doct
     for ids in ([third.pk, second.pk], [third.pk], [first.pk, third.pk]):
         assert histories(Complaint, ids, clinic.pk, patient.pk) == histories(Complaint, ids, clinic.pk)
     assert len(histories(Complaint, [third.pk], clinic.pk, patient.pk)[third.pk]) == 2
+
+
+def test_a_prepared_insert_stores_what_save_stores(patient, doctor):
+    """An audit event written through its prepared insert and one written by the ORM's own
+    save() hold the same values, read back as the hash reads them, and both verify."""
+    from django.db.models import Model
+
+    from segmenta.audit.models import AuditEvent
+
+    now = timezone.now()
+
+    def event():
+        made = AuditEvent(at=now, user=doctor, username="doctor", clinic=patient.clinic, patient=patient,
+                          action="view", object_type="patient", object_id=str(patient.pk), source_ip="10.0.0.1",
+                          detail={"api": True, "q": "Müller", "ids": [1, 2], "dose": "0.5"}, prev_hash="")
+        made.hash = made.compute_hash()
+        return made
+
+    prepared_row, orm_row = event(), event()
+    prepared_row.save()  # AuditEvent.save() inserts through PreparedInsert
+    Model.save(orm_row, force_insert=True)  # Django's own insert
+    assert prepared_row.pk and orm_row.pk and prepared_row.pk != orm_row.pk
+    got = AuditEvent.objects.in_bulk([prepared_row.pk, orm_row.pk])
+    columns = [f.attname for f in AuditEvent._meta.concrete_fields if f.attname != "id"]
+    assert [getattr(got[prepared_row.pk], c) for c in columns] == [getattr(got[orm_row.pk], c) for c in columns]
+    assert got[prepared_row.pk].compute_hash() == got[prepared_row.pk].hash == prepared_row.hash
+    with pytest.raises(ValueError):
+        prepared.PreparedInsert(AuditEvent)(got[prepared_row.pk])
