@@ -20,10 +20,11 @@ class PatientsConfig(AppConfig):
 
         connection_created.connect(tolerate_out_of_range, dispatch_uid="segmenta.stored_dates")
 
-        # Every table of patient data renews the patient's stamp; the triggers are (re)made
-        # after each migrate, which on SQLite may have rebuilt a table without them.
-        from django.db.models.signals import post_migrate
+        # Every table of patient data renews the patient's stamp. Its triggers are dropped
+        # before each migrate (SQLite's table rebuilds would trip on them) and made after it.
+        from django.db.models.signals import post_migrate, pre_migrate
 
         from . import stamps
 
+        pre_migrate.connect(stamps.before_migrate, sender=self, dispatch_uid="segmenta.patients.stamps.drop")
         post_migrate.connect(stamps.after_migrate, sender=self, dispatch_uid="segmenta.patients.stamps")

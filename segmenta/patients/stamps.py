@@ -16,10 +16,13 @@ such row (a session's injections, an invoice's lines), found by walking the mode
 clinic-scoping test does. Left out: the audit trail, written on every read (a stamp renewed
 on every read would never keep anything) and never part of the chart.
 
-On SQLite a migration that rebuilds a table drops its triggers. ``install`` runs after every
-``migrate`` (post_migrate), recreates them all and renews every token, so nothing kept
-before a migration is read after it; ``live`` lets a reader check the triggers are there
-before it trusts a token.
+Migrations: on SQLite a migration rebuilds a table by copying it and renaming the copy, and
+a trigger that names the table (an invoice line's finds its invoice) would stop the rename.
+So every stamp trigger is dropped before ``migrate`` runs (pre_migrate) and made again after
+it (post_migrate), on the tables that exist then, and every token is renewed, so nothing
+kept before a migration is read after it. ``live`` lets a reader check the triggers are all
+there before it trusts a token. Code that runs migrations itself (a test going back to an
+old schema) calls ``uninstall`` first and ``install`` after.
 """
 
 from django.apps import apps
@@ -52,25 +55,26 @@ def patient_data_models():
 
 
 def _patient_of(model, row, found, depth=0):
-    """SQL for the patient id of ``row`` (NEW or OLD) of ``model``'s table, or None."""
+    """(SQL for the patient id of ``row`` (NEW or OLD) of ``model``'s table, or None; the
+    other tables that SQL reads)."""
     from .models import Patient
 
     if model is Patient:
-        return f"{row}.id"
+        return f"{row}.id", []
     fields = model._meta.concrete_fields
     if any(f.attname == "patient_id" for f in fields):
-        return f"{row}.patient_id"
+        return f"{row}.patient_id", []
     if depth > 3:
-        return None
+        return None, []
     for field in fields:
         if field.is_relation and field.related_model in found and field.related_model is not model:
             parent = field.related_model
-            inner = _patient_of(parent, "parent", found, depth + 1)
+            inner, tables = _patient_of(parent, "parent", found, depth + 1)
             if inner is not None:
                 pk = parent._meta.pk.column
                 return (f"(SELECT {inner} FROM {parent._meta.db_table} parent "
-                        f"WHERE parent.{pk} = {row}.{field.column})")
-    return None
+                        f"WHERE parent.{pk} = {row}.{field.column})"), [parent._meta.db_table, *tables]
+    return None, []
 
 
 def _changed(model, found, differs="IS DISTINCT FROM"):
@@ -102,7 +106,7 @@ def _sqlite(model, found):
 
     def stamp(row, also=""):
         return (f"INSERT INTO patients_patientstamp (clinic_id, patient_id, token) "
-                f"SELECT {row}.clinic_id, found.patient, random() FROM (SELECT {_patient_of(model, row, found)} "
+                f"SELECT {row}.clinic_id, found.patient, random() FROM (SELECT {_patient_of(model, row, found)[0]} "
                 f"AS patient) found WHERE found.patient IS NOT NULL {also}"
                 f"ON CONFLICT (clinic_id, patient_id) DO UPDATE SET token = excluded.token;")
 
@@ -132,13 +136,13 @@ def _postgresql(model, found):
     function = f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'DELETE' THEN
-        PERFORM segmenta_stamp(NEW.clinic_id, {_patient_of(model, 'NEW', found)});
+        PERFORM segmenta_stamp(NEW.clinic_id, {_patient_of(model, 'NEW', found)[0]});
     END IF;
     IF TG_OP = 'DELETE' THEN
-        PERFORM segmenta_stamp(OLD.clinic_id, {_patient_of(model, 'OLD', found)});
+        PERFORM segmenta_stamp(OLD.clinic_id, {_patient_of(model, 'OLD', found)[0]});
     ELSIF TG_OP = 'UPDATE' THEN
         IF {_changed(model, found)} THEN
-            PERFORM segmenta_stamp(OLD.clinic_id, {_patient_of(model, 'OLD', found)});
+            PERFORM segmenta_stamp(OLD.clinic_id, {_patient_of(model, 'OLD', found)[0]});
         END IF;
     END IF;
     RETURN NULL;
@@ -148,23 +152,46 @@ END $$"""
                          f"FOR EACH ROW EXECUTE FUNCTION {name}()" for op in ("insert", "update", "delete")]
 
 
+def uninstall(connection):
+    """Drop every stamp trigger there is (before migrations rebuild tables)."""
+    if connection.vendor == "sqlite":
+        sql = "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s ESCAPE '!'"
+    elif connection.vendor == "postgresql":
+        sql = "SELECT tgname, tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE %s ESCAPE '!'"
+    else:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [PREFIX.replace("_", "!_") + "%"])
+        for name, table in cursor.fetchall():
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if connection.vendor == "postgresql" else ""))
+    connection.segmenta_stamps_live = None
+
+
 def install(connection):
-    """(Re)create every stamp trigger and renew every token: run after each migrate."""
+    """(Re)create the stamp trigger of every table there is, renew every token and give every
+    patient one: run after each migrate."""
     if connection.vendor not in ("sqlite", "postgresql"):
         return
     found = patient_data_models()
     with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
+        if "patients_patientstamp" not in tables:  # migrated back to before stamps
+            return
         if connection.vendor == "postgresql":
             cursor.execute(_PG_STAMP)
         for model in stamped_models():
             table = model._meta.db_table
+            if table not in tables:
+                continue  # a table an older schema does not have yet
             for op in ("insert", "update", "delete"):
                 drop = f"DROP TRIGGER IF EXISTS {PREFIX}{table}_{op}"
                 cursor.execute(drop if connection.vendor == "sqlite" else f"{drop} ON {table}")
+            if not set(_patient_of(model, "NEW", found)[1]) <= tables:
+                continue
             for sql in (_sqlite if connection.vendor == "sqlite" else _postgresql)(model, found):
                 cursor.execute(sql)
-        # What was kept under the old tokens may predate rows a migration wrote without
-        # triggers: every token is renewed, and every patient has one.
+        # What was kept under the old tokens may predate rows written without triggers:
+        # every token is renewed, and every patient has one.
         renew = "random()" if connection.vendor == "sqlite" else "(random() * 9.2e18)::bigint"
         cursor.execute(f"UPDATE patients_patientstamp SET token = {renew}")
         cursor.execute(f"INSERT INTO patients_patientstamp (clinic_id, patient_id, token) "
@@ -190,6 +217,12 @@ def live(connection):
             present = {row[0] for row in cursor.fetchall()}
         known = connection.segmenta_stamps_live = wanted <= present
     return known
+
+
+def before_migrate(sender, using, **kwargs):
+    from django.db import connections
+
+    uninstall(connections[using])
 
 
 def after_migrate(sender, using, **kwargs):
