@@ -107,7 +107,7 @@ def _sqlite(model, found):
     def stamp(row, also=""):
         return (f"INSERT INTO patients_patientstamp (clinic_id, patient_id, token) "
                 f"SELECT {row}.clinic_id, found.patient, random() FROM (SELECT {_patient_of(model, row, found)[0]} "
-                f"AS patient) found WHERE found.patient IS NOT NULL {also}"
+                f"AS patient) found WHERE found.patient IS NOT NULL AND {row}.clinic_id IS NOT NULL {also}"
                 f"ON CONFLICT (clinic_id, patient_id) DO UPDATE SET token = excluded.token;")
 
     moved = f"AND ({_changed(model, found, 'IS NOT')}) "
@@ -122,7 +122,7 @@ def _sqlite(model, found):
 _PG_STAMP = """CREATE OR REPLACE FUNCTION segmenta_stamp(clinic bigint, patient bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF patient IS NOT NULL THEN
+    IF patient IS NOT NULL AND clinic IS NOT NULL THEN
         INSERT INTO patients_patientstamp (clinic_id, patient_id, token)
         VALUES (clinic, patient, (random() * 9.2e18)::bigint)
         ON CONFLICT (clinic_id, patient_id) DO UPDATE SET token = excluded.token;

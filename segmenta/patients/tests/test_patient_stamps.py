@@ -129,3 +129,21 @@ def test_migrating_back_and_forth_keeps_the_stamps(clinic):
     assert token(patient) != before
     Allergy.objects.create(patient=patient, substance="latex", allergy_class="other")
     assert token(patient) != before
+
+
+def test_a_version_without_its_clinic_or_patient_is_written_and_stamps_nothing(patient):
+    """Versions keep their references nullable; such a row must still be written."""
+    allergy = Allergy.objects.create(patient=patient, substance="latex", allergy_class="other")
+    version = allergy.versions.first()
+    before = token(patient)
+    # Taken from the patient: the patient's data changed.
+    run("UPDATE patients_historicalallergy SET clinic_id = NULL WHERE history_id = %s", [version.pk])
+    moved = token(patient)
+    assert moved != before
+    # A row of no clinic (or no patient) is written and renews nothing.
+    run("UPDATE patients_historicalallergy SET substance = 'nickel' WHERE history_id = %s", [version.pk])
+    run("UPDATE patients_historicalallergy SET patient_id = NULL, clinic_id = %s WHERE history_id = %s",
+        [patient.clinic_id, version.pk])
+    run("UPDATE patients_historicalallergy SET substance = 'latex' WHERE history_id = %s", [version.pk])
+    assert token(patient) == moved
+    assert Allergy.versions.model.objects.filter(pk=version.pk, patient_id=None, substance="latex").exists()
