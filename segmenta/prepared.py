@@ -17,7 +17,7 @@ the same queryset run by the ORM.
 import threading
 from datetime import UTC, datetime
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql import InsertQuery
 
@@ -183,7 +183,9 @@ class PreparedInsert:
         using = using or router.db_for_write(self.model, instance=obj)
         compiled = getattr(self._compiled, using, None) or self._compile(using, obj)
         connection = connections[using]
-        with connection.cursor() as cursor:
+        # As save(): a failed insert inside a transaction marks it for rollback, so the
+        # change it records cannot commit without it.
+        with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
             cursor.execute(compiled["sql"], [*self._values(compiled, obj), *compiled["returning"]])
             if compiled["fetch"]:
                 pk = connection.ops.fetch_returned_insert_columns(cursor, compiled["returning"])[0]

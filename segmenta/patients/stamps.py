@@ -17,16 +17,25 @@ clinic-scoping test does. Left out: the audit trail, written on every read (a st
 on every read would never keep anything) and never part of the chart.
 
 Migrations: on SQLite a migration rebuilds a table by copying it and renaming the copy, and
-a trigger that names the table (an invoice line's finds its invoice) would stop the rename.
-So every stamp trigger is dropped before ``migrate`` runs (pre_migrate) and made again after
-it (post_migrate), on the tables that exist then, and every token is renewed, so nothing
-kept before a migration is read after it. ``live`` lets a reader check the triggers are all
-there before it trusts a token. Code that runs migrations itself (a test going back to an
-old schema) calls ``uninstall`` first and ``install`` after.
+a trigger that names the table (an invoice line's finds its invoice) would stop the rename;
+on either engine a trigger naming a column a migration renames would stop the migration.
+So before ``migrate`` runs (pre_migrate) every stamp trigger is dropped and every stamp
+deleted, in one transaction: without its stamp a patient's case is read afresh by every
+process, whatever it kept, until ``install`` (post_migrate) makes the triggers again and
+gives every patient a new token. On a schema that is not the current one (a migrate back to
+an older state) ``install`` makes nothing, so nothing is kept. ``live`` checks once per
+connection that every trigger is there and enabled, against triggers dropped by hand. Code
+that runs migrations itself (a test going back to an old schema) calls ``uninstall`` first
+and ``install`` after.
+
+On PostgreSQL the trigger locks the patient's row before the stamp's, in the order the app
+locks a chart to change it, so the stamp brings no lock cycle of its own.
 """
 
 from django.apps import apps
+from django.db import transaction
 
+STAMP_TABLE = "patients_patientstamp"
 NOT_STAMPED = {"audit"}  # apps whose rows belong to a patient but say nothing about the chart
 SHARED = {"knowledge", "auth", "contenttypes", "sessions", "admin", "axes", "otp_totp"}
 PREFIX = "segmenta_stamp_"
@@ -56,25 +65,28 @@ def patient_data_models():
 
 def _patient_of(model, row, found, depth=0):
     """(SQL for the patient id of ``row`` (NEW or OLD) of ``model``'s table, or None; the
-    other tables that SQL reads)."""
+    columns that SQL reads, by table)."""
     from .models import Patient
 
+    table = model._meta.db_table
     if model is Patient:
-        return f"{row}.id", []
+        return f"{row}.id", {table: {"id"}}
     fields = model._meta.concrete_fields
     if any(f.attname == "patient_id" for f in fields):
-        return f"{row}.patient_id", []
+        return f"{row}.patient_id", {table: {"patient_id"}}
     if depth > 3:
-        return None, []
+        return None, {}
     for field in fields:
         if field.is_relation and field.related_model in found and field.related_model is not model:
             parent = field.related_model
-            inner, tables = _patient_of(parent, "parent", found, depth + 1)
+            inner, reads = _patient_of(parent, "parent", found, depth + 1)
             if inner is not None:
                 pk = parent._meta.pk.column
+                reads.setdefault(parent._meta.db_table, set()).add(pk)
+                reads.setdefault(table, set()).add(field.column)
                 return (f"(SELECT {inner} FROM {parent._meta.db_table} parent "
-                        f"WHERE parent.{pk} = {row}.{field.column})"), [parent._meta.db_table, *tables]
-    return None, []
+                        f"WHERE parent.{pk} = {row}.{field.column})"), reads
+    return None, {}
 
 
 def _changed(model, found, differs="IS DISTINCT FROM"):
@@ -123,6 +135,9 @@ _PG_STAMP = """CREATE OR REPLACE FUNCTION segmenta_stamp(clinic bigint, patient 
 LANGUAGE plpgsql AS $$
 BEGIN
     IF patient IS NOT NULL AND clinic IS NOT NULL THEN
+        -- The patient's row first, then the stamp: the order in which the app locks a chart
+        -- for a change (select_for_update), so the stamp adds no lock cycle of its own.
+        PERFORM 1 FROM patients_patient WHERE id = patient FOR NO KEY UPDATE;
         INSERT INTO patients_patientstamp (clinic_id, patient_id, token)
         VALUES (clinic, patient, (random() * 9.2e18)::bigint)
         ON CONFLICT (clinic_id, patient_id) DO UPDATE SET token = excluded.token;
@@ -153,67 +168,85 @@ END $$"""
 
 
 def uninstall(connection):
-    """Drop every stamp trigger there is (before migrations rebuild tables)."""
+    """Drop every stamp trigger there is and every stamp, in one transaction (before
+    migrations rebuild tables). Without a stamp nothing is kept, so from then until
+    ``install`` every process reads each case afresh, whatever it kept before."""
     if connection.vendor == "sqlite":
         sql = "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s ESCAPE '!'"
     elif connection.vendor == "postgresql":
         sql = "SELECT tgname, tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE %s ESCAPE '!'"
     else:
         return
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute(sql, [PREFIX.replace("_", "!_") + "%"])
         for name, table in cursor.fetchall():
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if connection.vendor == "postgresql" else ""))
+        if STAMP_TABLE in connection.introspection.table_names(cursor):
+            cursor.execute(f"DELETE FROM {STAMP_TABLE}")
     connection.segmenta_stamps_live = None
 
 
+def _columns_present(connection, cursor, tables, model, found):
+    """Whether the tables a trigger of ``model`` reads have every column it names (an older
+    schema may lack one: a trigger naming it would make every write to the table fail)."""
+    reads = _patient_of(model, "NEW", found)[1]
+    reads.setdefault(model._meta.db_table, set()).update(
+        f.column for f in model._meta.concrete_fields
+        if f.attname in ("patient_id", "clinic_id") or (f.is_relation and f.related_model in found))
+    for table, columns in reads.items():
+        if table not in tables:
+            return False
+        if not columns <= {column.name for column in connection.introspection.get_table_description(cursor, table)}:
+            return False
+    return True
+
+
 def install(connection):
-    """(Re)create the stamp trigger of every table there is, renew every token and give every
-    patient one: run after each migrate."""
+    """Make the stamp trigger of every table of patient data, renew every token and give
+    every patient one: run after each migrate. When the schema is not the current one (a
+    migrate back to an older state), nothing is made and no stamp kept: every case is then
+    read afresh."""
     if connection.vendor not in ("sqlite", "postgresql"):
         return
     found = patient_data_models()
-    with connection.cursor() as cursor:
+    models = stamped_models()
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         tables = set(connection.introspection.table_names(cursor))
-        if "patients_patientstamp" not in tables:  # migrated back to before stamps
-            return
+        current = STAMP_TABLE in tables and all(
+            _columns_present(connection, cursor, tables, model, found) for model in models)
+    uninstall(connection)
+    if not current:
+        return
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_STAMP)
-        for model in stamped_models():
-            table = model._meta.db_table
-            if table not in tables:
-                continue  # a table an older schema does not have yet
-            for op in ("insert", "update", "delete"):
-                drop = f"DROP TRIGGER IF EXISTS {PREFIX}{table}_{op}"
-                cursor.execute(drop if connection.vendor == "sqlite" else f"{drop} ON {table}")
-            if not set(_patient_of(model, "NEW", found)[1]) <= tables:
-                continue
+        for model in models:
             for sql in (_sqlite if connection.vendor == "sqlite" else _postgresql)(model, found):
                 cursor.execute(sql)
-        # What was kept under the old tokens may predate rows written without triggers:
-        # every token is renewed, and every patient has one.
         renew = "random()" if connection.vendor == "sqlite" else "(random() * 9.2e18)::bigint"
-        cursor.execute(f"UPDATE patients_patientstamp SET token = {renew}")
-        cursor.execute(f"INSERT INTO patients_patientstamp (clinic_id, patient_id, token) "
-                       f"SELECT clinic_id, id, {renew} FROM patients_patient WHERE true "
-                       f"ON CONFLICT (clinic_id, patient_id) DO NOTHING")
+        cursor.execute(f"INSERT INTO {STAMP_TABLE} (clinic_id, patient_id, token) "
+                       f"SELECT clinic_id, id, {renew} FROM patients_patient")
     connection.segmenta_stamps_live = None
 
 
 def live(connection):
-    """Whether every stamp trigger is in place, checked once per database connection object
-    (a rebuilt table on SQLite loses its triggers until the next migrate reinstalls them)."""
+    """Whether every stamp trigger is in place and enabled, checked once per database
+    connection object: a safeguard against triggers dropped or disabled by hand (``migrate``
+    itself removes the stamps with the triggers, so nothing is kept meanwhile)."""
     known = getattr(connection, "segmenta_stamps_live", None)
     if known is None:
         wanted = set(trigger_names())
         if connection.vendor == "sqlite":
-            sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s"
+            sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s ESCAPE '!'"
         elif connection.vendor == "postgresql":
-            sql = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE %s"
+            # 'O': fires in an ordinary session; 'A': always. 'D' (disabled) and 'R' (only
+            # on a replica's apply) would leave writes unstamped.
+            sql = ("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled IN ('O', 'A') "
+                   "AND tgname LIKE %s ESCAPE '!'")
         else:
             return False
         with connection.cursor() as cursor:
-            cursor.execute(sql, [PREFIX + "%"])
+            cursor.execute(sql, [PREFIX.replace("_", "!_") + "%"])
             present = {row[0] for row in cursor.fetchall()}
         known = connection.segmenta_stamps_live = wanted <= present
     return known
