@@ -197,6 +197,10 @@ class PatientStamp(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["clinic_id", "patient_id"], name="patientstamp_clinic_patient")]
+        verbose_name = _("patient data stamp")
+
+    def __str__(self):
+        return gettext("Data stamp of patient %(id)s") % {"id": self.patient_id}
 
 
 # --- The chart ----------------------------------------------------------------------

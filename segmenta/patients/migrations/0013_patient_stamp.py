@@ -19,6 +19,7 @@ class Migration(migrations.Migration):
                 ('token', models.BigIntegerField()),
             ],
             options={
+                'verbose_name': 'patient data stamp',
                 'constraints': [models.UniqueConstraint(fields=('clinic_id', 'patient_id'), name='patientstamp_clinic_patient')],
             },
         ),
