@@ -186,19 +186,29 @@ def uninstall(connection):
     connection.segmenta_stamps_live = None
 
 
-def _columns_present(connection, cursor, tables, model, found):
+def _columns(connection, cursor):
+    """{table: its column names} of the whole database, in one query (Django's introspection
+    takes several per table: a third of a second for these fifty, at every test's flush)."""
+    if connection.vendor == "sqlite":
+        cursor.execute("SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p "
+                       "WHERE m.type = 'table'")
+    else:
+        cursor.execute("SELECT table_name, column_name FROM information_schema.columns "
+                       "WHERE table_schema = current_schema()")
+    found = {}
+    for table, column in cursor.fetchall():
+        found.setdefault(table, set()).add(column)
+    return found
+
+
+def _columns_present(columns, model, found):
     """Whether the tables a trigger of ``model`` reads have every column it names (an older
     schema may lack one: a trigger naming it would make every write to the table fail)."""
     reads = _patient_of(model, "NEW", found)[1]
     reads.setdefault(model._meta.db_table, set()).update(
         f.column for f in model._meta.concrete_fields
         if f.attname in ("patient_id", "clinic_id") or (f.is_relation and f.related_model in found))
-    for table, columns in reads.items():
-        if table not in tables:
-            return False
-        if not columns <= {column.name for column in connection.introspection.get_table_description(cursor, table)}:
-            return False
-    return True
+    return all(needed <= columns.get(table, set()) for table, needed in reads.items())
 
 
 def install(connection):
@@ -211,9 +221,8 @@ def install(connection):
     found = patient_data_models()
     models = stamped_models()
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        tables = set(connection.introspection.table_names(cursor))
-        current = STAMP_TABLE in tables and all(
-            _columns_present(connection, cursor, tables, model, found) for model in models)
+        columns = _columns(connection, cursor)
+        current = STAMP_TABLE in columns and all(_columns_present(columns, model, found) for model in models)
     uninstall(connection)
     if not current:
         return
