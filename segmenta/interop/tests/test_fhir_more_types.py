@@ -5,6 +5,7 @@ from datetime import date, datetime
 from datetime import timezone as dt_timezone
 
 import pytest
+from django.utils import timezone
 
 from segmenta.audit.models import AuditEvent
 from segmenta.outcomes.models import ClinicInstrument
@@ -160,7 +161,7 @@ def test_adverse_events(api_client, records, patient, foreign_patient):
 def test_care_plans_list_their_sessions(api_client, records, patient):
     plan = records["plan"]
     assert ids(api_client.get("/fhir/r4/CarePlan", {"patient": patient.pk})) == [f"cp-{plan.pk}"]
-    today = plan.created_at.date().isoformat()
+    today = timezone.localdate(plan.created_at).isoformat()  # a FHIR date is a day where the clinic is
     assert ids(api_client.get("/fhir/r4/CarePlan", {"date": today, "_id": f"cp-{plan.pk}"})) == [f"cp-{plan.pk}"]
     assert ids(api_client.get("/fhir/r4/CarePlan", {"date": "lt2000"})) == []
     body = api_client.get(f"/fhir/r4/CarePlan/cp-{plan.pk}").json()

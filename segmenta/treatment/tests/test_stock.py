@@ -134,9 +134,11 @@ def test_a_multi_dose_vial_is_drawn_by_volume(ready, doctor, clinic):
 
 def test_an_expired_lot_is_refused_and_nothing_is_saved(ready, doctor, clinic):
     product = ampoules(clinic)
-    expired = lot_of(product, "OLD-1", days=-1)
-    lot_of(product, "NEW-1", days=200)
     session = new_session(ready, doctor)
+    # Expired the day before the injection's own day (an hour ago may be yesterday).
+    day_before = (timezone.localdate(session.started_at) - TODAY).days - 1
+    expired = lot_of(product, "OLD-1", days=day_before)
+    lot_of(product, "NEW-1", days=200)
     with pytest.raises(TreatmentError) as refused:
         add_injection(session, wheal(session, product, stock_lot=expired), doctor)
     assert refused.value.field == "stock_lot" and "OLD-1" in refused.value.message
