@@ -62,16 +62,22 @@ class AppendOnlyQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     # References are kept without database constraints: the trail must outlive the
     # users, clinics and patients it mentions, and it may never be rewritten to null them.
+    # The clinic and the patient have no index of their own: the indexes below start with
+    # them, and every read writes an event, which updates every index (two fewer: 110 -> 85 µs
+    # an insert on SQLite). On PostgreSQL the user name's and the action's LIKE indexes are
+    # dropped too (migration 0005).
     at = models.DateTimeField(_("when"), db_index=True)
     user = models.ForeignKey(
         "auth.User", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     username = models.CharField(_("user"), max_length=150, blank=True, db_index=True)
     clinic = models.ForeignKey(
-        "accounts.Clinic", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "accounts.Clinic", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+        db_index=False,
     )
     patient = models.ForeignKey(
-        "patients.Patient", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "patients.Patient", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+        db_index=False,
     )
     action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
     object_type = models.CharField(_("object type"), max_length=50, blank=True)
