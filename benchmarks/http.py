@@ -14,7 +14,8 @@ share of the floor, with the targets: API reads >= 30 %, the chart page >= 10 %.
 
 Both servers run under the repository's gunicorn.conf.py (its production settings), with
 --workers and --gunicorn-threads from the command line (2 and 1, as in issue 13's table),
-and each worker holding at most its share of the connections (``worker_connections``).
+and each worker holding at most its share of the connections plus one per thread
+(``worker_connections``).
 
 The load generator is wrk when it is installed (apt-get install wrk), else a Python client
 (processes of asyncio connections; it needs CPU itself, so its ceiling is lower: compare
@@ -163,16 +164,16 @@ def totp(device):
 
 def worker_connections(args):
     """How many connections each worker may hold: its share of the load generator's, and
-    one more per thread (gunicorn closes a kept-alive connection once a worker holds more
-    than this minus its threads).
+    one more per thread. (gunicorn closes a connection after its answer when the worker
+    already keeps as many idle ones as this minus its threads: at the cap, now and then.)
 
     Why a cap: a gthread worker accepts every connection it can, busy or not (a known
     gunicorn behaviour), and the load generator keeps its 20 connections open for a whole
     measurement. Without one, the split between the two workers fell where the race to
     accept them left it: 10/10 served the patient read at 1,137-1,164 requests/s, 5/15 at
     672, 20/0 at 489, in one minute with the same code (ss -tnp). Every measurement was a
-    draw of that race, for the floor and for Segmenta alike. With the cap each worker holds
-    about its share, so a run measures the workers, not the race."""
+    draw of that race, for the floor and for Segmenta alike. With the cap the split stays
+    near even (11/9 at worst with one thread), so a run measures the workers, not the race."""
     return -(-args.connections // args.workers) + args.gunicorn_threads
 
 
