@@ -27,4 +27,3 @@ def test_no_index_of_the_events_repeats_the_start_of_another():
 def test_the_references_are_still_looked_up_through_an_index():
     starts = {columns[0] for columns in event_indexes().values()}
     assert {"clinic_id", "patient_id", "user_id", "at"} <= starts
-
