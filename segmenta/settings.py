@@ -138,19 +138,23 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "segmenta.accounts.middleware.security_headers",
-    "csp.middleware.CSPMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # segmenta.accounts.pages_only.X is X for the pages; the APIs (token, not session; JSON,
+    # not pages) pass it by.
+    "segmenta.accounts.pages_only.CSPMiddleware",
+    "segmenta.accounts.pages_only.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Itself on the APIs too (Django's deploy check looks for it by name): their views are
+    # exempt, so it only looks.
     "django.middleware.csrf.CsrfViewMiddleware",
     "segmenta.accounts.middleware.reject_nul",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "segmenta.accounts.pages_only.AuthenticationMiddleware",
     # The interface language the user chose in the profile (else the browser's, as above).
-    "segmenta.accounts.language.user_language",
-    "django_otp.middleware.OTPMiddleware",
-    "segmenta.accounts.middleware.idle_logoff",
-    "segmenta.accounts.middleware.require_mfa",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "segmenta.accounts.pages_only.user_language",
+    "segmenta.accounts.pages_only.OTPMiddleware",
+    "segmenta.accounts.pages_only.idle_logoff",
+    "segmenta.accounts.pages_only.require_mfa",
+    "segmenta.accounts.pages_only.MessageMiddleware",
     # A change refused because the patient's processing is restricted answers 423 with a page saying why.
     "segmenta.patients.restriction.RestrictedMiddleware",
     # Who made each version of a chart item (django-simple-history).

@@ -18,9 +18,15 @@ SECOND_FACTOR_PENDING = "segmenta_second_factor_pending"
 _MFA_EXEMPT = ("/accounts/mfa/", "/accounts/logout/", "/static/", "/i18n/")
 
 
-def _is_api(request):
-    # The API (and the FHIR API) authenticates every request by bearer token, never by session cookie.
+def is_api(request):
+    """Whether ``request`` is for the API or the FHIR API: both authenticate every request by
+    bearer token, never by session cookie, and answer JSON (accounts/pages_only.py)."""
     return request.path.startswith(("/api/", "/fhir/"))
+
+
+# JSON is no page: nothing in it may load, run or be framed. The pages' own policy (django-csp,
+# settings.py) is built per request around a nonce no API answer needs.
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 
 def reject_nul(get_response):
@@ -33,7 +39,7 @@ def reject_nul(get_response):
             for name, value in values.lists():
                 if "\x00" in name or any("\x00" in v for v in value):
                     field = name.replace(chr(0), "")
-                    if _is_api(request):  # the API's own error body, as for a NUL in a JSON body
+                    if is_api(request):  # the API's own error body, as for a NUL in a JSON body
                         return JsonResponse({"detail": f"{field}: contains a NUL character", "errors": [
                             {"field": field, "message": "contains a NUL character"}]}, status=422)
                     return HttpResponseBadRequest(f"{field}: contains a NUL character", content_type="text/plain")
@@ -48,7 +54,10 @@ def security_headers(get_response):
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated) or _is_api(request):
+        api = is_api(request)
+        if api:
+            response.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
+        if api or (user is not None and user.is_authenticated):
             # Patient data must not linger in a shared browser's cache.
             response["Cache-Control"] = "no-store"
         return response
@@ -68,7 +77,7 @@ def idle_logoff(get_response):
     """Log the user off after SEGMENTA_IDLE_TIMEOUT without a request."""
 
     def middleware(request):
-        if request.user.is_authenticated and not _is_api(request):
+        if request.user.is_authenticated and not is_api(request):
             now = time.time()
             last = request.session.get("last_activity")
             timeout = settings.SEGMENTA_IDLE_TIMEOUT.total_seconds()
@@ -101,7 +110,7 @@ def require_mfa(get_response):
             (settings.SEGMENTA_REQUIRE_MFA or request.session.get(SECOND_FACTOR_PENDING))
             and user.is_authenticated
             and not user.is_verified()
-            and not _is_api(request)
+            and not is_api(request)
             and not request.path.startswith(_MFA_EXEMPT)
         ):
             return redirect(reverse("accounts:mfa") + "?" + urlencode({"next": request.get_full_path()}))

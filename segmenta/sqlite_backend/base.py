@@ -1,4 +1,5 @@
-"""Django's SQLite backend, plus ``PRAGMA optimize`` as each connection closes.
+"""Django's SQLite backend, plus ``PRAGMA optimize`` as each connection closes, and each
+statement's placeholders converted once.
 
 Why: SQLite chooses an index by its statistics (``sqlite_stat1``), which nothing gathers
 unless asked. Without them it guesses, and for the reads that name both the clinic and a
@@ -15,6 +16,7 @@ large database without statistics reads each table it analyses once (about 0.1 s
 200,000 rows); later runs are rare and small.
 """
 
+import functools
 import logging
 import sqlite3
 
@@ -26,7 +28,33 @@ log = logging.getLogger(__name__)
 OPTIMIZE_BUSY_MS = 1000
 
 
+# Statements longer than this (a list of thousands of ids, say) are rarely run twice: they are
+# converted every time rather than kept.
+CONVERTED_MAX_LENGTH = 4096
+
+
+@functools.lru_cache(maxsize=512)
+def _qmark_style(query):
+    # Django's conversion (it does not use the cursor it is a method of).
+    return base.SQLiteCursorWrapper.convert_query(None, query)
+
+
+class CursorWrapper(base.SQLiteCursorWrapper):
+    """Django's cursor, converting each statement's ``%s`` placeholders to SQLite's ``?``
+    once instead of on every run. Why: Django does it with a regular expression on every
+    execute, which took 20 µs of the API token check's 100 (its statement joins three tables
+    and is 1,500 characters long); the same few statements run on every request."""
+
+    def convert_query(self, query, *, param_names=None):
+        if param_names is None and len(query) <= CONVERTED_MAX_LENGTH:
+            return _qmark_style(query)
+        return super().convert_query(query, param_names=param_names)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    def create_cursor(self, name=None):
+        return self.connection.cursor(factory=CursorWrapper)
+
     def _close(self):
         if self.connection is not None and not self.connection.in_transaction:
             try:

@@ -54,3 +54,32 @@ def test_sqlite_gathers_the_planners_statistics_as_a_connection_closes(tmp_path,
     # Without statistics: every part of the clinic; with them: the patient's sessions first.
     assert "part_clinic_id" in guessed
     assert "session_patient_id" in planned and "part_clinic_id" not in planned
+
+
+def test_sqlite_converts_each_statement_once_as_django_would(tmp_path, django_db_blocker):
+    """Placeholders become SQLite's ``?`` as in Django (``%%`` a literal ``%``, named
+    parameters their ``:name``), and a statement run again is not converted again."""
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+    from django.db.utils import ConnectionHandler
+
+    from segmenta.sqlite_backend.base import CONVERTED_MAX_LENGTH, _qmark_style
+
+    with django_db_blocker.unblock():
+        connection = ConnectionHandler({"default": database_from_url(f"sqlite:///{tmp_path / 'q.sqlite3'}")})["default"]
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE t (name TEXT, n INT)")
+            cursor.execute("INSERT INTO t VALUES (%s, %s)", ["50%s off", 1])
+            _qmark_style.cache_clear()
+            statement = "SELECT name, n FROM t WHERE name LIKE '50%%' AND n = %s"
+            for _ in range(3):
+                cursor.execute(statement, [1])
+                assert cursor.fetchall() == [("50%s off", 1)]
+            cursor.execute("SELECT n FROM t WHERE name = %(name)s", {"name": "50%s off"})
+            assert cursor.fetchall() == [(1,)]
+            long = "SELECT n FROM t WHERE n IN (" + ", ".join(["%s"] * CONVERTED_MAX_LENGTH) + ")"
+            cursor.execute(long, [1] * CONVERTED_MAX_LENGTH)
+            assert cursor.fetchall() == [(1,)]
+        connection.close()
+    assert _qmark_style.cache_info().misses == 1 and _qmark_style.cache_info().hits == 2
+    for query in (statement, "SELECT '%%s', %s", "SELECT %s || '%%'"):
+        assert _qmark_style(query) == SQLiteCursorWrapper.convert_query(None, query)
