@@ -25,7 +25,7 @@ def is_api(request):
 
 
 # JSON is no page: nothing in it may load, run or be framed. The pages' own policy (django-csp,
-# settings.py) is built per request around a nonce no API answer needs.
+# settings.py) is built anew for every request, which no API answer needs.
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 

@@ -6,8 +6,9 @@ user it holds, the second-factor gate, the idle logoff, the user's chosen interf
 language, the messages and the pages' Content-Security-Policy have nothing to do on them,
 yet together they cost about a seventh of an API read's time in the server
 (docs/scaling.md). Each is wrapped here: settings.MIDDLEWARE still lists every layer in its
-order (and Django's checks still find the classes they require, as subclasses), and an API
-request goes past the wrapped ones to the next.
+order (and the admin's checks still find the classes they require, as subclasses; Django's
+deploy check looks for the session middleware by name, so its cookie warnings now come
+from the sessions app instead), and an API request goes past the wrapped ones to the next.
 
 What an API request still passes: the size limit; HTTPS and the security headers (with a
 Content-Security-Policy of its own, accounts/middleware.py); the language of its

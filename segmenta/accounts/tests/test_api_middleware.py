@@ -24,6 +24,8 @@ def test_an_api_answer_carries_a_policy_of_its_own_and_no_cookie(api_client, pat
     for header, value in REQUIRED_HEADERS.items():
         assert response[header] == value
     assert not response.cookies
+    # No session was looked at: the answer does not vary by cookie.
+    assert "Cookie" not in response.get("Vary", "")
 
 
 def test_the_fhir_api_passes_by_too(doctor):

@@ -82,5 +82,38 @@ def test_django_ninjas_getter_is_asked_only_what_it_must_resolve(patient, monkey
     ask = DjangoGetter.__getattr__
     monkeypatch.setattr(DjangoGetter, "__getattr__", lambda getter, key: asked.append(key) or ask(getter, key))
     Probe.model_validate(patient, context={"asked_by": "tests"})
-    # The dotted path, the callable, the resolver, the manager, and the field the patient lacks.
-    assert sorted(asked) == ["clinic.name", "get_sex_display", "labelled", "nickname", "versions"]
+    # The dotted path, the resolver and the field the patient lacks; the callable and the
+    # manager, read already, are only converted.
+    assert sorted(asked) == ["clinic.name", "labelled", "nickname"]
+
+
+def test_a_property_is_read_once(patient, monkeypatch):
+    reads = []
+
+    def versions_listed(self):
+        reads.append(self.pk)
+        return list(self.versions.all())
+
+    monkeypatch.setattr(type(patient), "versions_listed", property(versions_listed), raising=False)
+
+    class Listed(Out):
+        versions_listed: list[VersionProbe]
+
+    assert len(Listed.model_validate(patient).versions_listed) == 1
+    assert reads == [patient.pk]
+
+
+def test_a_field_also_read_by_its_name_is_read_as_django_ninja_reads_it(patient):
+    from pydantic import AliasChoices, ConfigDict
+
+    class ByName(Out):
+        model_config = ConfigDict(populate_by_name=True)
+        family_name: str = Field(..., alias="no_such_attribute")
+
+    class Either(Out):
+        given: str = Field(..., validation_alias=AliasChoices("no_such_attribute", "given_name"))
+
+    for schema in (ByName, Either):
+        assert schema.model_validate(patient).model_dump() == schema.model_validate(Forwarded(patient)).model_dump()
+    assert ByName.model_validate(patient).family_name == "Muster"
+    assert Either.model_validate(patient).given == "Erika"
