@@ -29,17 +29,19 @@ from . import language, middleware
 from .middleware import is_api
 
 
-def pages_only(middleware_class):
-    """A subclass of ``middleware_class`` that an API request passes by. Its process_view
-    and process_exception hooks (which Django calls apart from the chain) are passed by too."""
+def pages_only(middleware_class, on_api=None):
+    """A subclass of ``middleware_class`` that an API request passes by, after
+    ``on_api(request)`` where given. Its process_view and process_exception hooks (which
+    Django calls apart from the chain) are passed by too."""
 
     def __call__(self, request):
         if is_api(request):
-            self.on_api(request)
+            if on_api is not None:
+                on_api(request)
             return self.get_response(request)
         return super(cls, self).__call__(request)
 
-    namespace = {"__call__": __call__, "on_api": lambda self, request: None, "__module__": __name__,
+    namespace = {"__call__": __call__, "__module__": __name__,
                  "__doc__": f"{middleware_class.__module__}.{middleware_class.__name__}, for pages only."}
     if hasattr(middleware_class, "process_view"):
         def process_view(self, request, *args):
@@ -68,12 +70,15 @@ def pages_only_function(factory):
     return wrapped
 
 
+def _anonymous(request):
+    # Anonymous until the API checks its token (api/api.py and interop/fhir/views.py set the
+    # token's user), as AuthenticationMiddleware would have left it without a session.
+    request.user = AnonymousUser()
+
+
 CSPMiddleware = pages_only(_CSPMiddleware)
 SessionMiddleware = pages_only(_SessionMiddleware)
-AuthenticationMiddleware = pages_only(_AuthenticationMiddleware)
-# Anonymous until the API checks its token (api/api.py and interop/fhir/views.py set the
-# token's user), as AuthenticationMiddleware would have left it without a session.
-AuthenticationMiddleware.on_api = lambda self, request: setattr(request, "user", AnonymousUser())
+AuthenticationMiddleware = pages_only(_AuthenticationMiddleware, on_api=_anonymous)
 OTPMiddleware = pages_only(_OTPMiddleware)
 MessageMiddleware = pages_only(_MessageMiddleware)
 user_language = pages_only_function(language.user_language)
