@@ -6,7 +6,7 @@ evaluation, about 0.2 ms for a filtered, ordered list, while SQLite answers such
 in a few hundredths of that (benchmarks/http.py). A ``Prepared`` query is written as an
 ordinary queryset, built once with stand-in values, and from then on only executed; its rows
 become model instances exactly as the ORM makes them (the same compiler turns columns into
-values and builds the instances with their select_related objects).
+values and builds the instances with their select_related objects and annotations).
 
 Ints, text and aware datetimes can be parameters: each is matched to its place in the SQL
 through a stand-in that cannot occur otherwise (a datetime as the database is given it: text
@@ -69,7 +69,8 @@ class Prepared:
             start, end = fields[0], fields[-1] + 1
             compiled.update(start=start, end=end, model=klass_info["model"],
                             init=[f[0].target.attname for f in compiler.select[start:end]],
-                            related=get_related_populators(klass_info, compiler.select, using))
+                            related=get_related_populators(klass_info, compiler.select, using),
+                            annotations=list(compiler.annotation_col_map.items()))
         elif queryset._iterable_class is not ValuesListIterable:  # (whose SQL selects in its order)
             raise ValueError(f"{self.build.__qualname__}: a queryset of instances or a values_list() without flat")
         setattr(self._compiled, using, compiled)
@@ -108,11 +109,13 @@ class Prepared:
             width = compiled["width"]
             return [tuple(row[:width]) for row in rows]
         found = []
-        start, end, init = compiled["start"], compiled["end"], compiled["init"]
+        start, end, init, annotations = compiled["start"], compiled["end"], compiled["init"], compiled["annotations"]
         for row in rows:
             obj = model.from_db(using, init, row[start:end])
             for populator in compiled["related"]:
                 populator.populate(row, obj)
+            for name, column in annotations:  # as the ORM sets an annotate()'s values
+                setattr(obj, name, row[column])
             found.append(obj)
         return found
 

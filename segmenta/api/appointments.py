@@ -180,7 +180,7 @@ class AuditedAppointments:
         for a in page:
             by_clinic.setdefault(a.clinic_id, []).append(a)
         for clinic_id, rows in by_clinic.items() or [(None, [])]:
-            record("view", request=self.request, clinic=Clinic(pk=clinic_id) if clinic_id else None,
+            record("view", request=self.request, clinic_id=clinic_id,
                    object_type="appointment_list", detail={**self.detail, "appointments": [a.pk for a in rows],
                                                            "patients": sorted({a.patient_id for a in rows})})
         return [_out(a) for a in page]

@@ -54,7 +54,8 @@ class PatientOut(Out):
 
     @staticmethod
     def resolve_clinic_name(patient):
-        return patient.clinic.name
+        # A list reads the name alone (PatientQuerySet.with_clinic_name); one patient, its clinic.
+        return patient.clinic_name if hasattr(patient, "clinic_name") else patient.clinic.name
 
 
 def _check_email(value):
@@ -150,7 +151,7 @@ def list_patients(request, filters: Query[ListFilters]):
     detail = {"api": True, "q": filters.q}
     if not filters.q.split():
         return AuditedList(request, *visible_list(request.user, filters.clinic), detail)
-    patients = _visible(request)
+    patients = Patient.objects.visible_to(request.user).with_clinic_name()
     if filters.clinic is not None:
         patients = patients.filter(clinic_id=filters.clinic)
     return AuditedList.of(request, patients.search(filters.q), detail)

@@ -64,25 +64,27 @@ def client_ip(request):
     return str(address) if address.version == 4 else clean_ipv6_address(str(address))
 
 
-def record(action, *, request=None, user=None, clinic=None, patient=None, obj=None,
+def record(action, *, request=None, user=None, clinic=None, clinic_id=None, patient=None, obj=None,
            object_type="", object_id="", username=None, detail=None):
     """Append one event to the chain and return it.
 
-    ``user`` defaults to the request's user; ``obj`` fills object type and id;
-    ``clinic`` defaults to the patient's clinic.
+    ``user`` defaults to the request's user; ``obj`` fills object type and id; the clinic,
+    given as ``clinic`` or as its id ``clinic_id``, defaults to the patient's clinic.
     """
     if user is None and request is not None and getattr(request, "user", None) is not None:
         user = request.user if request.user.is_authenticated else None
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = object_id or str(obj.pk)
-    if clinic is None and patient is not None:
-        clinic = patient.clinic
+    if clinic is not None:
+        clinic_id = clinic.pk
+    elif clinic_id is None and patient is not None:
+        clinic_id = patient.clinic_id
     event = AuditEvent(
         at=timezone.now(),
         user=user,
         username=username if username is not None else (user.get_username() if user else ""),
-        clinic=clinic,
+        clinic_id=clinic_id,
         patient=patient,
         action=Action(action),
         object_type=object_type,

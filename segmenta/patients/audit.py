@@ -9,10 +9,10 @@ def record_list_view(request, patients, detail):
     Per clinic, so each clinic's admins see exactly the listings of their own patients.
     """
     by_clinic = {}
-    for patient in patients:
-        by_clinic.setdefault(patient.clinic, []).append(patient.pk)
+    for patient in patients:  # by id: a list need not have read each patient's clinic
+        by_clinic.setdefault(patient.clinic_id, []).append(patient.pk)
     if not by_clinic:
         record("view", request=request, object_type="patient_list", detail={**detail, "patients": []})
-    for clinic, ids in by_clinic.items():
-        record("view", request=request, clinic=clinic, object_type="patient_list",
+    for clinic_id, ids in by_clinic.items():
+        record("view", request=request, clinic_id=clinic_id, object_type="patient_list",
                detail={**detail, "patients": ids})

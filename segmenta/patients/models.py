@@ -41,6 +41,11 @@ class PatientQuerySet(models.QuerySet):
             return self.none()
         return self.filter(clinic__memberships__user=user)
 
+    def with_clinic_name(self):
+        """Each patient with ``clinic_name``, its clinic's name, read along: for lists that
+        show the name and need nothing else of the clinic."""
+        return self.annotate(clinic_name=models.F("clinic__name"))
+
     def for_user_or_404(self, user, pk):
         """One patient of ``user``'s clinics; anything else is a 404 that reveals nothing.
         (Every chart page and API read asks this: its SQL is built once, segmenta/prepared.py.)"""
@@ -76,15 +81,18 @@ _visible_patient = Prepared(lambda user_id, pk: Patient.objects.filter(
     clinic__memberships__user_id=user_id, pk=pk).select_related("clinic"), int, int)
 # Every patient of the user's clinics, or of one of them, in name order: the list without a
 # search, which the API is asked for most (pages of it through ``limit`` and ``offset``).
+# Each row carries its clinic's name, not the clinic: building a clinic for every row cost a
+# third of reading a page of 15.
 _visible_patients = Prepared(lambda user_id: Patient.objects.filter(
-    clinic__memberships__user_id=user_id).select_related("clinic"), int)
+    clinic__memberships__user_id=user_id).with_clinic_name(), int)
 _visible_patients_of_clinic = Prepared(lambda user_id, clinic_id: Patient.objects.filter(
-    clinic__memberships__user_id=user_id, clinic_id=clinic_id).select_related("clinic"), int, int)
+    clinic__memberships__user_id=user_id, clinic_id=clinic_id).with_clinic_name(), int, int)
 
 
 def visible_list(user, clinic_id=None):
     """(rows(limit, offset), count()) of the patients ``user`` may see, in name order, of
-    the clinic ``clinic_id`` if given: PatientQuerySet.visible_to, with its SQL built once."""
+    the clinic ``clinic_id`` if given: PatientQuerySet.visible_to, with its SQL built once.
+    Each row has ``clinic_name`` (PatientQuerySet.with_clinic_name)."""
     if not user.is_authenticated:
         return (lambda limit, offset: []), (lambda: 0)
     prepared, values = ((_visible_patients, (user.pk,)) if clinic_id is None

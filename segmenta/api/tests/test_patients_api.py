@@ -148,3 +148,28 @@ def test_a_failed_write_leaves_nothing_half_written(api_client, monkeypatch):
     with pytest.raises(RuntimeError):
         post(api_client, reverse("api:create_patient"), NEW)
     assert not Patient.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["", "?q=a"])
+def test_a_list_names_each_patients_clinic_and_records_one_event_per_clinic(
+        api_client, doctor, clinic, other_clinic, query, django_assert_num_queries):
+    """A list reads each patient's clinic name, not the clinic: a page of either clinic's
+    patients answers the right name for each, and its audit events name their clinics."""
+    from segmenta.accounts.models import Membership
+    from segmenta.conftest import make_patient
+
+    Membership.objects.create(user=doctor, clinic=other_clinic, role="practitioner")
+    here = [make_patient(clinic, family=f"Abel{i}") for i in range(3)]
+    there = [make_patient(other_clinic, family=f"Bauer{i}") for i in range(2)]
+    url = reverse("api:list_patients") + query
+    api_client.get(url)  # the token's last use is written once a minute: not in the count
+    # The token, the rows, an event per clinic (a page not full: its count is known). Not a
+    # query per patient for its clinic.
+    with django_assert_num_queries(4):
+        listing = api_client.get(url).json()
+    names = {p["id"]: (p["clinic"], p["clinic_name"]) for p in listing["items"]}
+    assert names == {**{p.pk: (clinic.pk, "Praxis Nord") for p in here},
+                     **{p.pk: (other_clinic.pk, "Praxis Süd") for p in there}}
+    events = AuditEvent.objects.filter(object_type="patient_list").order_by("-id")[:2]
+    assert {e.clinic_id: sorted(e.detail["patients"]) for e in events} == {
+        clinic.pk: sorted(p.pk for p in here), other_clinic.pk: sorted(p.pk for p in there)}
