@@ -18,5 +18,20 @@ def test_descriptions_are_escaped_in_the_body_map_and_the_dental_chart(doctor_cl
     segment = page[page.index('data-choir="107"') - 400:page.index('data-choir="107"') + 600]
     assert f"aria-label=\"Front of shoulder, right (107): {ESCAPED}; {ESCAPED}." in segment
     assert f"&#10;• {ESCAPED}&#10;• {ESCAPED}" in segment
+    assert f' · {ESCAPED} · {ESCAPED}"' in segment  # data-info, which the label area shows
     tooth = page[page.index('data-tooth="38"'):]
     assert tooth.split(">", 1)[0].endswith(f'title="{ESCAPED} (2015)"')
+
+
+def test_the_drawings_escape_writes_what_djangos_writes():
+    """The drawings' own escape() (without Django's check for lazy text) writes the same
+    text as Django's, for a lazy translation too."""
+    from django.utils.html import escape as djangos
+    from django.utils.translation import gettext_lazy, override
+
+    from segmenta.patients.templatetags.chart_tags import escape
+
+    for text in [TYPED, "it's <b>", "", "plain", 4.5, 7, gettext_lazy("left")]:
+        assert escape(text) == str(djangos(text))
+    with override("de"):
+        assert escape(gettext_lazy("left")) == "links"
