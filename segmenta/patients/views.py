@@ -9,19 +9,22 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from segmenta.accounts.access import clinics_of, reauth_required
 from segmenta.audit.query import recent_access
 from segmenta.audit.trail import record
 from segmenta.spreadsheet import safe_cell
+from segmenta.knowledge.base import load as knowledge_base
 from segmenta.knowledge.service import for_clinic
 from segmenta.prepared import Prepared, as_prefetched, of_patient
 
 from .audit import record_list_view
 from .chart import body_map_marks, list_review, nrs_courses, pregnancy_review, tooth_marks
 from .forms import PatientForm
+from .kept import Kept, stamp_key
 from .models import (Allergy, ChartReview, Complaint, Condition, Consent, HistoryItem, Medication, Patient,
                      PregnancyStatus, WeightMeasurement)
 from .versions import attach
@@ -79,7 +82,10 @@ _PLAN_REVIEWS = Prepared(lambda clinic_id, patient_id: _PLAN_REVIEW.objects.filt
 def _chart_patient(user, pk):
     """The patient ``pk`` of ``user``'s clinics (else 404) with everything the chart page
     shows loaded, as prefetch_related would leave it, in a fixed number of queries."""
-    patient = Patient.objects.for_user_or_404(user, pk)
+    return _with_chart_lists(Patient.objects.for_user_or_404(user, pk))
+
+
+def _with_chart_lists(patient):
     key = (patient.clinic_id, patient.pk)
     loaded = patient._prefetched_objects_cache = {
         name: as_prefetched(rows(*key), model, patient=patient) for name, (model, rows) in _CHART_LISTS.items()}
@@ -143,11 +149,32 @@ def _pregnancy_rule(clinic):
         return None
 
 
+# The course charts of the charts open lately, drawn: a long course has hundreds of points
+# (a chart of 100 sessions and 5 complaints spent 8 ms of its 45 drawing them).
+_courses_drawn = Kept(64)
+
+
+def _drawn_courses(patient, kept_key, complaints, sessions, given):
+    """The chart's NRS course charts as markup, kept under the patient's stamp (read before
+    the lists) with everything else they are drawn from: the language, the time zone (the
+    dates) and the knowledge base (the thresholds and their sources)."""
+    def draw():
+        courses = nrs_courses(complaints, sessions, day=timezone.localdate, injected=set(given),
+                              scores=_SCORES(patient.clinic_id, patient.pk))
+        return render_to_string("patients/_nrs_courses.html", {"nrs_courses": courses})
+    key = None if kept_key is None else (
+        *kept_key, translation.get_language(), timezone.get_current_timezone_name(), knowledge_base().version)
+    return _courses_drawn.get(key, draw)
+
+
 @login_required
 def patient_detail(request, pk):
     """The chart: complaints and history on the body map and dental chart, the
     clinical background with what has been reviewed, and who looked at it lately."""
-    patient = _chart_patient(request.user, pk)
+    patient = Patient.objects.for_user_or_404(request.user, pk)
+    # Read before the chart's lists, so that what is kept under it is never older than they are.
+    kept_key = stamp_key(patient)
+    _with_chart_lists(patient)
     record("view", request=request, patient=patient, obj=patient)
     # Entries marked "entered in error" count nowhere and are listed apart, struck through,
     # when the user asks to see them.
@@ -186,8 +213,7 @@ def patient_detail(request, pk):
         "map_marks": body_map_marks(complaints, history, sites),
         "sessions": [{"session": s, "total_mg": given.get(s.pk, (0, 0))[1],
                       "injections": given.get(s.pk, (0, 0))[0]} for s in reversed(listed["sessions"])],
-        "nrs_courses": nrs_courses(complaints, sessions, day=timezone.localdate, injected=set(given),
-                                   scores=_SCORES(patient.clinic_id, patient.pk)),
+        "nrs_courses": _drawn_courses(patient, kept_key, complaints, sessions, given),
         "plans": attach(patient.plans.all()),
         "tooth_marks": tooth_marks(history),
         "weights": standing["weights"],

@@ -20,10 +20,11 @@ from segmenta.conftest import make_patient, make_user
 from segmenta.knowledge.base import load
 from segmenta.knowledge.service import _active_overrides
 from segmenta.patients import models as m
+from segmenta.patients.kept import _STAMP
 from segmenta.patients.models import Patient, PatientStamp, _visible_patient, visible_list
 from segmenta.patients.versions import _of_one_patient
 from segmenta.patients.views import _GIVEN_PER_SESSION, _GIVEN_PER_SITE, _SCORES, _chart_patient, _injections
-from segmenta.treatment.case import _STAMP, chart_queryset, patient_case, stored_case, with_case_lists
+from segmenta.treatment.case import chart_queryset, patient_case, stored_case, with_case_lists
 from segmenta.treatment.models import Injection, Session
 from segmenta.treatment.sessions import _GIVEN_NEAR, _GIVEN_NEAR_ELSEWHERE, given_elsewhere
 

@@ -1,17 +1,14 @@
 """A stored patient in the case format (segmenta-case/1), for the engines and exports."""
 
 import logging
-import threading
-from collections import OrderedDict
 
-from django.db import connections
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from segmenta import caseformat
 from segmenta.patients import models as chart
-from segmenta.patients import stamps
-from segmenta.patients.models import Complaint, Consent, HistoryItem, Patient, PatientStamp
+from segmenta.patients.kept import Kept, stamp_key
+from segmenta.patients.models import Complaint, Consent, HistoryItem, Patient
 from segmenta.prepared import Prepared, as_prefetched, of_patient
 from segmenta.validators import when_problem
 
@@ -240,46 +237,32 @@ def patient_case(patient, practitioner=None):
     return case
 
 
-_STAMP = Prepared(lambda clinic_id, patient_id: PatientStamp.objects.filter(
-    clinic_id=clinic_id, patient_id=patient_id).values_list("token"), int, int)
 KEPT = 128  # cases kept per process: the charts open in a clinic's day, not every chart
-_kept, _kept_lock = OrderedDict(), threading.Lock()
+_kept = Kept(KEPT)
 
 
 def stored_case(patient):
     """``patient_case(patient)`` (no practitioner) as stored now, kept between requests.
 
     Why: the export reads 14 lists, most of its time, and external systems ask for the same
-    charts again and again. A kept case is keyed on the patient's stamp, which the database
-    renews with every write to the patient's data (segmenta/patients/stamps.py), and on the
-    day and time zone it was worked out in (a date is checked against today). The stamp is
-    read first and the patient and lists after it, so a case is never older than its key.
-    Inside a transaction the stamp read may be the transaction's own: if it is rolled back,
-    that random token is never seen again, so what was kept under it is never read.
+    charts again and again. A kept case is keyed on the patient's stamp (segmenta/patients/
+    kept.py), and on the day and time zone it was worked out in (a date is checked against
+    today). The stamp is read first and the patient and lists after it, so a case is never
+    older than its key.
 
     The dict returned may be shared with other requests: copy before changing it.
     """
-    using = patient._state.db or "default"
-    connection = connections[using]
-    if not stamps.live(connection):
-        return patient_case(with_case_lists(patient))
-    found = _STAMP(patient.clinic_id, patient.pk, using=using)
-    if not found:
-        return patient_case(with_case_lists(patient))
-    key = (using, connection.settings_dict["NAME"], patient.clinic_id, patient.pk, found[0][0],
-           timezone.localdate(), timezone.get_current_timezone_name())
-    with _kept_lock:
-        case = _kept.get(key)
+    key = stamp_key(patient)
+    if key is not None:
+        key += (timezone.localdate(), timezone.get_current_timezone_name())
+        case = _kept.get(key, lambda: _case_as_stored(patient, key[0]))
         if case is not None:
-            _kept.move_to_end(key)
             return case
-    # The patient as stored after the stamp was read (the caller's copy may be older).
+    return patient_case(with_case_lists(patient))
+
+
+def _case_as_stored(patient, using):
+    """The case of the patient as stored after the stamp was read (the caller's copy may be
+    older); None if the patient is gone."""
     fresh = Patient.objects.using(using).filter(clinic_id=patient.clinic_id, pk=patient.pk).first()
-    if fresh is None:
-        return patient_case(with_case_lists(patient))
-    case = patient_case(with_case_lists(fresh))
-    with _kept_lock:
-        _kept[key] = case
-        while len(_kept) > KEPT:
-            _kept.popitem(last=False)
-    return case
+    return None if fresh is None else patient_case(with_case_lists(fresh))

@@ -1,0 +1,73 @@
+"""What is worked out from a patient's whole chart, kept by each process between requests
+under the patient's stamp (segmenta/patients/stamps.py).
+
+Why: some of what a chart shows is costly to work out and changes only when the chart does
+(the case export reads a dozen lists; a long course of sessions draws hundreds of points),
+while the same charts are asked for again and again. The database renews a patient's stamp
+with every write to the patient's data, so a value kept under the stamp read before the
+data is never older than its key: after any change the next reader reads a new stamp and
+works the value out again.
+
+A caller reads ``stamp_key(patient)`` first, then reads the data, and adds to the key
+whatever else the value depends on (the language, the time zone, the day, the knowledge base).
+"""
+
+import threading
+from collections import OrderedDict
+
+from django.db import connections
+
+from segmenta.prepared import Prepared
+
+from . import stamps
+from .models import PatientStamp
+
+_STAMP = Prepared(lambda clinic_id, patient_id: PatientStamp.objects.filter(
+    clinic_id=clinic_id, patient_id=patient_id).values_list("token"), int, int)
+
+
+def stamp_key(patient):
+    """The key of ``patient``'s data as stored now, or None where nothing may be kept: the
+    database has no stamps (live checks the triggers) or the patient none yet (a migration
+    drops them all). Inside a transaction the stamp may be the transaction's own: if it is
+    rolled back, that random token is never seen again, so nothing kept under it is read."""
+    using = patient._state.db or "default"
+    connection = connections[using]
+    if not stamps.live(connection):
+        return None
+    found = _STAMP(patient.clinic_id, patient.pk, using=using)
+    if not found:
+        return None
+    return (using, connection.settings_dict["NAME"], patient.clinic_id, patient.pk, found[0][0])
+
+
+class Kept:
+    """Values kept under their keys, at most ``size`` of them (the least recently used go
+    first), shared by the threads of a process. A value may be shared by many requests: it
+    must not be changed."""
+
+    def __init__(self, size):
+        self.size = size
+        self._values, self._lock = OrderedDict(), threading.Lock()
+
+    def get(self, key, build):
+        """The value kept under ``key``, else ``build()``, kept under it unless it is None.
+        A key of None keeps nothing."""
+        if key is None:
+            return build()
+        with self._lock:
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+                return value
+        value = build()
+        if value is not None:
+            with self._lock:
+                self._values[key] = value
+                while len(self._values) > self.size:
+                    self._values.popitem(last=False)
+        return value
+
+    def clear(self):
+        with self._lock:
+            self._values.clear()
