@@ -42,17 +42,19 @@ def stamp_key(patient):
 
 
 class Kept:
-    """Values kept under their keys, at most ``size`` of them (the least recently used go
-    first), shared by the threads of a process. A value may be shared by many requests: it
-    must not be changed."""
+    """Values kept under their keys, at most ``size`` of them and, where ``budget`` is given,
+    at most that many units of ``weight`` (``len``: characters of markup) in all; the least
+    recently used go first. Shared by the threads of a process. A value may be shared by many
+    requests: it must not be changed."""
 
-    def __init__(self, size):
-        self.size = size
+    def __init__(self, size, budget=None, weight=len):
+        self.size, self.budget, self.weight = size, budget, weight
         self._values, self._lock = OrderedDict(), threading.Lock()
+        self._weights, self._total = {}, 0
 
     def get(self, key, build):
-        """The value kept under ``key``, else ``build()``, kept under it unless it is None.
-        A key of None keeps nothing."""
+        """The value kept under ``key``, else ``build()``, kept under it unless it is None
+        (or alone weighs more than the budget). A key of None keeps nothing."""
         if key is None:
             return build()
         with self._lock:
@@ -61,13 +63,23 @@ class Kept:
                 self._values.move_to_end(key)
                 return value
         value = build()
-        if value is not None:
+        weight = self.weight(value) if value is not None and self.budget is not None else 0
+        if value is not None and (self.budget is None or weight <= self.budget):
             with self._lock:
-                self._values[key] = value
-                while len(self._values) > self.size:
-                    self._values.popitem(last=False)
+                self._drop(key)
+                self._values[key], self._weights[key] = value, weight
+                self._total += weight
+                while len(self._values) > self.size or (self.budget is not None and self._total > self.budget):
+                    self._drop(next(iter(self._values)))
         return value
+
+    def _drop(self, key):
+        if key in self._values:
+            del self._values[key]
+            self._total -= self._weights.pop(key)
 
     def clear(self):
         with self._lock:
             self._values.clear()
+            self._weights.clear()
+            self._total = 0

@@ -150,8 +150,10 @@ def _pregnancy_rule(clinic):
 
 
 # The course charts of the charts open lately, drawn: a long course has hundreds of points
-# (a chart of 100 sessions and 5 complaints spent 8 ms of its 45 drawing them).
-_courses_drawn = Kept(64)
+# (a chart of 100 sessions and 5 complaints spent 8 ms of its 45 drawing them, 220 KB of
+# markup). At most 4 million characters of them per process, however long the courses
+# (8 MB: Python holds text with an arrow or a dash in it at two bytes a character).
+_courses_drawn = Kept(64, budget=4_000_000)
 
 
 def _drawn_courses(patient, kept_key, complaints, sessions, given):

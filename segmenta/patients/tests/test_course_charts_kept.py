@@ -7,6 +7,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from segmenta.patients import models as pm
 from segmenta.patients import stamps, views
 from segmenta.patients.tests.test_course_charts import chart_html, scored_course
 from segmenta.treatment.models import ComplaintScore, Session
@@ -34,7 +35,7 @@ def test_a_chart_read_again_shows_the_same_courses_without_drawing_them(doctor_c
     first = chart_html(doctor_client, patient)
     second = chart_html(doctor_client, patient)
     assert second == first and len(draws) == 1
-    assert "8" in first and "6 → 3" in first
+    assert "<td>8</td><td>—</td>" in first and "<td>6</td><td>3</td>" in first
 
 
 def test_every_kind_of_change_shows_in_the_next_read(doctor_client, patient, draws):
@@ -68,6 +69,34 @@ def test_each_language_and_time_zone_has_its_own_drawing(doctor_client, patient,
     assert settings.TIME_ZONE == "Europe/Berlin" and len(draws) == 3
 
 
+def test_a_change_made_while_a_chart_is_read_shows_in_the_next_read(doctor_client, patient, draws, monkeypatch):
+    """The stamp is read before the lists: a change committed after the lists were read
+    (another request's) renews the stamp, so the drawing made from the older lists is kept
+    under the older stamp and never shown again."""
+    scored_course(patient, [8, 6])
+    real = views._with_chart_lists
+
+    def then_changed(chart_patient):
+        loaded = real(chart_patient)
+        pm.Complaint.objects.filter(patient=patient).update(description="Neck pain")
+        return loaded
+
+    monkeypatch.setattr(views, "_with_chart_lists", then_changed)
+    assert "NRS course: Low back pain" in chart_html(doctor_client, patient)  # drawn from the lists as read
+    monkeypatch.setattr(views, "_with_chart_lists", real)
+    assert "NRS course: Neck pain" in chart_html(doctor_client, patient)
+    assert len(draws) == 2
+
+
+def test_without_live_triggers_nothing_is_kept(doctor_client, patient, draws, monkeypatch):
+    """Stamps that no trigger renews any more (triggers dropped by hand) are never trusted."""
+    scored_course(patient, [8, 6])
+    monkeypatch.setattr(stamps, "live", lambda connection: False)
+    chart_html(doctor_client, patient)
+    chart_html(doctor_client, patient)
+    assert len(draws) == 2
+
+
 def test_without_stamps_nothing_is_kept(doctor_client, patient, draws):
     scored_course(patient, [8, 6])
     stamps.uninstall(connection)
@@ -77,3 +106,24 @@ def test_without_stamps_nothing_is_kept(doctor_client, patient, draws):
     finally:
         stamps.install(connection)
     assert len(draws) == 2
+
+
+def test_kept_values_are_bounded_by_count_and_by_weight():
+    from segmenta.patients.kept import Kept
+
+    kept = Kept(3, budget=10)
+    built = []
+
+    def value(text):
+        return lambda: built.append(text) or text
+
+    for key, text in [("a", "aaaa"), ("b", "bbb"), ("c", "cc")]:
+        kept.get(key, value(text))
+    kept.get("a", value("never"))  # kept; now the most recently used
+    kept.get("d", value("d"))  # four values: the least recently used ("b") goes
+    assert kept.get("b", value("bbb")) == "bbb" and built == ["aaaa", "bbb", "cc", "d", "bbb"]
+    kept.get("e", value("eeeeeeee"))  # 8 of the budget of 10: all but it and ... go
+    assert kept.get("e", value("x")) == "eeeeeeee" and kept._total <= 10
+    assert kept.get("big", value("x" * 11)) == "x" * 11  # heavier than the whole budget: not kept
+    assert "big" not in kept._values and kept.get(None, value("n")) == "n" and None not in kept._values
+    assert kept.get("none", lambda: None) is None and "none" not in kept._values
