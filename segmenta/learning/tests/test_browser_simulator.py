@@ -29,7 +29,10 @@ def test_a_whole_simulator_run(page, settings, doctor):
     page.get_by_text("About 6 kg in three months").wait_for()
     page.get_by_role("button", name="Any operations or scars?").click()
     page.get_by_text("A right inguinal hernia repair in 2010").wait_for()
-    page.get_by_role("button", name="Next: the body map").click()
+    # (Until the next page has loaded, its deferred script has not made the map clickable:
+    # a click before that was lost on a busy machine.)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Next: the body map").click()
 
     # 2. The body map: the lower back, both sides (back view).
     for choir in (218, 219):
