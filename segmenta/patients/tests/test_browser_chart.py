@@ -18,7 +18,8 @@ def chart_page(page, settings, doctor, patient):
 
 def test_add_a_scar_by_clicking_the_body_map(chart_page, patient):
     page = chart_page
-    page.get_by_role("link", name="Add history item").click()
+    with page.expect_navigation():  # loaded, so the map's deferred script has run
+        page.get_by_role("link", name="Add history item").click()
     page.get_by_label("Kind").select_option("scar")
     page.get_by_label("Description").fill("Appendectomy")
     page.get_by_label("Date", exact=True).fill("1994")

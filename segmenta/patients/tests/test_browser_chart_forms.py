@@ -63,7 +63,8 @@ def test_a_patient_is_added_and_then_edited_through_the_forms(browser_page, clin
 
 def test_a_complaint_is_added_with_map_named_region_organs_and_findings_then_edited(chart_page, patient):
     page = chart_page
-    page.get_by_role("link", name="Add complaint").click()
+    with page.expect_navigation():  # loaded, so the map's deferred script has run
+        page.get_by_role("link", name="Add complaint").click()
     page.get_by_label("Description").fill("Right shoulder pain")
     page.get_by_label("Onset", exact=True).fill("2019-06")
     page.get_by_label("Pain now (NRS 0–10)").fill("6")
@@ -81,7 +82,8 @@ def test_a_complaint_is_added_with_map_named_region_organs_and_findings_then_edi
     assert complaint.organs == ["gallbladder"] and complaint.findings == ["fever"]
     assert complaint.notes == "Worse at night" and complaint.status == "active"
 
-    page.get_by_role("link", name="Right shoulder pain", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Right shoulder pain", exact=True).click()
     assert page.get_by_label("Named regions", exact=True).evaluate("s => [...s.selectedOptions].map(o => o.value)") == ["neck"]
     page.get_by_label("Pain now (NRS 0–10)").fill("3")
     page.get_by_label("Status").select_option("resolved")
