@@ -63,14 +63,15 @@ class Kept:
                 self._values.move_to_end(key)
                 return value
         value = build()
-        weight = self.weight(value) if value is not None and self.budget is not None else 0
-        if value is not None and (self.budget is None or weight <= self.budget):
-            with self._lock:
-                self._drop(key)
-                self._values[key], self._weights[key] = value, weight
-                self._total += weight
-                while len(self._values) > self.size or (self.budget is not None and self._total > self.budget):
-                    self._drop(next(iter(self._values)))
+        weight = 0 if value is None or self.budget is None else self.weight(value)
+        if value is None or (self.budget is not None and weight > self.budget):
+            return value
+        with self._lock:
+            self._drop(key)  # (another thread may have kept it meanwhile)
+            self._values[key], self._weights[key] = value, weight
+            self._total += weight
+            while len(self._values) > self.size or (self.budget is not None and self._total > self.budget):
+                self._drop(next(iter(self._values)))
         return value
 
     def _drop(self, key):

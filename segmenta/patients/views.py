@@ -79,13 +79,9 @@ _PLAN_REVIEWS = Prepared(lambda clinic_id, patient_id: _PLAN_REVIEW.objects.filt
     clinic_id=clinic_id, plan__patient_id=patient_id), int, int)
 
 
-def _chart_patient(user, pk):
-    """The patient ``pk`` of ``user``'s clinics (else 404) with everything the chart page
-    shows loaded, as prefetch_related would leave it, in a fixed number of queries."""
-    return _with_chart_lists(Patient.objects.for_user_or_404(user, pk))
-
-
 def _with_chart_lists(patient):
+    """``patient`` with everything the chart page shows loaded, as prefetch_related would
+    leave it, in a fixed number of queries."""
     key = (patient.clinic_id, patient.pk)
     loaded = patient._prefetched_objects_cache = {
         name: as_prefetched(rows(*key), model, patient=patient) for name, (model, rows) in _CHART_LISTS.items()}

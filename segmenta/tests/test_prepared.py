@@ -23,7 +23,7 @@ from segmenta.patients import models as m
 from segmenta.patients.kept import _STAMP
 from segmenta.patients.models import Patient, PatientStamp, _visible_patient, visible_list
 from segmenta.patients.versions import _of_one_patient
-from segmenta.patients.views import _GIVEN_PER_SESSION, _GIVEN_PER_SITE, _SCORES, _chart_patient, _injections
+from segmenta.patients.views import _GIVEN_PER_SESSION, _GIVEN_PER_SITE, _SCORES, _injections, _with_chart_lists
 from segmenta.treatment.case import chart_queryset, patient_case, stored_case, with_case_lists
 from segmenta.treatment.models import Injection, Session
 from segmenta.treatment.sessions import _GIVEN_NEAR, _GIVEN_NEAR_ELSEWHERE, given_elsewhere
@@ -153,7 +153,7 @@ def test_the_chart_reads_what_prefetching_reads(db):
     doctor = get_user_model().objects.get(username="demo-doctor")
     compared = 0
     for pk in Patient.objects.visible_to(doctor).values_list("pk", flat=True):
-        found, expected = _chart_patient(doctor, pk), _chart_by_prefetching(pk)
+        found, expected = _with_chart_lists(Patient.objects.for_user_or_404(doctor, pk)), _chart_by_prefetching(pk)
         same([found], [expected])
         for name, rows in expected._prefetched_objects_cache.items():
             got = list(found._prefetched_objects_cache[name])
@@ -191,7 +191,7 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
     _visible_patient(doctor.pk, patient.pk)
     for clinic_id in [None, clinic.pk]:
         visible_list(doctor, clinic_id)[0](10, 0)
-    _chart_patient(doctor, patient.pk)
+    _with_chart_lists(Patient.objects.for_user_or_404(doctor, patient.pk))
     _injections(patient)
     _SCORES(clinic.pk, patient.pk)
     for session in (None, Session.objects.create(patient=patient, started_at=timezone.now())):

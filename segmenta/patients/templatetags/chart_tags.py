@@ -27,6 +27,7 @@ def escape(text):
     the f-string it goes into would make it anyway."""
     return html.escape(str(text))
 
+
 SIDE = {"left": gettext_lazy("left"), "right": gettext_lazy("right")}
 
 
