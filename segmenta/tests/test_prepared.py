@@ -23,7 +23,8 @@ from segmenta.patients import models as m
 from segmenta.patients.kept import _STAMP
 from segmenta.patients.models import Patient, PatientStamp, _visible_patient, visible_list
 from segmenta.patients.versions import _of_one_patient
-from segmenta.patients.views import _GIVEN_PER_SESSION, _GIVEN_PER_SITE, _SCORES, _injections, _with_chart_lists
+from segmenta.patients.views import (_GIVEN_PER_SESSION, _GIVEN_PER_SITE, _SCORES, _injections, _sites,
+                                     _with_chart_lists)
 from segmenta.treatment.case import chart_queryset, patient_case, stored_case, with_case_lists
 from segmenta.treatment.models import Injection, Session
 from segmenta.treatment.sessions import _GIVEN_NEAR, _GIVEN_NEAR_ELSEWHERE, given_elsewhere
@@ -193,6 +194,7 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
         visible_list(doctor, clinic_id)[0](10, 0)
     _with_chart_lists(Patient.objects.for_user_or_404(doctor, patient.pk))
     _injections(patient)
+    _sites(patient)
     _SCORES(clinic.pk, patient.pk)
     for session in (None, Session.objects.create(patient=patient, started_at=timezone.now())):
         given_elsewhere(patient, session, timezone.now(), load())

@@ -128,7 +128,8 @@ def test_chart_query_count_is_the_same_for_a_short_and_a_long_course(doctor_clie
     counts = [queries(doctor_client, reverse("patients:detail", args=[p.pk])) for p in (short, long)]
     assert counts[0] == counts[1]
     assert counts[0] <= baseline("patients:detail")
-    # Listing everything reads the same rows (its courses drawn anew, not kept from the read above).
-    from segmenta.patients.views import _courses_drawn
+    # Listing everything reads the same rows (its courses and map drawn anew, not kept from the read above).
+    from segmenta.patients.views import _courses_drawn, _maps_drawn
     _courses_drawn.clear()
+    _maps_drawn.clear()
     assert queries(doctor_client, reverse("patients:detail", args=[long.pk]) + "?sessions=all&history=all") == counts[0]
