@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from segmenta.patients import models as pm
 from segmenta.patients import stamps, views
+from segmenta.patients.tests.drawn import count_draws
 from segmenta.treatment.models import Injection, Session
 
 pytestmark = pytest.mark.django_db
@@ -18,16 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def draws(monkeypatch):
     """How many times the chart page worked its map out."""
-    counted = []
-    real = views.body_map_marks
-
-    def counting(*args, **kwargs):
-        counted.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(views, "body_map_marks", counting)
-    views._maps_drawn.clear()
-    return counted
+    return count_draws(monkeypatch, "body_map_marks", views._maps_drawn)
 
 
 def page(client, patient, **headers):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from segmenta.patients import models as pm
 from segmenta.patients import stamps, views
+from segmenta.patients.tests.drawn import count_draws
 from segmenta.patients.tests.test_course_charts import chart_html, scored_course
 from segmenta.treatment.models import ComplaintScore, Session
 
@@ -18,16 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def draws(monkeypatch):
     """How many times the chart page worked its courses out."""
-    counted = []
-    real = views.nrs_courses
-
-    def counting(*args, **kwargs):
-        counted.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(views, "nrs_courses", counting)
-    views._courses_drawn.clear()
-    return counted
+    return count_draws(monkeypatch, "nrs_courses", views._courses_drawn)
 
 
 def test_a_chart_read_again_shows_the_same_courses_without_drawing_them(doctor_client, patient, draws):

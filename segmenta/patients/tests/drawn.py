@@ -1,0 +1,18 @@
+"""For the tests of what the chart page keeps drawn: how often it draws."""
+
+from segmenta.patients import views
+
+
+def count_draws(monkeypatch, function, kept):
+    """A list that grows by one each time the chart page calls ``views.<function>``, with
+    the drawings ``kept`` (a Kept of views) emptied first."""
+    counted = []
+    real = getattr(views, function)
+
+    def counting(*args, **kwargs):
+        counted.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(views, function, counting)
+    kept.clear()
+    return counted
