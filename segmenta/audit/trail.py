@@ -162,7 +162,7 @@ def seal(*, sweep=False, lookback=SEAL_LOOKBACK, new_only=False):
     """
     newest = AuditBlock.objects.order_by("-sealed_at").values_list("sealed_at", flat=True).first()
     since = None if sweep or newest is None else newest - lookback
-    pending = None
+    pending, above = None, 0
     if since is None:
         fresh = AuditEvent.objects.filter(prev_hash="")
         chains = {clinic or 0 for clinic in fresh.order_by().values_list("clinic_id", flat=True).distinct()}
@@ -170,8 +170,8 @@ def seal(*, sweep=False, lookback=SEAL_LOOKBACK, new_only=False):
         # The chains with events above the highest id any recent block holds (a chain whose
         # only new events lie below it waits for the next seal that looks back). By id
         # alone: the index on the time would lead the database through the whole window.
-        fresh = AuditEvent.objects.filter(
-            prev_hash="", id__gt=_highest_sealed(AuditBlock.objects.filter(sealed_at__gte=since - SEAL_LOOKBACK)))
+        above = _highest_sealed(AuditBlock.objects.filter(sealed_at__gte=since - SEAL_LOOKBACK))
+        fresh = AuditEvent.objects.filter(prev_hash="", id__gt=above)
         chains = {clinic or 0 for clinic in fresh.order_by().values_list("clinic_id", flat=True).distinct()}
     else:
         pending = _between_sealed(since)
@@ -180,7 +180,8 @@ def seal(*, sweep=False, lookback=SEAL_LOOKBACK, new_only=False):
     for chain in sorted(chains):
         try:
             while True:
-                count = _seal_chain(chain, since, new_only, among=None if pending is None else pending[chain])
+                count = _seal_chain(chain, since, new_only, among=None if pending is None else pending[chain],
+                                    above=above)
                 sealed += count
                 if count < BLOCK_MAX:
                     break
@@ -224,10 +225,12 @@ def _between_sealed(since):
     first event recorded since then. Blocks sealed while this reads are left to
     :func:`_seal_chain`, which reads its chain's head first and its blocks after it.
 
-    An event recorded since then whose id lies below that first event's (a clock behind the
-    others by more than the window) is left to a sweep; ``audit verify`` names it.
+    An event recorded since then whose id lies below both that first event's and every id the
+    window's blocks hold (which reach back SEAL_LOOKBACK further: a clock behind the others by
+    more than that) is left to a sweep; ``audit verify`` names it.
     """
-    covered = _Covered(AuditBlock.objects.filter(sealed_at__gte=since - SEAL_LOOKBACK)
+    # (Unordered: ordered by chain and place, SQLite would read every block ever sealed.)
+    covered = _Covered(AuditBlock.objects.filter(sealed_at__gte=since - SEAL_LOOKBACK).order_by()
                        .values_list("runs", flat=True).iterator())
     first = AuditEvent.objects.filter(at__gte=since).order_by("at").values_list("id", flat=True).first()
     if first is None:
@@ -235,35 +238,39 @@ def _between_sealed(since):
     gaps = [(last + 1, following - 1) for (_first, last), (following, _last) in zip(covered.runs, covered.runs[1:])]
     if covered.runs and first < covered.runs[0][0]:
         gaps.insert(0, (first, covered.runs[0][0] - 1))
-    gaps = [(low, high) for low, high in gaps if high >= first]
-    ranges = [Q(id__gte=max(low, first), id__lte=high) for low, high in gaps]
-    ranges.append(Q(id__gt=max(covered.highest, first - 1)))
+    ranges = [Q(id__gte=low, id__lte=high) for low, high in gaps]
+    ranges.append(Q(id__gt=covered.highest))
     pending = defaultdict(list)
     for start in range(0, len(ranges), _RANGES_PER_QUERY):
         # By the id ranges alone: the time is checked on the few rows they find, so the
-        # database never reads the window through the index on the time.
+        # database never reads the window through the index on the time. Unordered: the
+        # model's order (newest first) would have SQLite read the whole table instead.
         found = AuditEvent.objects.filter(functools.reduce(operator.or_, ranges[start:start + _RANGES_PER_QUERY]),
-                                          prev_hash="")
+                                          prev_hash="").order_by()
         for event_id, clinic_id, event_hash, at in found.values_list("id", "clinic_id", "hash", "at").iterator():
             if at >= since:
                 pending[clinic_id or 0].append((event_id, event_hash, at))
     return pending
 
 
-def _seal_chain(chain, since, new_only=False, among=None):
+def _seal_chain(chain, since, new_only=False, among=None, above=0):
     """Seal up to BLOCK_MAX of the chain's unsealed events into its next block: the events
-    ``among`` those given (found by :func:`_between_sealed`), else read here."""
+    ``among`` those given (found by :func:`_between_sealed`), else read here; ``new_only``,
+    those above ``above`` (the highest id the recent blocks of every chain hold) and above
+    this chain's recent blocks."""
     head = AuditBlock.objects.filter(chain=chain).order_by("-seq").first()
-    blocks = AuditBlock.objects.filter(chain=chain)
+    blocks = AuditBlock.objects.filter(chain=chain).order_by()
     if since is not None:
         # A block sealed before an event was recorded cannot hold it (with some slack
         # for clocks of several servers).
         blocks = blocks.filter(sealed_at__gte=since - SEAL_LOOKBACK)
     # Read after the head: a block written since is either read here or changes the head.
     if new_only:
-        # Only ids above every sealed one: no id among them can be in a block.
+        # Only ids above every recently sealed one: no block holds them. Not this chain's
+        # recent blocks alone: a chain idle for longer than the window has none, and its
+        # whole history would look new. Nor ``above`` alone, read before the head.
         covered = _Covered([])
-        among = (_chain_events(chain).filter(prev_hash="", id__gt=_highest_sealed(blocks))
+        among = (_chain_events(chain).filter(prev_hash="", id__gt=max(above, _highest_sealed(blocks)))
                  .order_by("id").values_list("id", "hash", "at").iterator())
     else:
         covered = _Covered(blocks.values_list("runs", flat=True).iterator())

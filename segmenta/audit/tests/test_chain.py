@@ -151,18 +151,18 @@ def test_a_late_event_below_sealed_ids_is_sealed_by_the_next_block(doctor, patie
     assert verify()[1] == []
 
 
-def _resealed_without(block, event):
-    """The block's new columns as if ``event`` had not been committed when it was sealed."""
-    kept = list(AuditEvent.objects.filter(clinic_id=block.chain).exclude(pk=event.pk).order_by("id")
-                .values_list("id", "hash"))
+def _resealed_without(block, *events):
+    """The block's new columns as if ``events`` had not been committed when it was sealed."""
+    kept = list(AuditEvent.objects.filter(clinic_id=block.chain).exclude(pk__in=[e.pk for e in events])
+                .order_by("id").values_list("id", "hash"))
     block.runs, block.count, block.total = runs(i for i, _h in kept), len(kept), len(kept)
     block.digest = digest(kept)
     return [json.dumps(block.runs), block.digest, block.compute_hash(), block.pk]
 
 
-def _rewritten_without(block, event):
-    """Rewrite ``block`` as if ``event`` had committed only after it was sealed."""
-    columns = _resealed_without(block, event)
+def _rewritten_without(block, *events):
+    """Rewrite ``block`` as if ``events`` had committed only after it was sealed."""
+    columns = _resealed_without(block, *events)
     unguarded("UPDATE audit_auditblock SET runs = %s, count = %s, total = %s, digest = %s, hash = %s WHERE id = %s",
               [columns[0], block.count, block.total, *columns[1:]], kind="block")
 
@@ -344,6 +344,79 @@ def test_the_frequent_seal_finds_the_highest_sealed_id_where_clinics_interleave(
     assert seal(new_only=True) == 1  # not the end of the last run again
     assert AuditBlock.objects.filter(chain=patient.clinic_id).order_by("seq").last().runs == [[newer.pk, newer.pk]]
     assert seal(new_only=True) == 0 and unsealed() == [] and verify()[1] == []
+
+
+def test_a_seal_that_looks_back_asks_for_its_gaps_in_several_queries_and_misses_none(
+        doctor, patient, outsider, foreign_patient, monkeypatch):
+    from segmenta.audit import trail
+
+    monkeypatch.setattr(trail, "_RANGES_PER_QUERY", 2)
+    made = [record("view", user=user, patient=chart, obj=chart, detail={"n": n})
+            for n in range(12) for user, chart in ((doctor, patient), (outsider, foreign_patient))]
+    seal()
+    late = [event for event in made if event.clinic_id == patient.clinic_id][:10:2]  # five gaps
+    _rewritten_without(AuditBlock.objects.get(chain=patient.clinic_id), *late)
+    record("view", user=doctor, patient=patient, obj=patient, detail={"n": "new"})  # and one above them
+    assert [tail["events"] for tail in unsealed()] == [6]
+    assert seal() == 6 and unsealed() == [] and verify()[1] == []  # six ranges: the last query has two
+
+
+def test_a_seal_that_looks_back_finds_an_event_whose_time_and_id_disagree(doctor, patient):
+    """Two requests can take their times in one order and their ids in the other: the
+    window's earliest event need not have its lowest id."""
+    record("view", user=doctor, patient=patient, obj=patient)
+    seal()
+    now = timezone.now()
+    for seconds in (30, 31):  # the second one: a higher id, an earlier time
+        event = AuditEvent(at=now - timedelta(seconds=seconds), username="x", clinic=patient.clinic, action="view")
+        event.prev_hash, event.hash = "", event.compute_hash()
+        event.save()
+    assert seal() == 2 and unsealed() == [] and verify()[1] == []
+
+
+def test_the_frequent_seal_takes_only_the_new_events_of_a_clinic_idle_for_longer_than_the_window(
+        doctor, patient, outsider, foreign_patient, monkeypatch):
+    """A clinic with no block among the recent ones: its history is sealed, not new."""
+    from segmenta.audit import trail
+
+    class HourAgo:
+        @staticmethod
+        def now():
+            return timezone.now() - timedelta(hours=1)
+
+    monkeypatch.setattr(trail, "timezone", HourAgo)
+    record("view", user=doctor, patient=patient, obj=patient)
+    assert seal() == 1
+    monkeypatch.undo()
+    record("view", user=outsider, patient=foreign_patient, obj=foreign_patient)
+    assert seal() == 1
+    newer = record("view", user=doctor, patient=patient, obj=patient, detail={"n": 1})
+    assert seal(new_only=True) == 1
+    assert AuditBlock.objects.filter(chain=patient.clinic_id).order_by("seq").last().runs == [[newer.pk, newer.pk]]
+    assert unsealed() == [] and verify()[1] == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plans")
+def test_a_seal_that_looks_back_reads_its_gaps_by_id_not_the_whole_table(doctor, patient, outsider, foreign_patient):
+    made = [record("view", user=user, patient=chart, obj=chart, detail={"n": n})
+            for n in range(5) for user, chart in ((doctor, patient), (outsider, foreign_patient))]
+    seal()
+    _rewritten_without(AuditBlock.objects.get(chain=patient.clinic_id), made[4])
+    statements = []
+
+    def kept(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(kept):
+        assert seal() == 1
+    with connection.cursor() as cursor:
+        plans = []
+        for sql, params in statements:
+            if sql.startswith("SELECT") and " OR " in sql:
+                cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+                plans.append(" / ".join(row[-1] for row in cursor.fetchall()))
+    assert plans and not [plan for plan in plans if "SCAN audit_auditevent" in plan], plans
 
 
 def test_a_sealer_whose_chain_grew_while_it_read_leaves_the_chain_as_it_is(doctor, patient, monkeypatch):
