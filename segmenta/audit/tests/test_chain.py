@@ -439,6 +439,39 @@ def test_a_sealer_whose_chain_grew_while_it_read_leaves_the_chain_as_it_is(docto
     assert AuditBlock.objects.count() == 1 and unsealed() == [] and verify()[1] == []
 
 
+def test_a_sealer_reads_its_chains_head_before_the_blocks_that_hold_its_candidates(doctor, patient, monkeypatch):
+    """Another sealer can seal the same events between a sealer's two reads of a chain. Read
+    head first and blocks after, the blocks show it; the other way round, the head would
+    already show the other's block while the blocks did not, and the events went into a
+    second block."""
+    from segmenta.audit import trail
+
+    record("view", user=doctor, patient=patient, obj=patient)
+    seal()  # a block, so that the next seal looks back
+    record("view", user=doctor, patient=patient, obj=patient, detail={"n": 2})
+    real, state = trail._seal_chain, {"sealing": False, "reads": 0, "raced": False}
+
+    def watched(*args, **kwargs):
+        state["sealing"] = True
+        try:
+            return real(*args, **kwargs)
+        finally:
+            state["sealing"] = False
+
+    def other_sealer_before_the_second_read(execute, sql, params, many, context):
+        if state["sealing"] and not state["raced"] and 'FROM "audit_auditblock"' in sql:
+            state["reads"] += 1
+            if state["reads"] == 2:
+                state["raced"] = True
+                assert seal() == 1  # between this sealer's first and second read of the chain
+        return execute(sql, params, many, context)
+
+    monkeypatch.setattr(trail, "_seal_chain", watched)
+    with connection.execute_wrapper(other_sealer_before_the_second_read):
+        assert seal() == 0
+    assert state["raced"] and AuditBlock.objects.count() == 2 and unsealed() == [] and verify()[1] == []
+
+
 def test_requests_seal_new_events_often_and_look_back_once_a_minute(doctor_client, doctor, patient, settings):
     from segmenta.audit import trail
 
