@@ -6,6 +6,7 @@ from django.db.models import Count, DateTimeField, Func, Max, Q
 from django.utils import timezone
 
 from segmenta.accounts.models import Membership
+from segmenta.prepared import Prepared
 
 from .models import AuditEvent
 
@@ -67,14 +68,29 @@ class _Minute(Func):
 RECENT_WINDOW = 1000
 
 
+def _recent_lines(clinic_id, patient_id, window=RECENT_WINDOW):
+    """(user name, action, latest time, how many) per user, action and minute among the
+    patient's latest ``window`` events, newest first."""
+    latest = AuditEvent.objects.filter(patient_id=patient_id).order_by("-id").values("id")[:window]
+    return (AuditEvent.objects.filter(clinic_id=clinic_id, id__in=latest)
+            .annotate(minute=_Minute("at")).values("username", "action", "minute")
+            .annotate(newest=Max("id"), latest=Max("at"), count=Count("id")).order_by("-newest")
+            .values_list("username", "action", "latest", "count"))
+
+
+# The chart's card, on every view of a chart: its SQL is built once (building it took 0.6 of
+# the 2 ms the card cost).
+_RECENT_LINES = Prepared(_recent_lines, int, int)
+
+
 def recent_access(patient, shown=10, window=RECENT_WINDOW):
     """The latest accesses to ``patient``'s chart, one line per user, action and minute
     (reloading the chart ten times is one line "×10", not ten that hide everyone else),
     newest first: [{"event": …, "count": …}], the event unsaved, with its line's latest time.
     Grouped by the database among the latest ``window`` events, in one query."""
-    latest = AuditEvent.objects.filter(patient=patient).order_by("-id").values("id")[:window]
-    lines = (AuditEvent.objects.filter(clinic_id=patient.clinic_id, id__in=latest)
-             .annotate(minute=_Minute("at")).values("username", "action", "minute")
-             .annotate(newest=Max("id"), latest=Max("at"), count=Count("id")).order_by("-newest")[:shown])
-    return [{"event": AuditEvent(at=line["latest"], username=line["username"], action=line["action"]),
-             "count": line["count"]} for line in lines]
+    if window == RECENT_WINDOW:
+        lines = _RECENT_LINES(patient.clinic_id, patient.pk, limit=shown)
+    else:
+        lines = _recent_lines(patient.clinic_id, patient.pk, window)[:shown]
+    return [{"event": AuditEvent(at=latest, username=username, action=action), "count": count}
+            for username, action, latest, count in lines]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from segmenta import l10n
 from segmenta.accounts.scoping import ClinicScoped
+from segmenta.prepared import Prepared
 
 
 def _digest(raw):
@@ -161,6 +162,16 @@ class Alert(ClinicScoped, models.Model):
         """Unacknowledged alerts of ``patients`` (a list of them names their clinics in the
         query; a queryset or ids do not)."""
         return cls.objects.filter(patient__in=patients, acknowledged_at__isnull=True)
+
+    @classmethod
+    def open_on_chart(cls, patient):
+        """``patient``'s unacknowledged alerts with their responses, for the banner on every
+        view of the chart: its SQL built once (building it cost more than running it)."""
+        return _OPEN_ON_CHART(patient.clinic_id, patient.pk)
+
+
+_OPEN_ON_CHART = Prepared(lambda clinic_id, patient_id: Alert.objects.filter(
+    clinic_id=clinic_id, patient_id=patient_id, acknowledged_at__isnull=True).select_related("response"), int, int)
 
 
 # --- Practice outcomes, kept current --------------------------------------------------

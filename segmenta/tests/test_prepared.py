@@ -16,8 +16,11 @@ from django.utils import timezone
 
 from segmenta import prepared
 from segmenta.accounts.models import ApiToken, Membership, _active_token
+from segmenta.audit.query import recent_access
+from segmenta.audit.trail import record
 from segmenta.conftest import make_patient, make_user
 from segmenta.knowledge.base import load
+from segmenta.outcomes.models import Alert
 from segmenta.knowledge.service import _active_overrides
 from segmenta.patients import models as m
 from segmenta.patients.kept import _STAMP
@@ -204,7 +207,37 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
             _of_one_patient(model)(clinic.pk, patient.pk, 0)
     with_case_lists(patient)
     stored_case(patient)
+    recent_access(patient)
+    Alert.open_on_chart(patient)
     assert [q for q in prepared.ALL if not hasattr(q._compiled, "default")] == []
+
+
+def test_the_charts_open_alerts_are_those_the_orm_reads(doctor, clinic):
+    from segmenta.outcomes.models import Response
+
+    patient, other = make_patient(clinic), make_patient(clinic, family="Zweite")
+    for chart, acknowledged in ((patient, None), (patient, timezone.now()), (other, None), (patient, None)):
+        answer = Response.objects.create(patient=chart, instrument="phq-9", answered_at=timezone.now(), resource={}, total=20,
+                                         band="severe")
+        Alert.objects.create(patient=chart, response=answer, code="phq9-item9", message="item 9",
+                             acknowledged_at=acknowledged)
+    found = Alert.open_on_chart(patient)
+    assert len(found) == 2
+    same(found, list(Alert.open_for([patient]).select_related("response")))
+
+
+def test_the_charts_recent_access_lines_are_those_the_orm_reads(doctor, clinic):
+    """Grouped by user, action and minute, with the latest time converted as the ORM does."""
+    from segmenta.audit.query import _RECENT_LINES, _recent_lines
+
+    patient, other = make_patient(clinic), make_patient(clinic, family="Zweite")
+    for n in range(30):
+        record("view" if n % 3 else "update", user=doctor, patient=patient if n % 4 else other, obj=patient)
+    for chart in (patient, other):
+        expected = list(_recent_lines(chart.clinic_id, chart.pk)[:10])
+        assert expected and _RECENT_LINES(chart.clinic_id, chart.pk, limit=10) == expected
+        assert {type(latest) for _user, _action, latest, _count in expected} == {datetime.datetime}
+    assert _RECENT_LINES(patient.clinic_id, patient.pk, limit=1) == list(_recent_lines(patient.clinic_id, patient.pk)[:1])
 
 
 def test_sums_and_counts_are_those_the_orm_reads(db):

@@ -12,7 +12,7 @@ def alert_banner(context, patient):
     from segmenta.outcomes.alerts import AcknowledgeForm, can_acknowledge
     from segmenta.outcomes.models import Alert
 
-    alerts = list(Alert.open_for([patient]).select_related("response"))
+    alerts = Alert.open_on_chart(patient)
     request = context.get("request")
     allowed = bool(alerts) and request is not None and can_acknowledge(request.user, patient)
     return {"alerts": alerts, "patient": patient, "can_acknowledge": allowed,
