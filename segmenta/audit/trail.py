@@ -274,11 +274,8 @@ def _seal_chain(chain, since, new_only=False, among=None, above=0):
                  .order_by("id").values_list("id", "hash", "at").iterator())
     else:
         covered = _Covered(blocks.values_list("runs", flat=True).iterator())
-    if among is None:
-        candidates = _chain_events(chain).filter(prev_hash="")
-        if since is not None:
-            candidates = candidates.filter(at__gte=since)
-        among = candidates.order_by("id").values_list("id", "hash", "at").iterator()
+    if among is None:  # a sweep: every event of the chain (a look-back passes what it found)
+        among = _chain_events(chain).filter(prev_hash="").order_by("id").values_list("id", "hash", "at").iterator()
     new = [(event_id, event_hash, at) for event_id, event_hash, at in among if event_id not in covered]
     new.sort()
     new = new[:BLOCK_MAX]

@@ -1,6 +1,10 @@
 """For the tests of what the chart page keeps drawn: how often it draws."""
 
-from segmenta.patients import views
+from contextlib import contextmanager
+
+from django.db import connection
+
+from segmenta.patients import stamps, views
 
 
 def count_draws(monkeypatch, function, kept):
@@ -16,3 +20,13 @@ def count_draws(monkeypatch, function, kept):
     monkeypatch.setattr(views, function, counting)
     kept.clear()
     return counted
+
+
+@contextmanager
+def without_stamps():
+    """The database without its stamps (as before a migration makes them), then with them again."""
+    stamps.uninstall(connection)
+    try:
+        yield
+    finally:
+        stamps.install(connection)

@@ -9,8 +9,8 @@ from django.db import connection
 from django.urls import reverse
 
 from segmenta.patients import models as pm
-from segmenta.patients import stamps, views
-from segmenta.patients.tests.drawn import count_draws
+from segmenta.patients import views
+from segmenta.patients.tests.drawn import count_draws, without_stamps
 from segmenta.treatment.models import Injection, Session
 
 pytestmark = pytest.mark.django_db
@@ -93,10 +93,7 @@ def test_another_knowledge_base_draws_the_map_anew(doctor_client, patient, draws
 
 
 def test_without_stamps_nothing_is_kept(doctor_client, patient, draws):
-    stamps.uninstall(connection)
-    try:
+    with without_stamps():
         page(doctor_client, patient)
         page(doctor_client, patient)
-    finally:
-        stamps.install(connection)
     assert len(draws) == 2

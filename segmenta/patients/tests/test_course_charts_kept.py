@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from segmenta.patients import models as pm
 from segmenta.patients import stamps, views
-from segmenta.patients.tests.drawn import count_draws
+from segmenta.patients.tests.drawn import count_draws, without_stamps
 from segmenta.patients.tests.test_course_charts import chart_html, scored_course
 from segmenta.treatment.models import ComplaintScore, Session
 
@@ -91,12 +91,9 @@ def test_without_live_triggers_nothing_is_kept(doctor_client, patient, draws, mo
 
 def test_without_stamps_nothing_is_kept(doctor_client, patient, draws):
     scored_course(patient, [8, 6])
-    stamps.uninstall(connection)
-    try:
+    with without_stamps():
         chart_html(doctor_client, patient)
         chart_html(doctor_client, patient)
-    finally:
-        stamps.install(connection)
     assert len(draws) == 2
 
 
