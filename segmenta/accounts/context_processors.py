@@ -5,7 +5,15 @@ from .models import Role
 
 
 def segmenta(request):
-    """What every page needs to know about the user: the menu offers only what they may open."""
+    """What every page needs to know about the user: the menu offers only what they may open.
+    Worked out once per request (the chart page asks before it renders)."""
+    found = getattr(request, "_segmenta_context", None)
+    if found is None:
+        found = request._segmenta_context = _segmenta(request)
+    return found
+
+
+def _segmenta(request):
     user = getattr(request, "user", None)
     memberships = []
     if user is not None and user.is_authenticated:

@@ -30,6 +30,11 @@ and ``install`` after.
 
 On PostgreSQL the trigger locks the patient's row before the stamp's, in the order the app
 locks a chart to change it, so the stamp brings no lock cycle of its own.
+
+People: a chart names the users who recorded or changed its entries, and their names live
+in the users' table, shared by every chart. A change to a user's name (or a user deleted)
+renews one more stamp, the people's: the row of patient 0 in clinic 0 (no patient or clinic
+has the id 0). What is kept is keyed on both, so a renamed colleague shows at once.
 """
 
 from django.apps import apps
@@ -39,6 +44,16 @@ STAMP_TABLE = "patients_patientstamp"
 NOT_STAMPED = {"audit"}  # apps whose rows belong to a patient but say nothing about the chart
 SHARED = {"knowledge", "auth", "contenttypes", "sessions", "admin", "axes", "otp_totp"}
 PREFIX = "segmenta_stamp_"
+PEOPLE = (0, 0)  # (clinic id, patient id) of the people's stamp
+
+
+def _people():
+    """(the users' table, the columns of a user's name as charts show it)."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model()
+    names = {user.USERNAME_FIELD, *(f for f in ("first_name", "last_name") if hasattr(user, f))}
+    return user._meta.db_table, sorted(user._meta.get_field(name).column for name in names)
 
 
 def patient_data_models():
@@ -110,7 +125,33 @@ def trigger_names():
     names = []
     for model in stamped_models():
         names += [f"{PREFIX}{model._meta.db_table}_{op}" for op in ("insert", "update", "delete")]
-    return names
+    table = _people()[0]
+    return names + [f"{PREFIX}{table}_update", f"{PREFIX}{table}_delete"]
+
+
+def _people_triggers(vendor):
+    """The triggers that renew the people's stamp: a user's name changed, or a user deleted.
+    (Not every save of a user: a login writes its time into the same row.)"""
+    table, columns = _people()
+    clinic, patient = PEOPLE
+    if vendor == "sqlite":
+        renew = (f"INSERT INTO {STAMP_TABLE} (clinic_id, patient_id, token) VALUES ({clinic}, {patient}, random()) "
+                 f"ON CONFLICT (clinic_id, patient_id) DO UPDATE SET token = excluded.token;")
+        differs = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
+        return [f"CREATE TRIGGER {PREFIX}{table}_update AFTER UPDATE OF {', '.join(columns)} ON {table} "
+                f"WHEN {differs} BEGIN {renew} END",
+                f"CREATE TRIGGER {PREFIX}{table}_delete AFTER DELETE ON {table} BEGIN {renew} END"]
+    differs = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
+    function = f"""CREATE OR REPLACE FUNCTION {PREFIX}people() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO {STAMP_TABLE} (clinic_id, patient_id, token) VALUES ({clinic}, {patient}, (random() * 9.2e18)::bigint)
+    ON CONFLICT (clinic_id, patient_id) DO UPDATE SET token = excluded.token;
+    RETURN NULL;
+END $$"""
+    return [function,
+            f"CREATE TRIGGER {PREFIX}{table}_update AFTER UPDATE OF {', '.join(columns)} ON {table} "
+            f"FOR EACH ROW WHEN ({differs}) EXECUTE FUNCTION {PREFIX}people()",
+            f"CREATE TRIGGER {PREFIX}{table}_delete AFTER DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {PREFIX}people()"]
 
 
 def _sqlite(model, found):
@@ -232,9 +273,12 @@ def install(connection):
         for model in models:
             for sql in (_sqlite if connection.vendor == "sqlite" else _postgresql)(model, found):
                 cursor.execute(sql)
+        for sql in _people_triggers(connection.vendor):
+            cursor.execute(sql)
         renew = "random()" if connection.vendor == "sqlite" else "(random() * 9.2e18)::bigint"
         cursor.execute(f"INSERT INTO {STAMP_TABLE} (clinic_id, patient_id, token) "
                        f"SELECT clinic_id, id, {renew} FROM patients_patient")
+        cursor.execute(f"INSERT INTO {STAMP_TABLE} (clinic_id, patient_id, token) VALUES (%s, %s, {renew})", PEOPLE)
     connection.segmenta_stamps_live = None
 
 

@@ -1,6 +1,7 @@
 """Patient list, chart, create and edit, and the clinic's patient export."""
 
 import csv
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,12 +9,15 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from segmenta.accounts.access import clinics_of, reauth_required
+from segmenta.accounts.context_processors import segmenta as page_context
 from segmenta.audit.query import recent_access
 from segmenta.audit.trail import record
 from segmenta.spreadsheet import safe_cell
@@ -22,7 +26,7 @@ from segmenta.knowledge.service import for_clinic
 from segmenta.prepared import Prepared, as_prefetched, of_patient
 
 from .audit import record_list_view
-from .chart import body_map_marks, list_review, nrs_courses, pregnancy_review, tooth_marks
+from .chart import STRIP_LISTS, body_map_marks, list_review, nrs_courses, pregnancy_review, tooth_marks
 from .forms import PatientForm
 from .kept import Kept, stamp_key
 from .models import (Allergy, ChartReview, Complaint, Condition, Consent, HistoryItem, Medication, Patient,
@@ -79,12 +83,15 @@ _PLAN_REVIEWS = Prepared(lambda clinic_id, patient_id: _PLAN_REVIEW.objects.filt
     clinic_id=clinic_id, plan__patient_id=patient_id), int, int)
 
 
-def _with_chart_lists(patient):
-    """``patient`` with everything the chart page shows loaded, as prefetch_related would
-    leave it, in a fixed number of queries."""
+def _with_chart_lists(patient, only=None):
+    """``patient`` with everything the chart page shows loaded (or the lists named in
+    ``only``), as prefetch_related would leave it, in a fixed number of queries."""
     key = (patient.clinic_id, patient.pk)
     loaded = patient._prefetched_objects_cache = {
-        name: as_prefetched(rows(*key), model, patient=patient) for name, (model, rows) in _CHART_LISTS.items()}
+        name: as_prefetched(rows(*key), model, patient=patient) for name, (model, rows) in _CHART_LISTS.items()
+        if only is None or name in only}
+    if only is not None:
+        return patient
     reviews = _grouped(_PLAN_REVIEWS(*key), "plan_id")
     sessions = _SESSIONS(*key)
     loaded["sessions"] = as_prefetched(sessions, _SESSION, patient=patient)
@@ -141,10 +148,10 @@ def _sites(patient):
             for target, regions, count in _GIVEN_PER_SITE(patient.clinic_id, patient.pk)]
 
 
-def _pregnancy_rule(clinic):
-    """The clinic's pregnancy-status rule from the knowledge base, None while it has none."""
+def _pregnancy_rule(kb):
+    """The pregnancy-status rule of ``kb`` (the clinic's knowledge base), None while it has none."""
     try:
-        return for_clinic(clinic).get("safety-rule", "pregnancy_status")
+        return kb.get("safety-rule", "pregnancy_status")
     except KeyError:  # the base has no safety rules at all yet
         return None
 
@@ -187,6 +194,17 @@ def _drawn_courses(patient, kept_key, complaints, sessions, given):
     return _courses_drawn.get(key, draw)
 
 
+# The chart's own parts, drawn: its title, the entries, lists, map and courses, everything
+# on the page that is the patient's data. A chart read again reads and draws none of it
+# (the demo chart spent 10 of its 16 ms on them): only the safety strip, the alerts, the
+# record-keeping card and Recent access are worked out for every read. At most 8 million
+# characters of them per process.
+_charts_drawn = Kept(64, budget=8_000_000, weight=lambda parts: sum(map(len, parts.values())))
+# What stands in a kept drawing for the request's CSRF token (its forms post with it):
+# random, so that no entry's text can forge it.
+_CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
+
+
 @login_required
 def patient_detail(request, pk):
     """The chart: complaints and history on the body map and dental chart, the
@@ -194,8 +212,29 @@ def patient_detail(request, pk):
     patient = Patient.objects.for_user_or_404(request.user, pk)
     # Read before the chart's lists, so that what is kept under it is never older than they are.
     kept_key = stamp_key(patient)
-    _with_chart_lists(patient)
     record("view", request=request, patient=patient, obj=patient)
+    shown = {"sessions": request.GET.get("sessions") == "all", "history": request.GET.get("history") == "all",
+             "in_error": request.GET.get("in_error") == "shown"}
+    sees_outcomes = page_context(request)["sees_outcomes"]
+    kb = for_clinic(patient.clinic)
+    key = None if kept_key is None else (
+        *kept_key, translation.get_language(), timezone.get_current_timezone_name(), timezone.localdate(),
+        knowledge_base().version, kb.version, patient.clinic.name, sees_outcomes, tuple(shown.values()))
+    parts = _charts_drawn.get(key, lambda: _chart_parts(patient, kept_key, kb, shown, sees_outcomes))
+    if "allergies" not in getattr(patient, "_prefetched_objects_cache", {}):
+        _with_chart_lists(patient, STRIP_LISTS)  # kept: the safety strip still reads the chart as it is now
+    token = get_token(request)
+    return render(request, "patients/detail.html", {
+        "patient": patient,
+        "recent": recent_access(patient),
+        "chart": {name: mark_safe(part.replace(_CSRF_MARK, token)) for name, part in parts.items()},
+    })
+
+
+def _chart_parts(patient, kept_key, kb, shown, sees_outcomes):
+    """{part: markup} of the chart's own parts (``shown``: the lists asked for whole, and the
+    entries in error), drawn from its lists, which this loads into ``patient``."""
+    _with_chart_lists(patient)
     # Entries marked "entered in error" count nowhere and are listed apart, struck through,
     # when the user asks to see them.
     entries = {kind: list(items) for kind, items in (
@@ -214,7 +253,7 @@ def patient_detail(request, pk):
     medications = standing["medications"]
     reviews = standing["reviews"]
     # The map, the dental chart and the courses show everything; the lists fold when long.
-    folded = {name: len(items) > CHART_SHOWN[name] and request.GET.get(name) != "all"
+    folded = {name: len(items) > CHART_SHOWN[name] and not shown[name]
               for name, items in (("sessions", sessions), ("history", history))}
     listed = {"sessions": sessions[-CHART_SHOWN["sessions"]:] if folded["sessions"] else sessions,
               "history": history[-CHART_SHOWN["history"]:] if folded["history"] else history}
@@ -222,9 +261,10 @@ def patient_detail(request, pk):
     for kind, items in standing.items():
         attach(in_error[kind] + listed.get(kind, items))
     attach([patient])
-    return render(request, "patients/detail.html", {
+    context = {
         "patient": patient,
-        "recent": recent_access(patient),
+        "csrf_token": _CSRF_MARK,
+        "sees_outcomes": sees_outcomes,
         "complaints": complaints,
         "history": listed["history"],
         "folded": folded,
@@ -244,13 +284,15 @@ def patient_detail(request, pk):
         "medication_review": list_review(medications, reviews, ChartReview.Kind.MEDICATIONS),
         "reviews": reviews,
         "pregnancy": pregnancy_review(patient.sex, patient.birth_date, standing["pregnancy"],
-                                      timezone.localdate(), _pregnancy_rule(patient.clinic)),
+                                      timezone.localdate(), _pregnancy_rule(kb)),
         "conditions": standing["conditions"],
         "consents": standing["consents"],
         "in_error": in_error,
         "in_error_count": sum(len(items) for items in in_error.values()),
-        "show_errors": request.GET.get("in_error") == "shown",
-    })
+        "show_errors": shown["in_error"],
+    }
+    return {name: render_to_string(f"patients/_chart_{name}.html", context)
+            for name in ("title", "toggle", "map_card", "sections")}
 
 
 @login_required

@@ -22,6 +22,7 @@ from segmenta.knowledge import localize
 from segmenta.knowledge import wording
 from segmenta.knowledge.phrases import Phrase
 from segmenta.knowledge.service import for_clinic, remember
+from segmenta.patients.chart import STRIP_LISTS
 from segmenta.patients.models import HistoryItem, Patient
 from segmenta.prepared import Prepared
 from segmenta.treatment.case import chart_queryset, patient_case
@@ -161,11 +162,6 @@ def safety_case(session, injection, performer):
     case["given_injections"] = given_elsewhere(patient, session, injection["time"], kb)
     case["planned_injections"] = _existing(session) + [_planned(injection)]
     return case, kb, patient
-
-
-# The lists of the chart that the strip reads.
-STRIP_LISTS = ("allergies", "medications", "conditions", "complaints", "weights", "pregnancy_statuses", "reviews",
-               "consents")
 
 
 def strip_chart(patient):

@@ -221,3 +221,31 @@ def test_a_version_without_its_clinic_or_patient_is_written_and_stamps_nothing(p
     run("UPDATE patients_historicalallergy SET substance = 'latex' WHERE history_id = %s", [version.pk])
     assert token(patient) == moved
     assert Allergy.versions.model.objects.filter(pk=version.pk, patient_id=None, substance="latex").exists()
+
+
+def test_a_change_to_a_users_name_renews_the_peoples_stamp(doctor, patient):
+    """Charts name the users who recorded their entries: a rename renews the people's stamp,
+    however it is written; a login, which writes the same row, does not."""
+    from django.contrib.auth import get_user_model
+
+    def people():
+        return PatientStamp.objects.get(clinic_id=stamps.PEOPLE[0], patient_id=stamps.PEOPLE[1]).token
+
+    users = get_user_model().objects.filter(pk=doctor.pk)
+    seen = [people()]
+    users.update(last_login="2026-11-30T08:00:00+00:00", first_name=doctor.first_name)
+    assert people() == seen[-1]
+    users.update(first_name="Anna")
+    seen.append(people())
+    run("UPDATE auth_user SET last_name = 'Weber' WHERE id = %s", [doctor.pk])
+    seen.append(people())
+    users.update(username="doctor-weber")
+    seen.append(people())
+    other = get_user_model().objects.create_user(username="leaving")
+    assert people() == seen[-1]  # a new user is named on no chart yet
+    other.delete()
+    seen.append(people())
+    assert len(set(seen)) == len(seen)
+    patient_before = token(patient)
+    users.update(first_name="Anne")
+    assert token(patient) == patient_before  # a patient's own stamp is the patient's data alone
