@@ -1,15 +1,9 @@
-"""What the chart shows, worked out from its items by pure functions; and which of its lists
-the safety strip reads."""
+"""What the chart's body map and dental chart show: pure functions over chart items."""
 
 from segmenta.knowledge.base import load
 
 from .bodymap import segments
 from .plot import course_chart, defines_band, important_band
-
-# The lists of the chart that the safety strip reads (segmenta/treatment/sessions.py): the
-# chart page loads these even when it shows the rest of the chart as kept.
-STRIP_LISTS = ("allergies", "medications", "conditions", "complaints", "weights", "pregnancy_statuses", "reviews",
-               "consents")
 
 
 def body_map_marks(complaints, history, injections=()):

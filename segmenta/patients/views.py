@@ -26,7 +26,7 @@ from segmenta.knowledge.service import for_clinic
 from segmenta.prepared import Prepared, as_prefetched, of_patient
 
 from .audit import record_list_view
-from .chart import STRIP_LISTS, body_map_marks, list_review, nrs_courses, pregnancy_review, tooth_marks
+from .chart import body_map_marks, list_review, nrs_courses, pregnancy_review, tooth_marks
 from .forms import PatientForm
 from .kept import Kept, stamp_key
 from .models import (Allergy, ChartReview, Complaint, Condition, Consent, HistoryItem, Medication, Patient,
@@ -83,15 +83,12 @@ _PLAN_REVIEWS = Prepared(lambda clinic_id, patient_id: _PLAN_REVIEW.objects.filt
     clinic_id=clinic_id, plan__patient_id=patient_id), int, int)
 
 
-def _with_chart_lists(patient, only=None):
-    """``patient`` with everything the chart page shows loaded (or the lists named in
-    ``only``), as prefetch_related would leave it, in a fixed number of queries."""
+def _with_chart_lists(patient):
+    """``patient`` with everything the chart page shows loaded, as prefetch_related would
+    leave it, in a fixed number of queries."""
     key = (patient.clinic_id, patient.pk)
     loaded = patient._prefetched_objects_cache = {
-        name: as_prefetched(rows(*key), model, patient=patient) for name, (model, rows) in _CHART_LISTS.items()
-        if only is None or name in only}
-    if only is not None:
-        return patient
+        name: as_prefetched(rows(*key), model, patient=patient) for name, (model, rows) in _CHART_LISTS.items()}
     reviews = _grouped(_PLAN_REVIEWS(*key), "plan_id")
     sessions = _SESSIONS(*key)
     loaded["sessions"] = as_prefetched(sessions, _SESSION, patient=patient)
@@ -221,8 +218,6 @@ def patient_detail(request, pk):
         *kept_key, translation.get_language(), timezone.get_current_timezone_name(), timezone.localdate(),
         knowledge_base().version, kb.version, patient.clinic.name, sees_outcomes, tuple(shown.values()))
     parts = _charts_drawn.get(key, lambda: _chart_parts(patient, kept_key, kb, shown, sees_outcomes))
-    if "allergies" not in getattr(patient, "_prefetched_objects_cache", {}):
-        _with_chart_lists(patient, STRIP_LISTS)  # kept: the safety strip still reads the chart as it is now
     token = get_token(request)
     return render(request, "patients/detail.html", {
         "patient": patient,

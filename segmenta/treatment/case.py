@@ -242,23 +242,29 @@ _kept = Kept(KEPT)
 
 
 def stored_case(patient):
-    """``patient_case(patient)`` (no practitioner) as stored now, kept between requests.
+    """``patient_case(patient)`` (no practitioner) as stored now, kept between requests
+    where the database has stamps (``kept_case``)."""
+    case = kept_case(patient)
+    return case if case is not None else patient_case(with_case_lists(patient))
+
+
+def kept_case(patient):
+    """``patient_case(patient)`` (no practitioner) as stored now, kept between requests;
+    None where nothing may be kept (the database has no stamps).
 
     Why: the export reads 14 lists, most of its time, and external systems ask for the same
-    charts again and again. A kept case is keyed on the patient's stamp (segmenta/patients/
-    kept.py), and on the day and time zone it was worked out in (a date is checked against
-    today). The stamp is read first and the patient and lists after it, so a case is never
-    older than its key.
+    charts again and again; the chart page's safety strip reads it on every view. A kept case
+    is keyed on the patient's stamp (segmenta/patients/kept.py), and on the day and time zone
+    it was worked out in (a date is checked against today). The stamp is read first and the
+    patient and lists after it, so a case is never older than its key.
 
     The dict returned may be shared with other requests: copy before changing it.
     """
     key = stamp_key(patient)
-    if key is not None:
-        key += (timezone.localdate(), timezone.get_current_timezone_name())
-        case = _kept.get(key, lambda: _case_as_stored(patient, key[0]))
-        if case is not None:
-            return case
-    return patient_case(with_case_lists(patient))
+    if key is None:
+        return None
+    key += (timezone.localdate(), timezone.get_current_timezone_name())
+    return _kept.get(key, lambda: _case_as_stored(patient, key[0]))
 
 
 def _case_as_stored(patient, using):

@@ -22,10 +22,9 @@ from segmenta.knowledge import localize
 from segmenta.knowledge import wording
 from segmenta.knowledge.phrases import Phrase
 from segmenta.knowledge.service import for_clinic, remember
-from segmenta.patients.chart import STRIP_LISTS
 from segmenta.patients.models import HistoryItem, Patient
 from segmenta.prepared import Prepared
-from segmenta.treatment.case import chart_queryset, patient_case
+from segmenta.treatment.case import chart_queryset, kept_case, patient_case
 from segmenta.validators import when_problem
 
 from .models import Amendment, Injection, Session, SignedSessionError
@@ -164,18 +163,30 @@ def safety_case(session, injection, performer):
     return case, kb, patient
 
 
+# The lists of the chart that the strip reads.
+STRIP_LISTS = ("allergies", "medications", "conditions", "complaints", "weights", "pregnancy_statuses", "reviews",
+               "consents")
+
+
 def strip_chart(patient):
-    """(patient, knowledge base, case) as the strip reads them: the case without what the
-    strip never shows (history items, test injections). Loaded once, it serves several
-    moments (``strip_facts(..., chart=...)``). A patient that comes with these lists
-    loaded (the chart page's) is read as it is, not loaded again."""
-    patient = _as_loaded(patient) or (
-        Patient.objects.select_related("clinic")
-        .prefetch_related(*STRIP_LISTS, Prefetch("history", queryset=HistoryItem.objects.none()),
-                          Prefetch("sessions", queryset=Session.objects.none()))
-        .get(pk=patient.pk))
-    kb = for_clinic(patient.clinic)
-    return patient, kb, patient_case(patient)
+    """(patient, knowledge base, case) as the strip reads them. Loaded once, it serves
+    several moments (``strip_facts(..., chart=...)``). A patient that comes with the strip's
+    lists loaded (the chart page's, when it draws the chart) is read as it is; otherwise the
+    patient's case kept under its stamp (``kept_case``) serves, or, without stamps, the
+    strip's lists are loaded. The strip reads none of the history items and test injections
+    that a whole case holds."""
+    loaded = _as_loaded(patient)
+    if loaded is None:
+        case = kept_case(patient)
+        if case is not None:
+            if "clinic" not in patient._state.fields_cache:
+                patient = Patient.objects.select_related("clinic").get(pk=patient.pk)
+            return patient, for_clinic(patient.clinic), case
+        loaded = (Patient.objects.select_related("clinic")
+                  .prefetch_related(*STRIP_LISTS, Prefetch("history", queryset=HistoryItem.objects.none()),
+                                    Prefetch("sessions", queryset=Session.objects.none()))
+                  .get(pk=patient.pk))
+    return loaded, for_clinic(loaded.clinic), patient_case(loaded)
 
 
 def _as_loaded(patient):

@@ -4,6 +4,7 @@ are drawn from in the key. A chart read again reads and draws none of them, and 
 same; any change to what they show draws them anew. The safety strip, the alerts, the
 record-keeping card and Recent access are worked out on every read."""
 
+import copy
 import datetime
 import re
 
@@ -19,6 +20,7 @@ from segmenta.knowledge.models import ClinicOverride
 from segmenta.patients import models as pm
 from segmenta.patients import views
 from segmenta.patients.tests.drawn import count_draws, without_stamps
+from segmenta.treatment.case import kept_case
 from segmenta.treatment.templatetags import safety_tags
 
 pytestmark = pytest.mark.django_db
@@ -150,15 +152,23 @@ def test_the_forms_of_a_kept_chart_post_with_the_requests_token(doctor, patient,
 
 
 def test_the_safety_strip_and_recent_access_are_read_every_time(doctor_client, patient, draws, monkeypatch):
+    """A kept read's strip comes from the patient's kept case, worked out for the moment
+    of the read, and leaves the kept case as it was."""
+    pm.Medication.objects.create(patient=patient, name="Apixaban", medication_class="anticoagulant",
+                                 last_dose=timezone.now() - datetime.timedelta(hours=3))
+    pm.Allergy.objects.create(patient=patient, substance="latex", allergy_class="other")
+    pm.WeightMeasurement.objects.create(patient=patient, date="2026-11-02", weight_kg=64)
     checked = []
     real = safety_tags.strip_facts
     monkeypatch.setattr(safety_tags, "strip_facts", lambda *args, **kwargs: checked.append(1) or real(*args, **kwargs))
     first = page(doctor_client, patient)
+    kept = copy.deepcopy(kept_case(patient))
     second = page(doctor_client, patient)
     assert len(draws) == 1 and len(checked) == 2
     strip = re.compile(r'<section class="safety-strip.*?</section>', re.S)
     assert strip.search(second).group(0) == strip.search(first).group(0)
-    assert "Weight not recorded" in strip.search(second).group(0) or "weight" in strip.search(second).group(0).lower()
+    assert "Apixaban" in strip.search(second).group(0) and "latex" in strip.search(second).group(0)
+    assert kept_case(patient) == kept
     assert "×2" in second and "×2" not in first  # this read, on the card it did not draw
 
 
