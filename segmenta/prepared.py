@@ -22,7 +22,9 @@ from django.db.models.query import ModelIterable, ValuesListIterable, get_relate
 from django.db.models.sql import InsertQuery
 
 _STAND_INS = {
-    int: lambda i: -7_000_000_000_000 - i,
+    # Within a 32-bit integer (PostgreSQL's ids of Django's own users are one, and the ORM
+    # refuses a value out of a column's range), and no id or constant of the code.
+    int: lambda i: -2_000_000_000 - i,
     str: lambda i: f"\x1fstand-in {i}\x1f",
     datetime: lambda i: datetime(1001 + i, 1, 1, 0, 0, 1, tzinfo=UTC),  # long before any record
 }

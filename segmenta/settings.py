@@ -225,7 +225,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Authentication and security ----------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "segmenta.accounts.backends.ModelBackend",  # Django's, reading the user by a prepared query
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -255,6 +255,7 @@ AXES_CLIENT_IP_CALLABLE = "segmenta.audit.trail.client_ip"
 OTP_TOTP_ISSUER = "Segmenta"
 OTP_TOTP_THROTTLE_FACTOR = 1
 
+SESSION_ENGINE = "segmenta.accounts.sessions"  # Django's database sessions, read by a prepared query
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60  # the idle logoff ends sessions much sooner

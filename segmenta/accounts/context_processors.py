@@ -1,7 +1,13 @@
 from django.conf import settings
 
+from segmenta.prepared import Prepared
+
 from .access import OUTCOME_ROLES
-from .models import Role
+from .models import Membership, Role
+
+# On every page: its SQL is built once (segmenta/prepared.py).
+_MEMBERSHIPS = Prepared(lambda user_id: Membership.objects.filter(user_id=user_id).order_by().values_list(
+    "clinic_id", "role"), int)
 
 
 def segmenta(request):
@@ -17,7 +23,7 @@ def _segmenta(request):
     user = getattr(request, "user", None)
     memberships = []
     if user is not None and user.is_authenticated:
-        memberships = list(user.memberships.values_list("clinic_id", "role"))  # one query for every menu entry
+        memberships = _MEMBERSHIPS(user.pk)  # one query for every menu entry
     roles = {role for _clinic, role in memberships}
     return {
         "idle_timeout_seconds": int(settings.SEGMENTA_IDLE_TIMEOUT.total_seconds()),

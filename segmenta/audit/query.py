@@ -8,7 +8,7 @@ from django.utils import timezone
 from segmenta.accounts.models import Membership
 from segmenta.prepared import Prepared
 
-from .models import AuditEvent
+from .models import Action, AuditEvent
 
 
 # Events that belong to a person rather than a clinic: an admin sees them for members.
@@ -83,14 +83,20 @@ def _recent_lines(clinic_id, patient_id, window=RECENT_WINDOW):
 _RECENT_LINES = Prepared(_recent_lines, int, int)
 
 
+# An action's words by its code (``get_action_display`` looks through every choice anew:
+# 30 µs a line of the card).
+_ACTION_WORDS = dict(Action.choices)
+
+
 def recent_access(patient, shown=10, window=RECENT_WINDOW):
     """The latest accesses to ``patient``'s chart, one line per user, action and minute
     (reloading the chart ten times is one line "×10", not ten that hide everyone else),
-    newest first: [{"event": …, "count": …}], the event unsaved, with its line's latest time.
-    Grouped by the database among the latest ``window`` events, in one query."""
+    newest first: [{"event": …, "count": …, "action": its words}], the event unsaved, with
+    its line's latest time. Grouped by the database among the latest ``window`` events, in
+    one query."""
     if window == RECENT_WINDOW:
         lines = _RECENT_LINES(patient.clinic_id, patient.pk, limit=shown)
     else:
         lines = _recent_lines(patient.clinic_id, patient.pk, window)[:shown]
-    return [{"event": AuditEvent(at=latest, username=username, action=action), "count": count}
-            for username, action, latest, count in lines]
+    return [{"event": AuditEvent(at=latest, username=username, action=action), "count": count,
+             "action": _ACTION_WORDS.get(action, action)} for username, action, latest, count in lines]

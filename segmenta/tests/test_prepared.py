@@ -15,7 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from segmenta import prepared
+from segmenta.accounts.backends import _USER, ModelBackend
+from segmenta.accounts.context_processors import _MEMBERSHIPS
 from segmenta.accounts.models import ApiToken, Membership, _active_token
+from segmenta.accounts.sessions import _SESSION, SessionStore
 from segmenta.audit.query import recent_access
 from segmenta.audit.trail import record
 from segmenta.conftest import make_patient, make_user
@@ -57,6 +60,33 @@ def test_the_token_check_finds_what_the_orm_finds(doctor, outsider):
         same(_active_token(key_hash), expected)
     assert _active_token(token.key_hash)[0].user == doctor
     assert ApiToken.authenticate(raw) == token and ApiToken.authenticate(raw_revoked) is None
+
+
+def test_every_pages_session_user_and_memberships_are_found_as_the_orm_finds_them(doctor, clinic, other_clinic,
+                                                                                  client):
+    """The session (expired or not), its user (inactive ones too: the backend then refuses
+    them) and the user's memberships, which the menu reads on every page."""
+    from django.contrib.sessions.models import Session
+
+    Membership.objects.create(user=doctor, clinic=other_clinic, role="admin")
+    client.force_login(doctor)
+    key = client.session.session_key
+    now = timezone.now()
+    for moment in [now, now + datetime.timedelta(days=400)]:  # the second: the session expired
+        for session_key in [key, "no such key"]:
+            same(_SESSION(session_key, moment), list(Session.objects.filter(session_key=session_key,
+                                                                             expire_date__gt=moment)))
+    assert len(_SESSION(key, now)) == 1 and SessionStore(key).load()["_auth_user_id"] == str(doctor.pk)
+    assert SessionStore("no such key").load() == {} and SessionStore(None).load() == {}
+    idle = make_user("idle", clinic)
+    get_user_model().objects.filter(pk=idle.pk).update(is_active=False)
+    for pk in [doctor.pk, idle.pk, 0]:
+        same(_USER(pk), list(get_user_model().objects.filter(pk=pk)))
+    assert ModelBackend().get_user(doctor.pk) == doctor
+    assert ModelBackend().get_user(idle.pk) is None and ModelBackend().get_user("x") is None
+    for user in [doctor, idle]:
+        assert sorted(_MEMBERSHIPS(user.pk)) == sorted(user.memberships.values_list("clinic_id", "role"))
+    assert sorted(_MEMBERSHIPS(doctor.pk)) == sorted([(clinic.pk, "practitioner"), (other_clinic.pk, "admin")])
 
 
 def test_a_visible_patient_is_found_as_the_orm_finds_it(doctor, clinic, other_clinic):
@@ -210,6 +240,9 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
     stored_case(patient)
     recent_access(patient)
     Alert.open_on_chart(patient)
+    _SESSION("a key", timezone.now())
+    _USER(doctor.pk)
+    _MEMBERSHIPS(doctor.pk)
     assert [q for q in prepared.ALL if not hasattr(q._compiled, "default")] == []
 
 

@@ -16,6 +16,7 @@ when a case states them, so older cases answer as before.
 import math
 import re
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 
 from segmenta.knowledge.phrases import Day, Number, Phrase, code, gettext_noop, term
 from segmenta.treatment.huneke import item_regions
@@ -178,7 +179,15 @@ class Context:
 def _names(agent, name):
     """Does a medication's name name this agent? As a word, or as the first part of a
     hyphenated generic ("Clopidogrel-ratiopharm"), never inside another word ("Glass")."""
-    return any(re.search(rf"(?<![\w-]){re.escape(n.lower())}(?!\w)", name) for n in agent["names"])
+    names = tuple(agent["names"])
+    return bool(names) and _name_pattern(names).search(name) is not None
+
+
+@lru_cache(maxsize=1024)
+def _name_pattern(names):
+    """One pattern for all of an agent's names, built once: every safety check and every
+    chart's strip asks it of each medication for each of some thirty agents."""
+    return re.compile("|".join(rf"(?<![\w-]){re.escape(n.lower())}(?!\w)" for n in names))
 
 
 def bleeding_agents(medications, kb):
@@ -769,7 +778,10 @@ def budget(case, kb, when=None):
     """Today's dose for the safety strip: how much of each drug's limit the injections
     already given (``given_injections``) used within the rolling window before ``when``,
     and what is left."""
-    ctx = Context(case, kb)
+    return _budget(Context(case, kb), kb, when)
+
+
+def _budget(ctx, kb, when):
     when = _time(when) if isinstance(when, str) else (when or ctx.as_of)
     if when is not None and when.tzinfo is not None:
         when = when.astimezone(timezone.utc).replace(tzinfo=None)
@@ -823,5 +835,5 @@ def summary(case, kb, when=None):
         "blood_thinners": thinners,
         "pregnancy": state, "pregnancy_checked": checked or reviewed.get("pregnancy"),
         "consent": (ctx.consent or {}).get("status"),
-        "budget": budget(case, kb, when),
+        "budget": _budget(ctx, kb, when),
     }

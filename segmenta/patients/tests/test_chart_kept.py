@@ -116,7 +116,8 @@ def test_the_next_day_draws_anew(doctor_client, clinic, draws, monkeypatch):
 def test_each_language_and_what_is_asked_for_has_its_own_drawing(doctor_client, patient, draws):
     pm.Complaint.objects.create(patient=patient, description="Migraine", nrs=6)
     assert "Complaints" in page(doctor_client, patient)
-    assert "Beschwerden" in page(doctor_client, patient, HTTP_ACCEPT_LANGUAGE="de")
+    german = page(doctor_client, patient, HTTP_ACCEPT_LANGUAGE="de")
+    assert "Beschwerden" in german and "doctor · Ansicht ×2" in german  # Recent access in the page's language
     pm.Complaint.objects.filter(patient=patient).update(entered_in_error_at=timezone.now())
     hidden = page(doctor_client, patient)
     shown = page(doctor_client, patient, "?in_error=shown")
@@ -169,7 +170,7 @@ def test_the_safety_strip_and_recent_access_are_read_every_time(doctor_client, p
     assert strip.search(second).group(0) == strip.search(first).group(0)
     assert "Apixaban" in strip.search(second).group(0) and "latex" in strip.search(second).group(0)
     assert kept_case(patient) == kept
-    assert "×2" in second and "×2" not in first  # this read, on the card it did not draw
+    assert "doctor · View ×2" in second and "×2" not in first  # this read, on the card it did not draw
 
 
 def test_without_stamps_nothing_is_kept(doctor_client, patient, draws):

@@ -2,7 +2,13 @@
 the ASRA/ESRA pain-procedure guideline). Intermediate: paravertebral, sympathetic, sphenopalatine
 and trigeminal blocks; low: peripheral nerve, trigger point and musculoskeletal injections."""
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from segmenta.treatment.safety import _names
 
 from .engine import codes, injection, reason, run, verdicts
 
@@ -102,3 +108,13 @@ def test_names_match_whole_words_only():
 def test_coagulopathy_follows_the_procedure_class():
     assert verdicts(run([injection(**PARAVERTEBRAL)], conditions=["coagulopathy"])) == ["block"]
     assert verdicts(run([injection(time=AT)], conditions=["coagulopathy"])) == ["warn"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(names=st.lists(st.text(alphabet="abcé-+. 1", min_size=1, max_size=6), max_size=4),
+       medication=st.text(alphabet="abcé-+. 1XY", max_size=20))
+def test_an_agents_names_match_as_each_name_alone_would(names, medication):
+    """The one pattern per agent (built once) finds a name where the names, tried one by one
+    as whole words, find one, and nowhere else."""
+    one_by_one = any(re.search(rf"(?<![\w-]){re.escape(n.lower())}(?!\w)", medication.lower()) for n in names)
+    assert _names({"names": names}, medication.lower()) == one_by_one
