@@ -229,6 +229,13 @@ def patient_detail(request, pk):
 def _chart_parts(patient, kept_key, kb, shown, sees_outcomes):
     """{part: markup} of the chart's own parts (``shown``: the lists asked for whole, and the
     entries in error), drawn from its lists, which this loads into ``patient``."""
+    if kept_key is not None:
+        # The patient's own row as stored now: the caller read it before the stamp, and an
+        # edit committed in between would otherwise be kept under the newer stamp.
+        clinic = patient.clinic
+        patient.refresh_from_db(using=kept_key[0])
+        if patient.clinic_id == clinic.pk:
+            patient.clinic = clinic
     _with_chart_lists(patient)
     # Entries marked "entered in error" count nowhere and are listed apart, struck through,
     # when the user asks to see them.

@@ -70,6 +70,26 @@ def test_every_kind_of_change_shows_in_the_next_read(doctor_client, patient, doc
     assert len(draws) == 4
 
 
+def test_an_edit_between_the_patients_read_and_the_stamps_is_not_kept_as_older(doctor_client, clinic, monkeypatch):
+    """The page reads the patient, then the stamp. An edit committed in between renews the
+    stamp: what is drawn and kept under the new stamp shows the patient as edited."""
+    patient = make_patient(clinic, family="Alt", sex="male", birth_date="1990-01-01")
+    real = views.stamp_key
+    edited = []
+
+    def with_an_edit_first(p):
+        if not edited:  # another request saves the patient's details just now
+            pm.Patient.objects.filter(pk=p.pk).update(family_name="Neu", sex="female")
+            edited.append(1)
+        return real(p)
+
+    monkeypatch.setattr(views, "stamp_key", with_an_edit_first)
+    page(doctor_client, patient)
+    monkeypatch.setattr(views, "stamp_key", real)
+    kept = page(doctor_client, patient)
+    assert "<h1>Neu, " in kept and "Not applicable (male)" not in kept
+
+
 def test_a_renamed_colleague_shows_at_once(doctor_client, patient, doctor, draws):
     doctor.first_name, doctor.last_name = "Anna", "Weber"
     doctor.save()
