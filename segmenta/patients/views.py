@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -233,9 +233,11 @@ def _chart_parts(patient, kept_key, kb, shown, sees_outcomes):
         # The patient's own row as stored now: the caller read it before the stamp, and an
         # edit committed in between would otherwise be kept under the newer stamp.
         clinic = patient.clinic
-        patient.refresh_from_db(using=kept_key[0])
-        if patient.clinic_id == clinic.pk:
-            patient.clinic = clinic
+        try:
+            patient.refresh_from_db(from_queryset=Patient.objects.using(kept_key[0]).filter(clinic_id=clinic.pk))
+        except Patient.DoesNotExist:  # deleted, or moved to another clinic, in between
+            raise Http404("No patient matches the given query.") from None
+        patient.clinic = clinic
     _with_chart_lists(patient)
     # Entries marked "entered in error" count nowhere and are listed apart, struck through,
     # when the user asks to see them.
