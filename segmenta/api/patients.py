@@ -1,23 +1,25 @@
 """/api/v1/patients: list, create, read and update, scoped to the caller's clinics."""
 
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Literal, Optional
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import paginate
 from pydantic import ConfigDict, field_validator
 
 from segmenta.accounts.models import Clinic
 from segmenta.audit.trail import record
 from segmenta.knowledge import vocabulary
 from segmenta.patients.audit import record_list_view
+from segmenta.patients.kept import Kept
 from segmenta.patients.models import Patient, offered_language, visible_list
 
 from .dates import PastDate
@@ -111,33 +113,44 @@ def _visible(request):
     return Patient.objects.visible_to(request.user).select_related("clinic")
 
 
-class AuditedList:
-    """A list of patients that records which ones the paginated page actually showed:
-    ``rows(limit, offset)`` reads a page, ``count()`` counts them all."""
+# A page of the list: the shape and the name django-ninja's ``paginate`` gives it (a comment,
+# not a docstring: the OpenAPI document stays as it was).
+class PagedPatientOut(Schema):
+    items: list[PatientOut]
+    count: int
 
-    def __init__(self, request, rows, count, detail):
-        self.request, self.rows, self._count, self.detail = request, rows, count, detail
-        self._known = None
 
-    @classmethod
-    def of(cls, request, queryset, detail):
-        return cls(request, lambda limit, offset: list(queryset[offset:offset + limit]), queryset.count, detail)
+# Each patient as the API writes it, kept by the process under everything it is written from
+# (_written_from). Why: the list is asked for more than anything else, and building each
+# row's schema object and JSON cost more than reading the rows (docs/scaling.md). A changed
+# patient, a renamed clinic, a new field: each is a new key, so nothing kept is ever stale.
+_PATIENT_JSON = Kept(10_000)
 
-    def __getitem__(self, index):
-        page = self.rows(index.stop - index.start, index.start)
-        record_list_view(self.request, page, self.detail)
-        # A page that is not full (and not empty) ends the list: its count is known.
-        self._known = index.start + len(page) if 0 < len(page) < index.stop - index.start else None
-        return page
 
-    def count(self):
-        return self._known if self._known is not None else self._count()
+# How PatientOut reads each of its fields from a patient: by its resolver, else by name or alias.
+_READERS = [getattr(PatientOut, f"resolve_{name}", None) or attrgetter(field.alias or name)
+            for name, field in PatientOut.model_fields.items()]
 
-    def all(self):  # the paginator counts through .all().count()
-        return self
 
-    def all(self):  # the paginator counts through .all().count()
-        return self
+def _written_from(patient):
+    """Every value PatientOut writes of ``patient``, as read."""
+    return tuple(read(patient) for read in _READERS)
+
+
+def _patient_json(request, patient):
+    """``patient`` in JSON, written as django-ninja writes a PatientOut answer."""
+    def write():
+        from .api import api  # (which imports this module)
+
+        out = PatientOut.model_validate(patient, context={"request": request, "response_status": 200})
+        return api.renderer.render(request, out.model_dump(), response_status=200)
+    return _PATIENT_JSON.get(_written_from(patient), write)
+
+
+def _json(content):
+    from .api import api
+
+    return HttpResponse(content, content_type=api.get_content_type())
 
 
 def _unique_record_number(clinic, number, exclude=None):
@@ -145,16 +158,23 @@ def _unique_record_number(clinic, number, exclude=None):
         raise HttpError(409, "record_number: another patient of this clinic has this record number")
 
 
-@router.get("", response=list[PatientOut], summary="List patients")
-@paginate(BoundedPagination)
-def list_patients(request, filters: Query[ListFilters]):
+@router.get("", response=PagedPatientOut, summary="List patients")
+def list_patients(request, filters: Query[ListFilters], page: Query[BoundedPagination.Input]):
     detail = {"api": True, "q": filters.q}
     if not filters.q.split():
-        return AuditedList(request, *visible_list(request.user, filters.clinic), detail)
-    patients = Patient.objects.visible_to(request.user).with_clinic_name()
-    if filters.clinic is not None:
-        patients = patients.filter(clinic_id=filters.clinic)
-    return AuditedList.of(request, patients.search(filters.q), detail)
+        rows, count = visible_list(request.user, filters.clinic)
+    else:
+        patients = Patient.objects.visible_to(request.user).with_clinic_name()
+        if filters.clinic is not None:
+            patients = patients.filter(clinic_id=filters.clinic)
+        patients = patients.search(filters.q)
+        rows, count = (lambda limit, offset: list(patients[offset:offset + limit])), patients.count
+    shown = rows(page.limit, page.offset)
+    record_list_view(request, shown, detail)  # which patients the page showed
+    # A page that is not full (and not empty) ends the list: its count is known.
+    total = page.offset + len(shown) if 0 < len(shown) < page.limit else count()
+    # As django-ninja's renderer writes {"items": [...], "count": n} (test_patient_json.py).
+    return _json(f'{{"items": [{", ".join(_patient_json(request, p) for p in shown)}], "count": {total}}}')
 
 
 @router.post("", response={201: PatientOut, **refusals(409)}, summary="Create a patient")
@@ -184,7 +204,7 @@ def create_patient(request, payload: PatientIn):
 def read_patient(request, patient_id: int):
     patient = Patient.objects.for_user_or_404(request.user, patient_id)
     record("view", request=request, patient=patient, obj=patient, detail={"api": True})
-    return patient
+    return _json(_patient_json(request, patient))
 
 
 @router.patch("/{int:patient_id}", response={200: PatientOut, **refusals(409, 423)}, summary="Update a patient")

@@ -58,6 +58,13 @@ def client_ip(request):
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(forwarded) >= hops:
             raw = forwarded[-hops]
+    return _stored_form(raw)
+
+
+# Parsed once per address, not on every request: the same few clients ask again and again,
+# and parsing took a tenth of recording a read (docs/scaling.md).
+@functools.lru_cache(maxsize=1024)
+def _stored_form(raw):
     try:
         address = ipaddress.ip_address(raw.split("%")[0])
     except ValueError:
