@@ -22,10 +22,10 @@ from django.contrib.auth.middleware import AuthenticationMiddleware as _Authenti
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.middleware import MessageMiddleware as _MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as _SessionMiddleware
-from django_otp.middleware import OTPMiddleware as _OTPMiddleware
 from csp.middleware import CSPMiddleware as _CSPMiddleware
 
 from . import language, middleware
+from .backends import OTPMiddleware as _OTPMiddleware
 from .middleware import is_api
 
 

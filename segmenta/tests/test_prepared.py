@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from segmenta import prepared
-from segmenta.accounts.backends import _USER, ModelBackend
+from segmenta.accounts.backends import _TOTP_DEVICE, _USER, ModelBackend, OTPMiddleware
 from segmenta.accounts.context_processors import _MEMBERSHIPS
 from segmenta.accounts.models import ApiToken, Membership, _active_token
 from segmenta.accounts.sessions import _SESSION, SessionStore
@@ -87,6 +87,23 @@ def test_every_pages_session_user_and_memberships_are_found_as_the_orm_finds_the
     for user in [doctor, idle]:
         assert sorted(_MEMBERSHIPS(user.pk)) == sorted(user.memberships.values_list("clinic_id", "role"))
     assert sorted(_MEMBERSHIPS(doctor.pk)) == sorted([(clinic.pk, "practitioner"), (other_clinic.pk, "admin")])
+
+
+def test_the_sessions_authenticator_is_found_as_django_otp_finds_it(doctor, clinic):
+    from django_otp.models import Device
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    mine = TOTPDevice.objects.create(user=doctor, name="phone", confirmed=True)
+    other = TOTPDevice.objects.create(user=make_user("other", clinic), name="theirs", confirmed=True)
+    for pk in [mine.pk, other.pk, 0]:
+        same(_TOTP_DEVICE(pk), list(TOTPDevice.objects.filter(id=pk)))
+    middleware = OTPMiddleware(lambda request: None)
+    for persistent_id in [mine.persistent_id, other.persistent_id, "otp_totp.totpdevice/0",
+                          "otp_totp.totpdevice/x", "django_otp.plugins.otp_totp.models.TOTPDevice/%d" % mine.pk,
+                          "otp_static.staticdevice/1", "nonsense"]:
+        assert middleware._device_from_persistent_id(persistent_id) == Device.from_persistent_id(
+            middleware._normalize_persistent_id(persistent_id)), persistent_id
+    assert middleware._device_from_persistent_id(mine.persistent_id) == mine
 
 
 def test_a_visible_patient_is_found_as_the_orm_finds_it(doctor, clinic, other_clinic):
@@ -242,6 +259,7 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
     Alert.open_on_chart(patient)
     _SESSION("a key", timezone.now())
     _USER(doctor.pk)
+    _TOTP_DEVICE(0)
     _MEMBERSHIPS(doctor.pk)
     assert [q for q in prepared.ALL if not hasattr(q._compiled, "default")] == []
 
