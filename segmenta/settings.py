@@ -181,7 +181,8 @@ TEMPLATES = [
                 "segmenta.accounts.context_processors.segmenta",
             ],
             # {% url %} remembering the addresses it reversed (segmenta/template_urls.py).
-            "builtins": ["segmenta.template_urls"],
+            # {% topbar %}, every page's top bar kept drawn (segmenta/template_frame.py).
+            "builtins": ["segmenta.template_urls", "segmenta.template_frame"],
         },
     },
 ]
