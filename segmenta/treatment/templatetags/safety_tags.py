@@ -2,20 +2,39 @@
 a careful physician checks before injecting (the treatment floor assembles it, so the
 chart page shows it without the patients app importing treatment)."""
 
+import json
+
 from django import template
+from django.template.loader import get_template
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language
 
 from segmenta.knowledge import localize
 from segmenta.patients.bodymap import segments
+from segmenta.patients.kept import Kept
 from segmenta.treatment.models import Injection
 from segmenta.treatment.sessions import strip_facts
 
 register = template.Library()
 
 
-@register.inclusion_tag("treatment/_safety_strip.html")
+# The strip as drawn, kept by the process under its facts and what writes them as words (the
+# language, the time zone). Why: the facts are worked out anew for every view (the dose
+# window moves with the clock), but drawing them took as long again, and they are the same
+# from view to view until the chart or the clock changes them.
+_DRAWN = Kept(2_000)
+
+
+def _written(value):
+    return f"{type(value).__name__}:{value}"  # a date and its text are told apart
+
+
+@register.simple_tag
 def safety_strip(patient, facts=None):
     """``facts``: the strip's facts when the page has them already (the session page)."""
-    return {"s": facts or strip_facts(patient), "patient": patient}
+    facts = facts or strip_facts(patient)
+    key = (get_language(), get_current_timezone_name(), json.dumps(facts, sort_keys=True, default=_written))
+    return _DRAWN.get(key, lambda: get_template("treatment/_safety_strip.html").render({"s": facts}))
 
 
 @register.filter
