@@ -1,7 +1,11 @@
 """Which audit events a clinic admin may read, filtered by patient, user, action and date."""
 
-from datetime import datetime, time
+import heapq
+import threading
+from collections import OrderedDict, deque
+from datetime import UTC, datetime, time
 
+from django.db import connections
 from django.db.models import Count, DateTimeField, Func, Max, Q
 from django.utils import timezone
 
@@ -92,11 +96,107 @@ def recent_access(patient, shown=10, window=RECENT_WINDOW):
     """The latest accesses to ``patient``'s chart, one line per user, action and minute
     (reloading the chart ten times is one line "×10", not ten that hide everyone else),
     newest first: [{"event": …, "count": …, "action": its words}], the event unsaved, with
-    its line's latest time. Grouped by the database among the latest ``window`` events, in
-    one query."""
-    if window == RECENT_WINDOW:
-        lines = _RECENT_LINES(patient.clinic_id, patient.pk, limit=shown)
-    else:
+    its line's latest time. Grouped among the latest ``window`` events: by the database in
+    one query, or on SQLite by the process from the events new since it last looked
+    (_Windows)."""
+    using = patient._state.db or "default"
+    if window != RECENT_WINDOW:
         lines = _recent_lines(patient.clinic_id, patient.pk, window)[:shown]
+    elif connections[using].vendor == "sqlite":
+        lines = _windows.lines(using, patient.clinic_id, patient.pk, shown)
+    else:
+        lines = _RECENT_LINES(patient.clinic_id, patient.pk, limit=shown, using=using)
     return [{"event": AuditEvent(at=latest, username=username, action=action), "count": count,
              "action": _ACTION_WORDS.get(action, action)} for username, action, latest, count in lines]
+
+
+# The window's events from one id on (at most a window and two), and the latest
+# ``RECENT_WINDOW``, oldest first each: (id, hash, user name, action, time). The patient's are
+# found by the patient's index, by id alone: with the clinic named alongside, SQLite took the
+# clinic's index and went through all its events since, whichever patient's.
+_EVENTS_FROM = Prepared(lambda clinic_id, patient_id, first: AuditEvent.objects.filter(
+    clinic_id=clinic_id, id__in=AuditEvent.objects.filter(patient_id=patient_id, id__gte=first).order_by(
+        "id").values("id")[:RECENT_WINDOW + 2]).order_by("id").values_list(
+    "id", "hash", "username", "action", "at"), int, int, int)
+_LATEST_EVENTS = Prepared(lambda clinic_id, patient_id: AuditEvent.objects.filter(
+    clinic_id=clinic_id, id__in=AuditEvent.objects.filter(patient_id=patient_id).order_by("-id").values("id")[
+        :RECENT_WINDOW]).order_by("id").values_list("id", "hash", "username", "action", "at"), int, int)
+
+
+class _Window:
+    """One patient's latest events and their lines: {(user name, action, minute): [how many,
+    newest id, latest time]}."""
+
+    def __init__(self, rows):
+        self.events, self.lines, self.last = deque(), {}, None
+        self.add(rows)
+
+    def add(self, rows):
+        for event_id, event_hash, username, action, at in rows:
+            minute = at.astimezone(UTC).replace(second=0, microsecond=0)
+            line = self.lines.setdefault((username, action, minute), [0, 0, at])
+            line[0], line[1], line[2] = line[0] + 1, event_id, max(line[2], at)
+            self.events.append((event_id, username, action, minute, at))
+            self.last = (event_id, event_hash)
+        while len(self.events) > RECENT_WINDOW:
+            _id, username, action, minute, at = self.events.popleft()
+            key = (username, action, minute)
+            line = self.lines[key]
+            line[0] -= 1
+            if not line[0]:
+                del self.lines[key]
+            elif at == line[2]:  # its latest time left the window: the latest of those still in it
+                line[2] = max(e[4] for e in self.events if e[1:4] == key)
+
+    def top(self, shown):
+        found = heapq.nlargest(shown, self.lines.items(), key=lambda item: item[1][1])
+        return [(username, action, latest, count) for (username, action, _minute), (count, _id, latest) in found]
+
+
+class _Windows:
+    """Each recently shown patient's window of events, kept up to date by the process.
+
+    Why: grouping a thousand events in the database took a third of a chart page, and the
+    next view of the chart has only a few new ones (its own among them). Each view reads the
+    events from the last one this process saw: that one must come back unchanged (else the
+    trail is not the one the window was built from, say restored from a backup, and the
+    window is read anew), and the others are new. Only on SQLite, where one writer at a time
+    means events are committed in the order of their ids, so none can appear later below an
+    id already seen; on PostgreSQL a transaction's event can, and the database groups."""
+
+    KEPT = 128  # patients per process; a full window is about a hundred kilobytes
+
+    def __init__(self):
+        self._windows, self._lock = OrderedDict(), threading.Lock()
+
+    def clear(self):
+        with self._lock:
+            self._windows.clear()
+
+    def lines(self, using, clinic_id, patient_id, shown):
+        key = (using, connections[using].settings_dict["NAME"], clinic_id, patient_id)
+        with self._lock:
+            window = self._windows.get(key)
+            last = window.last if window is not None else None
+        rows = fresh = None
+        if last is not None:  # (at most a window of new ones: past that, reading anew costs no more)
+            rows = _EVENTS_FROM(clinic_id, patient_id, last[0], using=using)
+        if not rows or (rows[0][0], rows[0][1]) != last or len(rows) > RECENT_WINDOW + 1:
+            fresh = _Window(_LATEST_EVENTS(clinic_id, patient_id, using=using))
+        with self._lock:
+            if fresh is not None:
+                window = self._windows[key] = fresh
+            elif self._windows.get(key) is window and window.last == last:
+                window.add(rows[1:])
+            else:  # another thread of this process moved the window on meanwhile
+                window = None
+                self._windows.pop(key, None)
+            if window is not None:
+                self._windows.move_to_end(key)
+                while len(self._windows) > self.KEPT:
+                    self._windows.popitem(last=False)
+                return window.top(shown)
+        return _Window(_LATEST_EVENTS(clinic_id, patient_id, using=using)).top(shown)
+
+
+_windows = _Windows()

@@ -19,7 +19,7 @@ from segmenta.accounts.backends import _TOTP_DEVICE, _USER, ModelBackend, OTPMid
 from segmenta.accounts.context_processors import _MEMBERSHIPS
 from segmenta.accounts.models import ApiToken, Membership, _active_token
 from segmenta.accounts.sessions import _SESSION, SessionStore
-from segmenta.audit.query import recent_access
+from segmenta.audit.query import _EVENTS_FROM, _LATEST_EVENTS, _RECENT_LINES, recent_access
 from segmenta.audit.trail import record
 from segmenta.conftest import make_patient, make_user
 from segmenta.knowledge.base import load
@@ -255,7 +255,11 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
             _of_one_patient(model)(clinic.pk, patient.pk, 0)
     with_case_lists(patient)
     stored_case(patient)
+    record("view", user=doctor, patient=patient, obj=patient)
     recent_access(patient)
+    recent_access(patient)  # again: the window moved on from the events since
+    _RECENT_LINES(clinic.pk, patient.pk, limit=10)  # (PostgreSQL's way)
+    _EVENTS_FROM(clinic.pk, patient.pk, 0), _LATEST_EVENTS(clinic.pk, patient.pk)  # (SQLite's)
     Alert.open_on_chart(patient)
     _SESSION("a key", timezone.now())
     _USER(doctor.pk)
@@ -290,6 +294,22 @@ def test_the_charts_recent_access_lines_are_those_the_orm_reads(doctor, clinic):
         assert expected and _RECENT_LINES(chart.clinic_id, chart.pk, limit=10) == expected
         assert {type(latest) for _user, _action, latest, _count in expected} == {datetime.datetime}
     assert _RECENT_LINES(patient.clinic_id, patient.pk, limit=1) == list(_recent_lines(patient.clinic_id, patient.pk)[:1])
+
+
+def test_the_windows_events_are_those_the_orm_reads(doctor, clinic, other_clinic):
+    """The events the chart's window of Recent access is built and moved on from."""
+    from segmenta.audit.models import AuditEvent
+
+    patient, other = make_patient(clinic), make_patient(other_clinic, family="Zweite")
+    ids = [record("view", user=doctor, patient=chart, obj=chart).pk for chart in [patient, other] * 5]
+    columns = ("id", "hash", "username", "action", "at")
+    for chart in (patient, other):
+        events = AuditEvent.objects.filter(clinic_id=chart.clinic_id, patient_id=chart.pk).order_by("id")
+        assert _LATEST_EVENTS(chart.clinic_id, chart.pk) == list(events.values_list(*columns))
+        for first in (0, ids[3], ids[-1] + 1):
+            assert _EVENTS_FROM(chart.clinic_id, chart.pk, first) == list(
+                events.filter(id__gte=first).values_list(*columns))
+        assert _EVENTS_FROM(other_clinic.pk, patient.pk, 0) == []  # the patient's clinic only
 
 
 def test_sums_and_counts_are_those_the_orm_reads(db):

@@ -3,6 +3,8 @@ worked out by the database among a patient's latest events."""
 
 import datetime as dt
 
+import pytest
+
 from segmenta.audit.models import AuditEvent
 from segmenta.audit.query import recent_access
 
@@ -59,3 +61,99 @@ def test_only_the_latest_events_and_only_this_patients(patient, clinic):
     assert _lines(patient, window=3) == [("doctor", "view", at + dt.timedelta(seconds=3), 3)]
     assert _lines(patient, window=4)[-1] == ("boss", "view", at, 1)
     assert _lines(patient, shown=1) == [("doctor", "view", at + dt.timedelta(seconds=3), 3)]
+
+
+def _sql_lines(patient, shown=10):
+    from segmenta.audit.query import _recent_lines
+
+    return [tuple(line) for line in _recent_lines(patient.clinic_id, patient.pk)[:shown]]
+
+
+def _bulk(patient, events):
+    for username, action, at in events:
+        _event(patient, username, action, at)
+
+
+def test_the_window_kept_by_the_process_shows_what_the_database_groups(patient, clinic):
+    """On SQLite the card's lines come from a window of events each process moves on with
+    the events new since it last looked; they are always those the database groups among the
+    latest thousand, whatever came in between: a few, none, more than the window, times a
+    little out of order, a trail rolled back and written anew."""
+    import random
+
+    from django.db import transaction
+
+    from segmenta.audit import query
+    from segmenta.conftest import make_patient
+
+    other = make_patient(clinic, family="Zweite")
+    rng = random.Random(13)
+    at = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+
+    def burst(chart, count):
+        nonlocal at
+        events = []
+        for _ in range(count):
+            at += dt.timedelta(seconds=rng.choice([0, 1, 7, 30, 61]), microseconds=rng.randrange(1000))
+            # Now and then a time a little before the one recorded just before it.
+            events.append((rng.choice(["doctor", "boss", "assist"]), rng.choice(["view", "view", "update", "export"]),
+                           at - dt.timedelta(microseconds=rng.choice([0, 0, 0, 500]))))
+        _bulk(chart, events)
+
+    for count in [3, 0, 1, 40, 700, 0, 350, 1, 1, 1200, 5, 0, 999, 2]:
+        burst(patient, count)
+        burst(other, rng.randrange(3))
+        for chart in (patient, other):
+            assert _lines(chart) == _sql_lines(chart), count
+        assert _lines(patient, shown=3) == _sql_lines(patient, shown=3)
+    # Rolled back after a look: the ids it saw come again with other events.
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        burst(patient, 4)
+        assert _lines(patient) == _sql_lines(patient)
+        transaction.savepoint_rollback(sid)
+    burst(patient, 6)
+    assert _lines(patient) == _sql_lines(patient)
+    from django.db import connection
+
+    assert len(query._windows._windows) >= 2 or connection.vendor != "sqlite"
+
+
+def test_a_window_moved_on_meanwhile_by_another_thread(patient, monkeypatch):
+    from django.db import connection
+
+    from segmenta.audit import query
+
+    if connection.vendor != "sqlite":
+        pytest.skip("windows are SQLite's: on PostgreSQL the database groups every time")
+
+    at = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+    _bulk(patient, [("doctor", "view", at)])
+    _lines(patient)
+    _bulk(patient, [("boss", "view", at + dt.timedelta(minutes=1))])
+    reading = query._EVENTS_FROM
+
+    def meanwhile(*args, **kwargs):
+        monkeypatch.setattr(query, "_EVENTS_FROM", reading)
+        _lines(patient)  # another view moves the window on while this one reads
+        _bulk(patient, [("assist", "update", at + dt.timedelta(minutes=2))])
+        return reading(*args, **kwargs)
+
+    monkeypatch.setattr(query, "_EVENTS_FROM", meanwhile)
+    assert _lines(patient) == _sql_lines(patient)
+    assert [line[0] for line in _lines(patient)] == ["assist", "boss", "doctor"]
+
+
+def test_the_window_holds_the_latest_thousand_even_within_one_line(patient):
+    """A burst of views in one minute is one line; as more come, the oldest leave its count,
+    and the latest time is that of those still in the window (times a little out of order)."""
+    minute = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+    _bulk(patient, [("boss", "view", minute - dt.timedelta(minutes=5))])
+    _bulk(patient, [("doctor", "view", minute + dt.timedelta(seconds=50))])  # recorded first, timed later
+    _bulk(patient, [("doctor", "view", minute + dt.timedelta(seconds=10))] * 998)
+    assert _lines(patient) == _sql_lines(patient)
+    assert [(user, count) for user, _action, _at, count in _lines(patient)] == [("doctor", 999), ("boss", 1)]
+    _bulk(patient, [("doctor", "view", minute + dt.timedelta(seconds=20))])  # the boss's view leaves
+    assert _lines(patient) == _sql_lines(patient) == [("doctor", "view", minute + dt.timedelta(seconds=50), 1000)]
+    _bulk(patient, [("doctor", "view", minute + dt.timedelta(seconds=20))])  # and the one timed 9:00:50
+    assert _lines(patient) == _sql_lines(patient) == [("doctor", "view", minute + dt.timedelta(seconds=20), 1000)]
