@@ -45,6 +45,8 @@ def _key(context):
 
 @register.simple_tag(takes_context=True)
 def topbar(context):
+    if context.get("request") is None:  # (no request, no token: drawn as it is, not kept)
+        return context.template.engine.get_template("_topbar.html").render(context)
     key = _key(context)
     drawn = _drawn.get(key)
     if drawn is None:
@@ -54,6 +56,5 @@ def topbar(context):
             if len(_drawn) >= KEPT:
                 _drawn.clear()
             _drawn[key] = drawn
-    request = context.get("request")
-    token = get_token(request) if request is not None and _CSRF_MARK in drawn else ""
+    token = get_token(context["request"]) if _CSRF_MARK in drawn else ""
     return mark_safe(drawn.replace(_CSRF_MARK, token))

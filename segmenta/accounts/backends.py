@@ -39,5 +39,7 @@ class OTPMiddleware(_OTPMiddleware):
             pk = int(device_id)
         except ValueError:
             return None
+        if not -2**63 <= pk < 2**63:  # no id, and more than the query's parameter can hold
+            return None
         found = _TOTP_DEVICE(pk, using=router.db_for_read(TOTPDevice))
         return found[0] if found else None

@@ -1,5 +1,6 @@
 """Which audit events a clinic admin may read, filtered by patient, user, action and date."""
 
+import bisect
 import heapq
 import threading
 from collections import OrderedDict, deque
@@ -110,47 +111,45 @@ def recent_access(patient, shown=10, window=RECENT_WINDOW):
              "action": _ACTION_WORDS.get(action, action)} for username, action, latest, count in lines]
 
 
-# The window's events from one id on (at most a window and two), and the latest
-# ``RECENT_WINDOW``, oldest first each: (id, hash, user name, action, time). The patient's are
-# found by the patient's index, by id alone: with the clinic named alongside, SQLite took the
-# clinic's index and went through all its events since, whichever patient's.
-_EVENTS_FROM = Prepared(lambda clinic_id, patient_id, first: AuditEvent.objects.filter(
-    clinic_id=clinic_id, id__in=AuditEvent.objects.filter(patient_id=patient_id, id__gte=first).order_by(
-        "id").values("id")[:RECENT_WINDOW + 2]).order_by("id").values_list(
-    "id", "hash", "username", "action", "at"), int, int, int)
-_LATEST_EVENTS = Prepared(lambda clinic_id, patient_id: AuditEvent.objects.filter(
-    clinic_id=clinic_id, id__in=AuditEvent.objects.filter(patient_id=patient_id).order_by("-id").values("id")[
-        :RECENT_WINDOW]).order_by("id").values_list("id", "hash", "username", "action", "at"), int, int)
+# The patient's events from one id on and the latest, in the order of their ids: (id, hash,
+# clinic, user name, action, time). Of every clinic, as the database's grouping takes the
+# patient's latest events before it keeps the clinic's (a patient moved between clinics has
+# events in both): so the window's edge is where the database's is.
+_EVENTS_FROM = Prepared(lambda patient_id, first: AuditEvent.objects.filter(
+    patient_id=patient_id, id__gte=first).order_by("id").values_list(
+    "id", "hash", "clinic_id", "username", "action", "at"), int, int)
+_LATEST_EVENTS = Prepared(lambda patient_id: AuditEvent.objects.filter(patient_id=patient_id).order_by(
+    "-id").values_list("id", "hash", "clinic_id", "username", "action", "at"), int)
 
 
 class _Window:
-    """One patient's latest events and their lines: {(user name, action, minute): [how many,
-    newest id, latest time]}."""
+    """One patient's latest ``RECENT_WINDOW`` events and the lines of those of ``clinic_id``:
+    {(user name, action, minute): [newest id, the times in order]}."""
 
-    def __init__(self, rows):
-        self.events, self.lines, self.last = deque(), {}, None
+    def __init__(self, clinic_id, rows):
+        self.clinic_id, self.events, self.lines, self.last = clinic_id, deque(), {}, None
         self.add(rows)
 
     def add(self, rows):
-        for event_id, event_hash, username, action, at in rows:
-            minute = at.astimezone(UTC).replace(second=0, microsecond=0)
-            line = self.lines.setdefault((username, action, minute), [0, 0, at])
-            line[0], line[1], line[2] = line[0] + 1, event_id, max(line[2], at)
-            self.events.append((event_id, username, action, minute, at))
+        for event_id, event_hash, clinic_id, username, action, at in rows:
+            key = (username, action, at.astimezone(UTC).replace(second=0, microsecond=0))
+            if clinic_id == self.clinic_id:
+                line = self.lines.setdefault(key, [0, []])
+                line[0] = event_id
+                bisect.insort(line[1], at)
+            self.events.append((clinic_id, key, at))
             self.last = (event_id, event_hash)
         while len(self.events) > RECENT_WINDOW:
-            _id, username, action, minute, at = self.events.popleft()
-            key = (username, action, minute)
-            line = self.lines[key]
-            line[0] -= 1
-            if not line[0]:
-                del self.lines[key]
-            elif at == line[2]:  # its latest time left the window: the latest of those still in it
-                line[2] = max(e[4] for e in self.events if e[1:4] == key)
+            clinic_id, key, at = self.events.popleft()
+            if clinic_id == self.clinic_id:
+                times = self.lines[key][1]
+                del times[bisect.bisect_left(times, at)]
+                if not times:
+                    del self.lines[key]
 
     def top(self, shown):
-        found = heapq.nlargest(shown, self.lines.items(), key=lambda item: item[1][1])
-        return [(username, action, latest, count) for (username, action, _minute), (count, _id, latest) in found]
+        found = heapq.nlargest(shown, self.lines.items(), key=lambda item: item[1][0])
+        return [(username, action, times[-1], len(times)) for (username, action, _minute), (_id, times) in found]
 
 
 class _Windows:
@@ -164,7 +163,7 @@ class _Windows:
     means events are committed in the order of their ids, so none can appear later below an
     id already seen; on PostgreSQL a transaction's event can, and the database groups."""
 
-    KEPT = 128  # patients per process; a full window is about a hundred kilobytes
+    KEPT = 64  # patients per process; a full window is about 350 kilobytes
 
     def __init__(self):
         self._windows, self._lock = OrderedDict(), threading.Lock()
@@ -180,9 +179,9 @@ class _Windows:
             last = window.last if window is not None else None
         rows = fresh = None
         if last is not None:  # (at most a window of new ones: past that, reading anew costs no more)
-            rows = _EVENTS_FROM(clinic_id, patient_id, last[0], using=using)
+            rows = _EVENTS_FROM(patient_id, last[0], using=using, limit=RECENT_WINDOW + 2)
         if not rows or (rows[0][0], rows[0][1]) != last or len(rows) > RECENT_WINDOW + 1:
-            fresh = _Window(_LATEST_EVENTS(clinic_id, patient_id, using=using))
+            fresh = self._read(using, clinic_id, patient_id)
         with self._lock:
             if fresh is not None:
                 window = self._windows[key] = fresh
@@ -196,7 +195,11 @@ class _Windows:
                 while len(self._windows) > self.KEPT:
                     self._windows.popitem(last=False)
                 return window.top(shown)
-        return _Window(_LATEST_EVENTS(clinic_id, patient_id, using=using)).top(shown)
+        return self._read(using, clinic_id, patient_id).top(shown)
+
+    @staticmethod
+    def _read(using, clinic_id, patient_id):
+        return _Window(clinic_id, reversed(_LATEST_EVENTS(patient_id, using=using, limit=RECENT_WINDOW)))
 
 
 _windows = _Windows()

@@ -100,7 +100,7 @@ def test_the_sessions_authenticator_is_found_as_django_otp_finds_it(doctor, clin
     middleware = OTPMiddleware(lambda request: None)
     for persistent_id in [mine.persistent_id, other.persistent_id, "otp_totp.totpdevice/0",
                           "otp_totp.totpdevice/x", "django_otp.plugins.otp_totp.models.TOTPDevice/%d" % mine.pk,
-                          "otp_static.staticdevice/1", "nonsense"]:
+                          "otp_totp.totpdevice/%d" % 2**63, "otp_static.staticdevice/1", "nonsense"]:
         assert middleware._device_from_persistent_id(persistent_id) == Device.from_persistent_id(
             middleware._normalize_persistent_id(persistent_id)), persistent_id
     assert middleware._device_from_persistent_id(mine.persistent_id) == mine
@@ -259,7 +259,7 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
     recent_access(patient)
     recent_access(patient)  # again: the window moved on from the events since
     _RECENT_LINES(clinic.pk, patient.pk, limit=10)  # (PostgreSQL's way)
-    _EVENTS_FROM(clinic.pk, patient.pk, 0), _LATEST_EVENTS(clinic.pk, patient.pk)  # (SQLite's)
+    _EVENTS_FROM(patient.pk, 0), _LATEST_EVENTS(patient.pk)  # (SQLite's)
     Alert.open_on_chart(patient)
     _SESSION("a key", timezone.now())
     _USER(doctor.pk)
@@ -297,19 +297,22 @@ def test_the_charts_recent_access_lines_are_those_the_orm_reads(doctor, clinic):
 
 
 def test_the_windows_events_are_those_the_orm_reads(doctor, clinic, other_clinic):
-    """The events the chart's window of Recent access is built and moved on from."""
+    """The events the chart's window of Recent access is built and moved on from: the
+    patient's, of every clinic."""
     from segmenta.audit.models import AuditEvent
 
     patient, other = make_patient(clinic), make_patient(other_clinic, family="Zweite")
     ids = [record("view", user=doctor, patient=chart, obj=chart).pk for chart in [patient, other] * 5]
-    columns = ("id", "hash", "username", "action", "at")
+    record("view", user=doctor, patient=patient, clinic=other_clinic)  # filed under another clinic
+    columns = ("id", "hash", "clinic_id", "username", "action", "at")
     for chart in (patient, other):
-        events = AuditEvent.objects.filter(clinic_id=chart.clinic_id, patient_id=chart.pk).order_by("id")
-        assert _LATEST_EVENTS(chart.clinic_id, chart.pk) == list(events.values_list(*columns))
+        events = AuditEvent.objects.filter(patient_id=chart.pk)
+        assert _LATEST_EVENTS(chart.pk) == list(events.order_by("-id").values_list(*columns))
+        assert _LATEST_EVENTS(chart.pk, limit=2) == list(events.order_by("-id").values_list(*columns)[:2])
         for first in (0, ids[3], ids[-1] + 1):
-            assert _EVENTS_FROM(chart.clinic_id, chart.pk, first) == list(
-                events.filter(id__gte=first).values_list(*columns))
-        assert _EVENTS_FROM(other_clinic.pk, patient.pk, 0) == []  # the patient's clinic only
+            assert _EVENTS_FROM(chart.pk, first) == list(
+                events.filter(id__gte=first).order_by("id").values_list(*columns))
+    assert {row[2] for row in _LATEST_EVENTS(patient.pk)} == {clinic.pk, other_clinic.pk}
 
 
 def test_sums_and_counts_are_those_the_orm_reads(db):

@@ -157,3 +157,30 @@ def test_the_window_holds_the_latest_thousand_even_within_one_line(patient):
     assert _lines(patient) == _sql_lines(patient) == [("doctor", "view", minute + dt.timedelta(seconds=50), 1000)]
     _bulk(patient, [("doctor", "view", minute + dt.timedelta(seconds=20))])  # and the one timed 9:00:50
     assert _lines(patient) == _sql_lines(patient) == [("doctor", "view", minute + dt.timedelta(seconds=20), 1000)]
+
+
+def test_events_filed_under_another_clinic_count_toward_the_window_only(patient, other_clinic):
+    """A patient moved between clinics has events in both: the window is the patient's latest
+    thousand, of which the lines show the clinic's, as the database groups them; and more
+    than a window of the other clinic's events in between does not hold the window back."""
+    minute = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+
+    def elsewhere(count, at):
+        for _ in range(count):
+            event = AuditEvent(at=at, username="elsewhere", clinic=other_clinic, patient=patient, action="view",
+                               object_type="patient", object_id=str(patient.pk), detail={}, prev_hash="")
+            event.hash = event.compute_hash()
+            event.save()
+
+    _bulk(patient, [("doctor", "view", minute)])
+    assert _lines(patient) == _sql_lines(patient)
+    elsewhere(1500, minute + dt.timedelta(minutes=1))
+    _bulk(patient, [("newcomer", "export", minute + dt.timedelta(minutes=2))])
+    assert _lines(patient) == _sql_lines(patient) == [("newcomer", "export", minute + dt.timedelta(minutes=2), 1)]
+    elsewhere(500, minute + dt.timedelta(minutes=3))
+    _bulk(patient, [("doctor", "view", minute + dt.timedelta(minutes=4))] * 3)
+    assert _lines(patient) == _sql_lines(patient)
+    elsewhere(600, minute + dt.timedelta(minutes=5))  # the newcomer's export leaves the window
+    _bulk(patient, [("doctor", "view", minute + dt.timedelta(minutes=6))])
+    assert _lines(patient) == _sql_lines(patient)
+    assert [(user, count) for user, _action, _at, count in _lines(patient)] == [("doctor", 1), ("doctor", 3)]

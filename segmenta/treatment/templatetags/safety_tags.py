@@ -33,7 +33,8 @@ def _written(value):
 def safety_strip(patient, facts=None):
     """``facts``: the strip's facts when the page has them already (the session page)."""
     facts = facts or strip_facts(patient)
-    key = (get_language(), get_current_timezone_name(), json.dumps(facts, sort_keys=True, default=_written))
+    # In the facts' own order: the strip lists the drugs in it.
+    key = (get_language(), get_current_timezone_name(), json.dumps(facts, default=_written))
     return _DRAWN.get(key, lambda: get_template("treatment/_safety_strip.html").render({"s": facts}))
 
 
