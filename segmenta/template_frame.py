@@ -10,7 +10,6 @@ Settings load this as a template builtin.
 """
 
 import secrets
-import threading
 
 from django import template
 from django.middleware.csrf import get_token
@@ -18,15 +17,15 @@ from django.urls import get_script_prefix
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from segmenta.patients.kept import Kept
+
 register = template.Library()
 
-# Drawings kept per process; each is about two kilobytes. Far more than the ways a bar can
-# look (languages × users × pages): past it, all are dropped and drawn again.
-KEPT = 2_000
 # Stands for the token in a kept drawing; random per process, so no page can contain it.
 _CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
-_drawn = {}
-_lock = threading.Lock()
+# Drawings kept per process, the least recently used dropped first; each is about two
+# kilobytes.
+_drawn = Kept(2_000)
 
 
 def _key(context):
@@ -47,14 +46,11 @@ def _key(context):
 def topbar(context):
     if context.get("request") is None:  # (no request, no token: drawn as it is, not kept)
         return context.template.engine.get_template("_topbar.html").render(context)
-    key = _key(context)
-    drawn = _drawn.get(key)
-    if drawn is None:
+
+    def draw():
         with context.push(csrf_token=_CSRF_MARK):
-            drawn = context.template.engine.get_template("_topbar.html").render(context)
-        with _lock:
-            if len(_drawn) >= KEPT:
-                _drawn.clear()
-            _drawn[key] = drawn
+            return context.template.engine.get_template("_topbar.html").render(context)
+
+    drawn = _drawn.get(_key(context), draw)
     token = get_token(context["request"]) if _CSRF_MARK in drawn else ""
     return mark_safe(drawn.replace(_CSRF_MARK, token))
