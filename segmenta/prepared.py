@@ -97,13 +97,27 @@ class Prepared:
     def __call__(self, *values, using="default", limit=None, offset=0):
         """The rows for ``values`` as model instances (tuples for a values_list()); ``limit``
         and ``offset`` page them."""
+        return self.made(self.rows(*values, using=using, limit=limit, offset=offset), using=using)
+
+    def rows(self, *values, using="default", limit=None, offset=0):
+        """The rows for ``values`` as the database returns them, before any conversion: what
+        ``made()`` turns into what calling gives. Two rows alike are made alike."""
         compiled, params = self._params(values, using)
         sql = compiled["sql"]
         if limit is not None:
             sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, int(limit), int(offset)]
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
+            return cursor.fetchall()
+
+    def column(self, name, using="default"):
+        """Where the model's field ``name`` (its attname) is in each of ``rows()``."""
+        compiled = getattr(self._compiled, using, None) or self._compile(using)
+        return compiled["start"] + compiled["init"].index(name)
+
+    def made(self, rows, using="default"):
+        """``rows()`` as model instances (tuples for a values_list())."""
+        compiled = getattr(self._compiled, using, None) or self._compile(using)
         if compiled["converters"]:
             rows = compiled["compiler"].apply_converters(rows, compiled["converters"])
         model = compiled["model"]
@@ -148,54 +162,61 @@ def as_prefetched(rows, model, **owners):
 
 
 class PreparedInsert:
-    """``PreparedInsert(Model)(obj)`` inserts the new ``obj`` as ``obj.save()`` would: the
-    same SQL (built once per database by Django's insert compiler), each value prepared by
-    its field, the returned id set on ``obj``. No signals are sent: only for models that
-    have no receivers (the audit trail's events, written on every read, where save() spent
-    more time building the statement than the database took to run it)."""
+    """``PreparedInsert(Model)(obj, …)`` inserts the new objects as ``obj.save()`` would, in one
+    statement: the same SQL (built once per database and number of rows by Django's insert
+    compiler), each value prepared by its field, the returned ids set on the objects. No
+    signals are sent: only for models that have no receivers (the audit trail's events,
+    written on every read, where save() spent more time building the statement than the
+    database took to run it). Several rows need a database that returns the rows of a bulk
+    insert (SQLite 3.35 and later, PostgreSQL)."""
 
     def __init__(self, model):
         self.model = model
         self._compiled = threading.local()
 
-    def _compile(self, using, obj):
+    def _compile(self, using, objs):
         meta = self.model._meta
         connection = connections[using]
         fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
         query = InsertQuery(self.model)
-        query.insert_values(fields, [obj])
+        query.insert_values(fields, objs)
         compiler = query.get_compiler(using=using)
         compiler.returning_fields = meta.db_returning_fields
-        [(sql, params)] = compiler.as_sql()
+        [(sql, params)] = compiler.as_sql()  # (the values of every row, in one list)
         returning = list(getattr(compiler, "returning_params", ()) or ())
         compiled = {"sql": sql, "fields": fields, "compiler": compiler, "returning": returning,
                     "fetch": bool(compiler.returning_fields and connection.features.can_return_columns_from_insert)}
-        # Each value is its field's, in the fields' order: checked on the first row (by type:
+        # Each value is its field's, in the fields' order: checked on the first rows (by type:
         # an adapted value such as PostgreSQL's Jsonb has no equality).
-        if [type(p) for p in params] != [type(v) for v in (*self._values(compiled, obj), *returning)]:
+        if [type(p) for p in params] != [type(v) for v in (*self._values(compiled, objs), *returning)]:
             raise ValueError(f"{self.model.__name__}: the insert's values are not one per field")
-        setattr(self._compiled, using, compiled)
+        setattr(self._compiled, f"{using} {len(objs)}", compiled)
         return compiled
 
     @staticmethod
-    def _values(compiled, obj):
-        compiler = compiled["compiler"]
-        return [compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for f in compiled["fields"]]
+    def _values(compiled, objs):
+        compiler, fields = compiled["compiler"], compiled["fields"]
+        return [compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for obj in objs for f in fields]
 
-    def __call__(self, obj, using=None):
-        if obj.pk is not None:
-            raise ValueError(f"{self.model.__name__}: only a new row is inserted")
-        using = using or router.db_for_write(self.model, instance=obj)
-        compiled = getattr(self._compiled, using, None) or self._compile(using, obj)
+    def __call__(self, *objs, using=None):
+        if not objs or any(obj.pk is not None for obj in objs):
+            raise ValueError(f"{self.model.__name__}: only new rows are inserted")
+        using = using or router.db_for_write(self.model, instance=objs[0])
         connection = connections[using]
+        if len(objs) > 1 and not connection.features.can_return_rows_from_bulk_insert:
+            return [self(obj, using=using) for obj in objs]
+        compiled = getattr(self._compiled, f"{using} {len(objs)}", None) or self._compile(using, objs)
         # As save(): a failed insert inside a transaction marks it for rollback, so the
         # change it records cannot commit without it.
         with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
-            cursor.execute(compiled["sql"], [*self._values(compiled, obj), *compiled["returning"]])
-            if compiled["fetch"]:
-                pk = connection.ops.fetch_returned_insert_columns(cursor, compiled["returning"])[0]
+            cursor.execute(compiled["sql"], [*self._values(compiled, objs), *compiled["returning"]])
+            if len(objs) > 1:
+                ids = [row[0] for row in connection.ops.fetch_returned_insert_rows(cursor)]
+            elif compiled["fetch"]:
+                ids = [connection.ops.fetch_returned_insert_columns(cursor, compiled["returning"])[0]]
             else:
-                pk = connection.ops.last_insert_id(cursor, self.model._meta.db_table, self.model._meta.pk.column)
-        obj.pk = pk
-        obj._state.adding, obj._state.db = False, using
-        return obj
+                ids = [connection.ops.last_insert_id(cursor, self.model._meta.db_table, self.model._meta.pk.column)]
+        for obj, pk in zip(objs, ids, strict=True):
+            obj.pk = pk
+            obj._state.adding, obj._state.db = False, using
+        return objs[0] if len(objs) == 1 else list(objs)

@@ -4,6 +4,7 @@ One table drives all kinds. Input is typed for the OpenAPI document; the authori
 checks are the models' own validators (``full_clean``), the same that guard the pages.
 """
 
+import json
 from datetime import datetime
 from typing import Annotated, Literal, Optional
 
@@ -21,12 +22,14 @@ from segmenta.audit.trail import record
 from segmenta.knowledge import vocabulary
 from segmenta.patients import models as m
 from segmenta.patients.corrections import AlreadyInError, mark_in_error
+from segmenta.patients.kept import Kept
 from segmenta.patients.versions import as_json, histories
-from segmenta.treatment.case import stored_case
+from segmenta.treatment.case import KEPT, stored_case_and_key
 
 from .errors import FieldErrors, refusals
 from .modelschema import field_type, model_schema
 from .schemas import Case, Out, Strict
+from .written import answer, render
 
 router = Router(tags=["chart"])
 
@@ -225,10 +228,19 @@ def case(request, patient_id: int):
     patient = m.Patient.objects.for_user_or_404(request.user, patient_id)
     # Built first, then recorded: no transaction held open (on SQLite, the write lock)
     # while the case is worked out, and no event for an export that failed.
-    result = stored_case(patient)
+    result, key = stored_case_and_key(patient)
     profile = getattr(request.user, "profile", None)
-    if profile is not None:  # the caller's own: never part of the case kept for every caller
-        result = {**result, "practitioner": profile.case_practitioner(patient.clinic)}
+    practitioner = profile.case_practitioner(patient.clinic) if profile is not None else None
+    if practitioner is not None:  # the caller's own: never part of the case kept for every caller
+        result = {**result, "practitioner": practitioner}
     record("export", request=request, patient=patient, obj=patient, detail={"format": "case", "api": True})
-    return result
+    if key is None:
+        return result
+    # The JSON too is kept, under the case's key and the caller's practitioner block.
+    return answer(_CASE_JSON.get((*key, json.dumps(practitioner)), lambda: render(request, result)))
+
+
+# Each case as answered, in JSON: as many as cases are kept (treatment/case.py), twice over
+# for the callers' practitioner blocks.
+_CASE_JSON = Kept(2 * KEPT)
 

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
@@ -20,12 +19,13 @@ from segmenta.audit.trail import record
 from segmenta.knowledge import vocabulary
 from segmenta.patients.audit import record_list_view
 from segmenta.patients.kept import Kept
-from segmenta.patients.models import Patient, offered_language, visible_list
+from segmenta.patients.models import Patient, offered_language, visible_query
 
 from .dates import PastDate
 from .errors import refusals
 from .pagination import BoundedPagination
 from .schemas import Out, Strict
+from .written import answer, render
 
 router = Router(tags=["patients"])
 
@@ -139,18 +139,20 @@ def _written_from(patient):
 
 def _patient_json(request, patient):
     """``patient`` in JSON, written as django-ninja writes a PatientOut answer."""
-    def write():
-        from .api import api  # (which imports this module)
-
-        out = PatientOut.model_validate(patient, context={"request": request, "response_status": 200})
-        return api.renderer.render(request, out.model_dump(), response_status=200)
-    return _PATIENT_JSON.get(_written_from(patient), write)
+    return _PATIENT_JSON.get(_written_from(patient), lambda: _write(request, patient))
 
 
-def _json(content):
-    from .api import api
+def _row_json(request, prepared, row):
+    """The patient of ``row`` (a row of the Prepared query ``prepared`` as the database
+    returned it) in JSON, as _patient_json writes it. Kept under the row itself: the row
+    holds every column the patient is made from, its clinic's name too, so a changed patient
+    is a new row; the list makes no patient at all for a row seen before."""
+    return _PATIENT_JSON.get(("row", *row), lambda: _write(request, prepared.made([row])[0]))
 
-    return HttpResponse(content, content_type=api.get_content_type())
+
+def _write(request, patient):
+    out = PatientOut.model_validate(patient, context={"request": request, "response_status": 200})
+    return render(request, out.model_dump())
 
 
 def _unique_record_number(clinic, number, exclude=None):
@@ -161,20 +163,29 @@ def _unique_record_number(clinic, number, exclude=None):
 @router.get("", response=PagedPatientOut, summary="List patients")
 def list_patients(request, filters: Query[ListFilters], page: Query[BoundedPagination.Input]):
     detail = {"api": True, "q": filters.q}
-    if not filters.q.split():
-        rows, count = visible_list(request.user, filters.clinic)
+    query = visible_query(request.user, filters.clinic) if not filters.q.split() else None
+    if query is not None:
+        prepared, values = query
+        rows = prepared.rows(*values, limit=page.limit, offset=page.offset)
+        at_clinic, at_id = prepared.column("clinic_id"), prepared.column("id")
+        shown = [(row[at_clinic], row[at_id]) for row in rows]
+        record_list_view(request, shown, detail)  # which patients the page showed
+        items = [_row_json(request, prepared, row) for row in rows]
+        count = lambda: prepared.count(*values)  # noqa: E731
     else:
         patients = Patient.objects.visible_to(request.user).with_clinic_name()
         if filters.clinic is not None:
             patients = patients.filter(clinic_id=filters.clinic)
-        patients = patients.search(filters.q)
-        rows, count = (lambda limit, offset: list(patients[offset:offset + limit])), patients.count
-    shown = rows(page.limit, page.offset)
-    record_list_view(request, shown, detail)  # which patients the page showed
+        if filters.q.split():
+            patients = patients.search(filters.q)
+        shown = list(patients[page.offset:page.offset + page.limit])
+        record_list_view(request, shown, detail)
+        items = [_patient_json(request, p) for p in shown]
+        count = patients.count
     # A page that is not full (and not empty) ends the list: its count is known.
     total = page.offset + len(shown) if 0 < len(shown) < page.limit else count()
     # As django-ninja's renderer writes {"items": [...], "count": n} (test_patient_json.py).
-    return _json(f'{{"items": [{", ".join(_patient_json(request, p) for p in shown)}], "count": {total}}}')
+    return answer(f'{{"items": [{", ".join(items)}], "count": {total}}}')
 
 
 @router.post("", response={201: PatientOut, **refusals(409)}, summary="Create a patient")
@@ -204,7 +215,7 @@ def create_patient(request, payload: PatientIn):
 def read_patient(request, patient_id: int):
     patient = Patient.objects.for_user_or_404(request.user, patient_id)
     record("view", request=request, patient=patient, obj=patient, detail={"api": True})
-    return _json(_patient_json(request, patient))
+    return answer(_patient_json(request, patient))
 
 
 @router.patch("/{int:patient_id}", response={200: PatientOut, **refusals(409, 423)}, summary="Update a patient")

@@ -139,6 +139,13 @@ class AuditEvent(models.Model):
         else:  # every read writes one: the statement is built once (segmenta/prepared.py)
             _INSERT(self)
 
+    @classmethod
+    def insert(cls, *events):
+        """Insert new ``events`` in one statement, each as save() would."""
+        if any(event.pk is not None for event in events):
+            raise PermissionError("audit events are append-only")
+        _INSERT(*events)
+
     def delete(self, *args, **kwargs):
         raise PermissionError("audit events are append-only")
 

@@ -89,15 +89,15 @@ _visible_patients_of_clinic = Prepared(lambda user_id, clinic_id: Patient.object
     clinic__memberships__user_id=user_id, clinic_id=clinic_id).with_clinic_name(), int, int)
 
 
-def visible_list(user, clinic_id=None):
-    """(rows(limit, offset), count()) of the patients ``user`` may see, in name order, of
-    the clinic ``clinic_id`` if given: PatientQuerySet.visible_to, with its SQL built once.
-    Each row has ``clinic_name`` (PatientQuerySet.with_clinic_name)."""
+def visible_query(user, clinic_id=None):
+    """(prepared, values): the Prepared query of the patients ``user`` may see, in name order,
+    of the clinic ``clinic_id`` if given (PatientQuerySet.visible_to, with its SQL built once),
+    and the values to call it with; None for an anonymous user. Each row has ``clinic_name``
+    (PatientQuerySet.with_clinic_name)."""
     if not user.is_authenticated:
-        return (lambda limit, offset: []), (lambda: 0)
-    prepared, values = ((_visible_patients, (user.pk,)) if clinic_id is None
-                        else (_visible_patients_of_clinic, (user.pk, clinic_id)))
-    return (lambda limit, offset: prepared(*values, limit=limit, offset=offset)), (lambda: prepared.count(*values))
+        return None
+    return ((_visible_patients, (user.pk,)) if clinic_id is None
+            else (_visible_patients_of_clinic, (user.pk, clinic_id)))
 
 
 def _as_date(term):

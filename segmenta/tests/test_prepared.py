@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Q
@@ -27,7 +28,7 @@ from segmenta.outcomes.models import Alert
 from segmenta.knowledge.service import _active_overrides
 from segmenta.patients import models as m
 from segmenta.patients.kept import _STAMPS
-from segmenta.patients.models import Patient, PatientStamp, _visible_patient, visible_list
+from segmenta.patients.models import Patient, PatientStamp, _visible_patient, visible_query
 from segmenta.patients.versions import _of_one_patient
 from segmenta.patients.views import (_GIVEN_PER_SESSION, _GIVEN_PER_SITE, _SCORES, _injections, _sites,
                                      _with_chart_lists)
@@ -124,12 +125,21 @@ def test_the_list_of_visible_patients_pages_and_counts_as_the_orm_does(doctor, c
     Membership.objects.create(user=doctor, clinic=other_clinic, role="practitioner")
     everyone = Patient.objects.visible_to(doctor).with_clinic_name()
     for clinic_id, expected in [(None, everyone), (other_clinic.pk, everyone.filter(clinic_id=other_clinic.pk))]:
-        rows, count = visible_list(doctor, clinic_id)
-        assert count() == expected.count()
+        query, values = visible_query(doctor, clinic_id)
+        assert query.count(*values) == expected.count()
         for limit, offset in [(100, 0), (2, 0), (2, 2), (2, 4), (1, 50)]:
-            same(rows(limit, offset), list(expected[offset:offset + limit]))
-    assert third.pk not in [p.pk for p in visible_list(doctor)[0](100, 0)]
-    assert {p.clinic_name for p in visible_list(doctor)[0](100, 0)} == {clinic.name, other_clinic.name}
+            page = list(expected[offset:offset + limit])
+            same(query(*values, limit=limit, offset=offset), page)
+            # The rows as the database returns them, made into patients one by one (as the
+            # API's list does for a row it has not seen), are the same patients.
+            rows = query.rows(*values, limit=limit, offset=offset)
+            same([query.made([row])[0] for row in rows], page)
+            assert [row[query.column("id")] for row in rows] == [p.pk for p in page]
+            assert [row[query.column("clinic_id")] for row in rows] == [p.clinic_id for p in page]
+    query, values = visible_query(doctor)
+    assert third.pk not in [p.pk for p in query(*values)]
+    assert {p.clinic_name for p in query(*values)} == {clinic.name, other_clinic.name}
+    assert visible_query(AnonymousUser()) is None
 
 
 def test_a_clinics_active_overrides_are_those_the_orm_reads(clinic, other_clinic):
@@ -242,7 +252,8 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
     doctor.profile.trained_techniques()
     _visible_patient(doctor.pk, patient.pk)
     for clinic_id in [None, clinic.pk]:
-        visible_list(doctor, clinic_id)[0](10, 0)
+        query, values = visible_query(doctor, clinic_id)
+        query(*values, limit=10, offset=0)
     _with_chart_lists(Patient.objects.for_user_or_404(doctor, patient.pk))
     _injections(patient)
     _sites(patient)
@@ -451,3 +462,38 @@ def test_a_prepared_insert_stores_what_save_stores(patient, doctor):
     assert got[prepared_row.pk].compute_hash() == got[prepared_row.pk].hash == prepared_row.hash
     with pytest.raises(ValueError):
         prepared.PreparedInsert(AuditEvent)(got[prepared_row.pk])
+
+
+def test_several_events_inserted_at_once_store_what_save_stores(patient, other_clinic, doctor):
+    """AuditEvent.insert(a, b, c) writes each row as save() writes it, in one statement, and
+    gives each event its own id in the order given (a list of two clinics' patients records
+    its two events so)."""
+    from django.db.models import Model
+
+    from segmenta.audit.models import AuditEvent
+
+    now = timezone.now()
+
+    def event(clinic_id, n):
+        made = AuditEvent(at=now, user=doctor, username="doctor", clinic_id=clinic_id, patient=None, action="view",
+                          object_type="patient_list", object_id="", source_ip="10.0.0.1",
+                          detail={"api": True, "patients": [n, n + 1]}, prev_hash="")
+        made.hash = made.compute_hash()
+        return made
+
+    clinics = [patient.clinic_id, other_clinic.pk, patient.clinic_id]
+    together = [event(c, n) for n, c in enumerate(clinics)]
+    one_by_one = [event(c, n) for n, c in enumerate(clinics)]
+    with CaptureQueriesContext(connection) as queries:
+        AuditEvent.insert(*together)
+    assert len(queries) == 1
+    for made in one_by_one:
+        Model.save(made, force_insert=True)
+    assert [e.pk for e in together] == sorted(e.pk for e in together)
+    got = AuditEvent.objects.in_bulk([e.pk for e in together + one_by_one])
+    columns = [f.attname for f in AuditEvent._meta.concrete_fields if f.attname != "id"]
+    for mine, theirs in zip(together, one_by_one):
+        assert [getattr(got[mine.pk], c) for c in columns] == [getattr(got[theirs.pk], c) for c in columns]
+        assert got[mine.pk].compute_hash() == got[mine.pk].hash == mine.hash
+    with pytest.raises(PermissionError):
+        AuditEvent.insert(event(patient.clinic_id, 9), got[together[0].pk])

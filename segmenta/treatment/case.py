@@ -244,8 +244,14 @@ _kept = Kept(KEPT)
 def stored_case(patient):
     """``patient_case(patient)`` (no practitioner) as stored now, kept between requests
     where the database has stamps (``kept_case``)."""
-    case = kept_case(patient)
-    return case if case is not None else patient_case(with_case_lists(patient))
+    return stored_case_and_key(patient)[0]
+
+
+def stored_case_and_key(patient):
+    """(stored_case(patient), the key it is kept under, or None where nothing is kept): what
+    is worked out from the case may be kept under the same key."""
+    case, key = _kept_with_key(patient)
+    return (case, key) if case is not None else (patient_case(with_case_lists(patient)), None)
 
 
 def kept_case(patient):
@@ -260,11 +266,15 @@ def kept_case(patient):
 
     The dict returned may be shared with other requests: copy before changing it.
     """
+    return _kept_with_key(patient)[0]
+
+
+def _kept_with_key(patient):
     key = stamp_key(patient)
     if key is None:
-        return None
+        return None, None
     key += (timezone.localdate(), timezone.get_current_timezone_name())
-    return _kept.get(key, lambda: _case_as_stored(patient, key[0]))
+    return _kept.get(key, lambda: _case_as_stored(patient, key[0])), key
 
 
 def _case_as_stored(patient, using):

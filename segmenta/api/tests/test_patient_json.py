@@ -40,7 +40,8 @@ def test_answers_are_what_django_ninja_writes(api_client, clinic, kept):
         one = api_client.get(reverse("api:read_patient", args=[shown[1].pk]))
         expected = api_patients.PatientOut.model_validate(Patient.objects.select_related("clinic").get(pk=shown[1].pk))
         assert one.content.decode() == ninja_writes(expected.model_dump())
-    assert len(kept._values) == 3  # one JSON per patient, for the list and the read alike
+    # One JSON per patient listed (kept under its row), and one for the patient read.
+    assert len(kept._values) == 4
 
 
 def test_a_page_that_is_not_full_and_an_empty_page(api_client, clinic, kept):
@@ -102,3 +103,35 @@ def test_every_field_of_the_answer_is_in_the_key():
     assert {name: value for name, value in zip(api_patients.PatientOut.model_fields, key)} == {
         name: getattr(api_patients.PatientOut.model_validate(patient), name)
         for name in api_patients.PatientOut.model_fields}
+
+
+def test_a_patient_listed_before_is_not_made_again(api_client, clinic, kept, monkeypatch):
+    """The list keeps each patient's JSON under its row as the database returns it: a row seen
+    before is answered without making the patient or writing its JSON, and a changed row
+    (even in a column the answer does not show) is made anew."""
+    from segmenta import prepared
+    from segmenta.patients import models
+
+    make_patient(clinic, family="Abel")
+    second = make_patient(clinic, family="Bauer")
+    made, written = [], []
+    real_made, real_write = prepared.Prepared.made, api_patients._write
+
+    def counted_made(self, rows, using="default"):
+        if self is models._visible_patients:
+            made.extend(row[self.column("id")] for row in rows)
+        return real_made(self, rows, using=using)
+
+    monkeypatch.setattr(prepared.Prepared, "made", counted_made)
+    monkeypatch.setattr(api_patients, "_write", lambda request, patient: written.append(patient.pk) or
+                        real_write(request, patient))
+    listing = reverse("api:list_patients")
+    before = api_client.get(listing).content
+    ids = sorted(Patient.objects.values_list("pk", flat=True))
+    assert sorted(made) == sorted(written) == ids  # each patient made and written once
+    made.clear(), written.clear()
+    assert api_client.get(listing).content == before
+    assert made == written == []
+    Patient.objects.filter(pk=second.pk).update(address="Hafenstraße 1")  # not shown, but a new row
+    assert api_client.get(listing).content == before
+    assert made == written == [second.pk]
