@@ -64,6 +64,8 @@ class Prepared:
             "compiler": compiler, "width": compiler.col_count,
             "converters": compiler.get_converters([column[0] for column in compiler.select[:compiler.col_count]]),
             "model": None,
+            # What its rows hold, column by column: queries that select alike share it.
+            "layout": sql[:sql.index(" FROM ")],
         }
         if queryset._iterable_class is ModelIterable:
             klass_info = compiler.klass_info
@@ -114,6 +116,12 @@ class Prepared:
         """Where the model's field ``name`` (its attname) is in each of ``rows()``."""
         compiled = getattr(self._compiled, using, None) or self._compile(using)
         return compiled["start"] + compiled["init"].index(name)
+
+    def layout(self, using="default"):
+        """What each of ``rows()`` holds, column by column (the SQL's select list): two
+        queries whose rows mean the same have the same layout."""
+        compiled = getattr(self._compiled, using, None) or self._compile(using)
+        return compiled["layout"]
 
     def made(self, rows, using="default"):
         """``rows()`` as model instances (tuples for a values_list())."""

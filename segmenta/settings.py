@@ -142,7 +142,8 @@ MIDDLEWARE = [
     # not pages) pass it by.
     "segmenta.accounts.pages_only.CSPMiddleware",
     "segmenta.accounts.pages_only.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, with an API request's language worked out once per cookie and header.
+    "segmenta.accounts.language.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Itself on the APIs too (Django's deploy check looks for it by name): their views are
     # exempt, so it only looks.

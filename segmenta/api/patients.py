@@ -19,7 +19,7 @@ from segmenta.audit.trail import record
 from segmenta.knowledge import vocabulary
 from segmenta.patients.audit import record_list_view
 from segmenta.patients.kept import Kept
-from segmenta.patients.models import Patient, offered_language, visible_query
+from segmenta.patients.models import Patient, offered_language, visible_query, visible_row
 
 from .dates import PastDate
 from .errors import refusals
@@ -120,10 +120,12 @@ class PagedPatientOut(Schema):
     count: int
 
 
-# Each patient as the API writes it, kept by the process under everything it is written from
-# (_written_from). Why: the list is asked for more than anything else, and building each
-# row's schema object and JSON cost more than reading the rows (docs/scaling.md). A changed
-# patient, a renamed clinic, a new field: each is a new key, so nothing kept is ever stale.
+# Each patient as the API writes it, kept by the process under everything it is written from:
+# the row as read (_row_json), or, for a patient read otherwise, every value PatientOut
+# writes (_written_from). Why: the list is asked for more than anything else, and building
+# each row's patient, schema object and JSON cost more than reading the rows
+# (docs/scaling.md). A changed patient, a renamed clinic, a new field: each is a new key, so
+# nothing kept is ever stale.
 _PATIENT_JSON = Kept(10_000)
 
 
@@ -146,8 +148,9 @@ def _row_json(request, prepared, row):
     """The patient of ``row`` (a row of the Prepared query ``prepared`` as the database
     returned it) in JSON, as _patient_json writes it. Kept under the row itself: the row
     holds every column the patient is made from, its clinic's name too, so a changed patient
-    is a new row; the list makes no patient at all for a row seen before."""
-    return _PATIENT_JSON.get(("row", *row), lambda: _write(request, prepared.made([row])[0]))
+    is a new row; the list makes no patient at all for a row seen before. With the rows'
+    layout: the list and the read, which select alike, share what they keep."""
+    return _PATIENT_JSON.get((prepared.layout(), *row), lambda: _write(request, prepared.made([row])[0]))
 
 
 def _write(request, patient):
@@ -213,9 +216,12 @@ def create_patient(request, payload: PatientIn):
 
 @router.get("/{int:patient_id}", response=PatientOut, summary="Read a patient")
 def read_patient(request, patient_id: int):
-    patient = Patient.objects.for_user_or_404(request.user, patient_id)
-    record("view", request=request, patient=patient, obj=patient, detail={"api": True})
-    return answer(_patient_json(request, patient))
+    # Read as the list reads each patient: the answer is kept under the row, for both.
+    prepared, row = visible_row(request.user, patient_id)
+    clinic_id, patient_id = row[prepared.column("clinic_id")], row[prepared.column("id")]
+    record("view", request=request, clinic_id=clinic_id, patient_id=patient_id, object_type="patient",
+           object_id=patient_id, detail={"api": True})
+    return answer(_row_json(request, prepared, row))
 
 
 @router.patch("/{int:patient_id}", response={200: PatientOut, **refusals(409, 423)}, summary="Update a patient")

@@ -74,15 +74,17 @@ def _stored_form(raw):
     return str(address) if address.version == 4 else clean_ipv6_address(str(address))
 
 
-def record(action, *, request=None, user=None, clinic=None, clinic_id=None, patient=None, obj=None,
-           object_type="", object_id="", username=None, detail=None):
+def record(action, *, request=None, user=None, clinic=None, clinic_id=None, patient=None, patient_id=None,
+           obj=None, object_type="", object_id="", username=None, detail=None):
     """Append one event to the chain and return it.
 
     ``user`` defaults to the request's user; ``obj`` fills object type and id; the clinic,
-    given as ``clinic`` or as its id ``clinic_id``, defaults to the patient's clinic.
+    given as ``clinic`` or as its id ``clinic_id``, defaults to the patient's clinic; the
+    patient is given as ``patient`` or as its id ``patient_id``.
     """
     event = _event(action, request=request, user=user, clinic=clinic, clinic_id=clinic_id, patient=patient,
-                   obj=obj, object_type=object_type, object_id=object_id, username=username, detail=detail)
+                   patient_id=patient_id, obj=obj, object_type=object_type, object_id=object_id,
+                   username=username, detail=detail)
     event.save()
     return event
 
@@ -99,8 +101,8 @@ def record_each(action, each, **common):
     return events
 
 
-def _event(action, *, request=None, user=None, clinic=None, clinic_id=None, patient=None, obj=None,
-           object_type="", object_id="", username=None, detail=None):
+def _event(action, *, request=None, user=None, clinic=None, clinic_id=None, patient=None, patient_id=None,
+           obj=None, object_type="", object_id="", username=None, detail=None):
     if user is None and request is not None and getattr(request, "user", None) is not None:
         user = request.user if request.user.is_authenticated else None
     if obj is not None:
@@ -115,7 +117,7 @@ def _event(action, *, request=None, user=None, clinic=None, clinic_id=None, pati
         user=user,
         username=username if username is not None else (user.get_username() if user else ""),
         clinic_id=clinic_id,
-        patient=patient,
+        patient_id=patient.pk if patient is not None else patient_id,
         action=Action(action),
         object_type=object_type,
         object_id=str(object_id),

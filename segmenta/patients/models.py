@@ -87,6 +87,10 @@ _visible_patients = Prepared(lambda user_id: Patient.objects.filter(
     clinic__memberships__user_id=user_id).with_clinic_name(), int)
 _visible_patients_of_clinic = Prepared(lambda user_id, clinic_id: Patient.objects.filter(
     clinic__memberships__user_id=user_id, clinic_id=clinic_id).with_clinic_name(), int, int)
+# One patient of the user's clinics as the list reads each (with its clinic's name): the API's
+# read of a patient, whose answer the list may already have written (api/patients.py).
+_visible_patient_named = Prepared(lambda user_id, pk: Patient.objects.filter(
+    clinic__memberships__user_id=user_id, pk=pk).with_clinic_name(), int, int)
 
 
 def visible_query(user, clinic_id=None):
@@ -98,6 +102,16 @@ def visible_query(user, clinic_id=None):
         return None
     return ((_visible_patients, (user.pk,)) if clinic_id is None
             else (_visible_patients_of_clinic, (user.pk, clinic_id)))
+
+
+def visible_row(user, pk):
+    """(prepared, row): the patient ``pk`` of ``user``'s clinics as the database returns it,
+    a row of the Prepared query ``prepared`` (whose columns are those of visible_query's);
+    anything else is a 404 that reveals nothing, as for_user_or_404."""
+    rows = _visible_patient_named.rows(user.pk, pk) if user.is_authenticated and isinstance(pk, int) else []
+    if not rows:
+        raise Http404("No patient matches the given query.")
+    return _visible_patient_named, rows[0]
 
 
 def _as_date(term):

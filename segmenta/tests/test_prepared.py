@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Q
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -28,7 +29,7 @@ from segmenta.outcomes.models import Alert
 from segmenta.knowledge.service import _active_overrides
 from segmenta.patients import models as m
 from segmenta.patients.kept import _STAMPS
-from segmenta.patients.models import Patient, PatientStamp, _visible_patient, visible_query
+from segmenta.patients.models import Patient, PatientStamp, _visible_patient, visible_query, visible_row
 from segmenta.patients.versions import _of_one_patient
 from segmenta.patients.views import (_GIVEN_PER_SESSION, _GIVEN_PER_SITE, _SCORES, _injections, _sites,
                                      _with_chart_lists)
@@ -138,6 +139,16 @@ def test_the_list_of_visible_patients_pages_and_counts_as_the_orm_does(doctor, c
             assert [row[query.column("clinic_id")] for row in rows] == [p.clinic_id for p in page]
     query, values = visible_query(doctor)
     assert third.pk not in [p.pk for p in query(*values)]
+    # One patient, as the API's read takes it: a row like the list's, or a 404.
+    for listed in everyone:
+        one, row = visible_row(doctor, listed.pk)
+        assert one.layout() == query.layout()
+        same(one.made([row]), [listed])
+    for hidden in (third.pk, "1", None):
+        with pytest.raises(Http404):
+            visible_row(doctor, hidden)
+    with pytest.raises(Http404):
+        visible_row(AnonymousUser(), everyone[0].pk)
     assert {p.clinic_name for p in query(*values)} == {clinic.name, other_clinic.name}
     assert visible_query(AnonymousUser()) is None
 
@@ -254,6 +265,7 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
     for clinic_id in [None, clinic.pk]:
         query, values = visible_query(doctor, clinic_id)
         query(*values, limit=10, offset=0)
+    visible_row(doctor, patient.pk)
     _with_chart_lists(Patient.objects.for_user_or_404(doctor, patient.pk))
     _injections(patient)
     _sites(patient)
