@@ -190,13 +190,20 @@ class PreparedInsert:
         query.insert_values(fields, objs)
         compiler = query.get_compiler(using=using)
         compiler.returning_fields = meta.db_returning_fields
-        [(sql, params)] = compiler.as_sql()  # (the values of every row, in one list)
+        [(sql, params)] = compiler.as_sql()
         returning = list(getattr(compiler, "returning_params", ()) or ())
-        compiled = {"sql": sql, "fields": fields, "compiler": compiler, "returning": returning,
+        params = list(params[:len(params) - len(returning)] if returning else params)
+        # The values of every row, row after row; or, where PostgreSQL inserts several rows from
+        # arrays (INSERT … SELECT * FROM UNNEST), one list per field of its values in every row.
+        by_field = len(objs) > 1 and len(params) == len(fields) and all(isinstance(p, list) for p in params)
+        compiled = {"sql": sql, "fields": fields, "compiler": compiler, "returning": returning, "by_field": by_field,
                     "fetch": bool(compiler.returning_fields and connection.features.can_return_columns_from_insert)}
         # Each value is its field's, in the fields' order: checked on the first rows (by type:
         # an adapted value such as PostgreSQL's Jsonb has no equality).
-        if [type(p) for p in params] != [type(v) for v in (*self._values(compiled, objs), *returning)]:
+        flat = [value for column in params for value in column] if by_field else params
+        mine = self._values(compiled, objs)
+        mine = [value for column in mine for value in column] if by_field else mine
+        if [type(p) for p in flat] != [type(v) for v in mine]:
             raise ValueError(f"{self.model.__name__}: the insert's values are not one per field")
         setattr(self._compiled, f"{using} {len(objs)}", compiled)
         return compiled
@@ -204,7 +211,10 @@ class PreparedInsert:
     @staticmethod
     def _values(compiled, objs):
         compiler, fields = compiled["compiler"], compiled["fields"]
-        return [compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for obj in objs for f in fields]
+        values = [compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for obj in objs for f in fields]
+        if compiled["by_field"]:
+            return [values[i::len(fields)] for i in range(len(fields))]
+        return values
 
     def __call__(self, *objs, using=None):
         if not objs or any(obj.pk is not None for obj in objs):

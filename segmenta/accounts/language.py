@@ -8,6 +8,8 @@ import functools
 
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.middleware.locale import LocaleMiddleware as _LocaleMiddleware
 from django.utils import translation
@@ -93,6 +95,13 @@ class LocaleMiddleware(_LocaleMiddleware):
 
 def _shortcut(request):
     return is_api(request) and not is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]
+
+
+@receiver(setting_changed)
+def _forget_languages(setting, **kwargs):
+    # As Django forgets its own answers when the languages change (tests override them).
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "LANGUAGE_COOKIE_NAME"}:
+        _language_of.cache_clear()
 
 
 @functools.lru_cache(maxsize=256)

@@ -241,6 +241,7 @@ def case(request, patient_id: int):
 
 
 # Each case as answered, in JSON: as many as cases are kept (treatment/case.py), twice over
-# for the callers' practitioner blocks.
-_CASE_JSON = Kept(2 * KEPT)
+# for the callers' practitioner blocks, and at most 8 million characters in all (a large
+# chart's case is some 100,000).
+_CASE_JSON = Kept(2 * KEPT, budget=8_000_000)
 

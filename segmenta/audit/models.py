@@ -51,9 +51,9 @@ class AppendOnlyQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionError("audit events are append-only")
 
-    # bulk paths would bypass the hash chain
+    # Events are written through audit.record() and record_each(), which hash each one.
     def bulk_create(self, *args, **kwargs):
-        raise PermissionError("audit events are written one by one through audit.record()")
+        raise PermissionError("audit events are written through audit.record() and record_each()")
 
     def bulk_update(self, *args, **kwargs):
         raise PermissionError("audit events are append-only")

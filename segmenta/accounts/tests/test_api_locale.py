@@ -48,3 +48,12 @@ def test_an_api_answer_says_its_language(api_client):
     assert response["Content-Language"] == "es"
     assert "Accept-Language" in response["Vary"]
     assert api_client.get("/api/v1/patients", HTTP_ACCEPT_LANGUAGE="de")["Content-Language"] == "de"
+
+
+def test_what_is_kept_is_forgotten_when_the_languages_change(settings):
+    answered(language.LocaleMiddleware, "/api/v1/patients", None, "es")
+    assert language._language_of.cache_info().currsize > 0
+    settings.LANGUAGE_CODE = "de"
+    assert language._language_of.cache_info().currsize == 0
+    assert answered(language.LocaleMiddleware, "/api/v1/patients", None, "") == \
+        answered(DjangoLocaleMiddleware, "/api/v1/patients", None, "")

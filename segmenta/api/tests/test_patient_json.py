@@ -134,3 +134,19 @@ def test_a_patient_listed_before_is_not_made_again(api_client, clinic, kept, mon
     Patient.objects.filter(pk=second.pk).update(address="Hafenstraße 1")  # not shown, but a new row
     assert api_client.get(listing).content == before
     assert made == written == [second.pk]
+
+
+def test_a_patient_read_records_the_event_it_recorded_before(api_client, clinic, doctor, kept):
+    """The read takes the patient's row, not the patient, and records from the row's ids the
+    event that record(patient=…, obj=…) wrote: the same fields, so the same hash."""
+    from segmenta.audit.models import AuditEvent
+    from segmenta.audit.trail import record
+
+    patient = make_patient(clinic)
+    api_client.get(reverse("api:read_patient", args=[patient.pk]), REMOTE_ADDR="10.1.2.3")
+    got = AuditEvent.objects.order_by("-id").first()
+    expected = record("view", user=doctor, patient=patient, obj=patient, detail={"api": True})
+    fields = ["user_id", "username", "clinic_id", "patient_id", "action", "object_type", "object_id", "detail"]
+    assert [getattr(got, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert (got.object_type, got.object_id, got.patient_id) == ("patient", str(patient.pk), patient.pk)
+    assert got.compute_hash() == got.hash
