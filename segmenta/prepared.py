@@ -80,12 +80,15 @@ class Prepared:
         setattr(self._compiled, using, compiled)
         return compiled
 
+    def _compiled_for(self, using):
+        return getattr(self._compiled, using, None) or self._compile(using)
+
     def _params(self, values, using):
         for kind, value in zip(self.types, values):
             # The ORM would read a naive time in the default time zone, the SQL as UTC: refuse it.
             if kind is datetime and (not isinstance(value, datetime) or value.utcoffset() is None):
                 raise ValueError(f"{self.build.__qualname__}: a time with its time zone, not {value!r}")
-        compiled = getattr(self._compiled, using, None) or self._compile(using)
+        compiled = self._compiled_for(using)
         return compiled, [kind(values[place]) if place is not None else constant
                           for place, kind, constant in zip(compiled["places"], compiled["kinds"], compiled["params"])]
 
@@ -114,18 +117,18 @@ class Prepared:
 
     def column(self, name, using="default"):
         """Where the model's field ``name`` (its attname) is in each of ``rows()``."""
-        compiled = getattr(self._compiled, using, None) or self._compile(using)
+        compiled = self._compiled_for(using)
         return compiled["start"] + compiled["init"].index(name)
 
     def layout(self, using="default"):
         """What each of ``rows()`` holds, column by column (the SQL's select list): two
         queries whose rows mean the same have the same layout."""
-        compiled = getattr(self._compiled, using, None) or self._compile(using)
+        compiled = self._compiled_for(using)
         return compiled["layout"]
 
     def made(self, rows, using="default"):
         """``rows()`` as model instances (tuples for a values_list())."""
-        compiled = getattr(self._compiled, using, None) or self._compile(using)
+        compiled = self._compiled_for(using)
         if compiled["converters"]:
             rows = compiled["compiler"].apply_converters(rows, compiled["converters"])
         model = compiled["model"]

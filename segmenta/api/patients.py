@@ -17,7 +17,7 @@ from pydantic import ConfigDict, field_validator
 from segmenta.accounts.models import Clinic
 from segmenta.audit.trail import record
 from segmenta.knowledge import vocabulary
-from segmenta.patients.audit import record_list_view
+from segmenta.patients.audit import record_list_view, record_list_view_of_ids
 from segmenta.patients.kept import Kept
 from segmenta.patients.models import Patient, offered_language, visible_query, visible_row
 
@@ -172,7 +172,7 @@ def list_patients(request, filters: Query[ListFilters], page: Query[BoundedPagin
         rows = prepared.rows(*values, limit=page.limit, offset=page.offset)
         at_clinic, at_id = prepared.column("clinic_id"), prepared.column("id")
         shown = [(row[at_clinic], row[at_id]) for row in rows]
-        record_list_view(request, shown, detail)  # which patients the page showed
+        record_list_view_of_ids(request, shown, detail)  # which patients the page showed
         items = [_row_json(request, prepared, row) for row in rows]
         count = lambda: prepared.count(*values)  # noqa: E731
     else:

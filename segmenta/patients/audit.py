@@ -7,11 +7,17 @@ def record_list_view(request, patients, detail):
     """One event per clinic whose patients a list showed, naming the patients shown.
 
     Per clinic, so each clinic's admins see exactly the listings of their own patients;
-    written in one insert. ``patients`` may also be (clinic id, patient id) pairs.
+    written in one insert.
     """
+    # By id: a list need not have read each patient's clinic.
+    record_list_view_of_ids(request, [(patient.clinic_id, patient.pk) for patient in patients], detail)
+
+
+def record_list_view_of_ids(request, shown, detail):
+    """record_list_view for the patients ``shown`` as (clinic id, patient id) pairs: for a list
+    that reads rows, not patients (the API's)."""
     by_clinic = {}
-    for patient in patients:  # by id: a list need not have read each patient's clinic
-        clinic_id, patient_id = patient if isinstance(patient, tuple) else (patient.clinic_id, patient.pk)
+    for clinic_id, patient_id in shown:
         by_clinic.setdefault(clinic_id, []).append(patient_id)
     if not by_clinic:
         record("view", request=request, object_type="patient_list", detail={**detail, "patients": []})
