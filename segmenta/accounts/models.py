@@ -174,10 +174,15 @@ class PractitionerProfile(models.Model):
         an unverified profession is left out (the engine then treats it as unknown); the
         jurisdiction is where the clinic practises, whose law governs the injection, else the
         licence's; the training is what was valid on the injection's day."""
-        found = {"trained_techniques": self.trained_techniques(day)}
+        return self.practitioner_block(self.trained_techniques(day), clinic.jurisdiction if clinic is not None else "")
+
+    def practitioner_block(self, trained_techniques, clinic_jurisdiction=""):
+        """case_practitioner() from what it reads elsewhere: the techniques trained for on
+        the day (trained_techniques()) and the jurisdiction of the clinic ("" for none)."""
+        found = {"trained_techniques": list(trained_techniques)}
         if self.verified_profession:
             found["profession"] = self.verified_profession
-        jurisdiction = (clinic.jurisdiction if clinic is not None else "") or self.licence_jurisdiction
+        jurisdiction = clinic_jurisdiction or self.licence_jurisdiction
         if jurisdiction:
             found["jurisdiction"] = jurisdiction
         return found

@@ -10,6 +10,7 @@ from typing import Annotated, Literal, Optional
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -22,9 +23,9 @@ from segmenta.audit.trail import record
 from segmenta.knowledge import vocabulary
 from segmenta.patients import models as m
 from segmenta.patients.corrections import AlreadyInError, mark_in_error
-from segmenta.patients.kept import Kept
+from segmenta.patients.kept import Kept, trained_techniques, visible_stamp_key
 from segmenta.patients.versions import as_json, histories
-from segmenta.treatment.case import KEPT, stored_case_and_key
+from segmenta.treatment.case import KEPT, stored_case_of
 
 from .errors import FieldErrors, refusals
 from .modelschema import field_type, model_schema
@@ -225,15 +226,21 @@ def patient_versions(request, patient_id: int):
 @router.get("/{int:patient_id}/case", response=Case, url_name="patient_case", summary="The patient in the case format",
             description="segmenta-case/1, valid against the schema that `segmenta schema case` prints.")
 def case(request, patient_id: int):
-    patient = m.Patient.objects.for_user_or_404(request.user, patient_id)
+    # The patient's visibility, its clinic's jurisdiction and its stamps in one query: the
+    # export needs nothing else of the patient while its case is kept.
+    clinic_id, jurisdiction, stamp = visible_stamp_key(request.user, patient_id)
     # Built first, then recorded: no transaction held open (on SQLite, the write lock)
     # while the case is worked out, and no event for an export that failed.
-    result, key = stored_case_and_key(patient)
+    result, key = stored_case_of(clinic_id, patient_id, stamp)
+    if result is None:  # deleted since
+        raise Http404("No patient matches the given query.")
     profile = getattr(request.user, "profile", None)
-    practitioner = profile.case_practitioner(patient.clinic) if profile is not None else None
-    if practitioner is not None:  # the caller's own: never part of the case kept for every caller
+    practitioner = None
+    if profile is not None:  # the caller's own: never part of the case kept for every caller
+        practitioner = profile.practitioner_block(trained_techniques(profile, stamp), jurisdiction)
         result = {**result, "practitioner": practitioner}
-    record("export", request=request, patient=patient, obj=patient, detail={"format": "case", "api": True})
+    record("export", request=request, clinic_id=clinic_id, patient_id=patient_id, object_type="patient",
+           object_id=patient_id, detail={"format": "case", "api": True})
     if key is None:
         return result
     # The JSON too is kept, under the case's key and the caller's practitioner block.

@@ -34,7 +34,9 @@ locks a chart to change it, so the stamp brings no lock cycle of its own.
 People: a chart names the users who recorded or changed its entries, and their names live
 in the users' table, shared by every chart. A change to a user's name (or a user deleted)
 renews one more stamp, the people's: the row of patient 0 in clinic 0 (no patient or clinic
-has the id 0). What is kept is keyed on both, so a renamed colleague shows at once.
+has the id 0). What is kept is keyed on both, so a renamed colleague shows at once. Every
+change to a recorded training renews it too: the case export's practitioner block (what the
+caller is trained for) is kept under it.
 """
 
 from django.apps import apps
@@ -45,6 +47,11 @@ NOT_STAMPED = {"audit"}  # apps whose rows belong to a patient but say nothing a
 SHARED = {"knowledge", "auth", "contenttypes", "sessions", "admin", "axes", "otp_totp"}
 PREFIX = "segmenta_stamp_"
 PEOPLE = (0, 0)  # (clinic id, patient id) of the people's stamp
+
+
+def _trainings():
+    """The table of recorded trainings, whose every change renews the people's stamp."""
+    return apps.get_model("accounts", "TrainingRecord")._meta.db_table
 
 
 def _people():
@@ -126,13 +133,16 @@ def trigger_names():
     for model in stamped_models():
         names += [f"{PREFIX}{model._meta.db_table}_{op}" for op in ("insert", "update", "delete")]
     table = _people()[0]
-    return names + [f"{PREFIX}{table}_update", f"{PREFIX}{table}_delete"]
+    names += [f"{PREFIX}{table}_update", f"{PREFIX}{table}_delete"]
+    return names + [f"{PREFIX}{_trainings()}_{op}" for op in ("insert", "update", "delete")]
 
 
 def _people_triggers(vendor):
-    """The triggers that renew the people's stamp: a user's name changed, or a user deleted.
-    (Not every save of a user: a login writes its time into the same row.)"""
+    """The triggers that renew the people's stamp: a user's name changed, a user deleted, or
+    any change to a recorded training. (Not every save of a user: a login writes its time
+    into the same row.)"""
     table, columns = _people()
+    trainings = _trainings()
     clinic, patient = PEOPLE
     if vendor == "sqlite":
         renew = (f"INSERT INTO {STAMP_TABLE} (clinic_id, patient_id, token) VALUES ({clinic}, {patient}, random()) "
@@ -140,7 +150,9 @@ def _people_triggers(vendor):
         differs = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
         return [f"CREATE TRIGGER {PREFIX}{table}_update AFTER UPDATE OF {', '.join(columns)} ON {table} "
                 f"WHEN {differs} BEGIN {renew} END",
-                f"CREATE TRIGGER {PREFIX}{table}_delete AFTER DELETE ON {table} BEGIN {renew} END"]
+                f"CREATE TRIGGER {PREFIX}{table}_delete AFTER DELETE ON {table} BEGIN {renew} END"] + [
+                f"CREATE TRIGGER {PREFIX}{trainings}_{op} AFTER {op.upper()} ON {trainings} BEGIN {renew} END"
+                for op in ("insert", "update", "delete")]
     differs = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
     function = f"""CREATE OR REPLACE FUNCTION {PREFIX}people() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -151,7 +163,9 @@ END $$"""
     return [function,
             f"CREATE TRIGGER {PREFIX}{table}_update AFTER UPDATE OF {', '.join(columns)} ON {table} "
             f"FOR EACH ROW WHEN ({differs}) EXECUTE FUNCTION {PREFIX}people()",
-            f"CREATE TRIGGER {PREFIX}{table}_delete AFTER DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {PREFIX}people()"]
+            f"CREATE TRIGGER {PREFIX}{table}_delete AFTER DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {PREFIX}people()"] + [
+            f"CREATE TRIGGER {PREFIX}{trainings}_{op} AFTER {op.upper()} ON {trainings} "
+            f"FOR EACH ROW EXECUTE FUNCTION {PREFIX}people()" for op in ("insert", "update", "delete")]
 
 
 def _sqlite(model, found):
@@ -263,7 +277,8 @@ def install(connection):
     models = stamped_models()
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         columns = _columns(connection, cursor)
-        current = STAMP_TABLE in columns and all(_columns_present(columns, model, found) for model in models)
+        current = STAMP_TABLE in columns and _trainings() in columns and \
+            all(_columns_present(columns, model, found) for model in models)
     uninstall(connection)
     if not current:
         return

@@ -28,7 +28,7 @@ from segmenta.knowledge.base import load
 from segmenta.outcomes.models import Alert
 from segmenta.knowledge.service import _active_overrides
 from segmenta.patients import models as m
-from segmenta.patients.kept import _STAMPS
+from segmenta.patients.kept import _STAMPS, stamp_key, visible_stamp_key
 from segmenta.patients.models import Patient, PatientStamp, _visible_patient, visible_query, visible_row
 from segmenta.patients.versions import _of_one_patient
 from segmenta.patients.views import (_GIVEN_PER_SESSION, _GIVEN_PER_SITE, _SCORES, _injections, _sites,
@@ -115,6 +115,20 @@ def test_a_visible_patient_is_found_as_the_orm_finds_it(doctor, clinic, other_cl
         same(_visible_patient(doctor.pk, patient.pk), expected)
     assert _visible_patient(doctor.pk, mine.pk)[0].clinic == clinic
     assert _visible_patient(doctor.pk, theirs.pk) == []
+
+
+def test_a_visible_patients_stamps_are_those_stamp_key_reads(doctor, clinic, other_clinic):
+    mine, theirs = make_patient(clinic), make_patient(other_clinic)
+    clinic.jurisdiction = "DE"
+    clinic.save()
+    assert visible_stamp_key(doctor, mine.pk) == (clinic.pk, "DE", stamp_key(mine))
+    assert stamp_key(mine) is not None
+    for hidden in [theirs.pk, 10**9]:
+        with pytest.raises(Http404):
+            visible_stamp_key(doctor, hidden)
+    # Without its stamp (a migration drops them all) nothing may be kept.
+    PatientStamp.objects.filter(patient_id=mine.pk).delete()
+    assert visible_stamp_key(doctor, mine.pk) == (clinic.pk, "DE", None)
 
 
 def test_the_list_of_visible_patients_pages_and_counts_as_the_orm_does(doctor, clinic, other_clinic):
@@ -266,6 +280,7 @@ def test_every_prepared_query_of_the_code_is_compared_here(doctor, clinic):
         query, values = visible_query(doctor, clinic_id)
         query(*values, limit=10, offset=0)
     visible_row(doctor, patient.pk)
+    visible_stamp_key(doctor, patient.pk)
     _with_chart_lists(Patient.objects.for_user_or_404(doctor, patient.pk))
     _injections(patient)
     _sites(patient)

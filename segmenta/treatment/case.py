@@ -270,15 +270,28 @@ def kept_case(patient):
 
 
 def _kept_with_key(patient):
-    key = stamp_key(patient)
-    if key is None:
+    return kept_case_of(patient.clinic_id, patient.pk, stamp_key(patient))
+
+
+def stored_case_of(clinic_id, patient_id, stamp, using="default"):
+    """stored_case_and_key() for a patient known by its ids and ``stamp``, its stamp_key read
+    already (or None where the database has none): patients/kept.py visible_stamp_key() reads
+    it with the patient's visibility in one query. None for the case if the patient is gone."""
+    case, key = kept_case_of(clinic_id, patient_id, stamp)
+    return (case, key) if case is not None else (_case_as_stored(clinic_id, patient_id, using), None)
+
+
+def kept_case_of(clinic_id, patient_id, stamp):
+    """(the kept case, its key) of the patient with ``stamp`` (stamp_key); (None, None) where
+    nothing may be kept."""
+    if stamp is None:
         return None, None
-    key += (timezone.localdate(), timezone.get_current_timezone_name())
-    return _kept.get(key, lambda: _case_as_stored(patient, key[0])), key
+    key = (*stamp, timezone.localdate(), timezone.get_current_timezone_name())
+    return _kept.get(key, lambda: _case_as_stored(clinic_id, patient_id, key[0])), key
 
 
-def _case_as_stored(patient, using):
-    """The case of the patient as stored after the stamp was read (the caller's copy may be
+def _case_as_stored(clinic_id, patient_id, using):
+    """The case of the patient as stored after the stamp was read (a caller's copy may be
     older); None if the patient is gone."""
-    fresh = Patient.objects.using(using).filter(clinic_id=patient.clinic_id, pk=patient.pk).first()
+    fresh = Patient.objects.using(using).filter(clinic_id=clinic_id, pk=patient_id).first()
     return None if fresh is None else patient_case(with_case_lists(fresh))

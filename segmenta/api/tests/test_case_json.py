@@ -26,8 +26,8 @@ def kept(monkeypatch):
 def unkept(client, patient, monkeypatch):
     """The answer as django-ninja writes the case when nothing is kept (no stamps)."""
     with monkeypatch.context() as patched:
-        patched.setattr(api_chart, "stored_case_and_key",
-                        lambda p: (case_module.patient_case(case_module.with_case_lists(p)), None))
+        patched.setattr(api_chart, "stored_case_of", lambda clinic_id, patient_id, stamp: (
+            case_module.patient_case(case_module.with_case_lists(m.Patient.objects.get(pk=patient_id))), None))
         return client.get(reverse("api:patient_case", args=[patient.pk])).content
 
 
@@ -71,3 +71,56 @@ def test_a_change_to_the_chart_is_answered_at_once(patient, api_client, kept, mo
     assert [a["substance"] for a in after.json()["patient"]["allergies"]] == ["iodine"]
     assert after.content == unkept(api_client, patient, monkeypatch)
     assert len(kept._values) == 2
+
+
+def test_a_training_changed_or_removed_is_answered_at_once(patient, doctor, api_client, kept):
+    """Without save() or a signal: the training's own triggers renew the people's stamp."""
+    record = TrainingRecord.objects.create(profile=doctor.profile, course="Basic", provider="Society",
+                                           date="2020-01-01", hours=40, techniques=["wheal"])
+    url = reverse("api:patient_case", args=[patient.pk])
+    trained = lambda: api_client.get(url).json()["practitioner"]["trained_techniques"]  # noqa: E731
+    assert trained() == trained() == ["wheal"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {TrainingRecord._meta.db_table} SET techniques = %s WHERE id = %s",
+                       ['["scar", "stellate"]', record.pk])
+    assert trained() == ["scar", "stellate"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {TrainingRecord._meta.db_table} SET expiry = %s WHERE id = %s", ["2021-01-01", record.pk])
+    assert trained() == []
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {TrainingRecord._meta.db_table} SET expiry = NULL WHERE id = %s", [record.pk])
+    assert trained() == ["scar", "stellate"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TrainingRecord._meta.db_table} WHERE id = %s", [record.pk])
+    assert trained() == []
+
+
+def test_a_kept_export_reads_the_patient_and_its_stamps_in_one_query(patient, api_client, kept,
+                                                                      django_assert_num_queries):
+    url = reverse("api:patient_case", args=[patient.pk])
+    first = api_client.get(url)
+    with django_assert_num_queries(3):  # the token, the patient with its stamps, the audit event
+        again = api_client.get(url)
+    assert again.content == first.content
+
+
+def test_another_clinics_patient_is_not_found_and_not_recorded(patient, api_client, kept):
+    from segmenta.accounts.models import Clinic
+    from segmenta.audit.models import AuditEvent
+
+    other = m.Patient.objects.create(clinic=Clinic.objects.create(name="Elsewhere"), family_name="Other",
+                                     given_name="O", birth_date="1970-01-01", sex="female")
+    before = AuditEvent.objects.count()
+    assert api_client.get(reverse("api:patient_case", args=[other.pk])).status_code == 404
+    assert AuditEvent.objects.count() == before
+
+
+def test_the_export_is_recorded_as_before(patient, doctor, api_client, kept):
+    from segmenta.audit.models import AuditEvent
+
+    api_client.get(reverse("api:patient_case", args=[patient.pk]))
+    event = AuditEvent.objects.order_by("-id").first()
+    assert (event.action, event.object_type, event.object_id, event.patient_id, event.clinic_id, event.user_id,
+            event.detail) == ("export", "patient", str(patient.pk), patient.pk, patient.clinic_id, doctor.pk,
+                              {"format": "case", "api": True})
+    assert event.hash == event.compute_hash()

@@ -103,9 +103,12 @@ def test_migrate_renews_every_stamp_and_gives_every_patient_one(patient):
     assert len({first, second, token(patient)}) == 3
 
 
-def test_a_missing_trigger_is_noticed(patient):
+@pytest.mark.parametrize("model", ["patients.Allergy", "accounts.TrainingRecord"])  # a chart's; the people's
+def test_a_missing_trigger_is_noticed(patient, model):
+    from django.apps import apps
+
     assert stamps.live(connection)
-    table = Allergy._meta.db_table
+    table = apps.get_model(model)._meta.db_table
     run(f"DROP TRIGGER {stamps.PREFIX}{table}_update" + (f" ON {table}" if connection.vendor == "postgresql" else ""))
     connection.segmenta_stamps_live = None
     try:
@@ -249,3 +252,26 @@ def test_a_change_to_a_users_name_renews_the_peoples_stamp(doctor, patient):
     patient_before = token(patient)
     users.update(first_name="Anne")
     assert token(patient) == patient_before  # a patient's own stamp is the patient's data alone
+
+
+def test_any_change_to_a_recorded_training_renews_the_peoples_stamp(doctor, patient):
+    """What a practitioner is trained for is kept under the people's stamp (the case export's
+    practitioner block): every write to a training renews it, however it is written."""
+    from segmenta.accounts.models import TrainingRecord
+
+    def people():
+        return PatientStamp.objects.get(clinic_id=stamps.PEOPLE[0], patient_id=stamps.PEOPLE[1]).token
+
+    seen = [people()]
+    record = TrainingRecord.objects.create(profile=doctor.profile, course="Basic", provider="Society",
+                                           date="2020-01-01", hours=40, techniques=["wheal"])
+    seen.append(people())
+    run(f"UPDATE {TrainingRecord._meta.db_table} SET expiry = '2021-01-01' WHERE id = %s", [record.pk])
+    seen.append(people())
+    record.delete()
+    seen.append(people())
+    assert len(set(seen)) == len(seen)
+    patient_before = token(patient)
+    TrainingRecord.objects.create(profile=doctor.profile, course="Again", provider="Society",
+                                  date="2020-01-01", hours=40, techniques=["scar"])
+    assert token(patient) == patient_before  # no patient's data
