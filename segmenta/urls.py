@@ -4,11 +4,13 @@ from django.views.generic import RedirectView
 
 from segmenta.accounts.views import admin_login
 from segmenta.api.api import api
+from segmenta.resolved import KeptResolver
 
 urlpatterns = [
     # First: every API request would otherwise be tried against each page of the apps whose
     # addresses start at the root (treatment, outcomes), about 25 µs a request.
-    path("api/v1/", api.urls),
+    # Each address resolved once per process (segmenta/resolved.py).
+    KeptResolver.of(path("api/v1/", api.urls)),
     path("", RedirectView.as_view(pattern_name="patients:list", permanent=False)),
     path("accounts/", include("segmenta.accounts.urls")),
     # The login page's language switch (Django's set_language: the language cookie, then back).
