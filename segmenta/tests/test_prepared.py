@@ -131,6 +131,21 @@ def test_a_visible_patients_stamps_are_those_stamp_key_reads(doctor, clinic, oth
     assert visible_stamp_key(doctor, mine.pk) == (clinic.pk, "DE", None)
 
 
+def test_rows_hold_dates_as_stored_and_patients_made_of_them_hold_dates(doctor, clinic):
+    """On SQLite a row's dates come as the text stored, not parsed (settings: detect_types),
+    and a patient made of the row has them as the ORM gives them."""
+    make_patient(clinic)
+    query, values = visible_query(doctor)
+    [row] = query.rows(*values)
+    [patient] = query.made([row])
+    stored = row[query.column("created_at")], row[query.column("birth_date")]
+    expected = Patient.objects.get(pk=patient.pk)
+    assert (patient.created_at, patient.birth_date) == (expected.created_at, expected.birth_date)
+    assert patient.created_at.tzinfo is not None and isinstance(patient.birth_date, datetime.date)
+    if connection.vendor == "sqlite":
+        assert all(isinstance(value, str) for value in stored)
+
+
 def test_the_list_of_visible_patients_pages_and_counts_as_the_orm_does(doctor, clinic, other_clinic):
     """In name order, a page at a time, of all the user's clinics or of one; nothing of a
     clinic the user does not belong to."""
