@@ -2,20 +2,20 @@
 
 Why: Django tries an address against each pattern of a resolver in turn, and django-ninja
 gives the API one pattern per path, about a hundred under /api/v1/. The case export's
-address comes some sixty patterns in, so every export matched sixty regular expressions
-before its view ran (about 50 µs of a 0.6 ms read, benchmarks/http.py). What an address
+address comes some sixty patterns in: resolving it took 28 µs, and 14 µs once kept (what
+is left is Django building the request's match), of a 0.6 ms read. What an address
 resolves to depends only on the address and on the patterns, fixed while the process runs
 (no pattern under the API depends on the language), so an address once resolved is read
-from memory after. Only what resolved is kept: an address that matches nothing is tried
-against every pattern again, as before.
+from memory after, up to KEPT addresses, the least recently used going first. (The API
+has a catch-all that answers 404, so an address it does not have is kept like any other;
+outside the API nothing changes.)
 """
 
 from functools import lru_cache
 
 from django.urls import URLResolver
 
-# Addresses kept per resolver and process: the few API addresses of each of a thousand charts
-# (an address the API does not have resolves to its catch-all, which answers 404, and is kept too).
+# Addresses kept per resolver and process: the few API addresses of each of a thousand charts.
 KEPT = 4096
 
 
