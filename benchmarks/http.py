@@ -449,14 +449,18 @@ def run(args, work):
                       + ", ".join(f"{100 * r['rps'] / base['rps']:.1f} %" for r in found), flush=True)
         print(f"\n{'endpoint':<52} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'share':>7}  {'floor':>6}  "
               f"{'range':<13}  target", flush=True)
+        # The lower middle of an even number of rounds: never the better of two.
         floors = sorted(base["rps"] for base, _found in rounds)
-        print(f"{'bare Django JSON view (the floor), median':<52} {floors[len(floors) // 2]:>8.0f}", flush=True)
+        print(f"{'bare Django JSON view (the floor), median':<52} {floors[(len(floors) - 1) // 2]:>8.0f}", flush=True)
         for index, (name, _path, _headers, kind, _expect) in enumerate(endpoints):
             # Each round's share of its own floor; the median round's is the endpoint's.
             shares = sorted(((found[index]["rps"] / base["rps"], base, found[index]) for base, found in rounds),
                             key=lambda one: one[0])
-            _share, base, result = shares[len(shares) // 2]
+            _share, base, result = shares[(len(shares) - 1) // 2]
             spread = f"{100 * shares[0][0]:.1f}–{100 * shares[-1][0]:.1f} %"
+            # Bad answers of any round, not only the median one's: fast errors would raise req/s.
+            totals = {key: sum(found[index][key] for _base, found in rounds) for key in ("bad", "errors", "requests")}
+            result = {**result, **totals}
             show(name, kind, result, base, spread)
         # A page's own time, with nothing else running: what load adds to it is queueing.
         chart_ms = one_at_a_time(app.port, f"/patients/{pid}/", cookie, 20)

@@ -10,7 +10,7 @@ urlpatterns = [
     # First: every API request would otherwise be tried against each page of the apps whose
     # addresses start at the root (treatment, outcomes), about 25 µs a request.
     # Each address resolved once per process (segmenta/resolved.py).
-    KeptResolver.of(path("api/v1/", api.urls)),
+    KeptResolver.of(path("api/v1/", api.urls), not_kept={"no_such_address"}),
     path("", RedirectView.as_view(pattern_name="patients:list", permanent=False)),
     path("accounts/", include("segmenta.accounts.urls")),
     # The login page's language switch (Django's set_language: the language cookie, then back).

@@ -198,13 +198,14 @@ class PractitionerProfile(models.Model):
         prefetched = getattr(self, "_prefetched_objects_cache", {}).get("training_records")
         return prefetched if prefetched is not None else _training_records(self.pk)
 
-    def trained_techniques(self, day=None):
+    def trained_techniques(self, day=None, *, stored=False):
         """Every technique covered by a recorded training valid on ``day`` (today): taken on
         or before it and not lapsed by it. An expired certificate no longer vouches for its
-        techniques, and a training taken after an injection does not vouch for it either."""
+        techniques, and a training taken after an injection does not vouch for it either.
+        ``stored``: read the records from the database even where they were prefetched."""
         day = day or timezone.localdate()
         found = set()
-        for record in self._records():
+        for record in _training_records(self.pk) if stored else self._records():
             if record.date <= day and not record.expired_on(day):
                 found.update(record.techniques)
         return sorted(found)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from segmenta.prepared import Prepared
 
 from . import stamps
-from .models import Patient, PatientStamp
+from .models import Patient, PatientStamp, is_id
 
 # The patient's stamp and the people's (the names of the users a chart shows), in one query.
 _STAMPS = Prepared(lambda clinic_id, patient_id: PatientStamp.objects.filter(
@@ -64,7 +64,7 @@ def visible_stamp_key(user, pk, using="default"):
     ``pk`` of ``user``'s clinics, in one query; anything else is a 404 that reveals nothing, as
     for_user_or_404. For a read that needs no more of the patient than what is kept under its
     stamp (the case export)."""
-    found = _VISIBLE_STAMPED(user.pk, pk, using=using) if user.is_authenticated and isinstance(pk, int) else []
+    found = _VISIBLE_STAMPED(user.pk, pk, using=using) if user.is_authenticated and is_id(pk) else []
     if not found:
         raise Http404("No patient matches the given query.")
     clinic_id, jurisdiction, token, people = found[0]
@@ -130,5 +130,7 @@ def trained_techniques(profile, key):
     if key is None:
         return profile.trained_techniques()
     using, name, *_, people = key
-    return _TRAINED.get((using, name, people, profile.pk, timezone.localdate()),
-                        lambda: tuple(profile.trained_techniques()))
+    day = timezone.localdate()
+    # Read as stored after the stamp, never records prefetched before it.
+    return _TRAINED.get((using, name, people, profile.pk, day),
+                        lambda: tuple(profile.trained_techniques(day, stored=True)))

@@ -49,7 +49,7 @@ class PatientQuerySet(models.QuerySet):
     def for_user_or_404(self, user, pk):
         """One patient of ``user``'s clinics; anything else is a 404 that reveals nothing.
         (Every chart page and API read asks this: its SQL is built once, segmenta/prepared.py.)"""
-        if not user.is_authenticated or not isinstance(pk, int):
+        if not user.is_authenticated or not is_id(pk):
             return get_object_or_404(self.none(), pk=pk)
         found = _visible_patient(user.pk, pk, using=self.db)
         if not found:
@@ -93,6 +93,12 @@ _visible_patient_named = Prepared(lambda user_id, pk: Patient.objects.filter(
     clinic__memberships__user_id=user_id, pk=pk).with_clinic_name(), int, int)
 
 
+def is_id(pk):
+    """Whether ``pk`` can be a row's id: an int a query's parameter can hold (a larger one from
+    an address is no patient, a 404, not an error)."""
+    return isinstance(pk, int) and -2**63 <= pk < 2**63
+
+
 def visible_query(user, clinic_id=None):
     """(prepared, values): the Prepared query of the patients ``user`` may see, in name order,
     of the clinic ``clinic_id`` if given (PatientQuerySet.visible_to, with its SQL built once),
@@ -108,7 +114,7 @@ def visible_row(user, pk):
     """(prepared, row): the patient ``pk`` of ``user``'s clinics as the database returns it,
     a row of the Prepared query ``prepared`` (whose columns are those of visible_query's);
     anything else is a 404 that reveals nothing, as for_user_or_404."""
-    rows = _visible_patient_named.rows(user.pk, pk) if user.is_authenticated and isinstance(pk, int) else []
+    rows = _visible_patient_named.rows(user.pk, pk) if user.is_authenticated and is_id(pk) else []
     if not rows:
         raise Http404("No patient matches the given query.")
     return _visible_patient_named, rows[0]

@@ -277,8 +277,7 @@ def install(connection):
     models = stamped_models()
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         columns = _columns(connection, cursor)
-        current = STAMP_TABLE in columns and _trainings() in columns and \
-            all(_columns_present(columns, model, found) for model in models)
+        current = STAMP_TABLE in columns and all(_columns_present(columns, model, found) for model in models)
     uninstall(connection)
     if not current:
         return

@@ -37,9 +37,22 @@ def test_a_kept_match_is_not_walked_again():
 
 
 @pytest.mark.django_db
-def test_an_address_the_api_does_not_have_is_not_found_every_time(client):
-    for _ in range(2):
-        assert resolve("/api/v1/no-such-thing").url_name == "no_such_address"
-        assert client.get("/api/v1/no-such-thing").status_code == 404
+def test_an_address_the_api_does_not_have_is_not_found_and_not_kept(client):
+    """Anyone may send made-up addresses, before any token is checked: none of them is kept."""
+    kept = api_resolver()._kept
+    before = kept.cache_info().currsize
+    for number in range(3):
+        assert resolve(f"/api/v1/no-such-thing-{number}").url_name == "no_such_address"
+        assert client.get(f"/api/v1/no-such-thing-{number}").status_code == 404
+    assert kept.cache_info().currsize == before
     with pytest.raises(Resolver404):  # outside the API, as before
         resolve("/no-such-page/")
+
+
+def test_each_request_gets_a_match_of_its_own():
+    address = reverse("api:patient_case", args=[654321])
+    first = resolve(address)
+    first.kwargs["patient_id"] = 1
+    first.captured_kwargs["patient_id"] = 1
+    again = resolve(address)
+    assert again.kwargs == again.captured_kwargs == {"patient_id": 654321}

@@ -124,3 +124,27 @@ def test_the_export_is_recorded_as_before(patient, doctor, api_client, kept):
             event.detail) == ("export", "patient", str(patient.pk), patient.pk, patient.clinic_id, doctor.pk,
                               {"format": "case", "api": True})
     assert event.hash == event.compute_hash()
+
+
+def test_a_training_that_lapses_overnight_is_answered_the_next_day(patient, doctor, api_client, kept, monkeypatch):
+    """The techniques kept are those of the day they were read for: the next day is read anew."""
+    import datetime
+
+    from django.utils import timezone
+
+    from segmenta.patients import kept as kept_module
+
+    today = timezone.localdate()
+    TrainingRecord.objects.create(profile=doctor.profile, course="Basic", provider="Society", date="2020-01-01",
+                                  hours=40, techniques=["wheal"], expiry=today)
+    url = reverse("api:patient_case", args=[patient.pk])
+    assert api_client.get(url).json()["practitioner"]["trained_techniques"] == ["wheal"]
+    tomorrow = today + datetime.timedelta(days=1)
+    monkeypatch.setattr(kept_module.timezone, "localdate", lambda *args: tomorrow)
+    assert api_client.get(url).json()["practitioner"]["trained_techniques"] == []
+
+
+@pytest.mark.parametrize("address", ["/api/v1/patients/{}", "/api/v1/patients/{}/case"])
+def test_an_id_no_database_column_can_hold_is_not_found(api_client, address):
+    assert api_client.get(address.format(2**63)).status_code == 404
+    assert api_client.get(address.format(2**64 + 5)).status_code == 404
