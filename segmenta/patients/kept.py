@@ -44,7 +44,11 @@ def stamp_key(patient):
     people = stamps.PEOPLE[1]
     if patient.pk not in found or people not in found:
         return None
-    return (using, connection.settings_dict["NAME"], patient.clinic_id, patient.pk, found[patient.pk], found[people])
+    return _key(using, patient.clinic_id, patient.pk, found[patient.pk], found[people])
+
+
+def _key(using, clinic_id, patient_id, token, people):
+    return (using, connections[using].settings_dict["NAME"], clinic_id, patient_id, token, people)
 
 
 def _stamp_of(clinic_id, patient_id):
@@ -68,10 +72,9 @@ def visible_stamp_key(user, pk, using="default"):
     if not found:
         raise Http404("No patient matches the given query.")
     clinic_id, jurisdiction, token, people = found[0]
-    connection = connections[using]
-    if token is None or people is None or not stamps.live(connection):
+    if token is None or people is None or not stamps.live(connections[using]):
         return clinic_id, jurisdiction, None
-    return clinic_id, jurisdiction, (using, connection.settings_dict["NAME"], clinic_id, pk, token, people)
+    return clinic_id, jurisdiction, _key(using, clinic_id, pk, token, people)
 
 
 class Kept:

@@ -278,7 +278,9 @@ def stored_case_of(clinic_id, patient_id, stamp, using="default"):
     already (or None where the database has none): patients/kept.py visible_stamp_key() reads
     it with the patient's visibility in one query. None for the case if the patient is gone."""
     case, key = kept_case_of(clinic_id, patient_id, stamp)
-    return (case, key) if case is not None else (_case_as_stored(clinic_id, patient_id, using), None)
+    if key is None:
+        return _case_as_stored(clinic_id, patient_id, using), None
+    return case, key if case is not None else None  # (a case kept is never None: the patient is gone)
 
 
 def kept_case_of(clinic_id, patient_id, stamp):
