@@ -202,6 +202,8 @@ def database_from_url(url):
         db["CONN_MAX_AGE"] = 600
         db["CONN_HEALTH_CHECKS"] = False
         db["OPTIONS"] = _SQLITE_OPTIONS
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        db["OPTIONS"] = {**db.get("OPTIONS", {}), **_postgresql_options()}
     return db
 
 
@@ -219,6 +221,20 @@ _SQLITE_OPTIONS = {
     # api/patients.py) cost no parsing: 64 dates of 16 patients, a twentieth of the list.
     "detect_types": 0,
 }
+
+
+def _postgresql_options():
+    """Values travel apart from the SQL, so the server can keep a statement it has parsed and
+    planned: psycopg prepares a statement once a connection has run it a few times, and from
+    then on sends only its name and values. Parsing and planning anew was most of
+    PostgreSQL's processor time on an API read (an uncached case export: 6.8 -> 2.3 ms, in
+    docs/scaling.md). Django's default binds values into the SQL text on the client and
+    prepares nothing. A pooler in transaction mode must then keep prepared statements
+    (PgBouncer 1.21 and later), or SEGMENTA_DB_SERVER_BINDING=0 turns both off."""
+    on = os.environ.get("SEGMENTA_DB_SERVER_BINDING", "1") != "0"
+    return {"server_side_binding": on, "prepare_threshold": 5 if on else None}
+
+
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'segmenta.sqlite3'}")}
 # A PostgreSQL streaming replica for reports (segmenta/replica.py). In tests it mirrors the
 # test database, which streaming replication copies to it like any other.

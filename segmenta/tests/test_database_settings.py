@@ -1,6 +1,8 @@
 """Database connections: a server database's kept connections are checked before reuse,
 so a database restart does not fail the first request of every worker."""
 
+import pytest
+
 from segmenta.settings import database_from_url
 
 
@@ -83,3 +85,30 @@ def test_sqlite_converts_each_statement_once_as_django_would(tmp_path, django_db
     assert _qmark_style.cache_info().misses == 1 and _qmark_style.cache_info().hits == 2
     for query in (statement, "SELECT '%%s', %s", "SELECT %s || '%%'"):
         assert _qmark_style(query) == SQLiteCursorWrapper.convert_query(None, query)
+
+
+def test_postgres_binds_values_on_the_server_and_prepares_repeated_statements(monkeypatch):
+    db = database_from_url("postgres://segmenta@db.internal:5432/segmenta")
+    assert db["OPTIONS"]["server_side_binding"] is True and db["OPTIONS"]["prepare_threshold"] == 5
+    # Behind a pooler that keeps no prepared statements, both can be turned off.
+    monkeypatch.setenv("SEGMENTA_DB_SERVER_BINDING", "0")
+    assert database_from_url("postgres://segmenta@db.internal/segmenta")["OPTIONS"]["server_side_binding"] is False
+
+
+@pytest.mark.django_db
+def test_a_statement_run_again_on_postgres_is_prepared_once_and_answers_alike():
+    """A repeated statement is parsed and planned once per connection, then only run: the
+    server lists it among the session's prepared statements, and its answers follow the values."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from segmenta.accounts.models import Clinic
+
+    clinics = [Clinic.objects.create(name=f"Prepared {i}") for i in range(7)]
+    for clinic in clinics:
+        assert Clinic.objects.filter(pk=clinic.pk).values_list("name", flat=True).get() == clinic.name
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "accounts_clinic"' in sql and "$1" in sql for sql in prepared)
