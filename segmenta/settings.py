@@ -227,7 +227,7 @@ def _postgresql_options():
     """Values travel apart from the SQL, so the server can keep a statement it has parsed and
     planned: psycopg prepares a statement once a connection has run it a few times, and from
     then on sends only its name and values. Parsing and planning anew was most of
-    PostgreSQL's processor time on an API read (an uncached case export: 6.8 -> 2.3 ms, in
+    PostgreSQL's processor time on an API read (an uncached case export: 5.4 -> 2.6 ms, in
     docs/scaling.md). Django's default binds values into the SQL text on the client and
     prepares nothing. A pooler in transaction mode must then keep prepared statements
     (PgBouncer 1.21 and later), or SEGMENTA_DB_SERVER_BINDING=0 turns both off."""
