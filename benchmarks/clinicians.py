@@ -154,6 +154,8 @@ async def _answer(reader):
             length = int(value)
         elif name == b"connection" and b"close" in value.lower():
             closes = True
+        elif name == b"transfer-encoding":  # every answer here has its length; say so if not
+            raise ValueError(f"an answer without Content-Length: {head[:200]!r}")
     return head + await reader.readexactly(length), closes
 
 
@@ -177,6 +179,8 @@ async def _clinician(port, clinician, deadline, found, close):
                 connection = None
         except (OSError, asyncio.IncompleteReadError):
             found["errors"] += 1
+            if connection is not None:
+                connection[1].close()
             connection = None
             continue
         found["latencies"].append(time.monotonic() - start)

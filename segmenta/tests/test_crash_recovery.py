@@ -34,7 +34,7 @@ CLIENTS = 6
 # Kill after this many acknowledged writes, or after LOAD_SECONDS, whichever comes first.
 KILL_AFTER_WRITES = 80
 LOAD_SECONDS = 10
-ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+ON_POSTGRESQL = "postgresql" in settings.DATABASES["default"]["ENGINE"]
 
 
 def free_port():

@@ -8,7 +8,7 @@ from segmenta.settings import database_from_url
 
 def test_postgres_connections_are_kept_and_health_checked():
     db = database_from_url("postgres://segmenta@db.internal:5432/segmenta")
-    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert db["ENGINE"] == "segmenta.postgresql_backend"  # Django's (segmenta/postgresql_backend)
     assert db["CONN_MAX_AGE"] == 60
     assert db["CONN_HEALTH_CHECKS"] is True
 
@@ -112,3 +112,16 @@ def test_a_statement_run_again_on_postgres_is_prepared_once_and_answers_alike():
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any('FROM "accounts_clinic"' in sql and "$1" in sql for sql in prepared)
+
+
+@pytest.mark.django_db
+def test_a_statement_of_more_values_than_postgres_binds_still_answers(clinic):
+    """The server binds at most 65,535 values to a statement; a filter on a longer list of
+    ids (a retention run over a large installation) has them written into its text instead."""
+    from segmenta.conftest import make_patient
+    from segmenta.patients.models import Patient
+
+    patients = {make_patient(clinic, family=f"Many{i}").pk for i in range(3)}
+    ids = [*range(-70_000, 0), *sorted(patients)]
+    assert set(Patient.objects.filter(pk__in=ids).values_list("pk", flat=True)) == patients
+    assert Patient.objects.filter(pk__in=ids[:100], family_name__startswith="Many").count() == 0

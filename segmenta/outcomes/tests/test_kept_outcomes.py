@@ -189,3 +189,19 @@ def test_a_new_complaint_already_scored_in_its_transaction_counts(clinic):
     before = kept()
     aggregates.rebuild()
     assert kept() == before
+
+
+def test_a_new_history_item_already_tested_in_its_transaction_counts(clinic):
+    patient = make_patient(clinic)
+    session = Session.objects.create(patient=patient, started_at=START)
+    with transaction.atomic():
+        pk = HistoryItem.objects.create(patient=patient, kind="scar", date="2009").pk + 1000
+        Injection.objects.create(session=session, order=1, time=START, target="scar", concentration_percent=1,
+                                 volume_ml=1, verdict="ok", mg=10, cumulative_mg=10, history_item_id=pk,
+                                 relief_percent=80, onset_seconds=10, duration_hours=30)
+        assert PatientOutcome.objects.get(patient_id=patient.pk).tests == 0  # not there yet when injected
+        HistoryItem.objects.create(pk=pk, patient=patient, kind="scar", date="2010")
+    assert PatientOutcome.objects.get(patient_id=patient.pk).tests == 1
+    before = kept()
+    aggregates.rebuild()
+    assert kept() == before

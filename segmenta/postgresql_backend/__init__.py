@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend, binding values on the server but never past its limit (base.py)."""
