@@ -218,9 +218,8 @@ def load(port, clinicians, processes, duration, close=False):
     return {"rps": len(latencies) / elapsed, "p50": cuts[49] * 1000, "p95": cuts[94] * 1000,
             "requests": len(latencies), "bad": [line for found in results for line in found["bad"]],
             "errors": sum(found["errors"] for found in results),
-            "kinds": {kind: (statistics.quantiles(values, n=100)[49] * 1000,
-                             statistics.quantiles(values, n=100)[94] * 1000)
-                      for kind, values in by_kind.items() if len(values) > 1}}
+            "kinds": {kind: (cut[49] * 1000, cut[94] * 1000) for kind, values in by_kind.items()
+                      if len(values) > 1 and (cut := statistics.quantiles(values, n=100))}}
 
 
 def main():

@@ -226,14 +226,13 @@ _SQLITE_OPTIONS = {
 
 
 def _postgresql_options():
-    """Values travel apart from the SQL, so the server can keep a statement it has parsed and
-    planned: psycopg prepares a statement once a connection has run it a few times, and from
-    then on sends only its name and values (PostgreSQL still plans it anew for its first
-    runs, and later while a plan for the values at hand stays cheaper). Parsing and planning
-    anew was most of
-    PostgreSQL's processor time on an API read (an uncached case export: 5.4 -> 2.6 ms, in
-    docs/scaling.md). Django's default binds values into the SQL text on the client and
-    prepares nothing. A pooler in transaction mode must then keep prepared statements
+    """Values travel apart from the SQL, so the server can keep a statement it has parsed:
+    psycopg prepares a statement once a connection has run it a few times, and from then on
+    sends only its name and values (PostgreSQL still plans it anew for its first runs, and
+    later while a plan for the values at hand stays cheaper). Parsing and planning anew was
+    most of PostgreSQL's processor time on an API read (an uncached case export: 5.4 -> 2.6
+    ms, in docs/scaling.md). Django's default binds values into the SQL text on the client
+    and prepares nothing. A pooler in transaction mode must then keep prepared statements
     (PgBouncer 1.21 or later with max_prepared_statements set), or SEGMENTA_DB_SERVER_BINDING=0
     turns both off. A kept plan fails once a migration changes a column's type under it:
     restart the server after ``segmenta migrate`` (README)."""

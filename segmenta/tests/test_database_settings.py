@@ -1,5 +1,6 @@
 """Database connections: a server database's kept connections are checked before reuse,
-so a database restart does not fail the first request of every worker."""
+so a database restart does not fail the first request of every worker; PostgreSQL prepares
+what a connection runs again, and SQLite keeps its connection and its planner's statistics."""
 
 import pytest
 
@@ -97,8 +98,8 @@ def test_postgres_binds_values_on_the_server_and_prepares_repeated_statements(mo
 
 @pytest.mark.django_db
 def test_a_statement_run_again_on_postgres_is_prepared_once_and_answers_alike():
-    """A repeated statement is parsed and planned once per connection, then only run: the
-    server lists it among the session's prepared statements, and its answers follow the values."""
+    """A repeated statement is parsed once per connection, then only run: the server lists
+    it among the session's prepared statements, and its answers follow the values."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
